@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""Benchmark dnncc against onnxruntime on the model zoo and write a markdown report.
+
+For each zoo model (made by models/export_zoo.py) this script
+  1. compiles DIR/<name>/model.onnx with `dnncc ... --target=x86-64 -o WORK/lib<name>.so`, timing
+     the wall clock;
+  2. runs `dnncc-run WORK/lib<name>.so --data DIR/<name>/test_data_set_0 --threads T --bench N`,
+     which checks the outputs against the reference and prints
+     `bench: runs=N median_ms=X min_ms=Y` (a non-zero exit after a successful compile means a
+     numeric mismatch);
+  3. times onnxruntime (CPU, intra-op threads T, inter-op 1, all graph optimisations) on the same
+     input: 3 warm-up runs, then N timed runs, batch 1.
+A failure of one model (a compile error, a crash, a missing binary) is recorded in the table and
+does not stop the others. Without a dnncc binary only the onnxruntime columns are filled.
+
+Run from the repository root inside the venv made by scripts/setup.sh:
+
+    .venv/bin/python benchmarks/bench.py --zoo models/zoo --dnncc build/bin/dnncc \\
+        --runner build/bin/dnncc-run [--only resnet18,bert_tiny] [--runs 20] [--threads 2] \\
+        [--out docs/benchmarks.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnx.numpy_helper
+import onnxruntime as ort
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BENCH_LINE = re.compile(r"bench: runs=(\d+) median_ms=([0-9.eE+-]+) min_ms=([0-9.eE+-]+)")
+WARMUP_RUNS = 3
+
+
+@dataclass
+class Result:
+    """One table row; None means 'not measured'."""
+
+    model: str
+    compile_s: float | None = None
+    dnncc_median_ms: float | None = None
+    dnncc_min_ms: float | None = None
+    ort_median_ms: float | None = None
+    ort_min_ms: float | None = None
+    correct: str = "-"  # yes / no / - (not run)
+    notes: list[str] = field(default_factory=list)
+
+
+def first_line(text: str) -> str:
+    """The first non-empty line of a tool's output, for the notes column."""
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return "(no output)"
+
+
+def find_tool(path: str) -> str | None:
+    """An executable path, or None when the tool does not exist (yet)."""
+    if os.path.isfile(path) and os.access(path, os.X_OK):
+        return path
+    return shutil.which(path)
+
+
+def tool_version(dnncc: str | None) -> str:
+    if dnncc is None:
+        return "n/a (dnncc not found)"
+    try:
+        proc = subprocess.run([dnncc, "--version"], capture_output=True, text=True, timeout=30)
+        return first_line(proc.stdout or proc.stderr)
+    except (OSError, subprocess.SubprocessError) as error:
+        return f"n/a ({error})"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def load_inputs(data_dir: Path) -> dict[str, np.ndarray]:
+    """The input_<i>.pb tensors of an ONNX backend-test data set, by tensor name."""
+    feeds = {}
+    for path in sorted(data_dir.glob("input_*.pb"), key=lambda p: int(p.stem.split("_")[1])):
+        tensor = onnx.TensorProto()
+        tensor.ParseFromString(path.read_bytes())
+        feeds[tensor.name] = onnx.numpy_helper.to_array(tensor)
+    return feeds
+
+
+def bench_onnxruntime(model_path: Path, data_dir: Path, threads: int, runs: int) -> tuple[float, float]:
+    """Median and minimum latency in ms of onnxruntime on one batch."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+    feeds = load_inputs(data_dir)
+    for _ in range(WARMUP_RUNS):
+        session.run(None, feeds)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        session.run(None, feeds)
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times), min(times)
+
+
+def bench_dnncc(result: Result, model_path: Path, data_dir: Path, args: argparse.Namespace,
+                dnncc: str, runner: str | None, work: Path) -> None:
+    """Compile with dnncc and run with dnncc-run, filling in result (errors go to notes)."""
+    library = work / f"lib{result.model}.so"
+    library.unlink(missing_ok=True)
+    command = [dnncc, str(model_path), "--target=x86-64", "-o", str(library)]
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=args.compile_timeout)
+    except subprocess.TimeoutExpired:
+        result.notes.append(f"compile timed out after {args.compile_timeout} s")
+        return
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0 or not library.exists():
+        result.notes.append(f"compile failed: {first_line(proc.stderr + proc.stdout)}")
+        return
+    result.compile_s = elapsed
+
+    if runner is None:
+        result.notes.append(f"runner {args.runner} not found")
+        return
+    command = [runner, str(library), "--data", str(data_dir), "--threads", str(args.threads),
+               "--bench", str(args.runs)]
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=args.run_timeout)
+    except subprocess.TimeoutExpired:
+        result.notes.append(f"dnncc-run timed out after {args.run_timeout} s")
+        return
+    match = BENCH_LINE.search(proc.stdout) or BENCH_LINE.search(proc.stderr)
+    if match:
+        result.dnncc_median_ms, result.dnncc_min_ms = float(match.group(2)), float(match.group(3))
+    if proc.returncode == 0:
+        result.correct = "yes"
+        if not match:
+            result.notes.append("no bench line in dnncc-run output")
+    elif proc.returncode < 0:
+        result.correct = "no"
+        result.notes.append(f"dnncc-run crashed (signal {-proc.returncode})")
+    else:
+        result.correct = "no"
+        result.notes.append(f"mismatch: {first_line(proc.stderr + proc.stdout)}")
+
+
+def model_names(zoo: Path) -> list[str]:
+    """Zoo models in manifest order (then any other exported directories, sorted)."""
+    manifest = REPO_ROOT / "models" / "zoo.json"
+    ordered = [e["name"] for e in json.loads(manifest.read_text())["models"]] if manifest.exists() else []
+    present = {p.parent.name for p in zoo.glob("*/model.onnx")}
+    return [n for n in ordered if n in present] + sorted(present - set(ordered))
+
+
+def fmt(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def render(results: list[Result], args: argparse.Namespace, dnncc_version: str) -> str:
+    lines = [
+        "# dnncc benchmarks",
+        "",
+        f"- date: {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
+        f"- CPU: {cpu_model()} ({os.cpu_count()} logical cores); load average before the run "
+        f"{args.load_before:.2f} (other work on the machine skews the numbers)",
+        f"- threads: {args.threads}; batch 1; {args.runs} timed runs (onnxruntime after "
+        f"{WARMUP_RUNS} warm-ups); median and min wall-clock latency",
+        f"- dnncc: {dnncc_version}; target x86-64",
+        f"- onnxruntime: {ort.__version__} (CPUExecutionProvider, ORT_ENABLE_ALL, inter-op 1)",
+        f"- generated by `benchmarks/bench.py`; ratio = dnncc median / onnxruntime median "
+        f"(below 1 means dnncc is faster)",
+        "",
+        "| model | dnncc compile s | dnncc median ms | dnncc min ms | onnxruntime median ms "
+        "| onnxruntime min ms | ratio | correct | notes |",
+        "|---|--:|--:|--:|--:|--:|--:|:-:|---|",
+    ]
+    for r in results:
+        ratio = (r.dnncc_median_ms / r.ort_median_ms
+                 if r.dnncc_median_ms is not None and r.ort_median_ms else None)
+        notes = "; ".join(r.notes).replace("|", "\\|")
+        lines.append(f"| {r.model} | {fmt(r.compile_s, 1)} | {fmt(r.dnncc_median_ms, 2)} "
+                     f"| {fmt(r.dnncc_min_ms, 2)} | {fmt(r.ort_median_ms, 2)} | {fmt(r.ort_min_ms, 2)} "
+                     f"| {fmt(ratio, 2)} | {r.correct} | {notes} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--zoo", type=Path, default=REPO_ROOT / "models" / "zoo", help="exported zoo directory")
+    parser.add_argument("--dnncc", default=str(REPO_ROOT / "build" / "bin" / "dnncc"), help="dnncc compiler")
+    parser.add_argument("--runner", default=str(REPO_ROOT / "build" / "bin" / "dnncc-run"), help="dnncc-run")
+    parser.add_argument("--only", help="comma-separated model names (default: all in the zoo)")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per model (default: 20)")
+    parser.add_argument("--threads", type=int, default=2, help="threads for both runtimes (default: 2)")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "docs" / "benchmarks.md", help="markdown report")
+    parser.add_argument("--work", type=Path, help="where compiled libraries go (default: a temporary directory)")
+    parser.add_argument("--compile-timeout", type=int, default=1800, help="seconds per compile (default: 1800)")
+    parser.add_argument("--run-timeout", type=int, default=900, help="seconds per dnncc-run (default: 900)")
+    args = parser.parse_args()
+
+    names = model_names(args.zoo)
+    if not names:
+        parser.error(f"no models in {args.zoo}; run models/export_zoo.py first")
+    if args.only:
+        wanted = args.only.split(",")
+        missing = sorted(set(wanted) - set(names))
+        if missing:
+            parser.error(f"not in {args.zoo}: {', '.join(missing)}")
+        names = [n for n in names if n in wanted]
+
+    args.load_before = os.getloadavg()[0]
+    dnncc, runner = find_tool(args.dnncc), find_tool(args.runner)
+    dnncc_version = tool_version(dnncc)
+    if dnncc is None:
+        print(f"bench: {args.dnncc} not found; measuring onnxruntime only", file=sys.stderr)
+
+    with tempfile.TemporaryDirectory(prefix="dnncc-bench-") as tmp:
+        work = args.work or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        results = []
+        for name in names:
+            result = Result(name)
+            model_path = args.zoo / name / "model.onnx"
+            data_dir = args.zoo / name / "test_data_set_0"
+            if dnncc is None:
+                result.notes.append("dnncc not found")
+            else:
+                bench_dnncc(result, model_path, data_dir, args, dnncc, runner, work)
+            try:
+                result.ort_median_ms, result.ort_min_ms = bench_onnxruntime(
+                    model_path, data_dir, args.threads, args.runs)
+            except Exception as error:  # keep going: one broken model must not stop the table
+                result.notes.append(f"onnxruntime failed: {first_line(str(error))}")
+            results.append(result)
+            print(f"bench: {name:20s} compile {fmt(result.compile_s, 1)} s, dnncc "
+                  f"{fmt(result.dnncc_median_ms, 2)} ms, onnxruntime {fmt(result.ort_median_ms, 2)} ms, "
+                  f"correct {result.correct}{'; ' + '; '.join(result.notes) if result.notes else ''}")
+
+    report = render(results, args, dnncc_version)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report)
+    print(f"bench: wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,15 @@
+# Finds dnncc's dependencies (all from Debian 12; see ../shared/TOOLCHAIN.md for the verified lines).
+find_package(LLVM 14 REQUIRED CONFIG)
+find_package(Halide 14 REQUIRED COMPONENTS Halide shared) # default components also demand PNG+JPEG
+find_package(Protobuf REQUIRED) # must come before ONNX: ONNXConfig does not find it itself
+find_package(ONNX REQUIRED CONFIG)
+find_package(CLI11 REQUIRED CONFIG)
+find_package(fmt REQUIRED CONFIG)
+find_package(GTest REQUIRED CONFIG)
+find_package(Threads REQUIRED)
+
+separate_arguments(DNNCC_LLVM_DEFS NATIVE_COMMAND "${LLVM_DEFINITIONS}") # one "-D.. -D.." string
+
+# lld is run as a program (ld.lld-14) when a model library is linked.
+find_program(DNNCC_LLD NAMES ld.lld-14 ld.lld HINTS ${LLVM_TOOLS_BINARY_DIR} REQUIRED)
+find_package(nlohmann_json 3 REQUIRED CONFIG)

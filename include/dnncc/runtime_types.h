@@ -1,0 +1,37 @@
+/* Types shared by every dnncc model library's API. A generated model header (libmodel.h) embeds a copy
+ * of this block under the same include guard, so several model headers can be included together. */
+#ifndef DNNCC_RUNTIME_TYPES_H
+#define DNNCC_RUNTIME_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** Opaque state of one model instance: arena, prepared buffers, last error message. */
+typedef struct dnncc_model dnncc_model;
+
+/** Element types; the values are those of ONNX TensorProto.DataType. */
+typedef enum dnncc_dtype {
+  DNNCC_FLOAT32 = 1, DNNCC_UINT8 = 2, DNNCC_INT8 = 3, DNNCC_UINT16 = 4, DNNCC_INT16 = 5,
+  DNNCC_INT32 = 6, DNNCC_INT64 = 7, DNNCC_BOOL = 9, DNNCC_FLOAT16 = 10, DNNCC_FLOAT64 = 11,
+  DNNCC_UINT32 = 12, DNNCC_UINT64 = 13, DNNCC_BFLOAT16 = 16
+} dnncc_dtype;
+
+/** Status codes returned by every API function (0 = success). */
+typedef enum dnncc_status {
+  DNNCC_OK = 0,
+  DNNCC_ERR_INVALID_ARGUMENT = 1, /**< null pointer, index out of range, wrong byte size */
+  DNNCC_ERR_OUT_OF_MEMORY = 2,    /**< arena or instance allocation failed (only in create) */
+  DNNCC_ERR_KERNEL = 3,           /**< a kernel reported an error; see the last error message */
+  DNNCC_ERR_ABI = 4               /**< library and runtime disagree on DNNCC_ABI_VERSION */
+} dnncc_status;
+
+/** Name, element type and shape (ONNX order, row-major) of one model input or output. */
+typedef struct dnncc_tensor_info {
+  const char *name;
+  int64_t dtype;      /**< dnncc_dtype */
+  int64_t rank;
+  int64_t shape[8];   /**< first `rank` entries used */
+  int64_t size_bytes; /**< product(shape) * element size */
+} dnncc_tensor_info;
+
+#endif /* DNNCC_RUNTIME_TYPES_H */

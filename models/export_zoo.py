@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""Export the dnncc model zoo (models/zoo.json) to ONNX, with onnxruntime reference outputs.
+
+For every model of the manifest this script
+  1. builds it with deterministic weights: torch.manual_seed(seed), torchvision weights=None, then
+     seeded random values for the parameters that a fresh init leaves trivial (BatchNorm running
+     mean/var and affine parameters, LayerNorm affine parameters, ConvNeXt layer scale, the
+     all-zero Conv/Linear biases) so that none of them is an identity and a wrong implementation
+     of them shows up in the numbers;
+  2. exports it with the TorchScript exporter (torch.onnx.export, dynamo=False, opset from the
+     manifest, constant folding) to DIR/<name>/model.onnx;
+  3. runs onnxruntime (CPU, one thread) on a fixed seeded input and writes ONNX backend-test-style
+     data DIR/<name>/test_data_set_0/{input_0.pb, output_0.pb} (TensorProtos named after the graph's
+     inputs and outputs), which `dnncc-run --data` and tests/models consume.
+
+A model is skipped when its stamp file (DIR/<name>/.stamp) matches the hash of its manifest entry,
+this script and the torch/torchvision/onnxruntime versions; --force redoes it. Everything written
+is generated: the default DIR (models/zoo) is git-ignored.
+
+Run from the repository root inside the venv made by scripts/setup.sh:
+
+    .venv/bin/python models/export_zoo.py                     # all models -> models/zoo
+    .venv/bin/python models/export_zoo.py --only resnet18,bert_tiny --out /tmp/zoo --force
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnx.numpy_helper
+import onnxruntime as ort
+import torch
+import torch.nn.functional as F
+import torchvision
+from torch import nn
+
+MODELS_DIR = Path(__file__).resolve().parent
+DEFAULT_MANIFEST = MODELS_DIR / "zoo.json"
+DEFAULT_OUT = MODELS_DIR / "zoo"
+
+
+# --------------------------------------------------------------------------------------------
+# Built-in models ("builtin:<fn>" sources)
+# --------------------------------------------------------------------------------------------
+
+
+class EncoderLayer(nn.Module):
+    """One post-LN transformer encoder layer (BERT), written with plain ops for a clean export:
+    Linear projections, MatMul attention with Softmax, residual Add + LayerNorm, GELU FFN."""
+
+    def __init__(self, hidden: int, heads: int, ffn: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.head_dim = hidden // heads
+        self.query = nn.Linear(hidden, hidden)
+        self.key = nn.Linear(hidden, hidden)
+        self.value = nn.Linear(hidden, hidden)
+        self.attn_out = nn.Linear(hidden, hidden)
+        self.attn_norm = nn.LayerNorm(hidden, eps=1e-12)
+        self.ffn_in = nn.Linear(hidden, ffn)
+        self.ffn_out = nn.Linear(ffn, hidden)
+        self.ffn_norm = nn.LayerNorm(hidden, eps=1e-12)
+
+    def _split_heads(self, x: torch.Tensor) -> torch.Tensor:
+        # [B, S, hidden] -> [B, heads, S, head_dim]; -1 keeps Shape ops out of the exported graph.
+        return x.reshape(x.shape[0], -1, self.heads, self.head_dim).transpose(1, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        q = self._split_heads(self.query(x))
+        k = self._split_heads(self.key(x))
+        v = self._split_heads(self.value(x))
+        scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(self.head_dim))
+        context = torch.matmul(torch.softmax(scores, dim=-1), v)  # [B, heads, S, head_dim]
+        context = context.transpose(1, 2).reshape(x.shape)  # [B, S, hidden]
+        x = self.attn_norm(x + self.attn_out(context))
+        return self.ffn_norm(x + self.ffn_out(F.gelu(self.ffn_in(x))))
+
+
+class BertTiny(nn.Module):
+    """A small BERT-style encoder: token + learned position embeddings, embedding LayerNorm,
+    `layers` encoder layers; returns the last hidden state [B, S, hidden]. No attention mask."""
+
+    def __init__(self, vocab: int = 1000, max_len: int = 128, hidden: int = 256, heads: int = 4,
+                 layers: int = 4, ffn: int = 1024) -> None:
+        super().__init__()
+        self.token_embedding = nn.Embedding(vocab, hidden)
+        self.position_embedding = nn.Parameter(torch.randn(1, max_len, hidden) * 0.02)
+        self.embedding_norm = nn.LayerNorm(hidden, eps=1e-12)
+        self.layers = nn.ModuleList(EncoderLayer(hidden, heads, ffn) for _ in range(layers))
+        for module in self.modules():  # BERT's initialisation
+            if isinstance(module, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(module.weight, std=0.02)
+            if isinstance(module, nn.Linear):
+                nn.init.normal_(module.bias, std=0.02)
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        seq_len = input_ids.shape[1]
+        x = self.token_embedding(input_ids) + self.position_embedding[:, :seq_len]
+        x = self.embedding_norm(x)
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+BUILTIN_MODELS = {"bert_tiny": BertTiny}
+
+
+# --------------------------------------------------------------------------------------------
+# Building, exporting, running
+# --------------------------------------------------------------------------------------------
+
+
+def randomize_trivial_parameters(model: nn.Module, gen: torch.Generator) -> None:
+    """Give the parameters that a fresh init leaves trivial seeded non-trivial values.
+
+    BatchNorm: running_mean ~ N(0, 0.1^2), running_var ~ U(0.5, 1.5), weight ~ U(0.5, 1.5),
+    bias ~ N(0, 0.1^2). LayerNorm: weight ~ U(0.5, 1.5), bias ~ N(0, 0.1^2). ConvNeXt layer scale
+    (1e-6 at init, which would hide the whole block) ~ U(0.1, 0.3). Conv/Linear biases that are all
+    zero ~ N(0, 0.02^2) (zero biases would hide a dropped bias, and the exporter deduplicates equal
+    initializers into Identity nodes). Note that the TorchScript exporter folds eval-mode BatchNorm
+    into the preceding Conv, so the zoo graphs contain no BatchNormalization nodes."""
+
+    def uniform(t: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
+        return lo + (hi - lo) * torch.rand(t.shape, generator=gen)
+
+    def normal(t: torch.Tensor, std: float) -> torch.Tensor:
+        return std * torch.randn(t.shape, generator=gen)
+
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                module.running_mean.copy_(normal(module.running_mean, 0.1))
+                module.running_var.copy_(uniform(module.running_var, 0.5, 1.5))
+            if isinstance(module, (nn.modules.batchnorm._BatchNorm, nn.LayerNorm)):
+                if module.weight is not None:
+                    module.weight.copy_(uniform(module.weight, 0.5, 1.5))
+                    module.bias.copy_(normal(module.bias, 0.1))
+            if isinstance(module, torchvision.models.convnext.CNBlock):
+                module.layer_scale.copy_(uniform(module.layer_scale, 0.1, 0.3))
+            if isinstance(module, (nn.Linear, nn.modules.conv._ConvNd)) and module.bias is not None:
+                if not module.bias.any():
+                    module.bias.copy_(normal(module.bias, 0.02))
+
+
+def build_model(entry: dict) -> nn.Module:
+    """Construct the model of a manifest entry with deterministic weights, in eval mode."""
+    torch.manual_seed(entry["seed"])
+    kind, _, fn = entry["source"].partition(":")
+    if kind == "torchvision":
+        model = torchvision.models.get_model(fn, weights=None)
+    elif kind == "builtin":
+        model = BUILTIN_MODELS[fn]()
+    else:
+        raise ValueError(f"{entry['name']}: unknown source '{entry['source']}'")
+    randomize_trivial_parameters(model, torch.Generator().manual_seed(entry["seed"] + 1))
+    return model.eval()
+
+
+def make_inputs(entry: dict) -> list[np.ndarray]:
+    """The fixed test inputs of a model: standard normal floats, uniform integers in [low, high)."""
+    rng = np.random.default_rng(entry["seed"])
+    inputs = []
+    for spec in entry["inputs"]:
+        dtype = np.dtype(spec["dtype"])
+        if dtype.kind == "f":
+            inputs.append(rng.standard_normal(spec["shape"]).astype(dtype))
+        else:
+            inputs.append(rng.integers(spec["low"], spec["high"], spec["shape"], dtype=dtype))
+    return inputs
+
+
+def run_onnxruntime(model_path: Path, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+    return session.run(None, feeds)
+
+
+def write_test_data(directory: Path, names: list[str], arrays: list[np.ndarray], prefix: str) -> None:
+    for i, (name, array) in enumerate(zip(names, arrays)):
+        tensor = onnx.numpy_helper.from_array(np.ascontiguousarray(array), name)
+        (directory / f"{prefix}_{i}.pb").write_bytes(tensor.SerializeToString())
+
+
+def export_model(entry: dict, out_dir: Path) -> str:
+    """Export one model and its test data into out_dir; return a one-line summary."""
+    model = build_model(entry)
+    inputs = make_inputs(entry)
+    input_names = [spec["name"] for spec in entry["inputs"]]
+    output_names = entry["outputs"]
+    model_path = out_dir / "model.onnx"
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    torch_inputs = tuple(torch.from_numpy(a) for a in inputs)
+    with torch.no_grad():
+        torch.onnx.export(model, torch_inputs, str(model_path), opset_version=entry["opset"],
+                          dynamo=False, do_constant_folding=True, input_names=input_names,
+                          output_names=output_names)
+        expected = model(*torch_inputs)
+    onnx.checker.check_model(str(model_path), full_check=True)
+
+    graph = onnx.load(str(model_path), load_external_data=False).graph
+    graph_inputs = [i.name for i in graph.input]
+    graph_outputs = [o.name for o in graph.output]
+    assert graph_inputs == input_names and graph_outputs == output_names, (graph_inputs, graph_outputs)
+
+    outputs = run_onnxruntime(model_path, dict(zip(input_names, inputs)))
+    data_dir = out_dir / "test_data_set_0"
+    data_dir.mkdir(exist_ok=True)
+    write_test_data(data_dir, input_names, inputs, "input")
+    write_test_data(data_dir, output_names, outputs, "output")
+
+    # Sanity check of the export itself: onnxruntime should agree with torch.
+    expected = expected if isinstance(expected, (tuple, list)) else (expected,)
+    max_diff = max(float(np.max(np.abs(o - e.numpy()))) for o, e in zip(outputs, expected))
+    scale = max(float(np.max(np.abs(o))) for o in outputs)
+    if max_diff > 1e-3 * max(scale, 1.0):
+        raise RuntimeError(f"onnxruntime and torch disagree: max |diff| {max_diff:.3g}, max |out| {scale:.3g}")
+    return (f"{len(graph.node)} nodes, {model_path.stat().st_size / 1e6:.1f} MB, "
+            f"max |out| {scale:.3g}, |ort - torch| {max_diff:.2g}")
+
+
+def stamp_of(entry: dict) -> str:
+    """Hash of everything an export depends on: the manifest entry, this script, the versions."""
+    h = hashlib.sha256()
+    h.update(json.dumps(entry, sort_keys=True).encode())
+    h.update(Path(__file__).read_bytes())
+    h.update(f"{torch.__version__} {torchvision.__version__} {ort.__version__} {onnx.__version__}".encode())
+    return h.hexdigest()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: models/zoo)")
+    parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help="zoo manifest (default: models/zoo.json)")
+    parser.add_argument("--only", help="comma-separated model names (default: all)")
+    parser.add_argument("--force", action="store_true", help="re-export models that are up to date")
+    args = parser.parse_args()
+
+    entries = json.loads(args.manifest.read_text())["models"]
+    if args.only:
+        wanted = args.only.split(",")
+        unknown = sorted(set(wanted) - {e["name"] for e in entries})
+        if unknown:
+            parser.error(f"unknown model(s): {', '.join(unknown)}")
+        entries = [e for e in entries if e["name"] in wanted]
+
+    torch.set_num_threads(1)  # deterministic torch reference; exports are not compute-bound
+    failures = 0
+    for entry in entries:
+        name = entry["name"]
+        out_dir = args.out / name
+        stamp_path = out_dir / ".stamp"
+        stamp = stamp_of(entry)
+        if not args.force and stamp_path.exists() and stamp_path.read_text().strip() == stamp:
+            print(f"export_zoo: {name:20s} up to date")
+            continue
+        stamp_path.unlink(missing_ok=True)
+        start = time.perf_counter()
+        try:
+            summary = export_model(entry, out_dir)
+        except Exception as error:  # report, go on with the other models
+            failures += 1
+            print(f"export_zoo: {name:20s} FAILED after {time.perf_counter() - start:.1f} s: {error}")
+            continue
+        stamp_path.write_text(stamp + "\n")
+        print(f"export_zoo: {name:20s} exported in {time.perf_counter() - start:5.1f} s ({summary})")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

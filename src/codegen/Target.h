@@ -1,0 +1,39 @@
+// Code-generation targets: the data in targets/<name>.json (embedded into dnncc at build time) or a
+// user's own file, plus `host`, which describes the machine dnncc runs on.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "support/Status.h"
+
+namespace dnncc {
+
+/// Everything code generation needs to know about a target. Generic codegen reads only this.
+struct TargetInfo {
+  std::string name;
+  std::string description;  ///< one line for --list-targets
+  std::string arch;         ///< x86_64, aarch64 or arm: picks the runtime archive
+  std::string triple;       ///< LLVM target triple of the entry code
+  std::string cpu;          ///< LLVM CPU name
+  std::string llvmFeatures; ///< LLVM feature string, e.g. "+avx2,+fma"
+  std::string halideTarget; ///< Halide target string (without NoRuntime)
+  int vectorBits = 128;     ///< SIMD register width in bits
+  int vectorRegisters = 16; ///< SIMD registers available to a kernel's register tile
+  int cores = 0;            ///< cores to schedule for; 0 = as many as the machine has at run time
+  int64_t l1dBytes = 32768;
+  int64_t l2Bytes = 1 << 20;
+
+  /// f32 lanes per vector.
+  int vectorLanes() const { return vectorBits / 32; }
+};
+
+/// The target called `nameOrPath`: a built-in name (see builtinTargets), "host", or the path of a
+/// JSON file with the same fields as targets/*.json. Unknown names list the valid ones.
+Expected<TargetInfo> loadTarget(const std::string& nameOrPath);
+/// The built-in targets in name order, `host` included.
+std::vector<TargetInfo> builtinTargets();
+/// Parses one target description (JSON text); `origin` names it in errors.
+Expected<TargetInfo> parseTarget(const std::string& json, const std::string& origin);
+
+} // namespace dnncc

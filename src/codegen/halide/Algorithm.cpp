@@ -1,0 +1,102 @@
+// Dispatch from op kind to Halide algorithm, and the helpers the family files share.
+#include "codegen/halide/Algorithm.h"
+
+#include <array>
+
+#include <fmt/format.h>
+
+namespace dnncc::hl {
+
+Halide::Expr TensorFunc::operator()(const Idx& onnxIdx) const { return func(halideOrder(onnxIdx)); }
+
+Halide::Type halideType(DType t) {
+  switch (t) {
+  case DType::f32:
+    return Halide::Float(32);
+  case DType::f16:
+    return Halide::Float(16);
+  case DType::bf16:
+    return Halide::BFloat(16);
+  case DType::f64:
+    return Halide::Float(64);
+  case DType::i8:
+    return Halide::Int(8);
+  case DType::i16:
+    return Halide::Int(16);
+  case DType::i32:
+    return Halide::Int(32);
+  case DType::i64:
+    return Halide::Int(64);
+  case DType::u8:
+  case DType::boolean:
+    return Halide::UInt(8);
+  case DType::u16:
+    return Halide::UInt(16);
+  case DType::u32:
+    return Halide::UInt(32);
+  case DType::u64:
+    return Halide::UInt(64);
+  }
+  return Halide::Float(32);
+}
+
+std::vector<Halide::Var> makeVars(int rank) {
+  std::vector<Halide::Var> v;
+  for (int i = 0; i < rank; ++i)
+    v.emplace_back(fmt::format("d{}", i));
+  return v;
+}
+
+Idx halideOrder(const Idx& onnx) { return Idx(onnx.rbegin(), onnx.rend()); }
+std::vector<Halide::Var> halideOrder(const std::vector<Halide::Var>& onnx) {
+  return std::vector<Halide::Var>(onnx.rbegin(), onnx.rend());
+}
+Idx asIdx(const std::vector<Halide::Var>& vars) { return Idx(vars.begin(), vars.end()); }
+
+Idx broadcastIdx(const TensorType& operand, const std::vector<int64_t>& outShape, const Idx& out) {
+  Idx idx;
+  size_t offset = outShape.size() - operand.shape.size();
+  for (size_t i = 0; i < operand.shape.size(); ++i)
+    idx.push_back(operand.shape[i] == 1 && outShape[offset + i] != 1 ? Halide::Expr(0)
+                                                                        : out[offset + i]);
+  return idx;
+}
+
+TensorFunc pureResult(const Op& op, const std::vector<Halide::Var>& vars, Halide::Expr value) {
+  TensorFunc r;
+  r.func = Halide::Func(std::string(opName(op.kind)));
+  r.func(halideOrder(vars)) = value;
+  r.type = op.result->type;
+  r.vars = vars;
+  r.stages = {r.func};
+  return r;
+}
+
+TensorFunc wrapFunc(Halide::Func f, TensorType type) {
+  TensorFunc t;
+  t.func = std::move(f);
+  t.type = std::move(type);
+  t.vars = makeVars(t.type.rank());
+  return t;
+}
+
+Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& operands) {
+  static const auto table = [] {
+    std::vector<DefineFn> t(numOpKinds(), nullptr);
+    for (auto family : {elementwiseAlgorithms(), convAlgorithms(), linearAlgorithms(),
+                        reduceAlgorithms(), shapeAlgorithms()})
+      for (const auto& row : family)
+        t[static_cast<size_t>(row.kind)] = row.define;
+    return t;
+  }();
+  DefineFn fn = table[static_cast<size_t>(op.kind)];
+  if (!fn)
+    return Status::error(fmt::format("op '{}' has no Halide algorithm", opName(op.kind)));
+  for (const auto& v : op.operands)
+    if (v->type.dtype == DType::f16 || v->type.dtype == DType::bf16)
+      return Status::error(fmt::format("{} on {} is not supported by the CPU code generator",
+                                       opName(op.kind), dtypeName(v->type.dtype)));
+  return fn(op, operands);
+}
+
+} // namespace dnncc::hl

@@ -1,0 +1,69 @@
+// The Halide algorithms of the IR ops: each op's Halide definition is its specification. The same
+// definitions serve the kernels (with per-target schedules) and the host JIT evaluator.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include <Halide.h>
+
+#include "ir/IR.h"
+
+namespace dnncc::hl {
+
+using Idx = std::vector<Halide::Expr>;
+
+/// A tensor during lowering: a Halide Func whose arguments are in Halide order (innermost first,
+/// the reverse of ONNX axis order), with its IR type. `stages` lists every Func the op created,
+/// the result last, so that schedules and the evaluator can place them.
+struct TensorFunc {
+  Halide::Func func;
+  TensorType type;
+  std::vector<Halide::Func> stages;
+  /// Calls the Func with indices in ONNX axis order.
+  Halide::Expr operator()(const Idx& onnxIdx) const;
+  /// Pure variables of the result in ONNX axis order.
+  std::vector<Halide::Var> vars;
+  /// The reduction domain of a reduction stage (conv, matmul, pools, reductions), if any.
+  std::optional<Halide::RDom> rdom;
+};
+
+/// Halide element type of a DType (bool is stored as uint8: 0 or 1).
+Halide::Type halideType(DType t);
+
+/// Defines the result of `op` from its operands (same order as op.operands). Errors name what an
+/// algorithm does not implement (e.g. an element type).
+Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& operands);
+
+/// A Func reading a tensor with ONNX-order variables; used to wrap parameters and buffers.
+TensorFunc wrapFunc(Halide::Func f, TensorType type);
+
+// ---- helpers for the family files ----
+
+/// A constant of type `t` (Halide has no Expr(double) for every type).
+inline Halide::Expr constant(Halide::Type t, double v) { return Halide::Internal::make_const(t, v); }
+
+/// Fresh pure variables, one per ONNX axis (named d0..d{rank-1}).
+std::vector<Halide::Var> makeVars(int rank);
+/// Halide argument order (reverse) of ONNX-ordered expressions.
+Idx halideOrder(const Idx& onnx);
+std::vector<Halide::Var> halideOrder(const std::vector<Halide::Var>& onnx);
+Idx asIdx(const std::vector<Halide::Var>& vars);
+/// Indices into `operand` (ONNX order) for an output point `out` under numpy broadcasting.
+Idx broadcastIdx(const TensorType& operand, const std::vector<int64_t>& outShape, const Idx& out);
+/// The result of a pure definition `f(vars) = value` as a TensorFunc.
+TensorFunc pureResult(const Op& op, const std::vector<Halide::Var>& vars, Halide::Expr value);
+
+/// One family's table rows: op kind -> algorithm.
+using DefineFn = Expected<TensorFunc> (*)(const Op&, const std::vector<TensorFunc>&);
+struct AlgorithmRow {
+  OpKind kind;
+  DefineFn define;
+};
+std::span<const AlgorithmRow> elementwiseAlgorithms();
+std::span<const AlgorithmRow> convAlgorithms();
+std::span<const AlgorithmRow> linearAlgorithms();
+std::span<const AlgorithmRow> reduceAlgorithms();
+std::span<const AlgorithmRow> shapeAlgorithms();
+
+} // namespace dnncc::hl

@@ -1,0 +1,158 @@
+// Building, scheduling and compiling one kernel's Halide pipeline (see Kernel.h).
+#include "codegen/halide/Kernel.h"
+
+#include <functional>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "codegen/halide/Algorithm.h"
+#include "codegen/halide/Schedule.h"
+#include "ir/Text.h"
+
+namespace dnncc::hl {
+namespace {
+
+/// Fixes a buffer's bounds and strides to the static shape and layout, so Halide specialises on
+/// them (and checks them at run time).
+template <class Dims> void constrain(Dims dimOf, const TensorType& t) {
+  std::vector<int64_t> strides = t.strides();
+  for (int i = 0; i < t.rank(); ++i) {
+    int axis = t.rank() - 1 - i; // Halide dim i = ONNX axis rank-1-i
+    dimOf(i).set_bounds(0, static_cast<int>(t.shape[axis]));
+    dimOf(i).set_stride(static_cast<int>(strides[axis]));
+  }
+}
+
+Halide::Target halideTarget(const TargetInfo& target) {
+  Halide::Target t(target.halideTarget);
+  return t.with_feature(Halide::Target::NoRuntime);
+}
+
+std::string hex8(size_t h) { return fmt::format("{:08x}", static_cast<uint32_t>(h ^ (h >> 32))); }
+} // namespace
+
+std::string kernelKey(const KernelSpec& k, const TargetInfo& target) {
+  std::map<const Value*, std::string> local;
+  std::string key = target.halideTarget + "|";
+  for (size_t i = 0; i < k.inputs.size(); ++i) {
+    local[k.inputs[i]] = fmt::format("in{}", i);
+    key += fmt::format("in{}:{};", i, toString(k.inputs[i]->type));
+    // Algorithms may specialise on a scalar constant operand (pow's exponent).
+    if (k.inputs[i]->isConstant() && k.inputs[i]->type.numElements() == 1)
+      for (uint8_t b : *k.inputs[i]->data)
+        key += fmt::format("{:02x}", b);
+  }
+  for (size_t j = 0; j < k.ops.size(); ++j) {
+    const Op* op = k.ops[j];
+    std::vector<std::string> operands;
+    for (const Value* v : op->operands)
+      operands.push_back(local.count(v) ? local[v] : "?");
+    local[op->result] = fmt::format("t{}", j);
+    key += fmt::format("t{}={}({}){}:{};", j, opName(op->kind), fmt::join(operands, ","),
+                       printAttrs(op->attrs), toString(op->result->type));
+  }
+  return key;
+}
+
+std::string kernelSymbol(const KernelSpec& k, const std::string& key) {
+  const Op* anchor = k.ops.front();
+  for (const Op* op : k.ops)
+    if (hasTrait(op->kind, kAnchor)) {
+      anchor = op;
+      break;
+    }
+  std::string name = fmt::format("{}_{}", opName(anchor->kind), dtypeName(anchor->result->type.dtype));
+  if (anchor->kind == OpKind::Conv) {
+    const auto& a = anchor->attr<ConvAttrs>();
+    const auto& w = anchor->operands[1]->type.shape;
+    name += fmt::format("_k{}s{}g{}", w.back(), a.strides.back(), a.group);
+  }
+  for (const Op* op : k.ops)
+    if (op != anchor && k.ops.size() <= 4)
+      name += fmt::format("_{}", opName(op->kind));
+  if (k.output->type.layout != Layout::rowMajor)
+    name += fmt::format("_{}", layoutName(k.output->type.layout));
+  return fmt::format("dnncc_{}_{}", name, hex8(std::hash<std::string>{}(key)));
+}
+
+Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::string& symbol,
+                     const std::string& path, KernelOutput kind) {
+  try {
+    std::map<const Value*, TensorFunc> funcs;
+    std::vector<Halide::Argument> args;
+    std::vector<Halide::ImageParam> params;
+    for (size_t i = 0; i < k.inputs.size(); ++i) {
+      const TensorType& t = k.inputs[i]->type;
+      Halide::ImageParam p(halideType(t.dtype), t.rank(), fmt::format("in{}", i));
+      constrain([&](int d) { return p.dim(d); }, t);
+      params.push_back(p);
+      args.push_back(p);
+      funcs[k.inputs[i]] = wrapFunc(p, t);
+    }
+    KernelPipeline pipe;
+    for (const Op* op : k.ops) {
+      std::vector<TensorFunc> operands;
+      for (const Value* v : op->operands)
+        operands.push_back(funcs.at(v));
+      Expected<TensorFunc> r = defineOp(*op, operands);
+      if (!r)
+        return Status(r.status()).withDefaults({"", op->name, std::string(opName(op->kind))});
+      funcs[op->result] = *r;
+      if (!pipe.anchor && hasTrait(op->kind, kAnchor)) {
+        pipe.anchor = op;
+        pipe.anchorFunc = *r;
+      } else {
+        pipe.others.push_back(*r);
+      }
+    }
+    const TensorType& ot = k.output->type;
+    pipe.outputType = ot;
+    pipe.vars = makeVars(ot.rank());
+    pipe.output = Halide::Func("output");
+    pipe.output(halideOrder(pipe.vars)) = funcs.at(k.output)(asIdx(pipe.vars));
+    constrain([&](int d) { return pipe.output.output_buffer().dim(d); }, ot);
+    scheduleKernel(pipe, target);
+    if (kind == KernelOutput::assembly)
+      pipe.output.compile_to_assembly(path, args, symbol, halideTarget(target));
+    else
+      pipe.output.compile_to_object(path, args, symbol, halideTarget(target));
+  } catch (const Halide::Error& e) {
+    return Status::error(fmt::format("kernel {} failed to compile: {}", symbol, e.what()));
+  }
+  return Status::ok();
+}
+
+Status checkKernel(const KernelSpec& k, const TargetInfo& target) {
+  std::map<const Value*, TensorFunc> funcs;
+  try {
+    for (size_t i = 0; i < k.inputs.size(); ++i) {
+      const TensorType& t = k.inputs[i]->type;
+      funcs[k.inputs[i]] = wrapFunc(Halide::ImageParam(halideType(t.dtype), t.rank()), t);
+    }
+    for (const Op* op : k.ops) {
+      std::vector<TensorFunc> operands;
+      for (const Value* v : op->operands)
+        operands.push_back(funcs.at(v));
+      Expected<TensorFunc> r = defineOp(*op, operands);
+      if (!r)
+        return r.status();
+      funcs[op->result] = *r;
+    }
+  } catch (const Halide::Error& e) {
+    return Status::error(e.what());
+  }
+  (void)target;
+  return Status::ok();
+}
+
+Status compileHalideRuntime(const TargetInfo& target, const std::string& objectPath) {
+  try {
+    Halide::compile_standalone_runtime(objectPath, Halide::Target(target.halideTarget));
+  } catch (const Halide::Error& e) {
+    return Status::error(fmt::format("the Halide runtime failed to compile: {}", e.what()));
+  }
+  return Status::ok();
+}
+
+} // namespace dnncc::hl

@@ -1,0 +1,208 @@
+// CPU schedule strategies (see Schedule.h). Strategies are tried in order; the generic one last.
+//
+// The register-blocked strategies follow the shape that reaches a large fraction of peak in Halide's
+// own apps/conv_layer and sgemm: vectorise across output channels (contiguous thanks to the NHWC /
+// HWIO layouts chosen by passes/ChooseLayouts), accumulate a small tile of outputs (a few x
+// positions times one or two vectors of channels) in registers over the whole reduction, and run
+// rows in parallel.
+#include "codegen/halide/Schedule.h"
+
+#include <fmt/format.h>
+
+namespace dnncc::hl {
+namespace {
+using Halide::TailStrategy;
+using Halide::Var;
+
+Var axisVar(int axis) { return Var(fmt::format("d{}", axis)); }
+
+bool hasArg(const Halide::Func& f, const std::string& name) {
+  for (const Var& v : f.args())
+    if (v.name() == name)
+      return true;
+  return false;
+}
+
+/// Vector lanes for elements of `t` on `target`.
+int lanes(const TargetInfo& target, DType t) {
+  return std::max<int>(1, target.vectorBits / (8 * static_cast<int>(dtypeSize(t))));
+}
+
+/// Every stage of the kernel that is not inlined: the ones with update definitions (reductions).
+std::vector<Halide::Func> reductionStages(const KernelPipeline& p) {
+  std::vector<Halide::Func> out;
+  auto add = [&](const TensorFunc& t) {
+    for (const Halide::Func& f : t.stages)
+      if (f.has_update_definition())
+        out.push_back(f);
+  };
+  if (p.anchor)
+    add(p.anchorFunc);
+  for (const auto& t : p.others)
+    add(t);
+  return out;
+}
+
+/// Generic: loops in storage order, the innermost non-trivial storage axis vectorised, the
+/// outermost non-trivial one parallel; reductions computed per iteration of the loop just outside
+/// the vector loop, vectorised along the same axis where they have it. Always applies.
+bool scheduleGeneric(KernelPipeline& p, const TargetInfo& target) {
+  const TensorType& t = p.outputType;
+  int rank = t.rank();
+  std::vector<Halide::Func> reductions = reductionStages(p);
+  if (rank == 0) {
+    for (auto& f : reductions)
+      f.compute_root();
+    return true;
+  }
+  std::vector<int> order = storageOrder(t.layout, rank); // outer -> inner
+  std::vector<Halide::VarOrRVar> loops;
+  for (auto it = order.rbegin(); it != order.rend(); ++it)
+    loops.emplace_back(axisVar(*it));
+  p.output.reorder(loops);
+  // The vector axis: innermost storage axis with extent > 1.
+  int vecPos = -1;
+  for (int i = rank - 1; i >= 0; --i)
+    if (t.shape[order[i]] > 1) {
+      vecPos = i;
+      break;
+    }
+  int vw = lanes(target, t.dtype);
+  std::string vecName;
+  if (vecPos >= 0) {
+    int axis = order[vecPos];
+    vecName = axisVar(axis).name();
+    if (t.shape[axis] >= vw)
+      p.output.vectorize(axisVar(axis), vw, TailStrategy::ShiftInwards);
+  }
+  // The loop reductions are computed in: next non-trivial axis outside the vector axis.
+  int computePos = -1;
+  for (int i = vecPos - 1; i >= 0; --i)
+    if (t.shape[order[i]] > 1) {
+      computePos = i;
+      break;
+    }
+  // Threads over the outermost non-trivial axis, for outputs big enough to be worth it.
+  for (int i = 0; i < rank; ++i)
+    if (t.shape[order[i]] > 1 && i != vecPos && t.numElements() >= 4096) {
+      p.output.parallel(axisVar(order[i]));
+      break;
+    }
+  for (auto& f : reductions) {
+    if (computePos >= 0)
+      f.compute_at(p.output, axisVar(order[computePos]));
+    else
+      f.compute_root();
+    if (!vecName.empty() && hasArg(f, vecName)) {
+      Var v(vecName);
+      f.vectorize(v, vw, TailStrategy::GuardWithIf);
+      for (int u = 0; u < f.num_update_definitions(); ++u)
+        f.update(u).vectorize(v, vw, TailStrategy::GuardWithIf);
+    }
+  }
+  return true;
+}
+
+/// Register tile for `accumulatorVectors` vectors per output position.
+int tileWidth(const TargetInfo& target, int accumulatorVectors, int64_t extent, int cap) {
+  int regs = std::max(4, target.vectorRegisters - 4);
+  int w = std::max(1, regs / accumulatorVectors);
+  return static_cast<int>(std::min<int64_t>({w, cap, extent}));
+}
+
+/// 2-D conv with an NHWC output: tile CB output channels (1-2 vectors) x TW output columns.
+bool scheduleConvNHWC(KernelPipeline& p, const TargetInfo& target) {
+  const TensorType& t = p.outputType;
+  if (!p.anchor || p.anchor->kind != OpKind::Conv || t.rank() != 4 || t.layout != Layout::nhwc ||
+      t.dtype != DType::f32)
+    return false;
+  int vw = lanes(target, t.dtype);
+  int64_t oc = t.shape[1], w = t.shape[3];
+  if (oc < vw)
+    return false;
+  int cb = oc >= 2 * vw ? 2 * vw : vw;
+  int tw = tileWidth(target, cb / vw, w, 8);
+  Var n = axisVar(0), c = axisVar(1), y = axisVar(2), x = axisVar(3);
+  Var co("co"), ci("ci"), xo("xo"), xi("xi");
+  Halide::Func conv = p.anchorFunc.func;
+  Halide::RDom r = *p.anchorFunc.rdom; // r[0] = kw, r[1] = kh, r[2] = ic
+  p.output.split(c, co, ci, cb, TailStrategy::ShiftInwards)
+      .split(x, xo, xi, tw, TailStrategy::ShiftInwards)
+      .reorder(ci, xi, xo, co, y, n)
+      .vectorize(ci, vw)
+      .unroll(ci)
+      .unroll(xi)
+      .parallel(y);
+  conv.compute_at(p.output, xo).reorder(c, x, y, n).vectorize(c, vw).unroll(c).unroll(x);
+  conv.update()
+      .reorder(c, x, r[2], r[0], r[1], y, n)
+      .vectorize(c, vw)
+      .unroll(c)
+      .unroll(x);
+  return true;
+}
+
+/// matmul / gemm with a row-major output: tile NB columns (1-2 vectors) x TM rows.
+bool scheduleMatMul(KernelPipeline& p, const TargetInfo& target) {
+  const TensorType& t = p.outputType;
+  if (!p.anchor || (p.anchor->kind != OpKind::MatMul && p.anchor->kind != OpKind::Gemm) ||
+      t.rank() < 2 || t.layout != Layout::rowMajor || t.dtype != DType::f32)
+    return false;
+  int rank = t.rank();
+  int vw = lanes(target, t.dtype);
+  int64_t nExt = t.shape[rank - 1], mExt = t.shape[rank - 2];
+  if (nExt < vw)
+    return false;
+  int nb = nExt >= 2 * vw ? 2 * vw : vw;
+  int tm = tileWidth(target, nb / vw, mExt, 6);
+  Var n = axisVar(rank - 1), m = axisVar(rank - 2);
+  Var no("no"), ni("ni"), mo("mo"), mi("mi");
+  Halide::Func mm = p.anchorFunc.func;
+  Halide::RDom r = *p.anchorFunc.rdom;
+  std::vector<Halide::VarOrRVar> outLoops{ni, mi, no, mo};
+  for (int i = rank - 3; i >= 0; --i)
+    outLoops.emplace_back(axisVar(i));
+  p.output.split(n, no, ni, nb, TailStrategy::ShiftInwards)
+      .split(m, mo, mi, tm, TailStrategy::ShiftInwards)
+      .reorder(outLoops)
+      .vectorize(ni, vw)
+      .unroll(ni)
+      .unroll(mi);
+  int64_t batch = t.numElements() / (nExt * mExt);
+  if (batch > 1)
+    p.output.parallel(axisVar(0));
+  else if (mExt >= 2 * tm)
+    p.output.parallel(mo);
+  else
+    p.output.parallel(no);
+  std::vector<Halide::VarOrRVar> mmLoops{n, m};
+  for (int i = rank - 3; i >= 0; --i)
+    mmLoops.emplace_back(axisVar(i));
+  mm.compute_at(p.output, no).reorder(mmLoops).vectorize(n, vw).unroll(n).unroll(m);
+  std::vector<Halide::VarOrRVar> updLoops{n, m, r.x};
+  for (int i = rank - 3; i >= 0; --i)
+    updLoops.emplace_back(axisVar(i));
+  mm.update().reorder(updLoops).vectorize(n, vw).unroll(n).unroll(m);
+  return true;
+}
+
+struct Strategy {
+  const char* name;
+  bool (*apply)(KernelPipeline&, const TargetInfo&);
+};
+// Ordered by priority; the generic strategy always applies and comes last.
+const Strategy kStrategies[] = {
+    {"conv_nhwc_tiled", scheduleConvNHWC},
+    {"matmul_tiled", scheduleMatMul},
+    {"generic", scheduleGeneric},
+};
+} // namespace
+
+std::string scheduleKernel(KernelPipeline& p, const TargetInfo& target) {
+  for (const Strategy& s : kStrategies)
+    if (s.apply(p, target))
+      return s.name;
+  return "none";
+}
+
+} // namespace dnncc::hl

@@ -1,0 +1,27 @@
+// CPU schedules of kernels. A schedule never changes results: it places the stages of a kernel's
+// pipeline (the algorithms of codegen/halide/ops) in loops, vectors and threads.
+#pragma once
+
+#include <Halide.h>
+
+#include "codegen/Target.h"
+#include "codegen/halide/Algorithm.h"
+
+namespace dnncc::hl {
+
+/// What a schedule strategy sees of one kernel.
+struct KernelPipeline {
+  Halide::Func output;          ///< the kernel's output Func (a wrapper of the last op's result)
+  std::vector<Halide::Var> vars; ///< output variables, ONNX axis order
+  TensorType outputType;         ///< shape and storage layout of the output buffer
+  const Op* anchor = nullptr;    ///< the kernel's heavy op (conv, matmul, ...), or null
+  TensorFunc anchorFunc;         ///< the anchor's lowered stages
+  std::vector<TensorFunc> others; ///< lowered stages of the remaining ops
+};
+
+/// Applies the first applicable strategy for the kernel's anchor on `target` (register-blocked
+/// conv and matmul vectorised over output channels, then a generic vectorise-and-parallelise
+/// schedule that always applies). Returns the name of the strategy used.
+std::string scheduleKernel(KernelPipeline& p, const TargetInfo& target);
+
+} // namespace dnncc::hl

@@ -1,0 +1,169 @@
+// Halide algorithms of convolution and pooling over [N, C, spatial...] tensors (ONNX Conv,
+// MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool).
+#include <fmt/format.h>
+
+#include "codegen/halide/Algorithm.h"
+
+namespace dnncc::hl {
+namespace {
+using Halide::Expr;
+
+/// The input extended beyond its bounds with `value` (zero padding, -inf for max pooling).
+Halide::Func padded(const TensorFunc& x, Expr value) {
+  Halide::Region bounds;
+  for (int i = x.type.rank() - 1; i >= 0; --i)
+    bounds.push_back(Halide::Range(0, static_cast<int>(x.type.shape[i])));
+  return Halide::BoundaryConditions::constant_exterior(x.func, value, bounds);
+}
+
+/// y[n, oc, o...] = bias[oc] + sum_{ic, k...} w[oc, ic, k...] *
+///                  x[n, g * ICg + ic, o * stride + k * dilation - padBegin]   (ONNX Conv)
+/// RDom order (innermost first): k_last, ..., k_first, ic.
+Expected<TensorFunc> conv(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& a = op.attr<ConvAttrs>();
+  const TensorFunc& x = in[0];
+  const TensorFunc& w = in[1];
+  int k = x.type.rank() - 2;
+  int64_t icg = w.type.shape[1];
+  int64_t ocg = w.type.shape[0] / a.group;
+  Halide::Func xp = padded(x, Halide::cast(halideType(x.type.dtype), 0));
+  Halide::Region ranges;
+  for (int i = k - 1; i >= 0; --i)
+    ranges.emplace_back(0, static_cast<int>(w.type.shape[2 + i]));
+  ranges.emplace_back(0, static_cast<int>(icg));
+  Halide::RDom r(ranges);
+  auto v = makeVars(op.result->type.rank());
+  Expr oc = v[1];
+  Expr ic = a.group == 1 ? Expr(r[k]) : (oc / static_cast<int>(ocg)) * static_cast<int>(icg) + r[k];
+  Idx xi{v[0], ic}, wi{oc, r[k]};
+  for (int i = 0; i < k; ++i) {
+    Expr kk = r[k - 1 - i];
+    xi.push_back(v[2 + i] * static_cast<int>(a.strides[i]) +
+                 kk * static_cast<int>(a.dilations[i]) - static_cast<int>(a.pads[i]));
+    wi.push_back(kk);
+  }
+  Halide::Func f("conv");
+  auto hv = halideOrder(v);
+  f(hv) = in.size() == 3 ? in[2]({oc}) : Halide::cast(halideType(x.type.dtype), 0);
+  f(hv) += w(wi) * xp(halideOrder(xi));
+  TensorFunc out;
+  out.func = f;
+  out.type = op.result->type;
+  out.vars = v;
+  out.rdom = r;
+  out.stages = {xp, f};
+  return out;
+}
+
+Expected<TensorFunc> pool(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& a = op.attr<PoolAttrs>();
+  const TensorFunc& x = in[0];
+  int k = x.type.rank() - 2;
+  Halide::Type t = halideType(x.type.dtype);
+  bool isMax = op.kind == OpKind::MaxPool;
+  Halide::Func xp = padded(x, isMax ? t.min() : Halide::cast(t, 0));
+  Halide::Region ranges;
+  for (int i = k - 1; i >= 0; --i)
+    ranges.emplace_back(0, static_cast<int>(a.kernel[i]));
+  Halide::RDom r(ranges);
+  auto v = makeVars(op.result->type.rank());
+  Idx xi{v[0], v[1]};
+  Expr count = Halide::cast(t, 1);
+  for (int i = 0; i < k; ++i) {
+    Expr start = v[2 + i] * static_cast<int>(a.strides[i]) - static_cast<int>(a.pads[i]);
+    xi.push_back(start + r[k - 1 - i] * static_cast<int>(a.dilations[i]));
+    // Divisor of avg_pool: window positions inside the input, or inside the padded input with
+    // count_include_pad (clipped at the end padding in ceil mode, as onnxruntime).
+    int64_t lo = a.countIncludePad ? -a.pads[i] : 0;
+    int64_t hi = x.type.shape[2 + i] + (a.countIncludePad ? a.pads[k + i] : 0);
+    if (a.dilations[i] == 1) {
+      Expr n = Halide::min(start + static_cast<int>(a.kernel[i]), static_cast<int>(hi)) -
+               Halide::max(start, static_cast<int>(lo));
+      count *= Halide::cast(t, Halide::max(n, 0));
+    } else {
+      Halide::RDom rk(0, static_cast<int>(a.kernel[i]));
+      Expr pos = start + rk * static_cast<int>(a.dilations[i]);
+      count *= Halide::cast(t, Halide::sum(Halide::select(pos >= static_cast<int>(lo) &&
+                                                              pos < static_cast<int>(hi),
+                                                          1, 0)));
+    }
+  }
+  Halide::Func f(isMax ? "max_pool" : "avg_pool");
+  auto hv = halideOrder(v);
+  Expr value = xp(halideOrder(xi));
+  if (isMax) {
+    f(hv) = t.min();
+    f(hv) = Halide::max(f(hv), value);
+  } else {
+    f(hv) = Halide::cast(t, 0);
+    f(hv) += value;
+  }
+  TensorFunc out;
+  out.type = op.result->type;
+  out.vars = v;
+  out.rdom = r;
+  if (isMax) {
+    out.func = f;
+    out.stages = {xp, f};
+  } else {
+    Halide::Func avg("avg_pool_div");
+    avg(hv) = f(hv) / count;
+    out.func = avg;
+    out.stages = {xp, f, avg};
+  }
+  return out;
+}
+
+Expected<TensorFunc> globalPool(const Op& op, const std::vector<TensorFunc>& in) {
+  const TensorFunc& x = in[0];
+  int k = x.type.rank() - 2;
+  Halide::Type t = halideType(x.type.dtype);
+  Halide::Region ranges;
+  int64_t n = 1;
+  for (int i = k - 1; i >= 0; --i) {
+    ranges.emplace_back(0, static_cast<int>(x.type.shape[2 + i]));
+    n *= x.type.shape[2 + i];
+  }
+  Halide::RDom r(ranges);
+  auto v = makeVars(op.result->type.rank());
+  Idx xi{v[0], v[1]};
+  for (int i = 0; i < k; ++i)
+    xi.push_back(r[k - 1 - i]);
+  bool isMax = op.kind == OpKind::GlobalMaxPool;
+  Halide::Func f(isMax ? "global_max_pool" : "global_sum");
+  auto hv = halideOrder(v);
+  if (isMax) {
+    f(hv) = t.min();
+    f(hv) = Halide::max(f(hv), x(xi));
+  } else {
+    f(hv) = Halide::cast(t, 0);
+    f(hv) += x(xi);
+  }
+  TensorFunc out;
+  out.type = op.result->type;
+  out.vars = v;
+  out.rdom = r;
+  if (isMax) {
+    out.func = f;
+    out.stages = {f};
+  } else {
+    Halide::Func avg("global_avg_pool");
+    avg(hv) = f(hv) / constant(t, static_cast<double>(n));
+    out.func = avg;
+    out.stages = {f, avg};
+  }
+  return out;
+}
+
+const AlgorithmRow kRows[] = {
+    {OpKind::Conv, conv},
+    {OpKind::MaxPool, pool},
+    {OpKind::AvgPool, pool},
+    {OpKind::GlobalAvgPool, globalPool},
+    {OpKind::GlobalMaxPool, globalPool},
+};
+} // namespace
+
+std::span<const AlgorithmRow> convAlgorithms() { return kRows; }
+
+} // namespace dnncc::hl

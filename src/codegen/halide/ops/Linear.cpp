@@ -1,0 +1,88 @@
+// Halide algorithms of the matrix products (ONNX Gemm and MatMul, numpy.matmul broadcasting).
+#include "codegen/halide/Algorithm.h"
+
+namespace dnncc::hl {
+namespace {
+using Halide::Expr;
+
+TensorFunc reduction(const Op& op, Halide::Func f, const std::vector<Halide::Var>& v,
+                     Halide::RDom r) {
+  TensorFunc out;
+  out.func = f;
+  out.type = op.result->type;
+  out.vars = v;
+  out.rdom = r;
+  out.stages = {f};
+  return out;
+}
+
+/// Y[m, n] = beta * C[m, n] + alpha * sum_k A'[m, k] * B'[k, n]   (ONNX Gemm)
+Expected<TensorFunc> gemm(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& a = op.attr<GemmAttrs>();
+  const TensorFunc& A = in[0];
+  const TensorFunc& B = in[1];
+  Halide::Type t = halideType(A.type.dtype);
+  int64_t k = a.transA ? A.type.shape[0] : A.type.shape[1];
+  Halide::RDom r(0, static_cast<int>(k), "k");
+  auto v = makeVars(2);
+  Expr m = v[0], n = v[1];
+  Expr init = Halide::cast(t, 0);
+  if (in.size() == 3 && a.beta != 0) {
+    init = in[2](broadcastIdx(in[2].type, op.result->type.shape, {m, n}));
+    if (a.beta != 1)
+      init = init * constant(t, a.beta);
+  }
+  Expr prod = (a.transA ? A({r, m}) : A({m, r})) * (a.transB ? B({n, r}) : B({r, n}));
+  if (a.alpha != 1)
+    prod = prod * constant(t, a.alpha);
+  Halide::Func f("gemm");
+  f(n, m) = init;
+  f(n, m) += prod;
+  return reduction(op, f, v, r);
+}
+
+Expected<TensorFunc> matmul(const Op& op, const std::vector<TensorFunc>& in) {
+  const TensorFunc& A = in[0];
+  const TensorFunc& B = in[1];
+  Halide::Type t = halideType(A.type.dtype);
+  bool vecA = A.type.rank() == 1, vecB = B.type.rank() == 1;
+  int64_t k = A.type.shape.back();
+  Halide::RDom r(0, static_cast<int>(k), "k");
+  const auto& outShape = op.result->type.shape;
+  auto v = makeVars(static_cast<int>(outShape.size()));
+  // Output axes: batch..., [m unless vecA], [n unless vecB].
+  size_t batchRank = outShape.size() - (vecA ? 0 : 1) - (vecB ? 0 : 1);
+  Idx batch(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(batchRank));
+  std::vector<int64_t> batchShape(outShape.begin(),
+                                  outShape.begin() + static_cast<std::ptrdiff_t>(batchRank));
+  Idx ai, bi;
+  if (!vecA) {
+    TensorType ab{A.type.dtype, std::vector<int64_t>(A.type.shape.begin(), A.type.shape.end() - 2)};
+    ai = broadcastIdx(ab, batchShape, batch);
+    ai.push_back(v[batchRank]);
+  }
+  ai.push_back(r);
+  if (!vecB) {
+    TensorType bb{B.type.dtype, std::vector<int64_t>(B.type.shape.begin(), B.type.shape.end() - 2)};
+    bi = broadcastIdx(bb, batchShape, batch);
+    bi.push_back(r);
+    bi.push_back(v.back());
+  } else {
+    bi.push_back(r);
+  }
+  Halide::Func f("matmul");
+  auto hv = halideOrder(v);
+  f(hv) = Halide::cast(t, 0);
+  f(hv) += A(ai) * B(bi);
+  return reduction(op, f, v, r);
+}
+
+const AlgorithmRow kRows[] = {
+    {OpKind::Gemm, gemm},
+    {OpKind::MatMul, matmul},
+};
+} // namespace
+
+std::span<const AlgorithmRow> linearAlgorithms() { return kRows; }
+
+} // namespace dnncc::hl

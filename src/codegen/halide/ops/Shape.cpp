@@ -1,0 +1,136 @@
+// Halide algorithms of the data-movement ops (ONNX Reshape, Expand, Transpose, Concat, Slice,
+// Gather, Pad). Reshape is usually a view (no kernel); its algorithm is used when it must copy.
+#include <fmt/format.h>
+
+#include "codegen/halide/Algorithm.h"
+
+namespace dnncc::hl {
+namespace {
+using Halide::Expr;
+
+/// Row-major linear index -> multi-index (all int32 arithmetic; tensors stay below 2^31 elements).
+Idx unflatten(Expr linear, const std::vector<int64_t>& shape) {
+  Idx idx(shape.size());
+  for (size_t i = shape.size(); i-- > 0;) {
+    int d = static_cast<int>(shape[i]);
+    idx[i] = i == 0 ? linear : linear % d;
+    linear = linear / d;
+  }
+  return idx;
+}
+
+Expected<TensorFunc> reshape(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& outShape = op.result->type.shape;
+  auto v = makeVars(static_cast<int>(outShape.size()));
+  Expr linear = 0;
+  for (size_t i = 0; i < outShape.size(); ++i)
+    linear = linear * static_cast<int>(outShape[i]) + v[i];
+  return pureResult(op, v, in[0](unflatten(linear, in[0].type.shape)));
+}
+
+Expected<TensorFunc> expand(const Op& op, const std::vector<TensorFunc>& in) {
+  auto v = makeVars(op.result->type.rank());
+  return pureResult(op, v, in[0](broadcastIdx(in[0].type, op.result->type.shape, asIdx(v))));
+}
+
+/// y[i_0, ..., i_{r-1}] = x[j] with j[perm[a]] = i_a.
+Expected<TensorFunc> transpose(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& perm = op.attr<TransposeAttrs>().perm;
+  auto v = makeVars(op.result->type.rank());
+  Idx xi(perm.size());
+  for (size_t a = 0; a < perm.size(); ++a)
+    xi[perm[a]] = v[a];
+  return pureResult(op, v, in[0](xi));
+}
+
+/// One update definition per operand, writing its range of the concatenation axis.
+Expected<TensorFunc> concat(const Op& op, const std::vector<TensorFunc>& in) {
+  int axis = static_cast<int>(op.attr<AxisAttrs>().axis);
+  auto v = makeVars(op.result->type.rank());
+  auto hv = halideOrder(v);
+  Halide::Func f("concat");
+  f(hv) = Halide::undef(halideType(op.result->type.dtype));
+  int64_t offset = 0;
+  std::vector<Halide::RDom> rdoms;
+  for (const TensorFunc& t : in) {
+    Halide::RDom r(0, static_cast<int>(t.type.shape[axis]));
+    Idx dst = asIdx(v), src = asIdx(v);
+    dst[axis] = r + static_cast<int>(offset);
+    src[axis] = r;
+    f(halideOrder(dst)) = t(src);
+    offset += t.type.shape[axis];
+  }
+  TensorFunc out;
+  out.func = f;
+  out.type = op.result->type;
+  out.vars = v;
+  out.stages = {f};
+  return out;
+}
+
+Expected<TensorFunc> slice(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& a = op.attr<SliceAttrs>();
+  auto v = makeVars(op.result->type.rank());
+  Idx xi;
+  for (size_t i = 0; i < v.size(); ++i)
+    xi.push_back(static_cast<int>(a.starts[i]) + v[i] * static_cast<int>(a.steps[i]));
+  return pureResult(op, v, in[0](xi));
+}
+
+/// y[pre..., idx..., post...] = x[pre..., indices[idx...], post...]; a negative index counts
+/// from the end; an index out of range is clamped (the importer rejects constant ones).
+Expected<TensorFunc> gather(const Op& op, const std::vector<TensorFunc>& in) {
+  int axis = static_cast<int>(op.attr<AxisAttrs>().axis);
+  const TensorFunc& x = in[0];
+  const TensorFunc& indices = in[1];
+  auto v = makeVars(op.result->type.rank());
+  int q = indices.type.rank();
+  Idx ii(v.begin() + axis, v.begin() + axis + q);
+  int dim = static_cast<int>(x.type.shape[axis]);
+  Expr index = Halide::cast(Halide::Int(32), indices(ii));
+  index = Halide::clamp(Halide::select(index < 0, index + dim, index), 0, dim - 1);
+  Idx xi(v.begin(), v.begin() + axis);
+  xi.push_back(index);
+  xi.insert(xi.end(), v.begin() + axis + q, v.end());
+  return pureResult(op, v, x(xi));
+}
+
+Expected<TensorFunc> pad(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& a = op.attr<PadAttrs>();
+  const TensorFunc& x = in[0];
+  int rank = x.type.rank();
+  Halide::Region bounds;
+  for (int i = rank - 1; i >= 0; --i)
+    bounds.push_back(Halide::Range(0, static_cast<int>(x.type.shape[i])));
+  Halide::Func ext;
+  switch (a.mode) {
+  case PadMode::constant:
+    ext = Halide::BoundaryConditions::constant_exterior(
+        x.func, constant(halideType(x.type.dtype), a.value), bounds);
+    break;
+  case PadMode::reflect:
+    ext = Halide::BoundaryConditions::mirror_interior(x.func, bounds);
+    break;
+  case PadMode::edge:
+    ext = Halide::BoundaryConditions::repeat_edge(x.func, bounds);
+    break;
+  }
+  auto v = makeVars(rank);
+  Idx xi;
+  for (int i = 0; i < rank; ++i)
+    xi.push_back(v[i] - static_cast<int>(a.pads[i]));
+  TensorFunc out = pureResult(op, v, ext(halideOrder(xi)));
+  out.stages.insert(out.stages.begin(), ext);
+  return out;
+}
+
+const AlgorithmRow kRows[] = {
+    {OpKind::Reshape, reshape}, {OpKind::Expand, expand}, {OpKind::Transpose, transpose},
+    {OpKind::Concat, concat},   {OpKind::Slice, slice},   {OpKind::Gather, gather},
+    {OpKind::Pad, pad},
+};
+} // namespace
+
+std::span<const AlgorithmRow> shapeAlgorithms() { return kRows; }
+
+} // namespace dnncc::hl

@@ -1,0 +1,249 @@
+// Emits lib<name>.h, the public C header of a model library (see HeaderEmitter.h).
+#include "HeaderEmitter.h"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <cctype>
+#include <filesystem>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace dnncc {
+namespace {
+
+// kRuntimeTypesText: include/dnncc/runtime_types.h as read at build time (see CMakeLists.txt).
+#include "RuntimeTypesText.inc"
+
+constexpr std::array<ModelApiFunction, 16> kApi{{
+    {"create", "int", "dnncc_model **out",
+     "Creates an instance (allocates its arena and input/output buffers; the only allocating "
+     "call). "
+     "Returns DNNCC_OK, DNNCC_ERR_OUT_OF_MEMORY or DNNCC_ERR_ABI; on failure *out is null and "
+     "last_error(NULL) says why."},
+    {"destroy", "void", "dnncc_model *model", "Frees an instance; null is ignored."},
+    {"run", "int", "dnncc_model *model",
+     "Runs the model on the instance's current inputs; allocates nothing. Returns DNNCC_OK or "
+     "DNNCC_ERR_KERNEL (message in last_error). One instance must not run on two threads at once."},
+    {"set_num_threads", "int", "dnncc_model *model, int32_t threads",
+     "Sets the size of the library's kernel thread pool, shared by all its instances (model may be "
+     "null); 0 means one thread per core."},
+    {"num_inputs", "int64_t", "void", "Number of model inputs."},
+    {"num_outputs", "int64_t", "void", "Number of model outputs."},
+    {"input_info", "const dnncc_tensor_info *", "int64_t index",
+     "Name, type and shape of input `index`, or null when out of range."},
+    {"output_info", "const dnncc_tensor_info *", "int64_t index",
+     "Name, type and shape of output `index`, or null when out of range."},
+    {"input_index", "int64_t", "const char *name", "Index of the input called `name`, or -1."},
+    {"output_index", "int64_t", "const char *name", "Index of the output called `name`, or -1."},
+    {"input_data", "void *", "dnncc_model *model, int64_t index",
+     "The instance's own buffer of input `index` (size_bytes long, 64-byte aligned): write the "
+     "input there to avoid a copy. Null on a bad argument."},
+    {"output_data", "const void *", "dnncc_model *model, int64_t index",
+     "The instance's own buffer of output `index`, valid until the next run or destroy. Null on a "
+     "bad argument."},
+    {"set_input", "int", "dnncc_model *model, int64_t index, const void *data, size_t bytes",
+     "Copies `bytes` (must equal the input's size_bytes) into input `index`."},
+    {"get_output", "int", "dnncc_model *model, int64_t index, void *data, size_t bytes",
+     "Copies output `index` into `data`; `bytes` must equal the output's size_bytes."},
+    {"last_error", "const char *", "dnncc_model *model",
+     "Message of the last failed call on `model` (\"\" when none); with null, of the last failed "
+     "create (or call on a null model) on this thread."},
+    {"arena_size", "int64_t", "void", "Bytes of intermediate memory each instance allocates."},
+}};
+
+// Text safe inside a /* */ comment: no "*/" and no line breaks.
+std::string commentSafe(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '/' && !out.empty() && out.back() == '*')
+      out += ' ';
+    out += (c == '\n' || c == '\r') ? ' ' : c;
+  }
+  return out;
+}
+
+// A C string literal; non-printable bytes become 3-digit octal escapes (which, unlike \x, stop).
+std::string cStringLiteral(std::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\')
+      out += fmt::format("\\{}", char(c));
+    else if (c < 0x20 || c >= 0x7f || c == '?') // '?': no trigraphs
+      out += fmt::format("\\{:03o}", c);
+    else
+      out += char(c);
+  }
+  return out + "\"";
+}
+
+// `text` as a /** */ doc comment, wrapped at 100 columns.
+std::string docComment(std::string_view text) {
+  std::string out = "/**";
+  size_t lineStart = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t end = std::min(text.find(' ', pos), text.size());
+    std::string_view word = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (out.size() - lineStart + 1 + word.size() > 100 - 3) { // 3: room for " */"
+      out += "\n *";
+      lineStart = out.size() - 2;
+    }
+    out += ' ';
+    out += word;
+  }
+  return out + " */\n";
+}
+
+std::string toUpper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    c = char(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string shapeText(const std::vector<int64_t>& shape, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < shape.size(); ++i)
+    out += fmt::format("{}{}", i ? sep : "", shape[i]);
+  return out;
+}
+
+void emitTensorMacros(std::string& out, std::string_view macroPrefix, std::string_view kind,
+                      const std::vector<ModelHeaderInfo::Tensor>& tensors) {
+  std::string upperKind = toUpper(kind);
+  out += fmt::format("#define {}_NUM_{}S {}\n", macroPrefix, upperKind, tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const ModelHeaderInfo::Tensor& t = tensors[i];
+    assert(t.shape.size() <= 8 && "dnncc_tensor_info holds at most 8 dims");
+    DTypeDesc dt = describeDType(t.onnxDType);
+    std::string m = fmt::format("{}_{}_{}", macroPrefix, upperKind, i);
+    std::string dtypeName =
+        dt.name.empty() ? fmt::format("onnx type {}", t.onnxDType) : std::string(dt.name);
+    out += fmt::format("/* {} {}: '{}', {}[{}] */\n", kind, i, commentSafe(t.name), dtypeName,
+                       shapeText(t.shape, ", "));
+    out += fmt::format("#define {}_NAME {}\n", m, cStringLiteral(t.name));
+    out += fmt::format("#define {}_DTYPE {}{}\n", m, t.onnxDType,
+                       dt.enumerator.empty() ? "" : fmt::format(" /* {} */", dt.enumerator));
+    out += fmt::format("#define {}_RANK {}\n", m, t.shape.size());
+    // A rank-0 (scalar) tensor has no dims; {0} keeps the initializer valid C.
+    out += fmt::format("#define {}_SHAPE {{{}}}{}\n", m,
+                       t.shape.empty() ? "0" : shapeText(t.shape, ", "),
+                       t.shape.empty() ? " /* rank 0: no dimensions */" : "");
+    int64_t elements = 1;
+    for (int64_t d : t.shape)
+      elements *= d;
+    out += fmt::format("#define {}_NUM_ELEMENTS {}\n", m, elements);
+    out += fmt::format("#define {}_SIZE_BYTES {}\n", m, t.sizeBytes);
+  }
+}
+
+} // namespace
+
+std::span<const ModelApiFunction> modelApiFunctions() {
+  return kApi;
+}
+
+DTypeDesc describeDType(int onnxDType) {
+  switch (onnxDType) {
+  case 1:
+    return {"float32", 4, "DNNCC_FLOAT32"};
+  case 2:
+    return {"uint8", 1, "DNNCC_UINT8"};
+  case 3:
+    return {"int8", 1, "DNNCC_INT8"};
+  case 4:
+    return {"uint16", 2, "DNNCC_UINT16"};
+  case 5:
+    return {"int16", 2, "DNNCC_INT16"};
+  case 6:
+    return {"int32", 4, "DNNCC_INT32"};
+  case 7:
+    return {"int64", 8, "DNNCC_INT64"};
+  case 9:
+    return {"bool", 1, "DNNCC_BOOL"};
+  case 10:
+    return {"float16", 2, "DNNCC_FLOAT16"};
+  case 11:
+    return {"float64", 8, "DNNCC_FLOAT64"};
+  case 12:
+    return {"uint32", 4, "DNNCC_UINT32"};
+  case 13:
+    return {"uint64", 8, "DNNCC_UINT64"};
+  case 16:
+    return {"bfloat16", 2, "DNNCC_BFLOAT16"};
+  default:
+    return {"", 0, ""};
+  }
+}
+
+bool isValidModelPrefix(std::string_view prefix) {
+  if (prefix.empty() || std::isdigit(static_cast<unsigned char>(prefix[0])))
+    return false;
+  for (char c : prefix)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
+      return false;
+  return true;
+}
+
+std::string modelPrefixFromPath(std::string_view path) {
+  std::string stem = std::filesystem::path(path).stem().string();
+  if (stem.starts_with("lib"))
+    stem.erase(0, 3);
+  for (char& c : stem)
+    if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9'))
+      c = '_';
+  if (stem.empty())
+    return "model";
+  if (stem[0] >= '0' && stem[0] <= '9')
+    stem.insert(0, "_");
+  return stem;
+}
+
+std::string emitModelHeader(const ModelHeaderInfo& info) {
+  assert(isValidModelPrefix(info.prefix) && "model prefix must be a C identifier");
+  const std::string& p = info.prefix;
+  std::string upper = toUpper(p);
+  std::string out;
+  out += fmt::format(
+      "/* lib{0}.h: C API of the model library lib{0} generated by dnncc. Do not edit.\n"
+      " * Model:  {1}\n"
+      " * Target: {2}\n"
+      " *\n"
+      " * Usage:\n"
+      " *   dnncc_model *m;\n"
+      " *   if ({0}_create(&m) != DNNCC_OK) {{ puts({0}_last_error(NULL)); return 1; }}\n"
+      " *   {0}_set_input(m, 0, data, {3}_INPUT_0_SIZE_BYTES);\n"
+      " *     (or write the input directly into {0}_input_data(m, 0))\n"
+      " *   if ({0}_run(m) != DNNCC_OK) puts({0}_last_error(m));\n"
+      " *   {0}_get_output(m, 0, result, {3}_OUTPUT_0_SIZE_BYTES);\n"
+      " *   {0}_destroy(m);\n"
+      " * Tensors are dense, row-major, in ONNX dimension order. Every function returning int\n"
+      " * returns a dnncc_status (0 = DNNCC_OK). Link with -l{0}. */\n",
+      p, commentSafe(info.modelFile), commentSafe(info.target), upper);
+  out += fmt::format("#ifndef DNNCC_MODEL_{0}_H\n#define DNNCC_MODEL_{0}_H\n\n", upper);
+  out += kRuntimeTypesText;
+  if (!out.ends_with("\n"))
+    out += "\n";
+
+  out += "\n/* Inputs and outputs: NAME, DTYPE (dnncc_dtype value), RANK, SHAPE (initializer),\n"
+         " * NUM_ELEMENTS, SIZE_BYTES. */\n";
+  emitTensorMacros(out, upper, "input", info.inputs);
+  emitTensorMacros(out, upper, "output", info.outputs);
+  out += fmt::format("/* Bytes of intermediate memory per instance / read-only weights in the "
+                     "library. */\n#define {0}_ARENA_SIZE {1}\n#define {0}_WEIGHTS_SIZE {2}\n",
+                     upper, info.arenaSize, info.weightsSize);
+
+  out += "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n";
+  for (const ModelApiFunction& f : kApi) {
+    std::string_view ret = f.returnType;
+    std::string_view space = ret.ends_with('*') ? "" : " ";
+    out += fmt::format("\n{}{}{}{}_{}({});\n", docComment(f.doc), ret, space, p, f.name, f.params);
+  }
+  out += "\n#ifdef __cplusplus\n}\n#endif\n";
+  out += fmt::format("#endif /* DNNCC_MODEL_{}_H */\n", upper);
+  return out;
+}
+
+} // namespace dnncc

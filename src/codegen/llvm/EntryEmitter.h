@@ -1,0 +1,56 @@
+// Emits, with LLVM's IRBuilder, the entry code of a model library: the constant tables the dnncc
+// runtime reads (src/runtime/dnncc_abi.h), `run_graph`, which calls every kernel in order, and the
+// exported `<prefix>_*` API wrappers; plus a separate object holding the weights blob.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "codegen/Target.h"
+#include "support/Status.h"
+
+namespace dnncc {
+
+/// One halide_buffer_t of the model (a tensor view), as in dnncc_buffer_info.
+struct EntryBuffer {
+  int64_t storage = 0; ///< enum dnncc_storage
+  int64_t index = 0;   ///< input/output index
+  int64_t offset = 0;  ///< bytes into the storage
+  int64_t typeCode = 2, typeBits = 32;
+  std::vector<int64_t> extents, strides; ///< Halide order (innermost first), strides in elements
+  bool operator==(const EntryBuffer&) const = default;
+};
+
+struct EntryKernelCall {
+  std::string symbol;
+  std::vector<int> buffers; ///< indices into EntryModule::buffers: inputs..., output
+};
+
+struct EntryTensor {
+  std::string name;
+  int onnxDType = 1;
+  std::vector<int64_t> shape;
+  int64_t sizeBytes = 0;
+};
+
+/// Everything the entry code states about a compiled model.
+struct EntryModule {
+  std::string prefix;
+  std::vector<EntryTensor> inputs, outputs;
+  int64_t arenaSize = 0;
+  std::vector<EntryBuffer> buffers;
+  std::vector<EntryKernelCall> calls;
+  std::vector<uint8_t> weights; ///< 64-byte aligned offsets are the caller's job
+};
+
+enum class EntryOutput { object, assembly, llvmIR };
+
+/// Writes the entry code for `target` to `path` as an object file, assembly or LLVM IR text.
+Status emitEntry(const EntryModule& m, const TargetInfo& target, const std::string& path,
+                 EntryOutput kind);
+/// Writes an object file whose only content is the weights blob (symbol `dnncc_weights`, hidden).
+Status emitWeightsObject(const std::vector<uint8_t>& weights, const TargetInfo& target,
+                         const std::string& path);
+
+} // namespace dnncc

@@ -1,0 +1,85 @@
+// lld invocation (see Linker.h).
+#include "codegen/llvm/Linker.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <llvm/ADT/SmallVector.h>
+#include <llvm/Support/Program.h>
+
+namespace dnncc {
+namespace fs = std::filesystem;
+
+std::string lldPath() { return DNNCC_LLD_PATH; }
+
+namespace {
+/// Debian's multiarch directory holding libc.so and libm.so for the target, if installed.
+std::string libcDir(const TargetInfo& target) {
+  std::string multiarch = target.arch == "x86_64"    ? "x86_64-linux-gnu"
+                          : target.arch == "aarch64" ? "aarch64-linux-gnu"
+                                                     : "arm-linux-gnueabihf";
+  for (std::string dir : {"/usr/lib/" + multiarch, "/usr/" + multiarch + "/lib"})
+    if (fs::exists(dir + "/libc.so") && fs::exists(dir + "/libm.so"))
+      return dir;
+  return "";
+}
+} // namespace
+
+namespace {
+Status runLld(const std::vector<std::string>& args, const LinkJob& job) {
+  std::vector<llvm::StringRef> argv(args.begin(), args.end());
+  std::string log = (fs::path(job.workDir) / "lld.log").string();
+  llvm::Optional<llvm::StringRef> redirects[] = {llvm::None, llvm::StringRef(log),
+                                                 llvm::StringRef(log)};
+  std::string error;
+  int rc = llvm::sys::ExecuteAndWait(lldPath(), argv, llvm::None, redirects, 0, 0, &error);
+  if (rc != 0) {
+    std::ifstream in(log);
+    std::string first;
+    std::getline(in, first);
+    return Status::error(fmt::format("linking {} failed: {}", job.output,
+                                     first.empty() ? error : first));
+  }
+  return Status::ok();
+}
+} // namespace
+
+Status linkRelocatable(const LinkJob& job, const TargetInfo&) {
+  std::vector<std::string> args{lldPath(), "-r", "-o", job.output};
+  args.insert(args.end(), job.objects.begin(), job.objects.end());
+  args.push_back("--whole-archive");
+  args.insert(args.end(), job.archives.begin(), job.archives.end());
+  args.push_back("--no-whole-archive");
+  return runLld(args, job);
+}
+
+Status linkSharedLibrary(const LinkJob& job, const TargetInfo& target) {
+  std::string script = (fs::path(job.workDir) / "exports.map").string();
+  {
+    std::ofstream out(script);
+    out << "{\n  global: " << job.prefix << "_*;\n  local: *;\n};\n";
+    if (!out)
+      return Status::error(fmt::format("cannot write '{}'", script));
+  }
+  std::string soname = fs::path(job.output).filename().string();
+  std::vector<std::string> args{lldPath(),
+                                "-shared",
+                                "-soname",
+                                soname,
+                                "--version-script=" + script,
+                                "--gc-sections",
+                                "-z",
+                                "noexecstack",
+                                "-o",
+                                job.output};
+  args.insert(args.end(), job.objects.begin(), job.objects.end());
+  args.insert(args.end(), job.archives.begin(), job.archives.end());
+  if (std::string dir = libcDir(target); !dir.empty()) {
+    // NEEDED entries for libm and libc, so the library loads into programs that lack them.
+    args.insert(args.end(), {"-L" + dir, "--as-needed", "-lm", "-lc"});
+  }
+  return runLld(args, job);
+}
+
+} // namespace dnncc

@@ -1,0 +1,435 @@
+// The ONNX importer's driver: loads the model, checks opsets, turns initializers and inputs into IR
+// values and converts nodes through the (op type, opset) table.
+#include "frontend/onnx/Importer.h"
+
+#include <climits>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+#include <google/protobuf/io/coded_stream.h>
+
+#include "frontend/onnx/Converters.h"
+
+namespace dnncc {
+namespace {
+using namespace onnximport;
+
+Expected<onnx::ModelProto> loadModel(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return Status::error("no such model file", {path});
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string bytes = buffer.str();
+  if (bytes.empty())
+    return Status::error("the file is empty, not an ONNX model", {path});
+  onnx::ModelProto model;
+  google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                                static_cast<int>(bytes.size()));
+  stream.SetTotalBytesLimit(INT_MAX);
+  if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
+    return Status::error("not an ONNX model (the protobuf does not parse; truncated or another "
+                         "format?)",
+                         {path});
+  if (!model.has_graph() || model.ir_version() <= 0)
+    return Status::error("not an ONNX model (no ir_version or graph)", {path});
+  return model;
+}
+
+Expected<int> defaultOpset(const onnx::ModelProto& model, const std::string& path) {
+  for (const auto& o : model.opset_import()) {
+    if (!o.domain().empty() && o.domain() != "ai.onnx")
+      continue;
+    if (o.version() < kMinOpset)
+      return Status::error(fmt::format("opset {} is older than opset {}, the oldest supported",
+                                       o.version(), kMinOpset),
+                           {path});
+    if (o.version() > kMaxOpset)
+      return Status::error(fmt::format("opset {} is newer than opset {}, the newest supported",
+                                       o.version(), kMaxOpset),
+                           {path});
+    return static_cast<int>(o.version());
+  }
+  return Status::error("the model imports no default-domain (ai.onnx) opset", {path});
+}
+
+/// Walks one model; in collect mode it records every error and goes on with the nodes that do not
+/// depend on a failed one.
+class GraphImporter {
+public:
+  GraphImporter(const std::string& path, const ImportOptions& options, bool collect)
+      : path_(path), options_(options), collect_(collect),
+        dir_(std::filesystem::path(path).parent_path().string()) {}
+
+  Expected<std::unique_ptr<Module>> run() {
+    auto loaded = loadModel(path_);
+    if (!loaded)
+      return fail(loaded.status());
+    const onnx::ModelProto& model = *loaded;
+    auto opset = defaultOpset(model, path_);
+    if (!opset)
+      return fail(opset.status());
+    opset_ = *opset;
+    m_ = std::make_unique<Module>();
+    m_->sourceFile = path_;
+    m_->name = model.graph().name().empty() ? "model" : model.graph().name();
+    const onnx::GraphProto& g = model.graph();
+    if (!initializers(g) || !inputs(g))
+      return finish();
+    for (int i = 0; i < g.node_size(); ++i)
+      if (!node(g.node(i), i) && !collect_)
+        return finish();
+    outputs(g);
+    return finish();
+  }
+
+  std::vector<Status> errors;
+
+private:
+  const std::string& path_;
+  const ImportOptions& options_;
+  bool collect_;
+  std::string dir_;
+  int opset_ = 0;
+  std::unique_ptr<Module> m_;
+  std::unordered_map<std::string, Value*> values_;
+  std::unordered_set<std::string> poisoned_;
+
+  Expected<std::unique_ptr<Module>> fail(Status s) {
+    errors.push_back(s);
+    return s;
+  }
+  Expected<std::unique_ptr<Module>> finish() {
+    if (!errors.empty())
+      return errors.front();
+    return std::move(m_);
+  }
+  bool record(Status s) {
+    errors.push_back(std::move(s));
+    return false;
+  }
+
+  bool initializers(const onnx::GraphProto& g) {
+    for (const auto& t : g.initializer()) {
+      auto tensor = readTensor(t, dir_);
+      if (!tensor) {
+        record(Status(tensor.status()).withDefaults({path_}));
+        continue;
+      }
+      values_[t.name()] =
+          m_->addConstant(std::move(tensor->first), std::move(tensor->second), t.name());
+    }
+    if (g.sparse_initializer_size() > 0)
+      record(Status::error("sparse initializers are not supported", {path_}));
+    return errors.empty() || collect_;
+  }
+
+  bool inputs(const onnx::GraphProto& g) {
+    for (const auto& in : g.input()) {
+      if (values_.count(in.name()))
+        continue; // an initializer listed as input (IR version < 4): a constant for dnncc
+      if (!in.type().has_tensor_type()) {
+        record(Status::error(fmt::format("input '{}' is not a tensor (sequence, map and optional "
+                                         "inputs are not supported)",
+                                         in.name()),
+                             {path_}));
+        continue;
+      }
+      const auto& tt = in.type().tensor_type();
+      auto dtype = dtypeFromOnnx(tt.elem_type());
+      if (!dtype) {
+        record(Status::error(fmt::format("input '{}' has unsupported element type {}", in.name(),
+                                         tt.elem_type()),
+                             {path_}));
+        continue;
+      }
+      TensorType type;
+      type.dtype = *dtype;
+      auto given = options_.inputShapes.find(in.name());
+      if (given != options_.inputShapes.end()) {
+        type.shape = given->second;
+      } else if (!tt.has_shape()) {
+        record(Status::error(fmt::format("input '{}' has no shape; give one with "
+                                         "--input-shape {}=1x3x224x224",
+                                         in.name(), in.name()),
+                             {path_}));
+        continue;
+      } else {
+        for (const auto& d : tt.shape().dim()) {
+          if (!d.has_dim_value() || d.dim_value() < 0) {
+            record(Status::error(
+                fmt::format("input '{}' has symbolic dimension '{}'; give a static shape with "
+                            "--input-shape {}=...",
+                            in.name(), d.dim_param(), in.name()),
+                {path_}));
+            break;
+          }
+          type.shape.push_back(d.dim_value());
+        }
+        if (static_cast<int>(type.shape.size()) != tt.shape().dim_size())
+          continue;
+      }
+      values_[in.name()] = m_->addInput(std::move(type), in.name());
+    }
+    return errors.empty() || collect_;
+  }
+
+  bool node(const onnx::NodeProto& n, int index) {
+    Location where{path_, n.name().empty() ? fmt::format("#{}", index) : n.name(), n.op_type(),
+                   opset_};
+    for (const auto& in : n.input())
+      if (poisoned_.count(in)) {
+        poison(n);
+        return false;
+      }
+    if (!n.domain().empty() && n.domain() != "ai.onnx") {
+      poison(n);
+      where.opset = 0;
+      return record(Status::error(
+          fmt::format("unsupported op '{}' of domain '{}'", n.op_type(), n.domain()), where));
+    }
+    const ConverterRow* row = findConverter(n.op_type(), opset_);
+    if (!row) {
+      poison(n);
+      return record(Status::error(fmt::format("unsupported op '{}' at opset {}", n.op_type(),
+                                              opset_),
+                                  where));
+    }
+    NodeContext ctx(
+        n, opset_, *m_, *options_.evaluator,
+        [this](const std::string& name) -> Value* {
+          auto it = values_.find(name);
+          return it == values_.end() ? nullptr : it->second;
+        },
+        where);
+    Status s = row->convert(ctx);
+    if (s.isOk()) {
+      std::vector<std::string> unread = ctx.unreadAttrs();
+      if (!unread.empty())
+        s = ctx.error(fmt::format("attribute '{}' is not supported", unread.front()));
+    }
+    for (int i = 0; s.isOk() && i < n.output_size(); ++i) {
+      if (n.output(i).empty())
+        continue;
+      bool bound = false;
+      for (auto& [name, v] : ctx.outputs)
+        bound |= name == n.output(i);
+      if (!bound)
+        s = ctx.error(fmt::format("output {} ('{}') is not supported", i, n.output(i)));
+    }
+    if (!s.isOk()) {
+      poison(n);
+      return record(s.withDefaults(where));
+    }
+    for (auto& [name, v] : ctx.outputs)
+      values_[name] = v;
+    return true;
+  }
+
+  void poison(const onnx::NodeProto& n) {
+    for (const auto& out : n.output())
+      poisoned_.insert(out);
+  }
+
+  void outputs(const onnx::GraphProto& g) {
+    for (const auto& out : g.output()) {
+      auto it = values_.find(out.name());
+      if (poisoned_.count(out.name()))
+        continue;
+      if (it == values_.end()) {
+        record(Status::error(fmt::format("graph output '{}' is not produced by any node",
+                                         out.name()),
+                             {path_}));
+        continue;
+      }
+      Value* v = it->second;
+      // An input, a constant or a value that is already another output gets its own copy, so
+      // that every output is computed into its own buffer under its own name.
+      bool taken = v->producer == nullptr;
+      for (Value* o : m_->outputs)
+        taken |= o == v;
+      if (taken) {
+        auto copy = m_->appendOp(OpKind::Identity, {v}, NoAttrs{}, out.name());
+        if (!copy) {
+          record(copy.status());
+          continue;
+        }
+        v = *copy;
+      }
+      v->name = out.name();
+      m_->outputs.push_back(v);
+    }
+  }
+};
+} // namespace
+
+Expected<std::unique_ptr<Module>> importOnnx(const std::string& path,
+                                             const ImportOptions& options) {
+  GraphImporter importer(path, options, /*collect=*/false);
+  return importer.run();
+}
+
+std::vector<Status> checkOnnx(const std::string& path, const ImportOptions& options) {
+  GraphImporter importer(path, options, /*collect=*/true);
+  (void)importer.run();
+  return importer.errors;
+}
+
+namespace onnximport {
+
+const ConverterRow* findConverter(std::string_view opType, int opset) {
+  static const std::vector<ConverterRow> rows = [] {
+    std::vector<ConverterRow> all;
+    for (auto family : {elementwiseConverters(), convConverters(), linearConverters(),
+                        reduceConverters(), shapeConverters()})
+      all.insert(all.end(), family.begin(), family.end());
+    return all;
+  }();
+  for (const auto& r : rows)
+    if (r.opType == opType && r.since <= opset && opset <= r.until)
+      return &r;
+  return nullptr;
+}
+
+// ---- NodeContext ----
+
+Expected<Value*> NodeContext::input(int i) {
+  if (!hasInput(i))
+    return error(fmt::format("input {} is required", i));
+  Value* v = lookup_(node_.input(i));
+  if (!v)
+    return error(fmt::format("input '{}' is not defined before this node", node_.input(i)));
+  return v;
+}
+
+Value* NodeContext::optionalInput(int i) {
+  if (!hasInput(i))
+    return nullptr;
+  return lookup_(node_.input(i));
+}
+
+Expected<std::vector<int64_t>> NodeContext::constInts(int i, std::string_view what) {
+  DNNCC_ASSIGN_OR_RETURN(Value * v, input(i));
+  if (!v->isConstant())
+    return error(fmt::format("{} (input {}) must be a constant", what, i));
+  if (isFloat(v->type.dtype))
+    return error(fmt::format("{} (input {}) must be an integer tensor", what, i));
+  return constantAsInts(*v);
+}
+
+Expected<double> NodeContext::constScalar(int i, std::string_view what) {
+  DNNCC_ASSIGN_OR_RETURN(Value * v, input(i));
+  if (!v->isConstant() || v->type.numElements() != 1)
+    return error(fmt::format("{} (input {}) must be a constant scalar", what, i));
+  switch (v->type.dtype) {
+  case DType::f32:
+    return static_cast<double>(v->dataAs<float>()[0]);
+  case DType::f64:
+    return v->dataAs<double>()[0];
+  default: {
+    auto ints = constantAsInts(*v);
+    if (ints.empty())
+      return error(fmt::format("{} (input {}) has an unsupported type", what, i));
+    return static_cast<double>(ints[0]);
+  }
+  }
+}
+
+const onnx::AttributeProto* NodeContext::find(std::string_view name) {
+  for (const auto& a : node_.attribute())
+    if (a.name() == name) {
+      read_.emplace(name);
+      return &a;
+    }
+  return nullptr;
+}
+
+bool NodeContext::hasAttr(std::string_view name) const {
+  for (const auto& a : node_.attribute())
+    if (a.name() == name)
+      return true;
+  return false;
+}
+
+int64_t NodeContext::attrInt(std::string_view name, int64_t fallback) {
+  const auto* a = find(name);
+  return a ? a->i() : fallback;
+}
+
+Expected<int64_t> NodeContext::requireInt(std::string_view name) {
+  const auto* a = find(name);
+  if (!a)
+    return error(fmt::format("attribute '{}' is required", name));
+  return a->i();
+}
+
+double NodeContext::attrFloat(std::string_view name, double fallback) {
+  const auto* a = find(name);
+  return a ? a->f() : fallback;
+}
+
+std::vector<int64_t> NodeContext::attrInts(std::string_view name, std::vector<int64_t> fallback) {
+  const auto* a = find(name);
+  return a ? std::vector<int64_t>(a->ints().begin(), a->ints().end()) : fallback;
+}
+
+std::vector<double> NodeContext::attrFloats(std::string_view name) {
+  const auto* a = find(name);
+  return a ? std::vector<double>(a->floats().begin(), a->floats().end()) : std::vector<double>{};
+}
+
+std::string NodeContext::attrString(std::string_view name, std::string fallback) {
+  const auto* a = find(name);
+  return a ? a->s() : fallback;
+}
+
+const onnx::TensorProto* NodeContext::attrTensor(std::string_view name) {
+  const auto* a = find(name);
+  return a && a->has_t() ? &a->t() : nullptr;
+}
+
+std::vector<std::string> NodeContext::unreadAttrs() const {
+  std::vector<std::string> out;
+  for (const auto& a : node_.attribute())
+    if (!read_.count(a.name()))
+      out.push_back(a.name());
+  return out;
+}
+
+Expected<Value*> NodeContext::emit(OpKind kind, std::vector<Value*> operands, Attrs attrs,
+                                   const TensorType* resultType) {
+  bool allConstant = !operands.empty();
+  for (Value* v : operands)
+    allConstant &= v->isConstant();
+  Expected<Value*> v = m_.appendOp(kind, std::move(operands), std::move(attrs), node_.name(),
+                                   resultType);
+  if (!v)
+    return Status(v.status()).withDefaults(where_);
+  if (!allConstant)
+    return v;
+  // Fold at once: torch's Shape -> Gather -> Concat -> Reshape chains become constants here.
+  Expected<Value*> folded = foldToConstant(m_, *m_.ops.back(), evaluator_);
+  if (!folded)
+    return v; // not foldable here (e.g. a type the evaluator lacks): keep the op
+  m_.ops.pop_back();
+  return folded;
+}
+
+Value* NodeContext::constant(TensorType type, std::vector<uint8_t> bytes) {
+  return m_.addConstant(std::move(type), std::move(bytes));
+}
+
+Status NodeContext::setOutput(int i, Value* v) {
+  if (i >= node_.output_size() || node_.output(i).empty())
+    return Status::ok();
+  outputs.emplace_back(node_.output(i), v);
+  return Status::ok();
+}
+
+} // namespace onnximport
+} // namespace dnncc

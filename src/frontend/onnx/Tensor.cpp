@@ -1,0 +1,214 @@
+// TensorProto -> constant bytes, including external data files (confined to the model directory).
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "frontend/onnx/Converters.h"
+
+namespace dnncc::onnximport {
+namespace fs = std::filesystem;
+
+namespace {
+template <class Dst, class Src> void appendAs(std::vector<uint8_t>& out, const Src& values) {
+  size_t at = out.size();
+  out.resize(at + values.size() * sizeof(Dst));
+  for (int i = 0; i < values.size(); ++i) {
+    Dst v = static_cast<Dst>(values[i]);
+    std::memcpy(out.data() + at + i * sizeof(Dst), &v, sizeof(Dst));
+  }
+}
+
+/// Resolves an external-data location inside `modelDir`: relative, no "..", no symlink leading out.
+Expected<fs::path> externalPath(const std::string& location, const std::string& modelDir) {
+  fs::path rel(location);
+  if (location.empty() || rel.is_absolute())
+    return Status::error(fmt::format("external data path '{}' must be relative to the model "
+                                     "directory",
+                                     location));
+  for (const auto& part : rel)
+    if (part == "..")
+      return Status::error(
+          fmt::format("external data path '{}' must not contain '..'", location));
+  std::error_code ec;
+  fs::path base = fs::canonical(modelDir.empty() ? "." : modelDir, ec);
+  if (ec)
+    return Status::error(fmt::format("cannot resolve the model directory '{}'", modelDir));
+  fs::path full = fs::canonical(base / rel, ec);
+  if (ec)
+    return Status::error(fmt::format("external data file '{}' does not exist", location));
+  auto [b, f] = std::mismatch(base.begin(), base.end(), full.begin(), full.end());
+  if (b != base.end())
+    return Status::error(
+        fmt::format("external data path '{}' leaves the model directory (symlink)", location));
+  return full;
+}
+
+Status readExternal(const onnx::TensorProto& t, const std::string& modelDir, int64_t want,
+                    std::vector<uint8_t>& out) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto& kv : t.external_data()) {
+    if (kv.key() == "location")
+      location = kv.value();
+    else if (kv.key() == "offset")
+      offset = std::stoll(kv.value());
+    else if (kv.key() == "length")
+      length = std::stoll(kv.value());
+  }
+  DNNCC_ASSIGN_OR_RETURN(fs::path path, externalPath(location, modelDir));
+  if (length < 0)
+    length = want;
+  if (length != want || offset < 0)
+    return Status::error(fmt::format("external data of '{}' has {} bytes, its type needs {}",
+                                     t.name(), length, want));
+  std::error_code ec;
+  auto size = static_cast<int64_t>(fs::file_size(path, ec));
+  if (ec || offset + length > size)
+    return Status::error(fmt::format("external data file '{}' is too short for '{}' ({} bytes at "
+                                     "offset {})",
+                                     location, t.name(), length, offset));
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(offset);
+  out.resize(length);
+  in.read(reinterpret_cast<char*>(out.data()), length);
+  if (!in)
+    return Status::error(fmt::format("cannot read external data file '{}'", location));
+  return Status::ok();
+}
+} // namespace
+
+Expected<std::pair<TensorType, std::vector<uint8_t>>> readTensor(const onnx::TensorProto& t,
+                                                                 const std::string& modelDir) {
+  std::optional<DType> dtype = dtypeFromOnnx(t.data_type());
+  if (!dtype)
+    return Status::error(fmt::format("tensor '{}' has unsupported data type {}", t.name(),
+                                     onnx::TensorProto_DataType_Name(
+                                         static_cast<onnx::TensorProto_DataType>(t.data_type()))));
+  TensorType type;
+  type.dtype = *dtype;
+  for (int64_t d : t.dims()) {
+    if (d < 0)
+      return Status::error(fmt::format("tensor '{}' has a negative dimension", t.name()));
+    type.shape.push_back(d);
+  }
+  if (type.numElements() > (int64_t(1) << 34))
+    return Status::error(fmt::format("tensor '{}' is too large", t.name()));
+  int64_t want = type.byteSize();
+  std::vector<uint8_t> bytes;
+  if (t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL) {
+    DNNCC_TRY(readExternal(t, modelDir, want, bytes));
+  } else if (t.has_raw_data()) {
+    bytes.assign(t.raw_data().begin(), t.raw_data().end());
+  } else {
+    switch (*dtype) {
+    case DType::f32:
+      appendAs<float>(bytes, t.float_data());
+      break;
+    case DType::f64:
+      appendAs<double>(bytes, t.double_data());
+      break;
+    case DType::i64:
+      appendAs<int64_t>(bytes, t.int64_data());
+      break;
+    case DType::i32:
+      appendAs<int32_t>(bytes, t.int32_data());
+      break;
+    case DType::i16:
+      appendAs<int16_t>(bytes, t.int32_data());
+      break;
+    case DType::i8:
+      appendAs<int8_t>(bytes, t.int32_data());
+      break;
+    case DType::u8:
+    case DType::boolean:
+      appendAs<uint8_t>(bytes, t.int32_data());
+      break;
+    case DType::u16:
+    case DType::f16:
+    case DType::bf16:
+      appendAs<uint16_t>(bytes, t.int32_data());
+      break;
+    case DType::u32:
+      appendAs<uint32_t>(bytes, t.uint64_data());
+      break;
+    case DType::u64:
+      appendAs<uint64_t>(bytes, t.uint64_data());
+      break;
+    }
+  }
+  if (static_cast<int64_t>(bytes.size()) != want)
+    return Status::error(fmt::format("tensor '{}' has {} bytes of data, its type {} needs {}",
+                                     t.name(), bytes.size(), toString(type), want));
+  return std::make_pair(std::move(type), std::move(bytes));
+}
+
+std::vector<int64_t> constantAsInts(const Value& v) {
+  std::vector<int64_t> out;
+  int64_t n = v.type.numElements();
+  for (int64_t i = 0; i < n; ++i) {
+    switch (v.type.dtype) {
+    case DType::i64:
+      out.push_back(v.dataAs<int64_t>()[i]);
+      break;
+    case DType::i32:
+      out.push_back(v.dataAs<int32_t>()[i]);
+      break;
+    case DType::i8:
+      out.push_back(v.dataAs<int8_t>()[i]);
+      break;
+    case DType::u8:
+    case DType::boolean:
+      out.push_back(v.dataAs<uint8_t>()[i]);
+      break;
+    default:
+      return {};
+    }
+  }
+  return out;
+}
+
+std::vector<uint8_t> scalarBytes(DType dtype, double value) {
+  std::vector<uint8_t> out(dtypeSize(dtype));
+  auto put = [&](auto v) { std::memcpy(out.data(), &v, sizeof(v)); };
+  switch (dtype) {
+  case DType::f32:
+    put(static_cast<float>(value));
+    break;
+  case DType::f64:
+    put(value);
+    break;
+  case DType::i64:
+    put(static_cast<int64_t>(value));
+    break;
+  case DType::i32:
+    put(static_cast<int32_t>(value));
+    break;
+  case DType::i16:
+    put(static_cast<int16_t>(value));
+    break;
+  case DType::i8:
+    put(static_cast<int8_t>(value));
+    break;
+  case DType::u8:
+  case DType::boolean:
+    put(static_cast<uint8_t>(value));
+    break;
+  case DType::u16:
+    put(static_cast<uint16_t>(value));
+    break;
+  case DType::u32:
+    put(static_cast<uint32_t>(value));
+    break;
+  case DType::u64:
+    put(static_cast<uint64_t>(value));
+    break;
+  case DType::f16:
+  case DType::bf16:
+    break; // not produced by the importer
+  }
+  return out;
+}
+
+} // namespace dnncc::onnximport

@@ -1,0 +1,116 @@
+// ONNX Conv, MaxPool, AveragePool and the global pools -> IR. auto_pad is resolved to explicit
+// pads here (ONNX Conv spec: SAME_* gives output = ceil(input / stride), the odd pad at the end for
+// SAME_UPPER and at the beginning for SAME_LOWER).
+#include <fmt/format.h>
+
+#include "frontend/onnx/Converters.h"
+
+namespace dnncc::onnximport {
+namespace {
+
+struct Window {
+  IntList kernel, strides, pads, dilations;
+};
+
+/// Reads kernel_shape, strides, dilations, pads and auto_pad for `k` spatial axes of `x`.
+Expected<Window> window(NodeContext& c, const TensorType& x, IntList kernel) {
+  int k = x.rank() - 2;
+  if (k < 1)
+    return c.error(fmt::format("input {} is not [N, C, spatial...]", shapeString(x.shape)));
+  Window w;
+  w.kernel = c.attrInts("kernel_shape", kernel);
+  if (static_cast<int>(w.kernel.size()) != k)
+    return c.error(fmt::format("kernel_shape has {} entries for {} spatial axes",
+                               w.kernel.size(), k));
+  w.strides = c.attrInts("strides", IntList(k, 1));
+  w.dilations = c.attrInts("dilations", IntList(k, 1));
+  w.pads = c.attrInts("pads", IntList(2 * k, 0));
+  if (static_cast<int>(w.strides.size()) != k || static_cast<int>(w.dilations.size()) != k ||
+      static_cast<int>(w.pads.size()) != 2 * k)
+    return c.error("strides, dilations and pads must have one entry per spatial axis (pads two)");
+  for (int i = 0; i < k; ++i)
+    if (w.strides[i] <= 0 || w.dilations[i] <= 0 || w.kernel[i] <= 0)
+      return c.error("kernel_shape, strides and dilations must be positive");
+  for (int64_t p : w.pads)
+    if (p < 0)
+      return c.error("pads must not be negative");
+  std::string autoPad = c.attrString("auto_pad", "NOTSET");
+  if (autoPad == "VALID") {
+    std::fill(w.pads.begin(), w.pads.end(), 0);
+  } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    for (int i = 0; i < k; ++i) {
+      int64_t in = x.shape[2 + i];
+      int64_t out = (in + w.strides[i] - 1) / w.strides[i];
+      int64_t total = std::max<int64_t>(
+          0, (out - 1) * w.strides[i] + (w.kernel[i] - 1) * w.dilations[i] + 1 - in);
+      int64_t small = total / 2;
+      w.pads[i] = autoPad == "SAME_UPPER" ? small : total - small;
+      w.pads[k + i] = total - w.pads[i];
+    }
+  } else if (autoPad != "NOTSET") {
+    return c.error(fmt::format("auto_pad='{}' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID",
+                               autoPad));
+  }
+  return w;
+}
+
+Status conv(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * w, c.input(1));
+  Value* b = c.optionalInput(2);
+  IntList kernel(w->type.shape.begin() + std::min<size_t>(2, w->type.shape.size()),
+                 w->type.shape.end());
+  DNNCC_ASSIGN_OR_RETURN(Window win, window(c, x->type, kernel));
+  IntList wk(w->type.shape.begin() + 2, w->type.shape.end());
+  if (win.kernel != wk)
+    return c.error(fmt::format("kernel_shape [{}] differs from the weights' [{}]",
+                               fmt::join(win.kernel, ","), fmt::join(wk, ",")));
+  ConvAttrs a{win.strides, win.pads, win.dilations, c.attrInt("group", 1)};
+  std::vector<Value*> operands{x, w};
+  if (b)
+    operands.push_back(b);
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Conv, operands, a));
+  return c.setOutput(0, y);
+}
+
+Status pool(NodeContext& c, OpKind kind) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  if (!c.hasAttr("kernel_shape"))
+    return c.error("attribute 'kernel_shape' is required");
+  DNNCC_ASSIGN_OR_RETURN(Window win, window(c, x->type, {}));
+  PoolAttrs a{win.kernel, win.strides, win.pads, win.dilations};
+  a.ceilMode = c.attrInt("ceil_mode", 0) != 0;
+  if (kind == OpKind::AvgPool)
+    a.countIncludePad = c.attrInt("count_include_pad", 0) != 0;
+  if (kind == OpKind::MaxPool) {
+    if (c.attrInt("storage_order", 0) != 0)
+      return c.error("storage_order=1 is not supported");
+    if (c.hasOutput(1))
+      return c.error("the Indices output is not supported");
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(kind, {x}, a));
+  return c.setOutput(0, y);
+}
+
+Status maxPool(NodeContext& c) { return pool(c, OpKind::MaxPool); }
+Status avgPool(NodeContext& c) { return pool(c, OpKind::AvgPool); }
+
+template <OpKind K> Status globalPool(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(K, {x}));
+  return c.setOutput(0, y);
+}
+
+constexpr int kMax = kMaxOpset;
+const ConverterRow kRows[] = {
+    {"Conv", 1, kMax, conv},
+    {"MaxPool", 8, kMax, maxPool},
+    {"AveragePool", 7, kMax, avgPool},
+    {"GlobalAveragePool", 1, kMax, globalPool<OpKind::GlobalAvgPool>},
+    {"GlobalMaxPool", 1, kMax, globalPool<OpKind::GlobalMaxPool>},
+};
+} // namespace
+
+std::span<const ConverterRow> convConverters() { return kRows; }
+
+} // namespace dnncc::onnximport

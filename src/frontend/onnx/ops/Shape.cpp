@@ -1,0 +1,439 @@
+// ONNX shape and data-movement ops -> IR: Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat,
+// Split, Slice, Gather, Expand, Pad, and the ops whose results are known from static shapes (Shape,
+// Size, ConstantOfShape, Constant), which become constants directly.
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "frontend/onnx/Converters.h"
+
+namespace dnncc::onnximport {
+namespace {
+
+Value* intsConstant(NodeContext& c, const std::vector<int64_t>& values, bool scalar = false) {
+  std::vector<uint8_t> bytes(values.size() * 8);
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  TensorType t{DType::i64, scalar ? std::vector<int64_t>{}
+                                  : std::vector<int64_t>{static_cast<int64_t>(values.size())}};
+  return c.constant(t, std::move(bytes));
+}
+
+Expected<Value*> reshapeTo(NodeContext& c, Value* x, std::vector<int64_t> shape) {
+  if (shape == x->type.shape)
+    return x;
+  TensorType t{x->type.dtype, std::move(shape)};
+  return c.emit(OpKind::Reshape, {x}, NoAttrs{}, &t);
+}
+
+/// Reshape-5+: 0 copies the input dimension (unless allowzero=1, opset 14+), -1 is inferred.
+Status reshape(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(auto shape, c.constInts(1, "shape"));
+  bool allowZero = c.opset() >= 14 && c.attrInt("allowzero", 0) != 0;
+  int inferred = -1;
+  int64_t known = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 0 && !allowZero) {
+      if (i >= x->type.shape.size())
+        return c.error(fmt::format("shape entry {} is 0 but the input has rank {}", i,
+                                   x->type.rank()));
+      shape[i] = x->type.shape[i];
+    }
+    if (shape[i] == -1) {
+      if (inferred >= 0)
+        return c.error("shape has more than one -1");
+      inferred = static_cast<int>(i);
+      continue;
+    }
+    if (shape[i] < 0)
+      return c.error(fmt::format("shape entry {} is negative", shape[i]));
+    known *= shape[i];
+  }
+  if (inferred >= 0) {
+    if (known == 0 || x->type.numElements() % known != 0)
+      return c.error(fmt::format("cannot reshape {} to [{}]", shapeString(x->type.shape),
+                                 fmt::join(shape, ",")));
+    shape[inferred] = x->type.numElements() / known;
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * y, reshapeTo(c, x, shape));
+  return c.setOutput(0, y);
+}
+
+Status flatten(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  int rank = x->type.rank();
+  int64_t axis = c.attrInt("axis", 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis > rank)
+    return c.error(fmt::format("axis {} is out of range for rank {}", axis, rank));
+  int64_t outer = 1, inner = 1;
+  for (int i = 0; i < rank; ++i)
+    (i < axis ? outer : inner) *= x->type.shape[i];
+  DNNCC_ASSIGN_OR_RETURN(Value * y, reshapeTo(c, x, {outer, inner}));
+  return c.setOutput(0, y);
+}
+
+Expected<IntList> axesOf(NodeContext& c, int firstInputOpset) {
+  if (c.opset() >= firstInputOpset) {
+    if (!c.hasInput(1))
+      return IntList{};
+    return c.constInts(1, "axes");
+  }
+  return c.attrInts("axes");
+}
+
+Status squeeze(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(IntList axes, axesOf(c, 13));
+  int rank = x->type.rank();
+  std::vector<bool> drop(rank, false);
+  for (int64_t a : axes) {
+    Expected<int> n = normalizeAxis(a, rank);
+    if (!n)
+      return c.error(n.status().message());
+    if (x->type.shape[*n] != 1)
+      return c.error(fmt::format("cannot squeeze axis {} of extent {}", a, x->type.shape[*n]));
+    drop[*n] = true;
+  }
+  std::vector<int64_t> shape;
+  for (int i = 0; i < rank; ++i)
+    if (!(axes.empty() ? x->type.shape[i] == 1 : drop[i]))
+      shape.push_back(x->type.shape[i]);
+  DNNCC_ASSIGN_OR_RETURN(Value * y, reshapeTo(c, x, shape));
+  return c.setOutput(0, y);
+}
+
+Status unsqueeze(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(IntList axes, axesOf(c, 13));
+  int outRank = x->type.rank() + static_cast<int>(axes.size());
+  std::vector<bool> inserted(outRank, false);
+  for (int64_t a : axes) {
+    Expected<int> n = normalizeAxis(a, outRank);
+    if (!n)
+      return c.error(n.status().message());
+    if (inserted[*n])
+      return c.error(fmt::format("axis {} is repeated", a));
+    inserted[*n] = true;
+  }
+  std::vector<int64_t> shape;
+  for (int i = 0, j = 0; i < outRank; ++i)
+    shape.push_back(inserted[i] ? 1 : x->type.shape[j++]);
+  DNNCC_ASSIGN_OR_RETURN(Value * y, reshapeTo(c, x, shape));
+  return c.setOutput(0, y);
+}
+
+Status transpose(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  IntList perm;
+  for (int i = x->type.rank() - 1; i >= 0; --i)
+    perm.push_back(i);
+  perm = c.attrInts("perm", perm);
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Transpose, {x}, TransposeAttrs{perm}));
+  return c.setOutput(0, y);
+}
+
+Status concat(NodeContext& c) {
+  std::vector<Value*> operands;
+  for (int i = 0; i < c.numInputs(); ++i) {
+    DNNCC_ASSIGN_OR_RETURN(Value * v, c.input(i));
+    operands.push_back(v);
+  }
+  if (operands.empty())
+    return c.error("concat needs at least one input");
+  DNNCC_ASSIGN_OR_RETURN(int64_t axis, c.requireInt("axis"));
+  Expected<int> n = normalizeAxis(axis, operands[0]->type.rank());
+  if (!n)
+    return c.error(n.status().message());
+  if (operands.size() == 1)
+    return c.setOutput(0, operands[0]);
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Concat, operands, AxisAttrs{*n}));
+  return c.setOutput(0, y);
+}
+
+/// One slice op for [start, start + n * step) along each axis; axes not listed are taken whole.
+Expected<Value*> sliceOp(NodeContext& c, Value* x, const IntList& starts, const IntList& steps,
+                         const std::vector<int64_t>& shape) {
+  if (shape == x->type.shape) {
+    bool whole = true;
+    for (size_t i = 0; i < shape.size(); ++i)
+      whole &= starts[i] == 0 && steps[i] == 1;
+    if (whole)
+      return x;
+  }
+  TensorType t{x->type.dtype, shape};
+  return c.emit(OpKind::Slice, {x}, SliceAttrs{starts, steps}, &t);
+}
+
+Status split(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  Expected<int> axis = normalizeAxis(c.attrInt("axis", 0), x->type.rank());
+  if (!axis)
+    return c.error(axis.status().message());
+  int64_t dim = x->type.shape[*axis];
+  IntList sizes;
+  if (c.opset() >= 13 && c.hasInput(1)) {
+    DNNCC_ASSIGN_OR_RETURN(sizes, c.constInts(1, "split"));
+  } else if (c.opset() < 13) {
+    sizes = c.attrInts("split");
+  }
+  int n = c.numOutputs();
+  if (c.opset() >= 18 && c.hasAttr("num_outputs")) {
+    n = static_cast<int>(c.attrInt("num_outputs", n));
+    if (n != c.numOutputs())
+      return c.error(fmt::format("num_outputs={} but the node has {} outputs", n,
+                                 c.numOutputs()));
+  }
+  if (sizes.empty()) {
+    // Equal parts; from opset 18 the last one may be smaller (ceil division).
+    int64_t part = (dim + n - 1) / n;
+    if (c.opset() < 18 && dim % n != 0)
+      return c.error(fmt::format("axis extent {} does not split into {} equal parts", dim, n));
+    for (int i = 0; i < n; ++i)
+      sizes.push_back(std::min(part, dim - part * i));
+  }
+  int64_t total = 0;
+  for (int64_t s : sizes)
+    total += s;
+  if (static_cast<int>(sizes.size()) != n || total != dim)
+    return c.error(fmt::format("split sizes [{}] do not cover axis extent {} with {} outputs",
+                               fmt::join(sizes, ","), dim, n));
+  int64_t offset = 0;
+  for (int i = 0; i < n; ++i) {
+    IntList starts(x->type.rank(), 0), steps(x->type.rank(), 1);
+    starts[*axis] = offset;
+    std::vector<int64_t> shape = x->type.shape;
+    shape[*axis] = sizes[i];
+    DNNCC_ASSIGN_OR_RETURN(Value * y, sliceOp(c, x, starts, steps, shape));
+    DNNCC_TRY(c.setOutput(i, y));
+    offset += sizes[i];
+  }
+  return Status::ok();
+}
+
+/// Slice-10+ (inputs) and Slice-1 (attributes), clamped as the ONNX spec describes.
+Status slice(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  int rank = x->type.rank();
+  IntList starts, ends, axes, steps;
+  if (c.opset() >= 10) {
+    DNNCC_ASSIGN_OR_RETURN(starts, c.constInts(1, "starts"));
+    DNNCC_ASSIGN_OR_RETURN(ends, c.constInts(2, "ends"));
+    if (c.hasInput(3)) {
+      DNNCC_ASSIGN_OR_RETURN(axes, c.constInts(3, "axes"));
+    }
+    if (c.hasInput(4)) {
+      DNNCC_ASSIGN_OR_RETURN(steps, c.constInts(4, "steps"));
+    }
+  } else {
+    starts = c.attrInts("starts");
+    ends = c.attrInts("ends");
+    axes = c.attrInts("axes");
+  }
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i)
+      axes.push_back(static_cast<int64_t>(i));
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size())
+    return c.error("starts, ends, axes and steps must have the same length");
+  IntList outStarts(rank, 0), outSteps(rank, 1);
+  std::vector<int64_t> shape = x->type.shape;
+  std::vector<bool> seen(rank, false);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    Expected<int> a = normalizeAxis(axes[i], rank);
+    if (!a)
+      return c.error(a.status().message());
+    if (seen[*a])
+      return c.error(fmt::format("axis {} is repeated", axes[i]));
+    seen[*a] = true;
+    int64_t dim = x->type.shape[*a], step = steps[i];
+    if (step == 0)
+      return c.error("steps must not be 0");
+    int64_t s = starts[i] < 0 ? starts[i] + dim : starts[i];
+    int64_t e = ends[i] < 0 ? ends[i] + dim : ends[i];
+    int64_t n;
+    if (step > 0) {
+      s = std::clamp<int64_t>(s, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+      n = e > s ? (e - s + step - 1) / step : 0;
+    } else {
+      s = std::clamp<int64_t>(s, 0, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+      n = s > e ? (s - e + (-step) - 1) / (-step) : 0;
+    }
+    if (n == 0)
+      return c.error(fmt::format("the slice of axis {} is empty (zero-size tensors are not "
+                                 "supported)",
+                                 *a));
+    outStarts[*a] = s;
+    outSteps[*a] = step;
+    shape[*a] = n;
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * y, sliceOp(c, x, outStarts, outSteps, shape));
+  return c.setOutput(0, y);
+}
+
+Status gather(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * idx, c.input(1));
+  Expected<int> axis = normalizeAxis(c.attrInt("axis", 0), x->type.rank());
+  if (!axis)
+    return c.error(axis.status().message());
+  if (idx->isConstant()) { // check the bounds now, and make negative indices positive
+    int64_t dim = x->type.shape[*axis];
+    std::vector<int64_t> values = constantAsInts(*idx);
+    for (int64_t& v : values) {
+      if (v < -dim || v >= dim)
+        return c.error(fmt::format("index {} is out of range for axis extent {}", v, dim));
+      if (v < 0)
+        v += dim;
+    }
+    std::vector<uint8_t> bytes(values.size() * 8);
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    idx = c.constant(TensorType{DType::i64, idx->type.shape}, std::move(bytes));
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Gather, {x, idx}, AxisAttrs{*axis}));
+  return c.setOutput(0, y);
+}
+
+Status expand(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(auto shape, c.constInts(1, "shape"));
+  Expected<std::vector<int64_t>> out = broadcastShapes(x->type.shape, shape);
+  if (!out)
+    return c.error(out.status().message());
+  if (*out == x->type.shape)
+    return c.setOutput(0, x);
+  TensorType t{x->type.dtype, *out};
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Expand, {x}, NoAttrs{}, &t));
+  return c.setOutput(0, y);
+}
+
+Status pad(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  int rank = x->type.rank();
+  PadAttrs a;
+  std::string mode = c.attrString("mode", "constant");
+  if (!parseEnum(mode, a.mode))
+    return c.error(fmt::format("mode='{}' is not supported", mode));
+  if (c.opset() < 11) {
+    a.pads = c.attrInts("pads");
+    a.value = c.attrFloat("value", 0.0);
+  } else {
+    DNNCC_ASSIGN_OR_RETURN(IntList pads, c.constInts(1, "pads"));
+    if (c.hasInput(2)) {
+      DNNCC_ASSIGN_OR_RETURN(a.value, c.constScalar(2, "constant_value"));
+    }
+    IntList axes;
+    if (c.hasInput(3)) {
+      DNNCC_ASSIGN_OR_RETURN(axes, c.constInts(3, "axes"));
+    } else {
+      for (int i = 0; i < rank; ++i)
+        axes.push_back(i);
+    }
+    if (pads.size() != 2 * axes.size())
+      return c.error(fmt::format("pads has {} entries for {} axes", pads.size(), axes.size()));
+    a.pads.assign(2 * rank, 0);
+    for (size_t i = 0; i < axes.size(); ++i) {
+      Expected<int> ax = normalizeAxis(axes[i], rank);
+      if (!ax)
+        return c.error(ax.status().message());
+      a.pads[*ax] = pads[i];
+      a.pads[rank + *ax] = pads[axes.size() + i];
+    }
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Pad, {x}, a));
+  return c.setOutput(0, y);
+}
+
+/// Shape-15+ takes start/end (clamped like Slice); the result is a constant: shapes are static.
+Status shape(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  int64_t rank = x->type.rank();
+  int64_t start = c.attrInt("start", 0), end = c.attrInt("end", rank);
+  start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
+  end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
+  std::vector<int64_t> dims(x->type.shape.begin() + start,
+                            x->type.shape.begin() + std::max(start, end));
+  return c.setOutput(0, intsConstant(c, dims));
+}
+
+Status size(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  return c.setOutput(0, intsConstant(c, {x->type.numElements()}, /*scalar=*/true));
+}
+
+Status constantOfShape(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(auto shape, c.constInts(0, "shape"));
+  TensorType t{DType::f32, shape};
+  std::vector<uint8_t> element = scalarBytes(DType::f32, 0.0);
+  if (const onnx::TensorProto* value = c.attrTensor("value")) {
+    auto tensor = readTensor(*value, "");
+    if (!tensor || tensor->first.numElements() != 1)
+      return c.error("value must be a one-element tensor");
+    t.dtype = tensor->first.dtype;
+    element = tensor->second;
+  }
+  std::vector<uint8_t> bytes;
+  bytes.reserve(t.byteSize());
+  for (int64_t i = 0; i < t.numElements(); ++i)
+    bytes.insert(bytes.end(), element.begin(), element.end());
+  return c.setOutput(0, c.constant(t, std::move(bytes)));
+}
+
+Status constant(NodeContext& c) {
+  if (const onnx::TensorProto* t = c.attrTensor("value")) {
+    auto tensor = readTensor(*t, "");
+    if (!tensor)
+      return c.error(tensor.status().message());
+    return c.setOutput(0, c.constant(tensor->first, std::move(tensor->second)));
+  }
+  if (c.hasAttr("value_float")) {
+    double v = c.attrFloat("value_float", 0);
+    return c.setOutput(0, c.constant(TensorType{DType::f32, {}}, scalarBytes(DType::f32, v)));
+  }
+  if (c.hasAttr("value_floats")) {
+    std::vector<double> v = c.attrFloats("value_floats");
+    std::vector<uint8_t> bytes;
+    for (double f : v) {
+      auto b = scalarBytes(DType::f32, f);
+      bytes.insert(bytes.end(), b.begin(), b.end());
+    }
+    return c.setOutput(0, c.constant(TensorType{DType::f32, {static_cast<int64_t>(v.size())}},
+                                     std::move(bytes)));
+  }
+  if (c.hasAttr("value_int"))
+    return c.setOutput(0, intsConstant(c, {c.attrInt("value_int", 0)}, /*scalar=*/true));
+  if (c.hasAttr("value_ints"))
+    return c.setOutput(0, intsConstant(c, c.attrInts("value_ints")));
+  if (c.hasAttr("sparse_value") || c.hasAttr("value_string") || c.hasAttr("value_strings"))
+    return c.error("sparse and string constants are not supported");
+  return c.error("the constant has no value");
+}
+
+constexpr int kMax = kMaxOpset;
+const ConverterRow kRows[] = {
+    {"Reshape", 5, kMax, reshape},
+    {"Flatten", 1, kMax, flatten},
+    {"Squeeze", 1, kMax, squeeze},
+    {"Unsqueeze", 1, kMax, unsqueeze},
+    {"Transpose", 1, kMax, transpose},
+    {"Concat", 4, kMax, concat},
+    {"Split", 2, kMax, split},
+    {"Slice", 1, kMax, slice},
+    {"Gather", 1, kMax, gather},
+    {"Expand", 8, kMax, expand},
+    {"Pad", 2, kMax, pad},
+    {"Shape", 1, kMax, shape},
+    {"Size", 1, kMax, size},
+    {"ConstantOfShape", 9, kMax, constantOfShape},
+    {"Constant", 1, kMax, constant},
+};
+} // namespace
+
+std::span<const ConverterRow> shapeConverters() { return kRows; }
+
+} // namespace dnncc::onnximport

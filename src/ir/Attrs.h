@@ -1,0 +1,157 @@
+// Typed attribute structs of the IR ops. Each struct exposes its fields once through `visitFields`,
+// which the printer, the parser and equality use; strings like "NCHW" never reach the IR.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "ir/Type.h"
+
+namespace dnncc {
+
+using IntList = std::vector<int64_t>;
+
+/// `gelu` approximation (ONNX Gelu-20 `approximate`): exact erf form or the tanh form.
+enum class GeluApprox : uint8_t { none, tanh };
+/// `pad` modes (ONNX Pad `mode`).
+enum class PadMode : uint8_t { constant, reflect, edge };
+
+struct NoAttrs {
+  template <class V> void visitFields(V&&) {}
+  bool operator==(const NoAttrs&) const = default;
+};
+
+/// clip: y = min(max(x, min), max). Bounds are +-infinity when absent in the model.
+struct ClipAttrs {
+  double min = 0, max = 0;
+  template <class V> void visitFields(V&& v) { v("min", min); v("max", max); }
+  bool operator==(const ClipAttrs&) const = default;
+};
+
+/// leaky_relu: y = x < 0 ? alpha * x : x.
+struct LeakyReluAttrs {
+  double alpha = 0.01;
+  template <class V> void visitFields(V&& v) { v("alpha", alpha); }
+  bool operator==(const LeakyReluAttrs&) const = default;
+};
+
+/// hard_sigmoid: y = max(0, min(1, alpha * x + beta)).
+struct HardSigmoidAttrs {
+  double alpha = 0.2, beta = 0.5;
+  template <class V> void visitFields(V&& v) { v("alpha", alpha); v("beta", beta); }
+  bool operator==(const HardSigmoidAttrs&) const = default;
+};
+
+struct GeluAttrs {
+  GeluApprox approximate = GeluApprox::none;
+  template <class V> void visitFields(V&& v) { v("approximate", approximate); }
+  bool operator==(const GeluAttrs&) const = default;
+};
+
+/// cast: converts to `to` with ONNX Cast semantics (float->int truncates toward zero).
+struct CastAttrs {
+  DType to = DType::f32;
+  template <class V> void visitFields(V&& v) { v("to", to); }
+  bool operator==(const CastAttrs&) const = default;
+};
+
+/// conv over N-d images: x [N, C, D1..Dk], w [OC, C/group, K1..Kk], optional bias [OC].
+/// `pads` is [begin_1..begin_k, end_1..end_k] (ONNX order), explicit (auto_pad resolved on import).
+struct ConvAttrs {
+  IntList strides, pads, dilations;
+  int64_t group = 1;
+  template <class V> void visitFields(V&& v) {
+    v("strides", strides); v("pads", pads); v("dilations", dilations); v("group", group);
+  }
+  bool operator==(const ConvAttrs&) const = default;
+};
+
+/// gemm: Y = alpha * A' * B' + beta * C, A' = transA ? A^T : A (ONNX Gemm).
+struct GemmAttrs {
+  bool transA = false, transB = false;
+  double alpha = 1, beta = 1;
+  template <class V> void visitFields(V&& v) {
+    v("trans_a", transA); v("trans_b", transB); v("alpha", alpha); v("beta", beta);
+  }
+  bool operator==(const GemmAttrs&) const = default;
+};
+
+/// max_pool / avg_pool over the spatial axes of [N, C, D1..Dk]. `pads` as in ConvAttrs.
+struct PoolAttrs {
+  IntList kernel, strides, pads, dilations;
+  bool ceilMode = false;
+  bool countIncludePad = false; ///< avg_pool only
+  template <class V> void visitFields(V&& v) {
+    v("kernel", kernel); v("strides", strides); v("pads", pads); v("dilations", dilations);
+    v("ceil_mode", ceilMode); v("count_include_pad", countIncludePad);
+  }
+  bool operator==(const PoolAttrs&) const = default;
+};
+
+/// reduce_*: `axes` normalised, sorted and non-empty (an empty ONNX axes list is resolved on import).
+struct ReduceAttrs {
+  IntList axes;
+  bool keepdims = true;
+  template <class V> void visitFields(V&& v) { v("axes", axes); v("keepdims", keepdims); }
+  bool operator==(const ReduceAttrs&) const = default;
+};
+
+/// One normalised axis: softmax, log_softmax, concat, gather.
+struct AxisAttrs {
+  int64_t axis = 0;
+  template <class V> void visitFields(V&& v) { v("axis", axis); }
+  bool operator==(const AxisAttrs&) const = default;
+};
+
+/// layer_norm over axes [axis, rank) (ONNX LayerNormalization); scale and bias have those dims.
+struct LayerNormAttrs {
+  int64_t axis = -1;
+  double epsilon = 1e-5;
+  template <class V> void visitFields(V&& v) { v("axis", axis); v("epsilon", epsilon); }
+  bool operator==(const LayerNormAttrs&) const = default;
+};
+
+/// batch_norm (inference form): y = (x - mean) / sqrt(var + epsilon) * scale + bias, per channel.
+struct BatchNormAttrs {
+  double epsilon = 1e-5;
+  template <class V> void visitFields(V&& v) { v("epsilon", epsilon); }
+  bool operator==(const BatchNormAttrs&) const = default;
+};
+
+struct TransposeAttrs {
+  IntList perm;
+  template <class V> void visitFields(V&& v) { v("perm", perm); }
+  bool operator==(const TransposeAttrs&) const = default;
+};
+
+/// slice: for every axis, output index i reads input index starts[a] + i * steps[a]. Normalised on
+/// import: one entry per axis, starts within the input, the output extent in the result type.
+struct SliceAttrs {
+  IntList starts, steps;
+  template <class V> void visitFields(V&& v) { v("starts", starts); v("steps", steps); }
+  bool operator==(const SliceAttrs&) const = default;
+};
+
+/// pad: `pads` is [begin_0..begin_{r-1}, end_0..end_{r-1}] (ONNX Pad), may be negative (crop).
+struct PadAttrs {
+  IntList pads;
+  PadMode mode = PadMode::constant;
+  double value = 0;
+  template <class V> void visitFields(V&& v) { v("pads", pads); v("mode", mode); v("value", value); }
+  bool operator==(const PadAttrs&) const = default;
+};
+
+/// The attributes of any op; the alternative is fixed by the op kind (Ops.def).
+using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs, GeluAttrs,
+                           CastAttrs, ConvAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
+                           LayerNormAttrs, BatchNormAttrs, TransposeAttrs, SliceAttrs, PadAttrs>;
+
+/// Names of enum attribute values, for the printer and parser.
+std::string_view enumName(GeluApprox v);
+std::string_view enumName(PadMode v);
+bool parseEnum(std::string_view s, GeluApprox& out);
+bool parseEnum(std::string_view s, PadMode& out);
+
+} // namespace dnncc

@@ -1,0 +1,143 @@
+// The typed SSA tensor IR: values, ops and the module that owns them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ir/Attrs.h"
+#include "ir/Type.h"
+#include "support/Status.h"
+
+namespace dnncc {
+
+/// Every op kind, expanded from Ops.def.
+enum class OpKind : uint16_t {
+#define DNNCC_OP(Kind, name, AttrsT, minOps, maxOps, traits, infer) Kind,
+#include "ir/Ops.def"
+};
+
+/// Op traits (bit set), see Ops.def.
+enum OpTrait : unsigned { kElementwise = 1u, kAlias = 2u, kAnchor = 4u };
+
+struct Op;
+
+/// An SSA value: an op result, a model input, or a constant (initializer or folded result).
+struct Value {
+  int id = 0;            ///< unique in its module; printed as %id or @id
+  TensorType type;
+  Op* producer = nullptr; ///< null for inputs and constants
+  std::string name;       ///< ONNX tensor name where there is one
+  /// Constant payload (byteSize() bytes in rowMajor order); null for non-constants.
+  std::shared_ptr<const std::vector<uint8_t>> data;
+
+  bool isConstant() const { return data != nullptr; }
+  template <class T> const T* dataAs() const {
+    return reinterpret_cast<const T*>(data->data());
+  }
+};
+
+/// One operation with a single result. Operands may be op results, inputs or constants.
+struct Op {
+  OpKind kind;
+  std::vector<Value*> operands;
+  Value* result = nullptr;
+  Attrs attrs;
+  std::string name; ///< ONNX node name, kept for diagnostics and `loc(...)`
+  int group = -1;   ///< fused kernel group (passes/FuseElementwise), -1 = none yet
+
+  template <class A> const A& attr() const { return std::get<A>(attrs); }
+  template <class A> A& attr() { return std::get<A>(attrs); }
+};
+
+/// Static facts about an op kind (one row of Ops.def).
+struct OpSchema {
+  OpKind kind;
+  std::string_view name;
+  int minOperands;
+  int maxOperands; ///< -1 = variadic
+  unsigned traits;
+  Attrs defaultAttrs;
+  Expected<TensorType> (*infer)(const Op&);
+};
+
+const OpSchema& schema(OpKind kind);
+inline std::string_view opName(OpKind kind) { return schema(kind).name; }
+inline bool hasTrait(OpKind kind, OpTrait t) { return (schema(kind).traits & t) != 0; }
+/// The op kind spelled `name` in the IR text, or nothing.
+const OpSchema* findSchema(std::string_view name);
+/// Number of op kinds in Ops.def.
+int numOpKinds();
+
+/// Where a value's bytes live in a compiled model (passes/PlanMemory).
+enum class Storage : uint8_t { none, arena, weights, input, output };
+
+struct Placement {
+  Storage storage = Storage::none;
+  int64_t offset = 0; ///< bytes into the arena or weights blob
+  int index = 0;      ///< input/output index
+};
+
+/// The static memory plan: a placement per value id, the arena size, and the sum of all
+/// intermediate sizes (what no reuse would cost).
+struct MemoryPlan {
+  std::vector<Placement> byValue;
+  int64_t arenaSize = 0;
+  int64_t unsharedSize = 0;
+  int64_t weightsSize = 0;
+};
+
+/// A whole model: inputs, constants, ops in topological order, outputs.
+class Module {
+public:
+  /// Set by passes/PlanMemory; codegen requires it.
+  std::optional<MemoryPlan> plan;
+
+  std::string name = "model";
+  std::string sourceFile; ///< model file, for diagnostics
+
+  std::vector<Value*> inputs;
+  std::vector<Value*> outputs;
+  std::vector<Value*> constants;
+  std::vector<std::unique_ptr<Op>> ops; ///< topological order
+
+  Value* addInput(TensorType type, std::string name);
+  /// A constant; `bytes` must hold type.byteSize() bytes in rowMajor order.
+  Value* addConstant(TensorType type, std::vector<uint8_t> bytes, std::string name = "");
+  Value* addConstant(TensorType type, std::shared_ptr<const std::vector<uint8_t>> bytes,
+                     std::string name = "");
+
+  /// Appends an op after checking arity and inferring its result type. `resultType` is required
+  /// for ops whose result shape is not derivable from operands and attributes (reshape, expand,
+  /// slice) and is otherwise checked against the inferred type when given.
+  Expected<Value*> appendOp(OpKind kind, std::vector<Value*> operands, Attrs attrs,
+                            std::string name = "", const TensorType* resultType = nullptr);
+  /// Like appendOp but inserts before position `index` of `ops`.
+  Expected<Value*> insertOp(size_t index, OpKind kind, std::vector<Value*> operands, Attrs attrs,
+                            std::string name = "", const TensorType* resultType = nullptr);
+
+  /// Makes every use of `from` (operands and outputs) refer to `to`.
+  void replaceAllUses(Value* from, Value* to);
+  /// Removes ops whose results are unused, and unused constants (dead-code elimination).
+  int removeDeadCode();
+  /// Number of ops reading each value, plus one per appearance in `outputs`. Indexed by Value::id.
+  std::vector<int> useCounts() const;
+  int numValueIds() const { return nextId_; }
+
+private:
+  Value* newValue(TensorType type, std::string name);
+  std::vector<std::unique_ptr<Value>> values_;
+  int nextId_ = 0;
+};
+
+/// Checks the module: arity, operand definitions before use, result types equal the inferred ones,
+/// outputs defined. Returns the first violation, naming the op.
+Status verify(const Module& m);
+
+/// Re-runs type inference for one op (used by verify and by passes that change operands).
+Expected<TensorType> inferType(const Op& op);
+
+} // namespace dnncc

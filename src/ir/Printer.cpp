@@ -1,0 +1,84 @@
+// The IR printer (textual form described in Text.h and docs/ir.md).
+#include <fmt/format.h>
+
+#include "ir/Text.h"
+
+namespace dnncc {
+namespace {
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string ref(const Value* v) { return fmt::format("{}{}", v->isConstant() ? '@' : '%', v->id); }
+
+struct AttrPrinter {
+  std::vector<std::string> parts;
+  void operator()(const char* name, const int64_t& v) { parts.push_back(fmt::format("{}={}", name, v)); }
+  void operator()(const char* name, const double& v) { parts.push_back(fmt::format("{}={}", name, v)); }
+  void operator()(const char* name, const bool& v) { parts.push_back(fmt::format("{}={}", name, v)); }
+  void operator()(const char* name, const IntList& v) {
+    parts.push_back(fmt::format("{}=[{}]", name, fmt::join(v, ",")));
+  }
+  void operator()(const char* name, const DType& v) {
+    parts.push_back(fmt::format("{}={}", name, dtypeName(v)));
+  }
+  template <class E> void operator()(const char* name, const E& v) {
+    parts.push_back(fmt::format("{}={}", name, enumName(v)));
+  }
+};
+} // namespace
+
+std::string printAttrs(const Attrs& attrs) {
+  AttrPrinter p;
+  std::visit([&](auto a) { a.visitFields(p); }, attrs);
+  if (p.parts.empty())
+    return "";
+  return fmt::format("{{{}}}", fmt::join(p.parts, ", "));
+}
+
+std::string printOp(const Op& op) {
+  std::vector<std::string> operands;
+  for (const Value* v : op.operands)
+    operands.push_back(ref(v));
+  std::string line = fmt::format("%{} = {}({})", op.result->id, opName(op.kind),
+                                 fmt::join(operands, ", "));
+  std::string attrs = printAttrs(op.attrs);
+  if (!attrs.empty())
+    line += " " + attrs;
+  line += " : " + toString(op.result->type);
+  if (op.group >= 0)
+    line += fmt::format(" #g{}", op.group);
+  if (!op.name.empty())
+    line += fmt::format(" loc({})", quoted(op.name));
+  return line;
+}
+
+std::string print(const Module& m, const PrintOptions& options) {
+  std::string out = fmt::format("module {} {{\n", quoted(m.name));
+  for (const Value* v : m.inputs)
+    out += fmt::format("  input %{} {} : {}\n", v->id, quoted(v->name), toString(v->type));
+  for (const Value* c : m.constants) {
+    out += fmt::format("  const @{} {} : {} = ", c->id, quoted(c->name), toString(c->type));
+    if (options.elideConstants && c->type.numElements() > options.elideAbove) {
+      out += "elided\n";
+      continue;
+    }
+    out += "dense<\"";
+    for (uint8_t b : *c->data)
+      out += fmt::format("{:02x}", b);
+    out += "\">\n";
+  }
+  for (const auto& op : m.ops)
+    out += "  " + printOp(*op) + "\n";
+  for (const Value* v : m.outputs)
+    out += fmt::format("  output {} {}\n", ref(v), quoted(v->name));
+  return out + "}\n";
+}
+
+} // namespace dnncc

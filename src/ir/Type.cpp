@@ -1,0 +1,146 @@
+// Element types, layouts and TensorType helpers.
+#include "ir/Type.h"
+
+#include <array>
+
+#include <fmt/format.h>
+
+namespace dnncc {
+namespace {
+struct DTypeRow {
+  DType type;
+  std::string_view name;
+  int64_t size;
+  int onnx;
+};
+constexpr std::array kDTypes = {
+    DTypeRow{DType::f32, "f32", 4, 1},     DTypeRow{DType::f16, "f16", 2, 10},
+    DTypeRow{DType::bf16, "bf16", 2, 16},  DTypeRow{DType::f64, "f64", 8, 11},
+    DTypeRow{DType::i8, "i8", 1, 3},       DTypeRow{DType::i16, "i16", 2, 5},
+    DTypeRow{DType::i32, "i32", 4, 6},     DTypeRow{DType::i64, "i64", 8, 7},
+    DTypeRow{DType::u8, "u8", 1, 2},       DTypeRow{DType::u16, "u16", 2, 4},
+    DTypeRow{DType::u32, "u32", 4, 12},    DTypeRow{DType::u64, "u64", 8, 13},
+    DTypeRow{DType::boolean, "bool", 1, 9}};
+
+const DTypeRow& row(DType t) { return kDTypes[static_cast<size_t>(t)]; }
+} // namespace
+
+std::string_view dtypeName(DType t) { return row(t).name; }
+int64_t dtypeSize(DType t) { return row(t).size; }
+int onnxDTypeCode(DType t) { return row(t).onnx; }
+
+std::optional<DType> parseDType(std::string_view name) {
+  for (const auto& r : kDTypes)
+    if (r.name == name)
+      return r.type;
+  return std::nullopt;
+}
+
+std::optional<DType> dtypeFromOnnx(int code) {
+  for (const auto& r : kDTypes)
+    if (r.onnx == code)
+      return r.type;
+  return std::nullopt;
+}
+
+bool isFloat(DType t) {
+  return t == DType::f32 || t == DType::f16 || t == DType::bf16 || t == DType::f64;
+}
+bool isSignedInt(DType t) {
+  return t == DType::i8 || t == DType::i16 || t == DType::i32 || t == DType::i64;
+}
+
+std::string_view layoutName(Layout l) {
+  switch (l) {
+  case Layout::rowMajor:
+    return "rowmajor";
+  case Layout::nhwc:
+    return "nhwc";
+  case Layout::hwio:
+    return "hwio";
+  }
+  return "?";
+}
+
+std::optional<Layout> parseLayout(std::string_view name) {
+  for (Layout l : {Layout::rowMajor, Layout::nhwc, Layout::hwio})
+    if (layoutName(l) == name)
+      return l;
+  return std::nullopt;
+}
+
+std::vector<int> storageOrder(Layout l, int rank) {
+  std::vector<int> order;
+  if (l == Layout::nhwc && rank >= 3) {
+    order.push_back(0);
+    for (int i = 2; i < rank; ++i)
+      order.push_back(i);
+    order.push_back(1);
+  } else if (l == Layout::hwio && rank >= 2) {
+    for (int i = 2; i < rank; ++i)
+      order.push_back(i);
+    order.push_back(1);
+    order.push_back(0);
+  } else {
+    for (int i = 0; i < rank; ++i)
+      order.push_back(i);
+  }
+  return order;
+}
+
+int64_t numElements(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+int64_t TensorType::numElements() const { return dnncc::numElements(shape); }
+
+std::vector<int64_t> TensorType::strides() const {
+  std::vector<int64_t> s(shape.size(), 1);
+  std::vector<int> order = storageOrder(layout, rank());
+  int64_t stride = 1;
+  for (int i = rank() - 1; i >= 0; --i) {
+    s[order[i]] = stride;
+    stride *= shape[order[i]];
+  }
+  return s;
+}
+
+std::string shapeString(const std::vector<int64_t>& shape) {
+  return fmt::format("[{}]", fmt::join(shape, ","));
+}
+
+std::string toString(const TensorType& t) {
+  std::string s = fmt::format("{}{}", dtypeName(t.dtype), shapeString(t.shape));
+  if (t.layout != Layout::rowMajor)
+    s += fmt::format("{{{}}}", layoutName(t.layout));
+  if (t.quant)
+    s += fmt::format("<q {}, {}>", t.quant->scale, t.quant->zeroPoint);
+  return s;
+}
+
+Expected<int> normalizeAxis(int64_t axis, int rank) {
+  int64_t a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= std::max(rank, 1))
+    return Status::error(fmt::format("axis {} is out of range for rank {}", axis, rank));
+  return static_cast<int>(a);
+}
+
+Expected<std::vector<int64_t>> broadcastShapes(const std::vector<int64_t>& a,
+                                               const std::vector<int64_t>& b) {
+  size_t rank = std::max(a.size(), b.size());
+  std::vector<int64_t> out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      return Status::error(fmt::format("shapes {} and {} do not broadcast", shapeString(a),
+                                       shapeString(b)));
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+} // namespace dnncc

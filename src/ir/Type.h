@@ -1,0 +1,82 @@
+// Element types, storage layouts and TensorType: the type of every SSA value in the IR.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "support/Status.h"
+
+namespace dnncc {
+
+/// Element types. The IR spelling (f32, i64, bool, ...) is what `dtypeName` returns.
+enum class DType : uint8_t { f32, f16, bf16, f64, i8, i16, i32, i64, u8, u16, u32, u64, boolean };
+
+std::string_view dtypeName(DType t);
+std::optional<DType> parseDType(std::string_view name);
+/// Bytes per element in memory (bool is one byte, as in ONNX and numpy).
+int64_t dtypeSize(DType t);
+bool isFloat(DType t);
+bool isSignedInt(DType t);
+/// ONNX TensorProto.DataType code of `t` (FLOAT = 1, ..., BFLOAT16 = 16).
+int onnxDTypeCode(DType t);
+/// The DType of an ONNX TensorProto.DataType code, or nothing for types dnncc does not represent.
+std::optional<DType> dtypeFromOnnx(int code);
+
+/// Storage order of a tensor's elements; the logical (ONNX) dimension order never changes.
+/// - rowMajor: ONNX's own order, last axis contiguous (NCHW for images).
+/// - nhwc: channels last: axis 1 is innermost, then the spatial axes, then N outermost.
+/// - hwio: for weights [OC, IC/g, KH, KW]: stored as KH, KW, IC/g, OC (OC contiguous); for a
+///   rank-2 [N, K] gemm weight: stored transposed (N contiguous).
+enum class Layout : uint8_t { rowMajor, nhwc, hwio };
+
+std::string_view layoutName(Layout l);
+std::optional<Layout> parseLayout(std::string_view name);
+/// Logical axes from outermost to innermost in memory for a tensor of `rank` with layout `l`.
+std::vector<int> storageOrder(Layout l, int rank);
+
+/// Affine quantization parameters: real = scale * (q - zeroPoint) (ONNX QuantizeLinear).
+struct QuantParams {
+  double scale = 1.0;
+  int64_t zeroPoint = 0;
+  bool operator==(const QuantParams&) const = default;
+};
+
+/// The type of a tensor value: element type, static shape (ONNX order), storage layout and optional
+/// quantization parameters. A rank-0 shape is a scalar.
+struct TensorType {
+  DType dtype = DType::f32;
+  std::vector<int64_t> shape;
+  Layout layout = Layout::rowMajor;
+  std::optional<QuantParams> quant;
+
+  int rank() const { return static_cast<int>(shape.size()); }
+  int64_t numElements() const;
+  int64_t byteSize() const { return numElements() * dtypeSize(dtype); }
+  /// Element strides (ONNX axis order) implied by shape and layout.
+  std::vector<int64_t> strides() const;
+  /// Same dtype and shape; layout and quantization are ignored.
+  bool sameShapeAndDType(const TensorType& o) const {
+    return dtype == o.dtype && shape == o.shape;
+  }
+  bool operator==(const TensorType&) const = default;
+};
+
+/// IR spelling: `f32[1,3,224,224]`, with `{nhwc}` appended for a non-default layout.
+std::string toString(const TensorType& t);
+/// `[1,3,224,224]`
+std::string shapeString(const std::vector<int64_t>& shape);
+
+/// Number of elements of a shape (1 for a scalar).
+int64_t numElements(const std::vector<int64_t>& shape);
+
+/// Normalises a possibly negative ONNX axis into [0, rank); an error when out of range.
+Expected<int> normalizeAxis(int64_t axis, int rank);
+
+/// Multidirectional (numpy) broadcasting of two shapes, ONNX "Broadcasting in ONNX" rules.
+Expected<std::vector<int64_t>> broadcastShapes(const std::vector<int64_t>& a,
+                                               const std::vector<int64_t>& b);
+
+} // namespace dnncc

@@ -1,0 +1,104 @@
+// Type inference of convolution and pooling (ONNX Conv, MaxPool, AveragePool, Global*Pool).
+#include <fmt/format.h>
+
+#include "ir/ops/Infer.h"
+
+namespace dnncc {
+namespace {
+/// Checks that a per-spatial-axis list has `k` entries (or 2k for pads).
+Status checkLen(const char* what, const IntList& v, size_t want) {
+  if (v.size() != want)
+    return Status::error(fmt::format("{} has {} entries, expected {}", what, v.size(), want));
+  return Status::ok();
+}
+
+/// Output extent of a sliding window (ONNX Conv / Pool):
+/// floor or ceil((in + padBegin + padEnd - dilation * (kernel - 1) - 1) / stride) + 1; in ceil
+/// mode a last window that would start in the end padding is dropped (as onnxruntime and PyTorch).
+Expected<int64_t> windowExtent(int64_t in, int64_t kernel, int64_t stride, int64_t dilation,
+                               int64_t padBegin, int64_t padEnd, bool ceilMode) {
+  if (stride <= 0 || dilation <= 0 || kernel <= 0)
+    return Status::error(fmt::format("kernel {}, stride {} and dilation {} must be positive",
+                                     kernel, stride, dilation));
+  int64_t span = in + padBegin + padEnd - dilation * (kernel - 1) - 1;
+  if (span < 0)
+    return Status::error(fmt::format("kernel extent {} is larger than the padded input {}",
+                                     dilation * (kernel - 1) + 1, in + padBegin + padEnd));
+  int64_t out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+  if (ceilMode && (out - 1) * stride >= in + padBegin)
+    --out;
+  return out;
+}
+} // namespace
+
+Expected<TensorType> inferConv(const Op& op) {
+  const auto& a = op.attr<ConvAttrs>();
+  const TensorType& x = op.operands[0]->type;
+  const TensorType& w = op.operands[1]->type;
+  int k = x.rank() - 2;
+  if (k < 1 || w.rank() != x.rank())
+    return Status::error(fmt::format("input {} and weights {} must both be [N, C, spatial...]",
+                                     shapeString(x.shape), shapeString(w.shape)));
+  if (x.dtype != w.dtype)
+    return Status::error("input and weights have different types");
+  DNNCC_TRY(checkLen("strides", a.strides, k));
+  DNNCC_TRY(checkLen("dilations", a.dilations, k));
+  DNNCC_TRY(checkLen("pads", a.pads, 2 * k));
+  if (a.group <= 0 || x.shape[1] % a.group != 0)
+    return Status::error(
+        fmt::format("group={} does not divide {} input channels", a.group, x.shape[1]));
+  if (w.shape[1] * a.group != x.shape[1])
+    return Status::error(fmt::format("weights expect {} input channels per group, input has {}",
+                                     w.shape[1], x.shape[1] / a.group));
+  if (w.shape[0] % a.group != 0)
+    return Status::error(
+        fmt::format("group={} does not divide {} output channels", a.group, w.shape[0]));
+  if (op.operands.size() == 3 && op.operands[2]->type.shape != std::vector<int64_t>{w.shape[0]})
+    return Status::error(fmt::format("bias shape {} is not [{}]",
+                                     shapeString(op.operands[2]->type.shape), w.shape[0]));
+  std::vector<int64_t> shape{x.shape[0], w.shape[0]};
+  for (int i = 0; i < k; ++i) {
+    DNNCC_ASSIGN_OR_RETURN(int64_t e, windowExtent(x.shape[2 + i], w.shape[2 + i], a.strides[i],
+                                                   a.dilations[i], a.pads[i], a.pads[k + i],
+                                                   false));
+    shape.push_back(e);
+  }
+  return makeType(x.dtype, std::move(shape));
+}
+
+Expected<TensorType> inferPool(const Op& op) {
+  const auto& a = op.attr<PoolAttrs>();
+  const TensorType& x = op.operands[0]->type;
+  int k = x.rank() - 2;
+  if (k < 1)
+    return Status::error(fmt::format("input {} is not [N, C, spatial...]", shapeString(x.shape)));
+  if (!isFloat(x.dtype))
+    return Status::error("pooling expects a float input");
+  DNNCC_TRY(checkLen("kernel_shape", a.kernel, k));
+  DNNCC_TRY(checkLen("strides", a.strides, k));
+  DNNCC_TRY(checkLen("dilations", a.dilations, k));
+  DNNCC_TRY(checkLen("pads", a.pads, 2 * k));
+  std::vector<int64_t> shape{x.shape[0], x.shape[1]};
+  for (int i = 0; i < k; ++i) {
+    if (a.pads[i] >= a.kernel[i] || a.pads[k + i] >= a.kernel[i])
+      return Status::error(fmt::format("pad {} is not smaller than the kernel {}",
+                                       std::max(a.pads[i], a.pads[k + i]), a.kernel[i]));
+    DNNCC_ASSIGN_OR_RETURN(int64_t e, windowExtent(x.shape[2 + i], a.kernel[i], a.strides[i],
+                                                   a.dilations[i], a.pads[i], a.pads[k + i],
+                                                   a.ceilMode));
+    shape.push_back(e);
+  }
+  return makeType(x.dtype, std::move(shape));
+}
+
+Expected<TensorType> inferGlobalPool(const Op& op) {
+  const TensorType& x = op.operands[0]->type;
+  if (x.rank() < 3)
+    return Status::error(fmt::format("input {} is not [N, C, spatial...]", shapeString(x.shape)));
+  std::vector<int64_t> shape(x.rank(), 1);
+  shape[0] = x.shape[0];
+  shape[1] = x.shape[1];
+  return makeType(x.dtype, std::move(shape));
+}
+
+} // namespace dnncc

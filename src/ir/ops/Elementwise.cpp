@@ -1,0 +1,90 @@
+// Type inference of element-wise ops: unary, binary with numpy broadcasting, where, cast.
+// Semantics: ONNX operator spec, "Broadcasting in ONNX" (multidirectional).
+#include <fmt/format.h>
+
+#include "ir/ops/Infer.h"
+
+namespace dnncc {
+namespace {
+TensorType sameAs(const Value* v) { return makeType(v->type.dtype, v->type.shape); }
+
+Status requireSameDType(const Op& op) {
+  for (const Value* v : op.operands)
+    if (v->type.dtype != op.operands[0]->type.dtype)
+      return Status::error(fmt::format("operand types {} and {} differ",
+                                       dtypeName(op.operands[0]->type.dtype),
+                                       dtypeName(v->type.dtype)));
+  return Status::ok();
+}
+
+Expected<std::vector<int64_t>> broadcastAll(const Op& op, size_t first) {
+  std::vector<int64_t> shape = op.operands[first]->type.shape;
+  for (size_t i = first + 1; i < op.operands.size(); ++i) {
+    DNNCC_ASSIGN_OR_RETURN(shape, broadcastShapes(shape, op.operands[i]->type.shape));
+  }
+  return shape;
+}
+} // namespace
+
+Expected<TensorType> inferUnary(const Op& op) {
+  if (op.operands[0]->type.dtype == DType::boolean)
+    return Status::error("bool operands are not supported");
+  return sameAs(op.operands[0]);
+}
+
+Expected<TensorType> inferUnaryFloat(const Op& op) {
+  if (!isFloat(op.operands[0]->type.dtype))
+    return Status::error(
+        fmt::format("expects a float operand, got {}", dtypeName(op.operands[0]->type.dtype)));
+  return sameAs(op.operands[0]);
+}
+
+Expected<TensorType> inferUnaryBool(const Op& op) {
+  if (op.operands[0]->type.dtype != DType::boolean)
+    return Status::error(
+        fmt::format("expects a bool operand, got {}", dtypeName(op.operands[0]->type.dtype)));
+  return sameAs(op.operands[0]);
+}
+
+Expected<TensorType> inferCast(const Op& op) {
+  return makeType(op.attr<CastAttrs>().to, op.operands[0]->type.shape);
+}
+
+Expected<TensorType> inferArith(const Op& op) {
+  DNNCC_TRY(requireSameDType(op));
+  if (op.operands[0]->type.dtype == DType::boolean)
+    return Status::error("bool operands are not supported");
+  DNNCC_ASSIGN_OR_RETURN(auto shape, broadcastAll(op, 0));
+  return makeType(op.operands[0]->type.dtype, std::move(shape));
+}
+
+Expected<TensorType> inferPow(const Op& op) {
+  // ONNX Pow allows a different exponent type; the result has the base's type.
+  DNNCC_ASSIGN_OR_RETURN(auto shape, broadcastAll(op, 0));
+  return makeType(op.operands[0]->type.dtype, std::move(shape));
+}
+
+Expected<TensorType> inferCompare(const Op& op) {
+  DNNCC_TRY(requireSameDType(op));
+  DNNCC_ASSIGN_OR_RETURN(auto shape, broadcastAll(op, 0));
+  return makeType(DType::boolean, std::move(shape));
+}
+
+Expected<TensorType> inferLogical(const Op& op) {
+  for (const Value* v : op.operands)
+    if (v->type.dtype != DType::boolean)
+      return Status::error(fmt::format("expects bool operands, got {}", dtypeName(v->type.dtype)));
+  DNNCC_ASSIGN_OR_RETURN(auto shape, broadcastAll(op, 0));
+  return makeType(DType::boolean, std::move(shape));
+}
+
+Expected<TensorType> inferWhere(const Op& op) {
+  if (op.operands[0]->type.dtype != DType::boolean)
+    return Status::error("the condition of where must be bool");
+  if (op.operands[1]->type.dtype != op.operands[2]->type.dtype)
+    return Status::error("the two branches of where have different types");
+  DNNCC_ASSIGN_OR_RETURN(auto shape, broadcastAll(op, 0));
+  return makeType(op.operands[1]->type.dtype, std::move(shape));
+}
+
+} // namespace dnncc

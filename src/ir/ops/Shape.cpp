@@ -1,0 +1,118 @@
+// Type inference of data-movement ops (ONNX Reshape, Expand, Transpose, Concat, Slice, Gather, Pad).
+// Reshape, expand and slice carry their result shape in the result type; inference checks it.
+#include <fmt/format.h>
+
+#include "ir/ops/Infer.h"
+
+namespace dnncc {
+namespace {
+Expected<const TensorType*> givenResult(const Op& op) {
+  if (op.result == nullptr)
+    return Status::error(fmt::format("{} needs its result type", opName(op.kind)));
+  return &op.result->type;
+}
+} // namespace
+
+Expected<TensorType> inferReshape(const Op& op) {
+  DNNCC_ASSIGN_OR_RETURN(const TensorType* r, givenResult(op));
+  const TensorType& x = op.operands[0]->type;
+  if (numElements(r->shape) != x.numElements())
+    return Status::error(fmt::format("cannot reshape {} ({} elements) to {}",
+                                     shapeString(x.shape), x.numElements(),
+                                     shapeString(r->shape)));
+  return makeType(x.dtype, r->shape);
+}
+
+Expected<TensorType> inferExpand(const Op& op) {
+  DNNCC_ASSIGN_OR_RETURN(const TensorType* r, givenResult(op));
+  const TensorType& x = op.operands[0]->type;
+  Expected<std::vector<int64_t>> b = broadcastShapes(x.shape, r->shape);
+  if (!b || *b != r->shape)
+    return Status::error(
+        fmt::format("cannot expand {} to {}", shapeString(x.shape), shapeString(r->shape)));
+  return makeType(x.dtype, r->shape);
+}
+
+Expected<TensorType> inferTranspose(const Op& op) {
+  const TensorType& x = op.operands[0]->type;
+  const IntList& perm = op.attr<TransposeAttrs>().perm;
+  if (static_cast<int>(perm.size()) != x.rank())
+    return Status::error(fmt::format("perm has {} entries for rank {}", perm.size(), x.rank()));
+  std::vector<bool> seen(x.rank(), false);
+  std::vector<int64_t> shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= x.rank() || seen[p])
+      return Status::error(fmt::format("perm [{}] is not a permutation", fmt::join(perm, ",")));
+    seen[p] = true;
+    shape.push_back(x.shape[p]);
+  }
+  return makeType(x.dtype, std::move(shape));
+}
+
+Expected<TensorType> inferConcat(const Op& op) {
+  const TensorType& x = op.operands[0]->type;
+  int64_t axis = op.attr<AxisAttrs>().axis;
+  if (axis < 0 || axis >= x.rank())
+    return Status::error(fmt::format("axis {} is out of range for rank {}", axis, x.rank()));
+  std::vector<int64_t> shape = x.shape;
+  shape[axis] = 0;
+  for (const Value* v : op.operands) {
+    const TensorType& t = v->type;
+    bool ok = t.dtype == x.dtype && t.rank() == x.rank();
+    for (int i = 0; ok && i < x.rank(); ++i)
+      ok = i == axis || t.shape[i] == x.shape[i];
+    if (!ok)
+      return Status::error(fmt::format("cannot concatenate {} and {} on axis {}", toString(x),
+                                       toString(t), axis));
+    shape[axis] += t.shape[axis];
+  }
+  return makeType(x.dtype, std::move(shape));
+}
+
+Expected<TensorType> inferSlice(const Op& op) {
+  DNNCC_ASSIGN_OR_RETURN(const TensorType* r, givenResult(op));
+  const TensorType& x = op.operands[0]->type;
+  const auto& a = op.attr<SliceAttrs>();
+  if (r->rank() != x.rank() || static_cast<int>(a.starts.size()) != x.rank() ||
+      static_cast<int>(a.steps.size()) != x.rank())
+    return Status::error("slice needs one start and step per axis");
+  for (int i = 0; i < x.rank(); ++i) {
+    int64_t n = r->shape[i];
+    if (n == 0)
+      continue;
+    int64_t first = a.starts[i], last = a.starts[i] + (n - 1) * a.steps[i];
+    if (a.steps[i] == 0 || first < 0 || first >= x.shape[i] || last < 0 || last >= x.shape[i])
+      return Status::error(fmt::format("slice of axis {} reads outside [0, {})", i, x.shape[i]));
+  }
+  return makeType(x.dtype, r->shape);
+}
+
+Expected<TensorType> inferGather(const Op& op) {
+  const TensorType& x = op.operands[0]->type;
+  const TensorType& idx = op.operands[1]->type;
+  int64_t axis = op.attr<AxisAttrs>().axis;
+  if (axis < 0 || axis >= x.rank())
+    return Status::error(fmt::format("axis {} is out of range for rank {}", axis, x.rank()));
+  if (idx.dtype != DType::i64 && idx.dtype != DType::i32)
+    return Status::error("gather indices must be int32 or int64");
+  std::vector<int64_t> shape(x.shape.begin(), x.shape.begin() + axis);
+  shape.insert(shape.end(), idx.shape.begin(), idx.shape.end());
+  shape.insert(shape.end(), x.shape.begin() + axis + 1, x.shape.end());
+  return makeType(x.dtype, std::move(shape));
+}
+
+Expected<TensorType> inferPad(const Op& op) {
+  const TensorType& x = op.operands[0]->type;
+  const IntList& pads = op.attr<PadAttrs>().pads;
+  if (static_cast<int>(pads.size()) != 2 * x.rank())
+    return Status::error(fmt::format("pads has {} entries for rank {}", pads.size(), x.rank()));
+  std::vector<int64_t> shape = x.shape;
+  for (int i = 0; i < x.rank(); ++i) {
+    shape[i] += pads[i] + pads[x.rank() + i];
+    if (shape[i] < 0)
+      return Status::error(fmt::format("pads make axis {} negative", i));
+  }
+  return makeType(x.dtype, std::move(shape));
+}
+
+} // namespace dnncc

@@ -1,0 +1,65 @@
+// Passes and pipelines. A pass is a class with a kebab-case name, a one-line summary and
+// `Status run(Module&, PassContext&)`; pipelines are data (a comma-separated list of names).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ir/Evaluator.h"
+#include "ir/IR.h"
+
+namespace dnncc {
+
+/// What passes may use besides the module.
+struct PassContext {
+  /// Folds ops on constants (fold-constants); may be null for pipelines that do not fold.
+  ConstantEvaluator* evaluator = nullptr;
+  /// Receives one line per remark a pass makes (e.g. the arena size), if set.
+  std::function<void(const std::string&)> remark;
+};
+
+class Pass {
+public:
+  virtual ~Pass() = default;
+  virtual std::string_view name() const = 0;
+  virtual std::string_view summary() const = 0;
+  virtual Status run(Module& m, PassContext& ctx) = 0;
+};
+
+// One class per pass, expanded from Passes.def.
+#define DNNCC_PASS(Class, passName, passSummary)                                                   \
+  class Class final : public Pass {                                                                \
+  public:                                                                                          \
+    std::string_view name() const override { return passName; }                                    \
+    std::string_view summary() const override { return passSummary; }                              \
+    Status run(Module& m, PassContext& ctx) override;                                              \
+  };
+#include "passes/Passes.def"
+
+/// The pipeline `dnncc` runs by default.
+inline constexpr std::string_view kDefaultPipeline =
+    "fold-batch-norm,fold-constants,dce,fuse-elementwise,choose-layouts,plan-memory";
+
+/// Name and summary of every pass.
+std::vector<std::pair<std::string_view, std::string_view>> listPasses();
+/// Builds the passes of a comma-separated list; unknown names are an error listing valid ones.
+Expected<std::vector<std::unique_ptr<Pass>>> parsePipeline(std::string_view list);
+
+struct PipelineOptions {
+  std::set<std::string, std::less<>> printAfter; ///< pass names, or "all"
+  bool verifyEach = false;
+  bool timePasses = false;
+  /// Where --print-after and --time-passes write.
+  std::function<void(const std::string&)> out;
+};
+
+/// Runs `passes` in order. With verifyEach the verifier runs after every pass and a failure names
+/// the pass.
+Status runPipeline(Module& m, const std::vector<std::unique_ptr<Pass>>& passes, PassContext& ctx,
+                   const PipelineOptions& options = {});
+
+} // namespace dnncc

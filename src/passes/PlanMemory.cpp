@@ -1,0 +1,119 @@
+// plan-memory: the static memory plan. Every kernel output that is not a model output gets a
+// place in one arena; two tensors share bytes when their lifetimes (from the kernel that writes
+// them to the last kernel that reads them, through views) do not overlap. Placement is greedy by
+// size, largest first, each at the lowest 64-byte aligned offset free during its lifetime (the
+// "greedy by size" offset planner of Pisarchyk & Lee, "Efficient Memory Management for Deep Neural
+// Net Inference", 2020). Constants read by kernels are laid out in the weights blob.
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "passes/Pass.h"
+
+namespace dnncc {
+namespace {
+constexpr int64_t kAlign = 64;
+int64_t alignUp(int64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+bool isView(const Op* op) { return op && op->kind == OpKind::Reshape && op->group < 0; }
+
+const Value* viewRoot(const Value* v) {
+  while (isView(v->producer))
+    v = v->producer->operands[0];
+  return v;
+}
+
+struct Buffer {
+  const Value* value;
+  int64_t size;
+  int first, last; // kernel positions
+  int64_t offset = -1;
+};
+} // namespace
+
+Status PlanMemory::run(Module& m, PassContext& ctx) {
+  MemoryPlan plan;
+  plan.byValue.assign(m.numValueIds(), Placement{});
+  // Kernel position of each group: the index of its last op (where the kernel runs).
+  std::map<int, int> position;
+  for (size_t i = 0; i < m.ops.size(); ++i)
+    if (m.ops[i]->group >= 0)
+      position[m.ops[i]->group] = static_cast<int>(i);
+  for (size_t i = 0; i < m.inputs.size(); ++i)
+    plan.byValue[m.inputs[i]->id] = {Storage::input, 0, static_cast<int>(i)};
+  for (size_t i = 0; i < m.outputs.size(); ++i) {
+    const Value* root = viewRoot(m.outputs[i]);
+    if (!root->producer)
+      return Status::error(fmt::format("internal error: output {} has no kernel", i));
+    plan.byValue[root->id] = {Storage::output, 0, static_cast<int>(i)};
+  }
+  // Lifetimes of kernel outputs; constants used by kernels go to the weights blob.
+  std::map<const Value*, Buffer> buffers;
+  for (const auto& op : m.ops) {
+    if (isView(op.get()))
+      continue;
+    int pos = position.at(op->group);
+    for (const Value* v : op->operands) {
+      if (v->isConstant()) {
+        Placement& p = plan.byValue[v->id];
+        if (p.storage == Storage::none) {
+          p = {Storage::weights, plan.weightsSize, 0};
+          plan.weightsSize = alignUp(plan.weightsSize + v->type.byteSize());
+        }
+        continue;
+      }
+      const Value* root = viewRoot(v);
+      auto it = buffers.find(root);
+      if (it != buffers.end() && root->producer->group != op->group)
+        it->second.last = std::max(it->second.last, pos);
+    }
+    const Value* r = op->result;
+    if (plan.byValue[r->id].storage == Storage::none)
+      buffers.emplace(r, Buffer{r, alignUp(r->type.byteSize()), pos, pos});
+  }
+  // Values used only inside their own kernel need no memory.
+  std::vector<Buffer*> order;
+  for (auto& [v, b] : buffers) {
+    bool external = false;
+    for (const auto& op : m.ops)
+      for (const Value* o : op->operands)
+        external |= viewRoot(o) == v && (isView(op.get()) || op->group != v->producer->group);
+    if (external)
+      order.push_back(&b);
+  }
+  std::sort(order.begin(), order.end(), [](const Buffer* a, const Buffer* b) {
+    return a->size != b->size ? a->size > b->size : a->value->id < b->value->id;
+  });
+  std::vector<const Buffer*> placed;
+  for (Buffer* b : order) {
+    std::vector<const Buffer*> live;
+    for (const Buffer* p : placed)
+      if (p->first <= b->last && b->first <= p->last)
+        live.push_back(p);
+    std::sort(live.begin(), live.end(),
+              [](const Buffer* x, const Buffer* y) { return x->offset < y->offset; });
+    int64_t offset = 0;
+    for (const Buffer* p : live) {
+      if (offset + b->size <= p->offset)
+        break;
+      offset = std::max(offset, p->offset + p->size);
+    }
+    b->offset = offset;
+    placed.push_back(b);
+    plan.byValue[b->value->id] = {Storage::arena, offset, 0};
+    plan.arenaSize = std::max(plan.arenaSize, offset + b->size);
+    plan.unsharedSize += b->size;
+  }
+  // Views share their root's placement.
+  for (const auto& op : m.ops)
+    if (isView(op.get()))
+      plan.byValue[op->result->id] = plan.byValue[viewRoot(op->result)->id];
+  if (ctx.remark)
+    ctx.remark(fmt::format("plan-memory: arena {} bytes ({} without reuse), weights {} bytes",
+                           plan.arenaSize, plan.unsharedSize, plan.weightsSize));
+  m.plan = std::move(plan);
+  return Status::ok();
+}
+
+} // namespace dnncc

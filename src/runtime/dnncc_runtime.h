@@ -1,0 +1,48 @@
+/* The dnncc C runtime's entry points. A model library exports thin wrappers `<prefix>_<fn>` (emitted by
+ * src/codegen/llvm) that call these with the library's own dnncc_model_info; nothing here is exported
+ * from the library itself, so several model libraries can live in one process. */
+#ifndef DNNCC_RUNTIME_H
+#define DNNCC_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnncc_abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Allocates an instance: arena, input and output buffers, prepared halide buffers. The only
+ * function that allocates. Returns DNNCC_OK, DNNCC_ERR_OUT_OF_MEMORY or DNNCC_ERR_ABI. */
+int dnncc_rt_create(const dnncc_model_info *info, dnncc_model **out);
+/** Frees an instance; null is ignored. */
+void dnncc_rt_destroy(const dnncc_model_info *info, dnncc_model *model);
+/** Runs the model on the current input buffers; allocates nothing. */
+int dnncc_rt_run(const dnncc_model_info *info, dnncc_model *model);
+/** Sets the size of the library's kernel thread pool (shared by all instances of this library). */
+int dnncc_rt_set_num_threads(const dnncc_model_info *info, dnncc_model *model, int32_t threads);
+int64_t dnncc_rt_num_inputs(const dnncc_model_info *info);
+int64_t dnncc_rt_num_outputs(const dnncc_model_info *info);
+/** Descriptor of input/output `index`, or null when out of range. */
+const dnncc_tensor_info *dnncc_rt_input_info(const dnncc_model_info *info, int64_t index);
+const dnncc_tensor_info *dnncc_rt_output_info(const dnncc_model_info *info, int64_t index);
+/** Index of the input/output called `name`, or -1. */
+int64_t dnncc_rt_input_index(const dnncc_model_info *info, const char *name);
+int64_t dnncc_rt_output_index(const dnncc_model_info *info, const char *name);
+/** The instance's own buffer of input/output `index` (size_bytes long), or null. */
+void *dnncc_rt_input_data(const dnncc_model_info *info, dnncc_model *model, int64_t index);
+const void *dnncc_rt_output_data(const dnncc_model_info *info, dnncc_model *model, int64_t index);
+/** Copies `bytes` (must equal size_bytes) into / out of the instance's buffer. */
+int dnncc_rt_set_input(const dnncc_model_info *info, dnncc_model *model, int64_t index,
+                       const void *data, size_t bytes);
+int dnncc_rt_get_output(const dnncc_model_info *info, dnncc_model *model, int64_t index,
+                        void *data, size_t bytes);
+/** Message of the last failure on `model` ("" when none); for a null model, of the last create. */
+const char *dnncc_rt_last_error(const dnncc_model_info *info, dnncc_model *model);
+int64_t dnncc_rt_arena_size(const dnncc_model_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DNNCC_RUNTIME_H */

@@ -1,0 +1,392 @@
+/* The dnncc C runtime: creates model instances from a library's dnncc_model_info (arena,
+ * input/output buffers, prepared halide_buffer_t array), runs them, and reports errors as status
+ * codes plus a message. Linked (as a static archive) into every model library; every function is
+ * documented in dnncc_runtime.h. The strong halide_error below lives in this file on purpose: any
+ * reference to a dnncc_rt_* function pulls this object out of the archive, so it always overrides
+ * the Halide runtime's weak halide_error (which prints to stderr, or aborts on some GPU errors).
+ * One file on purpose too: small, and a split could separate halide_error from the rest. */
+#define _POSIX_C_SOURCE 200112L /* posix_memalign */
+
+#include "dnncc_runtime.h"
+
+#include <HalideRuntime.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DNNCC_ALIGNMENT 64
+#define DNNCC_ERROR_CAPACITY 512
+
+/** One instance: everything create allocates. Buffers are separate allocations (not one block) so
+ * that memory checkers see overruns of each tensor. */
+struct dnncc_model {
+  const dnncc_model_info *info; /* the library this instance belongs to */
+  uint8_t *arena;               /* info->arena_size bytes, or null when 0 */
+  void **inputs;                /* num_inputs buffers of inputs[i].size_bytes */
+  void **outputs;               /* num_outputs buffers of outputs[i].size_bytes */
+  halide_buffer_t *buffers;     /* num_buffers prepared kernel arguments */
+  halide_dimension_t *dims;     /* num_buffers * DNNCC_MAX_RANK dimensions */
+  char last_error[DNNCC_ERROR_CAPACITY];
+};
+
+/* Message of the last failure that had no instance to store it in (create, null model). */
+static _Thread_local char tlsCreateError[DNNCC_ERROR_CAPACITY];
+/* Last message passed to halide_error on this thread; run copies it into the instance. */
+static _Thread_local char tlsHalideError[DNNCC_ERROR_CAPACITY];
+
+/* Overrides the Halide runtime's weak halide_error: keep the message instead of printing it. */
+void halide_error(void *user_context, const char *msg) {
+  (void)user_context;
+  snprintf(tlsHalideError, sizeof tlsHalideError, "%s", msg ? msg : "(null message)");
+  /* Halide messages often end with a newline; the API's messages never do. */
+  size_t n = strlen(tlsHalideError);
+  while (n > 0 && (tlsHalideError[n - 1] == '\n' || tlsHalideError[n - 1] == ' '))
+    tlsHalideError[--n] = '\0';
+}
+
+/* Formats a message into the instance's error buffer (or the thread's create error when model is
+ * null) and returns `status`, so failures read `return fail(model, STATUS, "fmt", ...);`. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int fail(dnncc_model *model, int status, const char *fmt, ...) {
+  char *dst = model ? model->last_error : tlsCreateError;
+  va_list args;
+  va_start(args, fmt);
+  vsnprintf(dst, DNNCC_ERROR_CAPACITY, fmt, args);
+  va_end(args);
+  return status;
+}
+
+static const char *plural(int64_t n, const char *one, const char *many) {
+  return n == 1 ? one : many;
+}
+
+/* Zero-filled 64-byte aligned allocation; never returns a pointer for size 0 failures. */
+static void *allocZeroed(size_t bytes) {
+  void *p = NULL;
+  if (bytes == 0)
+    bytes = DNNCC_ALIGNMENT;
+  bytes = (bytes + DNNCC_ALIGNMENT - 1) / DNNCC_ALIGNMENT * DNNCC_ALIGNMENT;
+  if (posix_memalign(&p, DNNCC_ALIGNMENT, bytes) != 0)
+    return NULL;
+  memset(p, 0, bytes);
+  return p;
+}
+
+/* Checks the calling library passed the instance it created; returns DNNCC_OK or an error. */
+static int checkModel(const dnncc_model_info *info, dnncc_model *model, const char *fn) {
+  if (!info)
+    return fail(model, DNNCC_ERR_INVALID_ARGUMENT, "%s: model info is null", fn);
+  if (!model)
+    return fail(NULL, DNNCC_ERR_INVALID_ARGUMENT, "%s: model is null", fn);
+  if (model->info != info)
+    return fail(model, DNNCC_ERR_INVALID_ARGUMENT,
+                "%s: model instance was created by another model library ('%s', not '%s')", fn,
+                model->info->name, info->name);
+  return DNNCC_OK;
+}
+
+static const char *storageName(int64_t storage) {
+  switch (storage) {
+  case DNNCC_STORAGE_ARENA: return "arena";
+  case DNNCC_STORAGE_WEIGHTS: return "weights";
+  case DNNCC_STORAGE_INPUT: return "input";
+  case DNNCC_STORAGE_OUTPUT: return "output";
+  default: return "unknown storage";
+  }
+}
+
+/* Validates buffer `b` against the storage it points into and returns its host pointer, or sets an
+ * error (DNNCC_ERR_ABI: the library's tables are inconsistent, a compiler bug) and returns null. */
+static uint8_t *bufferHost(const dnncc_model_info *info, dnncc_model *model, int64_t b,
+                           int *status) {
+  const dnncc_buffer_info *bi = &info->buffers[b];
+  uint8_t *base = NULL;
+  int64_t capacity = 0;
+  const dnncc_tensor_info *tensors = NULL;
+  int64_t count = 0;
+  switch (bi->storage) {
+  case DNNCC_STORAGE_ARENA: base = model->arena, capacity = info->arena_size; break;
+  case DNNCC_STORAGE_WEIGHTS:
+    /* Halide buffers are not const-qualified; kernels only read weights. */
+    base = (uint8_t *)(uintptr_t)info->weights, capacity = info->weights_size;
+    break;
+  case DNNCC_STORAGE_INPUT: tensors = info->inputs, count = info->num_inputs; break;
+  case DNNCC_STORAGE_OUTPUT: tensors = info->outputs, count = info->num_outputs; break;
+  default:
+    *status = fail(NULL, DNNCC_ERR_ABI,
+                   "create: malformed model info: buffer %lld has storage %lld", (long long)b,
+                   (long long)bi->storage);
+    return NULL;
+  }
+  if (tensors) {
+    if (bi->index < 0 || bi->index >= count) {
+      *status = fail(NULL, DNNCC_ERR_ABI,
+                     "create: malformed model info: buffer %lld refers to %s %lld (model has %lld)",
+                     (long long)b, storageName(bi->storage), (long long)bi->index,
+                     (long long)count);
+      return NULL;
+    }
+    base = bi->storage == DNNCC_STORAGE_INPUT ? model->inputs[bi->index]
+                                               : model->outputs[bi->index];
+    capacity = tensors[bi->index].size_bytes;
+  }
+  if (bi->rank < 0 || bi->rank > DNNCC_MAX_RANK || bi->type_bits <= 0 || bi->type_bits > 64) {
+    *status = fail(NULL, DNNCC_ERR_ABI,
+                   "create: malformed model info: buffer %lld has rank %lld, %lld-bit elements",
+                   (long long)b, (long long)bi->rank, (long long)bi->type_bits);
+    return NULL;
+  }
+  /* Byte range touched by the buffer: offset + [min, max] element offsets * element size. */
+  int64_t lo = 0, hi = 0;
+  int empty = 0;
+  for (int64_t d = 0; d < bi->rank; ++d) {
+    int64_t extent = bi->extent[d], stride = bi->stride[d];
+    if (extent < 0 || extent > INT32_MAX || stride < INT32_MIN || stride > INT32_MAX) {
+      *status = fail(NULL, DNNCC_ERR_ABI,
+                     "create: malformed model info: buffer %lld dimension %lld has extent %lld, "
+                     "stride %lld (Halide needs 32-bit values)",
+                     (long long)b, (long long)d, (long long)extent, (long long)stride);
+      return NULL;
+    }
+    if (extent == 0)
+      empty = 1;
+    else if (stride > 0)
+      hi += (extent - 1) * stride;
+    else
+      lo += (extent - 1) * stride;
+  }
+  int64_t elemBytes = (bi->type_bits + 7) / 8;
+  if (!empty && (bi->offset + lo * elemBytes < 0 || bi->offset + (hi + 1) * elemBytes > capacity)) {
+    *status = fail(NULL, DNNCC_ERR_ABI,
+                   "create: malformed model info: buffer %lld (%s, offset %lld) spans bytes "
+                   "[%lld, %lld) outside the %lld bytes of its storage",
+                   (long long)b, storageName(bi->storage), (long long)bi->offset,
+                   (long long)(bi->offset + lo * elemBytes),
+                   (long long)(bi->offset + (hi + 1) * elemBytes), (long long)capacity);
+    return NULL;
+  }
+  return base ? base + bi->offset : NULL;
+}
+
+int dnncc_rt_create(const dnncc_model_info *info, dnncc_model **out) {
+  if (out)
+    *out = NULL;
+  tlsCreateError[0] = '\0';
+  if (!info || !out)
+    return fail(NULL, DNNCC_ERR_INVALID_ARGUMENT, "create: %s is null",
+                info ? "output pointer" : "model info");
+  if (info->abi_version != DNNCC_ABI_VERSION)
+    return fail(NULL, DNNCC_ERR_ABI,
+                "create: model library '%s' has ABI version %lld, the runtime expects %d",
+                info->name ? info->name : "?", (long long)info->abi_version, DNNCC_ABI_VERSION);
+  if (info->num_inputs < 0 || info->num_outputs < 0 || info->num_buffers < 0 ||
+      info->arena_size < 0 || !info->run_graph)
+    return fail(NULL, DNNCC_ERR_ABI, "create: malformed model info for '%s'", info->name);
+
+  dnncc_model *m = allocZeroed(sizeof *m);
+  if (!m)
+    return fail(NULL, DNNCC_ERR_OUT_OF_MEMORY, "create: cannot allocate the model instance");
+  m->info = info;
+  int status = DNNCC_OK;
+  m->arena = info->arena_size > 0 ? allocZeroed((size_t)info->arena_size) : NULL;
+  m->inputs = allocZeroed(sizeof(void *) * (size_t)info->num_inputs);
+  m->outputs = allocZeroed(sizeof(void *) * (size_t)info->num_outputs);
+  m->buffers = allocZeroed(sizeof(halide_buffer_t) * (size_t)info->num_buffers);
+  m->dims = allocZeroed(sizeof(halide_dimension_t) * DNNCC_MAX_RANK * (size_t)info->num_buffers);
+  int ok = m->inputs && m->outputs && m->buffers && m->dims && (m->arena || !info->arena_size);
+  for (int64_t i = 0; ok && i < info->num_inputs; ++i)
+    ok = (m->inputs[i] = allocZeroed((size_t)info->inputs[i].size_bytes)) != NULL;
+  for (int64_t i = 0; ok && i < info->num_outputs; ++i)
+    ok = (m->outputs[i] = allocZeroed((size_t)info->outputs[i].size_bytes)) != NULL;
+  if (!ok) {
+    status = fail(NULL, DNNCC_ERR_OUT_OF_MEMORY,
+                  "create: cannot allocate %lld bytes of arena and the input/output buffers of "
+                  "model '%s'",
+                  (long long)info->arena_size, info->name);
+    goto failed;
+  }
+
+  for (int64_t b = 0; b < info->num_buffers; ++b) {
+    const dnncc_buffer_info *bi = &info->buffers[b];
+    halide_buffer_t *hb = &m->buffers[b];
+    hb->host = bufferHost(info, m, b, &status);
+    if (status != DNNCC_OK)
+      goto failed;
+    hb->type.code = (uint8_t)bi->type_code;
+    hb->type.bits = (uint8_t)bi->type_bits;
+    hb->type.lanes = 1;
+    hb->dimensions = (int32_t)bi->rank;
+    hb->dim = &m->dims[b * DNNCC_MAX_RANK];
+    for (int64_t d = 0; d < bi->rank; ++d) {
+      hb->dim[d].min = 0;
+      hb->dim[d].extent = (int32_t)bi->extent[d];
+      hb->dim[d].stride = (int32_t)bi->stride[d];
+      hb->dim[d].flags = 0;
+    }
+    /* On GPU targets the weights are uploaded on first use and then stay resident. */
+    if (bi->storage == DNNCC_STORAGE_WEIGHTS)
+      hb->flags |= halide_buffer_flag_host_dirty;
+  }
+  *out = m;
+  return DNNCC_OK;
+
+failed:
+  dnncc_rt_destroy(info, m);
+  return status;
+}
+
+void dnncc_rt_destroy(const dnncc_model_info *info, dnncc_model *model) {
+  if (!model)
+    return;
+  const dnncc_model_info *mi = model->info; /* trust the instance's own tables */
+  if (model->buffers)
+    for (int64_t b = 0; b < mi->num_buffers; ++b)
+      if (model->buffers[b].device)
+        halide_device_free(NULL, &model->buffers[b]);
+  if (model->inputs)
+    for (int64_t i = 0; i < mi->num_inputs; ++i)
+      free(model->inputs[i]);
+  if (model->outputs)
+    for (int64_t i = 0; i < mi->num_outputs; ++i)
+      free(model->outputs[i]);
+  free(model->inputs);
+  free(model->outputs);
+  free(model->buffers);
+  free(model->dims);
+  free(model->arena);
+  free(model);
+  (void)info;
+}
+
+int dnncc_rt_run(const dnncc_model_info *info, dnncc_model *model) {
+  int status = checkModel(info, model, "run");
+  if (status != DNNCC_OK)
+    return status;
+  /* Inputs may have changed since the last run (matters only on GPU targets). */
+  for (int64_t b = 0; b < info->num_buffers; ++b)
+    if (info->buffers[b].storage == DNNCC_STORAGE_INPUT)
+      model->buffers[b].flags |= halide_buffer_flag_host_dirty;
+  tlsHalideError[0] = '\0';
+  int result = info->run_graph(model->buffers);
+  /* Outputs computed on a GPU are copied back (a no-op for host buffers). */
+  for (int64_t b = 0; result == 0 && b < info->num_buffers; ++b)
+    if (info->buffers[b].storage == DNNCC_STORAGE_OUTPUT)
+      result = halide_copy_to_host(NULL, &model->buffers[b]);
+  if (result != 0)
+    return fail(model, DNNCC_ERR_KERNEL, "run: kernel failed with Halide error %d: %s", result,
+                tlsHalideError[0] ? tlsHalideError : "(no message)");
+  return DNNCC_OK;
+}
+
+int dnncc_rt_set_num_threads(const dnncc_model_info *info, dnncc_model *model, int32_t threads) {
+  /* The thread pool belongs to the library, so a null model is accepted. */
+  if (model) {
+    int status = checkModel(info, model, "set_num_threads");
+    if (status != DNNCC_OK)
+      return status;
+  }
+  if (threads < 0)
+    return fail(model, DNNCC_ERR_INVALID_ARGUMENT,
+                "set_num_threads: %d threads requested (0 = one per core, or a positive count)",
+                (int)threads);
+  halide_set_num_threads(threads);
+  return DNNCC_OK;
+}
+
+int64_t dnncc_rt_num_inputs(const dnncc_model_info *info) { return info ? info->num_inputs : 0; }
+
+int64_t dnncc_rt_num_outputs(const dnncc_model_info *info) { return info ? info->num_outputs : 0; }
+
+const dnncc_tensor_info *dnncc_rt_input_info(const dnncc_model_info *info, int64_t index) {
+  return info && index >= 0 && index < info->num_inputs ? &info->inputs[index] : NULL;
+}
+
+const dnncc_tensor_info *dnncc_rt_output_info(const dnncc_model_info *info, int64_t index) {
+  return info && index >= 0 && index < info->num_outputs ? &info->outputs[index] : NULL;
+}
+
+static int64_t findTensor(const dnncc_tensor_info *tensors, int64_t count, const char *name) {
+  for (int64_t i = 0; name && i < count; ++i)
+    if (tensors[i].name && strcmp(tensors[i].name, name) == 0)
+      return i;
+  return -1;
+}
+
+int64_t dnncc_rt_input_index(const dnncc_model_info *info, const char *name) {
+  return info ? findTensor(info->inputs, info->num_inputs, name) : -1;
+}
+
+int64_t dnncc_rt_output_index(const dnncc_model_info *info, const char *name) {
+  return info ? findTensor(info->outputs, info->num_outputs, name) : -1;
+}
+
+/* Checks `index` against `count` tensors of `kind` ("input"/"output") for function `fn`. */
+static int checkIndex(dnncc_model *model, const char *fn, const char *kind, int64_t index,
+                      int64_t count) {
+  if (index >= 0 && index < count)
+    return DNNCC_OK;
+  return fail(model, DNNCC_ERR_INVALID_ARGUMENT, "%s: %s %lld out of range (model has %lld %s%s)",
+              fn, kind, (long long)index, (long long)count, kind, plural(count, "", "s"));
+}
+
+void *dnncc_rt_input_data(const dnncc_model_info *info, dnncc_model *model, int64_t index) {
+  if (checkModel(info, model, "input_data") != DNNCC_OK ||
+      checkIndex(model, "input_data", "input", index, info->num_inputs) != DNNCC_OK)
+    return NULL;
+  return model->inputs[index];
+}
+
+const void *dnncc_rt_output_data(const dnncc_model_info *info, dnncc_model *model, int64_t index) {
+  if (checkModel(info, model, "output_data") != DNNCC_OK ||
+      checkIndex(model, "output_data", "output", index, info->num_outputs) != DNNCC_OK)
+    return NULL;
+  return model->outputs[index];
+}
+
+/* Shared checks of set_input/get_output: instance, index, data pointer and byte count. */
+static int checkCopy(const dnncc_model_info *info, dnncc_model *model, const char *fn,
+                     const char *kind, int64_t index, int64_t count,
+                     const dnncc_tensor_info *tensors, const void *data, size_t bytes) {
+  int status = checkModel(info, model, fn);
+  if (status == DNNCC_OK)
+    status = checkIndex(model, fn, kind, index, count);
+  if (status != DNNCC_OK)
+    return status;
+  const dnncc_tensor_info *t = &tensors[index];
+  if ((int64_t)bytes != t->size_bytes)
+    return fail(model, DNNCC_ERR_INVALID_ARGUMENT,
+                "%s: %s %lld ('%s') takes %lld bytes, got %zu", fn, kind, (long long)index,
+                t->name, (long long)t->size_bytes, bytes);
+  if (!data && bytes > 0)
+    return fail(model, DNNCC_ERR_INVALID_ARGUMENT, "%s: data pointer of %s %lld ('%s') is null",
+                fn, kind, (long long)index, t->name);
+  return DNNCC_OK;
+}
+
+int dnncc_rt_set_input(const dnncc_model_info *info, dnncc_model *model, int64_t index,
+                       const void *data, size_t bytes) {
+  int status = checkCopy(info, model, "set_input", "input", index, info ? info->num_inputs : 0,
+                         info ? info->inputs : NULL, data, bytes);
+  if (status == DNNCC_OK && bytes > 0)
+    memcpy(model->inputs[index], data, bytes);
+  return status;
+}
+
+int dnncc_rt_get_output(const dnncc_model_info *info, dnncc_model *model, int64_t index,
+                        void *data, size_t bytes) {
+  int status = checkCopy(info, model, "get_output", "output", index, info ? info->num_outputs : 0,
+                         info ? info->outputs : NULL, data, bytes);
+  if (status == DNNCC_OK && bytes > 0)
+    memcpy(data, model->outputs[index], bytes);
+  return status;
+}
+
+const char *dnncc_rt_last_error(const dnncc_model_info *info, dnncc_model *model) {
+  (void)info;
+  return model ? model->last_error : tlsCreateError;
+}
+
+int64_t dnncc_rt_arena_size(const dnncc_model_info *info) { return info ? info->arena_size : 0; }

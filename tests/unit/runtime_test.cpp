@@ -1,0 +1,215 @@
+// Tests of the dnncc C runtime (src/runtime) on a hand-written model library (fake_model.c) linked
+// with a real Halide runtime object: create/run/IO, index lookup, and every error path + message.
+#include "dnncc_runtime.h"
+#include "fake_model.h"
+
+#include <HalideRuntime.h>
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstring>
+#include <string>
+
+namespace {
+
+const dnncc_model_info* const kInfo = &fake_model_info;
+
+struct Instance {
+  dnncc_model* m = nullptr;
+  explicit Instance(const dnncc_model_info* info = kInfo) {
+    EXPECT_EQ(dnncc_rt_create(info, &m), DNNCC_OK) << dnncc_rt_last_error(info, nullptr);
+  }
+  ~Instance() { dnncc_rt_destroy(kInfo, m); }
+};
+
+std::string lastError(dnncc_model* m) {
+  return dnncc_rt_last_error(kInfo, m);
+}
+
+TEST(Runtime, RunsTheGraphThroughTheArena) {
+  Instance inst;
+  ASSERT_NE(inst.m, nullptr);
+  const std::array<float, 6> x{-1.0f, 0.0f, 2.5f, -3.0f, 4.0f, 0.5f};
+  ASSERT_EQ(dnncc_rt_set_input(kInfo, inst.m, 0, x.data(), sizeof x), DNNCC_OK);
+  ASSERT_EQ(dnncc_rt_run(kInfo, inst.m), DNNCC_OK) << lastError(inst.m);
+  std::array<float, 6> y{};
+  ASSERT_EQ(dnncc_rt_get_output(kInfo, inst.m, 0, y.data(), sizeof y), DNNCC_OK);
+  const std::array<float, 6> expected{1.0f, 1.0f, 3.5f, 1.0f, 5.0f, 1.5f};
+  EXPECT_EQ(y, expected);
+  EXPECT_EQ(std::memcmp(dnncc_rt_output_data(kInfo, inst.m, 0), y.data(), sizeof y), 0);
+  EXPECT_EQ(lastError(inst.m), "");
+}
+
+TEST(Runtime, InputDataIsTheInstancesOwnAlignedBuffer) {
+  Instance inst;
+  auto* x = static_cast<float*>(dnncc_rt_input_data(kInfo, inst.m, 0));
+  ASSERT_NE(x, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(x) % 64, 0u);
+  for (int i = 0; i < 6; ++i)
+    x[i] = float(i);
+  ASSERT_EQ(dnncc_rt_run(kInfo, inst.m), DNNCC_OK);
+  const auto* y = static_cast<const float*>(dnncc_rt_output_data(kInfo, inst.m, 0));
+  ASSERT_NE(y, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(y) % 64, 0u);
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(y[i], float(i) + 1.0f);
+}
+
+TEST(Runtime, InstancesAreIndependent) {
+  Instance a, b;
+  const std::array<float, 6> xa{1, 1, 1, 1, 1, 1}, xb{2, 2, 2, 2, 2, 2};
+  ASSERT_EQ(dnncc_rt_set_input(kInfo, a.m, 0, xa.data(), sizeof xa), DNNCC_OK);
+  ASSERT_EQ(dnncc_rt_set_input(kInfo, b.m, 0, xb.data(), sizeof xb), DNNCC_OK);
+  ASSERT_EQ(dnncc_rt_run(kInfo, a.m), DNNCC_OK);
+  ASSERT_EQ(dnncc_rt_run(kInfo, b.m), DNNCC_OK);
+  EXPECT_EQ(static_cast<const float*>(dnncc_rt_output_data(kInfo, a.m, 0))[0], 2.0f);
+  EXPECT_EQ(static_cast<const float*>(dnncc_rt_output_data(kInfo, b.m, 0))[0], 3.0f);
+}
+
+TEST(Runtime, DescribesInputsAndOutputs) {
+  EXPECT_EQ(dnncc_rt_num_inputs(kInfo), 1);
+  EXPECT_EQ(dnncc_rt_num_outputs(kInfo), 1);
+  EXPECT_EQ(dnncc_rt_arena_size(kInfo), 128);
+  const dnncc_tensor_info* in = dnncc_rt_input_info(kInfo, 0);
+  ASSERT_NE(in, nullptr);
+  EXPECT_STREQ(in->name, "x");
+  EXPECT_EQ(in->dtype, DNNCC_FLOAT32);
+  EXPECT_EQ(in->rank, 2);
+  EXPECT_EQ(in->shape[0], 2);
+  EXPECT_EQ(in->shape[1], 3);
+  EXPECT_EQ(in->size_bytes, 24);
+  ASSERT_NE(dnncc_rt_output_info(kInfo, 0), nullptr);
+  EXPECT_STREQ(dnncc_rt_output_info(kInfo, 0)->name, "y");
+  EXPECT_EQ(dnncc_rt_input_info(kInfo, 1), nullptr);
+  EXPECT_EQ(dnncc_rt_input_info(kInfo, -1), nullptr);
+  EXPECT_EQ(dnncc_rt_output_info(kInfo, 1), nullptr);
+}
+
+TEST(Runtime, LooksUpIndicesByName) {
+  EXPECT_EQ(dnncc_rt_input_index(kInfo, "x"), 0);
+  EXPECT_EQ(dnncc_rt_output_index(kInfo, "y"), 0);
+  EXPECT_EQ(dnncc_rt_input_index(kInfo, "y"), -1);
+  EXPECT_EQ(dnncc_rt_output_index(kInfo, "x"), -1);
+  EXPECT_EQ(dnncc_rt_input_index(kInfo, ""), -1);
+  EXPECT_EQ(dnncc_rt_input_index(kInfo, nullptr), -1);
+}
+
+TEST(Runtime, KernelErrorsCarryTheHalideMessage) {
+  Instance inst;
+  std::array<float, 6> x{0, 0, FAKE_MODEL_FAIL, 0, 0, 0};
+  ASSERT_EQ(dnncc_rt_set_input(kInfo, inst.m, 0, x.data(), sizeof x), DNNCC_OK);
+  // The fake kernel fails through the Halide runtime, which calls halide_error: the runtime's
+  // strong definition must have replaced the Halide runtime's weak one (which would print to
+  // stderr).
+  EXPECT_EQ(dnncc_rt_run(kInfo, inst.m), DNNCC_ERR_KERNEL);
+  EXPECT_EQ(lastError(inst.m), "run: kernel failed with Halide error " +
+                                   std::to_string(halide_error_code_buffer_argument_is_null) +
+                                   ": Buffer argument fake_relu_input is nullptr");
+  // The instance stays usable, and the message stays until the next failure.
+  x[2] = 1.0f;
+  ASSERT_EQ(dnncc_rt_set_input(kInfo, inst.m, 0, x.data(), sizeof x), DNNCC_OK);
+  EXPECT_EQ(dnncc_rt_run(kInfo, inst.m), DNNCC_OK);
+  EXPECT_NE(lastError(inst.m), "");
+}
+
+TEST(Runtime, RejectsOutOfRangeIndices) {
+  Instance inst;
+  float buf[6] = {};
+  EXPECT_EQ(dnncc_rt_set_input(kInfo, inst.m, 2, buf, sizeof buf), DNNCC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(lastError(inst.m), "set_input: input 2 out of range (model has 1 input)");
+  EXPECT_EQ(dnncc_rt_get_output(kInfo, inst.m, -1, buf, sizeof buf), DNNCC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(lastError(inst.m), "get_output: output -1 out of range (model has 1 output)");
+  EXPECT_EQ(dnncc_rt_input_data(kInfo, inst.m, 1), nullptr);
+  EXPECT_EQ(lastError(inst.m), "input_data: input 1 out of range (model has 1 input)");
+  EXPECT_EQ(dnncc_rt_output_data(kInfo, inst.m, 5), nullptr);
+  EXPECT_EQ(lastError(inst.m), "output_data: output 5 out of range (model has 1 output)");
+}
+
+TEST(Runtime, RejectsWrongByteCountsAndNullData) {
+  Instance inst;
+  float buf[6] = {};
+  EXPECT_EQ(dnncc_rt_set_input(kInfo, inst.m, 0, buf, 20), DNNCC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(lastError(inst.m), "set_input: input 0 ('x') takes 24 bytes, got 20");
+  EXPECT_EQ(dnncc_rt_get_output(kInfo, inst.m, 0, buf, 28), DNNCC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(lastError(inst.m), "get_output: output 0 ('y') takes 24 bytes, got 28");
+  EXPECT_EQ(dnncc_rt_set_input(kInfo, inst.m, 0, nullptr, 24), DNNCC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(lastError(inst.m), "set_input: data pointer of input 0 ('x') is null");
+  EXPECT_EQ(dnncc_rt_get_output(kInfo, inst.m, 0, nullptr, 24), DNNCC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(lastError(inst.m), "get_output: data pointer of output 0 ('y') is null");
+}
+
+TEST(Runtime, NullModelErrorsGoToTheThreadsCreateError) {
+  float buf[6] = {};
+  EXPECT_EQ(dnncc_rt_run(kInfo, nullptr), DNNCC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(lastError(nullptr), "run: model is null");
+  EXPECT_EQ(dnncc_rt_set_input(kInfo, nullptr, 0, buf, sizeof buf), DNNCC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(lastError(nullptr), "set_input: model is null");
+  EXPECT_EQ(dnncc_rt_input_data(kInfo, nullptr, 0), nullptr);
+  EXPECT_EQ(dnncc_rt_create(kInfo, nullptr), DNNCC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(lastError(nullptr), "create: output pointer is null");
+  dnncc_rt_destroy(kInfo, nullptr); // ignored
+}
+
+TEST(Runtime, RejectsAnInstanceOfAnotherLibrary) {
+  dnncc_model_info other = fake_model_info;
+  other.name = "other";
+  Instance inst;
+  EXPECT_EQ(dnncc_rt_run(&other, inst.m), DNNCC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(lastError(inst.m),
+            "run: model instance was created by another model library ('fake', not 'other')");
+}
+
+TEST(Runtime, RejectsAnAbiMismatch) {
+  dnncc_model_info info = fake_model_info;
+  info.abi_version = DNNCC_ABI_VERSION + 1;
+  dnncc_model* m = reinterpret_cast<dnncc_model*>(&info); // must be overwritten with null
+  EXPECT_EQ(dnncc_rt_create(&info, &m), DNNCC_ERR_ABI);
+  EXPECT_EQ(m, nullptr);
+  EXPECT_EQ(std::string(dnncc_rt_last_error(&info, nullptr)),
+            "create: model library 'fake' has ABI version " +
+                std::to_string(DNNCC_ABI_VERSION + 1) + ", the runtime expects " +
+                std::to_string(DNNCC_ABI_VERSION));
+  // A successful create clears the create error.
+  Instance inst;
+  EXPECT_EQ(lastError(nullptr), "");
+}
+
+TEST(Runtime, RejectsMalformedBufferTables) {
+  std::array<dnncc_buffer_info, 5> buffers;
+  std::memcpy(buffers.data(), fake_model_info.buffers, sizeof buffers);
+  buffers[1].offset = 112; // 24 bytes at 112 overrun the 128-byte arena
+  dnncc_model_info info = fake_model_info;
+  info.buffers = buffers.data();
+  dnncc_model* m = nullptr;
+  EXPECT_EQ(dnncc_rt_create(&info, &m), DNNCC_ERR_ABI);
+  EXPECT_EQ(m, nullptr);
+  EXPECT_EQ(lastError(nullptr), "create: malformed model info: buffer 1 (arena, offset 112) spans "
+                                "bytes [112, 136) outside the 128 bytes of its storage");
+  buffers[1].offset = 64;
+  buffers[4].index = 1;
+  EXPECT_EQ(dnncc_rt_create(&info, &m), DNNCC_ERR_ABI);
+  EXPECT_EQ(lastError(nullptr),
+            "create: malformed model info: buffer 4 refers to output 1 (model has 1)");
+}
+
+TEST(Runtime, ReportsOutOfMemory) {
+  dnncc_model_info info = fake_model_info;
+  info.arena_size = INT64_MAX / 2;
+  dnncc_model* m = nullptr;
+  EXPECT_EQ(dnncc_rt_create(&info, &m), DNNCC_ERR_OUT_OF_MEMORY);
+  EXPECT_EQ(m, nullptr);
+  EXPECT_NE(lastError(nullptr).find("create: cannot allocate"), std::string::npos);
+}
+
+TEST(Runtime, SetsTheHalideThreadPoolSize) {
+  Instance inst;
+  EXPECT_EQ(dnncc_rt_set_num_threads(kInfo, inst.m, 3), DNNCC_OK);
+  EXPECT_EQ(halide_set_num_threads(2), 3); // returns the previous value
+  EXPECT_EQ(dnncc_rt_set_num_threads(kInfo, nullptr, 1), DNNCC_OK);
+  EXPECT_EQ(halide_set_num_threads(1), 1);
+  EXPECT_EQ(dnncc_rt_set_num_threads(kInfo, inst.m, -2), DNNCC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(lastError(inst.m),
+            "set_num_threads: -2 threads requested (0 = one per core, or a positive count)");
+}
+
+} // namespace

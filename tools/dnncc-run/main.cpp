@@ -1,0 +1,293 @@
+// dnncc-run: loads a compiled model library, runs it on given inputs, compares the outputs with
+// reference data (ONNX test-data directories or .npy/.pb files), writes them out, and benchmarks.
+// Needs neither LLVM nor Halide: only the library, libc, protobuf and the ONNX protos.
+#include "HeaderEmitter.h"
+#include "ModelLibrary.h"
+#include "TensorIO.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace dnncc::run {
+namespace {
+
+constexpr int kExitError = 1;
+constexpr int kExitMismatch = 2;
+constexpr int kThreadsUnset = std::numeric_limits<int>::min();
+
+struct Options {
+  std::string library;
+  std::string name;
+  std::string dataDir;
+  std::vector<std::string> inputs;
+  std::string outputDir;
+  double rtol = 1e-3;
+  double atol = 1e-5;
+  int threads = kThreadsUnset;
+  int bench = 0;
+};
+
+struct TensorDesc {
+  std::string name;
+  int dtype;
+  std::vector<int64_t> shape;
+  int64_t sizeBytes;
+};
+
+std::vector<TensorDesc>
+describeTensors(int64_t count, const dnncc_tensor_info* (*info)(int64_t index), const char* kind) {
+  std::vector<TensorDesc> out;
+  for (int64_t i = 0; i < count; ++i) {
+    const dnncc_tensor_info* t = info(i);
+    if (!t || t->rank < 0 || t->rank > 8)
+      throw UserError(kind, fmt::format("the library has no valid descriptor of {} {}", kind, i));
+    out.push_back({t->name ? t->name : "", static_cast<int>(t->dtype),
+                   std::vector<int64_t>(t->shape, t->shape + t->rank), t->size_bytes});
+  }
+  return out;
+}
+
+std::string nameList(const std::vector<TensorDesc>& tensors) {
+  std::string out;
+  for (const TensorDesc& t : tensors)
+    out += fmt::format("{}'{}'", out.empty() ? "" : ", ", t.name);
+  return out.empty() ? "none" : out;
+}
+
+// Index of the tensor of `file` among `tensors`: by its name when it has one, else `position`.
+int64_t placeTensor(const HostTensor& t, int64_t position, const std::vector<TensorDesc>& tensors,
+                    const std::string& file, const char* kind) {
+  if (!t.name.empty()) {
+    for (size_t i = 0; i < tensors.size(); ++i)
+      if (tensors[i].name == t.name)
+        return static_cast<int64_t>(i);
+    throw UserError(file, fmt::format("tensor '{}' is not an {} of the model ({}s: {})", t.name,
+                                      kind, kind, nameList(tensors)));
+  }
+  if (position >= static_cast<int64_t>(tensors.size()))
+    throw UserError(file, fmt::format("unnamed tensor #{} but the model has {} {}s", position,
+                                      tensors.size(), kind));
+  return position;
+}
+
+// Throws unless `t` (from `source`) has the dtype and shape of `desc`.
+void checkMatches(const HostTensor& t, const TensorDesc& desc, const char* kind,
+                  const std::string& source) {
+  if (t.dtype != desc.dtype || t.shape != desc.shape ||
+      static_cast<int64_t>(t.bytes.size()) != desc.sizeBytes)
+    throw UserError(fmt::format("{} '{}'", kind, desc.name),
+                    fmt::format("expected {}, got {} from {}", describe(desc.dtype, desc.shape),
+                                describe(t.dtype, t.shape), source));
+}
+
+HostTensor readTensorFile(const std::string& path) {
+  if (path.ends_with(".npy"))
+    return readNpy(path);
+  if (path.ends_with(".pb"))
+    return readTensorProto(path);
+  throw UserError(path, "unknown tensor file type (expected .npy or .pb)");
+}
+
+std::string fileNameFor(const std::string& tensorName) {
+  std::string out = tensorName.empty() ? "unnamed" : tensorName;
+  for (char& c : out)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.')
+      c = '_';
+  if (out[0] == '.')
+    out[0] = '_';
+  return out;
+}
+
+/// Owns one model instance; failures become `error: LIB: <the runtime's message>`.
+struct Instance {
+  const ModelApi& api;
+  std::string library;
+  dnncc_model* model = nullptr;
+  Instance(const ModelApi& a, std::string lib) : api(a), library(std::move(lib)) {
+    if (api.create(&model) != DNNCC_OK)
+      throw UserError(library, api.last_error(nullptr));
+  }
+  ~Instance() { api.destroy(model); }
+  // The runtime's messages start with the failing function ("run: kernel failed ...").
+  void check(int status) const {
+    if (status != DNNCC_OK)
+      throw UserError(library, api.last_error(model));
+  }
+};
+
+int runTool(const Options& opt) {
+  if (!(opt.rtol >= 0) || !(opt.atol >= 0))
+    throw UserError("command line", "--rtol and --atol must be >= 0");
+  if (opt.bench < 0)
+    throw UserError("command line", "--bench needs a run count >= 1");
+  if (!fs::exists(opt.library))
+    throw UserError(opt.library, "no such file");
+  std::string prefix = opt.name.empty() ? modelPrefixFromPath(opt.library) : opt.name;
+  if (!isValidModelPrefix(prefix))
+    throw UserError("--name", fmt::format("'{}' is not a C identifier", prefix));
+  ModelLibrary lib(opt.library, prefix);
+  const ModelApi& api = lib.api();
+  std::vector<TensorDesc> inDescs = describeTensors(api.num_inputs(), api.input_info, "input");
+  std::vector<TensorDesc> outDescs = describeTensors(api.num_outputs(), api.output_info, "output");
+
+  std::vector<std::optional<HostTensor>> inputs(inDescs.size()), expected(outDescs.size());
+  std::vector<std::string> inputSources(inDescs.size()), expectedSources(outDescs.size());
+  if (!opt.dataDir.empty()) {
+    if (!fs::is_directory(opt.dataDir))
+      throw UserError(opt.dataDir, "not a directory");
+    auto readAll = [&](const char* kind, const std::vector<TensorDesc>& descs,
+                       std::vector<std::optional<HostTensor>>& slots,
+                       std::vector<std::string>& sources) {
+      for (int64_t n = 0;; ++n) {
+        std::string file = (fs::path(opt.dataDir) / fmt::format("{}_{}.pb", kind, n)).string();
+        if (!fs::exists(file))
+          break;
+        HostTensor t = readTensorProto(file);
+        int64_t index = placeTensor(t, n, descs, file, kind);
+        slots[index] = std::move(t);
+        sources[index] = file;
+      }
+    };
+    readAll("input", inDescs, inputs, inputSources);
+    readAll("output", outDescs, expected, expectedSources);
+  }
+  for (const std::string& spec : opt.inputs) {
+    size_t eq = spec.find('=');
+    std::string name, file;
+    int64_t index = 0;
+    if (eq == std::string::npos) {
+      if (inDescs.size() != 1)
+        throw UserError("--input " + spec,
+                        fmt::format("give NAME=FILE: the model has {} inputs ({})", inDescs.size(),
+                                    nameList(inDescs)));
+      file = spec;
+    } else {
+      name = spec.substr(0, eq), file = spec.substr(eq + 1);
+      index = api.input_index(name.c_str());
+      if (index < 0)
+        throw UserError("--input " + spec, fmt::format("the model has no input '{}' (inputs: {})",
+                                                       name, nameList(inDescs)));
+    }
+    inputs[index] = readTensorFile(file);
+    inputSources[index] = file;
+  }
+  for (size_t i = 0; i < inDescs.size(); ++i) {
+    if (!inputs[i])
+      throw UserError(fmt::format("input '{}'", inDescs[i].name),
+                      fmt::format("no data ({}; use --data DIR or --input {}=FILE)",
+                                  describe(inDescs[i].dtype, inDescs[i].shape), inDescs[i].name));
+    checkMatches(*inputs[i], inDescs[i], "input", inputSources[i]);
+  }
+  for (size_t i = 0; i < outDescs.size(); ++i)
+    if (expected[i])
+      checkMatches(*expected[i], outDescs[i], "output", expectedSources[i]);
+
+  Instance inst(api, opt.library);
+  if (opt.threads != kThreadsUnset) // the runtime rejects negative counts with a message
+    inst.check(api.set_num_threads(inst.model, opt.threads));
+  for (size_t i = 0; i < inDescs.size(); ++i)
+    inst.check(
+        api.set_input(inst.model, int64_t(i), inputs[i]->bytes.data(), inputs[i]->bytes.size()));
+  inst.check(api.run(inst.model));
+
+  bool allMatch = true;
+  for (size_t i = 0; i < outDescs.size(); ++i) {
+    const TensorDesc& d = outDescs[i];
+    HostTensor out{d.name, d.dtype, d.shape, std::vector<uint8_t>(size_t(d.sizeBytes))};
+    inst.check(api.get_output(inst.model, int64_t(i), out.bytes.data(), out.bytes.size()));
+    if (expected[i]) {
+      Comparison c = compare(out, *expected[i], opt.rtol, opt.atol);
+      allMatch &= c.mismatches == 0;
+      fmt::print("output '{}': max abs err {:.3g}, max rel err {:.3g}, mismatches {}/{} {}\n",
+                 d.name, c.maxAbsErr, c.maxRelErr, c.mismatches, c.count,
+                 c.mismatches ? "MISMATCH" : "ok");
+    } else {
+      fmt::print("output '{}': {} (no reference)\n", d.name, describe(d.dtype, d.shape));
+    }
+    if (!opt.outputDir.empty()) {
+      std::error_code ec;
+      fs::create_directories(opt.outputDir, ec);
+      if (ec)
+        throw UserError(opt.outputDir, ec.message());
+      if (d.dtype == DNNCC_BFLOAT16)
+        fmt::print(stderr, "note: output '{}' is bfloat16, written as uint16 bit patterns\n",
+                   d.name);
+      writeNpy((fs::path(opt.outputDir) / (fileNameFor(d.name) + ".npy")).string(), out);
+    }
+  }
+  std::fflush(stdout);
+
+  if (opt.bench > 0) {
+    for (int i = 0; i < 2; ++i)
+      inst.check(api.run(inst.model));
+    std::vector<double> ms;
+    for (int i = 0; i < opt.bench; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      int status = api.run(inst.model);
+      auto stop = std::chrono::steady_clock::now();
+      inst.check(status);
+      ms.push_back(std::chrono::duration<double, std::milli>(stop - start).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    size_t n = ms.size();
+    double median = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
+    fmt::print("bench: runs={} median_ms={:.3f} min_ms={:.3f}\n", n, median, ms.front());
+  }
+  return allMatch ? 0 : kExitMismatch;
+}
+
+} // namespace
+} // namespace dnncc::run
+
+int main(int argc, char** argv) {
+  using namespace dnncc::run;
+  Options opt;
+  CLI::App app{"dnncc-run: run a dnncc model library, check its outputs, and benchmark it."};
+  app.footer("Inputs come from --data (ONNX test data: input_N.pb/output_N.pb, matched by tensor\n"
+             "name, else by N) and --input (overrides). Outputs with a reference are compared:\n"
+             "floats match when |a-b| <= atol + rtol*|b| (NaN matches NaN), integers exactly; the\n"
+             "relative error is taken over references != 0.\n"
+             "Exit status: 0 every output matches (or has no reference), 1 error (one line\n"
+             "'error: <what>: <detail>' on stderr), 2 an output does not match.\n");
+  app.add_option("library", opt.library, "model library (libNAME.so)")->required();
+  app.add_option("--name", opt.name,
+                 "API prefix of the library (default: file stem without 'lib', non-alphanumerics "
+                 "as '_')");
+  app.add_option("--data", opt.dataDir, "ONNX test-data directory with input_N.pb / output_N.pb");
+  app.add_option("--input", opt.inputs, "NAME=FILE.npy|FILE.pb (FILE alone for a single input)")
+      ->allow_extra_args(false); // one value per --input, so LIB may come after it
+  app.add_option("--output-dir", opt.outputDir, "write every output there as NAME.npy");
+  app.add_option("--rtol", opt.rtol, "relative tolerance (default 1e-3)");
+  app.add_option("--atol", opt.atol, "absolute tolerance (default 1e-5)");
+  app.add_option("--threads", opt.threads, "kernel threads (0 = one per core)");
+  app.add_option("--bench", opt.bench, "time N runs after 2 warm-up runs");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "error: command line: {} (see --help)\n", e.what());
+    return kExitError;
+  }
+  try {
+    return runTool(opt);
+  } catch (const UserError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "error: out of memory\n");
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+  }
+  return kExitError;
+}

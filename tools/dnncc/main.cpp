@@ -1,0 +1,260 @@
+// dnncc: compiles an ONNX model into a native shared library (see docs/usage.md).
+//   dnncc model.onnx --target=x86-64 -o libmodel.so
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "HeaderEmitter.h"
+#include "codegen/ModelCompiler.h"
+#include "codegen/Target.h"
+#include "codegen/halide/Evaluator.h"
+#include "codegen/halide/Kernel.h"
+#include "frontend/onnx/Importer.h"
+#include "ir/Text.h"
+#include "passes/Pass.h"
+
+namespace fs = std::filesystem;
+using namespace dnncc;
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+int fail(const Status& s) {
+  std::cerr << s.format() << "\n";
+  return 1;
+}
+
+std::string exeDir() {
+  std::error_code ec;
+  fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "." : p.parent_path().string();
+}
+
+std::string cacheDir() {
+  if (const char* d = std::getenv("DNNCC_CACHE_DIR"))
+    return d;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x)
+    return (fs::path(x) / "dnncc").string();
+  if (const char* h = std::getenv("HOME"); h && *h)
+    return (fs::path(h) / ".cache" / "dnncc").string();
+  return "";
+}
+
+/// `name=1x3x224x224` -> (name, {1,3,224,224}).
+Expected<std::pair<std::string, std::vector<int64_t>>> parseShape(const std::string& spec) {
+  size_t eq = spec.rfind('=');
+  if (eq == std::string::npos || eq == 0)
+    return Status::error(fmt::format("--input-shape '{}' is not NAME=D1xD2x...", spec));
+  std::vector<int64_t> dims;
+  std::string rest = spec.substr(eq + 1);
+  size_t start = 0;
+  while (start <= rest.size()) {
+    size_t x = rest.find('x', start);
+    std::string d = rest.substr(start, x == std::string::npos ? std::string::npos : x - start);
+    char* end = nullptr;
+    long long v = std::strtoll(d.c_str(), &end, 10);
+    if (d.empty() || *end != '\0' || v < 1)
+      return Status::error(fmt::format("--input-shape '{}': '{}' is not a positive dimension",
+                                       spec, d));
+    dims.push_back(v);
+    if (x == std::string::npos)
+      break;
+    start = x + 1;
+  }
+  return std::make_pair(spec.substr(0, eq), dims);
+}
+
+/// Lists every problem of a model at once: importer errors, then (if it imports) ops the code
+/// generator cannot build. Returns the number of problems printed.
+int listProblems(const std::string& model, const ImportOptions& importOptions,
+                 const TargetInfo& target) {
+  std::vector<Status> problems = checkOnnx(model, importOptions);
+  if (problems.empty()) {
+    auto m = importOnnx(model, importOptions);
+    if (!m) {
+      problems.push_back(m.status());
+    } else {
+      for (const auto& op : (*m)->ops) {
+        hl::KernelSpec k;
+        k.ops = {op.get()};
+        k.inputs.assign(op->operands.begin(), op->operands.end());
+        k.output = op->result;
+        Status s = hl::checkKernel(k, target);
+        if (!s.isOk())
+          problems.push_back(s.withDefaults({model, op->name, std::string(opName(op->kind))}));
+      }
+    }
+  }
+  for (const Status& s : problems)
+    std::cerr << s.format() << "\n";
+  return static_cast<int>(problems.size());
+}
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"dnncc: compiles an ONNX model into a native shared library", "dnncc"};
+  std::string model, output, targetName = "host", emit = "so", prefix, passes(kDefaultPipeline);
+  std::vector<std::string> shapes, printAfter;
+  bool check = false, listTargets = false, listPassesFlag = false, version = false,
+       verbose = false, timePasses = false, verifyEach = false, keepTemps = false;
+  int jobs = 0;
+  app.add_option("model", model, "the ONNX model file");
+  app.add_option("-o,--output", output, "the output file (default: lib<model>.so; '-' = stdout "
+                                        "for --emit=ir)");
+  app.add_option("--target", targetName, "target name (see --list-targets) or a target .json file")
+      ->capture_default_str();
+  app.add_option("--emit", emit, "what to produce")
+      ->check(CLI::IsMember({"ir", "llvm", "asm", "obj", "so"}))
+      ->capture_default_str();
+  app.add_option("--name", prefix, "API prefix of the library (default: from the output name)");
+  app.add_option("--input-shape", shapes, "static shape of an input, NAME=1x3x224x224");
+  app.add_flag("--check", check, "list every unsupported op and attribute of the model, then exit");
+  app.add_flag("--list-targets", listTargets, "list the built-in targets");
+  app.add_flag("--list-passes", listPassesFlag, "list the passes");
+  app.add_flag("--version", version, "print the version");
+  app.add_flag("-v,--verbose", verbose, "print per-phase timings");
+  app.add_option("--passes", passes, "the pass pipeline, comma-separated")->capture_default_str();
+  app.add_option("--print-after", printAfter, "print the IR after these passes ('all')")
+      ->delimiter(',');
+  app.add_flag("--time-passes", timePasses, "print the time each pass takes");
+  app.add_flag("--verify-each", verifyEach, "verify the IR after every pass");
+  app.add_option("-j,--jobs", jobs, "parallel kernel compiles (default: one per core)");
+  app.add_flag("--keep-temps", keepTemps, "keep the work directory");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "error: command line: " << e.what() << "\n";
+    return 2;
+  }
+  if (version) {
+    std::cout << fmt::format("dnncc {} (Halide {}, LLVM {})\n", DNNCC_VERSION,
+                             DNNCC_HALIDE_VERSION, DNNCC_LLVM_VERSION);
+    return 0;
+  }
+  if (listTargets) {
+    for (const TargetInfo& t : builtinTargets())
+      std::cout << fmt::format("{:<16} {}\n", t.name, t.description);
+    return 0;
+  }
+  if (listPassesFlag) {
+    for (auto [name, summary] : listPasses())
+      std::cout << fmt::format("{:<18} {}\n", name, summary);
+    return 0;
+  }
+  if (model.empty()) {
+    std::cerr << "error: command line: no model file given (dnncc MODEL.onnx -o libmodel.so)\n";
+    return 2;
+  }
+  auto log = [&](const std::string& s) {
+    if (verbose)
+      std::cerr << "dnncc: " << s << "\n";
+  };
+  Expected<TargetInfo> target = loadTarget(targetName);
+  if (!target)
+    return fail(target.status());
+  ImportOptions importOptions;
+  for (const std::string& s : shapes) {
+    auto parsed = parseShape(s);
+    if (!parsed)
+      return fail(parsed.status());
+    importOptions.inputShapes[parsed->first] = parsed->second;
+  }
+  hl::HalideEvaluator evaluator;
+  importOptions.evaluator = &evaluator;
+  if (check) {
+    int n = listProblems(model, importOptions, *target);
+    if (n == 0)
+      std::cout << fmt::format("{}: every op is supported on {}\n", model, target->name);
+    return n == 0 ? 0 : 1;
+  }
+  EmitKind emitKind = emit == "obj"    ? EmitKind::obj
+                      : emit == "asm"  ? EmitKind::asm_
+                      : emit == "llvm" ? EmitKind::llvm
+                                       : EmitKind::so;
+  if (output.empty()) {
+    std::string stem = fs::path(model).stem().string();
+    output = emit == "ir"    ? "-"
+             : emit == "so"  ? "lib" + stem + ".so"
+             : emit == "obj" ? stem + ".o"
+             : emit == "asm" ? stem + ".s"
+                             : stem + ".ll";
+  }
+  if (prefix.empty())
+    prefix = modelPrefixFromPath(output == "-" ? model : output);
+  if (!isValidModelPrefix(prefix))
+    return fail(Status::error(fmt::format("--name '{}' is not a C identifier", prefix)));
+  if (output != "-" && !fs::path(output).parent_path().empty() &&
+      !fs::is_directory(fs::path(output).parent_path()))
+    return fail(Status::error(fmt::format("output directory '{}' does not exist",
+                                          fs::path(output).parent_path().string())));
+
+  auto t0 = Clock::now();
+  auto imported = importOnnx(model, importOptions);
+  if (!imported) {
+    // Report every problem of the model at once, not only the first.
+    int n = listProblems(model, importOptions, *target);
+    if (n == 0)
+      return fail(imported.status());
+    return 1;
+  }
+  Module& m = **imported;
+  log(fmt::format("import: {:.2f} s ({} ops, {} constants, {} evaluator compiles)",
+                  std::chrono::duration<double>(Clock::now() - t0).count(), m.ops.size(),
+                  m.constants.size(), evaluator.compilations()));
+
+  auto t1 = Clock::now();
+  auto pipeline = parsePipeline(passes);
+  if (!pipeline)
+    return fail(pipeline.status());
+  PassContext ctx;
+  ctx.evaluator = &evaluator;
+  ctx.remark = log;
+  PipelineOptions po;
+  po.verifyEach = verifyEach;
+  po.timePasses = timePasses;
+  po.printAfter.insert(printAfter.begin(), printAfter.end());
+  po.out = [](const std::string& s) { std::cerr << s << "\n"; };
+  Status ps = runPipeline(m, *pipeline, ctx, po);
+  if (!ps.isOk())
+    return fail(ps);
+  log(fmt::format("passes: {:.2f} s", std::chrono::duration<double>(Clock::now() - t1).count()));
+
+  if (emit == "ir") {
+    std::string text = print(m);
+    if (m.plan)
+      text += fmt::format("// arena: {} bytes ({} without reuse), weights: {} bytes\n",
+                          m.plan->arenaSize, m.plan->unsharedSize, m.plan->weightsSize);
+    if (output == "-") {
+      std::cout << text;
+      return 0;
+    }
+    std::ofstream out(output);
+    out << text;
+    return out ? 0 : fail(Status::error(fmt::format("cannot write '{}'", output)));
+  }
+  CodegenOptions co;
+  co.target = *target;
+  co.output = output;
+  co.prefix = prefix;
+  co.modelFile = model;
+  co.emit = emitKind;
+  co.jobs = jobs;
+  co.runtimeDir = (fs::path(exeDir()) / ".." / "lib" / "dnncc").string();
+  co.cacheDir = cacheDir();
+  co.keepTemps = keepTemps;
+  co.log = log;
+  Status gs = generateCode(m, co);
+  if (!gs.isOk())
+    return fail(gs.withDefaults({model}));
+  log(fmt::format("total: {:.2f} s", std::chrono::duration<double>(Clock::now() - t0).count()));
+  return 0;
+}
