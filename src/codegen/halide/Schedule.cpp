@@ -23,6 +23,14 @@ bool hasArg(const Halide::Func& f, const std::string& name) {
   return false;
 }
 
+/// True when update `u` of `f` writes along pure variable `name` (not through an RVar).
+bool updateHasVar(const Halide::Func& f, int u, const std::string& name) {
+  for (const Halide::Expr& e : f.update_args(u))
+    if (const auto* v = e.as<Halide::Internal::Variable>(); v && v->name == name)
+      return true;
+  return false;
+}
+
 /// Vector lanes for elements of `t` on `target`.
 int lanes(const TargetInfo& target, DType t) {
   return std::max<int>(1, target.vectorBits / (8 * static_cast<int>(dtypeSize(t))));
@@ -97,7 +105,8 @@ bool scheduleGeneric(KernelPipeline& p, const TargetInfo& target) {
       Var v(vecName);
       f.vectorize(v, vw, TailStrategy::GuardWithIf);
       for (int u = 0; u < f.num_update_definitions(); ++u)
-        f.update(u).vectorize(v, vw, TailStrategy::GuardWithIf);
+        if (updateHasVar(f, u, vecName))
+          f.update(u).vectorize(v, vw, TailStrategy::GuardWithIf);
     }
   }
   return true;
