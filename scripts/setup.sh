@@ -20,7 +20,7 @@ log() { printf 'setup: %s\n' "$*"; }
 debian_packages=(
   llvm-14-dev clang-14 lld-14 libhalide14-0-dev
   libprotobuf-dev protobuf-compiler libonnx-dev
-  libcli11-dev libfmt-dev libgtest-dev
+  libcli11-dev libfmt-dev libgtest-dev nlohmann-json3-dev
   ninja-build cmake g++ ccache pkg-config
   python3-venv python3-dev
 )
