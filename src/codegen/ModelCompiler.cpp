@@ -155,8 +155,9 @@ Status parallelFor(size_t n, int jobs, const std::function<Status(size_t)>& fn) 
 }
 
 Status halideRuntimeObject(const CodegenOptions& o, const fs::path& work, std::string& path) {
+  std::string features = std::getenv("DNNCC_HALIDE_FEATURES") ? std::getenv("DNNCC_HALIDE_FEATURES") : "";
   std::string name = fmt::format("halide_runtime-{}-{:016x}.o", DNNCC_HALIDE_VERSION,
-                                 std::hash<std::string>{}(o.target.halideTarget));
+                                 std::hash<std::string>{}(o.target.halideTarget + features));
   if (!o.cacheDir.empty()) {
     fs::path cached = fs::path(o.cacheDir) / name;
     if (fs::exists(cached)) {
@@ -204,6 +205,7 @@ Status generateCode(const Module& m, const CodegenOptions& o) {
   if (o.keepTemps)
     log(fmt::format("work directory: {}", work.path.string()));
 
+  hl::setHalideWarningSink(o.log);
   // Kernels, deduplicated by key.
   std::vector<hl::KernelSpec> specs = kernelSpecs(m);
   EntryModule entry;
@@ -293,6 +295,7 @@ Status generateCode(const Module& m, const CodegenOptions& o) {
   job.objects.insert(job.objects.end(), kernelFiles.begin(), kernelFiles.end());
   job.archives = {archive};
   job.output = tmpOut.string();
+  job.soname = fs::path(o.output).filename().string(); // not the temporary name
   job.prefix = o.prefix;
   job.workDir = work.path.string();
   if (o.emit == EmitKind::obj) {

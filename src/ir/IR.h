@@ -1,6 +1,7 @@
 // The typed SSA tensor IR: values, ops and the module that owns them.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -126,6 +127,12 @@ public:
   /// Number of ops reading each value, plus one per appearance in `outputs`. Indexed by Value::id.
   std::vector<int> useCounts() const;
   int numValueIds() const { return nextId_; }
+  /// Gives `v` the id `id`, which no other value of the module may have (the parser keeps the ids
+  /// of the text, so that print(parse(print(m))) == print(m)).
+  void setValueId(Value* v, int id) {
+    v->id = id;
+    nextId_ = std::max(nextId_, id + 1);
+  }
 
 private:
   Value* newValue(TensorType type, std::string name);

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -41,6 +42,7 @@ private:
   size_t pos_ = 0;
   Module* m_ = nullptr;
   std::map<std::string, Value*> values_; // "%3" / "@4" -> value
+  std::set<int> ids_;                     // value ids given so far
 
   Status error(std::string_view what) const {
     int line = 1, col = 1;
@@ -175,9 +177,19 @@ private:
       return error(fmt::format("'{}' is not defined", r));
     return it->second;
   }
-  Status define(const std::string& ref, Value* v) {
-    if (!values_.emplace(ref, v).second)
+  /// Binds `ref` (written at text position `at`) to `v`, which keeps the number of `ref` as its id
+  /// when no other value has it yet.
+  Status define(const std::string& ref, Value* v, size_t at) {
+    if (!values_.emplace(ref, v).second) {
+      pos_ = at;
       return error(fmt::format("'{}' is defined twice", ref));
+    }
+    int id = 0;
+    auto [p, ec] = std::from_chars(ref.data() + 1, ref.data() + ref.size(), id);
+    if (ec == std::errc() && p == ref.data() + ref.size() && id >= 0 && ids_.insert(id).second)
+      m_->setValueId(v, id);
+    else
+      ids_.insert(v->id);
     return Status::ok();
   }
 
@@ -185,11 +197,13 @@ private:
     size_t at = pos_;
     std::string w = word();
     if (w == "input") {
+      skipSpace();
+      size_t refAt = pos_;
       DNNCC_ASSIGN_OR_RETURN(std::string r, valueRef());
       DNNCC_ASSIGN_OR_RETURN(std::string name, string());
       DNNCC_TRY(expect(':'));
       DNNCC_ASSIGN_OR_RETURN(TensorType t, type());
-      return define(r, m_->addInput(std::move(t), std::move(name)));
+      return define(r, m_->addInput(std::move(t), std::move(name)), refAt);
     }
     if (w == "const")
       return constant();
@@ -205,6 +219,8 @@ private:
   }
 
   Status constant() {
+    skipSpace();
+    size_t refAt = pos_;
     DNNCC_ASSIGN_OR_RETURN(std::string r, valueRef());
     DNNCC_ASSIGN_OR_RETURN(std::string name, string());
     DNNCC_TRY(expect(':'));
@@ -233,10 +249,12 @@ private:
     } else {
       return error("expected 'dense<...>' or 'elided'");
     }
-    return define(r, m_->addConstant(std::move(t), std::move(bytes), std::move(name)));
+    return define(r, m_->addConstant(std::move(t), std::move(bytes), std::move(name)), refAt);
   }
 
   Status op() {
+    skipSpace();
+    size_t refAt = pos_; // errors found once the whole line is read point at its start
     DNNCC_ASSIGN_OR_RETURN(std::string r, valueRef());
     DNNCC_TRY(expect('='));
     std::string kindName = word();
@@ -273,11 +291,13 @@ private:
       DNNCC_TRY(expect(')'));
     }
     Expected<Value*> v = m_->appendOp(s->kind, std::move(operands), std::move(attrs), name, &t);
-    if (!v)
+    if (!v) {
+      pos_ = refAt;
       return error(v.status().message());
+    }
     (*v)->type = t; // keeps the printed layout and quantization
     m_->ops.back()->group = group;
-    return define(r, *v);
+    return define(r, *v, refAt);
   }
 
   /// Reads `{name=value, ...}` into the op's typed attribute struct.

@@ -1,5 +1,5 @@
 // choose-layouts: picks each tensor's storage order; kernels read any strides, so this only
-// changes speed. Image activations (rank 4, produced by conv/pooling/batch_norm, or element-wise
+// changes speed. Image activations (rank 4, produced by conv/pooling/batch_norm/pad, or element-wise
 // and concat ops over such) are stored NHWC so kernels vectorise across channels; conv weights are
 // stored HWIO and the B of gemm with trans_b=1 transposed, both output-channel innermost. Model
 // outputs and operands of reshape views stay row-major (their bytes are seen as row-major).
@@ -12,7 +12,8 @@ namespace {
 
 bool imageProducer(OpKind k) {
   return k == OpKind::Conv || k == OpKind::MaxPool || k == OpKind::AvgPool ||
-         k == OpKind::GlobalAvgPool || k == OpKind::GlobalMaxPool || k == OpKind::BatchNorm;
+         k == OpKind::GlobalAvgPool || k == OpKind::GlobalMaxPool || k == OpKind::BatchNorm ||
+         k == OpKind::Pad;
 }
 
 /// A constant used by `op` stored with `layout`; a copy when the constant has other users.

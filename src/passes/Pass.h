@@ -42,7 +42,8 @@ public:
 
 /// The pipeline `dnncc` runs by default.
 inline constexpr std::string_view kDefaultPipeline =
-    "fold-batch-norm,fold-constants,dce,fuse-elementwise,choose-layouts,plan-memory";
+    "fold-batch-norm,fold-constants,dce,materialize-padding,fuse-elementwise,choose-layouts,"
+    "plan-memory";
 
 /// Name and summary of every pass.
 std::vector<std::pair<std::string_view, std::string_view>> listPasses();

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "codegen/halide/Algorithm.h"
+#include "codegen/halide/Kernel.h"
 #include "ir/Text.h"
 
 namespace dnncc::hl {
@@ -38,6 +39,7 @@ std::string signature(const Op& op) {
 
 Expected<std::shared_ptr<const std::vector<uint8_t>>> HalideEvaluator::evaluate(const Op& op) {
   std::lock_guard<std::mutex> lock(mutex_);
+  setHalideWarningSink(nullptr); // installs the reporter: Halide never prints
   std::string key = signature(op);
   auto it = cache_.find(key);
   if (it == cache_.end()) {

@@ -1,8 +1,10 @@
 // Building, scheduling and compiling one kernel's Halide pipeline (see Kernel.h).
 #include "codegen/halide/Kernel.h"
 
+#include <cstdlib>
 #include <functional>
 #include <map>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -24,9 +26,42 @@ template <class Dims> void constrain(Dims dimOf, const TensorType& t) {
   }
 }
 
+/// The kernel target: the target's Halide string plus NoRuntime, plus any Halide features in the
+/// environment variable DNNCC_HALIDE_FEATURES (a debugging aid, e.g. "profile" or "debug").
 Halide::Target halideTarget(const TargetInfo& target) {
-  Halide::Target t(target.halideTarget);
-  return t.with_feature(Halide::Target::NoRuntime);
+  std::string s = target.halideTarget;
+  if (const char* extra = std::getenv("DNNCC_HALIDE_FEATURES"); extra && *extra)
+    s += std::string("-") + extra;
+  return Halide::Target(s).with_feature(Halide::Target::NoRuntime);
+}
+
+/// Routes Halide's compile-time messages: warnings to the sink, errors to an exception that the
+/// callers turn into a Status (Halide must not print or abort).
+class Reporter : public Halide::CompileTimeErrorReporter {
+public:
+  void warning(const char* msg) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (sink_)
+      sink_(std::string("halide warning: ") + msg);
+  }
+  void error(const char* msg) override { throw Halide::CompileError(msg); }
+  void setSink(std::function<void(const std::string&)> sink) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sink_ = std::move(sink);
+  }
+
+private:
+  std::mutex mutex_;
+  std::function<void(const std::string&)> sink_;
+};
+
+Reporter& reporter() {
+  static Reporter* r = [] {
+    auto* rep = new Reporter;
+    Halide::set_custom_compile_time_error_reporter(rep);
+    return rep;
+  }();
+  return *r;
 }
 
 std::string hex8(size_t h) { return fmt::format("{:08x}", static_cast<uint32_t>(h ^ (h >> 32))); }
@@ -76,8 +111,13 @@ std::string kernelSymbol(const KernelSpec& k, const std::string& key) {
   return fmt::format("dnncc_{}_{}", name, hex8(std::hash<std::string>{}(key)));
 }
 
+void setHalideWarningSink(std::function<void(const std::string&)> sink) {
+  reporter().setSink(std::move(sink));
+}
+
 Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::string& symbol,
                      const std::string& path, KernelOutput kind) {
+  reporter();
   try {
     std::map<const Value*, TensorFunc> funcs;
     std::vector<Halide::Argument> args;
@@ -148,7 +188,8 @@ Status checkKernel(const KernelSpec& k, const TargetInfo& target) {
 
 Status compileHalideRuntime(const TargetInfo& target, const std::string& objectPath) {
   try {
-    Halide::compile_standalone_runtime(objectPath, Halide::Target(target.halideTarget));
+    Halide::compile_standalone_runtime(objectPath, halideTarget(target).without_feature(
+                                                       Halide::Target::NoRuntime));
   } catch (const Halide::Error& e) {
     return Status::error(fmt::format("the Halide runtime failed to compile: {}", e.what()));
   }

@@ -2,6 +2,7 @@
 // a key so that identical kernels are compiled once.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,10 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
 /// Builds (without compiling) the kernel's Halide pipeline: an error names what the code generator
 /// does not implement for it. Used by `dnncc --check`.
 Status checkKernel(const KernelSpec& k, const TargetInfo& target);
+
+/// Where Halide's compile-time warnings go (they are never printed directly): `sink` receives
+/// each one; null drops them. Halide errors become Status values in any case.
+void setHalideWarningSink(std::function<void(const std::string&)> sink);
 
 /// Compiles the Halide runtime for `target` (once per library).
 Status compileHalideRuntime(const TargetInfo& target, const std::string& objectPath);

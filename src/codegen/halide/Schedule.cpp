@@ -104,19 +104,30 @@ bool scheduleGeneric(KernelPipeline& p, const TargetInfo& target) {
     if (!vecName.empty() && hasArg(f, vecName)) {
       Var v(vecName);
       f.vectorize(v, vw, TailStrategy::GuardWithIf);
-      for (int u = 0; u < f.num_update_definitions(); ++u)
+      for (int u = 0; u < f.num_update_definitions(); ++u) {
         if (updateHasVar(f, u, vecName))
           f.update(u).vectorize(v, vw, TailStrategy::GuardWithIf);
+        else
+          f.update(u).unscheduled(); // writes along the vector axis through an RVar
+      }
     }
   }
   return true;
 }
 
-/// Register tile for `accumulatorVectors` vectors per output position.
+/// Width of a register tile with `accumulatorVectors` vectors per output position: as wide as the
+/// registers allow (keeping four for the weight vectors, the broadcast input and addresses), made
+/// narrower only when that wastes much less on an extent that is not a multiple of it
+/// (ShiftInwards recomputes the overlap).
 int tileWidth(const TargetInfo& target, int accumulatorVectors, int64_t extent, int cap) {
   int regs = std::max(4, target.vectorRegisters - 4);
-  int w = std::max(1, regs / accumulatorVectors);
-  return static_cast<int>(std::min<int64_t>({w, cap, extent}));
+  int widest = static_cast<int>(std::min<int64_t>({regs / accumulatorVectors, cap, extent}));
+  widest = std::max(widest, 1);
+  auto computed = [&](int t) { return (extent + t - 1) / t * t; };
+  for (int t = widest; t >= std::max(1, (widest + 1) / 2); --t)
+    if (computed(t) * 100 <= extent * 115)
+      return t;
+  return widest;
 }
 
 /// 2-D conv with an NHWC output: tile CB output channels (1-2 vectors) x TW output columns.
@@ -135,14 +146,22 @@ bool scheduleConvNHWC(KernelPipeline& p, const TargetInfo& target) {
   Var co("co"), ci("ci"), xo("xo"), xi("xi");
   Halide::Func conv = p.anchorFunc.func;
   Halide::RDom r = *p.anchorFunc.rdom; // r[0] = kw, r[1] = kh, r[2] = ic
+  // Few rows: threads over channel blocks (each block's weights then serve every row).
+  bool fewRows = t.shape[2] * t.shape[0] < 16;
   p.output.split(c, co, ci, cb, TailStrategy::ShiftInwards)
-      .split(x, xo, xi, tw, TailStrategy::ShiftInwards)
-      .reorder(ci, xi, xo, co, y, n)
-      .vectorize(ci, vw)
-      .unroll(ci)
-      .unroll(xi)
-      .parallel(y);
-  conv.compute_at(p.output, xo).reorder(c, x, y, n).vectorize(c, vw).unroll(c).unroll(x);
+      .split(x, xo, xi, tw, TailStrategy::ShiftInwards);
+  if (fewRows)
+    p.output.reorder(ci, xi, xo, y, co, n).parallel(co);
+  else
+    p.output.reorder(ci, xi, xo, co, y, n).parallel(y);
+  p.output.vectorize(ci, vw).unroll(ci).unroll(xi);
+  // The accumulator tile, channels innermost like the vectors, small enough to live in registers.
+  conv.compute_at(p.output, xo)
+      .reorder_storage(c, x, y, n)
+      .reorder(c, x, y, n)
+      .vectorize(c, vw)
+      .unroll(c)
+      .unroll(x);
   conv.update()
       .reorder(c, x, r[2], r[0], r[1], y, n)
       .vectorize(c, vw)

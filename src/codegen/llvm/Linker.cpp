@@ -62,7 +62,8 @@ Status linkSharedLibrary(const LinkJob& job, const TargetInfo& target) {
     if (!out)
       return Status::error(fmt::format("cannot write '{}'", script));
   }
-  std::string soname = fs::path(job.output).filename().string();
+  std::string soname =
+      job.soname.empty() ? fs::path(job.output).filename().string() : job.soname;
   std::vector<std::string> args{lldPath(),
                                 "-shared",
                                 "-soname",

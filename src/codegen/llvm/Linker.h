@@ -13,7 +13,8 @@ namespace dnncc {
 struct LinkJob {
   std::vector<std::string> objects;  ///< object files, all linked whole
   std::vector<std::string> archives; ///< static archives, members pulled as needed
-  std::string output;                ///< the .so path
+  std::string output;                ///< the .so path (may be a temporary name)
+  std::string soname;                ///< DT_SONAME: the final file name (default: output's)
   std::string prefix;                ///< exported symbols are `<prefix>_*`
   std::string workDir;               ///< where the version script is written
 };

@@ -75,6 +75,8 @@ public:
     if (!opset)
       return fail(opset.status());
     opset_ = *opset;
+    for (const auto& o : model.opset_import())
+      domainOpsets_[o.domain()] = static_cast<int>(o.version());
     m_ = std::make_unique<Module>();
     m_->sourceFile = path_;
     m_->name = model.graph().name().empty() ? "model" : model.graph().name();
@@ -96,6 +98,7 @@ private:
   bool collect_;
   std::string dir_;
   int opset_ = 0;
+  std::unordered_map<std::string, int> domainOpsets_; // imported opset of every domain
   std::unique_ptr<Module> m_;
   std::unordered_map<std::string, Value*> values_;
   std::unordered_set<std::string> poisoned_;
@@ -118,6 +121,7 @@ private:
     for (const auto& t : g.initializer()) {
       auto tensor = readTensor(t, dir_);
       if (!tensor) {
+        poisoned_.insert(t.name()); // its users fail silently: one error per root cause
         record(Status(tensor.status()).withDefaults({path_}));
         continue;
       }
@@ -131,8 +135,10 @@ private:
 
   bool inputs(const onnx::GraphProto& g) {
     for (const auto& in : g.input()) {
-      if (values_.count(in.name()))
+      if (values_.count(in.name()) || poisoned_.count(in.name()))
         continue; // an initializer listed as input (IR version < 4): a constant for dnncc
+      // Until it is known to be good, its users fail silently: one error per root cause.
+      poisoned_.insert(in.name());
       if (!in.type().has_tensor_type()) {
         record(Status::error(fmt::format("input '{}' is not a tensor (sequence, map and optional "
                                          "inputs are not supported)",
@@ -174,8 +180,24 @@ private:
         if (static_cast<int>(type.shape.size()) != tt.shape().dim_size())
           continue;
       }
+      poisoned_.erase(in.name());
       values_[in.name()] = m_->addInput(std::move(type), in.name());
     }
+    // An --input-shape that names no input is a mistake, not something to ignore.
+    std::unordered_set<std::string> initializerNames;
+    for (const auto& t : g.initializer())
+      initializerNames.insert(t.name());
+    std::unordered_set<std::string> inputNames;
+    std::string names;
+    for (const auto& in : g.input())
+      if (!initializerNames.count(in.name()) && inputNames.insert(in.name()).second)
+        names += fmt::format("{}'{}'", names.empty() ? "" : ", ", in.name());
+    for (const auto& [name, shape] : options_.inputShapes)
+      if (!inputNames.count(name))
+        record(Status::error(fmt::format("--input-shape names '{}', which is not an input of "
+                                         "the model (inputs: {})",
+                                         name, names.empty() ? "none" : names),
+                             {path_}));
     return errors.empty() || collect_;
   }
 
@@ -189,9 +211,12 @@ private:
       }
     if (!n.domain().empty() && n.domain() != "ai.onnx") {
       poison(n);
-      where.opset = 0;
-      return record(Status::error(
-          fmt::format("unsupported op '{}' of domain '{}'", n.op_type(), n.domain()), where));
+      auto domainOpset = domainOpsets_.find(n.domain());
+      where.opset = domainOpset == domainOpsets_.end() ? 0 : domainOpset->second;
+      return record(Status::error(fmt::format("unsupported op '{}' of domain '{}' (only the "
+                                              "default ai.onnx domain is supported)",
+                                              n.op_type(), n.domain()),
+                                  where));
     }
     const ConverterRow* row = findConverter(n.op_type(), opset_);
     if (!row) {

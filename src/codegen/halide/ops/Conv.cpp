@@ -8,12 +8,24 @@ namespace dnncc::hl {
 namespace {
 using Halide::Expr;
 
-/// The input extended beyond its bounds with `value` (zero padding, -inf for max pooling).
+/// The input extended beyond its bounds with `value` (zero padding, -inf for max pooling), as a
+/// Func with the usual d0..d{r-1} variables so that schedules can place and lay it out.
 Halide::Func padded(const TensorFunc& x, Expr value) {
-  Halide::Region bounds;
-  for (int i = x.type.rank() - 1; i >= 0; --i)
-    bounds.push_back(Halide::Range(0, static_cast<int>(x.type.shape[i])));
-  return Halide::BoundaryConditions::constant_exterior(x.func, value, bounds);
+  auto v = makeVars(x.type.rank());
+  Expr inside = Halide::cast<bool>(true);
+  Idx clamped;
+  for (int i = 0; i < x.type.rank(); ++i) {
+    int extent = static_cast<int>(x.type.shape[i]);
+    inside = inside && v[i] >= 0 && v[i] < extent;
+    clamped.push_back(Halide::clamp(v[i], 0, extent - 1));
+  }
+  Halide::Func f("padded");
+  f(halideOrder(v)) = Halide::select(inside, x(clamped), value);
+  return f;
+}
+
+bool anyPadding(const IntList& pads) {
+  return std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p != 0; });
 }
 
 /// y[n, oc, o...] = bias[oc] + sum_{ic, k...} w[oc, ic, k...] *
@@ -26,7 +38,9 @@ Expected<TensorFunc> conv(const Op& op, const std::vector<TensorFunc>& in) {
   int k = x.type.rank() - 2;
   int64_t icg = w.type.shape[1];
   int64_t ocg = w.type.shape[0] / a.group;
-  Halide::Func xp = padded(x, Halide::cast(halideType(x.type.dtype), 0));
+  // Without padding every read is in bounds (the output extent guarantees it): no select.
+  bool pad = anyPadding(a.pads);
+  Halide::Func xp = pad ? padded(x, Halide::cast(halideType(x.type.dtype), 0)) : x.func;
   Halide::Region ranges;
   for (int i = k - 1; i >= 0; --i)
     ranges.emplace_back(0, static_cast<int>(w.type.shape[2 + i]));
@@ -51,7 +65,7 @@ Expected<TensorFunc> conv(const Op& op, const std::vector<TensorFunc>& in) {
   out.type = op.result->type;
   out.vars = v;
   out.rdom = r;
-  out.stages = {xp, f};
+  out.stages = pad ? std::vector<Halide::Func>{xp, f} : std::vector<Halide::Func>{f};
   return out;
 }
 

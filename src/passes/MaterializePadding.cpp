@@ -1,0 +1,42 @@
+// materialize-padding: conv(x) with non-zero pads -> conv(pad(x)) with zero pads, for convs that
+// reduce over several input channels per output (not depthwise). The padded tensor is an ordinary
+// planned tensor, so the conv kernel's inner loop reads memory without bounds checks and the pad
+// kernel (memory-bound, cheap next to the conv) also lays the input out channels-last. Depthwise
+// convs keep their padding: they do too little work per input element to pay for a copy.
+#include <fmt/format.h>
+
+#include "passes/Pass.h"
+
+namespace dnncc {
+
+Status MaterializePadding::run(Module& m, PassContext& ctx) {
+  int padded = 0;
+  for (size_t i = 0; i < m.ops.size(); ++i) {
+    Op* conv = m.ops[i].get();
+    if (conv->kind != OpKind::Conv)
+      continue;
+    auto& a = conv->attr<ConvAttrs>();
+    bool anyPad = std::any_of(a.pads.begin(), a.pads.end(), [](int64_t p) { return p != 0; });
+    int64_t icPerGroup = conv->operands[1]->type.shape[1];
+    if (!anyPad || icPerGroup < 4)
+      continue;
+    int spatial = conv->operands[0]->type.rank() - 2;
+    PadAttrs pa;
+    pa.pads.assign(2 * (spatial + 2), 0);
+    for (int k = 0; k < spatial; ++k) {
+      pa.pads[2 + k] = a.pads[k];                   // begin of spatial axis k
+      pa.pads[spatial + 2 + 2 + k] = a.pads[spatial + k]; // end of spatial axis k
+    }
+    DNNCC_ASSIGN_OR_RETURN(Value * x, m.insertOp(i, OpKind::Pad, {conv->operands[0]}, pa,
+                                                 conv->name + ".pad"));
+    conv->operands[0] = x;
+    std::fill(a.pads.begin(), a.pads.end(), 0);
+    ++i; // past the inserted pad, back at the conv
+    ++padded;
+  }
+  if (ctx.remark && padded > 0)
+    ctx.remark(fmt::format("materialize-padding: {} convs read pre-padded inputs", padded));
+  return Status::ok();
+}
+
+} // namespace dnncc
