@@ -102,10 +102,9 @@ EntryBuffer entryBuffer(const Value* v, const Placement& p) {
   Halide::Type t = hl::halideType(v->type.dtype);
   b.typeCode = static_cast<int64_t>(t.code());
   b.typeBits = t.bits();
-  std::vector<int64_t> strides = v->type.strides();
-  for (int i = v->type.rank() - 1; i >= 0; --i) {
-    b.extents.push_back(v->type.shape[i]);
-    b.strides.push_back(strides[i]);
+  for (const BufferDim& d : bufferDims(v->type)) {
+    b.extents.push_back(d.extent);
+    b.strides.push_back(d.stride);
   }
   return b;
 }
@@ -115,16 +114,13 @@ void writeConstant(const Value* v, std::vector<uint8_t>& blob, int64_t offset) {
   const TensorType& t = v->type;
   int64_t esize = dtypeSize(t.dtype), n = t.numElements();
   uint8_t* dst = blob.data() + offset;
-  if (t.layout == Layout::rowMajor) {
+  if (t.layout == Layout::rowMajor && t.block == 0) {
     std::memcpy(dst, v->data->data(), static_cast<size_t>(n * esize));
     return;
   }
-  std::vector<int64_t> strides = t.strides();
   std::vector<int64_t> idx(t.rank(), 0);
   for (int64_t i = 0; i < n; ++i) {
-    int64_t off = 0;
-    for (int a = 0; a < t.rank(); ++a)
-      off += idx[a] * strides[a];
+    int64_t off = storageOffset(t, idx);
     std::memcpy(dst + off * esize, v->data->data() + i * esize, static_cast<size_t>(esize));
     for (int a = t.rank() - 1; a >= 0; --a) {
       if (++idx[a] < t.shape[a])

@@ -149,6 +149,14 @@ Status verify(const Module& m) {
     defined[v->id] = true;
   for (Value* v : m.constants)
     defined[v->id] = true;
+  for (const Value* c : m.constants) {
+    const TensorType& t = c->type;
+    if (t.block < 0 || (t.block > 0 && (t.rank() == 0 || t.shape[t.blockedAxis()] % t.block != 0)))
+      return Status::error(fmt::format("constant @{} has block {} that does not divide its "
+                                       "blocked axis",
+                                       c->id, t.block),
+                           {m.sourceFile});
+  }
   for (const auto& op : m.ops) {
     Location where{m.sourceFile, op->name, std::string(opName(op->kind)), 0};
     for (Value* v : op->operands)

@@ -150,6 +150,12 @@ private:
       if (!layout)
         return error(fmt::format("unknown layout '{}'", l));
       t.layout = *layout;
+      if (consume(',')) {
+        std::string b = word();
+        if (b.size() < 2 || b[0] != 'b' || std::atoll(b.c_str() + 1) <= 0)
+          return error(fmt::format("expected a block size 'bN', got '{}'", b));
+        t.block = std::atoll(b.c_str() + 1);
+      }
       DNNCC_TRY(expect('}'));
     }
     if (consume('<')) {

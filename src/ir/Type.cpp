@@ -2,6 +2,7 @@
 #include "ir/Type.h"
 
 #include <array>
+#include <cassert>
 
 #include <fmt/format.h>
 
@@ -98,6 +99,7 @@ int64_t numElements(const std::vector<int64_t>& shape) {
 int64_t TensorType::numElements() const { return dnncc::numElements(shape); }
 
 std::vector<int64_t> TensorType::strides() const {
+  assert(block == 0 && "blocked types have no per-axis strides; use bufferDims");
   std::vector<int64_t> s(shape.size(), 1);
   std::vector<int> order = storageOrder(layout, rank());
   int64_t stride = 1;
@@ -108,14 +110,57 @@ std::vector<int64_t> TensorType::strides() const {
   return s;
 }
 
+int TensorType::blockedAxis() const {
+  std::vector<int> order = storageOrder(layout, rank());
+  return order.empty() ? 0 : order.back();
+}
+
+std::vector<BufferDim> bufferDims(const TensorType& t) {
+  int rank = t.rank();
+  std::vector<BufferDim> dims(rank + (t.block > 0 ? 1 : 0));
+  std::vector<int> order = storageOrder(t.layout, rank); // outer -> inner
+  int64_t stride = 1;
+  if (t.block > 0) {
+    int a = order.back();
+    dims[rank - 1 - a] = {t.block, 1};
+    stride = t.block;
+    for (int i = rank - 2; i >= 0; --i) {
+      dims[rank - 1 - order[i]] = {t.shape[order[i]], stride};
+      stride *= t.shape[order[i]];
+    }
+    dims[rank] = {t.shape[a] / t.block, stride};
+    return dims;
+  }
+  for (int i = rank - 1; i >= 0; --i) {
+    dims[rank - 1 - order[i]] = {t.shape[order[i]], stride};
+    stride *= t.shape[order[i]];
+  }
+  return dims;
+}
+
+int64_t storageOffset(const TensorType& t, const std::vector<int64_t>& idx) {
+  std::vector<BufferDim> dims = bufferDims(t);
+  int rank = t.rank();
+  int64_t off = 0;
+  int a = t.block > 0 ? t.blockedAxis() : -1;
+  for (int i = 0; i < rank; ++i) {
+    int64_t v = i == a ? idx[i] % t.block : idx[i];
+    off += v * dims[rank - 1 - i].stride;
+  }
+  if (a >= 0)
+    off += idx[a] / t.block * dims[rank].stride;
+  return off;
+}
+
 std::string shapeString(const std::vector<int64_t>& shape) {
   return fmt::format("[{}]", fmt::join(shape, ","));
 }
 
 std::string toString(const TensorType& t) {
   std::string s = fmt::format("{}{}", dtypeName(t.dtype), shapeString(t.shape));
-  if (t.layout != Layout::rowMajor)
-    s += fmt::format("{{{}}}", layoutName(t.layout));
+  if (t.layout != Layout::rowMajor || t.block > 0)
+    s += t.block > 0 ? fmt::format("{{{},b{}}}", layoutName(t.layout), t.block)
+                     : fmt::format("{{{}}}", layoutName(t.layout));
   if (t.quant)
     s += fmt::format("<q {}, {}>", t.quant->scale, t.quant->zeroPoint);
   return s;

@@ -50,19 +50,38 @@ struct TensorType {
   DType dtype = DType::f32;
   std::vector<int64_t> shape;
   Layout layout = Layout::rowMajor;
+  /// When > 0, the innermost storage axis of the layout is split into blocks of `block` elements
+  /// and the blocks are stored outermost: e.g. hwio conv weights [OC, IC, KH, KW] with block 16
+  /// are stored [OC/16][KH][KW][IC][16], so a kernel streams one block of output channels
+  /// sequentially. The axis extent is a multiple of `block`.
+  int64_t block = 0;
   std::optional<QuantParams> quant;
 
   int rank() const { return static_cast<int>(shape.size()); }
   int64_t numElements() const;
   int64_t byteSize() const { return numElements() * dtypeSize(dtype); }
-  /// Element strides (ONNX axis order) implied by shape and layout.
+  /// Element strides (ONNX axis order) implied by shape and layout. Not for blocked types.
   std::vector<int64_t> strides() const;
+  /// The logical axis that `block` splits (the innermost storage axis).
+  int blockedAxis() const;
   /// Same dtype and shape; layout and quantization are ignored.
   bool sameShapeAndDType(const TensorType& o) const {
     return dtype == o.dtype && shape == o.shape;
   }
   bool operator==(const TensorType&) const = default;
 };
+
+/// One dimension of a tensor's memory as a Halide buffer sees it (extent, stride in elements).
+struct BufferDim {
+  int64_t extent;
+  int64_t stride;
+};
+/// Buffer dimensions in Halide order: dims 0..rank-1 are the logical axes reversed (dim i is ONNX
+/// axis rank-1-i); for a blocked type the blocked axis's dim holds the position inside a block and
+/// one extra last dim the block index.
+std::vector<BufferDim> bufferDims(const TensorType& t);
+/// Element offset of the logical index `idx` (ONNX order) in the tensor's memory.
+int64_t storageOffset(const TensorType& t, const std::vector<int64_t>& idx);
 
 /// IR spelling: `f32[1,3,224,224]`, with `{nhwc}` appended for a non-default layout.
 std::string toString(const TensorType& t);

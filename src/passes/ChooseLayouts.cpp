@@ -3,6 +3,9 @@
 // and concat ops over such) are stored NHWC so kernels vectorise across channels; conv weights are
 // stored HWIO and the B of gemm with trans_b=1 transposed, both output-channel innermost. Model
 // outputs and operands of reshape views stay row-major (their bytes are seen as row-major).
+// Constant weights are further blocked by one or two vectors of output channels (columns of a
+// matmul's B), the register tile the conv and matmul schedules use, so a kernel streams each block
+// sequentially.
 #include <fmt/format.h>
 
 #include "passes/Pass.h"
@@ -16,16 +19,28 @@ bool imageProducer(OpKind k) {
          k == OpKind::Pad;
 }
 
-/// A constant used by `op` stored with `layout`; a copy when the constant has other users.
-Value* withLayout(Module& m, Value* c, Layout layout, const std::vector<int>& uses) {
-  if (c->type.layout == layout)
+/// Block size for an output-channel extent: two vectors when there are that many, else one;
+/// 0 (no blocking) when the extent is not a multiple.
+int64_t blockFor(int64_t channels, int lanes) {
+  if (channels >= 2 * lanes && channels % (2 * lanes) == 0)
+    return 2 * lanes;
+  if (channels >= lanes && channels % lanes == 0)
+    return lanes;
+  return 0;
+}
+
+/// A constant used by one op stored with `layout` and `block`; a copy when the constant has
+/// other users.
+Value* withLayout(Module& m, Value* c, Layout layout, int lanes, const std::vector<int>& uses) {
+  TensorType t = c->type;
+  t.layout = layout;
+  t.block = 0;
+  t.block = blockFor(t.shape[t.blockedAxis()], lanes);
+  if (c->type == t)
     return c;
-  if (uses[c->id] > 1 || c->type.layout != Layout::rowMajor) {
-    TensorType t = c->type;
-    t.layout = layout;
+  if (uses[c->id] > 1 || c->type.layout != Layout::rowMajor || c->type.block != 0)
     return m.addConstant(t, c->data, c->name);
-  }
-  c->type.layout = layout;
+  c->type = t;
   return c;
 }
 } // namespace
@@ -59,11 +74,15 @@ Status ChooseLayouts::run(Module& m, PassContext& ctx) {
         ++nhwc;
       }
     }
-    if (op->kind == OpKind::Conv && op->operands[1]->isConstant() &&
-        op->operands[1]->type.rank() >= 3)
-      op->operands[1] = withLayout(m, op->operands[1], Layout::hwio, uses);
-    if (op->kind == OpKind::Gemm && op->attr<GemmAttrs>().transB && op->operands[1]->isConstant())
-      op->operands[1] = withLayout(m, op->operands[1], Layout::hwio, uses);
+    int lanes = ctx.vectorLanes;
+    Value* w = op->operands.size() > 1 ? op->operands[1] : nullptr;
+    if (op->kind == OpKind::Conv && w->isConstant() && w->type.rank() >= 3)
+      op->operands[1] = withLayout(m, w, Layout::hwio, lanes, uses);
+    if (op->kind == OpKind::Gemm && w->isConstant())
+      op->operands[1] = withLayout(
+          m, w, op->attr<GemmAttrs>().transB ? Layout::hwio : Layout::rowMajor, lanes, uses);
+    if (op->kind == OpKind::MatMul && w->isConstant() && w->type.rank() == 2)
+      op->operands[1] = withLayout(m, w, Layout::rowMajor, lanes, uses);
   }
   if (ctx.remark)
     ctx.remark(fmt::format("choose-layouts: {} tensors stored nhwc", nhwc));

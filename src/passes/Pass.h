@@ -18,6 +18,8 @@ namespace dnncc {
 struct PassContext {
   /// Folds ops on constants (fold-constants); may be null for pipelines that do not fold.
   ConstantEvaluator* evaluator = nullptr;
+  /// f32 lanes of the target's vectors: choose-layouts blocks weights to one or two vectors.
+  int vectorLanes = 8;
   /// Receives one line per remark a pass makes (e.g. the arena size), if set.
   std::function<void(const std::string&)> remark;
 };

@@ -217,6 +217,7 @@ int main(int argc, char** argv) {
     return fail(pipeline.status());
   PassContext ctx;
   ctx.evaluator = &evaluator;
+  ctx.vectorLanes = target->vectorLanes();
   ctx.remark = log;
   PipelineOptions po;
   po.verifyEach = verifyEach;

@@ -80,6 +80,25 @@ TensorFunc wrapFunc(Halide::Func f, TensorType type) {
   return t;
 }
 
+TensorFunc wrapParam(const Halide::ImageParam& p, const TensorType& type) {
+  if (type.block == 0)
+    return wrapFunc(p, type);
+  int rank = type.rank(), a = type.blockedAxis();
+  auto v = makeVars(rank);
+  int block = static_cast<int>(type.block);
+  Idx args;
+  for (int i = 0; i < rank; ++i) {
+    int axis = rank - 1 - i;
+    args.push_back(axis == a ? Halide::Expr(v[a] % block) : Halide::Expr(v[axis]));
+  }
+  args.push_back(v[a] / block);
+  Halide::Func f(p.name() + "_blocked");
+  f(halideOrder(v)) = p(args);
+  TensorFunc t = wrapFunc(f, type);
+  t.vars = v;
+  return t;
+}
+
 Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& operands) {
   static const auto table = [] {
     std::vector<DefineFn> t(numOpKinds(), nullptr);

@@ -37,6 +37,9 @@ Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& opera
 
 /// A Func reading a tensor with ONNX-order variables; used to wrap parameters and buffers.
 TensorFunc wrapFunc(Halide::Func f, TensorType type);
+/// The logical view of a kernel argument whose memory has bufferDims(type) dimensions: for a
+/// blocked type the block index and the position in the block are combined back into one axis.
+TensorFunc wrapParam(const Halide::ImageParam& p, const TensorType& type);
 
 // ---- helpers for the family files ----
 

@@ -40,6 +40,15 @@ std::string signature(const Op& op) {
 Expected<std::shared_ptr<const std::vector<uint8_t>>> HalideEvaluator::evaluate(const Op& op) {
   std::lock_guard<std::mutex> lock(mutex_);
   setHalideWarningSink(nullptr); // installs the reporter: Halide never prints
+  try {
+    return evaluateLocked(op);
+  } catch (const Halide::Error& e) {
+    return Status::error(fmt::format("evaluating {} failed: {}", opName(op.kind), e.what()));
+  }
+}
+
+Expected<std::shared_ptr<const std::vector<uint8_t>>>
+HalideEvaluator::evaluateLocked(const Op& op) {
   std::string key = signature(op);
   auto it = cache_.find(key);
   if (it == cache_.end()) {
@@ -69,11 +78,7 @@ Expected<std::shared_ptr<const std::vector<uint8_t>>> HalideEvaluator::evaluate(
   const TensorType& rt = op.result->type;
   auto out = std::make_shared<std::vector<uint8_t>>(rt.byteSize());
   Halide::Buffer<> ob(halideType(rt.dtype), out->data(), halideSizes(rt));
-  try {
-    c.pipeline.realize(Halide::Realization(ob));
-  } catch (const Halide::Error& e) {
-    return Status::error(fmt::format("evaluating {} failed: {}", opName(op.kind), e.what()));
-  }
+  c.pipeline.realize(Halide::Realization(ob));
   return std::shared_ptr<const std::vector<uint8_t>>(std::move(out));
 }
 

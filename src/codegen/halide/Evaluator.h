@@ -22,6 +22,7 @@ public:
 
 private:
   struct Compiled;
+  Expected<std::shared_ptr<const std::vector<uint8_t>>> evaluateLocked(const Op& op);
   std::map<std::string, std::unique_ptr<Compiled>> cache_;
   std::mutex mutex_;
   int compilations_ = 0;

@@ -18,11 +18,10 @@ namespace {
 /// Fixes a buffer's bounds and strides to the static shape and layout, so Halide specialises on
 /// them (and checks them at run time).
 template <class Dims> void constrain(Dims dimOf, const TensorType& t) {
-  std::vector<int64_t> strides = t.strides();
-  for (int i = 0; i < t.rank(); ++i) {
-    int axis = t.rank() - 1 - i; // Halide dim i = ONNX axis rank-1-i
-    dimOf(i).set_bounds(0, static_cast<int>(t.shape[axis]));
-    dimOf(i).set_stride(static_cast<int>(strides[axis]));
+  std::vector<BufferDim> dims = bufferDims(t);
+  for (size_t i = 0; i < dims.size(); ++i) {
+    dimOf(static_cast<int>(i)).set_bounds(0, static_cast<int>(dims[i].extent));
+    dimOf(static_cast<int>(i)).set_stride(static_cast<int>(dims[i].stride));
   }
 }
 
@@ -124,11 +123,12 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
     std::vector<Halide::ImageParam> params;
     for (size_t i = 0; i < k.inputs.size(); ++i) {
       const TensorType& t = k.inputs[i]->type;
-      Halide::ImageParam p(halideType(t.dtype), t.rank(), fmt::format("in{}", i));
+      int dims = static_cast<int>(bufferDims(t).size());
+      Halide::ImageParam p(halideType(t.dtype), dims, fmt::format("in{}", i));
       constrain([&](int d) { return p.dim(d); }, t);
       params.push_back(p);
       args.push_back(p);
-      funcs[k.inputs[i]] = wrapFunc(p, t);
+      funcs[k.inputs[i]] = wrapParam(p, t);
     }
     KernelPipeline pipe;
     for (const Op* op : k.ops) {
@@ -168,7 +168,8 @@ Status checkKernel(const KernelSpec& k, const TargetInfo& target) {
   try {
     for (size_t i = 0; i < k.inputs.size(); ++i) {
       const TensorType& t = k.inputs[i]->type;
-      funcs[k.inputs[i]] = wrapFunc(Halide::ImageParam(halideType(t.dtype), t.rank()), t);
+      funcs[k.inputs[i]] = wrapParam(
+          Halide::ImageParam(halideType(t.dtype), static_cast<int>(bufferDims(t).size())), t);
     }
     for (const Op* op : k.ops) {
       std::vector<TensorFunc> operands;

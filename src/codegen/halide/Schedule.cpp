@@ -140,20 +140,23 @@ bool scheduleConvNHWC(KernelPipeline& p, const TargetInfo& target) {
   int64_t oc = t.shape[1], w = t.shape[3];
   if (oc < vw)
     return false;
-  int cb = oc >= 2 * vw ? 2 * vw : vw;
+  // The register tile's channel block: the weights' block when they are blocked (they are laid
+  // out for exactly this tile), else one or two vectors.
+  int64_t wBlock = p.anchor->operands[1]->type.block;
+  int cb = wBlock > 0 ? static_cast<int>(wBlock) : oc >= 2 * vw ? 2 * vw : vw;
   int tw = tileWidth(target, cb / vw, w, 8);
   Var n = axisVar(0), c = axisVar(1), y = axisVar(2), x = axisVar(3);
   Var co("co"), ci("ci"), xo("xo"), xi("xi");
   Halide::Func conv = p.anchorFunc.func;
   Halide::RDom r = *p.anchorFunc.rdom; // r[0] = kw, r[1] = kh, r[2] = ic
-  // Few rows: threads over channel blocks (each block's weights then serve every row).
-  bool fewRows = t.shape[2] * t.shape[0] < 16;
+  // Channel blocks outermost: one block's weights (KH*KW*IC*CB floats) stay in L2 while every
+  // row uses them; threads take (row, block) pairs.
+  Var task("task");
   p.output.split(c, co, ci, cb, TailStrategy::ShiftInwards)
-      .split(x, xo, xi, tw, TailStrategy::ShiftInwards);
-  if (fewRows)
-    p.output.reorder(ci, xi, xo, y, co, n).parallel(co);
-  else
-    p.output.reorder(ci, xi, xo, co, y, n).parallel(y);
+      .split(x, xo, xi, tw, TailStrategy::ShiftInwards)
+      .reorder(ci, xi, xo, y, co, n)
+      .fuse(y, co, task)
+      .parallel(task);
   p.output.vectorize(ci, vw).unroll(ci).unroll(xi);
   // The accumulator tile, channels innermost like the vectors, small enough to live in registers.
   conv.compute_at(p.output, xo)
@@ -181,28 +184,31 @@ bool scheduleMatMul(KernelPipeline& p, const TargetInfo& target) {
   int64_t nExt = t.shape[rank - 1], mExt = t.shape[rank - 2];
   if (nExt < vw)
     return false;
-  int nb = nExt >= 2 * vw ? 2 * vw : vw;
+  int64_t bBlock = p.anchor->operands[1]->type.block;
+  int nb = bBlock > 0 ? static_cast<int>(bBlock) : nExt >= 2 * vw ? 2 * vw : vw;
   int tm = tileWidth(target, nb / vw, mExt, 6);
   Var n = axisVar(rank - 1), m = axisVar(rank - 2);
   Var no("no"), ni("ni"), mo("mo"), mi("mi");
   Halide::Func mm = p.anchorFunc.func;
   Halide::RDom r = *p.anchorFunc.rdom;
-  std::vector<Halide::VarOrRVar> outLoops{ni, mi, no, mo};
+  // Column panels outermost: one panel of B (K x NB) stays in L2 while every row tile uses it.
+  std::vector<Halide::VarOrRVar> outLoops{ni, mi, mo};
   for (int i = rank - 3; i >= 0; --i)
     outLoops.emplace_back(axisVar(i));
+  outLoops.emplace_back(no);
   p.output.split(n, no, ni, nb, TailStrategy::ShiftInwards)
       .split(m, mo, mi, tm, TailStrategy::ShiftInwards)
       .reorder(outLoops)
       .vectorize(ni, vw)
       .unroll(ni)
       .unroll(mi);
-  int64_t batch = t.numElements() / (nExt * mExt);
-  if (batch > 1)
-    p.output.parallel(axisVar(0));
-  else if (mExt >= 2 * tm)
-    p.output.parallel(mo);
-  else
+  bool batched = t.numElements() / (nExt * mExt) > 1;
+  if (!batched) {
+    Var task("task");
+    p.output.fuse(mo, no, task).parallel(task);
+  } else {
     p.output.parallel(no);
+  }
   std::vector<Halide::VarOrRVar> mmLoops{n, m};
   for (int i = rank - 3; i >= 0; --i)
     mmLoops.emplace_back(axisVar(i));

@@ -8,13 +8,14 @@ namespace dnncc::hl {
 namespace {
 using Halide::Expr;
 
-/// The input extended beyond its bounds with `value` (zero padding, -inf for max pooling), as a
-/// Func with the usual d0..d{r-1} variables so that schedules can place and lay it out.
+/// The input [N, C, spatial...] extended beyond its spatial bounds with `value` (zero padding,
+/// -inf for max pooling). N and C are never out of bounds and are left unguarded, so loads along
+/// them stay dense (a clamped vector index would become a gather).
 Halide::Func padded(const TensorFunc& x, Expr value) {
   auto v = makeVars(x.type.rank());
   Expr inside = Halide::cast<bool>(true);
-  Idx clamped;
-  for (int i = 0; i < x.type.rank(); ++i) {
+  Idx clamped{v[0], v[1]};
+  for (int i = 2; i < x.type.rank(); ++i) {
     int extent = static_cast<int>(x.type.shape[i]);
     inside = inside && v[i] >= 0 && v[i] < extent;
     clamped.push_back(Halide::clamp(v[i], 0, extent - 1));
