@@ -136,6 +136,8 @@ Status FoldBatchNorm::run(Module& m, PassContext& ctx) {
               (producer->kind == OpKind::Gemm && foldIntoGemm(m, *producer, *bn));
     if (!ok)
       continue;
+    if (isOutput[bn->result->id]) // the producer's result becomes the output: keep its name
+      producer->result->name = bn->result->name;
     m.replaceAllUses(bn->result, producer->result);
     ++folded;
   }

@@ -33,6 +33,10 @@ struct Buffer {
 } // namespace
 
 Status PlanMemory::run(Module& m, PassContext& ctx) {
+  for (const auto& op : m.ops)
+    if (op->group < 0 && !isView(op.get()))
+      return Status::error("plan-memory needs kernel groups: run fuse-elementwise before it",
+                           {m.sourceFile, op->name, std::string(opName(op->kind))});
   MemoryPlan plan;
   plan.byValue.assign(m.numValueIds(), Placement{});
   // Kernel position of each group: the index of its last op (where the kernel runs).

@@ -183,6 +183,12 @@ int runTool(const Options& opt) {
     inputSources[index] = file;
   }
   for (size_t i = 0; i < inDescs.size(); ++i) {
+    if (!inputs[i] && !opt.dataDir.empty())
+      throw UserError(fmt::format("input '{}'", inDescs[i].name),
+                      fmt::format("no data ({}; {} has no input_{}.pb for it; or use --input "
+                                  "{}=FILE)",
+                                  describe(inDescs[i].dtype, inDescs[i].shape), opt.dataDir, i,
+                                  inDescs[i].name));
     if (!inputs[i])
       throw UserError(fmt::format("input '{}'", inDescs[i].name),
                       fmt::format("no data ({}; use --data DIR or --input {}=FILE)",

@@ -63,6 +63,16 @@ Reporter& reporter() {
   return *r;
 }
 
+/// Halide's messages span several lines; a diagnostic is one.
+std::string oneLine(std::string s) {
+  for (char& c : s)
+    if (c == '\n')
+      c = ' ';
+  while (!s.empty() && s.back() == ' ')
+    s.pop_back();
+  return s;
+}
+
 std::string hex8(size_t h) { return fmt::format("{:08x}", static_cast<uint32_t>(h ^ (h >> 32))); }
 } // namespace
 
@@ -158,7 +168,7 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
     else
       pipe.output.compile_to_object(path, args, symbol, halideTarget(target));
   } catch (const Halide::Error& e) {
-    return Status::error(fmt::format("kernel {} failed to compile: {}", symbol, e.what()));
+    return Status::error(fmt::format("kernel {} failed to compile: {}", symbol, oneLine(e.what())));
   }
   return Status::ok();
 }
@@ -181,7 +191,7 @@ Status checkKernel(const KernelSpec& k, const TargetInfo& target) {
       funcs[op->result] = *r;
     }
   } catch (const Halide::Error& e) {
-    return Status::error(e.what());
+    return Status::error(oneLine(e.what()));
   }
   (void)target;
   return Status::ok();
@@ -192,7 +202,8 @@ Status compileHalideRuntime(const TargetInfo& target, const std::string& objectP
     Halide::compile_standalone_runtime(objectPath, halideTarget(target).without_feature(
                                                        Halide::Target::NoRuntime));
   } catch (const Halide::Error& e) {
-    return Status::error(fmt::format("the Halide runtime failed to compile: {}", e.what()));
+    return Status::error(
+        fmt::format("the Halide runtime failed to compile: {}", oneLine(e.what())));
   }
   return Status::ok();
 }

@@ -203,16 +203,16 @@ bool scheduleMatMul(KernelPipeline& p, const TargetInfo& target) {
       .unroll(ni)
       .unroll(mi);
   bool batched = t.numElements() / (nExt * mExt) > 1;
-  if (!batched) {
-    Var task("task");
+  Var task("task");
+  if (!batched)
     p.output.fuse(mo, no, task).parallel(task);
-  } else {
+  else
     p.output.parallel(no);
-  }
+  Var tile = batched ? mo : task; // the loop over register tiles
   std::vector<Halide::VarOrRVar> mmLoops{n, m};
   for (int i = rank - 3; i >= 0; --i)
     mmLoops.emplace_back(axisVar(i));
-  mm.compute_at(p.output, no).reorder(mmLoops).vectorize(n, vw).unroll(n).unroll(m);
+  mm.compute_at(p.output, tile).reorder(mmLoops).vectorize(n, vw).unroll(n).unroll(m);
   std::vector<Halide::VarOrRVar> updLoops{n, m, r.x};
   for (int i = rank - 3; i >= 0; --i)
     updLoops.emplace_back(axisVar(i));

@@ -1,0 +1,200 @@
+# One CTest test per user-facing error of dnncc and dnncc-run (include()d from
+# tests/CMakeLists.txt). Each runs expect_error.py, which checks the exit code, no signal, exactly
+# one 'error: ' line on stderr naming the file / node / op, and no output or temporary file left
+# in the test's own output directory. The broken inputs come from make_bad_models.py, run once by
+# the fixture test errors.setup; errors.setup_library compiles tinynet for the dnncc-run cases.
+# Names: errors.dnncc.<case>, errors.dnncc_run.<case>; label 'errors'.
+get_filename_component(DNNCC_ERRORS_REPO ${CMAKE_CURRENT_LIST_DIR}/../.. ABSOLUTE)
+set(DNNCC_ERRORS_SRC ${CMAKE_CURRENT_LIST_DIR})
+set(DNNCC_ERRORS_BIN ${CMAKE_CURRENT_BINARY_DIR}/errors)
+set(BAD ${DNNCC_ERRORS_BIN}/bad) # the generated broken inputs
+set(LIBDIR ${BAD}) # libtinynet.so for the dnncc-run cases
+set(TINYNET ${DNNCC_ERRORS_REPO}/models/tinynet)
+if(NOT DEFINED DNNCC_TEST_PYTHON)
+  if(EXISTS ${DNNCC_ERRORS_REPO}/.venv/bin/python)
+    set(DNNCC_TEST_PYTHON ${DNNCC_ERRORS_REPO}/.venv/bin/python)
+  else()
+    find_package(Python3 REQUIRED COMPONENTS Interpreter)
+    set(DNNCC_TEST_PYTHON ${Python3_EXECUTABLE})
+  endif()
+endif()
+
+add_test(NAME errors.setup
+         COMMAND ${DNNCC_TEST_PYTHON} ${DNNCC_ERRORS_SRC}/make_bad_models.py ${BAD}
+                 --tinynet ${TINYNET})
+set_tests_properties(errors.setup PROPERTIES FIXTURES_SETUP dnncc_errors_models LABELS errors)
+add_test(NAME errors.setup_library
+         COMMAND ${CMAKE_COMMAND} -E env DNNCC_CACHE_DIR=${CMAKE_BINARY_DIR}/dnncc-cache
+                 $<TARGET_FILE:dnncc> ${TINYNET}/model.onnx --target=x86-64
+                 -o ${LIBDIR}/libtinynet.so)
+set_tests_properties(errors.setup_library PROPERTIES FIXTURES_SETUP dnncc_errors_library
+                     FIXTURES_REQUIRED dnncc_errors_models LABELS errors)
+
+# dnncc_error_test(NAME [EXIT n] [LINES n] [LIBRARY] [CONTAINS text...] [STDOUT text...]
+#                  COMMAND tool args...)
+# OUT in the command is the test's own output directory, emptied before the run and required to
+# be empty after it. LIBRARY makes the test wait for libtinynet.so.
+function(dnncc_error_test name)
+  cmake_parse_arguments(E "LIBRARY" "EXIT;LINES" "CONTAINS;STDOUT;COMMAND" ${ARGN})
+  if(NOT DEFINED E_EXIT)
+    set(E_EXIT 1)
+  endif()
+  if(NOT DEFINED E_LINES)
+    set(E_LINES 1)
+  endif()
+  set(out ${DNNCC_ERRORS_BIN}/out/${name})
+  list(TRANSFORM E_COMMAND REPLACE "^OUT" "${out}")
+  set(checks)
+  foreach(text IN LISTS E_CONTAINS)
+    list(APPEND checks "--contains=${text}")
+  endforeach()
+  foreach(text IN LISTS E_STDOUT)
+    list(APPEND checks "--stdout-contains=${text}")
+  endforeach()
+  string(REPLACE "." "_" dirname ${name})
+  add_test(NAME errors.${name}
+           COMMAND ${CMAKE_COMMAND} -E env DNNCC_CACHE_DIR=${CMAKE_BINARY_DIR}/dnncc-cache
+                   ${DNNCC_TEST_PYTHON} ${DNNCC_ERRORS_SRC}/expect_error.py --exit ${E_EXIT}
+                   --lines ${E_LINES} ${checks} --empty-dir ${out} -- ${E_COMMAND})
+  set(fixtures dnncc_errors_models)
+  if(E_LIBRARY)
+    list(APPEND fixtures dnncc_errors_library)
+  endif()
+  set_tests_properties(errors.${name} PROPERTIES FIXTURES_REQUIRED "${fixtures}" LABELS errors
+                       TIMEOUT 120)
+endfunction()
+
+set(DNNCC $<TARGET_FILE:dnncc>)
+set(RUN $<TARGET_FILE:dnncc-run>)
+set(X86 --target=x86-64)
+
+# ---- dnncc: the model file ----
+dnncc_error_test(dnncc.missing_model_file
+  CONTAINS "error: ${BAD}/no_such_model.onnx: " "no such model file"
+  COMMAND ${DNNCC} ${BAD}/no_such_model.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.empty_file
+  CONTAINS "error: ${BAD}/empty.onnx: " "empty"
+  COMMAND ${DNNCC} ${BAD}/empty.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.truncated_model
+  CONTAINS "error: ${BAD}/truncated.onnx: " "not an ONNX model"
+  COMMAND ${DNNCC} ${BAD}/truncated.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.png_file
+  CONTAINS "error: ${BAD}/png.onnx: " "not an ONNX model"
+  COMMAND ${DNNCC} ${BAD}/png.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.text_file
+  CONTAINS "error: ${BAD}/text.onnx: " "not an ONNX model"
+  COMMAND ${DNNCC} ${BAD}/text.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.model_is_directory
+  CONTAINS "error: ${BAD}/ext: " "no such model file"
+  COMMAND ${DNNCC} ${BAD}/ext ${X86} -o OUT/libm.so)
+
+# ---- dnncc: ops and attributes ----
+dnncc_error_test(dnncc.unsupported_op
+  CONTAINS "error: ${BAD}/nonzero.onnx: node 'nz' (NonZero, opset 17): " "unsupported op"
+  COMMAND ${DNNCC} ${BAD}/nonzero.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.unsupported_domain
+  CONTAINS "error: ${BAD}/msdomain.onnx: node 'fused_gemm' (FusedGemm, opset 1): "
+           "domain 'com.microsoft'"
+  COMMAND ${DNNCC} ${BAD}/msdomain.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.conv_group_does_not_divide
+  CONTAINS "error: ${BAD}/conv_group.onnx: node 'conv_g3' (Conv, opset 17): "
+           "group=3 does not divide 64 input channels"
+  COMMAND ${DNNCC} ${BAD}/conv_group.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.maxpool_without_kernel_shape
+  CONTAINS "error: ${BAD}/maxpool_nokernel.onnx: node 'pool_nk' (MaxPool, opset 17): "
+           "kernel_shape"
+  COMMAND ${DNNCC} ${BAD}/maxpool_nokernel.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.pad_mode_wrap
+  CONTAINS "error: ${BAD}/pad_wrap.onnx: node 'pad_w' (Pad, opset 19): " "'wrap'"
+  COMMAND ${DNNCC} ${BAD}/pad_wrap.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.opset_too_new
+  CONTAINS "error: ${BAD}/opset99.onnx: " "opset 99"
+  COMMAND ${DNNCC} ${BAD}/opset99.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.check_lists_every_unsupported_op LINES 3
+  CONTAINS "multi_unsupported.onnx: node 'nz_a' (NonZero, opset 17): "
+           "multi_unsupported.onnx: node 'fused_b' (FusedGemm, opset 1): "
+           "multi_unsupported.onnx: node 'unique_c' (Unique, opset 17): "
+  COMMAND ${DNNCC} ${BAD}/multi_unsupported.onnx ${X86} --check)
+
+# ---- dnncc: external data must stay inside the model directory ----
+dnncc_error_test(dnncc.external_data_dotdot
+  CONTAINS "error: ${BAD}/ext/dotdot.onnx: " "'../outside.bin'"
+  COMMAND ${DNNCC} ${BAD}/ext/dotdot.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.external_data_absolute
+  CONTAINS "error: ${BAD}/ext/absolute.onnx: " "must be relative to the model directory"
+  COMMAND ${DNNCC} ${BAD}/ext/absolute.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.external_data_symlink
+  CONTAINS "error: ${BAD}/ext/symlink.onnx: " "'link.bin' leaves the model directory"
+  COMMAND ${DNNCC} ${BAD}/ext/symlink.onnx ${X86} -o OUT/libm.so)
+
+# ---- dnncc: shapes ----
+dnncc_error_test(dnncc.symbolic_dim_without_input_shape
+  CONTAINS "error: ${BAD}/symbolic.onnx: " "symbolic dimension 'N'" "--input-shape x="
+  COMMAND ${DNNCC} ${BAD}/symbolic.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.input_shape_names_no_input
+  CONTAINS "error: ${TINYNET}/model.onnx: " "--input-shape names 'img'" "(inputs: 'image')"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx ${X86} --input-shape img=1x3x32x32 -o OUT/libm.so)
+dnncc_error_test(dnncc.input_shape_malformed
+  CONTAINS "error: --input-shape 'x=1xAx2': 'A' is not a positive dimension"
+  COMMAND ${DNNCC} ${BAD}/symbolic.onnx ${X86} --input-shape x=1xAx2 -o OUT/libm.so)
+# ... and --input-shape fixes the symbolic dimension.
+add_test(NAME errors.dnncc.symbolic_dim_with_input_shape
+         COMMAND ${DNNCC} ${BAD}/symbolic.onnx ${X86} --input-shape x=2x3x2x2 --emit=ir
+                 -o ${BAD}/symbolic_fixed.ir)
+set_tests_properties(errors.dnncc.symbolic_dim_with_input_shape PROPERTIES
+                     FIXTURES_REQUIRED dnncc_errors_models LABELS errors
+                     FAIL_REGULAR_EXPRESSION "error")
+
+# ---- dnncc: command line, targets, output ----
+dnncc_error_test(dnncc.unknown_target
+  CONTAINS "unknown target 'no-such-cpu'" "x86-64" "host"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx --target=no-such-cpu -o OUT/libm.so)
+dnncc_error_test(dnncc.malformed_target_json
+  CONTAINS "target file" "${BAD}/bad_target.json"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx --target=${BAD}/bad_target.json -o OUT/libm.so)
+dnncc_error_test(dnncc.bad_emit EXIT 2
+  CONTAINS "error: command line: " "--emit"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx ${X86} --emit=exe -o OUT/libm.so)
+dnncc_error_test(dnncc.unknown_option EXIT 2
+  CONTAINS "error: command line: " "--frobnicate"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx ${X86} --frobnicate -o OUT/libm.so)
+dnncc_error_test(dnncc.no_model_given EXIT 2
+  CONTAINS "error: command line: no model file given"
+  COMMAND ${DNNCC} ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.name_not_an_identifier
+  CONTAINS "--name '1net' is not a C identifier"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx ${X86} --name 1net -o OUT/libm.so)
+dnncc_error_test(dnncc.output_directory_missing
+  CONTAINS "output directory '" "/no_such_dir' does not exist"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx ${X86} -o OUT/no_such_dir/libm.so)
+
+# ---- dnncc-run ----
+dnncc_error_test(dnncc_run.missing_library
+  CONTAINS "error: ${LIBDIR}/libnope.so: no such file"
+  COMMAND ${RUN} ${LIBDIR}/libnope.so --data ${TINYNET}/test_data_set_0)
+dnncc_error_test(dnncc_run.not_a_library
+  CONTAINS "error: ${BAD}/libnotalib.so: cannot load the library"
+  COMMAND ${RUN} ${BAD}/libnotalib.so --data ${TINYNET}/test_data_set_0)
+dnncc_error_test(dnncc_run.not_a_dnncc_library LIBRARY
+  CONTAINS "error: ${LIBDIR}/libtinynet.so: symbol 'other_create' not found"
+  COMMAND ${RUN} ${LIBDIR}/libtinynet.so --name other --data ${TINYNET}/test_data_set_0)
+dnncc_error_test(dnncc_run.missing_data_dir LIBRARY
+  CONTAINS "error: ${BAD}/no_such_data: not a directory"
+  COMMAND ${RUN} ${LIBDIR}/libtinynet.so --data ${BAD}/no_such_data)
+dnncc_error_test(dnncc_run.missing_input_pb LIBRARY
+  CONTAINS "error: input 'image': no data" "${BAD}/data_empty has no input_0.pb"
+  COMMAND ${RUN} ${LIBDIR}/libtinynet.so --data ${BAD}/data_empty)
+dnncc_error_test(dnncc_run.wrong_input_shape LIBRARY
+  CONTAINS "error: input 'image': expected float32[1,3,32,32], got float32[1,3,2,2] from "
+           "${BAD}/data_wrong_shape/input_0.pb"
+  COMMAND ${RUN} ${LIBDIR}/libtinynet.so --data ${BAD}/data_wrong_shape)
+dnncc_error_test(dnncc_run.unknown_input_name LIBRARY
+  CONTAINS "error: --input nope=" "the model has no input 'nope' (inputs: 'image')"
+  COMMAND ${RUN} ${LIBDIR}/libtinynet.so --input nope=${BAD}/x.npy)
+dnncc_error_test(dnncc_run.bad_command_line
+  CONTAINS "error: command line: "
+  COMMAND ${RUN} --bogus)
+# A numeric mismatch is exit 2 with the verdict on stdout and nothing on stderr.
+dnncc_error_test(dnncc_run.numeric_mismatch LIBRARY EXIT 2 LINES 0
+  STDOUT "output 'probabilities'" "MISMATCH"
+  COMMAND ${RUN} ${LIBDIR}/libtinynet.so --data ${BAD}/data_tampered)

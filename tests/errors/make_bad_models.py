@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Writes the broken models and data files that tests/errors/CMakeLists.cmake feeds to dnncc and
+dnncc-run (one file per user-facing error), into OUT_DIR. Fast (no onnxruntime, no torch).
+  make_bad_models.py OUT_DIR --tinynet models/tinynet"""
+import argparse
+import os
+import shutil
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 17
+
+
+def model(nodes, inputs, outputs, initializers=(), opset=OPSET, extra_opsets=()):
+    graph = helper.make_graph(nodes, "bad", inputs, outputs, list(initializers))
+    opsets = [helper.make_opsetid("", opset)] + [helper.make_opsetid(d, v) for d, v in extra_opsets]
+    m = helper.make_model(graph, opset_imports=opsets, producer_name="dnncc-tests")
+    m.ir_version = 8
+    return m
+
+
+def f32(name, shape):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+
+
+def save(out, name, m):
+    onnx.save(m, os.path.join(out, name))
+
+
+def external_model(location):
+    """A Relu(x + w) model whose initializer w lives in external data at `location`."""
+    w = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4])
+    w.data_location = TensorProto.EXTERNAL
+    for k, v in (("location", location), ("offset", "0"), ("length", "16")):
+        e = w.external_data.add()
+        e.key, e.value = k, v
+    return model([helper.make_node("Add", ["x", "w"], ["s"], name="add"),
+                  helper.make_node("Relu", ["s"], ["y"], name="relu")],
+                 [f32("x", [4])], [f32("y", [4])], [w])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--tinynet", required=True, help="models/tinynet (model + test data)")
+    args = ap.parse_args()
+    out = args.out
+    if os.path.isdir(out):
+        shutil.rmtree(out)
+    os.makedirs(out)
+
+    # Files that are not ONNX models.
+    open(os.path.join(out, "empty.onnx"), "wb").close()
+    with open(os.path.join(out, "text.onnx"), "w") as f:
+        f.write("this is not an onnx model\n")
+    with open(os.path.join(out, "png.onnx"), "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06")
+    data = open(os.path.join(args.tinynet, "model.onnx"), "rb").read()
+    with open(os.path.join(out, "truncated.onnx"), "wb") as f:
+        f.write(data[: len(data) // 2])
+
+    # Unsupported ops: a default-domain op without a converter and an op of another domain.
+    save(out, "nonzero.onnx",
+         model([helper.make_node("NonZero", ["x"], ["y"], name="nz")],
+               [f32("x", [2, 3])], [helper.make_tensor_value_info("y", TensorProto.INT64, None)]))
+    save(out, "msdomain.onnx",
+         model([helper.make_node("FusedGemm", ["a", "b"], ["y"], name="fused_gemm",
+                                 domain="com.microsoft")],
+               [f32("a", [2, 3]), f32("b", [3, 4])], [f32("y", [2, 4])],
+               extra_opsets=[("com.microsoft", 1)]))
+    # Several unsupported ops on independent branches: --check lists each.
+    save(out, "multi_unsupported.onnx",
+         model([helper.make_node("NonZero", ["x"], ["y1"], name="nz_a"),
+                helper.make_node("FusedGemm", ["a", "b"], ["y2"], name="fused_b",
+                                 domain="com.microsoft"),
+                helper.make_node("Unique", ["x"], ["y3"], name="unique_c"),
+                helper.make_node("Relu", ["x"], ["y4"], name="relu_ok")],
+               [f32("x", [2, 3]), f32("a", [2, 3]), f32("b", [3, 4])],
+               [helper.make_tensor_value_info("y1", TensorProto.INT64, None), f32("y2", [2, 4]),
+                f32("y3", None), f32("y4", [2, 3])],
+               extra_opsets=[("com.microsoft", 1)]))
+
+    # Invalid attributes.
+    w = numpy_helper.from_array(np.zeros((6, 21, 3, 3), np.float32), "w")
+    save(out, "conv_group.onnx",
+         model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv_g3", group=3,
+                                 kernel_shape=[3, 3])],
+               [f32("x", [1, 64, 8, 8])], [f32("y", None)], [w]))
+    save(out, "maxpool_nokernel.onnx",
+         model([helper.make_node("MaxPool", ["x"], ["y"], name="pool_nk")],
+               [f32("x", [1, 2, 8, 8])], [f32("y", None)]))
+    # An attribute value outside what dnncc supports (wrap padding; ONNX has it since opset 19).
+    pads = numpy_helper.from_array(np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64), "pads")
+    save(out, "pad_wrap.onnx",
+         model([helper.make_node("Pad", ["x", "pads"], ["y"], name="pad_w", mode="wrap")],
+               [f32("x", [1, 2, 4, 4])], [f32("y", None)], [pads], opset=19))
+
+    # External data outside the model directory.
+    ext = os.path.join(out, "ext")
+    os.makedirs(ext)
+    outside = os.path.join(out, "outside.bin")
+    with open(outside, "wb") as f:
+        f.write(np.ones(4, np.float32).tobytes())
+    save(ext, "dotdot.onnx", external_model("../outside.bin"))
+    save(ext, "absolute.onnx", external_model(os.path.abspath(outside)))
+    os.symlink(os.path.abspath(outside), os.path.join(ext, "link.bin"))
+    save(ext, "symlink.onnx", external_model("link.bin"))
+
+    # Opset too new.
+    save(out, "opset99.onnx",
+         model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [f32("x", [4])],
+               [f32("y", [4])], opset=99))
+
+    # A symbolic batch dimension.
+    save(out, "symbolic.onnx",
+         model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [f32("x", ["N", 3, 2, 2])],
+               [f32("y", ["N", 3, 2, 2])]))
+
+    # A malformed target description.
+    with open(os.path.join(out, "bad_target.json"), "w") as f:
+        f.write('{"name": "broken", "arch": "x86_64", "triple": \n')
+
+    # dnncc-run inputs: not a library, an empty data dir, a wrong input shape, a tampered output.
+    with open(os.path.join(out, "libnotalib.so"), "w") as f:
+        f.write("not a shared library\n")
+    os.makedirs(os.path.join(out, "data_empty"))
+    src = os.path.join(args.tinynet, "test_data_set_0")
+    ref_in = onnx.load_tensor(os.path.join(src, "input_0.pb"))
+    ref_out = onnx.load_tensor(os.path.join(src, "output_0.pb"))
+    d = os.path.join(out, "data_wrong_shape")
+    os.makedirs(d)
+    bad = numpy_helper.from_array(np.zeros((1, 3, 2, 2), np.float32), ref_in.name)
+    onnx.save_tensor(bad, os.path.join(d, "input_0.pb"))
+    d = os.path.join(out, "data_tampered")
+    os.makedirs(d)
+    shutil.copy(os.path.join(src, "input_0.pb"), d)
+    tampered = numpy_helper.to_array(ref_out).copy()
+    tampered.flat[0] += 1.0
+    onnx.save_tensor(numpy_helper.from_array(tampered, ref_out.name),
+                     os.path.join(d, "output_0.pb"))
+
+
+if __name__ == "__main__":
+    main()

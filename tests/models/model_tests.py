@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""End-to-end model tests (registered by tests/models/CMakeLists.cmake, one CTest test per call):
+  compile-run  MODEL_DIR LIB [--rtol R --atol A]   (with --target T before the command)
+               dnncc MODEL_DIR/model.onnx -o LIB, then dnncc-run LIB --data MODEL_DIR/test_data_set_0
+  classify     WORK  examples/classify against tinynet's reference output
+  two-models   WORK  tests/models/two_models.c with tinynet as net_a and net_b in one process
+  emit KIND    WORK  --emit=obj|asm|llvm|ir produce a file of the right kind
+  exports      WORK  a model library exports only <prefix>_* symbols
+Common options: --dnncc, --dnncc-run, --cc, --repo. Exit 0 = pass."""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+ZOO_HINT = ("run `.venv/bin/python models/export_zoo.py --out models/zoo` (or scripts/test.sh) to "
+            "generate the model zoo")
+
+
+class Failure(Exception):
+    pass
+
+
+def run(cmd, **kw):
+    print("$ " + " ".join(cmd), flush=True)
+    p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", **kw)
+    sys.stdout.write(p.stdout)
+    sys.stdout.write(p.stderr)
+    if p.returncode != 0:
+        how = f"signal {-p.returncode}" if p.returncode < 0 else f"exit code {p.returncode}"
+        raise Failure(f"{os.path.basename(cmd[0])} failed ({how})")
+    return p.stdout
+
+
+def fresh(d):
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    return d
+
+
+def compile_model(a, model, out, *extra):
+    run([a.dnncc, model, f"--target={a.target}", "-o", out, *extra])
+    if not os.path.isfile(out) or os.path.getsize(out) == 0:
+        raise Failure(f"dnncc wrote no {out}")
+
+
+def compile_run(a):
+    model = os.path.join(a.model_dir, "model.onnx")
+    data = os.path.join(a.model_dir, "test_data_set_0")
+    for path in (model, os.path.join(data, "input_0.pb"), os.path.join(data, "output_0.pb")):
+        if not os.path.exists(path):
+            raise Failure(f"{path} is missing: {ZOO_HINT}"
+                          if os.sep + "zoo" + os.sep in path else f"{path} is missing")
+    os.makedirs(os.path.dirname(os.path.abspath(a.lib)), exist_ok=True)
+    compile_model(a, model, a.lib)
+    run([a.dnncc_run, a.lib, "--data", data, "--rtol", a.rtol, "--atol", a.atol])
+
+
+def tinynet(a):
+    return os.path.join(a.repo, "models", "tinynet")
+
+
+def classify(a):
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    work = fresh(a.work)
+    lib = os.path.join(work, "libtinynet.so")
+    compile_model(a, os.path.join(tinynet(a), "model.onnx"), lib)
+    if not os.path.isfile(os.path.join(work, "libtinynet.h")):
+        raise Failure("dnncc wrote no libtinynet.h next to the library")
+    exe = os.path.join(work, "classify")
+    run([a.cc, "-std=c11", os.path.join(a.repo, "examples", "classify", "classify.c"),
+         f"-I{work}", f"-L{work}", "-ltinynet", f"-Wl,-rpath,{work}", "-o", exe])
+    raw = os.path.join(work, "input.f32")
+    x = np.load(os.path.join(tinynet(a), "input.npy"))
+    ref_in = numpy_helper.to_array(
+        onnx.load_tensor(os.path.join(tinynet(a), "test_data_set_0", "input_0.pb")))
+    if not np.array_equal(x, ref_in):
+        raise Failure("models/tinynet/input.npy differs from test_data_set_0/input_0.pb")
+    x.astype("<f4").tofile(raw)
+    out = run([exe, raw])
+    m = re.search(r"top-1: class (\d+)", out)
+    if not m:
+        raise Failure("classify printed no 'top-1: class N' line")
+    ref = numpy_helper.to_array(
+        onnx.load_tensor(os.path.join(tinynet(a), "test_data_set_0", "output_0.pb")))
+    want = int(np.argmax(ref.reshape(-1)))
+    if int(m.group(1)) != want:
+        raise Failure(f"classify says class {m.group(1)}, the reference output's argmax is {want}")
+    print(f"top-1 class {want} matches the reference")
+
+
+def two_models(a):
+    work = fresh(a.work)
+    model = os.path.join(tinynet(a), "model.onnx")
+    for name in ("net_a", "net_b"):
+        compile_model(a, model, os.path.join(work, f"lib{name}.so"), "--name", name)
+    exe = os.path.join(work, "two_models")
+    run([a.cc, "-std=c11", "-Wall", "-Werror", os.path.join(a.repo, "tests", "models",
+                                                             "two_models.c"),
+         f"-I{work}", f"-L{work}", "-lnet_a", "-lnet_b", f"-Wl,-rpath,{work}", "-o", exe])
+    run([exe])
+
+
+def emit(a):
+    work = fresh(a.work)
+    kind = a.kind
+    out = os.path.join(work, f"tinynet.{kind}")
+    compile_model(a, os.path.join(tinynet(a), "model.onnx"), out, f"--emit={kind}")
+    data = open(out, "rb").read()
+    if kind == "obj":
+        # ELF magic, 64-bit, e_type (offset 16, little endian) == ET_REL (1).
+        if data[:4] != b"\x7fELF" or data[4] != 2 or int.from_bytes(data[16:18], "little") != 1:
+            raise Failure(f"{out} is not an ELF64 relocatable object")
+        return
+    text = data.decode("utf-8")
+    if kind == "asm":
+        if not re.search(r"^dnncc_conv_\w+:", text, re.M):
+            raise Failure(f"{out} has no conv kernel symbol (dnncc_conv_*:)")
+        if not re.search(r"\bvfmadd\w*\s+%ymm", text):
+            raise Failure(f"{out} has no AVX2 FMA (vfmadd ... %ymm) instruction")
+        if not re.search(r"^\s*\.globl\s+tinynet_run$", text, re.M):
+            raise Failure(f"{out} does not define tinynet_run")
+    elif kind == "llvm":
+        if not re.search(r"^define .*@tinynet_run\(", text, re.M):
+            raise Failure(f"{out} has no 'define ... @tinynet_run('")
+    elif kind == "ir":
+        if not text.startswith("module"):
+            raise Failure(f"{out} does not start with 'module': {text[:40]!r}")
+        if "conv" not in text:
+            raise Failure(f"{out} has no conv op")
+
+
+def exports(a):
+    work = fresh(a.work)
+    lib = os.path.join(work, "libexported.so")
+    compile_model(a, os.path.join(tinynet(a), "model.onnx"), lib)
+    out = run(["nm", "-D", "--defined-only", lib])
+    names = [line.split()[-1] for line in out.splitlines() if line.strip()]
+    bad = [n for n in names if not n.startswith("exported_")]
+    if not names:
+        raise Failure("nm -D shows no exported symbols")
+    if bad:
+        raise Failure(f"symbols exported outside the 'exported_' prefix: {bad}")
+    if "exported_run" not in names:
+        raise Failure("exported_run is not exported")
+    print(f"{len(names)} symbols, all exported_*")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dnncc", required=True)
+    ap.add_argument("--dnncc-run")
+    ap.add_argument("--cc", default="cc")
+    ap.add_argument("--repo", default=os.path.join(os.path.dirname(__file__), "..", ".."))
+    ap.add_argument("--target", default="x86-64")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("compile-run")
+    p.add_argument("model_dir")
+    p.add_argument("lib")
+    p.add_argument("--rtol", default="1e-3")
+    p.add_argument("--atol", default="1e-5")
+    for name in ("classify", "two-models", "exports"):
+        sub.add_parser(name).add_argument("work")
+    p = sub.add_parser("emit")
+    p.add_argument("kind", choices=["obj", "asm", "llvm", "ir"])
+    p.add_argument("work")
+    a = ap.parse_args()
+    a.repo = os.path.abspath(a.repo)
+    try:
+        {"compile-run": compile_run, "classify": classify, "two-models": two_models,
+         "emit": emit, "exports": exports}[a.cmd](a)
+    except Failure as e:
+        print(f"FAIL: {e}")
+        return 1
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

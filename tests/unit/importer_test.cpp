@@ -1,0 +1,568 @@
+// Tests of the ONNX importer: models built in C++, imported, checked as IR (ops, attributes,
+// types) and, through the reference interpreter, as numbers against loops written here; and one
+// test per user-facing import error.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "frontend/onnx/Importer.h"
+#include "ir/Text.h"
+#include "test_util.h"
+
+namespace dnncc {
+namespace {
+namespace fs = std::filesystem;
+using test::allClose;
+using test::asFloats;
+using test::attrFloat;
+using test::attrInt;
+using test::attrInts;
+using test::attrString;
+using test::Bytes;
+using test::fileCheck;
+using test::floatBytes;
+using test::OnnxBuilder;
+
+ImportOptions options() {
+  ImportOptions o;
+  o.evaluator = &test::referenceEvaluator();
+  return o;
+}
+
+/// Writes `b` into a fresh directory and imports it; `path` receives the model path.
+Expected<std::unique_ptr<Module>> importModel(const OnnxBuilder& b, std::string* path = nullptr) {
+  std::string p = b.write(test::testDir());
+  if (path)
+    *path = p;
+  return importOnnx(p, options());
+}
+
+/// The import error of `b` as the CLI prints it, with the model path replaced by "<file>".
+std::string importError(const OnnxBuilder& b) {
+  std::string path;
+  auto m = importModel(b, &path);
+  if (m)
+    return "imported";
+  std::string s = m.status().format();
+  size_t at = s.find(path);
+  return at == std::string::npos ? s : s.replace(at, path.size(), "<file>");
+}
+
+/// Runs `m` on f32 inputs and returns output `index` as floats.
+std::vector<float> run(const Module& m, const std::vector<std::vector<float>>& inputs,
+                       size_t index = 0) {
+  std::vector<Bytes> in;
+  for (const auto& v : inputs)
+    in.push_back(floatBytes(v));
+  auto out = test::interpret(m, in);
+  EXPECT_TRUE(out) << out.status().format();
+  if (!out || out->size() <= index)
+    return {};
+  return asFloats((*out)[index]);
+}
+
+std::vector<float> ramp(int n, float scale = 0.5f, float offset = -2.0f) {
+  std::vector<float> v(n);
+  for (int i = 0; i < n; ++i)
+    v[i] = offset + scale * static_cast<float>((i * 7) % 11);
+  return v;
+}
+
+#define IMPORT_OR_FAIL(var, builder)                                                               \
+  auto var##Expected = importModel(builder);                                                       \
+  ASSERT_TRUE(var##Expected) << var##Expected.status().format();                                   \
+  Module& var = **var##Expected;                                                                   \
+  ASSERT_TRUE(verify(var)) << verify(var).format()
+
+// ---- attributes vs inputs across opsets ----
+
+TEST(ImportClip, Opset10TakesAttributes) {
+  OnnxBuilder b(10);
+  b.input("x", {4});
+  auto& n = b.node("Clip", {"x"}, {"y"}, "clip");
+  attrFloat(n, "min", -0.5f);
+  attrFloat(n, "max", 0.5f);
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_TRUE(
+      fileCheck(test::printed(m), {"CHECK: = clip(", "CHECK: ) {min=-0.5, max=0.5} : f32[4]"}));
+  EXPECT_TRUE(allClose(run(m, {{-1, -0.25f, 0.25f, 1}}), {-0.5f, -0.25f, 0.25f, 0.5f}));
+}
+
+TEST(ImportClip, Opset13TakesInputs) {
+  OnnxBuilder b(13);
+  b.input("x", {4});
+  b.initializer("hi", {}, {0.5f});
+  b.node("Clip", {"x", "", "hi"}, {"y"}, "clip"); // no min: unbounded below
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_TRUE(
+      fileCheck(test::printed(m), {"CHECK: = clip(", "CHECK: ) {min=-inf, max=0.5} : f32[4]"}));
+  EXPECT_TRUE(allClose(run(m, {{-1, -0.25f, 0.25f, 1}}), {-1, -0.25f, 0.25f, 0.5f}));
+}
+
+/// Softmax of `x` over groups of `inner` consecutive elements (with `stride` between them).
+std::vector<float> softmaxRef(const std::vector<float>& x, int outer, int inner, int stride) {
+  std::vector<float> y(x.size());
+  for (int o = 0; o < outer; ++o)
+    for (int s = 0; s < stride; ++s) {
+      int base = o * inner * stride + s;
+      double sum = 0;
+      for (int i = 0; i < inner; ++i)
+        sum += std::exp(x[base + i * stride]);
+      for (int i = 0; i < inner; ++i)
+        y[base + i * stride] = static_cast<float>(std::exp(x[base + i * stride]) / sum);
+    }
+  return y;
+}
+
+TEST(ImportSoftmax, Opset11CoercesTo2D) {
+  OnnxBuilder b(11);
+  b.input("x", {2, 3, 4});
+  b.node("Softmax", {"x"}, {"y"}, "sm"); // axis=1: normalise over the flattened [3,4]
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_TRUE(fileCheck(test::printed(m), {"CHECK: = reshape(", "CHECK: ) : f32[2,12]",
+                                           "CHECK: = softmax(", "CHECK: ) {axis=1} : f32[2,12]",
+                                           "CHECK: = reshape(", "CHECK: ) : f32[2,3,4]"}));
+  std::vector<float> x = ramp(24);
+  EXPECT_TRUE(allClose(run(m, {x}), softmaxRef(x, 2, 12, 1)));
+}
+
+TEST(ImportSoftmax, Opset13UsesOneAxis) {
+  OnnxBuilder b(13);
+  b.input("x", {2, 3, 4});
+  attrInt(b.node("Softmax", {"x"}, {"y"}, "sm"), "axis", 1);
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_TRUE(fileCheck(test::printed(m), {"CHECK-NOT: reshape", "CHECK: = softmax(",
+                                           "CHECK: ) {axis=1} : f32[2,3,4]"}));
+  std::vector<float> x = ramp(24);
+  EXPECT_TRUE(allClose(run(m, {x}), softmaxRef(x, 2, 3, 4)));
+}
+
+// ---- shape ops ----
+
+TEST(ImportShape, ReshapeWithZeroAndMinusOne) {
+  OnnxBuilder b(13);
+  b.input("x", {2, 3, 4});
+  b.initializerI64("shape", {3}, {0, -1, 2});
+  b.node("Reshape", {"x", "shape"}, {"y"}, "r");
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_TRUE(fileCheck(test::printed(m), {"CHECK: = reshape(", "CHECK: ) : f32[2,6,2]"}));
+  std::vector<float> x = ramp(24);
+  EXPECT_TRUE(allClose(run(m, {x}), x));
+}
+
+TEST(ImportShape, Flatten) {
+  OnnxBuilder b(13);
+  b.input("x", {2, 3, 4});
+  attrInt(b.node("Flatten", {"x"}, {"y"}, "f"), "axis", 2);
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_TRUE(fileCheck(test::printed(m), {"CHECK: = reshape(", "CHECK: ) : f32[6,4]"}));
+}
+
+TEST(ImportShape, SqueezeUnsqueezeOpset11Attributes) {
+  OnnxBuilder b(11);
+  b.input("x", {3, 1, 2});
+  attrInts(b.node("Squeeze", {"x"}, {"s"}, "sq"), "axes", {-2});
+  attrInts(b.node("Unsqueeze", {"s"}, {"y"}, "unsq"), "axes", {0, 3});
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_EQ(m.outputs[0]->type.shape, (std::vector<int64_t>{1, 3, 2, 1}));
+  EXPECT_TRUE(fileCheck(test::printed(m), {"CHECK: = reshape(", "CHECK: ) : f32[3,2]",
+                                           "CHECK: = reshape(", "CHECK: ) : f32[1,3,2,1]"}));
+}
+
+TEST(ImportShape, SqueezeUnsqueezeOpset13Inputs) {
+  OnnxBuilder b(13);
+  b.input("x", {3, 1, 2});
+  b.initializerI64("sq_axes", {1}, {1});
+  b.initializerI64("unsq_axes", {2}, {-1, 0});
+  b.node("Squeeze", {"x", "sq_axes"}, {"s"}, "sq");
+  b.node("Unsqueeze", {"s", "unsq_axes"}, {"y"}, "unsq");
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_EQ(m.outputs[0]->type.shape, (std::vector<int64_t>{1, 3, 2, 1}));
+  std::vector<float> x = ramp(6);
+  EXPECT_TRUE(allClose(run(m, {x}), x));
+}
+
+/// Columns [from, from + n) of a row-major [rows, cols] matrix.
+std::vector<float> columns(const std::vector<float>& x, int rows, int cols, int from, int n) {
+  std::vector<float> y;
+  for (int r = 0; r < rows; ++r)
+    for (int c = from; c < from + n; ++c)
+      y.push_back(x[r * cols + c]);
+  return y;
+}
+
+TEST(ImportSplit, Opset13Sizes) {
+  OnnxBuilder b(13);
+  b.input("x", {2, 6});
+  b.initializerI64("sizes", {2}, {2, 4});
+  attrInt(b.node("Split", {"x", "sizes"}, {"a", "b"}, "split"), "axis", 1);
+  b.output("a");
+  b.output("b");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_TRUE(fileCheck(test::printed(m),
+                        {"CHECK: = slice(", "CHECK: ) {starts=[0,0], steps=[1,1]} : f32[2,2]",
+                         "CHECK: = slice(", "CHECK: ) {starts=[0,2], steps=[1,1]} : f32[2,4]"}));
+  std::vector<float> x = ramp(12);
+  EXPECT_TRUE(allClose(run(m, {x}, 0), columns(x, 2, 6, 0, 2)));
+  EXPECT_TRUE(allClose(run(m, {x}, 1), columns(x, 2, 6, 2, 4)));
+}
+
+TEST(ImportSplit, Opset18UnevenNumOutputs) {
+  OnnxBuilder b(18);
+  b.input("x", {2, 5});
+  auto& n = b.node("Split", {"x"}, {"a", "b", "c"}, "split");
+  attrInt(n, "axis", -1);
+  attrInt(n, "num_outputs", 3);
+  for (const char* o : {"a", "b", "c"})
+    b.output(o);
+  IMPORT_OR_FAIL(m, b);
+  ASSERT_EQ(m.outputs.size(), 3u);
+  EXPECT_EQ(m.outputs[0]->type.shape, (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(m.outputs[1]->type.shape, (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(m.outputs[2]->type.shape, (std::vector<int64_t>{2, 1}));
+  std::vector<float> x = ramp(10);
+  EXPECT_TRUE(allClose(run(m, {x}, 2), columns(x, 2, 5, 4, 1)));
+}
+
+TEST(ImportSlice, NegativeStartsStepsAndClamping) {
+  OnnxBuilder b(13);
+  b.input("x", {4, 5});
+  b.initializerI64("starts", {2}, {-1, 10}); // row 3; column 10 clamps to 4
+  b.initializerI64("ends", {2}, {-5, -100}); // both clamp to "before the first"
+  b.initializerI64("axes", {2}, {0, -1});
+  b.initializerI64("steps", {2}, {-1, -2});
+  b.node("Slice", {"x", "starts", "ends", "axes", "steps"}, {"y"}, "slice");
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_TRUE(fileCheck(test::printed(m),
+                        {"CHECK: = slice(", "CHECK: ) {starts=[3,4], steps=[-1,-2]} : f32[4,3]"}));
+  std::vector<float> x = ramp(20), want;
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 3; ++j)
+      want.push_back(x[(3 - i) * 5 + (4 - 2 * j)]);
+  EXPECT_TRUE(allClose(run(m, {x}), want));
+}
+
+TEST(ImportGather, NegativeIndex) {
+  OnnxBuilder b(13);
+  b.input("x", {3, 4});
+  b.initializerI64("idx", {2}, {-1, 0});
+  b.node("Gather", {"x", "idx"}, {"y"}, "gather");
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  const Op* g = test::findOp(m, OpKind::Gather);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->attr<AxisAttrs>().axis, 0);
+  ASSERT_TRUE(g->operands[1]->isConstant());
+  EXPECT_EQ(test::asInt64s(*g->operands[1]->data), (std::vector<int64_t>{2, 0}));
+  std::vector<float> x = ramp(12), want = columns(x, 1, 12, 8, 4);
+  std::vector<float> row0(x.begin(), x.begin() + 4);
+  want.insert(want.end(), row0.begin(), row0.end());
+  EXPECT_TRUE(allClose(run(m, {x}), want));
+}
+
+// ---- conv, pooling, gemm ----
+
+/// Direct convolution of one image [C, H, W] with weights [OC, C, KH, KW], stride 1, zero padding
+/// `top`/`left` before the image.
+std::vector<float> convRef(const std::vector<float>& x, const std::vector<float>& w, int c, int h,
+                           int wd, int oc, int k, int oh, int ow, int top, int left) {
+  std::vector<float> y(oc * oh * ow, 0.0f);
+  for (int o = 0; o < oc; ++o)
+    for (int i = 0; i < oh; ++i)
+      for (int j = 0; j < ow; ++j) {
+        double acc = 0;
+        for (int ci = 0; ci < c; ++ci)
+          for (int ki = 0; ki < k; ++ki)
+            for (int kj = 0; kj < k; ++kj) {
+              int yi = i + ki - top, xj = j + kj - left;
+              if (yi >= 0 && yi < h && xj >= 0 && xj < wd)
+                acc += x[(ci * h + yi) * wd + xj] * w[((o * c + ci) * k + ki) * k + kj];
+            }
+        y[(o * oh + i) * ow + j] = static_cast<float>(acc);
+      }
+  return y;
+}
+
+class ImportConvAutoPad : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ImportConvAutoPad, OutputShapeAndPads) {
+  std::string mode = GetParam();
+  OnnxBuilder b(13);
+  b.input("x", {1, 2, 5, 5});
+  std::vector<float> w = ramp(3 * 2 * 2 * 2, 0.25f, -1.0f);
+  b.initializer("w", {3, 2, 2, 2}, w);
+  attrString(b.node("Conv", {"x", "w"}, {"y"}, "conv"), "auto_pad", mode);
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  // Kernel 2, stride 1: output 5 = input, one pad row/column: at the end for SAME_UPPER.
+  bool upper = mode == "SAME_UPPER";
+  std::string pads = upper ? "pads=[0,0,1,1]" : "pads=[1,1,0,0]";
+  EXPECT_TRUE(test::fileCheck(test::printed(m),
+                              std::vector<test::CheckLine>{{false, "= conv("},
+                                                           {false, ") {strides=[1,1], " + pads},
+                                                           {false, ": f32[1,3,5,5]"}}))
+      << mode;
+  std::vector<float> x = ramp(50);
+  int before = upper ? 0 : 1;
+  EXPECT_TRUE(allClose(run(m, {x}), convRef(x, w, 2, 5, 5, 3, 2, 5, 5, before, before)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, ImportConvAutoPad, ::testing::Values("SAME_UPPER", "SAME_LOWER"));
+
+TEST(ImportPool, MaxPoolCeilMode) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 1, 5, 5});
+  auto& n = b.node("MaxPool", {"x"}, {"y"}, "pool");
+  attrInts(n, "kernel_shape", {2, 2});
+  attrInts(n, "strides", {2, 2});
+  attrInt(n, "ceil_mode", 1);
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_TRUE(fileCheck(test::printed(m), {"CHECK: = max_pool(",
+                                           "CHECK: ) {kernel=[2,2], strides=[2,2], "
+                                           "pads=[0,0,0,0], dilations=[1,1], ceil_mode=true",
+                                           "CHECK: : f32[1,1,3,3]"}));
+  std::vector<float> x = ramp(25), want;
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) {
+      float best = -INFINITY;
+      for (int a = 2 * i; a < std::min(2 * i + 2, 5); ++a)
+        for (int c = 2 * j; c < std::min(2 * j + 2, 5); ++c)
+          best = std::max(best, x[a * 5 + c]);
+      want.push_back(best);
+    }
+  EXPECT_TRUE(allClose(run(m, {x}), want));
+}
+
+TEST(ImportPool, CeilModeDropsAWindowStartingInThePadding) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 1, 4, 4});
+  auto& n = b.node("MaxPool", {"x"}, {"y"}, "pool");
+  attrInts(n, "kernel_shape", {2, 2});
+  attrInts(n, "strides", {2, 2});
+  attrInts(n, "pads", {0, 0, 1, 1});
+  attrInt(n, "ceil_mode", 1);
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_EQ(m.outputs[0]->type.shape, (std::vector<int64_t>{1, 1, 2, 2}));
+}
+
+TEST(ImportGemm, TransB) {
+  OnnxBuilder b(13);
+  b.input("a", {2, 3});
+  std::vector<float> B = ramp(12, 0.25f), C = {1, -1, 0.5f, 2};
+  b.initializer("b", {4, 3}, B);
+  b.initializer("c", {4}, C);
+  auto& n = b.node("Gemm", {"a", "b", "c"}, {"y"}, "fc");
+  attrInt(n, "transB", 1);
+  attrFloat(n, "alpha", 0.5f);
+  attrFloat(n, "beta", 2.0f);
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_TRUE(fileCheck(test::printed(m),
+                        {"CHECK: = gemm(", "CHECK: ) {trans_a=false, "
+                                           "trans_b=true, alpha=0.5, beta=2} : f32[2,4]"}));
+  std::vector<float> a = ramp(6), want;
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 4; ++j) {
+      double acc = 0;
+      for (int k = 0; k < 3; ++k)
+        acc += a[i * 3 + k] * B[j * 3 + k];
+      want.push_back(static_cast<float>(0.5 * acc + 2.0 * C[j]));
+    }
+  EXPECT_TRUE(allClose(run(m, {a}), want));
+}
+
+TEST(ImportFolding, TorchShapeSubgraphBecomesConstants) {
+  // torch.flatten(x, 1) as exported: Reshape(x, Concat(Unsqueeze(Gather(Shape(x), 0)), [-1])).
+  OnnxBuilder b(13);
+  b.input("x", {2, 3, 4});
+  b.initializerI64("zero", {}, {0});
+  b.initializerI64("axes0", {1}, {0});
+  b.initializerI64("minus1", {1}, {-1});
+  b.node("Shape", {"x"}, {"shape"}, "shape");
+  b.node("Gather", {"shape", "zero"}, {"n"}, "gather");
+  b.node("Unsqueeze", {"n", "axes0"}, {"n1"}, "unsqueeze");
+  attrInt(b.node("Concat", {"n1", "minus1"}, {"target"}, "concat"), "axis", 0);
+  b.node("Reshape", {"x", "target"}, {"y"}, "reshape");
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  ASSERT_EQ(m.ops.size(), 1u) << test::printed(m);
+  EXPECT_EQ(m.ops[0]->kind, OpKind::Reshape);
+  EXPECT_EQ(m.outputs[0]->type.shape, (std::vector<int64_t>{2, 12}));
+  std::vector<float> x = ramp(24);
+  EXPECT_TRUE(allClose(run(m, {x}), x));
+}
+
+TEST(ImportTensors, ExternalDataInTheModelDirectory) {
+  std::string dir = test::testDir();
+  std::vector<float> w = {1.5f, -2, 0.25f, 8};
+  {
+    std::ofstream f(fs::path(dir) / "weights.bin", std::ios::binary);
+    std::vector<float> padded = {99, 99}; // the tensor starts at byte 8
+    padded.insert(padded.end(), w.begin(), w.end());
+    f.write(reinterpret_cast<const char*>(padded.data()), padded.size() * sizeof(float));
+  }
+  OnnxBuilder b(13);
+  b.input("x", {4});
+  b.externalInitializer("w", {4}, "weights.bin", 8);
+  b.node("Add", {"x", "w"}, {"y"}, "add");
+  b.output("y");
+  auto m = importOnnx(b.write(dir), options());
+  ASSERT_TRUE(m) << m.status().format();
+  EXPECT_TRUE(allClose(run(**m, {{1, 1, 1, 1}}), {2.5f, -1, 1.25f, 9}));
+}
+
+// ---- errors: one test per message ----
+
+TEST(ImportErrors, UnsupportedOpNamesNodeOpAndOpset) {
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  b.node("Frobnicate", {"x"}, {"y"}, "mystery");
+  b.output("y");
+  EXPECT_EQ(importError(b),
+            "error: <file>: node 'mystery' (Frobnicate, opset 13): unsupported op 'Frobnicate' at "
+            "opset 13");
+}
+
+TEST(ImportErrors, UnsupportedAttributeValue) {
+  OnnxBuilder b(19);
+  b.input("x", {2, 3});
+  b.initializerI64("pads", {4}, {0, 1, 0, 1});
+  attrString(b.node("Pad", {"x", "pads"}, {"y"}, "pad0"), "mode", "wrap");
+  b.output("y");
+  EXPECT_EQ(importError(b),
+            "error: <file>: node 'pad0' (Pad, opset 19): mode='wrap' is not supported");
+}
+
+TEST(ImportErrors, UnknownAttribute) {
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  attrInt(b.node("Relu", {"x"}, {"y"}, "act"), "x", 1);
+  b.output("y");
+  EXPECT_EQ(importError(b),
+            "error: <file>: node 'act' (Relu, opset 13): attribute 'x' is not supported");
+}
+
+TEST(ImportErrors, ConverterErrorNamesTheNode) {
+  OnnxBuilder b(13);
+  b.input("x", {2, 3});
+  b.initializerI64("shape", {2}, {-1, -1});
+  b.node("Reshape", {"x", "shape"}, {"y"}, "r");
+  b.output("y");
+  EXPECT_EQ(importError(b),
+            "error: <file>: node 'r' (Reshape, opset 13): shape has more than one -1");
+}
+
+TEST(ImportErrors, OpsetTooNewOrTooOld) {
+  OnnxBuilder newer(kMaxOpset + 1), older(kMinOpset - 1);
+  for (OnnxBuilder* b : {&newer, &older}) {
+    b->input("x", {2});
+    b->node("Relu", {"x"}, {"y"}, "act");
+    b->output("y");
+  }
+  EXPECT_EQ(importError(newer), fmt::format("error: <file>: opset {} is newer than opset {}, the "
+                                            "newest supported",
+                                            kMaxOpset + 1, kMaxOpset));
+  EXPECT_EQ(importError(older), fmt::format("error: <file>: opset {} is older than opset {}, the "
+                                            "oldest supported",
+                                            kMinOpset - 1, kMinOpset));
+}
+
+/// The error of importing a file holding `bytes`.
+std::string fileError(const std::string& bytes) {
+  std::string path = (fs::path(test::testDir()) / "bad.onnx").string();
+  std::ofstream(path, std::ios::binary) << bytes;
+  auto m = importOnnx(path, options());
+  if (m)
+    return "imported";
+  std::string s = m.status().format();
+  EXPECT_TRUE(s.starts_with("error: " + path + ": ")) << s;
+  return s.substr(std::min(s.size(), ("error: " + path + ": ").size()));
+}
+
+TEST(ImportErrors, BrokenFiles) {
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  b.node("Relu", {"x"}, {"y"}, "act");
+  b.output("y");
+  std::string whole = b.model.SerializeAsString();
+  EXPECT_EQ(fileError(whole.substr(0, whole.size() - 5)),
+            "not an ONNX model (the protobuf does not parse; truncated or another format?)");
+  EXPECT_EQ(fileError(""), "the file is empty, not an ONNX model");
+  std::string text = fileError("<html>this is not a model</html>\n");
+  EXPECT_TRUE(text.starts_with("not an ONNX model")) << text;
+  EXPECT_EQ(importOnnx("/nonexistent/dir/m.onnx", options()).status().format(),
+            "error: /nonexistent/dir/m.onnx: no such model file");
+}
+
+/// The import error of a model whose initializer 'w' lives at external `location`.
+std::string externalError(const std::string& dir, const std::string& location) {
+  OnnxBuilder b(13);
+  b.input("x", {4});
+  b.externalInitializer("w", {4}, location);
+  b.node("Add", {"x", "w"}, {"y"}, "add");
+  b.output("y");
+  std::string path = b.write(dir);
+  auto m = importOnnx(path, options());
+  if (m)
+    return "imported";
+  std::string s = m.status().format();
+  EXPECT_TRUE(s.starts_with("error: " + path + ": ")) << s;
+  return s.substr(std::min(s.size(), ("error: " + path + ": ").size()));
+}
+
+TEST(ImportErrors, ExternalDataMustStayInTheModelDirectory) {
+  std::string root = test::testDir();
+  fs::path modelDir = fs::path(root) / "model", outside = fs::path(root) / "outside";
+  fs::create_directories(modelDir);
+  fs::create_directories(outside);
+  std::vector<float> w(4, 1.0f);
+  std::ofstream(outside / "w.bin", std::ios::binary)
+      .write(reinterpret_cast<const char*>(w.data()), 16);
+  fs::create_symlink(outside / "w.bin", modelDir / "link.bin");
+  EXPECT_EQ(externalError(modelDir, "../outside/w.bin"),
+            "external data path '../outside/w.bin' must not contain '..'");
+  std::string abs = (outside / "w.bin").string();
+  EXPECT_EQ(externalError(modelDir, abs),
+            "external data path '" + abs + "' must be relative to the model directory");
+  EXPECT_EQ(externalError(modelDir, "link.bin"),
+            "external data path 'link.bin' leaves the model directory (symlink)");
+  EXPECT_EQ(externalError(modelDir, "missing.bin"),
+            "external data file 'missing.bin' does not exist");
+}
+
+TEST(ImportCheck, ReportsEveryUnsupportedOpOnce) {
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  b.node("FooA", {"x"}, {"a"}, "first");
+  b.node("Relu", {"a"}, {"r"}, "after_first"); // depends on a failed node: no second error
+  b.node("FooB", {"x"}, {"b"}, "second");
+  b.node("Add", {"r", "b"}, {"y"}, "sum");
+  b.output("y");
+  std::string path = b.write(test::testDir());
+  std::vector<Status> errors = checkOnnx(path, options());
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].format(),
+            "error: " + path +
+                ": node 'first' (FooA, opset 13): unsupported op 'FooA' at opset 13");
+  EXPECT_EQ(errors[1].format(),
+            "error: " + path +
+                ": node 'second' (FooB, opset 13): unsupported op 'FooB' at opset 13");
+  EXPECT_TRUE(checkOnnx(test::OnnxBuilder(13).write(test::testDir()), options()).empty());
+}
+
+} // namespace
+} // namespace dnncc

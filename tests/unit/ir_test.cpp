@@ -1,0 +1,334 @@
+// Tests of the IR: print -> parse -> print for every op kind in Ops.def, parser diagnostics, the
+// verifier and type inference errors.
+#include <cstring>
+#include <limits>
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "ir/Text.h"
+#include "test_util.h"
+
+namespace dnncc {
+namespace {
+
+using test::floatBytes;
+
+std::vector<float> iota(int n, float scale = 0.25f) {
+  std::vector<float> v(n);
+  for (int i = 0; i < n; ++i)
+    v[i] = (i % 7 - 3) * scale;
+  return v;
+}
+
+/// A module with one value of each kind the examples need, by name.
+struct Prelude {
+  Module m;
+  std::map<std::string, Value*> v;
+  Prelude() {
+    auto in = [&](const char* name, DType t, std::vector<int64_t> shape) {
+      v[name] = m.addInput(TensorType{t, shape}, name);
+    };
+    auto cf = [&](const char* name, std::vector<int64_t> shape) {
+      TensorType t{DType::f32, shape};
+      v[name] = m.addConstant(t, floatBytes(iota(static_cast<int>(t.numElements()))), name);
+    };
+    in("x", DType::f32, {1, 4, 6, 6});
+    in("a", DType::f32, {2, 3});
+    in("c", DType::f32, {3});
+    in("p", DType::boolean, {2, 3});
+    in("q", DType::boolean, {3});
+    cf("w", {6, 2, 3, 2}); // conv weights: 6 output channels, group 2 over 4 input channels
+    cf("bias", {6});
+    cf("s4", {4});
+    cf("s3", {3});
+    cf("gb", {4, 3}); // gemm B with trans_b: [N=4, K=3]
+    cf("mm", {3, 5});
+    int64_t idx[2] = {2, 0};
+    std::vector<uint8_t> bytes(sizeof(idx));
+    std::memcpy(bytes.data(), idx, sizeof(idx));
+    v["idx"] = m.addConstant(TensorType{DType::i64, {2}}, bytes, "idx");
+  }
+};
+
+struct Example {
+  OpKind kind;
+  std::vector<const char*> operands;
+  Attrs attrs = NoAttrs{};
+  std::vector<int64_t> resultShape = {}; ///< for reshape, expand and slice
+};
+
+/// One well-typed example per op kind, with non-default attributes wherever the op has any.
+const std::vector<Example>& examples() {
+  static const std::vector<Example> all = {
+      {OpKind::Relu, {"a"}},
+      {OpKind::Sigmoid, {"a"}},
+      {OpKind::Tanh, {"a"}},
+      {OpKind::Exp, {"a"}},
+      {OpKind::Log, {"a"}},
+      {OpKind::Sqrt, {"a"}},
+      {OpKind::Erf, {"a"}},
+      {OpKind::Reciprocal, {"a"}},
+      {OpKind::Neg, {"a"}},
+      {OpKind::Abs, {"a"}},
+      {OpKind::Floor, {"a"}},
+      {OpKind::Ceil, {"a"}},
+      {OpKind::Not, {"p"}},
+      {OpKind::Clip, {"a"}, ClipAttrs{-0.5, 2.5}},
+      {OpKind::LeakyRelu, {"a"}, LeakyReluAttrs{0.125}},
+      {OpKind::HardSigmoid, {"a"}, HardSigmoidAttrs{0.1, 0.6}},
+      {OpKind::HardSwish, {"a"}},
+      {OpKind::Gelu, {"a"}, GeluAttrs{GeluApprox::tanh}},
+      {OpKind::Cast, {"a"}, CastAttrs{DType::i32}},
+      {OpKind::Identity, {"a"}},
+      {OpKind::Add, {"a", "c"}},
+      {OpKind::Sub, {"a", "c"}},
+      {OpKind::Mul, {"a", "c"}},
+      {OpKind::Div, {"a", "c"}},
+      {OpKind::Pow, {"a", "c"}},
+      {OpKind::Max, {"a", "c"}},
+      {OpKind::Min, {"a", "c"}},
+      {OpKind::Equal, {"a", "c"}},
+      {OpKind::Less, {"a", "c"}},
+      {OpKind::Greater, {"a", "c"}},
+      {OpKind::And, {"p", "q"}},
+      {OpKind::Or, {"p", "q"}},
+      {OpKind::Where, {"p", "a", "c"}},
+      {OpKind::Conv, {"x", "w", "bias"}, ConvAttrs{{2, 1}, {1, 0, 1, 0}, {1, 2}, 2}},
+      {OpKind::MaxPool, {"x"}, PoolAttrs{{3, 2}, {2, 2}, {1, 0, 1, 1}, {1, 1}, true, false}},
+      {OpKind::AvgPool, {"x"}, PoolAttrs{{2, 2}, {1, 2}, {0, 1, 1, 0}, {2, 1}, false, true}},
+      {OpKind::GlobalAvgPool, {"x"}},
+      {OpKind::GlobalMaxPool, {"x"}},
+      {OpKind::Gemm, {"a", "gb", "s4"}, GemmAttrs{false, true, 0.5, 2.0}},
+      {OpKind::MatMul, {"a", "mm"}},
+      {OpKind::ReduceMean, {"x"}, ReduceAttrs{{1, 3}, false}},
+      {OpKind::ReduceSum, {"x"}, ReduceAttrs{{2}, false}},
+      {OpKind::ReduceMax, {"x"}, ReduceAttrs{{0, 1}, false}},
+      {OpKind::ReduceMin, {"a"}, ReduceAttrs{{1}, false}},
+      {OpKind::ReduceProd, {"a"}, ReduceAttrs{{0}, false}},
+      {OpKind::Softmax, {"a"}, AxisAttrs{1}},
+      {OpKind::LogSoftmax, {"x"}, AxisAttrs{2}},
+      {OpKind::LayerNorm, {"a", "s3", "s3"}, LayerNormAttrs{1, 1e-3}},
+      {OpKind::BatchNorm, {"x", "s4", "s4", "s4", "s4"}, BatchNormAttrs{1e-3}},
+      {OpKind::Reshape, {"a"}, NoAttrs{}, {3, 2}},
+      {OpKind::Expand, {"c"}, NoAttrs{}, {4, 3}},
+      {OpKind::Transpose, {"x"}, TransposeAttrs{{0, 2, 3, 1}}},
+      {OpKind::Concat, {"a", "a", "a"}, AxisAttrs{1}},
+      {OpKind::Slice, {"a"}, SliceAttrs{{1, 2}, {1, -2}}, {1, 2}},
+      {OpKind::Gather, {"a", "idx"}, AxisAttrs{1}},
+      {OpKind::Pad, {"a"}, PadAttrs{{0, 1, 1, 0}, PadMode::reflect, 0.5}},
+  };
+  return all;
+}
+
+std::string roundTrip(const std::string& text) {
+  auto m = parseModule(text, {.allowElided = false});
+  if (!m)
+    return "parse error: " + m.status().format();
+  return print(**m, {.elideConstants = false});
+}
+
+TEST(IrText, EveryOpKindRoundTrips) {
+  std::set<OpKind> covered;
+  for (const Example& e : examples()) {
+    SCOPED_TRACE(std::string(opName(e.kind)));
+    covered.insert(e.kind);
+    Prelude p;
+    std::vector<Value*> operands;
+    for (const char* name : e.operands)
+      operands.push_back(p.v.at(name));
+    TensorType rt{DType::f32, e.resultShape};
+    auto r = p.m.appendOp(e.kind, operands, e.attrs, "node \"1\"",
+                          e.resultShape.empty() ? nullptr : &rt);
+    ASSERT_TRUE(r) << r.status().format();
+    if (!std::holds_alternative<NoAttrs>(e.attrs)) {
+      EXPECT_NE(e.attrs, schema(e.kind).defaultAttrs) << "the example should not use defaults";
+    }
+    p.m.outputs.push_back(*r);
+    ASSERT_TRUE(verify(p.m)) << verify(p.m).format();
+
+    std::string first = print(p.m, {.elideConstants = false});
+    EXPECT_NE(first.find(std::string(" = ") + std::string(opName(e.kind)) + "("), std::string::npos)
+        << first;
+    auto parsed = parseModule(first, {.allowElided = false});
+    ASSERT_TRUE(parsed) << parsed.status().format() << "\n" << first;
+    EXPECT_EQ(print(**parsed, {.elideConstants = false}), first);
+    // Structural equality of the op, beyond the text.
+    ASSERT_EQ((*parsed)->ops.size(), 1u);
+    const Op& op = *(*parsed)->ops[0];
+    EXPECT_EQ(op.kind, e.kind);
+    EXPECT_EQ(op.attrs, e.attrs);
+    EXPECT_EQ(op.result->type, (*r)->type);
+    EXPECT_EQ(op.name, "node \"1\"");
+    ASSERT_EQ(op.operands.size(), operands.size());
+    for (size_t i = 0; i < operands.size(); ++i) {
+      EXPECT_EQ(op.operands[i]->type, operands[i]->type);
+      if (operands[i]->isConstant()) {
+        ASSERT_TRUE(op.operands[i]->isConstant());
+        EXPECT_EQ(*op.operands[i]->data, *operands[i]->data);
+      }
+    }
+  }
+  EXPECT_EQ(static_cast<int>(covered.size()), numOpKinds())
+      << "every op kind in Ops.def needs an example here";
+}
+
+TEST(IrText, LayoutQuantGroupAndNamesRoundTrip) {
+  Module m;
+  m.name = "my \"net\"";
+  Value* x = m.addInput(TensorType{DType::f32, {1, 2, 2, 2}}, "in\\put");
+  TensorType qt{DType::i8, {2}};
+  qt.quant = QuantParams{0.0625, -3};
+  Value* q = m.addConstant(qt, std::vector<uint8_t>{0x01, 0xff}, "q");
+  auto r = m.appendOp(OpKind::Relu, {x}, NoAttrs{}, "r");
+  ASSERT_TRUE(r);
+  (*r)->type.layout = Layout::nhwc;
+  m.ops.back()->group = 7;
+  auto c = m.appendOp(OpKind::Clip, {*r}, ClipAttrs{-std::numeric_limits<double>::infinity(), 6});
+  ASSERT_TRUE(c);
+  auto n = m.appendOp(OpKind::Neg, {q}, NoAttrs{});
+  ASSERT_TRUE(n);
+  m.outputs = {*c, *n};
+  std::string text = print(m, {.elideConstants = false});
+  EXPECT_TRUE(test::fileCheck(text, {"CHECK: module \"my \\\"net\\\"\"", "CHECK: \"in\\\\put\"",
+                                     "CHECK: i8[2]<q 0.0625, -3>", "CHECK: dense<\"01ff\">",
+                                     "CHECK: f32[1,2,2,2]{nhwc} #g7 loc(\"r\")",
+                                     "CHECK: {min=-inf, max=6}"}));
+  EXPECT_EQ(roundTrip(text), text);
+}
+
+TEST(IrText, ConstantsAddedAfterOpsRoundTrip) {
+  // Passes and the importer add constants after ops (fold-batch-norm, gather index rewriting), so
+  // value ids are not in printed order.
+  Module m;
+  Value* x = m.addInput(TensorType{DType::f32, {3}}, "x");
+  auto r = m.appendOp(OpKind::Relu, {x}, NoAttrs{});
+  ASSERT_TRUE(r);
+  Value* k = m.addConstant(TensorType{DType::f32, {3}}, floatBytes({1, 2, 3}), "k");
+  auto s = m.appendOp(OpKind::Add, {*r, k}, NoAttrs{});
+  ASSERT_TRUE(s);
+  m.outputs = {*s};
+  std::string text = print(m, {.elideConstants = false});
+  EXPECT_EQ(roundTrip(text), text);
+}
+
+TEST(IrText, ElidedConstants) {
+  Module m;
+  Value* x = m.addInput(TensorType{DType::f32, {20}}, "x");
+  Value* k = m.addConstant(TensorType{DType::f32, {20}}, floatBytes(iota(20)), "k");
+  auto s = m.appendOp(OpKind::Add, {x, k}, NoAttrs{});
+  ASSERT_TRUE(s);
+  m.outputs = {*s};
+  std::string text = print(m); // 20 elements > elideAbove
+  EXPECT_TRUE(test::fileCheck(text, {"CHECK: const @1 \"k\" : f32[20] = elided"}));
+  auto strict = parseModule(text, {.allowElided = false});
+  ASSERT_FALSE(strict);
+  EXPECT_TRUE(strict.status().message().starts_with("ir:3:")) << strict.status().message();
+  EXPECT_NE(strict.status().message().find("elided"), std::string::npos);
+  auto lenient = parseModule(text, {.allowElided = true});
+  ASSERT_TRUE(lenient) << lenient.status().format();
+  EXPECT_EQ(*(*lenient)->constants[0]->data, std::vector<uint8_t>(80, 0));
+}
+
+/// The parse error of `body` placed after `input %0 "x" : f32[2]` (line 2) in a module.
+std::string parseError(const std::string& body) {
+  std::string text = "module \"m\" {\n  input %0 \"x\" : f32[2]\n" + body + "}\n";
+  auto m = parseModule(text);
+  if (m)
+    return "parsed";
+  return m.status().message();
+}
+
+TEST(IrParser, ErrorsNameLineAndColumn) {
+  EXPECT_EQ(parseError("  %1 = frobnicate(%0) : f32[2]\n"), "ir:3:18: unknown op 'frobnicate'");
+  EXPECT_EQ(parseError("  %1 = relu(%7) : f32[2]\n"), "ir:3:15: '%7' is not defined");
+  EXPECT_EQ(parseError("  input %1 \"y\" : f31[2]\n"), "ir:3:21: unknown element type 'f31'");
+  EXPECT_EQ(parseError("  %1 = relu(%0) : f32[2]\n  %1 = neg(%0) : f32[2]\n"),
+            "ir:4:3: '%1' is defined twice");
+  std::string mismatch = parseError("  %1 = relu(%0) : f32[3]\n");
+  EXPECT_TRUE(mismatch.starts_with("ir:3:3: relu: ")) << mismatch;
+  EXPECT_NE(mismatch.find("result type f32[3] does not match the inferred f32[2]"),
+            std::string::npos)
+      << mismatch;
+  std::string attr = parseError("  %1 = clip(%0) {min=0, maxx=1} : f32[2]\n");
+  EXPECT_TRUE(attr.starts_with("ir:3:")) << attr;
+  EXPECT_NE(attr.find("unknown attribute 'maxx'"), std::string::npos) << attr;
+  std::string dense = parseError("  const @1 \"k\" : f32[2] = dense<\"0000\">\n");
+  EXPECT_TRUE(dense.starts_with("ir:3:")) << dense;
+  EXPECT_NE(dense.find("dense data has 2 bytes, type f32[2] needs 8"), std::string::npos) << dense;
+}
+
+TEST(IrVerify, CatchesWrongResultType) {
+  Module m;
+  m.sourceFile = "net.onnx";
+  Value* x = m.addInput(TensorType{DType::f32, {2, 3}}, "x");
+  auto r = m.appendOp(OpKind::Relu, {x}, NoAttrs{}, "act");
+  ASSERT_TRUE(r);
+  m.outputs = {*r};
+  ASSERT_TRUE(verify(m));
+  (*r)->type.shape = {3, 2};
+  Status s = verify(m);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.format(),
+            "error: net.onnx: node 'act' (relu): result type f32[3,2] differs from the inferred "
+            "f32[2,3]");
+}
+
+TEST(IrVerify, CatchesUseBeforeDefinition) {
+  Module m;
+  Value* x = m.addInput(TensorType{DType::f32, {2}}, "x");
+  auto a = m.appendOp(OpKind::Relu, {x}, NoAttrs{}, "a");
+  auto b = m.appendOp(OpKind::Neg, {*a}, NoAttrs{}, "b");
+  ASSERT_TRUE(a && b);
+  m.outputs = {*b};
+  std::swap(m.ops[0], m.ops[1]);
+  Status s = verify(m);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.format().find("node 'b' (neg): operand %1 is used before it is defined"),
+            std::string::npos)
+      << s.format();
+}
+
+/// The type inference error of appending `kind` over `operands`.
+std::string inferError(Module& m, OpKind kind, std::vector<Value*> operands, Attrs attrs,
+                       const TensorType* result = nullptr) {
+  auto r = m.appendOp(kind, std::move(operands), std::move(attrs), "", result);
+  return r ? "ok" : r.status().message();
+}
+
+TEST(IrInfer, Errors) {
+  Prelude p;
+  auto& v = p.v;
+  EXPECT_EQ(
+      inferError(p.m, OpKind::Conv, {v["x"], v["w"]}, ConvAttrs{{1, 1}, {0, 0, 0, 0}, {1, 1}, 3}),
+      "group=3 does not divide 4 input channels");
+  EXPECT_EQ(
+      inferError(p.m, OpKind::Conv, {v["x"], v["w"]}, ConvAttrs{{1, 1}, {0, 0, 0, 0}, {1, 1}, 1}),
+      "weights expect 2 input channels per group, input has 4");
+  EXPECT_EQ(inferError(p.m, OpKind::MatMul, {v["a"], v["a"]}, NoAttrs{}),
+            "inner dimensions 3 and 2 differ");
+  EXPECT_EQ(inferError(p.m, OpKind::Gemm, {v["a"], v["gb"]}, GemmAttrs{}),
+            "inner dimensions 3 and 4 differ");
+  EXPECT_EQ(inferError(p.m, OpKind::Add, {v["a"], v["s4"]}, NoAttrs{}),
+            "shapes [2,3] and [4] do not broadcast");
+  TensorType bad{DType::f32, {4, 2}};
+  EXPECT_EQ(inferError(p.m, OpKind::Reshape, {v["a"]}, NoAttrs{}, &bad),
+            "cannot reshape [2,3] (6 elements) to [4,2]");
+  EXPECT_EQ(inferError(p.m, OpKind::Reshape, {v["a"]}, NoAttrs{}), "reshape needs its result type");
+  EXPECT_EQ(inferError(p.m, OpKind::Relu, {v["a"], v["a"]}, NoAttrs{}),
+            "relu takes 1 operands, got 2");
+  EXPECT_EQ(inferError(p.m, OpKind::Relu, {v["a"]}, AxisAttrs{1}),
+            "relu has attributes of the wrong kind");
+  EXPECT_EQ(inferError(p.m, OpKind::Softmax, {v["a"]}, AxisAttrs{2}),
+            "axis 2 is out of range for rank 2");
+  TensorType outside{DType::f32, {2, 3}};
+  EXPECT_EQ(inferError(p.m, OpKind::Slice, {v["a"]}, SliceAttrs{{0, 1}, {1, 1}}, &outside),
+            "slice of axis 1 reads outside [0, 3)");
+  EXPECT_EQ(inferError(p.m, OpKind::Sqrt, {v["idx"]}, NoAttrs{}),
+            "expects a float operand, got i64");
+  EXPECT_EQ(p.m.ops.size(), 0u) << "failed appends must not leave ops behind";
+}
+
+} // namespace
+} // namespace dnncc

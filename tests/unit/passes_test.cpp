@@ -1,0 +1,391 @@
+// Tests of the passes, one group per pass, on small modules built in C++: what the rewrite does
+// (FileCheck-style checks of the printed IR) and that the numbers before and after agree.
+#include <map>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "ir/Text.h"
+#include "test_util.h"
+
+namespace dnncc {
+namespace {
+using test::fileCheck;
+using test::floatBytes;
+
+/// A copy of `m` through the textual form.
+std::unique_ptr<Module> clone(const Module& m) {
+  auto c = parseModule(print(m, {.elideConstants = false}));
+  EXPECT_TRUE(c) << c.status().format();
+  return c ? std::move(*c) : std::make_unique<Module>();
+}
+
+/// Builds modules with seeded random f32 constants; every append must succeed.
+struct Builder {
+  Module m;
+  std::mt19937 rng{7};
+  Value* input(std::vector<int64_t> shape, const std::string& name = "x") {
+    return m.addInput(TensorType{DType::f32, std::move(shape)}, name);
+  }
+  Value* constant(std::vector<int64_t> shape, float lo = -1, float hi = 1) {
+    TensorType t{DType::f32, std::move(shape)};
+    std::vector<float> v(t.numElements());
+    for (float& f : v)
+      f = std::uniform_real_distribution<float>(lo, hi)(rng);
+    return m.addConstant(t, floatBytes(v));
+  }
+  Value* op(OpKind kind, std::vector<Value*> operands, Attrs attrs = NoAttrs{},
+            std::vector<int64_t> resultShape = {}) {
+    TensorType t{DType::f32, resultShape};
+    auto r = m.appendOp(kind, std::move(operands), std::move(attrs), "",
+                        resultShape.empty() ? nullptr : &t);
+    EXPECT_TRUE(r) << r.status().format();
+    return r ? *r : nullptr;
+  }
+  Value* conv(Value* x, int64_t oc, bool bias = true) {
+    Value* w = constant({oc, x->type.shape[1], 3, 3});
+    std::vector<Value*> operands{x, w};
+    if (bias)
+      operands.push_back(constant({oc}));
+    return op(OpKind::Conv, operands, ConvAttrs{{1, 1}, {1, 1, 1, 1}, {1, 1}, 1});
+  }
+  Value* batchNorm(Value* x) {
+    int64_t c = x->type.shape[1];
+    return op(OpKind::BatchNorm,
+              {x, constant({c}), constant({c}), constant({c}), constant({c}, 0.5f, 2.0f)},
+              BatchNormAttrs{1e-3});
+  }
+  void output(Value* v, const std::string& name) {
+    v->name = name;
+    m.outputs.push_back(v);
+  }
+};
+
+// ---- fold-batch-norm ----
+
+TEST(FoldBatchNorm, ConvBatchNormFolds) {
+  Builder b;
+  Value* y = b.batchNorm(b.conv(b.input({1, 2, 5, 5}), 3));
+  b.output(b.op(OpKind::Relu, {y}), "y");
+  auto before = clone(b.m);
+  ASSERT_TRUE(test::runPasses(b.m, "fold-batch-norm"));
+  EXPECT_TRUE(fileCheck(test::printed(b.m), {"CHECK-NOT: batch_norm", "CHECK: = conv(",
+                                             "CHECK: = relu(", "CHECK-NOT: batch_norm"}));
+  EXPECT_EQ(test::findOp(b.m, OpKind::Conv)->operands.size(), 3u);
+  EXPECT_TRUE(test::sameNumbers(*before, b.m));
+}
+
+TEST(FoldBatchNorm, ConvWithoutBiasGetsOne) {
+  Builder b;
+  b.output(b.op(OpKind::Relu, {b.batchNorm(b.conv(b.input({1, 2, 4, 4}), 2, false))}), "y");
+  auto before = clone(b.m);
+  ASSERT_TRUE(test::runPasses(b.m, "fold-batch-norm"));
+  EXPECT_EQ(test::countOps(b.m, OpKind::BatchNorm), 0);
+  EXPECT_EQ(test::findOp(b.m, OpKind::Conv)->operands.size(), 3u);
+  EXPECT_TRUE(test::sameNumbers(*before, b.m));
+}
+
+class FoldBatchNormGemm : public ::testing::TestWithParam<bool> {};
+
+TEST_P(FoldBatchNormGemm, Folds) {
+  bool transB = GetParam();
+  Builder b;
+  Value* a = b.input({3, 5});
+  Value* B = b.constant(transB ? std::vector<int64_t>{4, 5} : std::vector<int64_t>{5, 4});
+  Value* g = b.op(OpKind::Gemm, {a, B, b.constant({4})}, GemmAttrs{false, transB, 0.5, 2.0});
+  b.output(b.op(OpKind::Relu, {b.batchNorm(g)}), "y");
+  auto before = clone(b.m);
+  ASSERT_TRUE(test::runPasses(b.m, "fold-batch-norm"));
+  EXPECT_TRUE(fileCheck(test::printed(b.m), {"CHECK-NOT: batch_norm", "CHECK: = gemm(",
+                                             "CHECK: beta=1} : f32[3,4]", "CHECK: = relu("}));
+  EXPECT_TRUE(test::sameNumbers(*before, b.m));
+}
+
+INSTANTIATE_TEST_SUITE_P(TransB, FoldBatchNormGemm, ::testing::Bool());
+
+TEST(FoldBatchNorm, NotFoldedWhenTheConvResultHasASecondUse) {
+  Builder b;
+  Value* c = b.conv(b.input({1, 2, 4, 4}), 2);
+  b.output(b.batchNorm(c), "bn");
+  b.output(b.op(OpKind::Relu, {c}), "r");
+  std::string text = test::printed(b.m);
+  ASSERT_TRUE(test::runPasses(b.m, "fold-batch-norm"));
+  EXPECT_EQ(test::printed(b.m), text);
+}
+
+TEST(FoldBatchNorm, KeepsTheOutputNameOfAFoldedBatchNorm) {
+  Builder b;
+  b.output(b.batchNorm(b.conv(b.input({1, 2, 4, 4}), 2)), "features");
+  auto before = clone(b.m);
+  ASSERT_TRUE(test::runPasses(b.m, "fold-batch-norm"));
+  EXPECT_EQ(test::countOps(b.m, OpKind::BatchNorm), 0);
+  ASSERT_EQ(b.m.outputs.size(), 1u);
+  EXPECT_EQ(b.m.outputs[0]->name, "features");
+  EXPECT_TRUE(test::sameNumbers(*before, b.m));
+}
+
+// ---- fold-constants and dce ----
+
+TEST(FoldConstants, FoldsConstantSubexpressions) {
+  Builder b;
+  Value* x = b.input({3});
+  Value* k = b.op(OpKind::Add, {b.constant({3}), b.constant({3})});
+  Value* k2 = b.op(OpKind::Exp, {k});
+  b.output(b.op(OpKind::Mul, {x, k2}), "y");
+  b.output(b.op(OpKind::Neg, {k}), "constant_output"); // outputs keep their op
+  auto before = clone(b.m);
+  ASSERT_TRUE(test::runPasses(b.m, "fold-constants"));
+  EXPECT_TRUE(fileCheck(test::printed(b.m), {"CHECK-NOT: = add(", "CHECK-NOT: = exp(",
+                                             "CHECK: = mul(%0, @", "CHECK: = neg(@"}));
+  EXPECT_EQ(b.m.ops.size(), 2u);
+  EXPECT_TRUE(test::sameNumbers(*before, b.m));
+}
+
+TEST(DeadCodeElim, RemovesUnusedOpsAndConstants) {
+  Builder b;
+  Value* x = b.input({3});
+  Value* unused = b.constant({3});
+  b.op(OpKind::Exp, {b.op(OpKind::Add, {x, unused})}); // dead chain
+  b.output(b.op(OpKind::Neg, {x}), "y");
+  ASSERT_TRUE(test::runPasses(b.m, "dce"));
+  EXPECT_TRUE(fileCheck(test::printed(b.m), {"CHECK-NOT: const", "CHECK-NOT: add(",
+                                             "CHECK-NOT: exp(", "CHECK: = neg(%0)"}));
+  EXPECT_EQ(b.m.ops.size(), 1u);
+}
+
+// ---- fuse-elementwise ----
+
+TEST(FuseElementwise, ConvAddResidualReluIsOneGroup) {
+  Builder b;
+  Value* x = b.input({1, 2, 4, 4});
+  Value* c = b.conv(x, 2);
+  Value* a = b.op(OpKind::Add, {c, x});
+  b.output(b.op(OpKind::Relu, {a}), "y");
+  ASSERT_TRUE(test::runPasses(b.m, "fuse-elementwise"));
+  EXPECT_TRUE(fileCheck(test::printed(b.m), {"CHECK: = conv(", "CHECK: #g0", "CHECK: = add(",
+                                             "CHECK: #g0", "CHECK: = relu(", "CHECK: #g0"}));
+  for (const auto& op : b.m.ops)
+    EXPECT_EQ(op->group, 0) << printOp(*op);
+}
+
+TEST(FuseElementwise, OperandWithTwoUsesIsNotFused) {
+  Builder b;
+  Value* c = b.conv(b.input({1, 2, 4, 4}), 2);
+  Value* r = b.op(OpKind::Relu, {c});
+  Value* s = b.op(OpKind::Sigmoid, {c});
+  b.output(b.op(OpKind::Add, {r, s}), "y");
+  ASSERT_TRUE(test::runPasses(b.m, "fuse-elementwise"));
+  const Op* conv = test::findOp(b.m, OpKind::Conv);
+  const Op* relu = test::findOp(b.m, OpKind::Relu);
+  const Op* sigmoid = test::findOp(b.m, OpKind::Sigmoid);
+  const Op* add = test::findOp(b.m, OpKind::Add);
+  EXPECT_NE(relu->group, conv->group);
+  EXPECT_NE(sigmoid->group, conv->group);
+  EXPECT_NE(sigmoid->group, relu->group);
+  EXPECT_TRUE(add->group == relu->group || add->group == sigmoid->group)
+      << "add joins the producer of one of its single-use operands";
+}
+
+TEST(FuseElementwise, OutputIsNotFusedAway) {
+  Builder b;
+  Value* c = b.conv(b.input({1, 2, 4, 4}), 2);
+  b.output(c, "features");
+  b.output(b.op(OpKind::Relu, {c}), "y");
+  ASSERT_TRUE(test::runPasses(b.m, "fuse-elementwise"));
+  EXPECT_NE(test::findOp(b.m, OpKind::Relu)->group, test::findOp(b.m, OpKind::Conv)->group);
+}
+
+TEST(FuseElementwise, BroadcastingToALargerShapeIsNotFused) {
+  Builder b;
+  Value* g = b.op(OpKind::GlobalAvgPool, {b.input({1, 2, 4, 4})}); // [1,2,1,1]
+  b.output(b.op(OpKind::Add, {g, b.input({1, 2, 4, 4}, "z")}), "y");
+  ASSERT_TRUE(test::runPasses(b.m, "fuse-elementwise"));
+  EXPECT_NE(test::findOp(b.m, OpKind::Add)->group, test::findOp(b.m, OpKind::GlobalAvgPool)->group);
+}
+
+// ---- choose-layouts ----
+
+TEST(ChooseLayouts, ConvActivationsNhwcWeightsHwioOutputsAndReshapeOperandsRowMajor) {
+  Builder b;
+  Value* x = b.input({1, 2, 4, 4});
+  Value* c = b.conv(x, 3);
+  Value* r = b.op(OpKind::Relu, {c});
+  Value* p = b.op(OpKind::MaxPool, {r}, PoolAttrs{{2, 2}, {2, 2}, {0, 0, 0, 0}, {1, 1}});
+  Value* flat = b.op(OpKind::Reshape, {p}, NoAttrs{}, {1, 12});
+  Value* g = b.op(OpKind::Gemm, {flat, b.constant({5, 12})}, GemmAttrs{false, true, 1, 1});
+  b.output(g, "logits");
+  b.output(b.op(OpKind::Sigmoid, {r}), "activation"); // rank 4 but a model output
+  auto before = clone(b.m);
+  ASSERT_TRUE(test::runPasses(b.m, "choose-layouts"));
+  EXPECT_TRUE(fileCheck(test::printed(b.m),
+                        {"CHECK: f32[3,2,3,3]{hwio}", "CHECK: f32[5,12]{hwio}", "CHECK: = conv(",
+                         "CHECK: : f32[1,3,4,4]{nhwc}", "CHECK: = relu(",
+                         "CHECK: : f32[1,3,4,4]{nhwc}", "CHECK: = max_pool(",
+                         "CHECK: : f32[1,3,2,2]\n", "CHECK: = reshape(", "CHECK: = gemm(",
+                         "CHECK: : f32[1,5]\n", "CHECK: = sigmoid(", "CHECK: : f32[1,3,4,4]\n"}));
+  EXPECT_EQ(x->type.layout, Layout::rowMajor) << "inputs keep the caller's layout";
+  EXPECT_TRUE(test::sameNumbers(*before, b.m));
+}
+
+TEST(ChooseLayouts, SharedWeightGetsACopyWithItsOwnLayout) {
+  Builder b;
+  Value* x = b.input({1, 3, 3, 3});
+  Value* w = b.constant({3, 3, 3, 3});
+  ConvAttrs same{{1, 1}, {1, 1, 1, 1}, {1, 1}, 1};
+  Value* c = b.op(OpKind::Conv, {x, w}, same);
+  b.output(b.op(OpKind::Conv, {c, w}, same), "y");
+  b.output(b.op(OpKind::Add, {x, w}), "w_plus_x"); // reads w as row-major
+  auto before = clone(b.m);
+  ASSERT_TRUE(test::runPasses(b.m, "choose-layouts"));
+  EXPECT_EQ(w->type.layout, Layout::rowMajor);
+  for (const auto& op : b.m.ops)
+    if (op->kind == OpKind::Conv)
+      EXPECT_EQ(op->operands[1]->type.layout, Layout::hwio);
+  EXPECT_TRUE(test::sameNumbers(*before, b.m));
+}
+
+// ---- plan-memory ----
+
+/// Kernel position of every group: the index of its last op.
+std::map<int, int> kernelPositions(const Module& m) {
+  std::map<int, int> pos;
+  for (size_t i = 0; i < m.ops.size(); ++i)
+    if (m.ops[i]->group >= 0)
+      pos[m.ops[i]->group] = static_cast<int>(i);
+  return pos;
+}
+
+bool isView(const Op* op) {
+  return op && op->kind == OpKind::Reshape && op->group < 0;
+}
+const Value* root(const Value* v) {
+  while (isView(v->producer))
+    v = v->producer->operands[0];
+  return v;
+}
+
+/// Checks the plan against lifetimes computed here: arena buffers live from their kernel to the
+/// last kernel reading them (through views); no two live at once may share a byte.
+void checkPlan(const Module& m) {
+  ASSERT_TRUE(m.plan.has_value());
+  const MemoryPlan& plan = *m.plan;
+  std::map<int, int> pos = kernelPositions(m);
+  std::map<const Value*, std::pair<int, int>> life;
+  for (const auto& op : m.ops) {
+    if (isView(op.get()))
+      continue;
+    for (const Value* v : op->operands) {
+      const Value* r = root(v);
+      if (!r->producer || r->producer->group == op->group)
+        continue;
+      ASSERT_NE(plan.byValue[r->id].storage, Storage::none) << "%" << r->id << " has no place";
+      if (plan.byValue[r->id].storage != Storage::arena)
+        continue;
+      auto [it, fresh] = life.try_emplace(r, pos.at(r->producer->group), pos.at(op->group));
+      it->second.second = std::max(it->second.second, pos.at(op->group));
+    }
+  }
+  int64_t sum = 0;
+  for (auto& [v, l] : life) {
+    const Placement& p = plan.byValue[v->id];
+    EXPECT_EQ(p.offset % 64, 0);
+    EXPECT_LE(p.offset + v->type.byteSize(), plan.arenaSize);
+    sum += (v->type.byteSize() + 63) / 64 * 64;
+  }
+  EXPECT_EQ(plan.unsharedSize, sum);
+  for (auto a = life.begin(); a != life.end(); ++a)
+    for (auto b = std::next(a); b != life.end(); ++b) {
+      bool liveTogether =
+          a->second.first <= b->second.second && b->second.first <= a->second.second;
+      int64_t ao = plan.byValue[a->first->id].offset, bo = plan.byValue[b->first->id].offset;
+      bool shareBytes = ao < bo + b->first->type.byteSize() && bo < ao + a->first->type.byteSize();
+      EXPECT_FALSE(liveTogether && shareBytes)
+          << "%" << a->first->id << " and %" << b->first->id << " overlap\n"
+          << test::printed(m);
+    }
+  for (const auto& op : m.ops)
+    if (isView(op.get())) {
+      const Placement& v = plan.byValue[op->result->id];
+      const Placement& r = plan.byValue[root(op->result)->id];
+      EXPECT_TRUE(v.storage == r.storage && v.offset == r.offset && v.index == r.index)
+          << "a view shares its root's placement: " << printOp(*op);
+    }
+  for (size_t i = 0; i < m.outputs.size(); ++i) {
+    const Placement& p = plan.byValue[m.outputs[i]->id];
+    EXPECT_EQ(p.storage, Storage::output);
+    EXPECT_EQ(p.index, static_cast<int>(i));
+  }
+}
+
+TEST(PlanMemory, ChainReusesTheArena) {
+  Builder b;
+  Value* v = b.input({1, 4, 8, 8});
+  for (int i = 0; i < 5; ++i)
+    v = b.conv(v, 4);
+  b.output(v, "y");
+  ASSERT_TRUE(test::runPasses(b.m, "fuse-elementwise,plan-memory"));
+  checkPlan(b.m);
+  const int64_t tensor = 4 * 8 * 8 * 4;
+  EXPECT_EQ(b.m.plan->unsharedSize, 4 * tensor);
+  EXPECT_EQ(b.m.plan->arenaSize, 2 * tensor) << "two buffers alternate along a chain";
+  EXPECT_EQ(b.m.plan->byValue[b.m.inputs[0]->id].storage, Storage::input);
+  for (const Value* c : b.m.constants)
+    EXPECT_EQ(b.m.plan->byValue[c->id].storage, Storage::weights);
+}
+
+TEST(PlanMemory, NeedsKernelGroups) {
+  Builder b;
+  b.output(b.op(OpKind::Relu, {b.op(OpKind::Relu, {b.input({4})})}), "y");
+  Status s = test::runPasses(b.m, "plan-memory");
+  ASSERT_FALSE(s) << "plan-memory before fuse-elementwise must be an error, not a crash";
+  EXPECT_NE(s.message().find("run fuse-elementwise before it"), std::string::npos) << s.format();
+}
+
+/// A random DAG of convs, element-wise ops, pooling and reshape views over [1,4,8,8] tensors.
+Module& randomNet(Builder& b, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<Value*> vals{b.input({1, 4, 8, 8})};
+  auto pick = [&] { return vals[rng() % vals.size()]; };
+  for (int i = 0; i < 14; ++i) {
+    switch (rng() % 5) {
+    case 0:
+      vals.push_back(b.conv(pick(), 4));
+      break;
+    case 1:
+      vals.push_back(b.op(OpKind::Relu, {pick()}));
+      break;
+    case 2:
+      vals.push_back(b.op(OpKind::Add, {pick(), pick()}));
+      break;
+    case 3: {
+      Value* flat = b.op(OpKind::Reshape, {pick()}, NoAttrs{}, {1, 256});
+      vals.push_back(b.op(OpKind::Reshape, {flat}, NoAttrs{}, {1, 4, 8, 8}));
+      break;
+    }
+    default:
+      vals.push_back(
+          b.op(OpKind::MaxPool, {pick()}, PoolAttrs{{3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}}));
+    }
+  }
+  b.output(vals.back(), "y");
+  Value* other = vals[1 + rng() % (vals.size() - 2)];
+  if (other != vals.back())
+    b.output(other, "z");
+  return b.m;
+}
+
+TEST(PlanMemory, NoTwoLiveBuffersShareBytesOnRandomNets) {
+  for (uint32_t seed = 1; seed <= 40; ++seed) {
+    SCOPED_TRACE(seed);
+    Builder b;
+    Module& m = randomNet(b, seed);
+    Status s = test::runPasses(m, "dce,fuse-elementwise,plan-memory");
+    ASSERT_TRUE(s) << s.format();
+    checkPlan(m);
+    if (HasFailure())
+      return;
+  }
+}
+
+} // namespace
+} // namespace dnncc
