@@ -1,7 +1,9 @@
 // fuse-elementwise: assigns every op a kernel group. An element-wise op joins the group of the op
-// producing one of its operands when that value has no other use, is not a model output, and has
-// the result's shape (so the kernel computes each output point once: conv + bias + relu + residual
-// add becomes one kernel). A reshape is a view of its operand (group -1) unless it is a model output
+// producing one of its operands when that value is not a model output, has the result's shape, and
+// is read only by same-shape element-wise ops (so the kernel computes each output point once:
+// conv + bias + relu + residual add, or conv + x * sigmoid(x), becomes one kernel). Groupings in
+// which a value other than a kernel's last result is needed outside it are redone without fusing
+// through that value. A reshape is a view of its operand (group -1) unless it is a model output
 // that cannot own its bytes (its root is an input, a constant or another output): then it copies.
 #include <map>
 
@@ -20,11 +22,12 @@ const Value* viewRoot(const Value* v) {
 }
 } // namespace
 
-Status FuseElementwise::run(Module& m, PassContext& ctx) {
-  std::vector<int> uses = m.useCounts();
-  std::vector<bool> isOutput(m.numValueIds(), false);
-  for (Value* v : m.outputs)
-    isOutput[v->id] = true;
+namespace {
+/// One greedy grouping. An element-wise op joins the group of the op producing one of its
+/// operands `v` when `v` is not a model output, has the op's result shape, is not in `barred`, and
+/// every use of `v` is a same-shape element-wise op (x * sigmoid(x) uses x twice; both uses join).
+int assignGroups(Module& m, const std::vector<std::vector<Op*>>& users,
+                 const std::vector<bool>& isOutput, const std::vector<bool>& barred) {
   std::map<int, int> size;
   int next = 0;
   for (auto& op : m.ops) {
@@ -34,8 +37,14 @@ Status FuseElementwise::run(Module& m, PassContext& ctx) {
     if (hasTrait(op->kind, kElementwise)) {
       for (Value* v : op->operands) {
         Op* p = v->producer;
-        if (v->isConstant() || !p || p->group < 0 || uses[v->id] != 1 || isOutput[v->id] ||
+        if (v->isConstant() || !p || p->group < 0 || isOutput[v->id] || barred[v->id] ||
             v->type.shape != op->result->type.shape || size[p->group] >= kMaxGroupOps)
+          continue;
+        bool allElementwise = true;
+        for (const Op* u : users[v->id])
+          allElementwise &= hasTrait(u->kind, kElementwise) &&
+                            u->result->type.shape == v->type.shape;
+        if (!allElementwise)
           continue;
         op->group = p->group;
         break;
@@ -44,6 +53,46 @@ Status FuseElementwise::run(Module& m, PassContext& ctx) {
     if (op->group < 0)
       op->group = next++;
     ++size[op->group];
+  }
+  return next;
+}
+} // namespace
+
+Status FuseElementwise::run(Module& m, PassContext& ctx) {
+  std::vector<bool> isOutput(m.numValueIds(), false);
+  for (Value* v : m.outputs)
+    isOutput[v->id] = true;
+  std::vector<std::vector<Op*>> users(m.numValueIds());
+  for (auto& op : m.ops)
+    for (Value* v : op->operands)
+      users[v->id].push_back(op.get());
+  // A kernel has one output: its last op's result. A grouping in which another value of a group
+  // is read outside it (or is a model output) is redone with that value barred from fusion.
+  std::vector<bool> barred(m.numValueIds(), false);
+  int next = 0;
+  for (bool valid = false; !valid;) {
+    next = assignGroups(m, users, isOutput, barred);
+    std::map<int, const Op*> last;
+    for (auto& op : m.ops)
+      if (op->group >= 0)
+        last[op->group] = op.get();
+    valid = true;
+    bool progress = false;
+    for (auto& op : m.ops) {
+      if (op->group < 0 || last[op->group] == op.get())
+        continue;
+      bool escapes = isOutput[op->result->id];
+      for (const Op* u : users[op->result->id])
+        escapes |= u->group != op->group;
+      if (escapes) {
+        progress |= !barred[op->result->id];
+        barred[op->result->id] = true;
+        valid = false;
+      }
+    }
+    if (!valid && !progress) // fall back to fusing only through single-use values
+      for (size_t id = 0; id < users.size(); ++id)
+        barred[id] = barred[id] || users[id].size() > 1;
   }
   // Model outputs reached only through views of something that cannot be the output's buffer.
   std::vector<const Value*> claimed;

@@ -26,6 +26,9 @@ struct TensorFunc {
   std::vector<Halide::Var> vars;
   /// The reduction domain of a reduction stage (conv, matmul, pools, reductions), if any.
   std::optional<Halide::RDom> rdom;
+  /// The Func writes each output point exactly once through update definitions (concat): a kernel
+  /// ending in it uses it as its output directly instead of computing it per tile of a wrapper.
+  bool writesOutputOnce = false;
 };
 
 /// Halide element type of a DType (bool is stored as uint8: 0 or 1).

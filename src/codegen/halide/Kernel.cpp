@@ -159,9 +159,15 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
     const TensorType& ot = k.output->type;
     pipe.outputType = ot;
     pipe.vars = makeVars(ot.rank());
-    pipe.output = Halide::Func("output");
-    pipe.output(halideOrder(pipe.vars)) = funcs.at(k.output)(asIdx(pipe.vars));
+    const TensorFunc& last = funcs.at(k.output);
+    if (last.writesOutputOnce) {
+      pipe.output = last.func;
+    } else {
+      pipe.output = Halide::Func("output");
+      pipe.output(halideOrder(pipe.vars)) = last(asIdx(pipe.vars));
+    }
     constrain([&](int d) { return pipe.output.output_buffer().dim(d); }, ot);
+    pipe.work = estimateWork(k.ops);
     scheduleKernel(pipe, target);
     if (kind == KernelOutput::assembly)
       pipe.output.compile_to_assembly(path, args, symbol, halideTarget(target));

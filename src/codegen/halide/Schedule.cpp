@@ -90,9 +90,9 @@ bool scheduleGeneric(KernelPipeline& p, const TargetInfo& target) {
       computePos = i;
       break;
     }
-  // Threads over the outermost non-trivial axis, for outputs big enough to be worth it.
+  // Threads over the outermost non-trivial axis, for kernels with enough work.
   for (int i = 0; i < rank; ++i)
-    if (t.shape[order[i]] > 1 && i != vecPos && t.numElements() >= 4096) {
+    if (t.shape[order[i]] > 1 && i != vecPos && p.work >= kParallelWork) {
       p.output.parallel(axisVar(order[i]));
       break;
     }
@@ -155,8 +155,9 @@ bool scheduleConvNHWC(KernelPipeline& p, const TargetInfo& target) {
   p.output.split(c, co, ci, cb, TailStrategy::ShiftInwards)
       .split(x, xo, xi, tw, TailStrategy::ShiftInwards)
       .reorder(ci, xi, xo, y, co, n)
-      .fuse(y, co, task)
-      .parallel(task);
+      .fuse(y, co, task);
+  if (p.work >= kParallelWork)
+    p.output.parallel(task);
   p.output.vectorize(ci, vw).unroll(ci).unroll(xi);
   // The accumulator tile, channels innermost like the vectors, small enough to live in registers.
   conv.compute_at(p.output, xo)
@@ -204,10 +205,14 @@ bool scheduleMatMul(KernelPipeline& p, const TargetInfo& target) {
       .unroll(mi);
   bool batched = t.numElements() / (nExt * mExt) > 1;
   Var task("task");
-  if (!batched)
-    p.output.fuse(mo, no, task).parallel(task);
-  else
+  bool threads = p.work >= kParallelWork;
+  if (!batched) {
+    p.output.fuse(mo, no, task);
+    if (threads)
+      p.output.parallel(task);
+  } else if (threads) {
     p.output.parallel(no);
+  }
   Var tile = batched ? mo : task; // the loop over register tiles
   std::vector<Halide::VarOrRVar> mmLoops{n, m};
   for (int i = rank - 3; i >= 0; --i)
@@ -220,6 +225,37 @@ bool scheduleMatMul(KernelPipeline& p, const TargetInfo& target) {
   return true;
 }
 
+/// A kernel whose output is written once through update definitions (concat): each update is
+/// vectorised along the innermost storage axis where it writes along it, and run in parallel over
+/// the outermost non-trivial axis it writes along.
+bool scheduleUpdatesOnly(KernelPipeline& p, const TargetInfo& target) {
+  const TensorType& t = p.outputType;
+  if (!p.output.has_update_definition() || p.output.name() == "output" || t.rank() == 0)
+    return false;
+  std::vector<int> order = storageOrder(t.layout, t.rank());
+  int vw = lanes(target, t.dtype);
+  for (int u = 0; u < p.output.num_update_definitions(); ++u) {
+    Halide::Stage s = p.output.update(u);
+    std::vector<Halide::VarOrRVar> loops;
+    for (auto it = order.rbegin(); it != order.rend(); ++it)
+      if (updateHasVar(p.output, u, axisVar(*it).name()))
+        loops.emplace_back(axisVar(*it));
+    // Pure axes in storage order, innermost first, then the RVar axis outermost.
+    if (loops.size() > 1)
+      s.reorder(loops);
+    int inner = order.back();
+    if (updateHasVar(p.output, u, axisVar(inner).name()) && t.shape[inner] >= vw)
+      s.vectorize(axisVar(inner), vw, TailStrategy::GuardWithIf);
+    for (int axis : order)
+      if (axis != inner && t.shape[axis] > 1 && updateHasVar(p.output, u, axisVar(axis).name())) {
+        if (p.work >= kParallelWork)
+          s.parallel(axisVar(axis));
+        break;
+      }
+  }
+  return true;
+}
+
 struct Strategy {
   const char* name;
   bool (*apply)(KernelPipeline&, const TargetInfo&);
@@ -228,9 +264,37 @@ struct Strategy {
 const Strategy kStrategies[] = {
     {"conv_nhwc_tiled", scheduleConvNHWC},
     {"matmul_tiled", scheduleMatMul},
+    {"updates_only", scheduleUpdatesOnly},
     {"generic", scheduleGeneric},
 };
 } // namespace
+
+int64_t estimateWork(const std::vector<const Op*>& ops) {
+  int64_t work = 0;
+  for (const Op* op : ops) {
+    int64_t out = op->result->type.numElements();
+    switch (op->kind) {
+    case OpKind::Conv: {
+      const auto& w = op->operands[1]->type;
+      work += out * (w.numElements() / w.shape[0]);
+      break;
+    }
+    case OpKind::MatMul:
+      work += out * op->operands[0]->type.shape.back();
+      break;
+    case OpKind::Gemm: {
+      const auto& a = op->operands[0]->type;
+      work += out * (op->attr<GemmAttrs>().transA ? a.shape[0] : a.shape[1]);
+      break;
+    }
+    default: // everything else reads each operand element about once
+      for (const Value* v : op->operands)
+        work += v->type.numElements();
+      work += out;
+    }
+  }
+  return work;
+}
 
 std::string scheduleKernel(KernelPipeline& p, const TargetInfo& target) {
   for (const Strategy& s : kStrategies)

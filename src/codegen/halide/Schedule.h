@@ -17,7 +17,15 @@ struct KernelPipeline {
   const Op* anchor = nullptr;    ///< the kernel's heavy op (conv, matmul, ...), or null
   TensorFunc anchorFunc;         ///< the anchor's lowered stages
   std::vector<TensorFunc> others; ///< lowered stages of the remaining ops
+  /// Estimated work of one call in multiply-adds (or elements for data movement): below
+  /// kParallelWork a kernel runs on one thread, as waking the thread pool costs more.
+  int64_t work = 0;
 };
+
+inline constexpr int64_t kParallelWork = 1 << 20;
+
+/// Estimated multiply-adds of a kernel's ops (elements for the others).
+int64_t estimateWork(const std::vector<const Op*>& ops);
 
 /// Applies the first applicable strategy for the kernel's anchor on `target` (register-blocked
 /// conv and matmul vectorised over output channels, then a generic vectorise-and-parallelise

@@ -65,6 +65,7 @@ Expected<TensorFunc> concat(const Op& op, const std::vector<TensorFunc>& in) {
   out.type = op.result->type;
   out.vars = v;
   out.stages = {f};
+  out.writesOutputOnce = true;
   return out;
 }
 
