@@ -13,3 +13,5 @@ separate_arguments(DNNCC_LLVM_DEFS NATIVE_COMMAND "${LLVM_DEFINITIONS}") # one "
 # lld is run as a program (ld.lld-14) when a model library is linked.
 find_program(DNNCC_LLD NAMES ld.lld-14 ld.lld HINTS ${LLVM_TOOLS_BINARY_DIR} REQUIRED)
 find_package(nlohmann_json 3 REQUIRED CONFIG)
+# llvm-objcopy localises everything but the model API in --emit=obj objects.
+find_program(DNNCC_OBJCOPY NAMES llvm-objcopy-14 llvm-objcopy HINTS ${LLVM_TOOLS_BINARY_DIR} REQUIRED)

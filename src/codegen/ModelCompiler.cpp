@@ -305,13 +305,14 @@ Status generateCode(const Module& m, const CodegenOptions& o) {
   header.prefix = o.prefix;
   header.modelFile = o.modelFile;
   header.target = o.target.name;
+  header.library = fs::path(o.output).filename().string();
   for (const auto& t : entry.inputs)
     header.inputs.push_back({t.name, t.onnxDType, t.shape, t.sizeBytes});
   for (const auto& t : entry.outputs)
     header.outputs.push_back({t.name, t.onnxDType, t.shape, t.sizeBytes});
   header.arenaSize = plan.arenaSize;
   header.weightsSize = plan.weightsSize;
-  fs::path headerPath = fs::path(o.output).parent_path() / fmt::format("lib{}.h", o.prefix);
+  fs::path headerPath = fs::path(o.output).replace_extension(".h");
   fs::path tmpHeader = work.path / "header.h";
   {
     std::ofstream h(tmpHeader);

@@ -28,7 +28,7 @@ struct CodegenOptions {
 };
 
 /// Generates `options.output` from `m`, which must carry a memory plan (passes/PlanMemory). For
-/// EmitKind::so the header lib<prefix>.h is written next to the library. Outputs are written under
+/// EmitKind::so the header (the output path with extension .h) is written next to it. Outputs are written under
 /// temporary names and renamed at the end, so a failure leaves no half-written file.
 Status generateCode(const Module& m, const CodegenOptions& options);
 

@@ -56,9 +56,18 @@ private:
     }
     return Status::error(fmt::format("ir:{}:{}: {}", line, col, what));
   }
+  /// Skips white space and `//` comments (to the end of the line).
   void skipSpace() {
-    while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_])))
-      ++pos_;
+    while (pos_ < s_.size()) {
+      if (std::isspace(static_cast<unsigned char>(s_[pos_]))) {
+        ++pos_;
+      } else if (s_.compare(pos_, 2, "//") == 0) {
+        while (pos_ < s_.size() && s_[pos_] != '\n')
+          ++pos_;
+      } else {
+        break;
+      }
+    }
   }
   char peek() {
     skipSpace();

@@ -137,6 +137,9 @@ dnncc_error_test(dnncc.input_shape_names_no_input
 dnncc_error_test(dnncc.input_shape_malformed
   CONTAINS "error: --input-shape 'x=1xAx2': 'A' is not a positive dimension"
   COMMAND ${DNNCC} ${BAD}/symbolic.onnx ${X86} --input-shape x=1xAx2 -o OUT/libm.so)
+dnncc_error_test(dnncc.input_shape_wrong_rank
+  CONTAINS "error: ${BAD}/symbolic.onnx: " "--input-shape gives input 'x' rank 2, the model declares rank 4"
+  COMMAND ${DNNCC} ${BAD}/symbolic.onnx ${X86} --input-shape x=2x3 -o OUT/libm.so)
 # ... and --input-shape fixes the symbolic dimension.
 add_test(NAME errors.dnncc.symbolic_dim_with_input_shape
          COMMAND ${DNNCC} ${BAD}/symbolic.onnx ${X86} --input-shape x=2x3x2x2 --emit=ir

@@ -3,7 +3,8 @@
   compile-run  MODEL_DIR LIB [--rtol R --atol A]   (with --target T before the command)
                dnncc MODEL_DIR/model.onnx -o LIB, then dnncc-run LIB --data MODEL_DIR/test_data_set_0
   classify     WORK  examples/classify against tinynet's reference output
-  two-models   WORK  tests/models/two_models.c with tinynet as net_a and net_b in one process
+  two-models   WORK  tests/models/two_models.c with tinynet as net_a and net_b in one process,
+                     linked once with the two shared libraries and once with two --emit=obj objects
   emit KIND    WORK  --emit=obj|asm|llvm|ir produce a file of the right kind
   exports      WORK  a model library exports only <prefix>_* symbols
 Common options: --dnncc, --dnncc-run, --cc, --repo. Exit 0 = pass."""
@@ -102,6 +103,17 @@ def two_models(a):
     run([a.cc, "-std=c11", "-Wall", "-Werror", os.path.join(a.repo, "tests", "models",
                                                              "two_models.c"),
          f"-I{work}", f"-L{work}", "-lnet_a", "-lnet_b", f"-Wl,-rpath,{work}", "-o", exe])
+    run([exe])
+    # The same program linked statically from two --emit=obj objects: only <prefix>_* is global
+    # in each, so the two copies of the runtimes do not clash.
+    objs = []
+    for name in ("net_a", "net_b"):
+        objs.append(os.path.join(work, f"{name}.o"))
+        compile_model(a, model, objs[-1], "--name", name, "--emit=obj")
+    exe = os.path.join(work, "two_models_static")
+    run([a.cc, "-std=c11", "-Wall", "-Werror", os.path.join(a.repo, "tests", "models",
+                                                             "two_models.c"),
+         f"-I{work}", *objs, "-lm", "-lpthread", "-ldl", "-o", exe])
     run([exe])
 
 

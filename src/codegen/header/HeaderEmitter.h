@@ -1,4 +1,4 @@
-// Emits the public C header (lib<name>.h) of a compiled model library: the shared runtime types,
+// Emits the public C header (libNAME.h next to libNAME.so) of a compiled model library: the shared runtime types,
 // the exported <prefix>_* prototypes, and macros stating every input/output's name, type and shape.
 #pragma once
 
@@ -15,6 +15,7 @@ struct ModelHeaderInfo {
   std::string prefix;    ///< API prefix, a C identifier ("tinynet" -> tinynet_create ...)
   std::string modelFile; ///< source model path, quoted in the file comment
   std::string target;    ///< target name or triple, quoted in the file comment
+  std::string library;   ///< the library's file name, e.g. "libmodel.so" (for the link hint)
   struct Tensor {
     std::string name;           ///< ONNX graph input/output name
     int onnxDType;              ///< ONNX TensorProto.DataType code (= dnncc_dtype)
@@ -36,7 +37,7 @@ struct ModelApiFunction {
 };
 std::span<const ModelApiFunction> modelApiFunctions();
 
-/// Returns the text of lib<prefix>.h. Self-contained: embeds include/dnncc/runtime_types.h under
+/// Returns the text of the header. Self-contained: embeds include/dnncc/runtime_types.h under
 /// its own include guard, so headers of several models can be included in one translation unit.
 /// Precondition: isValidModelPrefix(info.prefix) and every shape has at most 8 dims (asserted).
 std::string emitModelHeader(const ModelHeaderInfo& info);

@@ -27,13 +27,14 @@ std::string libcDir(const TargetInfo& target) {
 } // namespace
 
 namespace {
-Status runLld(const std::vector<std::string>& args, const LinkJob& job) {
+Status runTool(const std::string& tool, const std::vector<std::string>& args,
+               const LinkJob& job) {
   std::vector<llvm::StringRef> argv(args.begin(), args.end());
   std::string log = (fs::path(job.workDir) / "lld.log").string();
   llvm::Optional<llvm::StringRef> redirects[] = {llvm::None, llvm::StringRef(log),
                                                  llvm::StringRef(log)};
   std::string error;
-  int rc = llvm::sys::ExecuteAndWait(lldPath(), argv, llvm::None, redirects, 0, 0, &error);
+  int rc = llvm::sys::ExecuteAndWait(tool, argv, llvm::None, redirects, 0, 0, &error);
   if (rc != 0) {
     std::ifstream in(log);
     std::string first;
@@ -43,15 +44,25 @@ Status runLld(const std::vector<std::string>& args, const LinkJob& job) {
   }
   return Status::ok();
 }
+
+Status runLld(const std::vector<std::string>& args, const LinkJob& job) {
+  return runTool(lldPath(), args, job);
+}
 } // namespace
 
 Status linkRelocatable(const LinkJob& job, const TargetInfo&) {
-  std::vector<std::string> args{lldPath(), "-r", "-o", job.output};
+  std::string combined = (fs::path(job.workDir) / "combined.o").string();
+  std::vector<std::string> args{lldPath(), "-r", "-o", combined};
   args.insert(args.end(), job.objects.begin(), job.objects.end());
   args.push_back("--whole-archive");
   args.insert(args.end(), job.archives.begin(), job.archives.end());
   args.push_back("--no-whole-archive");
-  return runLld(args, job);
+  DNNCC_TRY(runLld(args, job));
+  // Only the model API stays global, so objects of several models link into one program.
+  return runTool(DNNCC_OBJCOPY_PATH,
+                 {DNNCC_OBJCOPY_PATH, "--wildcard", "--keep-global-symbol=" + job.prefix + "_*",
+                  combined, job.output},
+                 job);
 }
 
 Status linkSharedLibrary(const LinkJob& job, const TargetInfo& target) {

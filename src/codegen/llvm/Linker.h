@@ -23,8 +23,9 @@ struct LinkJob {
 /// stay undefined and resolve in the application that loads it.
 Status linkSharedLibrary(const LinkJob& job, const TargetInfo& target);
 
-/// Links the objects and the archives' members into one relocatable object (`ld.lld -r`), with
-/// every symbol but `<prefix>_*` kept as it is (the object is linked into a larger program).
+/// Links the objects and the archives' members into one relocatable object (`ld.lld -r`) in which
+/// every defined symbol but `<prefix>_*` is local, so that objects of several models link into one
+/// program.
 Status linkRelocatable(const LinkJob& job, const TargetInfo& target);
 
 /// The lld executable dnncc uses.

@@ -158,6 +158,14 @@ private:
       type.dtype = *dtype;
       auto given = options_.inputShapes.find(in.name());
       if (given != options_.inputShapes.end()) {
+        if (tt.has_shape() && tt.shape().dim_size() != static_cast<int>(given->second.size())) {
+          record(Status::error(fmt::format("--input-shape gives input '{}' rank {}, the model "
+                                           "declares rank {}",
+                                           in.name(), given->second.size(),
+                                           tt.shape().dim_size()),
+                               {path_}));
+          continue;
+        }
         type.shape = given->second;
       } else if (!tt.has_shape()) {
         record(Status::error(fmt::format("input '{}' has no shape; give one with "

@@ -32,6 +32,8 @@ Expected<TensorType> inferUnary(const Op& op) {
   return sameAs(op.operands[0]);
 }
 
+Expected<TensorType> inferSameType(const Op& op) { return sameAs(op.operands[0]); }
+
 Expected<TensorType> inferUnaryFloat(const Op& op) {
   if (!isFloat(op.operands[0]->type.dtype))
     return Status::error(

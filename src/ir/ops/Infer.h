@@ -6,6 +6,7 @@
 namespace dnncc {
 // Elementwise.cpp
 Expected<TensorType> inferUnary(const Op&);
+Expected<TensorType> inferSameType(const Op&);
 Expected<TensorType> inferUnaryFloat(const Op&);
 Expected<TensorType> inferUnaryBool(const Op&);
 Expected<TensorType> inferCast(const Op&);
