@@ -19,19 +19,6 @@
 static float input[NUM_INPUTS];
 static float scores[NUM_CLASSES];
 
-/* e^x for the softmax (x <= 0) without libm: e^x = (e^(x/1024))^1024, e^(x/1024) by its Taylor
- * series. */
-static double expNoLibm(double x) {
-  if (x < -700.0) /* below double's range anyway; the series would be inaccurate */
-    return 0.0;
-  double y = x / 1024.0, term = 1.0, sum = 1.0;
-  for (int k = 1; k < 12; ++k)
-    sum += term *= y / k;
-  for (int i = 0; i < 10; ++i)
-    sum *= sum;
-  return sum;
-}
-
 /* Reads exactly the input's size from `path`; returns 0 on success. */
 static int readInput(const char *path) {
   FILE *f = fopen(path, "rb");
@@ -80,30 +67,15 @@ int main(int argc, char **argv) {
   }
   tinynet_destroy(model);
 
-  /* The scores are probabilities if they look like them; otherwise they are logits: softmax. */
-  int isDistribution = 1;
-  double sum = 0.0, maxScore = scores[0];
-  for (int i = 0; i < NUM_CLASSES; ++i) {
-    isDistribution &= scores[i] >= 0.0f && scores[i] <= 1.0f;
-    sum += scores[i];
-    if (scores[i] > maxScore)
-      maxScore = scores[i];
-  }
-  isDistribution &= sum > 1.0 - 1e-3 && sum < 1.0 + 1e-3;
-  double total = 0.0;
-  static double probs[NUM_CLASSES];
-  for (int i = 0; i < NUM_CLASSES; ++i)
-    total += probs[i] = isDistribution ? scores[i] : expNoLibm(scores[i] - maxScore);
+  /* tinynet ends in a softmax: the output is the class probabilities. */
   int top = 0;
-  for (int i = 0; i < NUM_CLASSES; ++i) {
-    probs[i] /= total;
-    if (probs[i] > probs[top])
-      top = i;
-  }
-  printf("top-1: class %d (p=%.4f)\n", top, probs[top]);
-  printf("probabilities%s:", isDistribution ? "" : " (softmax of the model's scores)");
   for (int i = 0; i < NUM_CLASSES; ++i)
-    printf(" %.4f", probs[i]);
+    if (scores[i] > scores[top])
+      top = i;
+  printf("top-1: class %d (p=%.4f)\n", top, scores[top]);
+  printf("probabilities:");
+  for (int i = 0; i < NUM_CLASSES; ++i)
+    printf(" %.4f", scores[i]);
   printf("\n");
   return 0;
 }
