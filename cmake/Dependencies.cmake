@@ -15,3 +15,12 @@ find_program(DNNCC_LLD NAMES ld.lld-14 ld.lld HINTS ${LLVM_TOOLS_BINARY_DIR} REQ
 find_package(nlohmann_json 3 REQUIRED CONFIG)
 # llvm-objcopy localises everything but the model API in --emit=obj objects.
 find_program(DNNCC_OBJCOPY NAMES llvm-objcopy-14 llvm-objcopy HINTS ${LLVM_TOOLS_BINARY_DIR} REQUIRED)
+
+# Cross compilers (Debian's gcc-aarch64-linux-gnu, gcc-arm-linux-gnueabihf) build, once when dnncc
+# is built, the pieces that run on the targets: the dnncc runtime archive per architecture and
+# dnncc-exec (dnncc-run's helper under qemu). Compiling a model needs no cross compiler.
+set(DNNCC_CROSS_ARCHES aarch64 arm)
+find_program(DNNCC_CROSS_CC_aarch64 NAMES aarch64-linux-gnu-gcc REQUIRED)
+find_program(DNNCC_CROSS_AR_aarch64 NAMES aarch64-linux-gnu-ar REQUIRED)
+find_program(DNNCC_CROSS_CC_arm NAMES arm-linux-gnueabihf-gcc REQUIRED)
+find_program(DNNCC_CROSS_AR_arm NAMES arm-linux-gnueabihf-ar REQUIRED)

@@ -22,6 +22,8 @@ debian_packages=(
   libprotobuf-dev protobuf-compiler libonnx-dev
   libcli11-dev libfmt-dev libgtest-dev nlohmann-json3-dev
   ninja-build cmake g++ ccache pkg-config
+  gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross
+  qemu-user
   python3-venv python3-dev
 )
 

@@ -290,6 +290,10 @@ Status generateCode(const Module& m, const CodegenOptions& o) {
   job.objects = {entryObj, weightsObj, runtimeObj};
   job.objects.insert(job.objects.end(), kernelFiles.begin(), kernelFiles.end());
   job.archives = {archive};
+  std::string builtins =
+      (fs::path(o.runtimeDir) / fmt::format("libdnncc_builtins-{}.a", o.target.arch)).string();
+  if (fs::exists(builtins)) // compiler helper routines for cross architectures
+    job.archives.push_back(builtins);
   job.output = tmpOut.string();
   job.soname = fs::path(o.output).filename().string(); // not the temporary name
   job.prefix = o.prefix;

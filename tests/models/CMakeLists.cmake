@@ -7,6 +7,11 @@
 #   models.two_models        tinynet as net_a and net_b in one process (tests/models/two_models.c)
 #   models.emit.<kind>       --emit=obj|asm|llvm|ir produce the right kind of file
 #   models.exports           nm -D of a model library shows only <prefix>_* symbols
+#   models.qemu.<target>.<name>   zoo and tinynet compiled for rk3399 (aarch64) and armv7 (32-bit
+#                            ARM), run under qemu-user by dnncc-run against their test data
+#   models.cross.<target>.<name>  zoo compiled for rpi4, rpi3 and jetson-xavier: an ELF shared
+#                            object for the target's machine
+#   models.neon              ARM conv and matmul kernels use NEON fmla (on --emit=asm)
 get_filename_component(DNNCC_MODELS_REPO ${CMAKE_CURRENT_LIST_DIR}/../.. ABSOLUTE)
 set(DNNCC_MODELS_BIN ${CMAKE_CURRENT_BINARY_DIR}/models)
 if(NOT DEFINED DNNCC_TEST_PYTHON)
@@ -35,6 +40,42 @@ foreach(i RANGE ${zoo_last})
                    --rtol 1e-3 --atol 1e-4)
   set_tests_properties(models.zoo.${name} PROPERTIES LABELS "zoo;models" TIMEOUT 300)
 endforeach()
+
+# Cross targets: every zoo model compiles for each ARM target; rk3399 and armv7 also run under
+# qemu-user and must match the reference like x86-64.
+set(cross_machine_rk3399 aarch64)
+set(cross_machine_armv7 arm)
+set(cross_machine_rpi4 aarch64)
+set(cross_machine_rpi3 aarch64)
+set(cross_machine_jetson-xavier aarch64)
+foreach(i RANGE ${zoo_last})
+  string(JSON name GET "${zoo_json}" models ${i} name)
+  foreach(target rk3399 armv7)
+    add_test(NAME models.qemu.${target}.${name}
+             COMMAND ${DNNCC_MODEL_TEST} --target=${target} --machine=${cross_machine_${target}}
+                     compile-run ${DNNCC_MODELS_REPO}/models/zoo/${name}
+                     ${DNNCC_MODELS_BIN}/qemu-${target}/lib${name}.so --rtol 1e-3 --atol 1e-4)
+    set_tests_properties(models.qemu.${target}.${name} PROPERTIES LABELS "zoo;models;qemu"
+                         TIMEOUT 600)
+  endforeach()
+  foreach(target rpi4 rpi3 jetson-xavier)
+    add_test(NAME models.cross.${target}.${name}
+             COMMAND ${DNNCC_MODEL_TEST} --target=${target} --machine=${cross_machine_${target}}
+                     compile-only ${DNNCC_MODELS_REPO}/models/zoo/${name}
+                     ${DNNCC_MODELS_BIN}/cross-${target}/lib${name}.so)
+    set_tests_properties(models.cross.${target}.${name} PROPERTIES LABELS "zoo;models;cross"
+                         TIMEOUT 300)
+  endforeach()
+endforeach()
+foreach(target rk3399 armv7)
+  add_test(NAME models.qemu.${target}.tinynet
+           COMMAND ${DNNCC_MODEL_TEST} --target=${target} --machine=${cross_machine_${target}}
+                   compile-run ${DNNCC_MODELS_REPO}/models/tinynet
+                   ${DNNCC_MODELS_BIN}/qemu-${target}/libtinynet.so --rtol 1e-3 --atol 1e-5)
+  set_tests_properties(models.qemu.${target}.tinynet PROPERTIES LABELS "models;qemu" TIMEOUT 120)
+endforeach()
+add_test(NAME models.neon COMMAND ${DNNCC_MODEL_TEST} --target=rk3399 neon ${DNNCC_MODELS_BIN}/neon)
+set_tests_properties(models.neon PROPERTIES LABELS models TIMEOUT 300)
 
 foreach(target x86-64 host)
   add_test(NAME models.tinynet.${target}

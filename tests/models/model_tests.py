@@ -7,6 +7,8 @@
                      linked once with the two shared libraries and once with two --emit=obj objects
   emit KIND    WORK  --emit=obj|asm|llvm|ir produce a file of the right kind
   exports      WORK  a model library exports only <prefix>_* symbols
+  compile-only MODEL_DIR LIB  compile for --target and check the library's ELF machine
+  neon         WORK  --emit=asm for an ARM target: every conv and matmul kernel uses NEON fmla
 Common options: --dnncc, --dnncc-run, --cc, --repo. Exit 0 = pass."""
 import argparse
 import os
@@ -46,6 +48,60 @@ def compile_model(a, model, out, *extra):
         raise Failure(f"dnncc wrote no {out}")
 
 
+ELF_MACHINES = {"x86_64": 62, "aarch64": 183, "arm": 40}
+
+
+def check_machine(a, lib):
+    """The library is an ELF shared object for --machine (when given)."""
+    if not a.machine:
+        return
+    head = open(lib, "rb").read(20)
+    machine = int.from_bytes(head[18:20], "little")
+    if head[:4] != b"\x7fELF" or int.from_bytes(head[16:18], "little") != 3:
+        raise Failure(f"{lib} is not an ELF shared object")
+    if machine != ELF_MACHINES[a.machine]:
+        raise Failure(f"{lib} has ELF machine {machine}, expected {a.machine}")
+
+
+def compile_only(a):
+    model = os.path.join(a.model_dir, "model.onnx")
+    if not os.path.exists(model):
+        raise Failure(f"{model} is missing: {ZOO_HINT}")
+    os.makedirs(os.path.dirname(os.path.abspath(a.lib)), exist_ok=True)
+    compile_model(a, model, a.lib)
+    check_machine(a, a.lib)
+
+
+def neon(a):
+    """Each conv and matmul kernel of tinynet and bert_tiny, compiled for an ARM target, has
+    vector fused multiply-adds (fmla on .4s vector registers)."""
+    work = fresh(a.work)
+    models = {"tinynet": os.path.join(tinynet(a), "model.onnx"),
+              "bert_tiny": os.path.join(a.repo, "models", "zoo", "bert_tiny", "model.onnx")}
+    for name, model in models.items():
+        if not os.path.exists(model):
+            raise Failure(f"{model} is missing: {ZOO_HINT}")
+        out = os.path.join(work, f"{name}.s")
+        compile_model(a, model, out, "--emit=asm")
+        # A kernel's code: its function and the ones it outlines (parallel loop bodies), all
+        # named <kernel symbol, ending in an 8-digit hash><suffix>.
+        code, current = {}, None
+        for line in open(out):
+            label = re.match(r"^([A-Za-z_$][\w.$]*):", line)  # not local .L labels
+            if label:
+                k = re.match(r"(dnncc_(?:conv|matmul|gemm)_\w*?_[0-9a-f]{8})", label.group(1))
+                current = k.group(1) if k else None
+            elif current:
+                code[current] = code.get(current, "") + line
+        kernels = len(code)
+        for kernel, text in code.items():
+            if not re.search(r"\bfmla\s+v\d+\.4s", text):
+                raise Failure(f"{name}: kernel {kernel} has no NEON fmla")
+        if kernels == 0:
+            raise Failure(f"{name}: no conv or matmul kernel in {out}")
+        print(f"{name}: {kernels} conv/matmul kernel functions use fmla")
+
+
 def compile_run(a):
     model = os.path.join(a.model_dir, "model.onnx")
     data = os.path.join(a.model_dir, "test_data_set_0")
@@ -55,6 +111,8 @@ def compile_run(a):
                           if os.sep + "zoo" + os.sep in path else f"{path} is missing")
     os.makedirs(os.path.dirname(os.path.abspath(a.lib)), exist_ok=True)
     compile_model(a, model, a.lib)
+    check_machine(a, a.lib)
+    # dnncc-run runs a library for another CPU under qemu-user, with the same flags and output.
     run([a.dnncc_run, a.lib, "--data", data, "--rtol", a.rtol, "--atol", a.atol])
 
 
@@ -169,13 +227,17 @@ def main():
     ap.add_argument("--cc", default="cc")
     ap.add_argument("--repo", default=os.path.join(os.path.dirname(__file__), "..", ".."))
     ap.add_argument("--target", default="x86-64")
+    ap.add_argument("--machine", choices=sorted(ELF_MACHINES), help="expected ELF machine")
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("compile-run")
     p.add_argument("model_dir")
     p.add_argument("lib")
     p.add_argument("--rtol", default="1e-3")
     p.add_argument("--atol", default="1e-5")
-    for name in ("classify", "two-models", "exports"):
+    p = sub.add_parser("compile-only")
+    p.add_argument("model_dir")
+    p.add_argument("lib")
+    for name in ("classify", "two-models", "exports", "neon"):
         sub.add_parser(name).add_argument("work")
     p = sub.add_parser("emit")
     p.add_argument("kind", choices=["obj", "asm", "llvm", "ir"])
@@ -184,7 +246,8 @@ def main():
     a.repo = os.path.abspath(a.repo)
     try:
         {"compile-run": compile_run, "classify": classify, "two-models": two_models,
-         "emit": emit, "exports": exports}[a.cmd](a)
+         "emit": emit, "exports": exports, "compile-only": compile_only,
+         "neon": neon}[a.cmd](a)
     except Failure as e:
         print(f"FAIL: {e}")
         return 1

@@ -2,7 +2,8 @@
 // reference data (ONNX test-data directories or .npy/.pb files), writes them out, and benchmarks.
 // Needs neither LLVM nor Halide: only the library, libc, protobuf and the ONNX protos.
 #include "HeaderEmitter.h"
-#include "ModelLibrary.h"
+#include "Executor.h"
+#include "dnncc/runtime_types.h"
 #include "TensorIO.h"
 
 #include <CLI/CLI.hpp>
@@ -24,7 +25,6 @@ namespace {
 
 constexpr int kExitError = 1;
 constexpr int kExitMismatch = 2;
-constexpr int kThreadsUnset = std::numeric_limits<int>::min();
 
 struct Options {
   std::string library;
@@ -37,26 +37,6 @@ struct Options {
   int threads = kThreadsUnset;
   int bench = 0;
 };
-
-struct TensorDesc {
-  std::string name;
-  int dtype;
-  std::vector<int64_t> shape;
-  int64_t sizeBytes;
-};
-
-std::vector<TensorDesc>
-describeTensors(int64_t count, const dnncc_tensor_info* (*info)(int64_t index), const char* kind) {
-  std::vector<TensorDesc> out;
-  for (int64_t i = 0; i < count; ++i) {
-    const dnncc_tensor_info* t = info(i);
-    if (!t || t->rank < 0 || t->rank > 8)
-      throw UserError(kind, fmt::format("the library has no valid descriptor of {} {}", kind, i));
-    out.push_back({t->name ? t->name : "", static_cast<int>(t->dtype),
-                   std::vector<int64_t>(t->shape, t->shape + t->rank), t->size_bytes});
-  }
-  return out;
-}
 
 std::string nameList(const std::vector<TensorDesc>& tensors) {
   std::string out;
@@ -109,24 +89,7 @@ std::string fileNameFor(const std::string& tensorName) {
   return out;
 }
 
-/// Owns one model instance; failures become `error: LIB: <the runtime's message>`.
-struct Instance {
-  const ModelApi& api;
-  std::string library;
-  dnncc_model* model = nullptr;
-  Instance(const ModelApi& a, std::string lib) : api(a), library(std::move(lib)) {
-    if (api.create(&model) != DNNCC_OK)
-      throw UserError(library, api.last_error(nullptr));
-  }
-  ~Instance() { api.destroy(model); }
-  // The runtime's messages start with the failing function ("run: kernel failed ...").
-  void check(int status) const {
-    if (status != DNNCC_OK)
-      throw UserError(library, api.last_error(model));
-  }
-};
-
-int runTool(const Options& opt) {
+int runTool(const Options& opt, const std::string& toolDir) {
   if (!(opt.rtol >= 0) || !(opt.atol >= 0))
     throw UserError("command line", "--rtol and --atol must be >= 0");
   if (opt.bench < 0)
@@ -136,10 +99,9 @@ int runTool(const Options& opt) {
   std::string prefix = opt.name.empty() ? modelPrefixFromPath(opt.library) : opt.name;
   if (!isValidModelPrefix(prefix))
     throw UserError("--name", fmt::format("'{}' is not a C identifier", prefix));
-  ModelLibrary lib(opt.library, prefix);
-  const ModelApi& api = lib.api();
-  std::vector<TensorDesc> inDescs = describeTensors(api.num_inputs(), api.input_info, "input");
-  std::vector<TensorDesc> outDescs = describeTensors(api.num_outputs(), api.output_info, "output");
+  std::unique_ptr<Executor> exec = openExecutor(opt.library, prefix, toolDir);
+  const std::vector<TensorDesc>& inDescs = exec->inputs();
+  const std::vector<TensorDesc>& outDescs = exec->outputs();
 
   std::vector<std::optional<HostTensor>> inputs(inDescs.size()), expected(outDescs.size());
   std::vector<std::string> inputSources(inDescs.size()), expectedSources(outDescs.size());
@@ -174,7 +136,10 @@ int runTool(const Options& opt) {
       file = spec;
     } else {
       name = spec.substr(0, eq), file = spec.substr(eq + 1);
-      index = api.input_index(name.c_str());
+      index = -1;
+      for (size_t i = 0; i < inDescs.size(); ++i)
+        if (inDescs[i].name == name)
+          index = static_cast<int64_t>(i);
       if (index < 0)
         throw UserError("--input " + spec, fmt::format("the model has no input '{}' (inputs: {})",
                                                        name, nameList(inDescs)));
@@ -199,19 +164,15 @@ int runTool(const Options& opt) {
     if (expected[i])
       checkMatches(*expected[i], outDescs[i], "output", expectedSources[i]);
 
-  Instance inst(api, opt.library);
-  if (opt.threads != kThreadsUnset) // the runtime rejects negative counts with a message
-    inst.check(api.set_num_threads(inst.model, opt.threads));
-  for (size_t i = 0; i < inDescs.size(); ++i)
-    inst.check(
-        api.set_input(inst.model, int64_t(i), inputs[i]->bytes.data(), inputs[i]->bytes.size()));
-  inst.check(api.run(inst.model));
+  std::vector<HostTensor> in;
+  for (auto& t : inputs)
+    in.push_back(std::move(*t));
+  RunResult result = exec->run(in, opt.threads, opt.bench);
 
   bool allMatch = true;
   for (size_t i = 0; i < outDescs.size(); ++i) {
     const TensorDesc& d = outDescs[i];
-    HostTensor out{d.name, d.dtype, d.shape, std::vector<uint8_t>(size_t(d.sizeBytes))};
-    inst.check(api.get_output(inst.model, int64_t(i), out.bytes.data(), out.bytes.size()));
+    const HostTensor& out = result.outputs[i];
     if (expected[i]) {
       Comparison c = compare(out, *expected[i], opt.rtol, opt.atol);
       allMatch &= c.mismatches == 0;
@@ -235,16 +196,9 @@ int runTool(const Options& opt) {
   std::fflush(stdout);
 
   if (opt.bench > 0) {
-    for (int i = 0; i < 2; ++i)
-      inst.check(api.run(inst.model));
-    std::vector<double> ms;
-    for (int i = 0; i < opt.bench; ++i) {
-      auto start = std::chrono::steady_clock::now();
-      int status = api.run(inst.model);
-      auto stop = std::chrono::steady_clock::now();
-      inst.check(status);
-      ms.push_back(std::chrono::duration<double, std::milli>(stop - start).count());
-    }
+    std::vector<double> ms = result.benchMs;
+    if (ms.empty())
+      throw UserError(opt.library, "no timings came back");
     std::sort(ms.begin(), ms.end());
     size_t n = ms.size();
     double median = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
@@ -287,7 +241,9 @@ int main(int argc, char** argv) {
     return kExitError;
   }
   try {
-    return runTool(opt);
+    std::error_code ec;
+    fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    return runTool(opt, ec ? "." : self.parent_path().string());
   } catch (const UserError& e) {
     fmt::print(stderr, "error: {}\n", e.what());
   } catch (const std::bad_alloc&) {

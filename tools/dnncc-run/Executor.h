@@ -1,0 +1,46 @@
+// Where dnncc-run runs a model library: in this process (dlopen) when the library is for this
+// machine's architecture, else under qemu-user through dnncc-exec built for the library's
+// architecture. Both give the same descriptors, outputs and timings.
+#pragma once
+
+#include "TensorIO.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace dnncc::run {
+
+/// Name, element type and shape of one model input or output.
+struct TensorDesc {
+  std::string name;
+  int dtype;
+  std::vector<int64_t> shape;
+  int64_t sizeBytes;
+};
+
+/// The outputs of one run, and the durations of the timed runs that followed it.
+struct RunResult {
+  std::vector<HostTensor> outputs;
+  std::vector<double> benchMs;
+};
+
+class Executor {
+public:
+  virtual ~Executor() = default;
+  virtual const std::vector<TensorDesc>& inputs() const = 0;
+  virtual const std::vector<TensorDesc>& outputs() const = 0;
+  /// Creates an instance, sets `threads` (kThreadsUnset: the library's default), runs once on
+  /// `inputs` (ordered as inputs()), then times `bench` runs after two warm-up runs. Throws
+  /// UserError with the runtime's message on any failure.
+  virtual RunResult run(const std::vector<HostTensor>& inputs, int threads, int bench) = 0;
+};
+
+inline constexpr int kThreadsUnset = -1000000;
+
+/// Opens `library` (API prefix `prefix`) for running here, natively or through qemu-user.
+/// `toolDir` is where dnncc-run lives (dnncc-exec is in <toolDir>/../lib/dnncc/).
+std::unique_ptr<Executor> openExecutor(const std::string& library, const std::string& prefix,
+                                       const std::string& toolDir);
+
+} // namespace dnncc::run
