@@ -15,6 +15,8 @@ find_program(DNNCC_LLD NAMES ld.lld-14 ld.lld HINTS ${LLVM_TOOLS_BINARY_DIR} REQ
 find_package(nlohmann_json 3 REQUIRED CONFIG)
 # llvm-objcopy localises everything but the model API in --emit=obj objects.
 find_program(DNNCC_OBJCOPY NAMES llvm-objcopy-14 llvm-objcopy HINTS ${LLVM_TOOLS_BINARY_DIR} REQUIRED)
+# llvm-ar packs --emit=lib archives (any target architecture).
+find_program(DNNCC_AR NAMES llvm-ar-14 llvm-ar HINTS ${LLVM_TOOLS_BINARY_DIR} REQUIRED)
 
 # Cross compilers (Debian's gcc-aarch64-linux-gnu, gcc-arm-linux-gnueabihf) build, once when dnncc
 # is built, the pieces that run on the targets: the dnncc runtime archive per architecture and

@@ -302,7 +302,10 @@ Status generateCode(const Module& m, const CodegenOptions& o) {
     DNNCC_TRY(linkRelocatable(job, o.target));
     return commit(tmpOut, o.output);
   }
-  DNNCC_TRY(linkSharedLibrary(job, o.target));
+  if (o.emit == EmitKind::lib)
+    DNNCC_TRY(linkStaticArchive(job, o.target));
+  else
+    DNNCC_TRY(linkSharedLibrary(job, o.target));
   log(fmt::format("link: {:.2f} s", since(t1)));
 
   ModelHeaderInfo header;

@@ -11,7 +11,7 @@
 
 namespace dnncc {
 
-enum class EmitKind { so, obj, asm_, llvm };
+enum class EmitKind { so, lib, obj, asm_, llvm };
 
 struct CodegenOptions {
   TargetInfo target;
@@ -28,7 +28,7 @@ struct CodegenOptions {
 };
 
 /// Generates `options.output` from `m`, which must carry a memory plan (passes/PlanMemory). For
-/// EmitKind::so the header (the output path with extension .h) is written next to it. Outputs are written under
+/// EmitKind::so and EmitKind::lib the header (the output path with extension .h) is written next to it. Outputs are written under
 /// temporary names and renamed at the end, so a failure leaves no half-written file.
 Status generateCode(const Module& m, const CodegenOptions& options);
 

@@ -5,7 +5,7 @@
 #   models.tinynet.<target>  the same for models/tinynet (default tolerances) on x86-64 and host
 #   models.classify_example  examples/classify built against the generated header, top-1 = reference
 #   models.two_models        tinynet as net_a and net_b in one process (tests/models/two_models.c)
-#   models.emit.<kind>       --emit=obj|asm|llvm|ir produce the right kind of file
+#   models.emit.<kind>       --emit=obj|lib|asm|llvm|ir produce the right kind of file
 #   models.exports           nm -D of a model library shows only <prefix>_* symbols
 #   models.qemu.<target>.<name>   zoo and tinynet compiled for rk3399 (aarch64) and armv7 (32-bit
 #                            ARM), run under qemu-user by dnncc-run against their test data
@@ -91,7 +91,7 @@ add_test(NAME models.two_models
          COMMAND ${DNNCC_MODEL_TEST} two-models ${DNNCC_MODELS_BIN}/two_models)
 add_test(NAME models.exports COMMAND ${DNNCC_MODEL_TEST} exports ${DNNCC_MODELS_BIN}/exports)
 set(model_tests models.classify_example models.two_models models.exports)
-foreach(kind obj asm llvm ir)
+foreach(kind obj lib asm llvm ir)
   add_test(NAME models.emit.${kind}
            COMMAND ${DNNCC_MODEL_TEST} emit ${kind} ${DNNCC_MODELS_BIN}/emit-${kind})
   list(APPEND model_tests models.emit.${kind})

@@ -5,7 +5,7 @@
   classify     WORK  examples/classify against tinynet's reference output
   two-models   WORK  tests/models/two_models.c with tinynet as net_a and net_b in one process,
                      linked once with the two shared libraries and once with two --emit=obj objects
-  emit KIND    WORK  --emit=obj|asm|llvm|ir produce a file of the right kind
+  emit KIND    WORK  --emit=obj|lib|asm|llvm|ir produce a file of the right kind
   exports      WORK  a model library exports only <prefix>_* symbols
   compile-only MODEL_DIR LIB  compile for --target and check the library's ELF machine
   neon         WORK  --emit=asm for an ARM target: every conv and matmul kernel uses NEON fmla
@@ -178,9 +178,19 @@ def two_models(a):
 def emit(a):
     work = fresh(a.work)
     kind = a.kind
-    out = os.path.join(work, f"tinynet.{kind}")
+    out = os.path.join(work, "libtinynet.a" if kind == "lib" else f"tinynet.{kind}")
     compile_model(a, os.path.join(tinynet(a), "model.onnx"), out, f"--emit={kind}")
     data = open(out, "rb").read()
+    if kind == "lib":
+        # A static archive plus its header; classify links it statically and runs.
+        if data[:8] != b"!<arch>\n":
+            raise Failure(f"{out} is not an ar archive")
+        exe = os.path.join(work, "classify")
+        run([a.cc, "-std=c11", os.path.join(a.repo, "examples", "classify", "classify.c"),
+             f"-I{work}", out, "-lm", "-lpthread", "-ldl", "-o", exe])
+        if not re.search(r"top-1: class \d+", run([exe])):
+            raise Failure("classify linked with the archive printed no top-1 line")
+        return
     if kind == "obj":
         # ELF magic, 64-bit, e_type (offset 16, little endian) == ET_REL (1).
         if data[:4] != b"\x7fELF" or data[4] != 2 or int.from_bytes(data[16:18], "little") != 1:
@@ -240,7 +250,7 @@ def main():
     for name in ("classify", "two-models", "exports", "neon"):
         sub.add_parser(name).add_argument("work")
     p = sub.add_parser("emit")
-    p.add_argument("kind", choices=["obj", "asm", "llvm", "ir"])
+    p.add_argument("kind", choices=["obj", "lib", "asm", "llvm", "ir"])
     p.add_argument("work")
     a = ap.parse_args()
     a.repo = os.path.abspath(a.repo)

@@ -110,8 +110,10 @@ int main(int argc, char** argv) {
                                         "for --emit=ir)");
   app.add_option("--target", targetName, "target name (see --list-targets) or a target .json file")
       ->capture_default_str();
-  app.add_option("--emit", emit, "what to produce")
-      ->check(CLI::IsMember({"ir", "llvm", "asm", "obj", "so"}))
+  app.add_option("--emit", emit,
+                 "what to produce: so (shared library + header), lib (static archive + header), "
+                 "obj, asm, llvm (entry code), ir")
+      ->check(CLI::IsMember({"ir", "llvm", "asm", "obj", "so", "lib"}))
       ->capture_default_str();
   app.add_option("--name", prefix, "API prefix of the library (default: from the output name)");
   app.add_option("--input-shape", shapes, "static shape of an input, NAME=1x3x224x224");
@@ -176,7 +178,8 @@ int main(int argc, char** argv) {
       std::cout << fmt::format("{}: every op is supported on {}\n", model, target->name);
     return n == 0 ? 0 : 1;
   }
-  EmitKind emitKind = emit == "obj"    ? EmitKind::obj
+  EmitKind emitKind = emit == "lib"    ? EmitKind::lib
+                      : emit == "obj"  ? EmitKind::obj
                       : emit == "asm"  ? EmitKind::asm_
                       : emit == "llvm" ? EmitKind::llvm
                                        : EmitKind::so;
@@ -184,6 +187,7 @@ int main(int argc, char** argv) {
     std::string stem = fs::path(model).stem().string();
     output = emit == "ir"    ? "-"
              : emit == "so"  ? "lib" + stem + ".so"
+             : emit == "lib" ? "lib" + stem + ".a"
              : emit == "obj" ? stem + ".o"
              : emit == "asm" ? stem + ".s"
                              : stem + ".ll";

@@ -65,6 +65,15 @@ Status linkRelocatable(const LinkJob& job, const TargetInfo&) {
                  job);
 }
 
+Status linkStaticArchive(const LinkJob& job, const TargetInfo& target) {
+  LinkJob object = job;
+  object.output = (fs::path(job.workDir) / (job.prefix + ".o")).string();
+  DNNCC_TRY(linkRelocatable(object, target));
+  std::error_code ec;
+  fs::remove(job.output, ec); // llvm-ar adds to an existing archive
+  return runTool(DNNCC_AR_PATH, {DNNCC_AR_PATH, "rcs", job.output, object.output}, job);
+}
+
 Status linkSharedLibrary(const LinkJob& job, const TargetInfo& target) {
   std::string script = (fs::path(job.workDir) / "exports.map").string();
   {

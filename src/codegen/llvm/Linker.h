@@ -28,6 +28,10 @@ Status linkSharedLibrary(const LinkJob& job, const TargetInfo& target);
 /// program.
 Status linkRelocatable(const LinkJob& job, const TargetInfo& target);
 
+/// Packs the relocatable object of linkRelocatable into a static archive `job.output` (llvm-ar),
+/// for firmware-style builds that link the model statically.
+Status linkStaticArchive(const LinkJob& job, const TargetInfo& target);
+
 /// The lld executable dnncc uses.
 std::string lldPath();
 
