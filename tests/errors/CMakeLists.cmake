@@ -10,14 +10,6 @@ set(DNNCC_ERRORS_BIN ${CMAKE_CURRENT_BINARY_DIR}/errors)
 set(BAD ${DNNCC_ERRORS_BIN}/bad) # the generated broken inputs
 set(LIBDIR ${BAD}) # libtinynet.so for the dnncc-run cases
 set(TINYNET ${DNNCC_ERRORS_REPO}/models/tinynet)
-if(NOT DEFINED DNNCC_TEST_PYTHON)
-  if(EXISTS ${DNNCC_ERRORS_REPO}/.venv/bin/python)
-    set(DNNCC_TEST_PYTHON ${DNNCC_ERRORS_REPO}/.venv/bin/python)
-  else()
-    find_package(Python3 REQUIRED COMPONENTS Interpreter)
-    set(DNNCC_TEST_PYTHON ${Python3_EXECUTABLE})
-  endif()
-endif()
 
 add_test(NAME errors.setup
          COMMAND ${DNNCC_TEST_PYTHON} ${DNNCC_ERRORS_SRC}/make_bad_models.py ${BAD}

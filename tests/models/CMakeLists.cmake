@@ -14,14 +14,6 @@
 #   models.neon              ARM conv and matmul kernels use NEON fmla (on --emit=asm)
 get_filename_component(DNNCC_MODELS_REPO ${CMAKE_CURRENT_LIST_DIR}/../.. ABSOLUTE)
 set(DNNCC_MODELS_BIN ${CMAKE_CURRENT_BINARY_DIR}/models)
-if(NOT DEFINED DNNCC_TEST_PYTHON)
-  if(EXISTS ${DNNCC_MODELS_REPO}/.venv/bin/python)
-    set(DNNCC_TEST_PYTHON ${DNNCC_MODELS_REPO}/.venv/bin/python)
-  else()
-    find_package(Python3 REQUIRED COMPONENTS Interpreter)
-    set(DNNCC_TEST_PYTHON ${Python3_EXECUTABLE})
-  endif()
-endif()
 
 set(DNNCC_MODEL_TEST ${CMAKE_COMMAND} -E env DNNCC_CACHE_DIR=${CMAKE_BINARY_DIR}/dnncc-cache
     ${DNNCC_TEST_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/model_tests.py --dnncc $<TARGET_FILE:dnncc>
