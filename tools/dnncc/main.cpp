@@ -73,8 +73,7 @@ Expected<std::pair<std::string, std::vector<int64_t>>> parseShape(const std::str
 
 /// Lists every problem of a model at once: importer errors, then (if it imports) ops the code
 /// generator cannot build. Returns the number of problems printed.
-int listProblems(const std::string& model, const ImportOptions& importOptions,
-                 const TargetInfo& target) {
+int listProblems(const std::string& model, const ImportOptions& importOptions) {
   std::vector<Status> problems = checkOnnx(model, importOptions);
   if (problems.empty()) {
     auto m = importOnnx(model, importOptions);
@@ -86,7 +85,7 @@ int listProblems(const std::string& model, const ImportOptions& importOptions,
         k.ops = {op.get()};
         k.inputs.assign(op->operands.begin(), op->operands.end());
         k.output = op->result;
-        Status s = hl::checkKernel(k, target);
+        Status s = hl::checkKernel(k);
         if (!s.isOk())
           problems.push_back(s.withDefaults({model, op->name, std::string(opName(op->kind))}));
       }
@@ -173,7 +172,7 @@ int main(int argc, char** argv) {
   hl::HalideEvaluator evaluator;
   importOptions.evaluator = &evaluator;
   if (check) {
-    int n = listProblems(model, importOptions, *target);
+    int n = listProblems(model, importOptions);
     if (n == 0)
       std::cout << fmt::format("{}: every op is supported on {}\n", model, target->name);
     return n == 0 ? 0 : 1;
@@ -205,7 +204,7 @@ int main(int argc, char** argv) {
   auto imported = importOnnx(model, importOptions);
   if (!imported) {
     // Report every problem of the model at once, not only the first.
-    int n = listProblems(model, importOptions, *target);
+    int n = listProblems(model, importOptions);
     if (n == 0)
       return fail(imported.status());
     return 1;

@@ -179,7 +179,7 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
   return Status::ok();
 }
 
-Status checkKernel(const KernelSpec& k, const TargetInfo& target) {
+Status checkKernel(const KernelSpec& k) {
   std::map<const Value*, TensorFunc> funcs;
   try {
     for (size_t i = 0; i < k.inputs.size(); ++i) {
@@ -199,7 +199,6 @@ Status checkKernel(const KernelSpec& k, const TargetInfo& target) {
   } catch (const Halide::Error& e) {
     return Status::error(oneLine(e.what()));
   }
-  (void)target;
   return Status::ok();
 }
 

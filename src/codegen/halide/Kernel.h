@@ -33,7 +33,7 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
                      const std::string& path, KernelOutput kind = KernelOutput::object);
 /// Builds (without compiling) the kernel's Halide pipeline: an error names what the code generator
 /// does not implement for it. Used by `dnncc --check`.
-Status checkKernel(const KernelSpec& k, const TargetInfo& target);
+Status checkKernel(const KernelSpec& k);
 
 /// Where Halide's compile-time warnings go (they are never printed directly): `sink` receives
 /// each one; null drops them. Halide errors become Status values in any case.

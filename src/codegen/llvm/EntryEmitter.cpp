@@ -71,11 +71,14 @@ Status writeModule(llvm::Module& mod, llvm::TargetMachine& tm, const std::string
   return Status::ok();
 }
 
-/// LLVM type of a C type spelled in the API table ("int", "int64_t", "size_t", "T *", "void").
-llvm::Type* cType(llvm::LLVMContext& ctx, std::string_view spelling) {
+/// LLVM type of a C type spelled in the API table ("int", "int64_t", "size_t", "T *", "void") on
+/// the target of `dl` (size_t is pointer-sized: 32 bits on armv7).
+llvm::Type* cType(llvm::LLVMContext& ctx, const llvm::DataLayout& dl, std::string_view spelling) {
   if (spelling.find('*') != std::string_view::npos)
     return llvm::Type::getInt8PtrTy(ctx);
-  if (spelling.starts_with("int64_t") || spelling.starts_with("size_t"))
+  if (spelling.starts_with("size_t"))
+    return dl.getIntPtrType(ctx);
+  if (spelling.starts_with("int64_t"))
     return llvm::Type::getInt64Ty(ctx);
   if (spelling.starts_with("int32_t") || spelling.starts_with("int"))
     return llvm::Type::getInt32Ty(ctx);
@@ -83,7 +86,8 @@ llvm::Type* cType(llvm::LLVMContext& ctx, std::string_view spelling) {
 }
 
 /// Parameter types of a comma-separated C parameter list ("void" = none).
-std::vector<llvm::Type*> cParams(llvm::LLVMContext& ctx, std::string_view params) {
+std::vector<llvm::Type*> cParams(llvm::LLVMContext& ctx, const llvm::DataLayout& dl,
+                                 std::string_view params) {
   std::vector<llvm::Type*> out;
   if (params == "void")
     return out;
@@ -95,7 +99,7 @@ std::vector<llvm::Type*> cParams(llvm::LLVMContext& ctx, std::string_view params
                                                     : comma - start);
     while (!one.empty() && one.front() == ' ')
       one.remove_prefix(1);
-    out.push_back(cType(ctx, one));
+    out.push_back(cType(ctx, dl, one));
     if (comma == std::string_view::npos)
       break;
     start = comma + 1;
@@ -202,8 +206,9 @@ public:
   /// `<prefix>_<name>(args)` -> `dnncc_rt_<name>(&info, args)` for every API function.
   void wrappers(const std::string& prefix, llvm::Constant* info) {
     for (const ModelApiFunction& api : modelApiFunctions()) {
-      llvm::Type* ret = cType(ctx_, api.returnType);
-      std::vector<llvm::Type*> params = cParams(ctx_, api.params);
+      const llvm::DataLayout& dl = mod_.getDataLayout();
+      llvm::Type* ret = cType(ctx_, dl, api.returnType);
+      std::vector<llvm::Type*> params = cParams(ctx_, dl, api.params);
       auto* type = llvm::FunctionType::get(ret, params, false);
       auto* fn = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
                                         fmt::format("{}_{}", prefix, api.name), mod_);
