@@ -1,0 +1,32 @@
+# The ONNX backend test suite of the pinned onnx (requirements.txt) against dnncc, one CTest test
+# per target (include()d from tests/CMakeLists.txt), label 'conformance':
+#   conformance.x86-64   run_suite.py over node, simple, pytorch-converted and pytorch-operator
+#                        with tests/conformance/xfail-x86-64.txt: fails when a case not on the list
+#                        fails (a regression) or a case on the list passes (remove it from the list)
+# The test data comes from the onnx package in .venv (no network); compiles are cached in
+# build/conformance-cache/<target>, so a rerun after a small change only recompiles what changed
+# (a new dnncc binary recompiles everything: about ten minutes on two cores).
+# Refresh the list after checking the failures:
+#   .venv/bin/python tests/conformance/run_suite.py --target x86-64 --update-xfail \
+#       --report-ops docs/operators.md
+get_filename_component(DNNCC_CONFORMANCE_REPO ${CMAKE_CURRENT_LIST_DIR}/../.. ABSOLUTE)
+if(NOT DEFINED DNNCC_TEST_PYTHON)
+  if(EXISTS ${DNNCC_CONFORMANCE_REPO}/.venv/bin/python)
+    set(DNNCC_TEST_PYTHON ${DNNCC_CONFORMANCE_REPO}/.venv/bin/python)
+  else()
+    find_package(Python3 REQUIRED COMPONENTS Interpreter)
+    set(DNNCC_TEST_PYTHON ${Python3_EXECUTABLE})
+  endif()
+endif()
+
+foreach(target x86-64)
+  add_test(NAME conformance.${target}
+           COMMAND ${CMAKE_COMMAND} -E env DNNCC_CACHE_DIR=${CMAKE_BINARY_DIR}/dnncc-cache
+                   ${DNNCC_TEST_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/run_suite.py
+                   --target=${target} --dnncc $<TARGET_FILE:dnncc>
+                   --dnncc-run $<TARGET_FILE:dnncc-run> --jobs 2
+                   --cache ${CMAKE_BINARY_DIR}/conformance-cache/${target}
+                   --data ${CMAKE_BINARY_DIR}/conformance-data/onnx
+                   --xfail ${CMAKE_CURRENT_LIST_DIR}/xfail-${target}.txt)
+  set_tests_properties(conformance.${target} PROPERTIES LABELS conformance TIMEOUT 1800)
+endforeach()
