@@ -150,7 +150,9 @@ private:
       auto dtype = dtypeFromOnnx(tt.elem_type());
       if (!dtype) {
         record(Status::error(fmt::format("input '{}' has unsupported element type {}", in.name(),
-                                         tt.elem_type()),
+                                         onnx::TensorProto_DataType_Name(
+                                             static_cast<onnx::TensorProto_DataType>(
+                                                 tt.elem_type()))),
                              {path_}));
         continue;
       }
