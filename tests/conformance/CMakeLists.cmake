@@ -10,14 +10,7 @@
 #   .venv/bin/python tests/conformance/run_suite.py --target x86-64 --update-xfail \
 #       --report-ops docs/operators.md
 get_filename_component(DNNCC_CONFORMANCE_REPO ${CMAKE_CURRENT_LIST_DIR}/../.. ABSOLUTE)
-if(NOT DEFINED DNNCC_TEST_PYTHON)
-  if(EXISTS ${DNNCC_CONFORMANCE_REPO}/.venv/bin/python)
-    set(DNNCC_TEST_PYTHON ${DNNCC_CONFORMANCE_REPO}/.venv/bin/python)
-  else()
-    find_package(Python3 REQUIRED COMPONENTS Interpreter)
-    set(DNNCC_TEST_PYTHON ${Python3_EXECUTABLE})
-  endif()
-endif()
+# DNNCC_TEST_PYTHON is set in tests/CMakeLists.txt.
 
 foreach(target x86-64)
   add_test(NAME conformance.${target}
