@@ -59,66 +59,97 @@ struct Example {
   std::vector<int64_t> resultShape = {}; ///< for reshape, expand and slice
 };
 
+// The examples are added one statement at a time, in one function per op family (ir/ops/*.cpp):
+// a single braced initializer of many Example structs holding the Attrs variant makes gcc run
+// out of memory.
+
+/// Examples of the element-wise ops.
+void addElementwiseExamples(std::vector<Example>& all) {
+  all.push_back({OpKind::Relu, {"a"}});
+  all.push_back({OpKind::Sigmoid, {"a"}});
+  all.push_back({OpKind::Tanh, {"a"}});
+  all.push_back({OpKind::Exp, {"a"}});
+  all.push_back({OpKind::Log, {"a"}});
+  all.push_back({OpKind::Sqrt, {"a"}});
+  all.push_back({OpKind::Erf, {"a"}});
+  all.push_back({OpKind::Reciprocal, {"a"}});
+  all.push_back({OpKind::Neg, {"a"}});
+  all.push_back({OpKind::Abs, {"a"}});
+  all.push_back({OpKind::Floor, {"a"}});
+  all.push_back({OpKind::Ceil, {"a"}});
+  all.push_back({OpKind::Not, {"p"}});
+  all.push_back({OpKind::Clip, {"a"}, ClipAttrs{-0.5, 2.5}});
+  all.push_back({OpKind::LeakyRelu, {"a"}, LeakyReluAttrs{0.125}});
+  all.push_back({OpKind::HardSigmoid, {"a"}, HardSigmoidAttrs{0.1, 0.6}});
+  all.push_back({OpKind::HardSwish, {"a"}});
+  all.push_back({OpKind::Gelu, {"a"}, GeluAttrs{GeluApprox::tanh}});
+  all.push_back({OpKind::Cast, {"a"}, CastAttrs{DType::i32}});
+  all.push_back({OpKind::Identity, {"a"}});
+  all.push_back({OpKind::Add, {"a", "c"}});
+  all.push_back({OpKind::Sub, {"a", "c"}});
+  all.push_back({OpKind::Mul, {"a", "c"}});
+  all.push_back({OpKind::Div, {"a", "c"}});
+  all.push_back({OpKind::Pow, {"a", "c"}});
+  all.push_back({OpKind::Max, {"a", "c"}});
+  all.push_back({OpKind::Min, {"a", "c"}});
+  all.push_back({OpKind::Equal, {"a", "c"}});
+  all.push_back({OpKind::Less, {"a", "c"}});
+  all.push_back({OpKind::Greater, {"a", "c"}});
+  all.push_back({OpKind::And, {"p", "q"}});
+  all.push_back({OpKind::Or, {"p", "q"}});
+  all.push_back({OpKind::Where, {"p", "a", "c"}});
+}
+
+/// Examples of the convolution and pooling ops.
+void addConvExamples(std::vector<Example>& all) {
+  all.push_back({OpKind::Conv, {"x", "w", "bias"}, ConvAttrs{{2, 1}, {1, 0, 1, 0}, {1, 2}, 2}});
+  all.push_back({OpKind::MaxPool, {"x"}, PoolAttrs{{3, 2}, {2, 2}, {1, 0, 1, 1}, {1, 1}, true, false}});
+  all.push_back({OpKind::AvgPool, {"x"}, PoolAttrs{{2, 2}, {1, 2}, {0, 1, 1, 0}, {2, 1}, false, true}});
+  all.push_back({OpKind::GlobalAvgPool, {"x"}});
+  all.push_back({OpKind::GlobalMaxPool, {"x"}});
+}
+
+/// Examples of the matrix product ops.
+void addLinearExamples(std::vector<Example>& all) {
+  all.push_back({OpKind::Gemm, {"a", "gb", "s4"}, GemmAttrs{false, true, 0.5, 2.0}});
+  all.push_back({OpKind::MatMul, {"a", "mm"}});
+}
+
+/// Examples of the reduction and normalisation ops.
+void addReduceExamples(std::vector<Example>& all) {
+  all.push_back({OpKind::ReduceMean, {"x"}, ReduceAttrs{{1, 3}, false}});
+  all.push_back({OpKind::ReduceSum, {"x"}, ReduceAttrs{{2}, false}});
+  all.push_back({OpKind::ReduceMax, {"x"}, ReduceAttrs{{0, 1}, false}});
+  all.push_back({OpKind::ReduceMin, {"a"}, ReduceAttrs{{1}, false}});
+  all.push_back({OpKind::ReduceProd, {"a"}, ReduceAttrs{{0}, false}});
+  all.push_back({OpKind::Softmax, {"a"}, AxisAttrs{1}});
+  all.push_back({OpKind::LogSoftmax, {"x"}, AxisAttrs{2}});
+  all.push_back({OpKind::LayerNorm, {"a", "s3", "s3"}, LayerNormAttrs{1, 1e-3}});
+  all.push_back({OpKind::BatchNorm, {"x", "s4", "s4", "s4", "s4"}, BatchNormAttrs{1e-3}});
+}
+
+/// Examples of the data movement ops.
+void addShapeExamples(std::vector<Example>& all) {
+  all.push_back({OpKind::Reshape, {"a"}, NoAttrs{}, {3, 2}});
+  all.push_back({OpKind::Expand, {"c"}, NoAttrs{}, {4, 3}});
+  all.push_back({OpKind::Transpose, {"x"}, TransposeAttrs{{0, 2, 3, 1}}});
+  all.push_back({OpKind::Concat, {"a", "a", "a"}, AxisAttrs{1}});
+  all.push_back({OpKind::Slice, {"a"}, SliceAttrs{{1, 2}, {1, -2}}, {1, 2}});
+  all.push_back({OpKind::Gather, {"a", "idx"}, AxisAttrs{1}});
+  all.push_back({OpKind::Pad, {"a"}, PadAttrs{{0, 1, 1, 0}, PadMode::reflect, 0.5}});
+}
+
 /// One well-typed example per op kind, with non-default attributes wherever the op has any.
 const std::vector<Example>& examples() {
-  static const std::vector<Example> all = {
-      {OpKind::Relu, {"a"}},
-      {OpKind::Sigmoid, {"a"}},
-      {OpKind::Tanh, {"a"}},
-      {OpKind::Exp, {"a"}},
-      {OpKind::Log, {"a"}},
-      {OpKind::Sqrt, {"a"}},
-      {OpKind::Erf, {"a"}},
-      {OpKind::Reciprocal, {"a"}},
-      {OpKind::Neg, {"a"}},
-      {OpKind::Abs, {"a"}},
-      {OpKind::Floor, {"a"}},
-      {OpKind::Ceil, {"a"}},
-      {OpKind::Not, {"p"}},
-      {OpKind::Clip, {"a"}, ClipAttrs{-0.5, 2.5}},
-      {OpKind::LeakyRelu, {"a"}, LeakyReluAttrs{0.125}},
-      {OpKind::HardSigmoid, {"a"}, HardSigmoidAttrs{0.1, 0.6}},
-      {OpKind::HardSwish, {"a"}},
-      {OpKind::Gelu, {"a"}, GeluAttrs{GeluApprox::tanh}},
-      {OpKind::Cast, {"a"}, CastAttrs{DType::i32}},
-      {OpKind::Identity, {"a"}},
-      {OpKind::Add, {"a", "c"}},
-      {OpKind::Sub, {"a", "c"}},
-      {OpKind::Mul, {"a", "c"}},
-      {OpKind::Div, {"a", "c"}},
-      {OpKind::Pow, {"a", "c"}},
-      {OpKind::Max, {"a", "c"}},
-      {OpKind::Min, {"a", "c"}},
-      {OpKind::Equal, {"a", "c"}},
-      {OpKind::Less, {"a", "c"}},
-      {OpKind::Greater, {"a", "c"}},
-      {OpKind::And, {"p", "q"}},
-      {OpKind::Or, {"p", "q"}},
-      {OpKind::Where, {"p", "a", "c"}},
-      {OpKind::Conv, {"x", "w", "bias"}, ConvAttrs{{2, 1}, {1, 0, 1, 0}, {1, 2}, 2}},
-      {OpKind::MaxPool, {"x"}, PoolAttrs{{3, 2}, {2, 2}, {1, 0, 1, 1}, {1, 1}, true, false}},
-      {OpKind::AvgPool, {"x"}, PoolAttrs{{2, 2}, {1, 2}, {0, 1, 1, 0}, {2, 1}, false, true}},
-      {OpKind::GlobalAvgPool, {"x"}},
-      {OpKind::GlobalMaxPool, {"x"}},
-      {OpKind::Gemm, {"a", "gb", "s4"}, GemmAttrs{false, true, 0.5, 2.0}},
-      {OpKind::MatMul, {"a", "mm"}},
-      {OpKind::ReduceMean, {"x"}, ReduceAttrs{{1, 3}, false}},
-      {OpKind::ReduceSum, {"x"}, ReduceAttrs{{2}, false}},
-      {OpKind::ReduceMax, {"x"}, ReduceAttrs{{0, 1}, false}},
-      {OpKind::ReduceMin, {"a"}, ReduceAttrs{{1}, false}},
-      {OpKind::ReduceProd, {"a"}, ReduceAttrs{{0}, false}},
-      {OpKind::Softmax, {"a"}, AxisAttrs{1}},
-      {OpKind::LogSoftmax, {"x"}, AxisAttrs{2}},
-      {OpKind::LayerNorm, {"a", "s3", "s3"}, LayerNormAttrs{1, 1e-3}},
-      {OpKind::BatchNorm, {"x", "s4", "s4", "s4", "s4"}, BatchNormAttrs{1e-3}},
-      {OpKind::Reshape, {"a"}, NoAttrs{}, {3, 2}},
-      {OpKind::Expand, {"c"}, NoAttrs{}, {4, 3}},
-      {OpKind::Transpose, {"x"}, TransposeAttrs{{0, 2, 3, 1}}},
-      {OpKind::Concat, {"a", "a", "a"}, AxisAttrs{1}},
-      {OpKind::Slice, {"a"}, SliceAttrs{{1, 2}, {1, -2}}, {1, 2}},
-      {OpKind::Gather, {"a", "idx"}, AxisAttrs{1}},
-      {OpKind::Pad, {"a"}, PadAttrs{{0, 1, 1, 0}, PadMode::reflect, 0.5}},
-  };
+  static const std::vector<Example> all = [] {
+    std::vector<Example> v;
+    addElementwiseExamples(v);
+    addConvExamples(v);
+    addLinearExamples(v);
+    addReduceExamples(v);
+    addShapeExamples(v);
+    return v;
+  }();
   return all;
 }
 
