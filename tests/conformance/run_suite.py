@@ -437,6 +437,19 @@ def short_reason(r: dict) -> str:
     return r["reason"][:160]
 
 
+def check_parity(a, ran: list, n_pass: int) -> int:
+    """Compares this run's pass count with another target's, whose passes are the cases of this
+    run missing from its expected-failure list (--parity FILE). Returns 1 when this target trails
+    by more than --max-gap percentage points (issue: ARM within 2 pp of x86-64)."""
+    other = read_xfail(a.parity)
+    n_other = sum(1 for c in ran if c["name"] not in other)
+    gap = 100.0 * (n_other - n_pass) / max(1, len(ran))
+    verdict = "ok" if gap <= a.max_gap else "FAIL"
+    print(f"parity: {n_pass} passed here, {n_other} by {os.path.relpath(a.parity)}: "
+          f"{gap:+.2f} pp behind (at most {a.max_gap} allowed): {verdict}")
+    return 0 if gap <= a.max_gap else 1
+
+
 def read_xfail(path: str) -> dict[str, str]:
     out = {}
     if not path or not os.path.exists(path):
@@ -590,6 +603,10 @@ def main() -> int:
     p.add_argument("--only", help="run only cases whose name matches this regex")
     p.add_argument("--folders", default=",".join(FOLDERS))
     p.add_argument("--xfail", help="expected-failure list (tests/conformance/xfail-<target>.txt)")
+    p.add_argument("--parity", metavar="FILE",
+                   help="another target's expected-failure list: fail when this target passes "
+                   "more than --max-gap percentage points fewer cases (whole-suite runs only)")
+    p.add_argument("--max-gap", type=float, default=2.0, help="see --parity (default 2)")
     p.add_argument("--update-xfail", action="store_true",
                    help="rewrite the --xfail list (default tests/conformance/xfail-<target>.txt) "
                    "from this run")
@@ -723,6 +740,8 @@ def main() -> int:
                   f" (update the list with --update-xfail after checking)")
         else:
             print(f"xfail: all {n_fail} failures expected by {os.path.relpath(a.xfail)}")
+    if a.parity and not only:
+        status = max(status, check_parity(a, ran, n_pass))
     print(f"{n_pass} passed, {n_fail} failed")
     return status
 
