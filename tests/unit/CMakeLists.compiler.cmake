@@ -14,6 +14,6 @@ foreach(test ir_test importer_test passes_test ir_golden_test)
   add_executable(${test} ${DNNCC_TEST_UNIT_DIR}/${test}.cpp)
   target_link_libraries(${test} PRIVATE dnncc_test_util dnncc_frontend_onnx GTest::gtest_main)
   # JIT compilation of the reference evaluator makes discovery slow on a busy machine.
-  gtest_discover_tests(${test} DISCOVERY_TIMEOUT 60)
+  gtest_discover_tests(${test} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
 endforeach()
 target_compile_definitions(ir_golden_test PRIVATE DNNCC_TEST_IR_DIR="${DNNCC_TEST_IR_DIR}")

@@ -23,7 +23,7 @@ target_link_libraries(dnncc_test_fake_model PUBLIC dnncc_runtime_host Threads::T
 
 add_executable(runtime_test ${DNNCC_TEST_UNIT_DIR}/runtime_test.cpp)
 target_link_libraries(runtime_test PRIVATE dnncc_test_fake_model GTest::gtest_main)
-gtest_discover_tests(runtime_test)
+gtest_discover_tests(runtime_test PROPERTIES LABELS unit)
 
 # The fake model as shared libraries with the exports of real ones: libfake.so (prefix fake) for
 # dnncc-run, libtinynet.so (prefix tinynet) for examples/classify.
@@ -46,7 +46,7 @@ target_compile_definitions(header_emitter_test PRIVATE
   DNNCC_TEST_CC="${CMAKE_C_COMPILER}" DNNCC_TEST_CXX="${CMAKE_CXX_COMPILER}"
   DNNCC_TEST_CLASSIFY_C="${DNNCC_TEST_REPO_DIR}/examples/classify/classify.c"
   DNNCC_TEST_TINYNET_DIR="$<TARGET_FILE_DIR:dnncc_test_libtinynet>")
-gtest_discover_tests(header_emitter_test)
+gtest_discover_tests(header_emitter_test PROPERTIES LABELS unit)
 
 if(TARGET dnncc-run)
   add_executable(dnncc_run_test ${DNNCC_TEST_UNIT_DIR}/dnncc_run_test.cpp
@@ -58,5 +58,5 @@ if(TARGET dnncc-run)
   target_compile_definitions(dnncc_run_test PRIVATE
     DNNCC_TEST_DNNCC_RUN="$<TARGET_FILE:dnncc-run>"
     DNNCC_TEST_LIBFAKE="$<TARGET_FILE:dnncc_test_libfake>")
-  gtest_discover_tests(dnncc_run_test)
+  gtest_discover_tests(dnncc_run_test PROPERTIES LABELS unit)
 endif()
