@@ -1,9 +1,10 @@
-// ONNX Einsum -> IR, decomposed exactly into existing ops: repeated labels of one operand take the
+// ONNX Einsum and Det -> IR. Einsum is decomposed exactly into existing ops: repeated labels of one operand take the
 // diagonal (Transpose, Reshape, Gather), labels needed nowhere else are summed (ReduceSum), and
 // operands are contracted pairwise, left to right, as batched matrix products (Transpose,
 // Reshape, MatMul), finished by a Transpose into the output order. Semantics: ONNX Einsum-12
 // (numpy.einsum): explicit "->" output or the implicit one (ellipsis dims, then the labels that
-// occur once, alphabetically); ellipsis dims broadcast, right-aligned.
+// occur once, alphabetically); ellipsis dims broadcast, right-aligned. Det is the Laplace
+// expansion over the matrix elements (element-wise ops), for matrices up to kMaxDet x kMaxDet.
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -317,9 +318,62 @@ Status einsum(NodeContext& c) {
   return c.setOutput(0, acc.v);
 }
 
+/// The largest matrix Det expands (the expansion has 2^M partial determinants, M 2^(M-1) products).
+constexpr int64_t kMaxDet = 6;
+
+/// Det-11: x [..., M, M] -> [...], det = sum_j (-1)^j x[0, j] det(minor(0, j)), the minors'
+/// determinants shared across terms (one per set of remaining columns).
+Status det(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  const TensorType& t = x->type;
+  if (!isFloat(t.dtype))
+    return c.error(fmt::format("x of type {} is not a float type", dtypeName(t.dtype)));
+  if (t.rank() < 2 || t.shape[t.rank() - 1] != t.shape[t.rank() - 2])
+    return c.error(fmt::format("x {} is not [..., M, M]", shapeString(t.shape)));
+  int64_t m = t.shape.back();
+  if (m < 1 || m > kMaxDet)
+    return c.error(fmt::format("matrices of size {} are not supported (1 to {})", m, kMaxDet));
+  std::vector<int64_t> flat(t.shape.begin(), t.shape.end() - 2);
+  int64_t batchRank = static_cast<int64_t>(flat.size());
+  flat.push_back(m * m);
+  DNNCC_ASSIGN_OR_RETURN(Value * xf, reshapeTo(c, x, flat));
+  std::vector<Value*> e(m * m);
+  for (int64_t i = 0; i < m * m; ++i) {
+    std::vector<uint8_t> bytes(8);
+    std::memcpy(bytes.data(), &i, 8);
+    Value* idx = c.constant(TensorType{DType::i64, {}}, std::move(bytes));
+    DNNCC_ASSIGN_OR_RETURN(e[i], c.emit(OpKind::Gather, {xf, idx}, AxisAttrs{batchRank}));
+  }
+  // d[mask]: determinant of rows M - popcount(mask) .. M - 1 and the columns in mask.
+  std::vector<Value*> d(size_t{1} << m, nullptr);
+  for (uint32_t mask = 1; mask < d.size(); ++mask) {
+    int64_t row = m - __builtin_popcount(mask);
+    Value* acc = nullptr;
+    int sign = 0;
+    for (int64_t j = 0; j < m; ++j) {
+      if (!(mask >> j & 1))
+        continue;
+      Value* term = e[row * m + j];
+      uint32_t rest = mask & ~(1u << j);
+      if (rest) {
+        DNNCC_ASSIGN_OR_RETURN(term, c.emit(OpKind::Mul, {term, d[rest]}));
+      }
+      if (!acc) {
+        acc = term;
+      } else {
+        DNNCC_ASSIGN_OR_RETURN(acc, c.emit(sign % 2 ? OpKind::Sub : OpKind::Add, {acc, term}));
+      }
+      ++sign;
+    }
+    d[mask] = acc;
+  }
+  return c.setOutput(0, d.back());
+}
+
 constexpr int kMax = kMaxOpset;
 const ConverterRow kRows[] = {
     {"Einsum", 12, kMax, einsum},
+    {"Det", 11, kMax, det},
 };
 } // namespace
 
