@@ -16,10 +16,9 @@ Status checkParams(const Op& op) {
   for (size_t i = 1; i < op.operands.size(); ++i) {
     auto s = broadcastShapes(x.shape, op.operands[i]->type.shape);
     if (!s || *s != x.shape)
-      return Status::error(fmt::format("{} {} does not broadcast to x {}",
-                                       i == 1 ? "scale" : "zero point",
-                                       shapeString(op.operands[i]->type.shape),
-                                       shapeString(x.shape)));
+      return Status::error(
+          fmt::format("{} {} does not broadcast to x {}", i == 1 ? "scale" : "zero point",
+                      shapeString(op.operands[i]->type.shape), shapeString(x.shape)));
   }
   if (!isFloat(op.operands[1]->type.dtype))
     return Status::error(fmt::format("the scale must be a float tensor, got {}",
@@ -48,8 +47,8 @@ Expected<TensorType> inferDequantizeLinear(const Op& op) {
   const TensorType& x = op.operands[0]->type;
   DType to = op.attr<CastAttrs>().to;
   if (!isQuantType(x.dtype) && x.dtype != DType::i32)
-    return Status::error(fmt::format("quantized type {} is not i8, u8, i16, u16 or i32",
-                                     dtypeName(x.dtype)));
+    return Status::error(
+        fmt::format("quantized type {} is not i8, u8, i16, u16 or i32", dtypeName(x.dtype)));
   if (op.operands.size() == 3 && op.operands[2]->type.dtype != x.dtype)
     return Status::error(fmt::format("the zero point type {} differs from x's type {}",
                                      dtypeName(op.operands[2]->type.dtype), dtypeName(x.dtype)));

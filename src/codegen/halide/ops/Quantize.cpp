@@ -52,6 +52,8 @@ const AlgorithmRow kRows[] = {
 };
 } // namespace
 
-std::span<const AlgorithmRow> quantizeAlgorithms() { return kRows; }
+std::span<const AlgorithmRow> quantizeAlgorithms() {
+  return kRows;
+}
 
 } // namespace dnncc::hl

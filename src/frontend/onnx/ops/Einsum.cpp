@@ -1,10 +1,11 @@
-// ONNX Einsum and Det -> IR. Einsum is decomposed exactly into existing ops: repeated labels of one operand take the
-// diagonal (Transpose, Reshape, Gather), labels needed nowhere else are summed (ReduceSum), and
-// operands are contracted pairwise, left to right, as batched matrix products (Transpose,
-// Reshape, MatMul), finished by a Transpose into the output order. Semantics: ONNX Einsum-12
-// (numpy.einsum): explicit "->" output or the implicit one (ellipsis dims, then the labels that
-// occur once, alphabetically); ellipsis dims broadcast, right-aligned. Det is the Laplace
-// expansion over the matrix elements (element-wise ops), for matrices up to kMaxDet x kMaxDet.
+// ONNX Einsum and Det -> IR. Einsum is decomposed exactly into existing ops: repeated labels of one
+// operand take the diagonal (Transpose, Reshape, Gather), labels needed nowhere else are summed
+// (ReduceSum), and operands are contracted pairwise, left to right, as batched matrix products
+// (Transpose, Reshape, MatMul), finished by a Transpose into the output order. Semantics: ONNX
+// Einsum-12 (numpy.einsum): explicit "->" output or the implicit one (ellipsis dims, then the
+// labels that occur once, alphabetically); ellipsis dims broadcast, right-aligned. Det is the
+// Laplace expansion over the matrix elements (element-wise ops), for matrices up to kMaxDet x
+// kMaxDet.
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -104,8 +105,8 @@ Expected<bool> takeDiagonal(NodeContext& c, Term& t) {
     std::vector<uint8_t> bytes(idx.size() * 8);
     std::memcpy(bytes.data(), idx.data(), bytes.size());
     Value* indices = c.constant(TensorType{DType::i64, {n}}, std::move(bytes));
-    DNNCC_ASSIGN_OR_RETURN(
-        t.v, c.emit(OpKind::Gather, {x, indices}, AxisAttrs{static_cast<int64_t>(shape.size() - 1)}));
+    DNNCC_ASSIGN_OR_RETURN(t.v, c.emit(OpKind::Gather, {x, indices},
+                                       AxisAttrs{static_cast<int64_t>(shape.size() - 1)}));
     order.push_back(label);
     t.labels = order;
     return true;
@@ -212,19 +213,19 @@ Status einsum(NodeContext& c) {
     start = comma + 1;
   }
   if (static_cast<int>(inLabels.size()) != c.numInputs())
-    return c.error(fmt::format("the equation has {} operands, the node {} inputs",
-                               inLabels.size(), c.numInputs()));
+    return c.error(fmt::format("the equation has {} operands, the node {} inputs", inLabels.size(),
+                               c.numInputs()));
   // Expand the ellipses into broadcast, right-aligned labels.
   std::vector<Term> terms;
   int ellipsisRank = 0;
   for (size_t i = 0; i < inLabels.size(); ++i) {
     DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(static_cast<int>(i)));
-    int named = static_cast<int>(std::count_if(inLabels[i].begin(), inLabels[i].end(),
-                                               [](int l) { return l >= 0; }));
+    int named = static_cast<int>(
+        std::count_if(inLabels[i].begin(), inLabels[i].end(), [](int l) { return l >= 0; }));
     bool hasEllipsis = named != static_cast<int>(inLabels[i].size());
     if (hasEllipsis ? x->type.rank() < named : x->type.rank() != named)
-      return c.error(fmt::format("operand {} of rank {} does not match its equation term",
-                                 i, x->type.rank()));
+      return c.error(
+          fmt::format("operand {} of rank {} does not match its equation term", i, x->type.rank()));
     if (hasEllipsis)
       ellipsisRank = std::max(ellipsisRank, x->type.rank() - named);
     terms.push_back(Term{x, {}});
@@ -232,8 +233,9 @@ Status einsum(NodeContext& c) {
   std::vector<int64_t> extent(kEllipsis + ellipsisRank, 0);
   for (size_t i = 0; i < terms.size(); ++i) {
     Term& t = terms[i];
-    int k = t.v->type.rank() - static_cast<int>(std::count_if(
-                                   inLabels[i].begin(), inLabels[i].end(), [](int l) { return l >= 0; }));
+    int k =
+        t.v->type.rank() - static_cast<int>(std::count_if(inLabels[i].begin(), inLabels[i].end(),
+                                                          [](int l) { return l >= 0; }));
     for (int l : inLabels[i]) {
       if (l >= 0) {
         t.labels.push_back(l);
@@ -280,8 +282,9 @@ Status einsum(NodeContext& c) {
       if (n == 1)
         once.push_back(l);
     // Alphabetical order of the characters: 'A'..'Z' (ids 26..51) sort before 'a'..'z'.
-    std::stable_sort(once.begin(), once.end(),
-                     [](int x, int y) { return (x >= 26 ? x - 26 : x + 26) < (y >= 26 ? y - 26 : y + 26); });
+    std::stable_sort(once.begin(), once.end(), [](int x, int y) {
+      return (x >= 26 ? x - 26 : x + 26) < (y >= 26 ? y - 26 : y + 26);
+    });
     out.insert(out.end(), once.begin(), once.end());
   }
   std::vector<bool> inOut(extent.size(), false);
@@ -377,6 +380,8 @@ const ConverterRow kRows[] = {
 };
 } // namespace
 
-std::span<const ConverterRow> einsumConverters() { return kRows; }
+std::span<const ConverterRow> einsumConverters() {
+  return kRows;
+}
 
 } // namespace dnncc::onnximport

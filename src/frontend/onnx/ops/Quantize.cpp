@@ -133,8 +133,8 @@ Status dequantizeLinear(NodeContext& c) {
     return c.error(fmt::format("x of type {} is not supported (int8, uint8, int16, uint16, int32)",
                                dtypeName(x->type.dtype)));
   if (!isFloat(scale->type.dtype))
-    return c.error(fmt::format("x_scale of type {} is not a float type",
-                               dtypeName(scale->type.dtype)));
+    return c.error(
+        fmt::format("x_scale of type {} is not a float type", dtypeName(scale->type.dtype)));
   DType to = scale->type.dtype;
   if (int64_t code = c.opset() >= 23 ? c.attrInt("output_dtype", 0) : 0) {
     auto t = dtypeFromOnnx(static_cast<int>(code));
@@ -166,7 +166,8 @@ Value* f32Scalar(NodeContext& c, double v) {
 
 /// DynamicQuantizeLinear-11 (uint8), as the ONNX function body and reference:
 ///   lo = min(0, min(x)), hi = max(0, max(x)), y_scale = (hi == lo ? 1 : hi - lo) / 255,
-///   y_zero_point = saturate(round(-lo / y_scale)), y = saturate(round(x / y_scale) + y_zero_point).
+///   y_zero_point = saturate(round(-lo / y_scale)), y = saturate(round(x / y_scale) +
+///   y_zero_point).
 Status dynamicQuantizeLinear(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   if (x->type.dtype != DType::f32)
@@ -219,8 +220,8 @@ Expected<Value*> perChannelParam(NodeContext& c, Value* p, int rank) {
 /// has a shape that broadcasts to x.
 Expected<Value*> centered(NodeContext& c, Value* x, Value* zp, std::string_view what) {
   if (x->type.dtype != DType::i8 && x->type.dtype != DType::u8)
-    return c.error(fmt::format("{} of type {} is not int8 or uint8", what,
-                               dtypeName(x->type.dtype)));
+    return c.error(
+        fmt::format("{} of type {} is not int8 or uint8", what, dtypeName(x->type.dtype)));
   DNNCC_ASSIGN_OR_RETURN(Value * xi, castTo(c, x, DType::i32));
   if (!zp)
     return xi;
@@ -250,8 +251,7 @@ Expected<Value*> integerConv(NodeContext& c, Value* x, Value* xzp, Value* w, Val
                                "kernel...]",
                                shapeString(x->type.shape), shapeString(w->type.shape)));
   if (xzp && xzp->type.numElements() != 1)
-    return c.error(fmt::format("x_zero_point {} is not a scalar",
-                               shapeString(xzp->type.shape)));
+    return c.error(fmt::format("x_zero_point {} is not a scalar", shapeString(xzp->type.shape)));
   if (xzp) {
     DNNCC_ASSIGN_OR_RETURN(xzp, reshapeTo(c, xzp, {}));
   }
@@ -289,8 +289,8 @@ Expected<Value*> requantize(NodeContext& c, Value* acc, Value* sa, Value* sb, Va
       sy->type.dtype != sa->type.dtype)
     return c.error("the scales must have one float type");
   if (zy->type.dtype != DType::i8 && zy->type.dtype != DType::u8)
-    return c.error(fmt::format("y_zero_point of type {} is not int8 or uint8",
-                               dtypeName(zy->type.dtype)));
+    return c.error(
+        fmt::format("y_zero_point of type {} is not int8 or uint8", dtypeName(zy->type.dtype)));
   DNNCC_ASSIGN_OR_RETURN(Value * m, c.emit(OpKind::Mul, {sa, sb}));
   DNNCC_ASSIGN_OR_RETURN(m, c.emit(OpKind::Div, {m, sy}));
   DNNCC_ASSIGN_OR_RETURN(m, castTo(c, m, DType::f64));
@@ -303,16 +303,15 @@ Expected<Value*> requantize(NodeContext& c, Value* acc, Value* sa, Value* sb, Va
 Status matMulInteger(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * a, c.input(0));
   DNNCC_ASSIGN_OR_RETURN(Value * b, c.input(1));
-  DNNCC_ASSIGN_OR_RETURN(Value * y,
-                         integerMatMul(c, a, c.optionalInput(2), b, c.optionalInput(3)));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, integerMatMul(c, a, c.optionalInput(2), b, c.optionalInput(3)));
   return c.setOutput(0, y);
 }
 
 Status convInteger(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   DNNCC_ASSIGN_OR_RETURN(Value * w, c.input(1));
-  DNNCC_ASSIGN_OR_RETURN(
-      Value * y, integerConv(c, x, c.optionalInput(2), w, c.optionalInput(3), nullptr));
+  DNNCC_ASSIGN_OR_RETURN(Value * y,
+                         integerConv(c, x, c.optionalInput(2), w, c.optionalInput(3), nullptr));
   return c.setOutput(0, y);
 }
 
@@ -361,6 +360,8 @@ const ConverterRow kRows[] = {
 };
 } // namespace
 
-std::span<const ConverterRow> quantizeConverters() { return kRows; }
+std::span<const ConverterRow> quantizeConverters() {
+  return kRows;
+}
 
 } // namespace dnncc::onnximport
