@@ -31,6 +31,11 @@ std::span<const ConverterRow> convConverters();
 std::span<const ConverterRow> linearConverters();
 std::span<const ConverterRow> reduceConverters();
 std::span<const ConverterRow> shapeConverters();
+std::span<const ConverterRow> controlFlowConverters();
+
+/// The most subgraph nodes one model may import in all: If branches count once, Loop and Scan
+/// bodies once per unrolled iteration (a body with no nodes counts as one).
+inline constexpr int64_t kMaxUnrolledNodes = 20000;
 
 /// The converter for `opType` at `opset`, or null.
 const ConverterRow* findConverter(std::string_view opType, int opset);
@@ -73,6 +78,19 @@ public:
   std::vector<double> attrFloats(std::string_view name);
   std::string attrString(std::string_view name, std::string fallback = "");
   const onnx::TensorProto* attrTensor(std::string_view name);
+  /// Graph attribute `name` (an If branch, a Loop or Scan body), or null when absent.
+  const onnx::GraphProto* attrGraph(std::string_view name);
+
+  /// Imports the nodes of `g` (a graph attribute of this node) once, with its formal inputs bound
+  /// to `inputs` in order; other names resolve in the enclosing scopes (ONNX lexical scoping).
+  /// Returns the values of `g`'s outputs in order. Errors: a node of `g` fails (located at that
+  /// node), an output is not produced, the kMaxUnrolledNodes limit is passed.
+  Expected<std::vector<Value*>> importSubgraph(const onnx::GraphProto& g,
+                                               const std::vector<Value*>& inputs);
+  using SubgraphImporter = std::function<Expected<std::vector<Value*>>(
+      const onnx::GraphProto&, const std::vector<Value*>&)>;
+  /// Set by the importer driver; importSubgraph fails without it.
+  void setSubgraphImporter(SubgraphImporter f) { subgraph_ = std::move(f); }
   /// Marks an attribute as understood although unused (e.g. Dropout's seed in inference).
   void ignoreAttr(std::string_view name) { (void)find(name); }
   /// The attributes present on the node that no converter read.
@@ -101,6 +119,7 @@ private:
   Module& m_;
   ConstantEvaluator& evaluator_;
   std::function<Value*(const std::string&)> lookup_;
+  SubgraphImporter subgraph_;
   Location where_;
   std::set<std::string, std::less<>> read_;
 };

@@ -102,6 +102,8 @@ private:
   std::unique_ptr<Module> m_;
   std::unordered_map<std::string, Value*> values_;
   std::unordered_set<std::string> poisoned_;
+  std::vector<std::unordered_map<std::string, Value*>> scopes_; // open subgraph scopes, inner last
+  int64_t unrolledNodes_ = 0; // subgraph nodes imported so far (each unrolled copy counts)
 
   Expected<std::unique_ptr<Module>> fail(Status s) {
     errors.push_back(s);
@@ -219,29 +221,47 @@ private:
         poison(n);
         return false;
       }
-    if (!n.domain().empty() && n.domain() != "ai.onnx") {
+    Status s = convert(n, where);
+    if (!s.isOk()) {
       poison(n);
+      return record(s);
+    }
+    return true;
+  }
+
+  /// The value of `name`: the innermost subgraph scope first, then the enclosing ones, then the
+  /// main graph (ONNX lexical scoping); null when undefined.
+  Value* lookup(const std::string& name) const {
+    for (auto scope = scopes_.rbegin(); scope != scopes_.rend(); ++scope) {
+      auto it = scope->find(name);
+      if (it != scope->end())
+        return it->second;
+    }
+    auto it = values_.find(name);
+    return it == values_.end() ? nullptr : it->second;
+  }
+
+  /// Converts one node and binds its outputs in the innermost scope; errors carry `where`.
+  Status convert(const onnx::NodeProto& n, Location where) {
+    if (!n.domain().empty() && n.domain() != "ai.onnx") {
       auto domainOpset = domainOpsets_.find(n.domain());
       where.opset = domainOpset == domainOpsets_.end() ? 0 : domainOpset->second;
-      return record(Status::error(fmt::format("unsupported op '{}' of domain '{}' (only the "
-                                              "default ai.onnx domain is supported)",
-                                              n.op_type(), n.domain()),
-                                  where));
+      return Status::error(fmt::format("unsupported op '{}' of domain '{}' (only the default "
+                                       "ai.onnx domain is supported)",
+                                       n.op_type(), n.domain()),
+                           where);
     }
     const ConverterRow* row = findConverter(n.op_type(), opset_);
-    if (!row) {
-      poison(n);
-      return record(Status::error(fmt::format("unsupported op '{}' at opset {}", n.op_type(),
-                                              opset_),
-                                  where));
-    }
+    if (!row)
+      return Status::error(fmt::format("unsupported op '{}' at opset {}", n.op_type(), opset_),
+                           where);
     NodeContext ctx(
         n, opset_, *m_, *options_.evaluator,
-        [this](const std::string& name) -> Value* {
-          auto it = values_.find(name);
-          return it == values_.end() ? nullptr : it->second;
-        },
-        where);
+        [this](const std::string& name) -> Value* { return lookup(name); }, where);
+    ctx.setSubgraphImporter(
+        [this](const onnx::GraphProto& g, const std::vector<Value*>& inputs) {
+          return subgraph(g, inputs);
+        });
     Status s = row->convert(ctx);
     if (s.isOk()) {
       std::vector<std::string> unread = ctx.unreadAttrs();
@@ -257,13 +277,64 @@ private:
       if (!bound)
         s = ctx.error(fmt::format("output {} ('{}') is not supported", i, n.output(i)));
     }
-    if (!s.isOk()) {
-      poison(n);
-      return record(s.withDefaults(where));
-    }
+    if (!s.isOk())
+      return s.withDefaults(where);
+    auto& scope = scopes_.empty() ? values_ : scopes_.back();
     for (auto& [name, v] : ctx.outputs)
-      values_[name] = v;
-    return true;
+      scope[name] = v;
+    return Status::ok();
+  }
+
+  /// Imports the nodes of subgraph `g` (an If branch, a Loop or Scan body) once, in a new scope
+  /// where its formal inputs are bound to `inputs` in order; names it does not define resolve in
+  /// the enclosing scopes. Returns the values of its outputs in order. Errors: a wrong number of
+  /// inputs, a node that fails (located at that node), an output no node produces, more than
+  /// kMaxUnrolledNodes subgraph nodes imported in all.
+  Expected<std::vector<Value*>> subgraph(const onnx::GraphProto& g,
+                                         const std::vector<Value*>& inputs) {
+    if (g.input_size() != static_cast<int>(inputs.size()))
+      return Status::error(fmt::format("subgraph '{}' declares {} inputs, the op binds {}",
+                                       g.name(), g.input_size(), inputs.size()));
+    unrolledNodes_ += std::max(1, g.node_size());
+    if (unrolledNodes_ > kMaxUnrolledNodes)
+      return Status::error(fmt::format("unrolling control flow needs more than {} subgraph "
+                                       "nodes, the limit",
+                                       kMaxUnrolledNodes));
+    if (g.sparse_initializer_size() > 0)
+      return Status::error(fmt::format("subgraph '{}' has sparse initializers, which are not "
+                                       "supported",
+                                       g.name()));
+    scopes_.emplace_back();
+    struct Pop {
+      std::vector<std::unordered_map<std::string, Value*>>& scopes;
+      ~Pop() { scopes.pop_back(); }
+    } pop{scopes_};
+    for (const auto& t : g.initializer()) {
+      auto tensor = readTensor(t, dir_);
+      if (!tensor)
+        return tensor.status();
+      scopes_.back()[t.name()] =
+          m_->addConstant(std::move(tensor->first), std::move(tensor->second), t.name());
+    }
+    for (int i = 0; i < g.input_size(); ++i)
+      scopes_.back()[g.input(i).name()] = inputs[i];
+    for (int i = 0; i < g.node_size(); ++i) {
+      const onnx::NodeProto& n = g.node(i);
+      Location where{path_,
+                     n.name().empty() ? fmt::format("{}#{}", g.name(), i) : n.name(),
+                     n.op_type(), opset_};
+      DNNCC_TRY(convert(n, where));
+    }
+    std::vector<Value*> results;
+    for (const auto& out : g.output()) {
+      Value* v = lookup(out.name());
+      if (!v)
+        return Status::error(fmt::format("output '{}' of subgraph '{}' is not produced by any "
+                                         "node",
+                                         out.name(), g.name()));
+      results.push_back(v);
+    }
+    return results;
   }
 
   void poison(const onnx::NodeProto& n) {
@@ -321,7 +392,7 @@ const ConverterRow* findConverter(std::string_view opType, int opset) {
   static const std::vector<ConverterRow> rows = [] {
     std::vector<ConverterRow> all;
     for (auto family : {elementwiseConverters(), convConverters(), linearConverters(),
-                        reduceConverters(), shapeConverters()})
+                        reduceConverters(), shapeConverters(), controlFlowConverters()})
       all.insert(all.end(), family.begin(), family.end());
     return all;
   }();
@@ -426,6 +497,18 @@ std::string NodeContext::attrString(std::string_view name, std::string fallback)
 const onnx::TensorProto* NodeContext::attrTensor(std::string_view name) {
   const auto* a = find(name);
   return a && a->has_t() ? &a->t() : nullptr;
+}
+
+const onnx::GraphProto* NodeContext::attrGraph(std::string_view name) {
+  const auto* a = find(name);
+  return a && a->has_g() ? &a->g() : nullptr;
+}
+
+Expected<std::vector<Value*>> NodeContext::importSubgraph(const onnx::GraphProto& g,
+                                                          const std::vector<Value*>& inputs) {
+  if (!subgraph_)
+    return error("subgraphs cannot be imported here");
+  return subgraph_(g, inputs);
 }
 
 std::vector<std::string> NodeContext::unreadAttrs() const {
