@@ -564,5 +564,151 @@ TEST(ImportCheck, ReportsEveryUnsupportedOpOnce) {
   EXPECT_TRUE(checkOnnx(test::OnnxBuilder(13).write(test::testDir()), options()).empty());
 }
 
+
+// ---- control flow, unrolled at import ----
+
+/// A graph attribute `name` of `n` with the given formal input and output names.
+onnx::GraphProto& graphAttr(onnx::NodeProto& n, const std::string& name,
+                            const std::vector<std::string>& inputs,
+                            const std::vector<std::string>& outputs) {
+  auto* a = n.add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::GRAPH);
+  onnx::GraphProto* g = a->mutable_g();
+  g->set_name(name);
+  for (const auto& i : inputs)
+    g->add_input()->set_name(i);
+  for (const auto& o : outputs)
+    g->add_output()->set_name(o);
+  return *g;
+}
+
+/// Adds a node to subgraph `g`.
+onnx::NodeProto& subNode(onnx::GraphProto& g, const std::string& opType,
+                         const std::vector<std::string>& inputs,
+                         const std::vector<std::string>& outputs) {
+  auto* n = g.add_node();
+  n->set_op_type(opType);
+  for (const auto& i : inputs)
+    n->add_input(i);
+  for (const auto& o : outputs)
+    n->add_output(o);
+  return *n;
+}
+
+/// If(Greater(c, 0)) with then = x + x and else = -x.
+OnnxBuilder ifModel(bool constantCondition) {
+  OnnxBuilder b(13);
+  b.input("x", {3});
+  b.initializer("zero", {}, {0.0f});
+  if (constantCondition)
+    b.initializer("c", {}, {1.0f});
+  else
+    b.input("c", {});
+  b.node("Greater", {"c", "zero"}, {"cond"}, "gt");
+  auto& n = b.node("If", {"cond"}, {"y"}, "branch");
+  subNode(graphAttr(n, "then_branch", {}, {"t"}), "Add", {"x", "x"}, {"t"});
+  subNode(graphAttr(n, "else_branch", {}, {"e"}), "Neg", {"x"}, {"e"});
+  b.output("y");
+  return b;
+}
+
+TEST(ImportControlFlow, IfWithConstantConditionImportsOneBranch) {
+  IMPORT_OR_FAIL(m, ifModel(true));
+  EXPECT_EQ(test::countOps(m, OpKind::Neg), 0);
+  EXPECT_EQ(test::countOps(m, OpKind::Where), 0);
+  EXPECT_TRUE(allClose(run(m, {{1, -2, 3}}), {2, -4, 6}));
+}
+
+TEST(ImportControlFlow, IfWithRuntimeConditionSelectsWithWhere) {
+  IMPORT_OR_FAIL(m, ifModel(false));
+  EXPECT_TRUE(fileCheck(test::printed(m), {"CHECK: = where(", "CHECK: : f32[3]"}));
+  EXPECT_TRUE(allClose(run(m, {{1, -2, 3}, {1}}), {2, -4, 6}));
+  EXPECT_TRUE(allClose(run(m, {{1, -2, 3}, {-1}}), {-1, 2, -3}));
+}
+
+TEST(ImportControlFlow, LoopUnrollsSeesOuterValuesAndStacksScanOutputs) {
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  b.initializerI64("m", {}, {3});
+  auto& n = b.node("Loop", {"m", "", "x"}, {"y", "scan"}, "loop");
+  auto& body = graphAttr(n, "body", {"i", "cond_in", "y_in"}, {"cond_out", "y_out", "s"});
+  subNode(body, "Identity", {"cond_in"}, {"cond_out"});
+  subNode(body, "Add", {"y_in", "x"}, {"y_out"}); // x: the enclosing graph's value
+  attrInt(subNode(body, "Cast", {"i"}, {"fi"}), "to", onnx::TensorProto::FLOAT);
+  subNode(body, "Mul", {"y_out", "fi"}, {"s"});
+  b.output("y");
+  b.output("scan");
+  IMPORT_OR_FAIL(m, b);
+  // y_i = (i + 2) x, s_i = i * y_i.
+  EXPECT_TRUE(allClose(run(m, {{1, -2}}, 0), {4, -8}));
+  EXPECT_TRUE(allClose(run(m, {{1, -2}}, 1), {0, 0, 3, -6, 8, -16}));
+}
+
+TEST(ImportControlFlow, Scan9InputAndOutputAxesAndDirections) {
+  OnnxBuilder b(11);
+  b.input("s", {2});
+  b.input("x", {2, 3});
+  auto& n = b.node("Scan", {"s", "x"}, {"final", "out"}, "scan");
+  attrInt(n, "num_scan_inputs", 1);
+  attrInts(n, "scan_input_axes", {1});
+  attrInts(n, "scan_input_directions", {1});
+  attrInts(n, "scan_output_axes", {-1});
+  attrInts(n, "scan_output_directions", {1});
+  auto& body = graphAttr(n, "body", {"s_in", "e"}, {"s_out", "o"});
+  subNode(body, "Add", {"s_in", "e"}, {"s_out"});
+  subNode(body, "Identity", {"s_out"}, {"o"});
+  b.output("final");
+  b.output("out");
+  IMPORT_OR_FAIL(m, b);
+  // Columns taken last to first: s = [3,6], [5,11], [6,15]; outputs prepended along axis 1.
+  EXPECT_TRUE(allClose(run(m, {{0, 0}, {1, 2, 3, 4, 5, 6}}, 0), {6, 15}));
+  EXPECT_TRUE(allClose(run(m, {{0, 0}, {1, 2, 3, 4, 5, 6}}, 1), {6, 5, 3, 15, 11, 6}));
+}
+
+/// Loop(m, cond, x) whose body passes its state through.
+OnnxBuilder passThroughLoop(std::vector<std::string> inputs) {
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  auto& n = b.node("Loop", std::move(inputs), {"y"}, "loop");
+  auto& body = graphAttr(n, "body", {"i", "cond_in", "y_in"}, {"cond_out", "y_out"});
+  subNode(body, "Identity", {"cond_in"}, {"cond_out"});
+  subNode(body, "Identity", {"y_in"}, {"y_out"});
+  b.output("y");
+  return b;
+}
+
+TEST(ImportErrors, LoopWithRuntimeTripCount) {
+  OnnxBuilder b = passThroughLoop({"m", "", "x"});
+  b.input("m", {}, onnx::TensorProto::INT64);
+  EXPECT_EQ(importError(b), "error: <file>: node 'loop' (Loop, opset 13): Loop with a trip count "
+                            "known only at run time is not supported");
+}
+
+TEST(ImportErrors, LoopUnrollLimit) {
+  OnnxBuilder b = passThroughLoop({"m", "", "x"});
+  b.initializerI64("m", {}, {1000000});
+  EXPECT_EQ(importError(b), "error: <file>: node 'loop' (Loop, opset 13): Loop unrolls to "
+                            "1000000 iterations of 2 nodes, more than the limit of 20000 "
+                            "unrolled nodes");
+  // A loop that runs while a condition stays true (no trip count) hits the limit as it unrolls.
+  OnnxBuilder forever = passThroughLoop({"", "cond", "x"});
+  forever.initializer("one", {}, {1.0f});
+  forever.initializer("zero", {}, {0.0f});
+  forever.node("Greater", {"one", "zero"}, {"cond"}, "always"); // folds to a constant true
+  forever.graph->mutable_node()->SwapElements(0, 1);            // before the Loop
+  EXPECT_EQ(importError(forever), "error: <file>: node 'loop' (Loop, opset 13): unrolling control "
+                                  "flow needs more than 20000 subgraph nodes, the limit");
+}
+
+TEST(ImportErrors, SubgraphErrorNamesTheInnerNode) {
+  OnnxBuilder b = ifModel(false);
+  auto* branch = b.graph->mutable_node(1)->mutable_attribute(1)->mutable_g();
+  branch->mutable_node(0)->set_op_type("Frobnicate");
+  branch->mutable_node(0)->set_name("inner");
+  EXPECT_EQ(importError(b), "error: <file>: node 'inner' (Frobnicate, opset 13): unsupported op "
+                            "'Frobnicate' at opset 13");
+}
+
 } // namespace
 } // namespace dnncc
