@@ -15,6 +15,13 @@
 namespace dnncc::onnximport {
 
 class NodeContext;
+
+/// An ONNX sequence value known at compile time (built and consumed inside the model): its
+/// element type and its tensors in order. Sequences live only in the importer, never in the IR.
+struct Sequence {
+  DType dtype = DType::f32;
+  std::vector<Value*> items;
+};
 using ConvertFn = Status (*)(NodeContext&);
 
 /// One importer table row: `opType` in the default domain, valid for opsets [since, until].
@@ -32,6 +39,7 @@ std::span<const ConverterRow> linearConverters();
 std::span<const ConverterRow> reduceConverters();
 std::span<const ConverterRow> shapeConverters();
 std::span<const ConverterRow> controlFlowConverters();
+std::span<const ConverterRow> sequenceConverters();
 
 /// The most subgraph nodes one model may import in all: If branches count once, Loop and Scan
 /// bodies once per unrolled iteration (a body with no nodes counts as one).
@@ -63,6 +71,8 @@ public:
   bool hasInput(int i) const { return i < node_.input_size() && !node_.input(i).empty(); }
   /// Input `i`; an error when it is absent.
   Expected<Value*> input(int i);
+  /// Input `i`, which must be a sequence; an error when it is absent or a tensor.
+  Expected<Sequence> sequenceInput(int i);
   /// Input `i` or null when absent.
   Value* optionalInput(int i);
   /// Input `i`, which must be a constant integer tensor, as int64 values.
@@ -91,6 +101,9 @@ public:
       const onnx::GraphProto&, const std::vector<Value*>&)>;
   /// Set by the importer driver; importSubgraph fails without it.
   void setSubgraphImporter(SubgraphImporter f) { subgraph_ = std::move(f); }
+  using SequenceLookup = std::function<const Sequence*(const std::string&)>;
+  /// Set by the importer driver: finds a sequence value by name (null when there is none).
+  void setSequenceLookup(SequenceLookup f) { sequenceLookup_ = std::move(f); }
   /// Marks an attribute as understood although unused (e.g. Dropout's seed in inference).
   void ignoreAttr(std::string_view name) { (void)find(name); }
   /// The attributes present on the node that no converter read.
@@ -110,7 +123,11 @@ public:
   Status error(std::string message) const { return Status::error(std::move(message), where_); }
   const Location& where() const { return where_; }
 
+  /// Binds ONNX output `i` of the node to the sequence `s`.
+  Status setSequenceOutput(int i, Sequence s);
+
   std::vector<std::pair<std::string, Value*>> outputs; ///< filled by setOutput
+  std::vector<std::pair<std::string, Sequence>> sequenceOutputs; ///< filled by setSequenceOutput
 
 private:
   const onnx::AttributeProto* find(std::string_view name);
@@ -120,6 +137,7 @@ private:
   ConstantEvaluator& evaluator_;
   std::function<Value*(const std::string&)> lookup_;
   SubgraphImporter subgraph_;
+  SequenceLookup sequenceLookup_;
   Location where_;
   std::set<std::string, std::less<>> read_;
 };

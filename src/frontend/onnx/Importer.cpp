@@ -103,6 +103,8 @@ private:
   std::unordered_map<std::string, Value*> values_;
   std::unordered_set<std::string> poisoned_;
   std::vector<std::unordered_map<std::string, Value*>> scopes_; // open subgraph scopes, inner last
+  // Sequence values (compile-time lists): [0] the main graph's, then one per open subgraph scope.
+  std::vector<std::unordered_map<std::string, Sequence>> sequences_{1};
   int64_t unrolledNodes_ = 0; // subgraph nodes imported so far (each unrolled copy counts)
 
   Expected<std::unique_ptr<Module>> fail(Status s) {
@@ -241,6 +243,16 @@ private:
     return it == values_.end() ? nullptr : it->second;
   }
 
+  /// The sequence value `name`, scoped like lookup(); null when `name` is not a sequence.
+  const Sequence* lookupSequence(const std::string& name) const {
+    for (auto scope = sequences_.rbegin(); scope != sequences_.rend(); ++scope) {
+      auto it = scope->find(name);
+      if (it != scope->end())
+        return &it->second;
+    }
+    return nullptr;
+  }
+
   /// Converts one node and binds its outputs in the innermost scope; errors carry `where`.
   Status convert(const onnx::NodeProto& n, Location where) {
     if (!n.domain().empty() && n.domain() != "ai.onnx") {
@@ -262,6 +274,7 @@ private:
         [this](const onnx::GraphProto& g, const std::vector<Value*>& inputs) {
           return subgraph(g, inputs);
         });
+    ctx.setSequenceLookup([this](const std::string& name) { return lookupSequence(name); });
     Status s = row->convert(ctx);
     if (s.isOk()) {
       std::vector<std::string> unread = ctx.unreadAttrs();
@@ -274,6 +287,8 @@ private:
       bool bound = false;
       for (auto& [name, v] : ctx.outputs)
         bound |= name == n.output(i);
+      for (auto& [name, v] : ctx.sequenceOutputs)
+        bound |= name == n.output(i);
       if (!bound)
         s = ctx.error(fmt::format("output {} ('{}') is not supported", i, n.output(i)));
     }
@@ -282,6 +297,8 @@ private:
     auto& scope = scopes_.empty() ? values_ : scopes_.back();
     for (auto& [name, v] : ctx.outputs)
       scope[name] = v;
+    for (auto& [name, seq] : ctx.sequenceOutputs)
+      sequences_.back()[name] = std::move(seq);
     return Status::ok();
   }
 
@@ -305,10 +322,14 @@ private:
                                        "supported",
                                        g.name()));
     scopes_.emplace_back();
+    sequences_.emplace_back();
     struct Pop {
-      std::vector<std::unordered_map<std::string, Value*>>& scopes;
-      ~Pop() { scopes.pop_back(); }
-    } pop{scopes_};
+      GraphImporter& importer;
+      ~Pop() {
+        importer.scopes_.pop_back();
+        importer.sequences_.pop_back();
+      }
+    } pop{*this};
     for (const auto& t : g.initializer()) {
       auto tensor = readTensor(t, dir_);
       if (!tensor)
@@ -328,6 +349,10 @@ private:
     std::vector<Value*> results;
     for (const auto& out : g.output()) {
       Value* v = lookup(out.name());
+      if (!v && lookupSequence(out.name()))
+        return Status::error(fmt::format("output '{}' of subgraph '{}' is a sequence (sequences "
+                                         "cannot leave a subgraph)",
+                                         out.name(), g.name()));
       if (!v)
         return Status::error(fmt::format("output '{}' of subgraph '{}' is not produced by any "
                                          "node",
@@ -347,6 +372,13 @@ private:
       auto it = values_.find(out.name());
       if (poisoned_.count(out.name()))
         continue;
+      if (it == values_.end() && lookupSequence(out.name())) {
+        record(Status::error(fmt::format("graph output '{}' is a sequence (sequence outputs are "
+                                         "not supported)",
+                                         out.name()),
+                             {path_}));
+        continue;
+      }
       if (it == values_.end()) {
         record(Status::error(fmt::format("graph output '{}' is not produced by any node",
                                          out.name()),
@@ -392,7 +424,8 @@ const ConverterRow* findConverter(std::string_view opType, int opset) {
   static const std::vector<ConverterRow> rows = [] {
     std::vector<ConverterRow> all;
     for (auto family : {elementwiseConverters(), convConverters(), linearConverters(),
-                        reduceConverters(), shapeConverters(), controlFlowConverters()})
+                        reduceConverters(), shapeConverters(), controlFlowConverters(),
+                        sequenceConverters()})
       all.insert(all.end(), family.begin(), family.end());
     return all;
   }();
@@ -408,9 +441,23 @@ Expected<Value*> NodeContext::input(int i) {
   if (!hasInput(i))
     return error(fmt::format("input {} is required", i));
   Value* v = lookup_(node_.input(i));
+  if (!v && sequenceLookup_ && sequenceLookup_(node_.input(i)))
+    return error(fmt::format("input '{}' is a sequence, not a tensor", node_.input(i)));
   if (!v)
     return error(fmt::format("input '{}' is not defined before this node", node_.input(i)));
   return v;
+}
+
+Expected<Sequence> NodeContext::sequenceInput(int i) {
+  if (!hasInput(i))
+    return error(fmt::format("input {} is required", i));
+  const Sequence* s = sequenceLookup_ ? sequenceLookup_(node_.input(i)) : nullptr;
+  if (!s) {
+    if (lookup_(node_.input(i)))
+      return error(fmt::format("input '{}' is a tensor, not a sequence", node_.input(i)));
+    return error(fmt::format("input '{}' is not defined before this node", node_.input(i)));
+  }
+  return *s;
 }
 
 Value* NodeContext::optionalInput(int i) {
@@ -540,6 +587,13 @@ Expected<Value*> NodeContext::emit(OpKind kind, std::vector<Value*> operands, At
 
 Value* NodeContext::constant(TensorType type, std::vector<uint8_t> bytes) {
   return m_.addConstant(std::move(type), std::move(bytes));
+}
+
+Status NodeContext::setSequenceOutput(int i, Sequence s) {
+  if (i >= node_.output_size() || node_.output(i).empty())
+    return Status::ok();
+  sequenceOutputs.emplace_back(node_.output(i), std::move(s));
+  return Status::ok();
 }
 
 Status NodeContext::setOutput(int i, Value* v) {
