@@ -1,6 +1,8 @@
 // ONNX sequence ops -> compile-time lists of IR values (onnximport::Sequence): SequenceEmpty,
 // SequenceConstruct, SequenceInsert, SequenceErase, SequenceAt, SequenceLength, SplitToSequence and
 // ConcatFromSequence. Positions and split sizes must be constants; only the tensors reach the IR.
+// Also OptionalHasElement / OptionalGetElement on plain tensors and sequences (dnncc has no
+// optional values: an input is either present or absent at compile time).
 #include <cstring>
 
 #include <fmt/format.h>
@@ -195,6 +197,30 @@ Status concatFromSequence(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
+/// OptionalHasElement-18: true when the input is given (a tensor or a sequence), false when it is
+/// absent.
+Status optionalHasElement(NodeContext& c) {
+  bool present = c.hasInput(0);
+  if (present) {
+    Value* v = c.optionalInput(0);
+    if (!v) {
+      Expected<Sequence> seq = c.sequenceInput(0); // an error unless it is a sequence
+      if (!seq)
+        return seq.status();
+    }
+  }
+  return c.setOutput(0, c.constant(TensorType{DType::boolean, {}},
+                                   scalarBytes(DType::boolean, present ? 1 : 0)));
+}
+
+/// OptionalGetElement-18: a tensor or sequence input is returned as it is.
+Status optionalGetElement(NodeContext& c) {
+  if (Value* v = c.optionalInput(0))
+    return c.setOutput(0, v);
+  DNNCC_ASSIGN_OR_RETURN(Sequence s, c.sequenceInput(0));
+  return c.setSequenceOutput(0, std::move(s));
+}
+
 constexpr int kMax = kMaxOpset;
 const ConverterRow kRows[] = {
     {"SequenceEmpty", 11, kMax, sequenceEmpty},
@@ -205,6 +231,8 @@ const ConverterRow kRows[] = {
     {"SequenceLength", 11, kMax, sequenceLength},
     {"SplitToSequence", 11, kMax, splitToSequence},
     {"ConcatFromSequence", 11, kMax, concatFromSequence},
+    {"OptionalHasElement", 18, kMax, optionalHasElement},
+    {"OptionalGetElement", 18, kMax, optionalGetElement},
 };
 
 } // namespace
