@@ -710,5 +710,58 @@ TEST(ImportErrors, SubgraphErrorNamesTheInnerNode) {
                             "'Frobnicate' at opset 13");
 }
 
+
+// ---- sequences, compile-time lists ----
+
+TEST(ImportSequence, BuildEditAndConsume) {
+  OnnxBuilder b(13);
+  b.input("x", {2, 3});
+  b.input("y", {2, 3});
+  b.initializerI64("back1", {}, {-1});
+  b.initializerI64("two", {}, {2});
+  b.node("Neg", {"x"}, {"nx"});
+  b.node("SequenceConstruct", {"x", "y"}, {"s1"});
+  b.node("SequenceInsert", {"s1", "nx", "back1"}, {"s2"}); // [x, -x, y]
+  b.node("SequenceErase", {"s2"}, {"s3"});                 // [x, -x]
+  attrInt(b.node("ConcatFromSequence", {"s3"}, {"cat"}), "axis", 0);
+  auto& stackNode = b.node("ConcatFromSequence", {"s2"}, {"stacked"});
+  attrInt(stackNode, "axis", -1);
+  attrInt(stackNode, "new_axis", 1);
+  b.node("SequenceLength", {"s2"}, {"len"});
+  auto& split = b.node("SplitToSequence", {"x"}, {"cols"});
+  attrInt(split, "axis", 1);
+  attrInt(split, "keepdims", 0);
+  b.node("SequenceAt", {"cols", "two"}, {"col2"});
+  for (const char* out : {"cat", "stacked", "len", "col2"})
+    b.output(out);
+  IMPORT_OR_FAIL(m, b);
+  std::vector<float> x{1, 2, 3, 4, 5, 6}, y{7, 8, 9, 10, 11, 12};
+  EXPECT_TRUE(allClose(run(m, {x, y}, 0), {1, 2, 3, 4, 5, 6, -1, -2, -3, -4, -5, -6}));
+  EXPECT_TRUE(allClose(run(m, {x, y}, 1), {1, -1, 7, 2, -2, 8, 3, -3, 9, 4, -4, 10, 5, -5, 11,
+                                           6, -6, 12}));
+  ASSERT_TRUE(m.outputs[2]->type == (TensorType{DType::i64, {}}));
+  EXPECT_TRUE(allClose(run(m, {x, y}, 3), {3, 6}));
+}
+
+TEST(ImportErrors, SequenceGraphOutput) {
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  b.node("SequenceConstruct", {"x"}, {"s"}, "seq");
+  b.output("s");
+  EXPECT_EQ(importError(b),
+            "error: <file>: graph output 's' is a sequence (sequence outputs are not supported)");
+}
+
+TEST(ImportErrors, SequenceAtOutOfRange) {
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  b.initializerI64("p", {}, {1});
+  b.node("SequenceConstruct", {"x"}, {"s"}, "seq");
+  b.node("SequenceAt", {"s", "p"}, {"y"}, "at");
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'at' (SequenceAt, opset 13): position 1 is out of "
+                            "range [-1, 0] for a sequence of length 1");
+}
+
 } // namespace
 } // namespace dnncc
