@@ -763,5 +763,24 @@ TEST(ImportErrors, SequenceAtOutOfRange) {
                             "range [-1, 0] for a sequence of length 1");
 }
 
+
+TEST(ImportCheck, SubgraphReadingAFailedValueIsNotASecondError) {
+  OnnxBuilder b(13);
+  b.input("x", {3});
+  b.input("c", {});
+  b.initializer("zero", {}, {0.0f});
+  b.node("FooA", {"x"}, {"a"}, "first");
+  b.node("Greater", {"c", "zero"}, {"cond"}, "gt");
+  auto& n = b.node("If", {"cond"}, {"y"}, "branch");
+  subNode(graphAttr(n, "then_branch", {}, {"t"}), "Relu", {"a"}, {"t"}); // reads the failed 'a'
+  subNode(graphAttr(n, "else_branch", {}, {"e"}), "Neg", {"x"}, {"e"});
+  b.output("y");
+  std::string path = b.write(test::testDir());
+  std::vector<Status> errors = checkOnnx(path, options());
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].format(),
+            "error: " + path + ": node 'first' (FooA, opset 13): unsupported op 'FooA' at opset 13");
+}
+
 } // namespace
 } // namespace dnncc

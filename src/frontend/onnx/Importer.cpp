@@ -218,11 +218,10 @@ private:
   bool node(const onnx::NodeProto& n, int index) {
     Location where{path_, n.name().empty() ? fmt::format("#{}", index) : n.name(), n.op_type(),
                    opset_};
-    for (const auto& in : n.input())
-      if (poisoned_.count(in)) {
-        poison(n);
-        return false;
-      }
+    if (usesPoisoned(n)) {
+      poison(n);
+      return false;
+    }
     Status s = convert(n, where);
     if (!s.isOk()) {
       poison(n);
@@ -360,6 +359,24 @@ private:
       results.push_back(v);
     }
     return results;
+  }
+
+  /// Whether `n` reads a value of a failed node, directly or from inside its subgraphs (their
+  /// references to the enclosing graph).
+  bool usesPoisoned(const onnx::NodeProto& n) const {
+    for (const auto& in : n.input())
+      if (poisoned_.count(in))
+        return true;
+    for (const auto& a : n.attribute()) {
+      for (const auto& inner : a.g().node())
+        if (usesPoisoned(inner))
+          return true;
+      for (const auto& g : a.graphs())
+        for (const auto& inner : g.node())
+          if (usesPoisoned(inner))
+            return true;
+    }
+    return false;
   }
 
   void poison(const onnx::NodeProto& n) {
