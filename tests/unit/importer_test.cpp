@@ -782,5 +782,33 @@ TEST(ImportCheck, SubgraphReadingAFailedValueIsNotASecondError) {
             "error: " + path + ": node 'first' (FooA, opset 13): unsupported op 'FooA' at opset 13");
 }
 
+
+TEST(ImportSequence, LoopCarriesASequenceAndIfSelectsOne) {
+  // The SequenceMap expansion: a Loop over the elements of a sequence builds a new one.
+  OnnxBuilder b(17);
+  b.input("x", {2});
+  b.input("y", {2});
+  b.input("c", {});
+  b.initializer("zero", {}, {0.0f});
+  b.node("SequenceConstruct", {"x", "y"}, {"in"});
+  b.node("SequenceLength", {"in"}, {"n"});
+  b.node("SequenceEmpty", {}, {"empty"});
+  auto& loop = b.node("Loop", {"n", "", "empty"}, {"out"}, "map");
+  auto& body = graphAttr(loop, "body", {"i", "cond_in", "acc"}, {"cond_out", "acc_out"});
+  subNode(body, "Identity", {"cond_in"}, {"cond_out"});
+  subNode(body, "SequenceAt", {"in", "i"}, {"item"});
+  subNode(body, "Mul", {"item", "item"}, {"sq"});
+  subNode(body, "SequenceInsert", {"acc", "sq"}, {"acc_out"});
+  b.node("Greater", {"c", "zero"}, {"cond"});
+  auto& branch = b.node("If", {"cond"}, {"chosen"}, "pick");
+  subNode(graphAttr(branch, "then_branch", {}, {"t"}), "Identity", {"out"}, {"t"});
+  subNode(graphAttr(branch, "else_branch", {}, {"e"}), "SequenceConstruct", {"y", "x"}, {"e"});
+  attrInt(b.node("ConcatFromSequence", {"chosen"}, {"cat"}), "axis", 0);
+  b.output("cat");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_TRUE(allClose(run(m, {{1, -2}, {3, 4}, {1}}), {1, 4, 9, 16}));
+  EXPECT_TRUE(allClose(run(m, {{1, -2}, {3, 4}, {-1}}), {3, 4, 1, -2}));
+}
+
 } // namespace
 } // namespace dnncc

@@ -22,6 +22,13 @@ struct Sequence {
   DType dtype = DType::f32;
   std::vector<Value*> items;
 };
+
+/// A tensor or a sequence, as subgraphs take and give them: `tensor`, or `sequence` when
+/// `tensor` is null.
+struct AnyValue {
+  Value* tensor = nullptr;
+  Sequence sequence;
+};
 using ConvertFn = Status (*)(NodeContext&);
 
 /// One importer table row: `opType` in the default domain, valid for opsets [since, until].
@@ -73,6 +80,8 @@ public:
   Expected<Value*> input(int i);
   /// Input `i`, which must be a sequence; an error when it is absent or a tensor.
   Expected<Sequence> sequenceInput(int i);
+  /// Input `i`, a tensor or a sequence; an error when it is absent.
+  Expected<AnyValue> anyInput(int i);
   /// Input `i` or null when absent.
   Value* optionalInput(int i);
   /// Input `i`, which must be a constant integer tensor, as int64 values.
@@ -95,10 +104,10 @@ public:
   /// to `inputs` in order; other names resolve in the enclosing scopes (ONNX lexical scoping).
   /// Returns the values of `g`'s outputs in order. Errors: a node of `g` fails (located at that
   /// node), an output is not produced, the kMaxUnrolledNodes limit is passed.
-  Expected<std::vector<Value*>> importSubgraph(const onnx::GraphProto& g,
-                                               const std::vector<Value*>& inputs);
-  using SubgraphImporter = std::function<Expected<std::vector<Value*>>(
-      const onnx::GraphProto&, const std::vector<Value*>&)>;
+  Expected<std::vector<AnyValue>> importSubgraph(const onnx::GraphProto& g,
+                                                 const std::vector<AnyValue>& inputs);
+  using SubgraphImporter = std::function<Expected<std::vector<AnyValue>>(
+      const onnx::GraphProto&, const std::vector<AnyValue>&)>;
   /// Set by the importer driver; importSubgraph fails without it.
   void setSubgraphImporter(SubgraphImporter f) { subgraph_ = std::move(f); }
   using SequenceLookup = std::function<const Sequence*(const std::string&)>;
@@ -125,6 +134,10 @@ public:
 
   /// Binds ONNX output `i` of the node to the sequence `s`.
   Status setSequenceOutput(int i, Sequence s);
+  /// Binds ONNX output `i` of the node to a tensor or a sequence.
+  Status setAnyOutput(int i, AnyValue v) {
+    return v.tensor ? setOutput(i, v.tensor) : setSequenceOutput(i, std::move(v.sequence));
+  }
 
   std::vector<std::pair<std::string, Value*>> outputs; ///< filled by setOutput
   std::vector<std::pair<std::string, Sequence>> sequenceOutputs; ///< filled by setSequenceOutput

@@ -230,27 +230,20 @@ private:
     return true;
   }
 
-  /// The value of `name`: the innermost subgraph scope first, then the enclosing ones, then the
-  /// main graph (ONNX lexical scoping); null when undefined.
-  Value* lookup(const std::string& name) const {
-    for (auto scope = scopes_.rbegin(); scope != scopes_.rend(); ++scope) {
-      auto it = scope->find(name);
-      if (it != scope->end())
-        return it->second;
+  /// The tensor or the sequence named `name`, from the innermost subgraph scope outwards to the
+  /// main graph (ONNX lexical scoping); both null when it is undefined.
+  std::pair<Value*, const Sequence*> find(const std::string& name) const {
+    for (size_t depth = scopes_.size() + 1; depth-- > 0;) {
+      const auto& tensors = depth == 0 ? values_ : scopes_[depth - 1];
+      if (auto it = tensors.find(name); it != tensors.end())
+        return {it->second, nullptr};
+      if (auto it = sequences_[depth].find(name); it != sequences_[depth].end())
+        return {nullptr, &it->second};
     }
-    auto it = values_.find(name);
-    return it == values_.end() ? nullptr : it->second;
+    return {nullptr, nullptr};
   }
-
-  /// The sequence value `name`, scoped like lookup(); null when `name` is not a sequence.
-  const Sequence* lookupSequence(const std::string& name) const {
-    for (auto scope = sequences_.rbegin(); scope != sequences_.rend(); ++scope) {
-      auto it = scope->find(name);
-      if (it != scope->end())
-        return &it->second;
-    }
-    return nullptr;
-  }
+  Value* lookup(const std::string& name) const { return find(name).first; }
+  const Sequence* lookupSequence(const std::string& name) const { return find(name).second; }
 
   /// Converts one node and binds its outputs in the innermost scope; errors carry `where`.
   Status convert(const onnx::NodeProto& n, Location where) {
@@ -270,7 +263,7 @@ private:
         n, opset_, *m_, *options_.evaluator,
         [this](const std::string& name) -> Value* { return lookup(name); }, where);
     ctx.setSubgraphImporter(
-        [this](const onnx::GraphProto& g, const std::vector<Value*>& inputs) {
+        [this](const onnx::GraphProto& g, const std::vector<AnyValue>& inputs) {
           return subgraph(g, inputs);
         });
     ctx.setSequenceLookup([this](const std::string& name) { return lookupSequence(name); });
@@ -306,8 +299,8 @@ private:
   /// the enclosing scopes. Returns the values of its outputs in order. Errors: a wrong number of
   /// inputs, a node that fails (located at that node), an output no node produces, more than
   /// kMaxUnrolledNodes subgraph nodes imported in all.
-  Expected<std::vector<Value*>> subgraph(const onnx::GraphProto& g,
-                                         const std::vector<Value*>& inputs) {
+  Expected<std::vector<AnyValue>> subgraph(const onnx::GraphProto& g,
+                                           const std::vector<AnyValue>& inputs) {
     if (g.input_size() != static_cast<int>(inputs.size()))
       return Status::error(fmt::format("subgraph '{}' declares {} inputs, the op binds {}",
                                        g.name(), g.input_size(), inputs.size()));
@@ -336,8 +329,12 @@ private:
       scopes_.back()[t.name()] =
           m_->addConstant(std::move(tensor->first), std::move(tensor->second), t.name());
     }
-    for (int i = 0; i < g.input_size(); ++i)
-      scopes_.back()[g.input(i).name()] = inputs[i];
+    for (int i = 0; i < g.input_size(); ++i) {
+      if (inputs[i].tensor)
+        scopes_.back()[g.input(i).name()] = inputs[i].tensor;
+      else
+        sequences_.back()[g.input(i).name()] = inputs[i].sequence;
+    }
     for (int i = 0; i < g.node_size(); ++i) {
       const onnx::NodeProto& n = g.node(i);
       Location where{path_,
@@ -345,18 +342,17 @@ private:
                      n.op_type(), opset_};
       DNNCC_TRY(convert(n, where));
     }
-    std::vector<Value*> results;
+    std::vector<AnyValue> results;
     for (const auto& out : g.output()) {
-      Value* v = lookup(out.name());
-      if (!v && lookupSequence(out.name()))
-        return Status::error(fmt::format("output '{}' of subgraph '{}' is a sequence (sequences "
-                                         "cannot leave a subgraph)",
-                                         out.name(), g.name()));
-      if (!v)
+      if (Value* v = lookup(out.name())) {
+        results.push_back({v, {}});
+      } else if (const Sequence* s = lookupSequence(out.name())) {
+        results.push_back({nullptr, *s});
+      } else {
         return Status::error(fmt::format("output '{}' of subgraph '{}' is not produced by any "
                                          "node",
                                          out.name(), g.name()));
-      results.push_back(v);
+      }
     }
     return results;
   }
@@ -477,6 +473,13 @@ Expected<Sequence> NodeContext::sequenceInput(int i) {
   return *s;
 }
 
+Expected<AnyValue> NodeContext::anyInput(int i) {
+  if (hasInput(i) && lookup_(node_.input(i)))
+    return AnyValue{lookup_(node_.input(i)), {}};
+  DNNCC_ASSIGN_OR_RETURN(Sequence s, sequenceInput(i));
+  return AnyValue{nullptr, std::move(s)};
+}
+
 Value* NodeContext::optionalInput(int i) {
   if (!hasInput(i))
     return nullptr;
@@ -568,8 +571,8 @@ const onnx::GraphProto* NodeContext::attrGraph(std::string_view name) {
   return a && a->has_g() ? &a->g() : nullptr;
 }
 
-Expected<std::vector<Value*>> NodeContext::importSubgraph(const onnx::GraphProto& g,
-                                                          const std::vector<Value*>& inputs) {
+Expected<std::vector<AnyValue>> NodeContext::importSubgraph(const onnx::GraphProto& g,
+                                                            const std::vector<AnyValue>& inputs) {
   if (!subgraph_)
     return error("subgraphs cannot be imported here");
   return subgraph_(g, inputs);

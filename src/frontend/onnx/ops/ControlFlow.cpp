@@ -62,6 +62,25 @@ bool truthy(const Value& v) {
   return !ints.empty() && ints[0] != 0;
 }
 
+/// The tensor of `v`, or an error naming `what` when it is a sequence.
+Expected<Value*> tensorOf(NodeContext& c, const AnyValue& v, std::string_view what) {
+  if (!v.tensor)
+    return c.error(fmt::format("{} is a sequence; a tensor is needed", what));
+  return v.tensor;
+}
+
+/// where(cond, t, e) for one pair of branch results of a run-time If (output `i`).
+Expected<Value*> select(NodeContext& c, Value* cond, Value* t, Value* e, size_t i) {
+  if (!t->type.sameShapeAndDType(e->type))
+    return c.error(fmt::format("If with a condition known only at run time needs branch outputs "
+                               "of one type; output {} is {} in the then branch, {} in the else "
+                               "branch",
+                               i, toString(t->type), toString(e->type)));
+  if (t == e)
+    return t;
+  return c.emit(OpKind::Where, {cond, t, e});
+}
+
 Status checkCondition(NodeContext& c, const Value& v, std::string_view what) {
   if (v.type.dtype != DType::boolean || v.type.numElements() != 1)
     return c.error(fmt::format("{} must be a bool tensor of one element, got {}", what,
@@ -79,12 +98,12 @@ Status ifOp(NodeContext& c) {
     return c.error("attributes 'then_branch' and 'else_branch' are required");
   DNNCC_ASSIGN_OR_RETURN(Value * cond, c.input(0));
   DNNCC_TRY(checkCondition(c, *cond, "the condition"));
-  auto bind = [&](const std::vector<Value*>& results, std::string_view branch) -> Status {
+  auto bind = [&](std::vector<AnyValue> results, std::string_view branch) -> Status {
     if (static_cast<int>(results.size()) < c.numOutputs())
       return c.error(fmt::format("the {} branch has {} outputs, the node {}", branch,
                                  results.size(), c.numOutputs()));
     for (int i = 0; i < c.numOutputs(); ++i)
-      DNNCC_TRY(c.setOutput(i, results[i]));
+      DNNCC_TRY(c.setAnyOutput(i, std::move(results[i])));
     return Status::ok();
   };
   if (cond->isConstant()) {
@@ -99,23 +118,31 @@ Status ifOp(NodeContext& c) {
     return c.error(fmt::format("the then branch has {} outputs, the else branch {}",
                                thenResults.size(), elseResults.size()));
   DNNCC_ASSIGN_OR_RETURN(Value * scalarCond, reshapeTo(c, cond, {}));
-  std::vector<Value*> selected;
+  std::vector<AnyValue> selected;
   for (size_t i = 0; i < thenResults.size() && static_cast<int>(i) < c.numOutputs(); ++i) {
-    Value* t = thenResults[i];
-    Value* e = elseResults[i];
-    if (!t->type.sameShapeAndDType(e->type))
-      return c.error(fmt::format("If with a condition known only at run time needs branch "
-                                 "outputs of one type; output {} is {} in the then branch, {} in "
-                                 "the else branch",
-                                 i, toString(t->type), toString(e->type)));
-    if (t == e) {
-      selected.push_back(t);
+    const AnyValue& t = thenResults[i];
+    const AnyValue& e = elseResults[i];
+    if (t.tensor && e.tensor) {
+      DNNCC_ASSIGN_OR_RETURN(Value * y, select(c, scalarCond, t.tensor, e.tensor, i));
+      selected.push_back({y, {}});
       continue;
     }
-    DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Where, {scalarCond, t, e}));
-    selected.push_back(y);
+    // Sequences: the same length and element types in both branches, selected element-wise.
+    if (t.tensor || e.tensor || t.sequence.items.size() != e.sequence.items.size() ||
+        t.sequence.dtype != e.sequence.dtype)
+      return c.error(fmt::format("If with a condition known only at run time needs branch "
+                                 "outputs of one type; output {} differs between the branches "
+                                 "(tensor or sequence, length, element type)",
+                                 i));
+    Sequence y{t.sequence.dtype, {}};
+    for (size_t k = 0; k < t.sequence.items.size(); ++k) {
+      DNNCC_ASSIGN_OR_RETURN(Value * v, select(c, scalarCond, t.sequence.items[k],
+                                               e.sequence.items[k], i));
+      y.items.push_back(v);
+    }
+    selected.push_back({nullptr, std::move(y)});
   }
-  return bind(selected, "then");
+  return bind(std::move(selected), "then");
 }
 
 /// Loop-1+ (ONNX Operators.md, Loop), unrolled: inputs (M, cond, v_initial...), body inputs
@@ -169,29 +196,33 @@ Status loop(NodeContext& c) {
                                "{} unrolled nodes",
                                *tripCount, bodyNodes, kMaxUnrolledNodes));
 
-  std::vector<Value*> state;
+  std::vector<AnyValue> state; // tensors or sequences
   for (int j = 0; j < numCarried; ++j) {
-    DNNCC_ASSIGN_OR_RETURN(Value * v, c.input(2 + j));
-    state.push_back(v);
+    DNNCC_ASSIGN_OR_RETURN(AnyValue v, c.anyInput(2 + j));
+    state.push_back(std::move(v));
   }
   std::vector<std::vector<Value*>> scans(numScan);
   int64_t i = 0;
   for (; (!tripCount || i < *tripCount) && truthy(*cond); ++i) {
-    std::vector<Value*> inputs{scalarConstant(c, DType::i64, static_cast<double>(i)), cond};
+    std::vector<AnyValue> inputs{{scalarConstant(c, DType::i64, static_cast<double>(i)), {}},
+                                 {cond, {}}};
     inputs.insert(inputs.end(), state.begin(), state.end());
     DNNCC_ASSIGN_OR_RETURN(auto results, c.importSubgraph(*body, inputs));
-    cond = results[0];
+    DNNCC_ASSIGN_OR_RETURN(cond, tensorOf(c, results[0], "the condition output of the body"));
     DNNCC_TRY(checkCondition(c, *cond, "the condition output of the body"));
     if (!cond->isConstant())
       return c.error(fmt::format("Loop whose body computes its condition at run time (iteration "
                                  "{}) is not supported",
                                  i));
-    std::copy(results.begin() + 1, results.begin() + 1 + numCarried, state.begin());
-    for (int k = 0; k < numScan; ++k)
-      scans[k].push_back(results[1 + numCarried + k]);
+    std::move(results.begin() + 1, results.begin() + 1 + numCarried, state.begin());
+    for (int k = 0; k < numScan; ++k) {
+      DNNCC_ASSIGN_OR_RETURN(Value * v, tensorOf(c, results[1 + numCarried + k],
+                                                 fmt::format("scan output {} of the body", k)));
+      scans[k].push_back(v);
+    }
   }
   for (int j = 0; j < numCarried; ++j)
-    DNNCC_TRY(c.setOutput(j, state[j]));
+    DNNCC_TRY(c.setAnyOutput(j, std::move(state[j])));
   for (int k = 0; k < numScan; ++k) {
     if (!c.hasOutput(numCarried + k))
       continue;
@@ -236,16 +267,22 @@ Expected<std::vector<Value*>> runScan(NodeContext& c, const ScanSpec& s, std::ve
                                length, bodyNodes, kMaxUnrolledNodes));
   std::vector<std::vector<Value*>> outs(s.numScanOutputs);
   for (int64_t t = 0; t < length; ++t) {
-    std::vector<Value*> inputs = state;
+    std::vector<AnyValue> inputs;
+    for (Value* v : state)
+      inputs.push_back({v, {}});
     for (size_t j = 0; j < scanInputs.size(); ++j) {
       int64_t index = s.inputReverse[j] ? length - 1 - t : t;
       DNNCC_ASSIGN_OR_RETURN(Value * e, takeIndex(c, scanInputs[j], s.inputAxes[j], index));
-      inputs.push_back(e);
+      inputs.push_back({e, {}});
     }
     DNNCC_ASSIGN_OR_RETURN(auto results, c.importSubgraph(*s.body, inputs));
-    std::copy(results.begin(), results.begin() + state.size(), state.begin());
-    for (int k = 0; k < s.numScanOutputs; ++k)
-      outs[k].push_back(results[state.size() + k]);
+    for (size_t j = 0; j < results.size(); ++j) {
+      DNNCC_ASSIGN_OR_RETURN(Value * v, tensorOf(c, results[j], fmt::format("body output {}", j)));
+      if (j < state.size())
+        state[j] = v;
+      else
+        outs[j - state.size()].push_back(v);
+    }
   }
   std::vector<Value*> result = state;
   for (int k = 0; k < s.numScanOutputs; ++k) {
