@@ -810,5 +810,40 @@ TEST(ImportSequence, LoopCarriesASequenceAndIfSelectsOne) {
   EXPECT_TRUE(allClose(run(m, {{1, -2}, {3, 4}, {-1}}), {3, 4, 1, -2}));
 }
 
+
+/// Loop(6, cond, k=0, acc=x): k += 1, acc += x while k < limit (limit: a run-time input).
+OnnxBuilder whileLoop(bool runtimeInitialCondition) {
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  b.input("limit", {});
+  b.input("c", {});
+  b.initializer("zero", {}, {0.0f});
+  b.initializer("one", {}, {1.0f});
+  b.initializerI64("m", {}, {6});
+  b.node("Greater", {"c", "zero"}, {"cond"});
+  auto& n = b.node("Loop", {"m", runtimeInitialCondition ? "cond" : "", "zero", "x"}, {"k", "acc"},
+                   "loop");
+  auto& body = graphAttr(n, "body", {"i", "cond_in", "k_in", "acc_in"},
+                         {"cond_out", "k_out", "acc_out"});
+  subNode(body, "Add", {"k_in", "one"}, {"k_out"});
+  subNode(body, "Add", {"acc_in", "x"}, {"acc_out"});
+  subNode(body, "Less", {"k_out", "limit"}, {"cond_out"});
+  b.output("k");
+  b.output("acc");
+  return b;
+}
+
+TEST(ImportControlFlow, LoopWithRuntimeConditionKeepsTheStateOfTheIterationsThatRun) {
+  IMPORT_OR_FAIL(m, whileLoop(true));
+  EXPECT_TRUE(fileCheck(test::printed(m), {"CHECK: = where(", "CHECK: = and("}));
+  EXPECT_TRUE(allClose(run(m, {{1, -2}, {3}, {1}}, 1), {4, -8}));   // 3 iterations
+  EXPECT_TRUE(allClose(run(m, {{1, -2}, {3}, {1}}, 0), {3}));
+  EXPECT_TRUE(allClose(run(m, {{1, -2}, {3}, {-1}}, 1), {1, -2}));  // none: cond is false
+  EXPECT_TRUE(allClose(run(m, {{1, -2}, {100}, {1}}, 1), {7, -14})); // the trip count, 6
+  IMPORT_OR_FAIL(m2, whileLoop(false));                               // no cond input: runs once
+  EXPECT_TRUE(allClose(run(m2, {{1, -2}, {0.5f}, {-1}}, 1), {2, -4}));
+  EXPECT_TRUE(allClose(run(m2, {{1, -2}, {3}, {-1}}, 1), {4, -8}));
+}
+
 } // namespace
 } // namespace dnncc

@@ -1,6 +1,7 @@
 // ONNX control flow -> IR by static unrolling: If (a constant condition imports one branch, a
-// run-time one both, joined by where), Loop (a constant trip count and constant conditions:
-// the body once per iteration) and Scan (the static sequence length: the body once per element).
+// run-time one both, joined by where), Loop (a constant trip count: the body once per iteration,
+// a run-time condition guarding the state with where) and Scan (the static sequence length: the
+// body once per element).
 #include <algorithm>
 #include <cstring>
 #include <optional>
@@ -147,8 +148,9 @@ Status ifOp(NodeContext& c) {
 
 /// Loop-1+ (ONNX Operators.md, Loop), unrolled: inputs (M, cond, v_initial...), body inputs
 /// (iteration_num, condition, v...), body outputs (condition, v..., scan outputs...), node outputs
-/// (v_final..., scan outputs stacked along a new axis 0). The trip count M must be a constant and
-/// the condition must fold to a constant before and after every iteration.
+/// (v_final..., scan outputs stacked along a new axis 0). The trip count M must be a constant.
+/// A condition that folds to constants stops the unrolling; one known only at run time is
+/// honoured with where(still running, new, old) on the loop-carried tensors (no scan outputs).
 Status loop(NodeContext& c) {
   const onnx::GraphProto* body = c.attrGraph("body");
   if (!body)
@@ -183,8 +185,6 @@ Status loop(NodeContext& c) {
   if (c.hasInput(1)) {
     DNNCC_ASSIGN_OR_RETURN(cond, c.input(1));
     DNNCC_TRY(checkCondition(c, *cond, "the condition"));
-    if (!cond->isConstant())
-      return c.error("Loop with a condition known only at run time is not supported");
   } else {
     if (!tripCount)
       return c.error("Loop with neither a trip count nor a condition never ends");
@@ -201,24 +201,61 @@ Status loop(NodeContext& c) {
     DNNCC_ASSIGN_OR_RETURN(AnyValue v, c.anyInput(2 + j));
     state.push_back(std::move(v));
   }
+  // Once the condition is a run-time value, `active` holds it (a bool scalar): every remaining
+  // iteration up to the trip count is imported and its state kept only where `active` is true.
+  // Exact without scan outputs (whose length would depend on the condition).
+  Value* active = nullptr;
+  auto goGuarded = [&](std::string_view why) -> Status {
+    if (numScan > 0)
+      return c.error(fmt::format("Loop with scan outputs whose condition is known only at run "
+                                 "time ({}) is not supported",
+                                 why));
+    if (!tripCount)
+      return c.error(fmt::format("Loop whose condition is known only at run time ({}) needs a "
+                                 "constant trip count",
+                                 why));
+    return Status::ok();
+  };
+  if (!cond->isConstant()) {
+    DNNCC_TRY(goGuarded("the condition input"));
+    DNNCC_ASSIGN_OR_RETURN(active, reshapeTo(c, cond, {}));
+  }
   std::vector<std::vector<Value*>> scans(numScan);
   int64_t i = 0;
-  for (; (!tripCount || i < *tripCount) && truthy(*cond); ++i) {
+  for (; (!tripCount || i < *tripCount) && (active || truthy(*cond)); ++i) {
     std::vector<AnyValue> inputs{{scalarConstant(c, DType::i64, static_cast<double>(i)), {}},
-                                 {cond, {}}};
+                                 {active ? active : cond, {}}};
     inputs.insert(inputs.end(), state.begin(), state.end());
     DNNCC_ASSIGN_OR_RETURN(auto results, c.importSubgraph(*body, inputs));
     DNNCC_ASSIGN_OR_RETURN(cond, tensorOf(c, results[0], "the condition output of the body"));
     DNNCC_TRY(checkCondition(c, *cond, "the condition output of the body"));
-    if (!cond->isConstant())
-      return c.error(fmt::format("Loop whose body computes its condition at run time (iteration "
-                                 "{}) is not supported",
-                                 i));
+    if (active) {
+      for (int j = 0; j < numCarried; ++j) {
+        std::string what = fmt::format("loop-carried value {}", j);
+        DNNCC_ASSIGN_OR_RETURN(Value * next, tensorOf(c, results[1 + j], what));
+        DNNCC_ASSIGN_OR_RETURN(Value * kept, tensorOf(c, state[j], what));
+        if (!next->type.sameShapeAndDType(kept->type))
+          return c.error(fmt::format("Loop whose condition is known only at run time needs "
+                                     "loop-carried values of one type; value {} goes from {} to {}",
+                                     j, toString(kept->type), toString(next->type)));
+        if (next != kept) {
+          DNNCC_ASSIGN_OR_RETURN(next, c.emit(OpKind::Where, {active, next, kept}));
+        }
+        state[j] = {next, {}};
+      }
+      DNNCC_ASSIGN_OR_RETURN(Value * scalar, reshapeTo(c, cond, {}));
+      DNNCC_ASSIGN_OR_RETURN(active, c.emit(OpKind::And, {active, scalar}));
+      continue;
+    }
     std::move(results.begin() + 1, results.begin() + 1 + numCarried, state.begin());
     for (int k = 0; k < numScan; ++k) {
       DNNCC_ASSIGN_OR_RETURN(Value * v, tensorOf(c, results[1 + numCarried + k],
                                                  fmt::format("scan output {} of the body", k)));
       scans[k].push_back(v);
+    }
+    if (!cond->isConstant()) {
+      DNNCC_TRY(goGuarded(fmt::format("computed by the body in iteration {}", i)));
+      DNNCC_ASSIGN_OR_RETURN(active, reshapeTo(c, cond, {}));
     }
   }
   for (int j = 0; j < numCarried; ++j)
