@@ -845,5 +845,19 @@ TEST(ImportControlFlow, LoopWithRuntimeConditionKeepsTheStateOfTheIterationsThat
   EXPECT_TRUE(allClose(run(m2, {{1, -2}, {3}, {-1}}, 1), {4, -8}));
 }
 
+
+TEST(ImportSequence, SequenceMapOverASequenceAndATensor) {
+  OnnxBuilder b(17);
+  b.input("x", {2});
+  b.input("y", {2});
+  b.node("SequenceConstruct", {"x", "y"}, {"s"});
+  auto& n = b.node("SequenceMap", {"s", "x"}, {"mapped"}, "map");
+  subNode(graphAttr(n, "body", {"e", "t"}, {"o"}), "Mul", {"e", "t"}, {"o"});
+  attrInt(b.node("ConcatFromSequence", {"mapped"}, {"cat"}), "axis", 0);
+  b.output("cat");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_TRUE(allClose(run(m, {{1, -2}, {3, 4}}), {1, 4, 3, -8}));
+}
+
 } // namespace
 } // namespace dnncc

@@ -1,6 +1,7 @@
 // ONNX sequence ops -> compile-time lists of IR values (onnximport::Sequence): SequenceEmpty,
 // SequenceConstruct, SequenceInsert, SequenceErase, SequenceAt, SequenceLength, SplitToSequence and
-// ConcatFromSequence. Positions and split sizes must be constants; only the tensors reach the IR.
+// ConcatFromSequence, SequenceMap. Positions and split sizes must be constants; only the tensors
+// reach the IR.
 // Also OptionalHasElement / OptionalGetElement on plain tensors and sequences (dnncc has no
 // optional values: an input is either present or absent at compile time).
 #include <cstring>
@@ -197,6 +198,52 @@ Status concatFromSequence(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
+/// SequenceMap-17: the body once per element of the first input (a sequence); sequence inputs
+/// give it their element at that position, tensor inputs themselves; output k collects the k-th
+/// body output of every position.
+Status sequenceMap(NodeContext& c) {
+  const onnx::GraphProto* body = c.attrGraph("body");
+  if (!body)
+    return c.error("attribute 'body' is required");
+  std::vector<AnyValue> inputs;
+  for (int i = 0; i < c.numInputs(); ++i) {
+    DNNCC_ASSIGN_OR_RETURN(AnyValue v, c.anyInput(i));
+    inputs.push_back(std::move(v));
+  }
+  if (inputs.empty() || inputs[0].tensor)
+    return c.error("the first input of SequenceMap must be a sequence");
+  size_t n = inputs[0].sequence.items.size();
+  for (size_t i = 1; i < inputs.size(); ++i)
+    if (!inputs[i].tensor && inputs[i].sequence.items.size() != n)
+      return c.error(fmt::format("input {} is a sequence of {} elements, input 0 has {}", i,
+                                 inputs[i].sequence.items.size(), n));
+  if (body->output_size() < c.numOutputs())
+    return c.error(fmt::format("the body has {} outputs, the node {}", body->output_size(),
+                               c.numOutputs()));
+  std::vector<Sequence> outs(body->output_size());
+  for (int k = 0; k < body->output_size(); ++k) {
+    const auto& type = body->output(k).type();
+    auto dtype = dtypeFromOnnx(type.has_tensor_type() ? type.tensor_type().elem_type() : 0);
+    if (dtype)
+      outs[k].dtype = *dtype; // the element type even when the result is empty
+  }
+  for (size_t pos = 0; pos < n; ++pos) {
+    std::vector<AnyValue> args;
+    for (const AnyValue& v : inputs)
+      args.push_back({v.tensor ? v.tensor : v.sequence.items[pos], {}});
+    DNNCC_ASSIGN_OR_RETURN(auto results, c.importSubgraph(*body, args));
+    for (size_t k = 0; k < results.size(); ++k) {
+      if (!results[k].tensor)
+        return c.error(fmt::format("body output {} is a sequence; a tensor is needed", k));
+      outs[k].dtype = results[k].tensor->type.dtype;
+      outs[k].items.push_back(results[k].tensor);
+    }
+  }
+  for (int k = 0; k < c.numOutputs(); ++k)
+    DNNCC_TRY(c.setSequenceOutput(k, std::move(outs[k])));
+  return Status::ok();
+}
+
 /// OptionalHasElement-18: true when the input is given (a tensor or a sequence), false when it is
 /// absent.
 Status optionalHasElement(NodeContext& c) {
@@ -231,6 +278,7 @@ const ConverterRow kRows[] = {
     {"SequenceLength", 11, kMax, sequenceLength},
     {"SplitToSequence", 11, kMax, splitToSequence},
     {"ConcatFromSequence", 11, kMax, concatFromSequence},
+    {"SequenceMap", 17, kMax, sequenceMap},
     {"OptionalHasElement", 18, kMax, optionalHasElement},
     {"OptionalGetElement", 18, kMax, optionalGetElement},
 };
