@@ -657,13 +657,23 @@ TEST(ImportControlFlow, Scan9InputAndOutputAxesAndDirections) {
   attrInts(n, "scan_output_directions", {1});
   auto& body = graphAttr(n, "body", {"s_in", "e"}, {"s_out", "o"});
   subNode(body, "Add", {"s_in", "e"}, {"s_out"});
-  subNode(body, "Identity", {"s_out"}, {"o"});
+  subNode(body, "Mul", {"s_out", "w"}, {"o"});
+  onnx::TensorProto* w = body.add_initializer(); // a body initializer, shared by the copies
+  w->set_name("w");
+  w->set_data_type(onnx::TensorProto::FLOAT);
+  w->add_dims(2);
+  w->add_float_data(1);
+  w->add_float_data(2);
   b.output("final");
   b.output("out");
   IMPORT_OR_FAIL(m, b);
   // Columns taken last to first: s = [3,6], [5,11], [6,15]; outputs prepended along axis 1.
   EXPECT_TRUE(allClose(run(m, {{0, 0}, {1, 2, 3, 4, 5, 6}}, 0), {6, 15}));
-  EXPECT_TRUE(allClose(run(m, {{0, 0}, {1, 2, 3, 4, 5, 6}}, 1), {6, 5, 3, 15, 11, 6}));
+  EXPECT_TRUE(allClose(run(m, {{0, 0}, {1, 2, 3, 4, 5, 6}}, 1), {6, 5, 3, 30, 22, 12}));
+  int constants = 0;
+  for (const auto& v : m.constants)
+    constants += v->name == "w";
+  EXPECT_EQ(constants, 1);
 }
 
 /// Loop(m, cond, x) whose body passes its state through.

@@ -106,6 +106,8 @@ private:
   // Sequence values (compile-time lists): [0] the main graph's, then one per open subgraph scope.
   std::vector<std::unordered_map<std::string, Sequence>> sequences_{1};
   int64_t unrolledNodes_ = 0; // subgraph nodes imported so far (each unrolled copy counts)
+  // Subgraph initializers read so far: every unrolled copy of a body shares one constant.
+  std::unordered_map<const onnx::TensorProto*, Value*> subgraphConstants_;
 
   Expected<std::unique_ptr<Module>> fail(Status s) {
     errors.push_back(s);
@@ -323,11 +325,14 @@ private:
       }
     } pop{*this};
     for (const auto& t : g.initializer()) {
-      auto tensor = readTensor(t, dir_);
-      if (!tensor)
-        return tensor.status();
-      scopes_.back()[t.name()] =
-          m_->addConstant(std::move(tensor->first), std::move(tensor->second), t.name());
+      Value*& constant = subgraphConstants_[&t];
+      if (!constant) {
+        auto tensor = readTensor(t, dir_);
+        if (!tensor)
+          return tensor.status();
+        constant = m_->addConstant(std::move(tensor->first), std::move(tensor->second), t.name());
+      }
+      scopes_.back()[t.name()] = constant;
     }
     for (int i = 0; i < g.input_size(); ++i) {
       if (inputs[i].tensor)
