@@ -698,17 +698,28 @@ TEST(ImportErrors, LoopWithRuntimeTripCount) {
 TEST(ImportErrors, LoopUnrollLimit) {
   OnnxBuilder b = passThroughLoop({"m", "", "x"});
   b.initializerI64("m", {}, {1000000});
-  EXPECT_EQ(importError(b), "error: <file>: node 'loop' (Loop, opset 13): Loop unrolls to "
-                            "1000000 iterations of 2 nodes, more than the limit of 20000 "
+  EXPECT_EQ(importError(b), "error: <file>: node 'loop' (Loop, opset 13): Loop unrolls to more "
+                            "than 10000 iterations of 2 nodes, more than the limit of 20000 "
                             "unrolled nodes");
-  // A loop that runs while a condition stays true (no trip count) hits the limit as it unrolls.
+  // A loop that runs while a condition stays true (no trip count) hits it as it unrolls.
   OnnxBuilder forever = passThroughLoop({"", "cond", "x"});
   forever.initializer("one", {}, {1.0f});
   forever.initializer("zero", {}, {0.0f});
   forever.node("Greater", {"one", "zero"}, {"cond"}, "always"); // folds to a constant true
   forever.graph->mutable_node()->SwapElements(0, 1);            // before the Loop
-  EXPECT_EQ(importError(forever), "error: <file>: node 'loop' (Loop, opset 13): unrolling control "
-                                  "flow needs more than 20000 subgraph nodes, the limit");
+  EXPECT_EQ(importError(forever), "error: <file>: node 'loop' (Loop, opset 13): Loop unrolls to "
+                                  "more than 10000 iterations of 2 nodes, more than the limit of "
+                                  "20000 unrolled nodes");
+  // Two loops of 6000 iterations each: the second passes the limit for the whole model.
+  OnnxBuilder two = passThroughLoop({"m", "", "x"});
+  two.initializerI64("m", {}, {6000});
+  auto& second = *two.graph->add_node();
+  second = two.graph->node(0);
+  second.set_name("loop2");
+  second.set_output(0, "y2");
+  two.output("y2");
+  EXPECT_EQ(importError(two), "error: <file>: node 'loop2' (Loop, opset 13): unrolling control "
+                              "flow needs more than 20000 subgraph nodes, the limit");
 }
 
 TEST(ImportErrors, SubgraphErrorNamesTheInnerNode) {
@@ -867,6 +878,27 @@ TEST(ImportSequence, SequenceMapOverASequenceAndATensor) {
   b.output("cat");
   IMPORT_OR_FAIL(m, b);
   EXPECT_TRUE(allClose(run(m, {{1, -2}, {3, 4}}), {1, 4, 3, -8}));
+}
+
+
+TEST(ImportControlFlow, WhileLoopEndsWhenItsConditionFoldsToFalse) {
+  // torch's while-loop export: M = INT64_MAX and a condition the body computes from constants.
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  b.initializer("zero", {}, {0.0f});
+  b.initializer("one", {}, {1.0f});
+  b.initializer("three", {}, {3.0f});
+  b.initializerI64("m", {}, {INT64_MAX});
+  auto& n = b.node("Loop", {"m", "", "zero", "x"}, {"k", "acc"}, "loop");
+  auto& body = graphAttr(n, "body", {"i", "cond_in", "k_in", "acc_in"},
+                         {"cond_out", "k_out", "acc_out"});
+  subNode(body, "Add", {"k_in", "one"}, {"k_out"});
+  subNode(body, "Add", {"acc_in", "x"}, {"acc_out"});
+  subNode(body, "Less", {"k_out", "three"}, {"cond_out"});
+  b.output("acc");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_EQ(test::countOps(m, OpKind::Add), 3);
+  EXPECT_TRUE(allClose(run(m, {{1, -2}}), {4, -8}));
 }
 
 } // namespace

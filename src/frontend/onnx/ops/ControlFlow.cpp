@@ -190,11 +190,8 @@ Status loop(NodeContext& c) {
       return c.error("Loop with neither a trip count nor a condition never ends");
     cond = scalarConstant(c, DType::boolean, 1);
   }
+  // No check of M up front: a while loop (M = INT64_MAX) ends when its condition folds to false.
   int64_t bodyNodes = std::max(1, body->node_size());
-  if (tripCount && *tripCount > kMaxUnrolledNodes / bodyNodes)
-    return c.error(fmt::format("Loop unrolls to {} iterations of {} nodes, more than the limit of "
-                               "{} unrolled nodes",
-                               *tripCount, bodyNodes, kMaxUnrolledNodes));
 
   std::vector<AnyValue> state; // tensors or sequences
   for (int j = 0; j < numCarried; ++j) {
@@ -223,6 +220,10 @@ Status loop(NodeContext& c) {
   std::vector<std::vector<Value*>> scans(numScan);
   int64_t i = 0;
   for (; (!tripCount || i < *tripCount) && (active || truthy(*cond)); ++i) {
+    if (i + 1 > kMaxUnrolledNodes / bodyNodes)
+      return c.error(fmt::format("Loop unrolls to more than {} iterations of {} nodes, more than "
+                                 "the limit of {} unrolled nodes",
+                                 i, bodyNodes, kMaxUnrolledNodes));
     std::vector<AnyValue> inputs{{scalarConstant(c, DType::i64, static_cast<double>(i)), {}},
                                  {active ? active : cond, {}}};
     inputs.insert(inputs.end(), state.begin(), state.end());
