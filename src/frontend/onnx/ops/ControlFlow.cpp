@@ -84,8 +84,8 @@ Expected<Value*> select(NodeContext& c, Value* cond, Value* t, Value* e, size_t 
 
 Status checkCondition(NodeContext& c, const Value& v, std::string_view what) {
   if (v.type.dtype != DType::boolean || v.type.numElements() != 1)
-    return c.error(fmt::format("{} must be a bool tensor of one element, got {}", what,
-                               toString(v.type)));
+    return c.error(
+        fmt::format("{} must be a bool tensor of one element, got {}", what, toString(v.type)));
   return Status::ok();
 }
 
@@ -109,8 +109,7 @@ Status ifOp(NodeContext& c) {
   };
   if (cond->isConstant()) {
     bool taken = truthy(*cond);
-    DNNCC_ASSIGN_OR_RETURN(auto results,
-                           c.importSubgraph(taken ? *thenBranch : *elseBranch, {}));
+    DNNCC_ASSIGN_OR_RETURN(auto results, c.importSubgraph(taken ? *thenBranch : *elseBranch, {}));
     return bind(results, taken ? "then" : "else");
   }
   DNNCC_ASSIGN_OR_RETURN(auto thenResults, c.importSubgraph(*thenBranch, {}));
@@ -137,8 +136,8 @@ Status ifOp(NodeContext& c) {
                                  i));
     Sequence y{t.sequence.dtype, {}};
     for (size_t k = 0; k < t.sequence.items.size(); ++k) {
-      DNNCC_ASSIGN_OR_RETURN(Value * v, select(c, scalarCond, t.sequence.items[k],
-                                               e.sequence.items[k], i));
+      DNNCC_ASSIGN_OR_RETURN(Value * v,
+                             select(c, scalarCond, t.sequence.items[k], e.sequence.items[k], i));
       y.items.push_back(v);
     }
     selected.push_back({nullptr, std::move(y)});
@@ -177,8 +176,8 @@ Status loop(NodeContext& c) {
       return c.error("Loop with a trip count known only at run time is not supported");
     std::vector<int64_t> ints = constantAsInts(*m);
     if (ints.size() != 1)
-      return c.error(fmt::format("the trip count M must be an integer scalar, got {}",
-                                 toString(m->type)));
+      return c.error(
+          fmt::format("the trip count M must be an integer scalar, got {}", toString(m->type)));
     tripCount = std::max<int64_t>(ints[0], 0);
   }
   Value* cond = nullptr;
@@ -292,8 +291,8 @@ Expected<std::vector<Value*>> runScan(NodeContext& c, const ScanSpec& s, std::ve
                                  toString(scanInputs[j]->type), axis));
     int64_t n = scanInputs[j]->type.shape[axis];
     if (length >= 0 && n != length)
-      return c.error(fmt::format("the scan inputs have different sequence lengths ({} and {})",
-                                 length, n));
+      return c.error(
+          fmt::format("the scan inputs have different sequence lengths ({} and {})", length, n));
     length = n;
   }
   if (length <= 0)
@@ -377,8 +376,8 @@ Status scan9(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(int64_t numScanInputs, c.requireInt("num_scan_inputs"));
   int numState = c.numInputs() - static_cast<int>(numScanInputs);
   if (numScanInputs < 1 || numState < 0)
-    return c.error(fmt::format("num_scan_inputs={} does not fit the {} inputs", numScanInputs,
-                               c.numInputs()));
+    return c.error(
+        fmt::format("num_scan_inputs={} does not fit the {} inputs", numScanInputs, c.numInputs()));
   ScanSpec s;
   DNNCC_TRY(scanCommon(c, s, numState, static_cast<int>(numScanInputs)));
   std::vector<Value*> state, scanInputs;
@@ -403,8 +402,7 @@ Status scan9(NodeContext& c) {
     return c.error(fmt::format("scan_output_axes has {} entries, expected {}", outAxes.size(),
                                s.numScanOutputs));
   s.outputAxes.assign(outAxes.begin(), outAxes.end());
-  DNNCC_ASSIGN_OR_RETURN(s.outputReverse,
-                         flags(c, "scan_output_directions", s.numScanOutputs));
+  DNNCC_ASSIGN_OR_RETURN(s.outputReverse, flags(c, "scan_output_directions", s.numScanOutputs));
   DNNCC_ASSIGN_OR_RETURN(auto results, runScan(c, s, state, scanInputs));
   for (int i = 0; i < c.numOutputs(); ++i)
     DNNCC_TRY(c.setOutput(i, results[i]));
@@ -419,8 +417,8 @@ Status scan8(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(int64_t numScanInputs, c.requireInt("num_scan_inputs"));
   int numState = c.numInputs() - 1 - static_cast<int>(numScanInputs);
   if (numScanInputs < 1 || numState < 0)
-    return c.error(fmt::format("num_scan_inputs={} does not fit the {} inputs", numScanInputs,
-                               c.numInputs()));
+    return c.error(
+        fmt::format("num_scan_inputs={} does not fit the {} inputs", numScanInputs, c.numInputs()));
   ScanSpec s;
   DNNCC_TRY(scanCommon(c, s, numState, static_cast<int>(numScanInputs)));
   std::vector<Value*> state, scanInputs;
@@ -445,8 +443,7 @@ Status scan8(NodeContext& c) {
                                    "(shorter sequences are not supported)",
                                    n, length));
   }
-  DNNCC_ASSIGN_OR_RETURN(s.inputReverse,
-                         flags(c, "directions", static_cast<int>(numScanInputs)));
+  DNNCC_ASSIGN_OR_RETURN(s.inputReverse, flags(c, "directions", static_cast<int>(numScanInputs)));
   s.inputAxes.assign(numScanInputs, 0); // after the batch axis is taken away
   s.outputAxes.assign(s.numScanOutputs, 0);
   s.outputReverse.assign(s.numScanOutputs, 0);
@@ -487,6 +484,8 @@ const ConverterRow kRows[] = {
 
 } // namespace
 
-std::span<const ConverterRow> controlFlowConverters() { return kRows; }
+std::span<const ConverterRow> controlFlowConverters() {
+  return kRows;
+}
 
 } // namespace dnncc::onnximport

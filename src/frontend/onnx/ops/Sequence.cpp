@@ -35,8 +35,8 @@ Expected<int64_t> position(NodeContext& c, int i, int64_t n, int64_t last) {
 
 Status checkElement(NodeContext& c, const Sequence& s, const Value& v) {
   if (v.type.dtype != s.dtype)
-    return c.error(fmt::format("a tensor of type {} cannot join a sequence of {}",
-                               toString(v.type), dtypeName(s.dtype)));
+    return c.error(fmt::format("a tensor of type {} cannot join a sequence of {}", toString(v.type),
+                               dtypeName(s.dtype)));
   return Status::ok();
 }
 
@@ -218,8 +218,8 @@ Status sequenceMap(NodeContext& c) {
       return c.error(fmt::format("input {} is a sequence of {} elements, input 0 has {}", i,
                                  inputs[i].sequence.items.size(), n));
   if (body->output_size() < c.numOutputs())
-    return c.error(fmt::format("the body has {} outputs, the node {}", body->output_size(),
-                               c.numOutputs()));
+    return c.error(
+        fmt::format("the body has {} outputs, the node {}", body->output_size(), c.numOutputs()));
   std::vector<Sequence> outs(body->output_size());
   for (int k = 0; k < body->output_size(); ++k) {
     const auto& type = body->output(k).type();
@@ -256,8 +256,8 @@ Status optionalHasElement(NodeContext& c) {
         return seq.status();
     }
   }
-  return c.setOutput(0, c.constant(TensorType{DType::boolean, {}},
-                                   scalarBytes(DType::boolean, present ? 1 : 0)));
+  return c.setOutput(
+      0, c.constant(TensorType{DType::boolean, {}}, scalarBytes(DType::boolean, present ? 1 : 0)));
 }
 
 /// OptionalGetElement-18: a tensor or sequence input is returned as it is.
@@ -285,6 +285,8 @@ const ConverterRow kRows[] = {
 
 } // namespace
 
-std::span<const ConverterRow> sequenceConverters() { return kRows; }
+std::span<const ConverterRow> sequenceConverters() {
+  return kRows;
+}
 
 } // namespace dnncc::onnximport
