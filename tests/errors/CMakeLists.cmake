@@ -99,6 +99,14 @@ dnncc_error_test(dnncc.maxpool_without_kernel_shape
 dnncc_error_test(dnncc.pad_mode_wrap
   CONTAINS "error: ${BAD}/pad_wrap.onnx: node 'pad_w' (Pad, opset 19): " "'wrap'"
   COMMAND ${DNNCC} ${BAD}/pad_wrap.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.loop_runtime_trip_count
+  CONTAINS "error: ${BAD}/loop_runtime_trip.onnx: node 'loop' (Loop, opset 17): "
+           "Loop with a trip count known only at run time is not supported"
+  COMMAND ${DNNCC} ${BAD}/loop_runtime_trip.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.loop_unroll_limit
+  CONTAINS "error: ${BAD}/loop_too_long.onnx: node 'loop' (Loop, opset 17): "
+           "more than the limit of 20000 unrolled nodes"
+  COMMAND ${DNNCC} ${BAD}/loop_too_long.onnx ${X86} -o OUT/libm.so)
 dnncc_error_test(dnncc.opset_too_new
   CONTAINS "error: ${BAD}/opset99.onnx: " "opset 99"
   COMMAND ${DNNCC} ${BAD}/opset99.onnx ${X86} -o OUT/libm.so)

@@ -97,6 +97,24 @@ def main():
          model([helper.make_node("Pad", ["x", "pads"], ["y"], name="pad_w", mode="wrap")],
                [f32("x", [1, 2, 4, 4])], [f32("y", None)], [pads], opset=19))
 
+    # Control flow that cannot be unrolled at compile time: a trip count given at run time, and
+    # a constant trip count whose unrolled body passes the node limit.
+    def pass_through_loop(trip):
+        body = helper.make_graph(
+            [helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+             helper.make_node("Identity", ["y_in"], ["y_out"])], "body",
+            [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+             helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []), f32("y_in", [2])],
+            [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []), f32("y_out", [2])])
+        return helper.make_node("Loop", [trip, "", "x"], ["y"], name="loop", body=body)
+    save(out, "loop_runtime_trip.onnx",
+         model([pass_through_loop("m")],
+               [helper.make_tensor_value_info("m", TensorProto.INT64, []), f32("x", [2])],
+               [f32("y", [2])]))
+    trip = numpy_helper.from_array(np.array(1000000, np.int64), "m")
+    save(out, "loop_too_long.onnx",
+         model([pass_through_loop("m")], [f32("x", [2])], [f32("y", [2])], [trip]))
+
     # External data outside the model directory.
     ext = os.path.join(out, "ext")
     os.makedirs(ext)

@@ -564,5 +564,342 @@ TEST(ImportCheck, ReportsEveryUnsupportedOpOnce) {
   EXPECT_TRUE(checkOnnx(test::OnnxBuilder(13).write(test::testDir()), options()).empty());
 }
 
+
+// ---- control flow, unrolled at import ----
+
+/// A graph attribute `name` of `n` with the given formal input and output names.
+onnx::GraphProto& graphAttr(onnx::NodeProto& n, const std::string& name,
+                            const std::vector<std::string>& inputs,
+                            const std::vector<std::string>& outputs) {
+  auto* a = n.add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::GRAPH);
+  onnx::GraphProto* g = a->mutable_g();
+  g->set_name(name);
+  for (const auto& i : inputs)
+    g->add_input()->set_name(i);
+  for (const auto& o : outputs)
+    g->add_output()->set_name(o);
+  return *g;
+}
+
+/// Adds a node to subgraph `g`.
+onnx::NodeProto& subNode(onnx::GraphProto& g, const std::string& opType,
+                         const std::vector<std::string>& inputs,
+                         const std::vector<std::string>& outputs) {
+  auto* n = g.add_node();
+  n->set_op_type(opType);
+  for (const auto& i : inputs)
+    n->add_input(i);
+  for (const auto& o : outputs)
+    n->add_output(o);
+  return *n;
+}
+
+/// If(Greater(c, 0)) with then = x + x and else = -x.
+OnnxBuilder ifModel(bool constantCondition) {
+  OnnxBuilder b(13);
+  b.input("x", {3});
+  b.initializer("zero", {}, {0.0f});
+  if (constantCondition)
+    b.initializer("c", {}, {1.0f});
+  else
+    b.input("c", {});
+  b.node("Greater", {"c", "zero"}, {"cond"}, "gt");
+  auto& n = b.node("If", {"cond"}, {"y"}, "branch");
+  subNode(graphAttr(n, "then_branch", {}, {"t"}), "Add", {"x", "x"}, {"t"});
+  subNode(graphAttr(n, "else_branch", {}, {"e"}), "Neg", {"x"}, {"e"});
+  b.output("y");
+  return b;
+}
+
+TEST(ImportControlFlow, IfWithConstantConditionImportsOneBranch) {
+  IMPORT_OR_FAIL(m, ifModel(true));
+  EXPECT_EQ(test::countOps(m, OpKind::Neg), 0);
+  EXPECT_EQ(test::countOps(m, OpKind::Where), 0);
+  EXPECT_TRUE(allClose(run(m, {{1, -2, 3}}), {2, -4, 6}));
+}
+
+TEST(ImportControlFlow, IfWithRuntimeConditionSelectsWithWhere) {
+  IMPORT_OR_FAIL(m, ifModel(false));
+  EXPECT_TRUE(fileCheck(test::printed(m), {"CHECK: = where(", "CHECK: : f32[3]"}));
+  EXPECT_TRUE(allClose(run(m, {{1, -2, 3}, {1}}), {2, -4, 6}));
+  EXPECT_TRUE(allClose(run(m, {{1, -2, 3}, {-1}}), {-1, 2, -3}));
+}
+
+TEST(ImportControlFlow, LoopUnrollsSeesOuterValuesAndStacksScanOutputs) {
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  b.initializerI64("m", {}, {3});
+  auto& n = b.node("Loop", {"m", "", "x"}, {"y", "scan"}, "loop");
+  auto& body = graphAttr(n, "body", {"i", "cond_in", "y_in"}, {"cond_out", "y_out", "s"});
+  subNode(body, "Identity", {"cond_in"}, {"cond_out"});
+  subNode(body, "Add", {"y_in", "x"}, {"y_out"}); // x: the enclosing graph's value
+  attrInt(subNode(body, "Cast", {"i"}, {"fi"}), "to", onnx::TensorProto::FLOAT);
+  subNode(body, "Mul", {"y_out", "fi"}, {"s"});
+  b.output("y");
+  b.output("scan");
+  IMPORT_OR_FAIL(m, b);
+  // y_i = (i + 2) x, s_i = i * y_i.
+  EXPECT_TRUE(allClose(run(m, {{1, -2}}, 0), {4, -8}));
+  EXPECT_TRUE(allClose(run(m, {{1, -2}}, 1), {0, 0, 3, -6, 8, -16}));
+}
+
+TEST(ImportControlFlow, Scan9InputAndOutputAxesAndDirections) {
+  OnnxBuilder b(11);
+  b.input("s", {2});
+  b.input("x", {2, 3});
+  auto& n = b.node("Scan", {"s", "x"}, {"final", "out"}, "scan");
+  attrInt(n, "num_scan_inputs", 1);
+  attrInts(n, "scan_input_axes", {1});
+  attrInts(n, "scan_input_directions", {1});
+  attrInts(n, "scan_output_axes", {-1});
+  attrInts(n, "scan_output_directions", {1});
+  auto& body = graphAttr(n, "body", {"s_in", "e"}, {"s_out", "o"});
+  subNode(body, "Add", {"s_in", "e"}, {"s_out"});
+  subNode(body, "Mul", {"s_out", "w"}, {"o"});
+  onnx::TensorProto* w = body.add_initializer(); // a body initializer, shared by the copies
+  w->set_name("w");
+  w->set_data_type(onnx::TensorProto::FLOAT);
+  w->add_dims(2);
+  w->add_float_data(1);
+  w->add_float_data(2);
+  b.output("final");
+  b.output("out");
+  IMPORT_OR_FAIL(m, b);
+  // Columns taken last to first: s = [3,6], [5,11], [6,15]; outputs prepended along axis 1.
+  EXPECT_TRUE(allClose(run(m, {{0, 0}, {1, 2, 3, 4, 5, 6}}, 0), {6, 15}));
+  EXPECT_TRUE(allClose(run(m, {{0, 0}, {1, 2, 3, 4, 5, 6}}, 1), {6, 5, 3, 30, 22, 12}));
+  int constants = 0;
+  for (const auto& v : m.constants)
+    constants += v->name == "w";
+  EXPECT_EQ(constants, 1);
+}
+
+/// Loop(m, cond, x) whose body passes its state through.
+OnnxBuilder passThroughLoop(std::vector<std::string> inputs) {
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  auto& n = b.node("Loop", std::move(inputs), {"y"}, "loop");
+  auto& body = graphAttr(n, "body", {"i", "cond_in", "y_in"}, {"cond_out", "y_out"});
+  subNode(body, "Identity", {"cond_in"}, {"cond_out"});
+  subNode(body, "Identity", {"y_in"}, {"y_out"});
+  b.output("y");
+  return b;
+}
+
+TEST(ImportErrors, LoopWithRuntimeTripCount) {
+  OnnxBuilder b = passThroughLoop({"m", "", "x"});
+  b.input("m", {}, onnx::TensorProto::INT64);
+  EXPECT_EQ(importError(b), "error: <file>: node 'loop' (Loop, opset 13): Loop with a trip count "
+                            "known only at run time is not supported");
+}
+
+TEST(ImportErrors, LoopUnrollLimit) {
+  OnnxBuilder b = passThroughLoop({"m", "", "x"});
+  b.initializerI64("m", {}, {1000000});
+  EXPECT_EQ(importError(b), "error: <file>: node 'loop' (Loop, opset 13): Loop unrolls to more "
+                            "than 10000 iterations of 2 nodes, more than the limit of 20000 "
+                            "unrolled nodes");
+  // A loop that runs while a condition stays true (no trip count) hits it as it unrolls.
+  OnnxBuilder forever = passThroughLoop({"", "cond", "x"});
+  forever.initializer("one", {}, {1.0f});
+  forever.initializer("zero", {}, {0.0f});
+  forever.node("Greater", {"one", "zero"}, {"cond"}, "always"); // folds to a constant true
+  forever.graph->mutable_node()->SwapElements(0, 1);            // before the Loop
+  EXPECT_EQ(importError(forever), "error: <file>: node 'loop' (Loop, opset 13): Loop unrolls to "
+                                  "more than 10000 iterations of 2 nodes, more than the limit of "
+                                  "20000 unrolled nodes");
+  // Two loops of 6000 iterations each: the second passes the limit for the whole model.
+  OnnxBuilder two = passThroughLoop({"m", "", "x"});
+  two.initializerI64("m", {}, {6000});
+  auto& second = *two.graph->add_node();
+  second = two.graph->node(0);
+  second.set_name("loop2");
+  second.set_output(0, "y2");
+  two.output("y2");
+  EXPECT_EQ(importError(two), "error: <file>: node 'loop2' (Loop, opset 13): unrolling control "
+                              "flow needs more than 20000 subgraph nodes, the limit");
+}
+
+TEST(ImportErrors, SubgraphErrorNamesTheInnerNode) {
+  OnnxBuilder b = ifModel(false);
+  auto* branch = b.graph->mutable_node(1)->mutable_attribute(1)->mutable_g();
+  branch->mutable_node(0)->set_op_type("Frobnicate");
+  branch->mutable_node(0)->set_name("inner");
+  EXPECT_EQ(importError(b), "error: <file>: node 'inner' (Frobnicate, opset 13): unsupported op "
+                            "'Frobnicate' at opset 13");
+}
+
+
+// ---- sequences, compile-time lists ----
+
+TEST(ImportSequence, BuildEditAndConsume) {
+  OnnxBuilder b(13);
+  b.input("x", {2, 3});
+  b.input("y", {2, 3});
+  b.initializerI64("back1", {}, {-1});
+  b.initializerI64("two", {}, {2});
+  b.node("Neg", {"x"}, {"nx"});
+  b.node("SequenceConstruct", {"x", "y"}, {"s1"});
+  b.node("SequenceInsert", {"s1", "nx", "back1"}, {"s2"}); // [x, -x, y]
+  b.node("SequenceErase", {"s2"}, {"s3"});                 // [x, -x]
+  attrInt(b.node("ConcatFromSequence", {"s3"}, {"cat"}), "axis", 0);
+  auto& stackNode = b.node("ConcatFromSequence", {"s2"}, {"stacked"});
+  attrInt(stackNode, "axis", -1);
+  attrInt(stackNode, "new_axis", 1);
+  b.node("SequenceLength", {"s2"}, {"len"});
+  auto& split = b.node("SplitToSequence", {"x"}, {"cols"});
+  attrInt(split, "axis", 1);
+  attrInt(split, "keepdims", 0);
+  b.node("SequenceAt", {"cols", "two"}, {"col2"});
+  for (const char* out : {"cat", "stacked", "len", "col2"})
+    b.output(out);
+  IMPORT_OR_FAIL(m, b);
+  std::vector<float> x{1, 2, 3, 4, 5, 6}, y{7, 8, 9, 10, 11, 12};
+  EXPECT_TRUE(allClose(run(m, {x, y}, 0), {1, 2, 3, 4, 5, 6, -1, -2, -3, -4, -5, -6}));
+  EXPECT_TRUE(allClose(run(m, {x, y}, 1), {1, -1, 7, 2, -2, 8, 3, -3, 9, 4, -4, 10, 5, -5, 11,
+                                           6, -6, 12}));
+  ASSERT_TRUE(m.outputs[2]->type == (TensorType{DType::i64, {}}));
+  EXPECT_TRUE(allClose(run(m, {x, y}, 3), {3, 6}));
+}
+
+TEST(ImportErrors, SequenceGraphOutput) {
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  b.node("SequenceConstruct", {"x"}, {"s"}, "seq");
+  b.output("s");
+  EXPECT_EQ(importError(b),
+            "error: <file>: graph output 's' is a sequence (sequence outputs are not supported)");
+}
+
+TEST(ImportErrors, SequenceAtOutOfRange) {
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  b.initializerI64("p", {}, {1});
+  b.node("SequenceConstruct", {"x"}, {"s"}, "seq");
+  b.node("SequenceAt", {"s", "p"}, {"y"}, "at");
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'at' (SequenceAt, opset 13): position 1 is out of "
+                            "range [-1, 0] for a sequence of length 1");
+}
+
+
+TEST(ImportCheck, SubgraphReadingAFailedValueIsNotASecondError) {
+  OnnxBuilder b(13);
+  b.input("x", {3});
+  b.input("c", {});
+  b.initializer("zero", {}, {0.0f});
+  b.node("FooA", {"x"}, {"a"}, "first");
+  b.node("Greater", {"c", "zero"}, {"cond"}, "gt");
+  auto& n = b.node("If", {"cond"}, {"y"}, "branch");
+  subNode(graphAttr(n, "then_branch", {}, {"t"}), "Relu", {"a"}, {"t"}); // reads the failed 'a'
+  subNode(graphAttr(n, "else_branch", {}, {"e"}), "Neg", {"x"}, {"e"});
+  b.output("y");
+  std::string path = b.write(test::testDir());
+  std::vector<Status> errors = checkOnnx(path, options());
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].format(),
+            "error: " + path + ": node 'first' (FooA, opset 13): unsupported op 'FooA' at opset 13");
+}
+
+
+TEST(ImportSequence, LoopCarriesASequenceAndIfSelectsOne) {
+  // The SequenceMap expansion: a Loop over the elements of a sequence builds a new one.
+  OnnxBuilder b(17);
+  b.input("x", {2});
+  b.input("y", {2});
+  b.input("c", {});
+  b.initializer("zero", {}, {0.0f});
+  b.node("SequenceConstruct", {"x", "y"}, {"in"});
+  b.node("SequenceLength", {"in"}, {"n"});
+  b.node("SequenceEmpty", {}, {"empty"});
+  auto& loop = b.node("Loop", {"n", "", "empty"}, {"out"}, "map");
+  auto& body = graphAttr(loop, "body", {"i", "cond_in", "acc"}, {"cond_out", "acc_out"});
+  subNode(body, "Identity", {"cond_in"}, {"cond_out"});
+  subNode(body, "SequenceAt", {"in", "i"}, {"item"});
+  subNode(body, "Mul", {"item", "item"}, {"sq"});
+  subNode(body, "SequenceInsert", {"acc", "sq"}, {"acc_out"});
+  b.node("Greater", {"c", "zero"}, {"cond"});
+  auto& branch = b.node("If", {"cond"}, {"chosen"}, "pick");
+  subNode(graphAttr(branch, "then_branch", {}, {"t"}), "Identity", {"out"}, {"t"});
+  subNode(graphAttr(branch, "else_branch", {}, {"e"}), "SequenceConstruct", {"y", "x"}, {"e"});
+  attrInt(b.node("ConcatFromSequence", {"chosen"}, {"cat"}), "axis", 0);
+  b.output("cat");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_TRUE(allClose(run(m, {{1, -2}, {3, 4}, {1}}), {1, 4, 9, 16}));
+  EXPECT_TRUE(allClose(run(m, {{1, -2}, {3, 4}, {-1}}), {3, 4, 1, -2}));
+}
+
+
+/// Loop(6, cond, k=0, acc=x): k += 1, acc += x while k < limit (limit: a run-time input).
+OnnxBuilder whileLoop(bool runtimeInitialCondition) {
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  b.input("limit", {});
+  b.input("c", {});
+  b.initializer("zero", {}, {0.0f});
+  b.initializer("one", {}, {1.0f});
+  b.initializerI64("m", {}, {6});
+  b.node("Greater", {"c", "zero"}, {"cond"});
+  auto& n = b.node("Loop", {"m", runtimeInitialCondition ? "cond" : "", "zero", "x"}, {"k", "acc"},
+                   "loop");
+  auto& body = graphAttr(n, "body", {"i", "cond_in", "k_in", "acc_in"},
+                         {"cond_out", "k_out", "acc_out"});
+  subNode(body, "Add", {"k_in", "one"}, {"k_out"});
+  subNode(body, "Add", {"acc_in", "x"}, {"acc_out"});
+  subNode(body, "Less", {"k_out", "limit"}, {"cond_out"});
+  b.output("k");
+  b.output("acc");
+  return b;
+}
+
+TEST(ImportControlFlow, LoopWithRuntimeConditionKeepsTheStateOfTheIterationsThatRun) {
+  IMPORT_OR_FAIL(m, whileLoop(true));
+  EXPECT_TRUE(fileCheck(test::printed(m), {"CHECK: = where(", "CHECK: = and("}));
+  EXPECT_TRUE(allClose(run(m, {{1, -2}, {3}, {1}}, 1), {4, -8}));   // 3 iterations
+  EXPECT_TRUE(allClose(run(m, {{1, -2}, {3}, {1}}, 0), {3}));
+  EXPECT_TRUE(allClose(run(m, {{1, -2}, {3}, {-1}}, 1), {1, -2}));  // none: cond is false
+  EXPECT_TRUE(allClose(run(m, {{1, -2}, {100}, {1}}, 1), {7, -14})); // the trip count, 6
+  IMPORT_OR_FAIL(m2, whileLoop(false));                               // no cond input: runs once
+  EXPECT_TRUE(allClose(run(m2, {{1, -2}, {0.5f}, {-1}}, 1), {2, -4}));
+  EXPECT_TRUE(allClose(run(m2, {{1, -2}, {3}, {-1}}, 1), {4, -8}));
+}
+
+
+TEST(ImportSequence, SequenceMapOverASequenceAndATensor) {
+  OnnxBuilder b(17);
+  b.input("x", {2});
+  b.input("y", {2});
+  b.node("SequenceConstruct", {"x", "y"}, {"s"});
+  auto& n = b.node("SequenceMap", {"s", "x"}, {"mapped"}, "map");
+  subNode(graphAttr(n, "body", {"e", "t"}, {"o"}), "Mul", {"e", "t"}, {"o"});
+  attrInt(b.node("ConcatFromSequence", {"mapped"}, {"cat"}), "axis", 0);
+  b.output("cat");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_TRUE(allClose(run(m, {{1, -2}, {3, 4}}), {1, 4, 3, -8}));
+}
+
+
+TEST(ImportControlFlow, WhileLoopEndsWhenItsConditionFoldsToFalse) {
+  // torch's while-loop export: M = INT64_MAX and a condition the body computes from constants.
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  b.initializer("zero", {}, {0.0f});
+  b.initializer("one", {}, {1.0f});
+  b.initializer("three", {}, {3.0f});
+  b.initializerI64("m", {}, {INT64_MAX});
+  auto& n = b.node("Loop", {"m", "", "zero", "x"}, {"k", "acc"}, "loop");
+  auto& body = graphAttr(n, "body", {"i", "cond_in", "k_in", "acc_in"},
+                         {"cond_out", "k_out", "acc_out"});
+  subNode(body, "Add", {"k_in", "one"}, {"k_out"});
+  subNode(body, "Add", {"acc_in", "x"}, {"acc_out"});
+  subNode(body, "Less", {"k_out", "three"}, {"cond_out"});
+  b.output("acc");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_EQ(test::countOps(m, OpKind::Add), 3);
+  EXPECT_TRUE(allClose(run(m, {{1, -2}}), {4, -8}));
+}
+
 } // namespace
 } // namespace dnncc

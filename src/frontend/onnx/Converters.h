@@ -15,6 +15,20 @@
 namespace dnncc::onnximport {
 
 class NodeContext;
+
+/// An ONNX sequence value known at compile time (built and consumed inside the model): its
+/// element type and its tensors in order. Sequences live only in the importer, never in the IR.
+struct Sequence {
+  DType dtype = DType::f32;
+  std::vector<Value*> items;
+};
+
+/// A tensor or a sequence, as subgraphs take and give them: `tensor`, or `sequence` when
+/// `tensor` is null.
+struct AnyValue {
+  Value* tensor = nullptr;
+  Sequence sequence;
+};
 using ConvertFn = Status (*)(NodeContext&);
 
 /// One importer table row: `opType` in the default domain, valid for opsets [since, until].
@@ -33,6 +47,12 @@ std::span<const ConverterRow> reduceConverters();
 std::span<const ConverterRow> shapeConverters();
 std::span<const ConverterRow> quantizeConverters();
 std::span<const ConverterRow> einsumConverters();
+std::span<const ConverterRow> controlFlowConverters();
+std::span<const ConverterRow> sequenceConverters();
+
+/// The most subgraph nodes one model may import in all: If branches count once, Loop and Scan
+/// bodies once per unrolled iteration (a body with no nodes counts as one).
+inline constexpr int64_t kMaxUnrolledNodes = 20000;
 
 /// The converter for `opType` at `opset`, or null.
 const ConverterRow* findConverter(std::string_view opType, int opset);
@@ -60,6 +80,10 @@ public:
   bool hasInput(int i) const { return i < node_.input_size() && !node_.input(i).empty(); }
   /// Input `i`; an error when it is absent.
   Expected<Value*> input(int i);
+  /// Input `i`, which must be a sequence; an error when it is absent or a tensor.
+  Expected<Sequence> sequenceInput(int i);
+  /// Input `i`, a tensor or a sequence; an error when it is absent.
+  Expected<AnyValue> anyInput(int i);
   /// Input `i` or null when absent.
   Value* optionalInput(int i);
   /// Input `i`, which must be a constant integer tensor, as int64 values.
@@ -75,6 +99,22 @@ public:
   std::vector<double> attrFloats(std::string_view name);
   std::string attrString(std::string_view name, std::string fallback = "");
   const onnx::TensorProto* attrTensor(std::string_view name);
+  /// Graph attribute `name` (an If branch, a Loop or Scan body), or null when absent.
+  const onnx::GraphProto* attrGraph(std::string_view name);
+
+  /// Imports the nodes of `g` (a graph attribute of this node) once, with its formal inputs bound
+  /// to `inputs` in order; other names resolve in the enclosing scopes (ONNX lexical scoping).
+  /// Returns the values of `g`'s outputs in order. Errors: a node of `g` fails (located at that
+  /// node), an output is not produced, the kMaxUnrolledNodes limit is passed.
+  Expected<std::vector<AnyValue>> importSubgraph(const onnx::GraphProto& g,
+                                                 const std::vector<AnyValue>& inputs);
+  using SubgraphImporter = std::function<Expected<std::vector<AnyValue>>(
+      const onnx::GraphProto&, const std::vector<AnyValue>&)>;
+  /// Set by the importer driver; importSubgraph fails without it.
+  void setSubgraphImporter(SubgraphImporter f) { subgraph_ = std::move(f); }
+  using SequenceLookup = std::function<const Sequence*(const std::string&)>;
+  /// Set by the importer driver: finds a sequence value by name (null when there is none).
+  void setSequenceLookup(SequenceLookup f) { sequenceLookup_ = std::move(f); }
   /// Marks an attribute as understood although unused (e.g. Dropout's seed in inference).
   void ignoreAttr(std::string_view name) { (void)find(name); }
   /// The attributes present on the node that no converter read.
@@ -94,7 +134,15 @@ public:
   Status error(std::string message) const { return Status::error(std::move(message), where_); }
   const Location& where() const { return where_; }
 
+  /// Binds ONNX output `i` of the node to the sequence `s`.
+  Status setSequenceOutput(int i, Sequence s);
+  /// Binds ONNX output `i` of the node to a tensor or a sequence.
+  Status setAnyOutput(int i, AnyValue v) {
+    return v.tensor ? setOutput(i, v.tensor) : setSequenceOutput(i, std::move(v.sequence));
+  }
+
   std::vector<std::pair<std::string, Value*>> outputs; ///< filled by setOutput
+  std::vector<std::pair<std::string, Sequence>> sequenceOutputs; ///< filled by setSequenceOutput
 
 private:
   const onnx::AttributeProto* find(std::string_view name);
@@ -103,6 +151,8 @@ private:
   Module& m_;
   ConstantEvaluator& evaluator_;
   std::function<Value*(const std::string&)> lookup_;
+  SubgraphImporter subgraph_;
+  SequenceLookup sequenceLookup_;
   Location where_;
   std::set<std::string, std::less<>> read_;
 };

@@ -102,6 +102,12 @@ private:
   std::unique_ptr<Module> m_;
   std::unordered_map<std::string, Value*> values_;
   std::unordered_set<std::string> poisoned_;
+  std::vector<std::unordered_map<std::string, Value*>> scopes_; // open subgraph scopes, inner last
+  // Sequence values (compile-time lists): [0] the main graph's, then one per open subgraph scope.
+  std::vector<std::unordered_map<std::string, Sequence>> sequences_{1};
+  int64_t unrolledNodes_ = 0; // subgraph nodes imported so far (each unrolled copy counts)
+  // Subgraph initializers read so far: every unrolled copy of a body shares one constant.
+  std::unordered_map<const onnx::TensorProto*, Value*> subgraphConstants_;
 
   Expected<std::unique_ptr<Module>> fail(Status s) {
     errors.push_back(s);
@@ -214,34 +220,55 @@ private:
   bool node(const onnx::NodeProto& n, int index) {
     Location where{path_, n.name().empty() ? fmt::format("#{}", index) : n.name(), n.op_type(),
                    opset_};
-    for (const auto& in : n.input())
-      if (poisoned_.count(in)) {
-        poison(n);
-        return false;
-      }
-    if (!n.domain().empty() && n.domain() != "ai.onnx") {
+    if (usesPoisoned(n)) {
       poison(n);
+      return false;
+    }
+    Status s = convert(n, where);
+    if (!s.isOk()) {
+      poison(n);
+      return record(s);
+    }
+    return true;
+  }
+
+  /// The tensor or the sequence named `name`, from the innermost subgraph scope outwards to the
+  /// main graph (ONNX lexical scoping); both null when it is undefined.
+  std::pair<Value*, const Sequence*> find(const std::string& name) const {
+    for (size_t depth = scopes_.size() + 1; depth-- > 0;) {
+      const auto& tensors = depth == 0 ? values_ : scopes_[depth - 1];
+      if (auto it = tensors.find(name); it != tensors.end())
+        return {it->second, nullptr};
+      if (auto it = sequences_[depth].find(name); it != sequences_[depth].end())
+        return {nullptr, &it->second};
+    }
+    return {nullptr, nullptr};
+  }
+  Value* lookup(const std::string& name) const { return find(name).first; }
+  const Sequence* lookupSequence(const std::string& name) const { return find(name).second; }
+
+  /// Converts one node and binds its outputs in the innermost scope; errors carry `where`.
+  Status convert(const onnx::NodeProto& n, Location where) {
+    if (!n.domain().empty() && n.domain() != "ai.onnx") {
       auto domainOpset = domainOpsets_.find(n.domain());
       where.opset = domainOpset == domainOpsets_.end() ? 0 : domainOpset->second;
-      return record(Status::error(fmt::format("unsupported op '{}' of domain '{}' (only the "
-                                              "default ai.onnx domain is supported)",
-                                              n.op_type(), n.domain()),
-                                  where));
+      return Status::error(fmt::format("unsupported op '{}' of domain '{}' (only the default "
+                                       "ai.onnx domain is supported)",
+                                       n.op_type(), n.domain()),
+                           where);
     }
     const ConverterRow* row = findConverter(n.op_type(), opset_);
-    if (!row) {
-      poison(n);
-      return record(Status::error(fmt::format("unsupported op '{}' at opset {}", n.op_type(),
-                                              opset_),
-                                  where));
-    }
+    if (!row)
+      return Status::error(fmt::format("unsupported op '{}' at opset {}", n.op_type(), opset_),
+                           where);
     NodeContext ctx(
         n, opset_, *m_, *options_.evaluator,
-        [this](const std::string& name) -> Value* {
-          auto it = values_.find(name);
-          return it == values_.end() ? nullptr : it->second;
-        },
-        where);
+        [this](const std::string& name) -> Value* { return lookup(name); }, where);
+    ctx.setSubgraphImporter(
+        [this](const onnx::GraphProto& g, const std::vector<AnyValue>& inputs) {
+          return subgraph(g, inputs);
+        });
+    ctx.setSequenceLookup([this](const std::string& name) { return lookupSequence(name); });
     Status s = row->convert(ctx);
     if (s.isOk()) {
       std::vector<std::string> unread = ctx.unreadAttrs();
@@ -254,16 +281,103 @@ private:
       bool bound = false;
       for (auto& [name, v] : ctx.outputs)
         bound |= name == n.output(i);
+      for (auto& [name, v] : ctx.sequenceOutputs)
+        bound |= name == n.output(i);
       if (!bound)
         s = ctx.error(fmt::format("output {} ('{}') is not supported", i, n.output(i)));
     }
-    if (!s.isOk()) {
-      poison(n);
-      return record(s.withDefaults(where));
-    }
+    if (!s.isOk())
+      return s.withDefaults(where);
+    auto& scope = scopes_.empty() ? values_ : scopes_.back();
     for (auto& [name, v] : ctx.outputs)
-      values_[name] = v;
-    return true;
+      scope[name] = v;
+    for (auto& [name, seq] : ctx.sequenceOutputs)
+      sequences_.back()[name] = std::move(seq);
+    return Status::ok();
+  }
+
+  /// Imports the nodes of subgraph `g` (an If branch, a Loop or Scan body) once, in a new scope
+  /// where its formal inputs are bound to `inputs` in order; names it does not define resolve in
+  /// the enclosing scopes. Returns the values of its outputs in order. Errors: a wrong number of
+  /// inputs, a node that fails (located at that node), an output no node produces, more than
+  /// kMaxUnrolledNodes subgraph nodes imported in all.
+  Expected<std::vector<AnyValue>> subgraph(const onnx::GraphProto& g,
+                                           const std::vector<AnyValue>& inputs) {
+    if (g.input_size() != static_cast<int>(inputs.size()))
+      return Status::error(fmt::format("subgraph '{}' declares {} inputs, the op binds {}",
+                                       g.name(), g.input_size(), inputs.size()));
+    unrolledNodes_ += std::max(1, g.node_size());
+    if (unrolledNodes_ > kMaxUnrolledNodes)
+      return Status::error(fmt::format("unrolling control flow needs more than {} subgraph "
+                                       "nodes, the limit",
+                                       kMaxUnrolledNodes));
+    if (g.sparse_initializer_size() > 0)
+      return Status::error(fmt::format("subgraph '{}' has sparse initializers, which are not "
+                                       "supported",
+                                       g.name()));
+    scopes_.emplace_back();
+    sequences_.emplace_back();
+    struct Pop {
+      GraphImporter& importer;
+      ~Pop() {
+        importer.scopes_.pop_back();
+        importer.sequences_.pop_back();
+      }
+    } pop{*this};
+    for (const auto& t : g.initializer()) {
+      Value*& constant = subgraphConstants_[&t];
+      if (!constant) {
+        auto tensor = readTensor(t, dir_);
+        if (!tensor)
+          return tensor.status();
+        constant = m_->addConstant(std::move(tensor->first), std::move(tensor->second), t.name());
+      }
+      scopes_.back()[t.name()] = constant;
+    }
+    for (int i = 0; i < g.input_size(); ++i) {
+      if (inputs[i].tensor)
+        scopes_.back()[g.input(i).name()] = inputs[i].tensor;
+      else
+        sequences_.back()[g.input(i).name()] = inputs[i].sequence;
+    }
+    for (int i = 0; i < g.node_size(); ++i) {
+      const onnx::NodeProto& n = g.node(i);
+      Location where{path_,
+                     n.name().empty() ? fmt::format("{}#{}", g.name(), i) : n.name(),
+                     n.op_type(), opset_};
+      DNNCC_TRY(convert(n, where));
+    }
+    std::vector<AnyValue> results;
+    for (const auto& out : g.output()) {
+      if (Value* v = lookup(out.name())) {
+        results.push_back({v, {}});
+      } else if (const Sequence* s = lookupSequence(out.name())) {
+        results.push_back({nullptr, *s});
+      } else {
+        return Status::error(fmt::format("output '{}' of subgraph '{}' is not produced by any "
+                                         "node",
+                                         out.name(), g.name()));
+      }
+    }
+    return results;
+  }
+
+  /// Whether `n` reads a value of a failed node, directly or from inside its subgraphs (their
+  /// references to the enclosing graph).
+  bool usesPoisoned(const onnx::NodeProto& n) const {
+    for (const auto& in : n.input())
+      if (poisoned_.count(in))
+        return true;
+    for (const auto& a : n.attribute()) {
+      for (const auto& inner : a.g().node())
+        if (usesPoisoned(inner))
+          return true;
+      for (const auto& g : a.graphs())
+        for (const auto& inner : g.node())
+          if (usesPoisoned(inner))
+            return true;
+    }
+    return false;
   }
 
   void poison(const onnx::NodeProto& n) {
@@ -276,6 +390,13 @@ private:
       auto it = values_.find(out.name());
       if (poisoned_.count(out.name()))
         continue;
+      if (it == values_.end() && lookupSequence(out.name())) {
+        record(Status::error(fmt::format("graph output '{}' is a sequence (sequence outputs are "
+                                         "not supported)",
+                                         out.name()),
+                             {path_}));
+        continue;
+      }
       if (it == values_.end()) {
         record(Status::error(fmt::format("graph output '{}' is not produced by any node",
                                          out.name()),
@@ -322,7 +443,7 @@ const ConverterRow* findConverter(std::string_view opType, int opset) {
     std::vector<ConverterRow> all;
     for (auto family : {elementwiseConverters(), convConverters(), linearConverters(),
                         reduceConverters(), shapeConverters(), quantizeConverters(),
-                        einsumConverters()})
+                        einsumConverters(), controlFlowConverters(), sequenceConverters()})
       all.insert(all.end(), family.begin(), family.end());
     return all;
   }();
@@ -338,9 +459,30 @@ Expected<Value*> NodeContext::input(int i) {
   if (!hasInput(i))
     return error(fmt::format("input {} is required", i));
   Value* v = lookup_(node_.input(i));
+  if (!v && sequenceLookup_ && sequenceLookup_(node_.input(i)))
+    return error(fmt::format("input '{}' is a sequence, not a tensor", node_.input(i)));
   if (!v)
     return error(fmt::format("input '{}' is not defined before this node", node_.input(i)));
   return v;
+}
+
+Expected<Sequence> NodeContext::sequenceInput(int i) {
+  if (!hasInput(i))
+    return error(fmt::format("input {} is required", i));
+  const Sequence* s = sequenceLookup_ ? sequenceLookup_(node_.input(i)) : nullptr;
+  if (!s) {
+    if (lookup_(node_.input(i)))
+      return error(fmt::format("input '{}' is a tensor, not a sequence", node_.input(i)));
+    return error(fmt::format("input '{}' is not defined before this node", node_.input(i)));
+  }
+  return *s;
+}
+
+Expected<AnyValue> NodeContext::anyInput(int i) {
+  if (hasInput(i) && lookup_(node_.input(i)))
+    return AnyValue{lookup_(node_.input(i)), {}};
+  DNNCC_ASSIGN_OR_RETURN(Sequence s, sequenceInput(i));
+  return AnyValue{nullptr, std::move(s)};
 }
 
 Value* NodeContext::optionalInput(int i) {
@@ -429,6 +571,18 @@ const onnx::TensorProto* NodeContext::attrTensor(std::string_view name) {
   return a && a->has_t() ? &a->t() : nullptr;
 }
 
+const onnx::GraphProto* NodeContext::attrGraph(std::string_view name) {
+  const auto* a = find(name);
+  return a && a->has_g() ? &a->g() : nullptr;
+}
+
+Expected<std::vector<AnyValue>> NodeContext::importSubgraph(const onnx::GraphProto& g,
+                                                            const std::vector<AnyValue>& inputs) {
+  if (!subgraph_)
+    return error("subgraphs cannot be imported here");
+  return subgraph_(g, inputs);
+}
+
 std::vector<std::string> NodeContext::unreadAttrs() const {
   std::vector<std::string> out;
   for (const auto& a : node_.attribute())
@@ -458,6 +612,13 @@ Expected<Value*> NodeContext::emit(OpKind kind, std::vector<Value*> operands, At
 
 Value* NodeContext::constant(TensorType type, std::vector<uint8_t> bytes) {
   return m_.addConstant(std::move(type), std::move(bytes));
+}
+
+Status NodeContext::setSequenceOutput(int i, Sequence s) {
+  if (i >= node_.output_size() || node_.output(i).empty())
+    return Status::ok();
+  sequenceOutputs.emplace_back(node_.output(i), std::move(s));
+  return Status::ok();
 }
 
 Status NodeContext::setOutput(int i, Value* v) {

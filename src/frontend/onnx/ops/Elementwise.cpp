@@ -105,9 +105,10 @@ Status cast(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
+/// Identity: a tensor, or (Identity-14+) a sequence, passes through.
 Status identity(NodeContext& c) {
-  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
-  return c.setOutput(0, x);
+  DNNCC_ASSIGN_OR_RETURN(AnyValue x, c.anyInput(0));
+  return c.setAnyOutput(0, std::move(x));
 }
 
 /// Dropout in inference: the identity; the optional mask output is all true.
