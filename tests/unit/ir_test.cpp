@@ -38,6 +38,7 @@ struct Prelude {
     in("a", DType::f32, {2, 3});
     in("c", DType::f32, {3});
     in("p", DType::boolean, {2, 3});
+    in("qa", DType::u8, {2, 3});
     in("q", DType::boolean, {3});
     cf("w", {6, 2, 3, 2}); // conv weights: 6 output channels, group 2 over 4 input channels
     cf("bias", {6});
@@ -139,6 +140,12 @@ void addShapeExamples(std::vector<Example>& all) {
   all.push_back({OpKind::Pad, {"a"}, PadAttrs{{0, 1, 1, 0}, PadMode::reflect, 0.5}});
 }
 
+/// Examples of the quantization ops.
+void addQuantizeExamples(std::vector<Example>& all) {
+  all.push_back({OpKind::QuantizeLinear, {"a", "c"}, CastAttrs{DType::i8}});
+  all.push_back({OpKind::DequantizeLinear, {"qa", "c", "qa"}, CastAttrs{DType::f64}});
+}
+
 /// One well-typed example per op kind, with non-default attributes wherever the op has any.
 const std::vector<Example>& examples() {
   static const std::vector<Example> all = [] {
@@ -148,6 +155,7 @@ const std::vector<Example>& examples() {
     addLinearExamples(v);
     addReduceExamples(v);
     addShapeExamples(v);
+    addQuantizeExamples(v);
     return v;
   }();
   return all;

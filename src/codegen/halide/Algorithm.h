@@ -71,5 +71,6 @@ std::span<const AlgorithmRow> convAlgorithms();
 std::span<const AlgorithmRow> linearAlgorithms();
 std::span<const AlgorithmRow> reduceAlgorithms();
 std::span<const AlgorithmRow> shapeAlgorithms();
+std::span<const AlgorithmRow> quantizeAlgorithms();
 
 } // namespace dnncc::hl

@@ -31,6 +31,8 @@ std::span<const ConverterRow> convConverters();
 std::span<const ConverterRow> linearConverters();
 std::span<const ConverterRow> reduceConverters();
 std::span<const ConverterRow> shapeConverters();
+std::span<const ConverterRow> quantizeConverters();
+std::span<const ConverterRow> einsumConverters();
 
 /// The converter for `opType` at `opset`, or null.
 const ConverterRow* findConverter(std::string_view opType, int opset);
@@ -104,6 +106,14 @@ private:
   Location where_;
   std::set<std::string, std::less<>> read_;
 };
+
+/// The window of a convolution-like node (ONNX Conv attributes): kernel_shape (default `kernel`),
+/// strides, dilations and pads, with auto_pad resolved into explicit pads for input `x`.
+struct ConvWindow {
+  IntList kernel, strides, pads, dilations;
+};
+/// Reads the window attributes of the node for `x` [N, C, spatial...]; errors name the attribute.
+Expected<ConvWindow> convWindow(NodeContext& c, const TensorType& x, IntList kernel);
 
 /// Reads the values of a constant integer tensor as int64.
 std::vector<int64_t> constantAsInts(const Value& v);

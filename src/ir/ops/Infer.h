@@ -35,6 +35,9 @@ Expected<TensorType> inferConcat(const Op&);
 Expected<TensorType> inferSlice(const Op&);
 Expected<TensorType> inferGather(const Op&);
 Expected<TensorType> inferPad(const Op&);
+// Quantize.cpp
+Expected<TensorType> inferQuantizeLinear(const Op&);
+Expected<TensorType> inferDequantizeLinear(const Op&);
 
 /// A TensorType with the given dtype and shape (rowMajor, no quantization).
 inline TensorType makeType(DType dtype, std::vector<int64_t> shape) {

@@ -114,3 +114,12 @@ const ConverterRow kRows[] = {
 std::span<const ConverterRow> convConverters() { return kRows; }
 
 } // namespace dnncc::onnximport
+
+namespace dnncc::onnximport {
+
+Expected<ConvWindow> convWindow(NodeContext& c, const TensorType& x, IntList kernel) {
+  DNNCC_ASSIGN_OR_RETURN(Window w, window(c, x, std::move(kernel)));
+  return ConvWindow{w.kernel, w.strides, w.pads, w.dilations};
+}
+
+} // namespace dnncc::onnximport

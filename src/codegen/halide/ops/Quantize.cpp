@@ -1,0 +1,59 @@
+// Halide algorithms of the quantization ops (ONNX QuantizeLinear / DequantizeLinear formulas).
+#include <fmt/format.h>
+
+#include "codegen/halide/Algorithm.h"
+
+namespace dnncc::hl {
+namespace {
+using Halide::Expr;
+
+/// Operand `i` at the output point (numpy broadcasting).
+Expr at(const Op& op, const std::vector<TensorFunc>& in, size_t i,
+        const std::vector<Halide::Var>& v) {
+  return in[i](broadcastIdx(in[i].type, op.result->type.shape, asIdx(v)));
+}
+
+/// y = saturate(round(x / scale) + zero_point)   (ONNX QuantizeLinear-21..25)
+/// The division is in the type of x and scale (the importer casts both to the precision); the
+/// rounding is to nearest, ties to even (Halide::round); saturation clamps to the range of `to`.
+/// The zero point is added in f32 (f64 for f64 x): exact, as |round(x / scale)| < 2^24 unless the
+/// result saturates anyway.
+Expected<TensorFunc> quantizeLinear(const Op& op, const std::vector<TensorFunc>& in) {
+  auto v = makeVars(op.result->type.rank());
+  Halide::Type to = halideType(op.attr<CastAttrs>().to);
+  Expr q = Halide::round(at(op, in, 0, v) / at(op, in, 1, v));
+  Halide::Type acc = q.type().bits() == 64 ? Halide::Float(64) : Halide::Float(32);
+  q = Halide::cast(acc, q);
+  if (in.size() == 3)
+    q = q + Halide::cast(acc, at(op, in, 2, v));
+  q = Halide::clamp(q, Halide::cast(acc, to.min()), Halide::cast(acc, to.max()));
+  return pureResult(op, v, Halide::cast(to, q));
+}
+
+/// y = (x - zero_point) * scale   (ONNX DequantizeLinear-21..25)
+/// Computed in f32 for 8- and 16-bit x (x - zero_point is exact there, as in the ONNX reference)
+/// and in f64 for i32 x or an f64 result, then rounded once to the result type `to`.
+Expected<TensorFunc> dequantizeLinear(const Op& op, const std::vector<TensorFunc>& in) {
+  auto v = makeVars(op.result->type.rank());
+  DType to = op.attr<CastAttrs>().to;
+  Expr x = at(op, in, 0, v);
+  Halide::Type acc =
+      x.type().bits() >= 32 || to == DType::f64 ? Halide::Float(64) : Halide::Float(32);
+  Expr d = Halide::cast(acc, x);
+  if (in.size() == 3)
+    d = d - Halide::cast(acc, at(op, in, 2, v));
+  Expr y = d * Halide::cast(acc, at(op, in, 1, v));
+  return pureResult(op, v, Halide::cast(halideType(to), y));
+}
+
+const AlgorithmRow kRows[] = {
+    {OpKind::QuantizeLinear, quantizeLinear},
+    {OpKind::DequantizeLinear, dequantizeLinear},
+};
+} // namespace
+
+std::span<const AlgorithmRow> quantizeAlgorithms() {
+  return kRows;
+}
+
+} // namespace dnncc::hl
