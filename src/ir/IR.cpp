@@ -59,8 +59,9 @@ Value* Module::addConstant(TensorType type, std::shared_ptr<const std::vector<ui
 }
 
 namespace {
-/// The small types (float8, float4, int4, int2) are storage types: casts convert them and the
-/// ops that only move elements carry their bytes; arithmetic on them would compute on codes.
+/// The small types (float8, float4, int4, int2) are storage types: casts and the quantization ops
+/// convert them and the ops that only move elements carry their bytes; arithmetic on them would
+/// compute on codes.
 Status checkSmallTypes(const Op& op) {
   switch (op.kind) {
   case OpKind::Cast:
@@ -71,6 +72,8 @@ Status checkSmallTypes(const Op& op) {
   case OpKind::Concat:
   case OpKind::Slice:
   case OpKind::Gather:
+  case OpKind::QuantizeLinear:
+  case OpKind::DequantizeLinear:
     return Status::ok();
   default:
     break;

@@ -58,6 +58,47 @@ bool isSignedInt(DType t) {
 }
 bool isSmallType(DType t) { return t >= DType::f8e4m3fn; }
 
+bool isQuantizedType(DType t) {
+  switch (t) {
+  case DType::i8:
+  case DType::u8:
+  case DType::i16:
+  case DType::u16:
+  case DType::f8e4m3fn:
+  case DType::f8e4m3fnuz:
+  case DType::f8e5m2:
+  case DType::f8e5m2fnuz:
+  case DType::f4e2m1:
+  case DType::u4:
+  case DType::i4:
+  case DType::u2:
+  case DType::i2:
+    return true;
+  default:
+    return false;
+  }
+}
+
+std::pair<int64_t, int64_t> integerRange(DType t) {
+  switch (t) {
+  case DType::i4:
+    return {-8, 7};
+  case DType::u4:
+    return {0, 15};
+  case DType::i2:
+    return {-2, 1};
+  case DType::u2:
+    return {0, 3};
+  default: {
+    int bits = static_cast<int>(dtypeSize(t)) * 8;
+    if (isSignedInt(t))
+      return {bits == 64 ? INT64_MIN : -(int64_t(1) << (bits - 1)),
+              bits == 64 ? INT64_MAX : (int64_t(1) << (bits - 1)) - 1};
+    return {0, bits == 64 ? INT64_MAX : (int64_t(1) << bits) - 1};
+  }
+  }
+}
+
 std::string_view layoutName(Layout l) {
   switch (l) {
   case Layout::rowMajor:

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,11 @@ bool isSignedInt(DType t);
 /// One of the ONNX small types (8-, 4- and 2-bit): a storage type that only casts and data
 /// movement compute on.
 bool isSmallType(DType t);
+/// A type QuantizeLinear produces and DequantizeLinear reads (ONNX QuantizeLinear-25 T2):
+/// i8, u8, i16, u16, the 4- and 2-bit integers, the float8 types but f8e8m0, and f4e2m1.
+bool isQuantizedType(DType t);
+/// [min, max] of an integer type, for the 4- and 2-bit ones their value range ([-8, 7] for i4).
+std::pair<int64_t, int64_t> integerRange(DType t);
 /// ONNX TensorProto.DataType code of `t` (FLOAT = 1, ..., BFLOAT16 = 16).
 int onnxDTypeCode(DType t);
 /// The DType of an ONNX TensorProto.DataType code, or nothing for types dnncc does not represent.
