@@ -9,11 +9,15 @@
 /** Opaque state of one model instance: arena, prepared buffers, last error message. */
 typedef struct dnncc_model dnncc_model;
 
-/** Element types; the values are those of ONNX TensorProto.DataType. */
+/** Element types; the values are those of ONNX TensorProto.DataType. The small types (17-26)
+ * take one byte per element: float8/float4 codes in the low bits, int4/int2 sign-extended to
+ * int8, uint4/uint2 zero-extended (not packed as in ONNX tensor data). */
 typedef enum dnncc_dtype {
   DNNCC_FLOAT32 = 1, DNNCC_UINT8 = 2, DNNCC_INT8 = 3, DNNCC_UINT16 = 4, DNNCC_INT16 = 5,
   DNNCC_INT32 = 6, DNNCC_INT64 = 7, DNNCC_BOOL = 9, DNNCC_FLOAT16 = 10, DNNCC_FLOAT64 = 11,
-  DNNCC_UINT32 = 12, DNNCC_UINT64 = 13, DNNCC_BFLOAT16 = 16
+  DNNCC_UINT32 = 12, DNNCC_UINT64 = 13, DNNCC_BFLOAT16 = 16, DNNCC_FLOAT8E4M3FN = 17,
+  DNNCC_FLOAT8E4M3FNUZ = 18, DNNCC_FLOAT8E5M2 = 19, DNNCC_FLOAT8E5M2FNUZ = 20, DNNCC_UINT4 = 21,
+  DNNCC_INT4 = 22, DNNCC_FLOAT4E2M1 = 23, DNNCC_FLOAT8E8M0 = 24, DNNCC_UINT2 = 25, DNNCC_INT2 = 26
 } dnncc_dtype;
 
 /** Status codes returned by every API function (0 = success). */

@@ -17,6 +17,27 @@ std::string_view enumName(PadMode v) {
   return "?";
 }
 
+std::string_view enumName(CastRound v) {
+  switch (v) {
+  case CastRound::up:
+    return "up";
+  case CastRound::down:
+    return "down";
+  case CastRound::nearest:
+    return "nearest";
+  }
+  return "?";
+}
+
+bool parseEnum(std::string_view s, CastRound& out) {
+  for (CastRound v : {CastRound::up, CastRound::down, CastRound::nearest})
+    if (enumName(v) == s) {
+      out = v;
+      return true;
+    }
+  return false;
+}
+
 bool parseEnum(std::string_view s, GeluApprox& out) {
   for (GeluApprox v : {GeluApprox::none, GeluApprox::tanh})
     if (enumName(v) == s) {

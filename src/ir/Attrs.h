@@ -15,6 +15,8 @@ using IntList = std::vector<int64_t>;
 
 /// `gelu` approximation (ONNX Gelu-20 `approximate`): exact erf form or the tanh form.
 enum class GeluApprox : uint8_t { none, tanh };
+/// Rounding of a cast to f8e8m0 (ONNX Cast-24 `round_mode`).
+enum class CastRound : uint8_t { up, down, nearest };
 /// `pad` modes (ONNX Pad `mode`).
 enum class PadMode : uint8_t { constant, reflect, edge };
 
@@ -51,9 +53,17 @@ struct GeluAttrs {
 };
 
 /// cast: converts to `to` with ONNX Cast semantics (float->int truncates toward zero).
+/// cast to `to` (ONNX Cast). `saturate` (Cast-19+): float8 results clamp to the type's finite
+/// range instead of becoming inf/NaN; `round` (Cast-24+): rounding of f8e8m0 results.
 struct CastAttrs {
   DType to = DType::f32;
-  template <class V> void visitFields(V&& v) { v("to", to); }
+  bool saturate = true;
+  CastRound round = CastRound::up;
+  template <class V> void visitFields(V&& v) {
+    v("to", to);
+    v("saturate", saturate);
+    v("round", round);
+  }
   bool operator==(const CastAttrs&) const = default;
 };
 
@@ -151,7 +161,9 @@ using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs,
 /// Names of enum attribute values, for the printer and parser.
 std::string_view enumName(GeluApprox v);
 std::string_view enumName(PadMode v);
+std::string_view enumName(CastRound v);
 bool parseEnum(std::string_view s, GeluApprox& out);
 bool parseEnum(std::string_view s, PadMode& out);
+bool parseEnum(std::string_view s, CastRound& out);
 
 } // namespace dnncc

@@ -58,6 +58,35 @@ Value* Module::addConstant(TensorType type, std::shared_ptr<const std::vector<ui
   return v;
 }
 
+namespace {
+/// The small types (float8, float4, int4, int2) are storage types: casts and the quantization ops
+/// convert them and the ops that only move elements carry their bytes; arithmetic on them would
+/// compute on codes.
+Status checkSmallTypes(const Op& op) {
+  switch (op.kind) {
+  case OpKind::Cast:
+  case OpKind::Identity:
+  case OpKind::Reshape:
+  case OpKind::Expand:
+  case OpKind::Transpose:
+  case OpKind::Concat:
+  case OpKind::Slice:
+  case OpKind::Gather:
+  case OpKind::QuantizeLinear:
+  case OpKind::DequantizeLinear:
+    return Status::ok();
+  default:
+    break;
+  }
+  for (const Value* v : op.operands)
+    if (isSmallType(v->type.dtype))
+      return Status::error(fmt::format("{} on {} is not supported (only casts and data movement "
+                                       "compute on this type)",
+                                       schema(op.kind).name, dtypeName(v->type.dtype)));
+  return Status::ok();
+}
+} // namespace
+
 Expected<TensorType> inferType(const Op& op) {
   const OpSchema& s = schema(op.kind);
   int n = static_cast<int>(op.operands.size());
@@ -70,6 +99,7 @@ Expected<TensorType> inferType(const Op& op) {
                                      n));
   if (op.attrs.index() != s.defaultAttrs.index())
     return Status::error(fmt::format("{} has attributes of the wrong kind", s.name));
+  DNNCC_TRY(checkSmallTypes(op));
   return s.infer(op);
 }
 

@@ -21,7 +21,12 @@ constexpr std::array kDTypes = {
     DTypeRow{DType::i32, "i32", 4, 6},     DTypeRow{DType::i64, "i64", 8, 7},
     DTypeRow{DType::u8, "u8", 1, 2},       DTypeRow{DType::u16, "u16", 2, 4},
     DTypeRow{DType::u32, "u32", 4, 12},    DTypeRow{DType::u64, "u64", 8, 13},
-    DTypeRow{DType::boolean, "bool", 1, 9}};
+    DTypeRow{DType::boolean, "bool", 1, 9},
+    DTypeRow{DType::f8e4m3fn, "f8e4m3fn", 1, 17}, DTypeRow{DType::f8e4m3fnuz, "f8e4m3fnuz", 1, 18},
+    DTypeRow{DType::f8e5m2, "f8e5m2", 1, 19}, DTypeRow{DType::f8e5m2fnuz, "f8e5m2fnuz", 1, 20},
+    DTypeRow{DType::f8e8m0, "f8e8m0", 1, 24}, DTypeRow{DType::f4e2m1, "f4e2m1", 1, 23},
+    DTypeRow{DType::u4, "u4", 1, 21},      DTypeRow{DType::i4, "i4", 1, 22},
+    DTypeRow{DType::u2, "u2", 1, 25},      DTypeRow{DType::i2, "i2", 1, 26}};
 
 const DTypeRow& row(DType t) { return kDTypes[static_cast<size_t>(t)]; }
 } // namespace
@@ -48,7 +53,50 @@ bool isFloat(DType t) {
   return t == DType::f32 || t == DType::f16 || t == DType::bf16 || t == DType::f64;
 }
 bool isSignedInt(DType t) {
-  return t == DType::i8 || t == DType::i16 || t == DType::i32 || t == DType::i64;
+  return t == DType::i8 || t == DType::i16 || t == DType::i32 || t == DType::i64 ||
+         t == DType::i4 || t == DType::i2;
+}
+bool isSmallType(DType t) { return t >= DType::f8e4m3fn; }
+
+bool isQuantizedType(DType t) {
+  switch (t) {
+  case DType::i8:
+  case DType::u8:
+  case DType::i16:
+  case DType::u16:
+  case DType::f8e4m3fn:
+  case DType::f8e4m3fnuz:
+  case DType::f8e5m2:
+  case DType::f8e5m2fnuz:
+  case DType::f4e2m1:
+  case DType::u4:
+  case DType::i4:
+  case DType::u2:
+  case DType::i2:
+    return true;
+  default:
+    return false;
+  }
+}
+
+std::pair<int64_t, int64_t> integerRange(DType t) {
+  switch (t) {
+  case DType::i4:
+    return {-8, 7};
+  case DType::u4:
+    return {0, 15};
+  case DType::i2:
+    return {-2, 1};
+  case DType::u2:
+    return {0, 3};
+  default: {
+    int bits = static_cast<int>(dtypeSize(t)) * 8;
+    if (isSignedInt(t))
+      return {bits == 64 ? INT64_MIN : -(int64_t(1) << (bits - 1)),
+              bits == 64 ? INT64_MAX : (int64_t(1) << (bits - 1)) - 1};
+    return {0, bits == 64 ? INT64_MAX : (int64_t(1) << bits) - 1};
+  }
+  }
 }
 
 std::string_view layoutName(Layout l) {

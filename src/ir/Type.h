@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,14 +13,32 @@
 namespace dnncc {
 
 /// Element types. The IR spelling (f32, i64, bool, ...) is what `dtypeName` returns.
-enum class DType : uint8_t { f32, f16, bf16, f64, i8, i16, i32, i64, u8, u16, u32, u64, boolean };
+/// The last ten are the small types of ONNX (opsets 19-25), held one element per byte in memory
+/// and at the model API (see ir/SmallTypes.h): f8e4m3fn, f8e4m3fnuz, f8e5m2, f8e5m2fnuz (8-bit
+/// floats, ONNX FLOAT8*), f8e8m0 (power-of-two scale, FLOAT8E8M0), f4e2m1 (4-bit float,
+/// FLOAT4E2M1), u4/i4 (UINT4/INT4) and u2/i2 (UINT2/INT2). They are storage types: only casts
+/// and data movement compute on them.
+enum class DType : uint8_t {
+  f32, f16, bf16, f64, i8, i16, i32, i64, u8, u16, u32, u64, boolean,
+  f8e4m3fn, f8e4m3fnuz, f8e5m2, f8e5m2fnuz, f8e8m0, f4e2m1, u4, i4, u2, i2
+};
 
 std::string_view dtypeName(DType t);
 std::optional<DType> parseDType(std::string_view name);
 /// Bytes per element in memory (bool is one byte, as in ONNX and numpy).
 int64_t dtypeSize(DType t);
+/// f32, f16, bf16 or f64 (the small float types are not: see isSmallType).
 bool isFloat(DType t);
+/// i8..i64 and the signed small integers i4, i2.
 bool isSignedInt(DType t);
+/// One of the ONNX small types (8-, 4- and 2-bit): a storage type that only casts and data
+/// movement compute on.
+bool isSmallType(DType t);
+/// A type QuantizeLinear produces and DequantizeLinear reads (ONNX QuantizeLinear-25 T2):
+/// i8, u8, i16, u16, the 4- and 2-bit integers, the float8 types but f8e8m0, and f4e2m1.
+bool isQuantizedType(DType t);
+/// [min, max] of an integer type, for the 4- and 2-bit ones their value range ([-8, 7] for i4).
+std::pair<int64_t, int64_t> integerRange(DType t);
 /// ONNX TensorProto.DataType code of `t` (FLOAT = 1, ..., BFLOAT16 = 16).
 int onnxDTypeCode(DType t);
 /// The DType of an ONNX TensorProto.DataType code, or nothing for types dnncc does not represent.

@@ -52,7 +52,7 @@ if(TARGET dnncc-run)
   add_executable(dnncc_run_test ${DNNCC_TEST_UNIT_DIR}/dnncc_run_test.cpp
                  ${DNNCC_TEST_REPO_DIR}/tools/dnncc-run/TensorIO.cpp)
   target_include_directories(dnncc_run_test PRIVATE ${DNNCC_TEST_REPO_DIR}/tools/dnncc-run)
-  target_link_libraries(dnncc_run_test PRIVATE dnncc_header_emitter onnx_proto protobuf::libprotobuf
+  target_link_libraries(dnncc_run_test PRIVATE dnncc_header_emitter dnncc_ir onnx_proto protobuf::libprotobuf
                         fmt::fmt GTest::gtest_main)
   add_dependencies(dnncc_run_test dnncc-run dnncc_test_libfake)
   target_compile_definitions(dnncc_run_test PRIVATE

@@ -227,7 +227,8 @@ TEST(QuantizeErrors, DequantizeFloatInput) {
   b.node("DequantizeLinear", {"x", "s"}, {"y"}, "dq");
   b.output("y");
   EXPECT_EQ(importError(b), "error: <file>: node 'dq' (DequantizeLinear, opset 13): x of type "
-                            "f32 is not supported (int8, uint8, int16, uint16, int32)");
+                            "f32 is not supported (int8, uint8, int16, uint16, int4, uint4, int2, uint2, "
+                            "float8 but float8e8m0, float4e2m1, int32)");
 }
 
 TEST(QuantizeErrors, IntegerProductOfFloats) {

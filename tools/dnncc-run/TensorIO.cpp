@@ -3,6 +3,7 @@
 #include "TensorIO.h"
 
 #include "HeaderEmitter.h"
+#include "ir/SmallTypes.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -208,7 +210,9 @@ double floatAt(const HostTensor& t, int64_t i) {
     return halfToFloat(load<uint16_t>(&t.bytes[i * 2]));
   case 16:
     return std::bit_cast<float>(uint32_t(load<uint16_t>(&t.bytes[i * 2])) << 16);
-  default:
+  default: // the small float types, one code per byte
+    if (auto d = dtypeFromOnnx(t.dtype); d && isSmallFloat(*d))
+      return decodeSmallFloat(*d, t.bytes[i]);
     return 0;
   }
 }
@@ -225,11 +229,16 @@ uint64_t intAt(const HostTensor& t, int64_t i, bool& isSigned) {
     return uint64_t(int64_t(load<int32_t>(&t.bytes[i * 4])));
   case 7:
     return uint64_t(load<int64_t>(&t.bytes[i * 8]));
+  case 22: // int4 and int2, sign-extended into a byte
+  case 26:
+    return uint64_t(int64_t(load<int8_t>(&t.bytes[i])));
   }
   isSigned = false;
   switch (t.dtype) {
   case 2:
   case 9:
+  case 21: // uint4, uint2
+  case 25:
     return t.bytes[i];
   case 4:
     return load<uint16_t>(&t.bytes[i * 2]);
@@ -306,12 +315,28 @@ HostTensor readTensorProto(const std::string& path) {
   t.shape.assign(proto.dims().begin(), proto.dims().end());
   int64_t elemSize = elementSize(t.dtype, path);
   int64_t n = numElements(t.shape, path);
+  // The small types: ONNX packs the 4- and 2-bit ones; dnncc takes one element per byte.
+  std::optional<DType> small = dtypeFromOnnx(t.dtype);
+  if (small && !isSmallType(*small))
+    small.reset();
   if (proto.has_raw_data()) {
-    if (static_cast<int64_t>(proto.raw_data().size()) != n * elemSize)
-      throw UserError(path,
-                      fmt::format("raw_data has {} bytes, {} needs {}", proto.raw_data().size(),
-                                  describe(t.dtype, t.shape), n * elemSize));
-    t.bytes.assign(proto.raw_data().begin(), proto.raw_data().end());
+    int64_t want = small ? packedTensorBytes(*small, n) : n * elemSize;
+    if (static_cast<int64_t>(proto.raw_data().size()) != want)
+      throw UserError(path, fmt::format("raw_data has {} bytes, {} needs {}",
+                                        proto.raw_data().size(), describe(t.dtype, t.shape), want));
+    const auto* raw = reinterpret_cast<const uint8_t*>(proto.raw_data().data());
+    t.bytes = small ? unpackTensorData(*small, raw, proto.raw_data().size(), n)
+                    : std::vector<uint8_t>(raw, raw + proto.raw_data().size());
+    return t;
+  }
+  if (small) { // int32_data: one 8-bit element, or one packed byte of 4- or 2-bit ones, each
+    int64_t want = packedTensorBytes(*small, n);
+    if (proto.int32_data_size() != want)
+      throw UserError(path, fmt::format("int32_data has {} values, {} needs {}",
+                                        proto.int32_data_size(), describe(t.dtype, t.shape), want));
+    std::vector<uint8_t> packed;
+    appendAs<uint8_t>(proto.int32_data(), packed);
+    t.bytes = unpackTensorData(*small, packed.data(), packed.size(), n);
     return t;
   }
   int64_t count = 0;
@@ -374,8 +399,8 @@ Comparison compare(const HostTensor& actual, const HostTensor& expected, double 
   Comparison c;
   int64_t elemSize = describeDType(expected.dtype).sizeBytes;
   c.count = elemSize ? static_cast<int64_t>(expected.bytes.size()) / elemSize : 0;
-  bool isFloat =
-      expected.dtype == 1 || expected.dtype == 10 || expected.dtype == 11 || expected.dtype == 16;
+  std::optional<DType> dtype = dtypeFromOnnx(expected.dtype);
+  bool isFloat = dtype && (dnncc::isFloat(*dtype) || isSmallFloat(*dtype));
   for (int64_t i = 0; i < c.count; ++i) {
     double a, b;
     bool match;

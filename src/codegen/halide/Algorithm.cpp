@@ -36,6 +36,18 @@ Halide::Type halideType(DType t) {
     return Halide::UInt(32);
   case DType::u64:
     return Halide::UInt(64);
+  case DType::i4:
+  case DType::i2:
+    return Halide::Int(8); // sign-extended, one element per byte (ir/SmallTypes.h)
+  case DType::u4:
+  case DType::u2:
+  case DType::f8e4m3fn:
+  case DType::f8e4m3fnuz:
+  case DType::f8e5m2:
+  case DType::f8e5m2fnuz:
+  case DType::f8e8m0:
+  case DType::f4e2m1:
+    return Halide::UInt(8); // the value or the float code, one element per byte
   }
   return Halide::Float(32);
 }

@@ -173,6 +173,27 @@ DTypeDesc describeDType(int onnxDType) {
     return {"uint64", 8, "DNNCC_UINT64"};
   case 16:
     return {"bfloat16", 2, "DNNCC_BFLOAT16"};
+  // The small types cross the API one element per byte (ir/SmallTypes.h).
+  case 17:
+    return {"float8e4m3fn", 1, "DNNCC_FLOAT8E4M3FN"};
+  case 18:
+    return {"float8e4m3fnuz", 1, "DNNCC_FLOAT8E4M3FNUZ"};
+  case 19:
+    return {"float8e5m2", 1, "DNNCC_FLOAT8E5M2"};
+  case 20:
+    return {"float8e5m2fnuz", 1, "DNNCC_FLOAT8E5M2FNUZ"};
+  case 21:
+    return {"uint4", 1, "DNNCC_UINT4"};
+  case 22:
+    return {"int4", 1, "DNNCC_INT4"};
+  case 23:
+    return {"float4e2m1", 1, "DNNCC_FLOAT4E2M1"};
+  case 24:
+    return {"float8e8m0", 1, "DNNCC_FLOAT8E8M0"};
+  case 25:
+    return {"uint2", 1, "DNNCC_UINT2"};
+  case 26:
+    return {"int2", 1, "DNNCC_INT2"};
   default:
     return {"", 0, ""};
   }

@@ -53,7 +53,8 @@ bool isValidModelPrefix(std::string_view prefix);
 std::string modelPrefixFromPath(std::string_view path);
 
 /// Name, size in bytes and C spelling of an ONNX element type ("float32", 4, "DNNCC_FLOAT32");
-/// {"", 0, ""} for codes dnncc does not support (string, complex, float8).
+/// {"", 0, ""} for codes dnncc does not support (string, complex, float6). The small types
+/// (float8, float4, int4, int2) have size 1: one element per byte at the API.
 struct DTypeDesc {
   std::string_view name;
   int64_t sizeBytes;

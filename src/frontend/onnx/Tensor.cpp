@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "ir/SmallTypes.h"
+
 #include "frontend/onnx/Converters.h"
 
 namespace dnncc::onnximport {
@@ -95,7 +97,8 @@ Expected<std::pair<TensorType, std::vector<uint8_t>>> readTensor(const onnx::Ten
   }
   if (type.numElements() > (int64_t(1) << 34))
     return Status::error(fmt::format("tensor '{}' is too large", t.name()));
-  int64_t want = type.byteSize();
+  // ONNX packs the 4- and 2-bit types; dnncc holds one element per byte (ir/SmallTypes.h).
+  int64_t want = packedTensorBytes(type.dtype, type.numElements());
   std::vector<uint8_t> bytes;
   if (t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL) {
     DNNCC_TRY(readExternal(t, modelDir, want, bytes));
@@ -123,6 +126,16 @@ Expected<std::pair<TensorType, std::vector<uint8_t>>> readTensor(const onnx::Ten
       break;
     case DType::u8:
     case DType::boolean:
+    case DType::f8e4m3fn: // one element, or for the 4- and 2-bit types one packed byte, per int32
+    case DType::f8e4m3fnuz:
+    case DType::f8e5m2:
+    case DType::f8e5m2fnuz:
+    case DType::f8e8m0:
+    case DType::f4e2m1:
+    case DType::u4:
+    case DType::i4:
+    case DType::u2:
+    case DType::i2:
       appendAs<uint8_t>(bytes, t.int32_data());
       break;
     case DType::u16:
@@ -141,6 +154,8 @@ Expected<std::pair<TensorType, std::vector<uint8_t>>> readTensor(const onnx::Ten
   if (static_cast<int64_t>(bytes.size()) != want)
     return Status::error(fmt::format("tensor '{}' has {} bytes of data, its type {} needs {}",
                                      t.name(), bytes.size(), toString(type), want));
+  if (smallTypeBits(type.dtype) < 8 && smallTypeBits(type.dtype) > 0)
+    bytes = unpackTensorData(type.dtype, bytes.data(), bytes.size(), type.numElements());
   return std::make_pair(std::move(type), std::move(bytes));
 }
 
@@ -204,9 +219,8 @@ std::vector<uint8_t> scalarBytes(DType dtype, double value) {
   case DType::u64:
     put(static_cast<uint64_t>(value));
     break;
-  case DType::f16:
-  case DType::bf16:
-    break; // not produced by the importer
+  default: // f16, bf16 and the small types: not produced by the importer
+    break;
   }
   return out;
 }

@@ -6,10 +6,6 @@
 
 namespace dnncc {
 namespace {
-bool isQuantType(DType t) {
-  return t == DType::i8 || t == DType::u8 || t == DType::i16 || t == DType::u16;
-}
-
 /// Checks that scale and zero point broadcast to x without changing its shape.
 Status checkParams(const Op& op) {
   const TensorType& x = op.operands[0]->type;
@@ -34,8 +30,8 @@ Expected<TensorType> inferQuantizeLinear(const Op& op) {
   if (x.dtype != op.operands[1]->type.dtype)
     return Status::error(fmt::format("x ({}) and scale ({}) must have the same type",
                                      dtypeName(x.dtype), dtypeName(op.operands[1]->type.dtype)));
-  if (!isQuantType(to))
-    return Status::error(fmt::format("quantized type {} is not i8, u8, i16 or u16", dtypeName(to)));
+  if (!isQuantizedType(to))
+    return Status::error(fmt::format("{} is not a quantized type", dtypeName(to)));
   if (op.operands.size() == 3 && op.operands[2]->type.dtype != to)
     return Status::error(fmt::format("the zero point type {} differs from the result type {}",
                                      dtypeName(op.operands[2]->type.dtype), dtypeName(to)));
@@ -46,9 +42,8 @@ Expected<TensorType> inferDequantizeLinear(const Op& op) {
   DNNCC_TRY(checkParams(op));
   const TensorType& x = op.operands[0]->type;
   DType to = op.attr<CastAttrs>().to;
-  if (!isQuantType(x.dtype) && x.dtype != DType::i32)
-    return Status::error(
-        fmt::format("quantized type {} is not i8, u8, i16, u16 or i32", dtypeName(x.dtype)));
+  if (!isQuantizedType(x.dtype) && x.dtype != DType::i32)
+    return Status::error(fmt::format("{} is not a quantized type or i32", dtypeName(x.dtype)));
   if (op.operands.size() == 3 && op.operands[2]->type.dtype != x.dtype)
     return Status::error(fmt::format("the zero point type {} differs from x's type {}",
                                      dtypeName(op.operands[2]->type.dtype), dtypeName(x.dtype)));

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "codegen/halide/Algorithm.h"
+#include "codegen/halide/SmallTypeCast.h"
 
 namespace dnncc::hl {
 namespace {
@@ -97,6 +98,8 @@ Expected<Expr> unaryExpr(const Op& op, Expr x) {
       return Status::error("gelu is only implemented for f32");
     return typed(x, 0.5) * x * (typed(x, 1) + Halide::erf(x * typed(x, M_SQRT1_2)));
   case OpKind::Cast: {
+    if (isSmallType(op.operands[0]->type.dtype) || isSmallType(op.attr<CastAttrs>().to))
+      return castSmallType(x, op.operands[0]->type.dtype, op.attr<CastAttrs>());
     Halide::Type to = halideType(op.attr<CastAttrs>().to);
     if (op.attr<CastAttrs>().to == DType::boolean)
       return boolOf(x != 0);

@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 
 #include "codegen/halide/Algorithm.h"
+#include "codegen/halide/SmallTypeCast.h"
+#include "ir/SmallTypes.h"
 
 namespace dnncc::hl {
 namespace {
@@ -18,15 +20,28 @@ Expr at(const Op& op, const std::vector<TensorFunc>& in, size_t i,
 /// rounding is to nearest, ties to even (Halide::round); saturation clamps to the range of `to`.
 /// The zero point is added in f32 (f64 for f64 x): exact, as |round(x / scale)| < 2^24 unless the
 /// result saturates anyway.
+/// To a float8 type: y = cast(x / scale) with `saturate`; to f4e2m1: y = cast(x / scale +
+/// zero_point) (the ONNX reference; no rounding to integers).
 Expected<TensorFunc> quantizeLinear(const Op& op, const std::vector<TensorFunc>& in) {
   auto v = makeVars(op.result->type.rank());
-  Halide::Type to = halideType(op.attr<CastAttrs>().to);
-  Expr q = Halide::round(at(op, in, 0, v) / at(op, in, 1, v));
+  const CastAttrs& a = op.attr<CastAttrs>();
+  Halide::Type to = halideType(a.to);
+  Expr scaled = at(op, in, 0, v) / at(op, in, 1, v);
+  if (isSmallFloat(a.to)) {
+    if (in.size() == 3) {
+      DNNCC_ASSIGN_OR_RETURN(Expr zp, castSmallType(at(op, in, 2, v), a.to, CastAttrs{DType::f32}));
+      scaled = Halide::cast<float>(scaled) + zp;
+    }
+    DNNCC_ASSIGN_OR_RETURN(Expr y, castSmallType(scaled, op.operands[0]->type.dtype, a));
+    return pureResult(op, v, y);
+  }
+  Expr q = Halide::round(scaled);
   Halide::Type acc = q.type().bits() == 64 ? Halide::Float(64) : Halide::Float(32);
   q = Halide::cast(acc, q);
   if (in.size() == 3)
     q = q + Halide::cast(acc, at(op, in, 2, v));
-  q = Halide::clamp(q, Halide::cast(acc, to.min()), Halide::cast(acc, to.max()));
+  auto [lo, hi] = integerRange(a.to);
+  q = Halide::clamp(q, Halide::Internal::make_const(acc, lo), Halide::Internal::make_const(acc, hi));
   return pureResult(op, v, Halide::cast(to, q));
 }
 
@@ -37,6 +52,10 @@ Expected<TensorFunc> dequantizeLinear(const Op& op, const std::vector<TensorFunc
   auto v = makeVars(op.result->type.rank());
   DType to = op.attr<CastAttrs>().to;
   Expr x = at(op, in, 0, v);
+  DType xt = op.operands[0]->type.dtype;
+  if (isSmallFloat(xt)) { // float8/float4 codes: their values (the importer drops the zero point)
+    DNNCC_ASSIGN_OR_RETURN(x, castSmallType(x, xt, CastAttrs{DType::f32}));
+  }
   Halide::Type acc =
       x.type().bits() >= 32 || to == DType::f64 ? Halide::Float(64) : Halide::Float(32);
   Expr d = Halide::cast(acc, x);

@@ -94,14 +94,20 @@ Status gelu(NodeContext& c) {
 Status cast(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   DNNCC_ASSIGN_OR_RETURN(int64_t to, c.requireInt("to"));
-  if (c.opset() >= 19 && c.attrInt("saturate", 1) != 1)
-    return c.error("saturate=0 is not supported");
   auto dtype = dtypeFromOnnx(static_cast<int>(to));
   if (!dtype)
     return c.error(fmt::format("cast to data type {} is not supported", to));
+  CastAttrs a{*dtype};
+  if (c.opset() >= 19)
+    a.saturate = c.attrInt("saturate", 1) != 0;
+  if (c.opset() >= 24) {
+    std::string mode = c.attrString("round_mode", "up");
+    if (!parseEnum(mode, a.round))
+      return c.error(fmt::format("round_mode='{}' is not 'up', 'down' or 'nearest'", mode));
+  }
   if (x->type.dtype == *dtype)
     return c.setOutput(0, x);
-  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Cast, {x}, CastAttrs{*dtype}));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Cast, {x}, a));
   return c.setOutput(0, y);
 }
 

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "frontend/onnx/Converters.h"
+#include "ir/SmallTypes.h"
 
 namespace dnncc::onnximport {
 namespace {
@@ -25,9 +26,9 @@ Expected<Value*> castTo(NodeContext& c, Value* x, DType to) {
   return c.emit(OpKind::Cast, {x}, CastAttrs{to});
 }
 
-bool isQuantType(DType t) {
-  return t == DType::i8 || t == DType::u8 || t == DType::i16 || t == DType::u16;
-}
+/// The quantized types, as listed in the errors.
+constexpr const char* kQuantizedTypes =
+    "int8, uint8, int16, uint16, int4, uint4, int2, uint2, float8 but float8e8m0, float4e2m1";
 
 /// The scale or zero point `p` of `x` as an operand that broadcasts to x (ONNX QuantizeLinear-21
 /// granularities): a one-element tensor becomes a scalar (per tensor); a 1-D tensor of
@@ -77,8 +78,7 @@ Status quantizeLinear(NodeContext& c) {
   int64_t blockSize = c.opset() >= 21 ? c.attrInt("block_size", 0) : 0;
   if (blockSize < 0)
     return c.error(fmt::format("block_size={} is negative", blockSize));
-  if (c.opset() >= 19)
-    c.ignoreAttr("saturate"); // applies to float8 results only, which dnncc does not represent
+  bool saturate = c.opset() >= 19 ? c.attrInt("saturate", 1) != 0 : true; // float8 only
   DType to = zp ? zp->type.dtype : DType::u8;
   if (int64_t code = c.opset() >= 21 ? c.attrInt("output_dtype", 0) : 0) {
     auto t = dtypeFromOnnx(static_cast<int>(code));
@@ -89,9 +89,9 @@ Status quantizeLinear(NodeContext& c) {
                                  dtypeName(*t), dtypeName(zp->type.dtype)));
     to = *t;
   }
-  if (!isQuantType(to))
-    return c.error(fmt::format("quantized type {} is not supported (int8, uint8, int16, uint16)",
-                               dtypeName(to)));
+  if (!isQuantizedType(to))
+    return c.error(fmt::format("quantized type {} is not supported ({})", dtypeName(to),
+                               kQuantizedTypes));
   DType precision = scale->type.dtype;
   if (int64_t code = c.opset() >= 23 ? c.attrInt("precision", 0) : 0) {
     auto t = dtypeFromOnnx(static_cast<int>(code));
@@ -107,15 +107,19 @@ Status quantizeLinear(NodeContext& c) {
   std::vector<Value*> operands{x};
   DNNCC_ASSIGN_OR_RETURN(Value * s, broadcastParam(c, scale, x->type, axis, blockSize, "y_scale"));
   operands.push_back(s);
+  if (zp && isSmallFloat(to) && to != DType::f4e2m1) // float8: the zero point is zero (ONNX)
+    zp = nullptr;
   if (zp) {
-    if (zp->type.shape != scale->type.shape)
+    if (zp->type.shape != scale->type.shape &&
+        !(zp->type.numElements() == 1 && scale->type.numElements() == 1)) // both per tensor
       return c.error(fmt::format("y_zero_point {} and y_scale {} have different shapes",
                                  shapeString(zp->type.shape), shapeString(scale->type.shape)));
     DNNCC_ASSIGN_OR_RETURN(Value * z,
                            broadcastParam(c, zp, x->type, axis, blockSize, "y_zero_point"));
     operands.push_back(z);
   }
-  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::QuantizeLinear, operands, CastAttrs{to}));
+  DNNCC_ASSIGN_OR_RETURN(Value * y,
+                         c.emit(OpKind::QuantizeLinear, operands, CastAttrs{to, saturate}));
   return c.setOutput(0, y);
 }
 
@@ -129,9 +133,17 @@ Status dequantizeLinear(NodeContext& c) {
   int64_t blockSize = c.opset() >= 21 ? c.attrInt("block_size", 0) : 0;
   if (blockSize < 0)
     return c.error(fmt::format("block_size={} is negative", blockSize));
-  if (!isQuantType(x->type.dtype) && x->type.dtype != DType::i32)
-    return c.error(fmt::format("x of type {} is not supported (int8, uint8, int16, uint16, int32)",
-                               dtypeName(x->type.dtype)));
+  if (!isQuantizedType(x->type.dtype) && x->type.dtype != DType::i32)
+    return c.error(fmt::format("x of type {} is not supported ({}, int32)",
+                               dtypeName(x->type.dtype), kQuantizedTypes));
+  // The float8 zero point must be zero and the float4 one is not used (ONNX reference).
+  if (zp && isSmallFloat(x->type.dtype)) {
+    if (x->type.dtype != DType::f4e2m1 && zp->isConstant())
+      for (uint8_t code : *zp->data)
+        if (decodeSmallFloat(zp->type.dtype, code) != 0.0)
+          return c.error("x_zero_point of a float8 x must be zero");
+    zp = nullptr;
+  }
   if (!isFloat(scale->type.dtype))
     return c.error(
         fmt::format("x_scale of type {} is not a float type", dtypeName(scale->type.dtype)));
@@ -149,7 +161,8 @@ Status dequantizeLinear(NodeContext& c) {
     if (zp->type.dtype != x->type.dtype)
       return c.error(fmt::format("x_zero_point type {} differs from x's type {}",
                                  dtypeName(zp->type.dtype), dtypeName(x->type.dtype)));
-    if (zp->type.shape != scale->type.shape)
+    if (zp->type.shape != scale->type.shape &&
+        !(zp->type.numElements() == 1 && scale->type.numElements() == 1)) // both per tensor
       return c.error(fmt::format("x_zero_point {} and x_scale {} have different shapes",
                                  shapeString(zp->type.shape), shapeString(scale->type.shape)));
     DNNCC_ASSIGN_OR_RETURN(Value * z,
