@@ -31,6 +31,7 @@ std::span<const ConverterRow> convConverters();
 std::span<const ConverterRow> linearConverters();
 std::span<const ConverterRow> reduceConverters();
 std::span<const ConverterRow> shapeConverters();
+std::span<const ConverterRow> indexConverters();
 
 /// The converter for `opType` at `opset`, or null.
 const ConverterRow* findConverter(std::string_view opType, int opset);
