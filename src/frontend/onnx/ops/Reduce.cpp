@@ -95,7 +95,7 @@ template <OpKind K> Status argExtreme(NodeContext& c) {
 }
 
 /// LpNormalization: x / (sum |x|^p)^(1/p) along `axis` (default -1), p = 1 or 2 (default 2);
-/// a zero norm gives inf or nan, as the division in the spec does.
+/// where the norm is 0 the result is 0 (the reference implementation's 0/0 = 0 rule).
 Status lpNormalization(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   Expected<int> axis = normalizeAxis(c.attrInt("axis", -1), x->type.rank());
@@ -114,7 +114,11 @@ Status lpNormalization(NodeContext& c) {
   if (p == 2) {
     DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Sqrt, {v}));
   }
-  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Div, {x, v}));
+  DNNCC_ASSIGN_OR_RETURN(Value * q, c.emit(OpKind::Div, {x, v}));
+  Value* zero = c.constant(TensorType{x->type.dtype, {}},
+                           std::vector<uint8_t>(dtypeSize(x->type.dtype), 0));
+  DNNCC_ASSIGN_OR_RETURN(Value * isZero, c.emit(OpKind::Equal, {v, zero}));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Where, {isZero, zero, q}));
   return c.setOutput(0, y);
 }
 
