@@ -277,7 +277,7 @@ Expected<TensorFunc> topK(const Op& op, const std::vector<TensorFunc>& in) {
     y = Halide::cast(Halide::Int(64), pos(hv));
   } else {
     Idx at = asIdx(v);
-    at[axis] = pos(hv);
+    at[axis] = Halide::clamp(pos(hv), 0, static_cast<int>(x.type.shape[axis]) - 1); // for bounds
     y = x(at);
   }
   TensorFunc out = pureResult(op, v, y);
