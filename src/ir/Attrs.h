@@ -203,12 +203,22 @@ struct ReverseSequenceAttrs {
   bool operator==(const ReverseSequenceAttrs&) const = default;
 };
 
+/// tensor_scatter: writes `update` into the cache along `axis` (normalised, >= 1) from the
+/// per-batch position write_indices[b]; `circular` wraps positions modulo the cache length
+/// (ONNX TensorScatter-24 `mode`).
+struct TensorScatterAttrs {
+  int64_t axis = 0;
+  bool circular = false;
+  template <class V> void visitFields(V&& v) { v("axis", axis); v("circular", circular); }
+  bool operator==(const TensorScatterAttrs&) const = default;
+};
+
 /// The attributes of any op; the alternative is fixed by the op kind (Ops.def).
 using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs, GeluAttrs,
                            CastAttrs, ConvAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
                            LayerNormAttrs, BatchNormAttrs, TransposeAttrs, SliceAttrs, PadAttrs,
                            ArgAttrs, TopKAttrs, CumAttrs, GatherNDAttrs, ScatterAttrs,
-                           ReverseSequenceAttrs>;
+                           ReverseSequenceAttrs, TensorScatterAttrs>;
 
 /// Names of enum attribute values, for the printer and parser.
 std::string_view enumName(GeluApprox v);

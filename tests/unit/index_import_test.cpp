@@ -1,5 +1,6 @@
 // Tests of the index, arg-reduction and scan ops through the ONNX importer (ArgMax, TopK, CumSum,
-// GatherND, ScatterElements, ScatterND, Trilu, DepthToSpace, Range, EyeLike, LpNormalization):
+// GatherND, ScatterElements, ScatterND, TensorScatter, Trilu, DepthToSpace, OneHot, Range,
+// EyeLike, LpNormalization):
 // imported models checked as IR and, through the reference interpreter, as numbers against values
 // worked out by hand from the ONNX spec; and one test per user-facing import error of them.
 #include <gtest/gtest.h>
@@ -221,6 +222,34 @@ TEST(ImportLpNormalization, ZeroNormGivesZero) {
   EXPECT_EQ(asFloats(run(m, {floatBytes({0, 0, -1, 3})}).at(0)), (Floats{0, 0, -0.25f, 0.75f}));
 }
 
+TEST(ImportOneHot, ConstantDepthNegativeAndOutOfRangeIndices) {
+  OnnxBuilder b(11);
+  b.input("i", {3}, onnx::TensorProto::INT64);
+  b.initializerI64("depth", {}, {3});
+  b.initializer("values", {2}, {-1, 5});
+  attrInt(b.node("OneHot", {"i", "depth", "values"}, {"y"}, "oh"), "axis", 0);
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_EQ(m.outputs[0]->type.shape, (Ints{3, 3}));
+  // Indices 2, -3 (= 0) and 3 (out of range: all off); axis 0 puts depth first: y[j, n].
+  auto out = run(m, {int64Bytes({2, -3, 3})});
+  EXPECT_EQ(asFloats(out.at(0)), (Floats{-1, 5, -1, -1, -1, -1, 5, -1, -1}));
+}
+
+TEST(ImportTensorScatter, CircularWrapsAroundTheCache) {
+  OnnxBuilder b(24);
+  b.input("cache", {2, 4});
+  b.input("update", {2, 2});
+  b.initializerI64("w", {2}, {3, 1});
+  auto& n = b.node("TensorScatter", {"cache", "update", "w"}, {"y"}, "ts");
+  attrString(n, "mode", "circular");
+  attrInt(n, "axis", 1);
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  auto out = run(m, {floatBytes({0, 0, 0, 0, 0, 0, 0, 0}), floatBytes({1, 2, 3, 4})});
+  EXPECT_EQ(asFloats(out.at(0)), (Floats{2, 0, 0, 1, 0, 3, 4, 0}));
+}
+
 // ---- errors ----
 
 TEST(ImportIndexErrors, RuntimeRange) {
@@ -300,6 +329,17 @@ TEST(ImportIndexErrors, DepthToSpaceChannels) {
   b.output("y");
   EXPECT_EQ(importError(b), "node 'd' (DepthToSpace, opset 13): 6 channels are not a multiple of "
                             "blocksize^2 = 4");
+}
+
+TEST(ImportIndexErrors, OneHotRuntimeDepth) {
+  OnnxBuilder b(11);
+  b.input("i", {3}, onnx::TensorProto::INT64);
+  b.input("depth", {}, onnx::TensorProto::INT64);
+  b.initializer("values", {2}, {0, 1});
+  b.node("OneHot", {"i", "depth", "values"}, {"y"}, "oh");
+  b.output("y");
+  EXPECT_EQ(importError(b), "node 'oh' (OneHot, opset 11): depth (input 1) must be a constant: it "
+                            "sets the output shape");
 }
 
 TEST(ImportIndexErrors, TriluRank) {

@@ -154,6 +154,7 @@ void addShapeExamples(std::vector<Example>& all) {
   all.push_back({OpKind::ScatterElements, {"a", "idx2", "a"}, ScatterAttrs{1, ScatterReduction::max}});
   all.push_back({OpKind::ScatterND, {"a", "rows", "a"}, ScatterAttrs{0, ScatterReduction::add}});
   all.push_back({OpKind::ReverseSequence, {"a", "lens"}, ReverseSequenceAttrs{0, 1}});
+  all.push_back({OpKind::TensorScatter, {"a", "a", "lens"}, TensorScatterAttrs{1, true}});
 }
 
 /// One well-typed example per op kind, with non-default attributes wherever the op has any.

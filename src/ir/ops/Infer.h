@@ -43,6 +43,7 @@ Expected<TensorType> inferGatherND(const Op&);
 Expected<TensorType> inferScatterElements(const Op&);
 Expected<TensorType> inferScatterND(const Op&);
 Expected<TensorType> inferReverseSequence(const Op&);
+Expected<TensorType> inferTensorScatter(const Op&);
 
 /// A TensorType with the given dtype and shape (rowMajor, no quantization).
 inline TensorType makeType(DType dtype, std::vector<int64_t> shape) {

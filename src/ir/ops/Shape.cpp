@@ -1,5 +1,5 @@
 // Type inference of data-movement ops (ONNX Reshape, Expand, Transpose, Concat, Slice, Gather, Pad,
-// GatherElements, GatherND, ScatterElements, ScatterND, ReverseSequence).
+// GatherElements, GatherND, ScatterElements, ScatterND, ReverseSequence, TensorScatter).
 // Reshape, expand and slice carry their result shape in the result type; inference checks it.
 #include <fmt/format.h>
 
@@ -213,6 +213,28 @@ Expected<TensorType> inferReverseSequence(const Op& op) {
     return Status::error(fmt::format("sequence_lens {} must be [{}]", shapeString(lens.shape),
                                      x.shape[a.batchAxis]));
   return makeType(x.dtype, x.shape);
+}
+
+/// tensor_scatter: cache [B, ..., S, ...], update of the same shape but L <= S along `axis`,
+/// write_indices [B] (int32/int64); the result has the cache's type.
+Expected<TensorType> inferTensorScatter(const Op& op) {
+  const TensorType& cache = op.operands[0]->type;
+  const TensorType& upd = op.operands[1]->type;
+  const TensorType& idx = op.operands[2]->type;
+  int64_t axis = op.attr<TensorScatterAttrs>().axis;
+  if (axis < 1 || axis >= cache.rank())
+    return Status::error(fmt::format("axis {} is out of range [1, {})", axis, cache.rank()));
+  bool ok = upd.dtype == cache.dtype && upd.rank() == cache.rank();
+  for (int i = 0; ok && i < cache.rank(); ++i)
+    ok = i == axis ? upd.shape[i] <= cache.shape[i] : upd.shape[i] == cache.shape[i];
+  if (!ok)
+    return Status::error(fmt::format("update {} does not fit cache {} along axis {}",
+                                     toString(upd), toString(cache), axis));
+  DNNCC_TRY(checkIndices(idx, "write_indices"));
+  if (idx.shape != std::vector<int64_t>{cache.shape[0]})
+    return Status::error(fmt::format("write_indices {} must be [{}]", shapeString(idx.shape),
+                                     cache.shape[0]));
+  return makeType(cache.dtype, cache.shape);
 }
 
 } // namespace dnncc

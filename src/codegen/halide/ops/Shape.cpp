@@ -1,5 +1,6 @@
 // Halide algorithms of the data-movement ops (ONNX Reshape, Expand, Transpose, Concat, Slice,
-// Gather, Pad, GatherElements, GatherND, ScatterElements, ScatterND, ReverseSequence). Reshape is usually a view (no kernel); its algorithm is used when it must copy.
+// Gather, Pad, GatherElements, GatherND, ScatterElements, ScatterND, ReverseSequence,
+// TensorScatter). Reshape is usually a view (no kernel); its algorithm is used when it must copy.
 #include <fmt/format.h>
 
 #include "codegen/halide/Algorithm.h"
@@ -252,6 +253,25 @@ Expected<TensorFunc> reverseSequence(const Op& op, const std::vector<TensorFunc>
   return pureResult(op, v, in[0](xi));
 }
 
+/// TensorScatter-24: position s of batch b along the axis takes update[.., i, ..] with
+/// i = s - write_indices[b] (modulo the cache length S for circular) when 0 <= i < L, otherwise
+/// keeps the cache. Written as a gather, so every output point is computed once.
+Expected<TensorFunc> tensorScatter(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& a = op.attr<TensorScatterAttrs>();
+  int axis = static_cast<int>(a.axis);
+  int cacheLen = static_cast<int>(in[0].type.shape[axis]);
+  int updLen = static_cast<int>(in[1].type.shape[axis]);
+  auto v = makeVars(op.result->type.rank());
+  Expr start = Halide::cast(Halide::Int(32), in[2]({v[0]}));
+  Expr i = v[axis] - start;
+  if (a.circular)
+    i = i % cacheLen; // Halide's % is Euclidean: in [0, S)
+  Idx at = asIdx(v);
+  at[axis] = Halide::clamp(i, 0, updLen - 1);
+  Expr y = Halide::select(i >= 0 && i < updLen, in[1](at), in[0](asIdx(v)));
+  return pureResult(op, v, y);
+}
+
 const AlgorithmRow kRows[] = {
     {OpKind::Reshape, reshape}, {OpKind::Expand, expand}, {OpKind::Transpose, transpose},
     {OpKind::Concat, concat},   {OpKind::Slice, slice},   {OpKind::Gather, gather},
@@ -261,6 +281,7 @@ const AlgorithmRow kRows[] = {
     {OpKind::ScatterElements, scatterElements},
     {OpKind::ScatterND, scatterND},
     {OpKind::ReverseSequence, reverseSequence},
+    {OpKind::TensorScatter, tensorScatter},
 };
 } // namespace
 

@@ -1,6 +1,7 @@
 // ONNX index and data-rearrangement ops -> IR: GatherElements, GatherND, ScatterElements/Scatter,
-// ScatterND, ReverseSequence (IR ops), and the ones decomposed exactly into other IR ops on static
-// shapes: Trilu, Tile, DepthToSpace, SpaceToDepth, with Range and EyeLike folded to constants.
+// ScatterND, ReverseSequence, TensorScatter (IR ops), and the ones decomposed exactly into other
+// IR ops on static shapes: Trilu, Tile, DepthToSpace, SpaceToDepth, OneHot, with Range and EyeLike
+// folded to constants.
 #include <cmath>
 #include <cstring>
 
@@ -299,6 +300,76 @@ Status reverseSequence(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
+/// OneHot-11: y[..., j, ...] (j at `axis` of the output, default -1) = on where j equals the index
+/// (a negative index counts from depth), off elsewhere, with values = [off, on]; indices outside
+/// [-depth, depth) give all off. Non-integer indices are cast to int64 first (spec). Decomposed
+/// as where(equal(index, iota), on, off); depth must be a constant (it sets the output shape).
+Status oneHot(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * idx, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * values, c.input(2));
+  DNNCC_ASSIGN_OR_RETURN(Value * depthValue, c.input(1));
+  if (!depthValue->isConstant())
+    return c.error("depth (input 1) must be a constant: it sets the output shape");
+  DNNCC_ASSIGN_OR_RETURN(double depthF, c.constScalar(1, "depth"));
+  int64_t depth = static_cast<int64_t>(depthF); // the spec casts a float depth to int64
+  if (depth < 1)
+    return c.error(fmt::format("depth={} is not positive", depth));
+  if (values->type.numElements() != 2)
+    return c.error(fmt::format("values must hold [off, on], got {}", toString(values->type)));
+  int rank = idx->type.rank();
+  Expected<int> axis = normalizeAxis(c.attrInt("axis", -1), rank + 1);
+  if (!axis)
+    return c.error(axis.status().message());
+  if (idx->type.dtype != DType::i64) {
+    DNNCC_ASSIGN_OR_RETURN(idx, c.emit(OpKind::Cast, {idx}, CastAttrs{DType::i64}));
+  }
+  Value* zero = i64Constant(c, {0}, {});
+  DNNCC_ASSIGN_OR_RETURN(Value * negative, c.emit(OpKind::Less, {idx, zero}));
+  DNNCC_ASSIGN_OR_RETURN(Value * wrapped, c.emit(OpKind::Add, {idx, i64Constant(c, {depth}, {})}));
+  DNNCC_ASSIGN_OR_RETURN(idx, c.emit(OpKind::Where, {negative, wrapped, idx}));
+  std::vector<int64_t> shape = idx->type.shape, iotaShape(rank + 1, 1);
+  shape.insert(shape.begin() + *axis, 1);
+  iotaShape[*axis] = depth;
+  DNNCC_ASSIGN_OR_RETURN(idx, reshapeTo(c, idx, shape));
+  std::vector<int64_t> iota(depth);
+  for (int64_t j = 0; j < depth; ++j)
+    iota[j] = j;
+  DNNCC_ASSIGN_OR_RETURN(Value * hit, c.emit(OpKind::Equal, {idx, i64Constant(c, iota, iotaShape)}));
+  DNNCC_ASSIGN_OR_RETURN(values, reshapeTo(c, values, {2}));
+  Value* offOn[2];
+  for (int i = 0; i < 2; ++i) {
+    TensorType one{values->type.dtype, {1}};
+    DNNCC_ASSIGN_OR_RETURN(Value * s, c.emit(OpKind::Slice, {values}, SliceAttrs{{i}, {1}}, &one));
+    DNNCC_ASSIGN_OR_RETURN(offOn[i], reshapeTo(c, s, {}));
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Where, {hit, offOn[1], offOn[0]}));
+  return c.setOutput(0, y);
+}
+
+/// TensorScatter-24: axis (default -2, not the batch axis 0), mode linear or circular,
+/// write_indices optional (zeros).
+Status tensorScatter(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * cache, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * upd, c.input(1));
+  if (cache->type.rank() < 2)
+    return c.error(fmt::format("past_cache must have rank >= 2, got {}", cache->type.rank()));
+  int64_t batch = cache->type.shape[0];
+  Value* idx = c.optionalInput(2);
+  if (idx == nullptr)
+    idx = i64Constant(c, std::vector<int64_t>(batch, 0), {batch});
+  Expected<int> axis = normalizeAxis(c.attrInt("axis", -2), cache->type.rank());
+  if (!axis)
+    return c.error(axis.status().message());
+  if (*axis == 0)
+    return c.error("axis must not be the batch axis 0");
+  std::string mode = c.attrString("mode", "linear");
+  if (mode != "linear" && mode != "circular")
+    return c.error(fmt::format("mode='{}' is not linear or circular", mode));
+  TensorScatterAttrs a{*axis, mode == "circular"};
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::TensorScatter, {cache, upd, idx}, a));
+  return c.setOutput(0, y);
+}
+
 constexpr int kMax = kMaxOpset;
 const ConverterRow kRows[] = {
     {"Range", 11, kMax, range},
@@ -313,6 +384,8 @@ const ConverterRow kRows[] = {
     {"ScatterElements", 11, kMax, scatterElements},
     {"ScatterND", 11, kMax, scatterND},
     {"ReverseSequence", 10, kMax, reverseSequence},
+    {"OneHot", 9, kMax, oneHot},
+    {"TensorScatter", 24, kMax, tensorScatter},
 };
 } // namespace
 
