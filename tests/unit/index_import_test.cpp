@@ -250,6 +250,18 @@ TEST(ImportTensorScatter, CircularWrapsAroundTheCache) {
   EXPECT_EQ(asFloats(out.at(0)), (Floats{2, 0, 0, 1, 0, 3, 4, 0}));
 }
 
+TEST(ImportReduce, L2WithAnEmptyAxesInputReducesEverything) {
+  OnnxBuilder b(18);
+  b.input("x", {2, 2});
+  b.input("axes", {0}, onnx::TensorProto::INT64); // no elements: its value is known
+  attrInt(b.node("ReduceL2", {"x", "axes"}, {"y"}, "l2"), "keepdims", 0);
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_EQ(m.outputs[0]->type.shape, (Ints{}));
+  auto out = run(m, {floatBytes({1, 2, -2, 4}), int64Bytes({})});
+  EXPECT_EQ(asFloats(out.at(0)), (Floats{5}));
+}
+
 // ---- errors ----
 
 TEST(ImportIndexErrors, RuntimeRange) {

@@ -350,6 +350,8 @@ Value* NodeContext::optionalInput(int i) {
 
 Expected<std::vector<int64_t>> NodeContext::constInts(int i, std::string_view what) {
   DNNCC_ASSIGN_OR_RETURN(Value * v, input(i));
+  if (!v->isConstant() && v->type.numElements() == 0 && !isFloat(v->type.dtype))
+    return std::vector<int64_t>{}; // an empty tensor's value is known from its shape alone
   if (!v->isConstant())
     return error(fmt::format("{} (input {}) must be a constant", what, i));
   if (isFloat(v->type.dtype))
