@@ -54,6 +54,24 @@ template <OpKind K> Status reduce(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
+/// ReduceLogSumExp = log(sum exp(x)), computed as log(sum exp(x - m)) + m with m the maximum
+/// over the axes (as the reference implementation does), so that large inputs do not overflow.
+Status reduceLogSumExp(NodeContext& c, Value* x, const ReduceAttrs& a) {
+  ReduceAttrs kept = a;
+  kept.keepdims = true;
+  DNNCC_ASSIGN_OR_RETURN(Value * m, c.emit(OpKind::ReduceMax, {x}, kept));
+  DNNCC_ASSIGN_OR_RETURN(Value * d, c.emit(OpKind::Sub, {x, m}));
+  DNNCC_ASSIGN_OR_RETURN(Value * e, c.emit(OpKind::Exp, {d}));
+  DNNCC_ASSIGN_OR_RETURN(Value * s, c.emit(OpKind::ReduceSum, {e}, a));
+  DNNCC_ASSIGN_OR_RETURN(Value * l, c.emit(OpKind::Log, {s}));
+  if (!a.keepdims) {
+    TensorType t{m->type.dtype, l->type.shape};
+    DNNCC_ASSIGN_OR_RETURN(m, c.emit(OpKind::Reshape, {m}, NoAttrs{}, &t));
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Add, {l, m}));
+  return c.setOutput(0, y);
+}
+
 /// The reductions ONNX defines as functions of ReduceSum (axes an input from opset 18):
 /// ReduceL1 = sum |x|, ReduceL2 = sqrt(sum x^2), ReduceSumSquare = sum x^2,
 /// ReduceLogSum = log(sum x), ReduceLogSumExp = log(sum exp(x)). With noop_with_empty_axes the
@@ -62,6 +80,8 @@ enum class SumOf : uint8_t { l1, l2, square, logSum, logSumExp };
 template <SumOf K> Status reduceSumOf(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   DNNCC_ASSIGN_OR_RETURN(auto a, reduceAttrs(c, x, 18));
+  if (K == SumOf::logSumExp && a && isFloat(x->type.dtype))
+    return reduceLogSumExp(c, x, *a);
   Value* v = x;
   if (K == SumOf::l1) {
     DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Abs, {x}));
