@@ -262,8 +262,8 @@ Expected<ScatterReduction> scatterReduction(NodeContext& c) {
   return out;
 }
 
-/// ScatterElements-11+ and Scatter-9/10 (the same op without reduction).
-Status scatterElements(NodeContext& c) {
+/// ScatterElements-11+ and Scatter-9/10 (the same op without the reduction attribute).
+template <bool kHasReduction> Status scatterElements(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   DNNCC_ASSIGN_OR_RETURN(Value * idx, c.input(1));
   DNNCC_ASSIGN_OR_RETURN(Value * upd, c.input(2));
@@ -271,7 +271,7 @@ Status scatterElements(NodeContext& c) {
   if (!axis)
     return c.error(axis.status().message());
   ScatterAttrs a{*axis, ScatterReduction::none};
-  if (c.node().op_type() != "Scatter") {
+  if (kHasReduction) {
     DNNCC_ASSIGN_OR_RETURN(a.reduction, scatterReduction(c));
   }
   DNNCC_TRY(checkConstIndices(c, idx, x->type.shape[*axis]));
@@ -380,8 +380,8 @@ const ConverterRow kRows[] = {
     {"SpaceToDepth", 1, kMax, spaceToDepth},
     {"GatherElements", 11, kMax, gatherElements},
     {"GatherND", 11, kMax, gatherND},
-    {"Scatter", 9, 10, scatterElements},
-    {"ScatterElements", 11, kMax, scatterElements},
+    {"Scatter", 9, 10, scatterElements<false>},
+    {"ScatterElements", 11, kMax, scatterElements<true>},
     {"ScatterND", 11, kMax, scatterND},
     {"ReverseSequence", 10, kMax, reverseSequence},
     {"OneHot", 9, kMax, oneHot},
