@@ -38,7 +38,7 @@ Status range(NodeContext& c) {
   }
   DNNCC_ASSIGN_OR_RETURN(Value * startValue, c.input(0));
   DType dtype = startValue->type.dtype;
-  if (dtype == DType::f16 || dtype == DType::bf16 || dtype == DType::boolean)
+  if (dtype != DType::f32 && dtype != DType::f64 && dtype != DType::i32 && dtype != DType::i64)
     return c.error(fmt::format("element type {} is not supported", dtypeName(dtype)));
   std::vector<uint8_t> bytes;
   int64_t n = 0;
