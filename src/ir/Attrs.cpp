@@ -56,4 +56,30 @@ bool parseEnum(std::string_view s, PadMode& out) {
   return false;
 }
 
+std::string_view enumName(ScatterReduction v) {
+  switch (v) {
+  case ScatterReduction::none:
+    return "none";
+  case ScatterReduction::add:
+    return "add";
+  case ScatterReduction::mul:
+    return "mul";
+  case ScatterReduction::max:
+    return "max";
+  case ScatterReduction::min:
+    return "min";
+  }
+  return "?";
+}
+
+bool parseEnum(std::string_view s, ScatterReduction& out) {
+  for (ScatterReduction v : {ScatterReduction::none, ScatterReduction::add, ScatterReduction::mul,
+                             ScatterReduction::max, ScatterReduction::min})
+    if (enumName(v) == s) {
+      out = v;
+      return true;
+    }
+  return false;
+}
+
 } // namespace dnncc

@@ -19,6 +19,8 @@ enum class GeluApprox : uint8_t { none, tanh };
 enum class CastRound : uint8_t { up, down, nearest };
 /// `pad` modes (ONNX Pad `mode`).
 enum class PadMode : uint8_t { constant, reflect, edge };
+/// How scatter ops combine an update with the value already there (ONNX `reduction`).
+enum class ScatterReduction : uint8_t { none, add, mul, max, min };
 
 struct NoAttrs {
   template <class V> void visitFields(V&&) {}
@@ -153,10 +155,80 @@ struct PadAttrs {
   bool operator==(const PadAttrs&) const = default;
 };
 
+/// arg_max / arg_min along `axis` (normalised); int64 result. With `selectLastIndex` ties pick
+/// the last position, otherwise the first (ONNX ArgMax/ArgMin).
+struct ArgAttrs {
+  int64_t axis = 0;
+  bool keepdims = true;
+  bool selectLastIndex = false;
+  template <class V> void visitFields(V&& v) {
+    v("axis", axis); v("keepdims", keepdims); v("select_last_index", selectLastIndex);
+  }
+  bool operator==(const ArgAttrs&) const = default;
+};
+
+/// top_k / top_k_indices: the `k` largest (or smallest) elements along `axis` (normalised), in
+/// sorted order; equal elements keep their input order (ONNX TopK).
+struct TopKAttrs {
+  int64_t axis = -1;
+  int64_t k = 1;
+  bool largest = true;
+  template <class V> void visitFields(V&& v) { v("axis", axis); v("k", k); v("largest", largest); }
+  bool operator==(const TopKAttrs&) const = default;
+};
+
+/// cum_sum / cum_prod along `axis` (normalised); `exclusive` leaves out the element itself,
+/// `reverse` scans from the end (ONNX CumSum, CumProd). With a second operand (a runtime integer
+/// scalar, negative counting from the end) the axis comes from it and `axis` is unused (0).
+struct CumAttrs {
+  int64_t axis = 0;
+  bool exclusive = false;
+  bool reverse = false;
+  template <class V> void visitFields(V&& v) {
+    v("axis", axis); v("exclusive", exclusive); v("reverse", reverse);
+  }
+  bool operator==(const CumAttrs&) const = default;
+};
+
+/// gather_nd: the first `batchDims` axes of data and indices are shared batch axes (ONNX GatherND).
+struct GatherNDAttrs {
+  int64_t batchDims = 0;
+  template <class V> void visitFields(V&& v) { v("batch_dims", batchDims); }
+  bool operator==(const GatherNDAttrs&) const = default;
+};
+
+/// scatter_elements (along `axis`, normalised) and scatter_nd (axis unused, 0).
+struct ScatterAttrs {
+  int64_t axis = 0;
+  ScatterReduction reduction = ScatterReduction::none;
+  template <class V> void visitFields(V&& v) { v("axis", axis); v("reduction", reduction); }
+  bool operator==(const ScatterAttrs&) const = default;
+};
+
+/// reverse_sequence: axes of the batch and of the time steps (ONNX ReverseSequence).
+struct ReverseSequenceAttrs {
+  int64_t batchAxis = 1;
+  int64_t timeAxis = 0;
+  template <class V> void visitFields(V&& v) { v("batch_axis", batchAxis); v("time_axis", timeAxis); }
+  bool operator==(const ReverseSequenceAttrs&) const = default;
+};
+
+/// tensor_scatter: writes `update` into the cache along `axis` (normalised, >= 1) from the
+/// per-batch position write_indices[b]; `circular` wraps positions modulo the cache length
+/// (ONNX TensorScatter-24 `mode`).
+struct TensorScatterAttrs {
+  int64_t axis = 0;
+  bool circular = false;
+  template <class V> void visitFields(V&& v) { v("axis", axis); v("circular", circular); }
+  bool operator==(const TensorScatterAttrs&) const = default;
+};
+
 /// The attributes of any op; the alternative is fixed by the op kind (Ops.def).
 using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs, GeluAttrs,
                            CastAttrs, ConvAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
-                           LayerNormAttrs, BatchNormAttrs, TransposeAttrs, SliceAttrs, PadAttrs>;
+                           LayerNormAttrs, BatchNormAttrs, TransposeAttrs, SliceAttrs, PadAttrs,
+                           ArgAttrs, TopKAttrs, CumAttrs, GatherNDAttrs, ScatterAttrs,
+                           ReverseSequenceAttrs, TensorScatterAttrs>;
 
 /// Names of enum attribute values, for the printer and parser.
 std::string_view enumName(GeluApprox v);
@@ -165,5 +237,7 @@ std::string_view enumName(CastRound v);
 bool parseEnum(std::string_view s, GeluApprox& out);
 bool parseEnum(std::string_view s, PadMode& out);
 bool parseEnum(std::string_view s, CastRound& out);
+std::string_view enumName(ScatterReduction v);
+bool parseEnum(std::string_view s, ScatterReduction& out);
 
 } // namespace dnncc

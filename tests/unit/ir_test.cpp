@@ -50,6 +50,11 @@ struct Prelude {
     std::vector<uint8_t> bytes(sizeof(idx));
     std::memcpy(bytes.data(), idx, sizeof(idx));
     v["idx"] = m.addConstant(TensorType{DType::i64, {2}}, bytes, "idx");
+    in("idx2", DType::i64, {2, 3}); // gather_elements / scatter_elements indices of "a"
+    in("idxnd", DType::i64, {1, 1}); // gather_nd on "x" with batch_dims 1; scatter_nd on "a"
+    in("rows", DType::i64, {2, 1});  // scatter_nd row indices of "a"
+    in("lens", DType::i32, {2});     // reverse_sequence lengths of "a" (batch axis 0)
+    in("axis", DType::i64, {});      // a runtime axis
   }
 };
 
@@ -127,6 +132,13 @@ void addReduceExamples(std::vector<Example>& all) {
   all.push_back({OpKind::LogSoftmax, {"x"}, AxisAttrs{2}});
   all.push_back({OpKind::LayerNorm, {"a", "s3", "s3"}, LayerNormAttrs{1, 1e-3}});
   all.push_back({OpKind::BatchNorm, {"x", "s4", "s4", "s4", "s4"}, BatchNormAttrs{1e-3}});
+  all.push_back({OpKind::ArgMax, {"x"}, ArgAttrs{2, false, true}});
+  all.push_back({OpKind::ArgMin, {"a"}, ArgAttrs{1, true, true}});
+  all.push_back({OpKind::Hardmax, {"a"}, AxisAttrs{1}});
+  all.push_back({OpKind::TopK, {"x"}, TopKAttrs{3, 2, false}});
+  all.push_back({OpKind::TopKIndices, {"a"}, TopKAttrs{1, 2, true}});
+  all.push_back({OpKind::CumSum, {"x"}, CumAttrs{2, true, true}});
+  all.push_back({OpKind::CumProd, {"a", "axis"}, CumAttrs{0, false, true}});
 }
 
 /// Examples of the data movement ops.
@@ -138,6 +150,12 @@ void addShapeExamples(std::vector<Example>& all) {
   all.push_back({OpKind::Slice, {"a"}, SliceAttrs{{1, 2}, {1, -2}}, {1, 2}});
   all.push_back({OpKind::Gather, {"a", "idx"}, AxisAttrs{1}});
   all.push_back({OpKind::Pad, {"a"}, PadAttrs{{0, 1, 1, 0}, PadMode::reflect, 0.5}});
+  all.push_back({OpKind::GatherElements, {"a", "idx2"}, AxisAttrs{1}});
+  all.push_back({OpKind::GatherND, {"x", "idxnd"}, GatherNDAttrs{1}});
+  all.push_back({OpKind::ScatterElements, {"a", "idx2", "a"}, ScatterAttrs{1, ScatterReduction::max}});
+  all.push_back({OpKind::ScatterND, {"a", "rows", "a"}, ScatterAttrs{0, ScatterReduction::add}});
+  all.push_back({OpKind::ReverseSequence, {"a", "lens"}, ReverseSequenceAttrs{0, 1}});
+  all.push_back({OpKind::TensorScatter, {"a", "a", "lens"}, TensorScatterAttrs{1, true}});
 }
 
 /// Examples of the quantization ops.

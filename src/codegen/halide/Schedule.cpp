@@ -31,6 +31,19 @@ bool updateHasVar(const Halide::Func& f, int u, const std::string& name) {
   return false;
 }
 
+/// True when an update of `f` writes through something other than `f`'s own pure variables (a
+/// scan along an RVar, a scatter to computed positions): such a stage touches positions that do
+/// not follow the consumer's loop, so computing it per iteration of that loop would repeat it.
+bool writesThroughComputedIndex(const Halide::Func& f) {
+  for (int u = 0; u < f.num_update_definitions(); ++u)
+    for (const Halide::Expr& e : f.update_args(u)) {
+      const auto* v = e.as<Halide::Internal::Variable>();
+      if (v == nullptr || !hasArg(f, v->name))
+        return true;
+    }
+  return false;
+}
+
 /// Vector lanes for elements of `t` on `target`.
 int lanes(const TargetInfo& target, DType t) {
   return std::max<int>(1, target.vectorBits / (8 * static_cast<int>(dtypeSize(t))));
@@ -97,7 +110,7 @@ bool scheduleGeneric(KernelPipeline& p, const TargetInfo& target) {
       break;
     }
   for (auto& f : reductions) {
-    if (computePos >= 0)
+    if (computePos >= 0 && !writesThroughComputedIndex(f))
       f.compute_at(p.output, axisVar(order[computePos]));
     else
       f.compute_root();

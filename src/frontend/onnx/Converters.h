@@ -53,6 +53,7 @@ std::span<const ConverterRow> sequenceConverters();
 /// The most subgraph nodes one model may import in all: If branches count once, Loop and Scan
 /// bodies once per unrolled iteration (a body with no nodes counts as one).
 inline constexpr int64_t kMaxUnrolledNodes = 20000;
+std::span<const ConverterRow> indexConverters();
 
 /// The converter for `opType` at `opset`, or null.
 const ConverterRow* findConverter(std::string_view opType, int opset);

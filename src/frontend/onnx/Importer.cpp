@@ -443,7 +443,8 @@ const ConverterRow* findConverter(std::string_view opType, int opset) {
     std::vector<ConverterRow> all;
     for (auto family : {elementwiseConverters(), convConverters(), linearConverters(),
                         reduceConverters(), shapeConverters(), quantizeConverters(),
-                        einsumConverters(), controlFlowConverters(), sequenceConverters()})
+                        einsumConverters(), controlFlowConverters(), sequenceConverters(),
+                        indexConverters()})
       all.insert(all.end(), family.begin(), family.end());
     return all;
   }();
@@ -493,6 +494,8 @@ Value* NodeContext::optionalInput(int i) {
 
 Expected<std::vector<int64_t>> NodeContext::constInts(int i, std::string_view what) {
   DNNCC_ASSIGN_OR_RETURN(Value * v, input(i));
+  if (!v->isConstant() && v->type.numElements() == 0 && !isFloat(v->type.dtype))
+    return std::vector<int64_t>{}; // an empty tensor's value is known from its shape alone
   if (!v->isConstant())
     return error(fmt::format("{} (input {}) must be a constant", what, i));
   if (isFloat(v->type.dtype))

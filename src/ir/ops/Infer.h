@@ -27,6 +27,9 @@ Expected<TensorType> inferReduce(const Op&);
 Expected<TensorType> inferSoftmax(const Op&);
 Expected<TensorType> inferLayerNorm(const Op&);
 Expected<TensorType> inferBatchNorm(const Op&);
+Expected<TensorType> inferArg(const Op&);
+Expected<TensorType> inferTopK(const Op&);
+Expected<TensorType> inferCum(const Op&);
 // Shape.cpp
 Expected<TensorType> inferReshape(const Op&);
 Expected<TensorType> inferExpand(const Op&);
@@ -35,6 +38,12 @@ Expected<TensorType> inferConcat(const Op&);
 Expected<TensorType> inferSlice(const Op&);
 Expected<TensorType> inferGather(const Op&);
 Expected<TensorType> inferPad(const Op&);
+Expected<TensorType> inferGatherElements(const Op&);
+Expected<TensorType> inferGatherND(const Op&);
+Expected<TensorType> inferScatterElements(const Op&);
+Expected<TensorType> inferScatterND(const Op&);
+Expected<TensorType> inferReverseSequence(const Op&);
+Expected<TensorType> inferTensorScatter(const Op&);
 // Quantize.cpp
 Expected<TensorType> inferQuantizeLinear(const Op&);
 Expected<TensorType> inferDequantizeLinear(const Op&);

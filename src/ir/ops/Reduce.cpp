@@ -1,5 +1,5 @@
 // Type inference of reductions and normalisations (ONNX Reduce*, Softmax, LayerNormalization,
-// BatchNormalization in inference mode).
+// BatchNormalization in inference mode), ArgMax/ArgMin, Hardmax, TopK and CumSum/CumProd.
 #include <fmt/format.h>
 
 #include "ir/ops/Infer.h"
@@ -63,6 +63,57 @@ Expected<TensorType> inferBatchNorm(const Op& op) {
     if (op.operands[i]->type.shape != std::vector<int64_t>{x.shape[1]})
       return Status::error(fmt::format("parameter {} has shape {}, expected [{}]", i,
                                        shapeString(op.operands[i]->type.shape), x.shape[1]));
+  return makeType(x.dtype, x.shape);
+}
+
+namespace {
+Status checkAxis(int64_t axis, int rank) {
+  if (axis < 0 || axis >= rank)
+    return Status::error(fmt::format("axis {} is out of range for rank {}", axis, rank));
+  return Status::ok();
+}
+} // namespace
+
+/// arg_max / arg_min: the input shape without `axis` (or with it as 1 under keepdims), int64.
+Expected<TensorType> inferArg(const Op& op) {
+  const auto& a = op.attr<ArgAttrs>();
+  const TensorType& x = op.operands[0]->type;
+  DNNCC_TRY(checkAxis(a.axis, x.rank()));
+  if (x.dtype == DType::boolean)
+    return Status::error("arg_max / arg_min expect a numeric input");
+  std::vector<int64_t> shape = x.shape;
+  if (a.keepdims)
+    shape[a.axis] = 1;
+  else
+    shape.erase(shape.begin() + a.axis);
+  return makeType(DType::i64, std::move(shape));
+}
+
+/// top_k: the input shape with `axis` of extent k; the input type (top_k) or int64 (indices).
+Expected<TensorType> inferTopK(const Op& op) {
+  const auto& a = op.attr<TopKAttrs>();
+  const TensorType& x = op.operands[0]->type;
+  DNNCC_TRY(checkAxis(a.axis, x.rank()));
+  if (a.k < 1 || a.k > x.shape[a.axis])
+    return Status::error(
+        fmt::format("k={} is out of range [1, {}] for axis {}", a.k, x.shape[a.axis], a.axis));
+  std::vector<int64_t> shape = x.shape;
+  shape[a.axis] = a.k;
+  return makeType(op.kind == OpKind::TopKIndices ? DType::i64 : x.dtype, std::move(shape));
+}
+
+/// cum_sum / cum_prod: same type as the input; the optional runtime axis is an integer scalar.
+Expected<TensorType> inferCum(const Op& op) {
+  const TensorType& x = op.operands[0]->type;
+  DNNCC_TRY(checkAxis(op.attr<CumAttrs>().axis, x.rank()));
+  if (op.operands.size() == 2) {
+    const TensorType& axis = op.operands[1]->type;
+    if ((axis.dtype != DType::i32 && axis.dtype != DType::i64) || axis.numElements() != 1)
+      return Status::error(fmt::format("the axis operand must be an int32 or int64 scalar, got {}",
+                                       toString(axis)));
+  }
+  if (x.dtype == DType::boolean)
+    return Status::error("cum_sum / cum_prod expect a numeric input");
   return makeType(x.dtype, x.shape);
 }
 

@@ -1,5 +1,6 @@
 // Halide algorithms of reductions and normalisations (ONNX Reduce*, Softmax, LogSoftmax,
-// LayerNormalization, BatchNormalization in inference mode).
+// LayerNormalization, BatchNormalization in inference mode), ArgMax/ArgMin, Hardmax, TopK and
+// CumSum/CumProd.
 #include <fmt/format.h>
 
 #include "codegen/halide/Algorithm.h"
@@ -177,10 +178,178 @@ Expected<TensorFunc> batchNorm(const Op& op, const std::vector<TensorFunc>& in) 
   return pureResult(op, v, y);
 }
 
+/// The vars of `v` without `axis`, and the input index that reads the RDom `r` along `axis`.
+struct AlongAxis {
+  std::vector<Halide::Var> outerVars;
+  Idx atR;
+};
+AlongAxis alongAxis(const std::vector<Halide::Var>& v, int axis, bool skipAxis, int inputRank,
+                    const Halide::RDom& r) {
+  AlongAxis a;
+  for (int i = 0; i < static_cast<int>(v.size()); ++i)
+    if (!(skipAxis && i == axis))
+      a.outerVars.push_back(v[i]);
+  a.atR = inputIdx(inputRank, {axis}, r, std::vector<Expr>(a.outerVars.begin(), a.outerVars.end()));
+  return a;
+}
+
+/// The int32 position of the first (or last) element along `axis` equal to the maximum (or
+/// minimum) of its line, as a Func of the line's variables; appends its stages to `stages`.
+Halide::Func extremePosition(const TensorFunc& x, int axis, const AlongAxis& a,
+                             const Halide::RDom& r, bool isMax, bool last,
+                             std::vector<Halide::Func>& stages) {
+  Halide::Type t = halideType(x.type.dtype);
+  int n = static_cast<int>(x.type.shape[axis]);
+  auto ho = halideOrder(a.outerVars);
+  Halide::Func ext("arg_extreme"), pos("arg_position");
+  Expr value = x(a.atR);
+  ext(ho) = isMax ? t.min() : t.max();
+  ext(ho) = isMax ? Halide::max(ext(ho), value) : Halide::min(ext(ho), value);
+  Expr hit = value == ext(ho);
+  if (last) {
+    pos(ho) = -1;
+    pos(ho) = Halide::max(pos(ho), Halide::select(hit, r.x, -1));
+  } else {
+    pos(ho) = n;
+    pos(ho) = Halide::min(pos(ho), Halide::select(hit, r.x, n));
+  }
+  stages.push_back(ext);
+  stages.push_back(pos);
+  return pos;
+}
+
+/// ArgMax/ArgMin: the index of the extreme value along the axis, first occurrence unless
+/// select_last_index (ONNX ArgMax-13).
+Expected<TensorFunc> argExtreme(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& a = op.attr<ArgAttrs>();
+  int axis = static_cast<int>(a.axis);
+  auto v = makeVars(op.result->type.rank());
+  Halide::RDom r = rdomOver(in[0].type.shape, {axis});
+  AlongAxis along = alongAxis(v, axis, a.keepdims, in[0].type.rank(), r);
+  std::vector<Halide::Func> stages;
+  Halide::Func pos = extremePosition(in[0], axis, along, r, op.kind == OpKind::ArgMax,
+                                     a.selectLastIndex, stages);
+  TensorFunc out =
+      pureResult(op, v, Halide::cast(Halide::Int(64), pos(halideOrder(along.outerVars))));
+  out.stages.insert(out.stages.begin(), stages.begin(), stages.end());
+  return out;
+}
+
+/// Hardmax-13: 1 at the first maximum along the axis, 0 elsewhere.
+Expected<TensorFunc> hardmax(const Op& op, const std::vector<TensorFunc>& in) {
+  int axis = static_cast<int>(op.attr<AxisAttrs>().axis);
+  auto v = makeVars(op.result->type.rank());
+  Halide::RDom r = rdomOver(in[0].type.shape, {axis});
+  AlongAxis along = alongAxis(v, axis, true, in[0].type.rank(), r);
+  std::vector<Halide::Func> stages;
+  Halide::Func pos = extremePosition(in[0], axis, along, r, true, false, stages);
+  Halide::Type t = halideType(op.result->type.dtype);
+  Expr y = Halide::select(v[axis] == pos(halideOrder(along.outerVars)), constant(t, 1),
+                          constant(t, 0));
+  TensorFunc out = pureResult(op, v, y);
+  out.stages.insert(out.stages.begin(), stages.begin(), stages.end());
+  return out;
+}
+
+/// TopK-11: an element's rank along the axis is the number of elements that come before it in
+/// the sorted order (larger, or equal at a lower index; smaller for largest=0); output position j
+/// takes the element of rank j. Values read the input there; indices are int64.
+Expected<TensorFunc> topK(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& a = op.attr<TopKAttrs>();
+  const TensorFunc& x = in[0];
+  int axis = static_cast<int>(a.axis);
+  int rank = x.type.rank();
+  auto v = makeVars(rank);
+  auto hv = halideOrder(v);
+  Halide::RDom r = rdomOver(x.type.shape, {axis});
+  Idx atR = asIdx(v);
+  atR[axis] = r.x;
+  Expr other = x(atR), self = x(asIdx(v));
+  Expr before = a.largest ? other > self : other < self;
+  before = before || (other == self && r.x < v[axis]);
+  Halide::Func order("top_k_rank"), pos("top_k_position");
+  order(hv) = 0;
+  order(hv) += Halide::select(before, 1, 0);
+  pos(hv) = 0;
+  pos(hv) += Halide::select(order(halideOrder(atR)) == v[axis], r.x, 0);
+  Expr y;
+  if (op.kind == OpKind::TopKIndices) {
+    y = Halide::cast(Halide::Int(64), pos(hv));
+  } else {
+    Idx at = asIdx(v);
+    at[axis] = Halide::clamp(pos(hv), 0, static_cast<int>(x.type.shape[axis]) - 1); // for bounds
+    y = x(at);
+  }
+  TensorFunc out = pureResult(op, v, y);
+  out.stages.insert(out.stages.begin(), {order, pos});
+  return out;
+}
+
+/// The scan of `x` along `axis` at the output point `v` (CumSum-14 / CumProd-26), running from
+/// the first position (or from the last for reverse=1); with exclusive=1 the scan at a position
+/// leaves out its own element (the identity at the first scanned position). The reversed
+/// direction lives in the update's RDom only, so no pure stage reads backwards.
+Expr scanAlong(const TensorFunc& x, int axis, const CumAttrs& a, bool prod,
+               const std::vector<Halide::Var>& v, std::vector<Halide::Func>& stages) {
+  int n = static_cast<int>(x.type.shape[axis]);
+  Halide::Type t = halideType(x.type.dtype);
+  auto hv = halideOrder(v);
+  Expr k = v[axis];
+  int step = a.reverse ? 1 : -1; // from a position to the one scanned just before it
+  Halide::Func src(fmt::format("cum_source_{}", axis)), scan(fmt::format("cum_scan_{}", axis));
+  if (a.exclusive) {
+    Idx before = asIdx(v);
+    before[axis] = Halide::clamp(k + step, 0, n - 1);
+    src(hv) = Halide::select(k == (a.reverse ? n - 1 : 0), constant(t, prod ? 1 : 0), x(before));
+  } else {
+    src(hv) = x(asIdx(v));
+  }
+  scan(hv) = src(hv);
+  if (n > 1) {
+    Halide::RDom r(0, n - 1);
+    Idx cur = asIdx(v), prev = asIdx(v);
+    cur[axis] = a.reverse ? (n - 2) - r.x : r.x + 1;
+    prev[axis] = cur[axis] + step;
+    Expr acc = scan(halideOrder(prev)), next = src(halideOrder(cur));
+    scan(halideOrder(cur)) = prod ? acc * next : acc + next;
+  }
+  stages.push_back(src);
+  stages.push_back(scan);
+  return scan(hv);
+}
+
+/// CumSum / CumProd. With a runtime axis operand, every axis is scanned and the result selects
+/// the scan of the axis the operand names (a negative axis counts from the end).
+Expected<TensorFunc> cumulative(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& a = op.attr<CumAttrs>();
+  const TensorFunc& x = in[0];
+  bool prod = op.kind == OpKind::CumProd;
+  int rank = x.type.rank();
+  auto v = makeVars(rank);
+  std::vector<Halide::Func> stages;
+  Expr y;
+  if (in.size() == 1) {
+    y = scanAlong(x, static_cast<int>(a.axis), a, prod, v, stages);
+  } else {
+    Expr axis = Halide::cast(Halide::Int(32), in[1](Idx(in[1].type.rank(), 0)));
+    axis = Halide::select(axis < 0, axis + rank, axis);
+    for (int i = rank - 1; i >= 0; --i) {
+      Expr s = scanAlong(x, i, a, prod, v, stages);
+      y = i == rank - 1 ? s : Halide::select(axis == i, s, y);
+    }
+  }
+  TensorFunc out = pureResult(op, v, y);
+  out.stages.insert(out.stages.begin(), stages.begin(), stages.end());
+  return out;
+}
+
 const AlgorithmRow kRows[] = {
     {OpKind::ReduceMean, reduce}, {OpKind::ReduceSum, reduce},     {OpKind::ReduceMax, reduce},
     {OpKind::ReduceMin, reduce},  {OpKind::ReduceProd, reduce},    {OpKind::Softmax, softmax},
     {OpKind::LogSoftmax, softmax}, {OpKind::LayerNorm, layerNorm}, {OpKind::BatchNorm, batchNorm},
+    {OpKind::ArgMax, argExtreme},  {OpKind::ArgMin, argExtreme},   {OpKind::Hardmax, hardmax},
+    {OpKind::TopK, topK},          {OpKind::TopKIndices, topK},    {OpKind::CumSum, cumulative},
+    {OpKind::CumProd, cumulative},
 };
 } // namespace
 

@@ -1,5 +1,7 @@
-// ONNX reductions, Softmax/LogSoftmax, LayerNormalization and BatchNormalization (inference) -> IR.
+// ONNX reductions, Softmax/LogSoftmax/Hardmax, LayerNormalization, BatchNormalization (inference),
+// LpNormalization, ArgMax/ArgMin, TopK and CumSum/CumProd -> IR.
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -8,18 +10,18 @@
 namespace dnncc::onnximport {
 namespace {
 
-/// Reduce*: axes from the attribute (before opset 18; ReduceSum before 13) or the optional input;
-/// empty axes mean all axes unless noop_with_empty_axes=1, which makes the op the identity.
-template <OpKind K> Status reduce(NodeContext& c) {
-  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
-  bool axesAsInput = c.opset() >= (K == OpKind::ReduceSum ? 13 : 18);
+/// The attributes of a Reduce* node: axes from the attribute (before `axesInputOpset`) or the
+/// optional constant input 1; empty axes mean all axes. Empty when the node reduces nothing: a
+/// scalar input, or empty axes with noop_with_empty_axes=1 (from `axesInputOpset` on).
+Expected<std::optional<ReduceAttrs>> reduceAttrs(NodeContext& c, const Value* x,
+                                                 int axesInputOpset) {
   IntList axes;
-  if (axesAsInput) {
+  if (c.opset() >= axesInputOpset) {
     if (c.hasInput(1)) {
       DNNCC_ASSIGN_OR_RETURN(axes, c.constInts(1, "axes"));
     }
     if (axes.empty() && c.attrInt("noop_with_empty_axes", 0) != 0)
-      return c.setOutput(0, x);
+      return std::optional<ReduceAttrs>{};
   } else {
     axes = c.attrInts("axes");
   }
@@ -37,10 +39,163 @@ template <OpKind K> Status reduce(NodeContext& c) {
   std::sort(a.axes.begin(), a.axes.end());
   if (std::adjacent_find(a.axes.begin(), a.axes.end()) != a.axes.end())
     return c.error("axes contain a repeated axis");
-  if (x->type.rank() == 0) { // a scalar reduces to itself
+  if (x->type.rank() == 0) // a scalar reduces to itself
+    return std::optional<ReduceAttrs>{};
+  return std::optional<ReduceAttrs>{a};
+}
+
+/// ReduceMean/Sum/Max/Min/Prod; the axes become an input at opset 18 (ReduceSum: 13).
+template <OpKind K> Status reduce(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(auto a, reduceAttrs(c, x, K == OpKind::ReduceSum ? 13 : 18));
+  if (!a)
     return c.setOutput(0, x);
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(K, {x}, *a));
+  return c.setOutput(0, y);
+}
+
+/// ReduceLogSumExp = log(sum exp(x)), computed as log(sum exp(x - m)) + m with m the maximum
+/// over the axes (as the reference implementation does), so that large inputs do not overflow.
+Status reduceLogSumExp(NodeContext& c, Value* x, const ReduceAttrs& a) {
+  ReduceAttrs kept = a;
+  kept.keepdims = true;
+  DNNCC_ASSIGN_OR_RETURN(Value * m, c.emit(OpKind::ReduceMax, {x}, kept));
+  DNNCC_ASSIGN_OR_RETURN(Value * d, c.emit(OpKind::Sub, {x, m}));
+  DNNCC_ASSIGN_OR_RETURN(Value * e, c.emit(OpKind::Exp, {d}));
+  DNNCC_ASSIGN_OR_RETURN(Value * s, c.emit(OpKind::ReduceSum, {e}, a));
+  DNNCC_ASSIGN_OR_RETURN(Value * l, c.emit(OpKind::Log, {s}));
+  if (!a.keepdims) {
+    TensorType t{m->type.dtype, l->type.shape};
+    DNNCC_ASSIGN_OR_RETURN(m, c.emit(OpKind::Reshape, {m}, NoAttrs{}, &t));
   }
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Add, {l, m}));
+  return c.setOutput(0, y);
+}
+
+/// The reductions ONNX defines as functions of ReduceSum (axes an input from opset 18):
+/// ReduceL1 = sum |x|, ReduceL2 = sqrt(sum x^2), ReduceSumSquare = sum x^2,
+/// ReduceLogSum = log(sum x), ReduceLogSumExp = log(sum exp(x)). With noop_with_empty_axes the
+/// element-wise parts still apply, as in the function bodies and the reference implementation.
+enum class SumOf : uint8_t { l1, l2, square, logSum, logSumExp };
+template <SumOf K> Status reduceSumOf(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(auto a, reduceAttrs(c, x, 18));
+  if (K == SumOf::logSumExp && a && isFloat(x->type.dtype))
+    return reduceLogSumExp(c, x, *a);
+  Value* v = x;
+  if (K == SumOf::l1) {
+    DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Abs, {x}));
+  } else if (K == SumOf::l2 || K == SumOf::square) {
+    DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Mul, {x, x}));
+  } else if (K == SumOf::logSumExp) {
+    DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Exp, {x}));
+  }
+  if (a) {
+    DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::ReduceSum, {v}, *a));
+  }
+  if (K == SumOf::l2) {
+    DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Sqrt, {v}));
+  } else if (K == SumOf::logSum || K == SumOf::logSumExp) {
+    DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Log, {v}));
+  }
+  return c.setOutput(0, v);
+}
+
+/// ArgMax/ArgMin: axis (default 0; negative from opset 11), keepdims, select_last_index (12+).
+template <OpKind K> Status argExtreme(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  Expected<int> axis = normalizeAxis(c.attrInt("axis", 0), x->type.rank());
+  if (!axis)
+    return c.error(axis.status().message());
+  ArgAttrs a{*axis, c.attrInt("keepdims", 1) != 0, false};
+  if (c.opset() >= 12)
+    a.selectLastIndex = c.attrInt("select_last_index", 0) != 0;
   DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(K, {x}, a));
+  return c.setOutput(0, y);
+}
+
+/// LpNormalization: x / (sum |x|^p)^(1/p) along `axis` (default -1), p = 1 or 2 (default 2);
+/// where the norm is 0 the result is 0 (the reference implementation's 0/0 = 0 rule).
+Status lpNormalization(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  Expected<int> axis = normalizeAxis(c.attrInt("axis", -1), x->type.rank());
+  if (!axis)
+    return c.error(axis.status().message());
+  int64_t p = c.attrInt("p", 2);
+  if (p != 1 && p != 2)
+    return c.error(fmt::format("p={} is not supported (only 1 and 2 are defined)", p));
+  Value* v;
+  if (p == 1) {
+    DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Abs, {x}));
+  } else {
+    DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Mul, {x, x}));
+  }
+  DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::ReduceSum, {v}, ReduceAttrs{{*axis}, true}));
+  if (p == 2) {
+    DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Sqrt, {v}));
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * q, c.emit(OpKind::Div, {x, v}));
+  Value* zero = c.constant(TensorType{x->type.dtype, {}},
+                           std::vector<uint8_t>(dtypeSize(x->type.dtype), 0));
+  DNNCC_ASSIGN_OR_RETURN(Value * isZero, c.emit(OpKind::Equal, {v, zero}));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Where, {isZero, zero, q}));
+  return c.setOutput(0, y);
+}
+
+/// TopK: k is an attribute before opset 10, then a constant input (a runtime k would make the
+/// output shape data-dependent); largest and sorted from opset 11 (unsorted output may be in any
+/// order, so it is sorted too). Values and indices are two ops.
+Status topK(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  Expected<int> axis = normalizeAxis(c.attrInt("axis", -1), x->type.rank());
+  if (!axis)
+    return c.error(axis.status().message());
+  TopKAttrs a;
+  a.axis = *axis;
+  if (c.opset() < 10) {
+    DNNCC_ASSIGN_OR_RETURN(a.k, c.requireInt("k"));
+  } else {
+    DNNCC_ASSIGN_OR_RETURN(IntList k, c.constInts(1, "k"));
+    if (k.size() != 1)
+      return c.error(fmt::format("k must have one element, got {}", k.size()));
+    a.k = k[0];
+  }
+  if (c.opset() >= 11) {
+    a.largest = c.attrInt("largest", 1) != 0;
+    c.ignoreAttr("sorted"); // sorted output is a valid result either way
+  }
+  if (a.k < 1 || a.k > x->type.shape[*axis])
+    return c.error(fmt::format("k={} is out of range [1, {}]", a.k, x->type.shape[*axis]));
+  if (c.hasOutput(0)) {
+    DNNCC_ASSIGN_OR_RETURN(Value * values, c.emit(OpKind::TopK, {x}, a));
+    DNNCC_TRY(c.setOutput(0, values));
+  }
+  if (c.hasOutput(1)) {
+    DNNCC_ASSIGN_OR_RETURN(Value * indices, c.emit(OpKind::TopKIndices, {x}, a));
+    DNNCC_TRY(c.setOutput(1, indices));
+  }
+  return Status::ok();
+}
+
+/// CumSum-11 / CumProd-26: the axis input is a scalar; a constant one is resolved here, a runtime
+/// one becomes the op's second operand.
+template <OpKind K> Status cumulative(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * axisValue, c.input(1));
+  CumAttrs a{0, c.attrInt("exclusive", 0) != 0, c.attrInt("reverse", 0) != 0};
+  std::vector<Value*> operands{x};
+  if (axisValue->isConstant()) {
+    DNNCC_ASSIGN_OR_RETURN(IntList axis, c.constInts(1, "axis"));
+    if (axis.size() != 1)
+      return c.error("axis must be a scalar");
+    Expected<int> n = normalizeAxis(axis[0], x->type.rank());
+    if (!n)
+      return c.error(n.status().message());
+    a.axis = *n;
+  } else {
+    operands.push_back(axisValue);
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(K, operands, a));
   return c.setOutput(0, y);
 }
 
@@ -116,6 +271,18 @@ const ConverterRow kRows[] = {
     {"LogSoftmax", 1, kMax, softmax<OpKind::LogSoftmax>},
     {"LayerNormalization", 17, kMax, layerNorm},
     {"BatchNormalization", 7, kMax, batchNorm},
+    {"ReduceL1", 1, kMax, reduceSumOf<SumOf::l1>},
+    {"ReduceL2", 1, kMax, reduceSumOf<SumOf::l2>},
+    {"ReduceSumSquare", 1, kMax, reduceSumOf<SumOf::square>},
+    {"ReduceLogSum", 1, kMax, reduceSumOf<SumOf::logSum>},
+    {"ReduceLogSumExp", 1, kMax, reduceSumOf<SumOf::logSumExp>},
+    {"ArgMax", 1, kMax, argExtreme<OpKind::ArgMax>},
+    {"ArgMin", 1, kMax, argExtreme<OpKind::ArgMin>},
+    {"Hardmax", 1, kMax, softmax<OpKind::Hardmax>},
+    {"LpNormalization", 1, kMax, lpNormalization},
+    {"TopK", 1, kMax, topK},
+    {"CumSum", 11, kMax, cumulative<OpKind::CumSum>},
+    {"CumProd", 26, kMax, cumulative<OpKind::CumProd>},
 };
 } // namespace
 
