@@ -85,6 +85,31 @@ void addElementwiseExamples(std::vector<Example>& all) {
   all.push_back({OpKind::Gelu, {"a"}, GeluAttrs{GeluApprox::tanh}});
   all.push_back({OpKind::Cast, {"a"}, CastAttrs{DType::i32}});
   all.push_back({OpKind::Identity, {"a"}});
+  all.push_back({OpKind::Sin, {"a"}});
+  all.push_back({OpKind::Cos, {"a"}});
+  all.push_back({OpKind::Tan, {"a"}});
+  all.push_back({OpKind::Asin, {"a"}});
+  all.push_back({OpKind::Acos, {"a"}});
+  all.push_back({OpKind::Atan, {"a"}});
+  all.push_back({OpKind::Sinh, {"a"}});
+  all.push_back({OpKind::Cosh, {"a"}});
+  all.push_back({OpKind::Asinh, {"a"}});
+  all.push_back({OpKind::Acosh, {"a"}});
+  all.push_back({OpKind::Atanh, {"a"}});
+  all.push_back({OpKind::Round, {"a"}});
+  all.push_back({OpKind::Sign, {"a"}});
+  all.push_back({OpKind::IsNaN, {"a"}});
+  all.push_back({OpKind::IsInf, {"a"}, IsInfAttrs{false, true}});
+  all.push_back({OpKind::BitNot, {"idx"}});
+  all.push_back({OpKind::Softplus, {"a"}});
+  all.push_back({OpKind::Softsign, {"a"}});
+  all.push_back({OpKind::Mish, {"a"}});
+  all.push_back({OpKind::Elu, {"a"}, AlphaAttrs{0.5}});
+  all.push_back({OpKind::Celu, {"a"}, AlphaAttrs{2.0}});
+  all.push_back({OpKind::Selu, {"a"}, SeluAttrs{1.5, 2.0}});
+  all.push_back({OpKind::ThresholdedRelu, {"a"}, AlphaAttrs{0.25}});
+  all.push_back({OpKind::Shrink, {"a"}, ShrinkAttrs{0.5, 1.0}});
+  all.push_back({OpKind::Swish, {"a"}, AlphaAttrs{0.75}});
   all.push_back({OpKind::Add, {"a", "c"}});
   all.push_back({OpKind::Sub, {"a", "c"}});
   all.push_back({OpKind::Mul, {"a", "c"}});
@@ -97,6 +122,15 @@ void addElementwiseExamples(std::vector<Example>& all) {
   all.push_back({OpKind::Greater, {"a", "c"}});
   all.push_back({OpKind::And, {"p", "q"}});
   all.push_back({OpKind::Or, {"p", "q"}});
+  all.push_back({OpKind::Xor, {"p", "q"}});
+  all.push_back({OpKind::Mod, {"a", "c"}});
+  all.push_back({OpKind::Fmod, {"a", "c"}});
+  all.push_back({OpKind::ShiftLeft, {"idx", "idx"}});
+  all.push_back({OpKind::ShiftRight, {"idx", "idx"}});
+  all.push_back({OpKind::BitAnd, {"idx", "idx"}});
+  all.push_back({OpKind::BitOr, {"idx", "idx"}});
+  all.push_back({OpKind::BitXor, {"idx", "idx"}});
+  all.push_back({OpKind::PRelu, {"a", "c"}});
   all.push_back({OpKind::Where, {"p", "a", "c"}});
 }
 

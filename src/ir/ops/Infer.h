@@ -15,6 +15,10 @@ Expected<TensorType> inferPow(const Op&);
 Expected<TensorType> inferCompare(const Op&);
 Expected<TensorType> inferLogical(const Op&);
 Expected<TensorType> inferWhere(const Op&);
+Expected<TensorType> inferFloatPredicate(const Op&);
+Expected<TensorType> inferUnaryInt(const Op&);
+Expected<TensorType> inferBitwise(const Op&);
+Expected<TensorType> inferPRelu(const Op&);
 // Conv.cpp
 Expected<TensorType> inferConv(const Op&);
 Expected<TensorType> inferPool(const Op&);
