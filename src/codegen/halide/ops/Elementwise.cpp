@@ -48,7 +48,10 @@ Expr flooredMod(Expr a, Expr b) {
   if (a.type().is_float()) {
     Expr r = libm("fmod", a, b);
     // A zero remainder takes the sign of b (ONNX Mod-28 special cases, like Python's %).
-    Expr zero = Halide::select(b < 0, typed(a, -0.0), typed(a, 0.0));
+    // (The sign bit is taken from b's bits: the simplifier treats the constants -0 and 0 alike.)
+    Halide::Type ut = b.type().with_code(Halide::Type::UInt);
+    Expr signBit = Halide::Internal::make_const(ut, uint64_t(1) << (b.type().bits() - 1));
+    Expr zero = Halide::reinterpret(a.type(), Halide::reinterpret(ut, b) & signBit);
     return Halide::select(r == 0, zero, (r < 0) != (b < 0), r + b, r);
   }
   Expr r = a % b; // Euclidean: 0 <= r < |b|; for b < 0 the floored remainder is r + b
