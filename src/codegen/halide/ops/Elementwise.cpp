@@ -52,7 +52,9 @@ Expr flooredMod(Expr a, Expr b) {
     Halide::Type ut = b.type().with_code(Halide::Type::UInt);
     Expr signBit = Halide::Internal::make_const(ut, uint64_t(1) << (b.type().bits() - 1));
     Expr zero = Halide::reinterpret(a.type(), Halide::reinterpret(ut, b) & signBit);
-    return Halide::select(r == 0, zero, (r < 0) != (b < 0), r + b, r);
+    // r == 0 tested on the bits: Halide's float flags let LLVM assume r is not NaN.
+    Expr isZero = (Halide::reinterpret(ut, r) & ~signBit) == Halide::Internal::make_zero(ut);
+    return Halide::select(isZero, zero, (r < 0) != (b < 0), r + b, r);
   }
   Expr r = a % b; // Euclidean: 0 <= r < |b|; for b < 0 the floored remainder is r + b
   return Halide::select(b < 0 && r != 0, r + b, r);
