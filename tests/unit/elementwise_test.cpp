@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "frontend/onnx/Converters.h"
 #include "frontend/onnx/Importer.h"
 #include "ir/Text.h"
 #include "test_util.h"
@@ -339,6 +340,24 @@ TEST(ElementwiseNumbers, Float16ArithmeticIsComputedInF32AndRounded) {
   // max -> {1.5, 0.5, 300}; squares {2.25, 0.25, 90000 -> inf}
   EXPECT_EQ(runBytes(m, {h({0x3E00, 0xC000, 0x5CB0}), h({0x3C00, 0x3800, 0x0000})}),
             h({0x4080, 0x3400, 0x7C00}));
+}
+
+TEST(ElementwiseNumbers, HostHalfConversionsRoundTripEveryBitPattern) {
+  for (uint32_t bits = 0; bits < 0x10000; ++bits) {
+    for (bool bfloat : {false, true}) {
+      double v = onnximport::halfBitsToDouble(static_cast<uint16_t>(bits), bfloat);
+      uint16_t back = onnximport::doubleToHalfBits(v, bfloat);
+      if (std::isnan(v))
+        EXPECT_TRUE(std::isnan(onnximport::halfBitsToDouble(back, bfloat))) << bits;
+      else
+        ASSERT_EQ(back, bits) << "bfloat " << bfloat;
+    }
+  }
+  EXPECT_EQ(onnximport::doubleToHalfBits(1.0 + std::ldexp(1.0, -11), false), 0x3C00); // tie: even
+  EXPECT_EQ(onnximport::doubleToHalfBits(65520.0, false), 0x7C00);
+  EXPECT_EQ(onnximport::doubleToHalfBits(-65519.0, false), 0xFBFF);
+  EXPECT_EQ(onnximport::doubleToHalfBits(std::ldexp(1.0, -25), false), 0x0000); // tie: even
+  EXPECT_EQ(onnximport::doubleToHalfBits(1.0 + std::ldexp(1.0, -8), true), 0x3F80);
 }
 
 // ---- errors ----

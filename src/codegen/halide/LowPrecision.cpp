@@ -84,10 +84,22 @@ Expr narrowFloat(Expr x, DType to) {
 
 Expected<TensorFunc> defineLifted(const Op& op, const std::vector<TensorFunc>& operands,
                                   DefineFn fn) {
+  // The algorithm sees a shadow of the op whose 16-bit float values are f32 (algorithms read
+  // types from the op, e.g. concat's undef); shadow constants carry no data, so no algorithm
+  // reads 16-bit bytes as f32.
+  Op shadow = op;
+  std::vector<Value> shadowValues(op.operands.size() + 1);
+  auto lift = [&](const Value* v, size_t slot) {
+    shadowValues[slot] = *v;
+    shadowValues[slot].type.dtype = DType::f32;
+    shadowValues[slot].data = nullptr;
+    return &shadowValues[slot];
+  };
   std::vector<TensorFunc> lifted = operands;
   for (size_t i = 0; i < operands.size(); ++i) {
     if (!isLowPrecision(operands[i].type.dtype))
       continue;
+    shadow.operands[i] = lift(op.operands[i], i);
     auto v = makeVars(operands[i].type.rank());
     Halide::Func f(fmt::format("{}_in{}_f32", opName(op.kind), i));
     f(halideOrder(v)) = widenToF32(operands[i](asIdx(v)));
@@ -96,8 +108,11 @@ Expected<TensorFunc> defineLifted(const Op& op, const std::vector<TensorFunc>& o
     lifted[i] = wrapFunc(f, t);
     lifted[i].vars = v;
   }
-  DNNCC_ASSIGN_OR_RETURN(TensorFunc r, fn(op, lifted));
   DType rt = op.result->type.dtype;
+  if (isLowPrecision(rt))
+    shadow.result = lift(op.result, operands.size());
+  DNNCC_ASSIGN_OR_RETURN(TensorFunc r, fn(shadow, lifted));
+  r.type = op.result->type;
   if (!isLowPrecision(rt) || r.func.value().type() == halideType(rt))
     return r;
   // Round the f32 result to the 16-bit type on store.

@@ -48,11 +48,10 @@ Status mean(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
-/// A Clip-11+ bound (input 1 or 2) that is a constant scalar of a type constScalar reads exactly.
+/// A Clip-11+ bound (input 1 or 2) that is a constant scalar.
 bool isConstantBound(NodeContext& c, int i) {
   Value* v = c.optionalInput(i);
-  return v && v->isConstant() && v->type.numElements() == 1 && v->type.dtype != DType::f16 &&
-         v->type.dtype != DType::bf16;
+  return v && v->isConstant() && v->type.numElements() == 1;
 }
 
 /// Clip-6 takes min/max attributes; Clip-11+ takes optional inputs. Constant bounds become
