@@ -103,15 +103,24 @@ struct UnaryCase {
 TEST(ElementwiseNumbers, UnaryOpsMatchTheSpecFormulas) {
   const std::vector<float> x = {-30.f, -3.f, -1.25f, -0.5f, -0.f, 0.25f, 0.75f, 2.f, 40.f, 100.f};
   const UnaryCase cases[] = {
-      {"Softplus", 13, [](double v) { return std::log1p(std::exp(-std::fabs(v))) + std::max(v, 0.0); }},
+      {"Softplus", 13,
+       [](double v) { return std::log1p(std::exp(-std::fabs(v))) + std::max(v, 0.0); }},
       {"Softsign", 13, [](double v) { return v / (1 + std::fabs(v)); }},
-      {"Mish", 18, [](double v) { return v * std::tanh(std::log1p(std::exp(-std::fabs(v))) + std::max(v, 0.0)); }},
+      {"Mish", 18,
+       [](double v) {
+         return v * std::tanh(std::log1p(std::exp(-std::fabs(v))) + std::max(v, 0.0));
+       }},
       {"Elu", 13, [](double v) { return v < 0 ? std::exp(v) - 1 : v; }},
       {"Celu", 13, [](double v) { return std::max(0.0, v) + std::min(0.0, std::exp(v) - 1); }},
-      {"Selu", 13, [](double v) { return 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * (std::exp(v) - 1)); }},
+      {"Selu", 13,
+       [](double v) {
+         return 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * (std::exp(v) - 1));
+       }},
       {"ThresholdedRelu", 13, [](double v) { return v > 1 ? v : 0.0; }},
       {"Swish", 24, [](double v) { return v / (1 + std::exp(-v)); }},
-      {"Sign", 13, [](double v) { return v > 0 ? 1.0 : v < 0 ? -1.0 : 0.0; }},
+      {"Sign", 13, [](double v) { return v > 0   ? 1.0
+                                         : v < 0 ? -1.0
+                                                 : 0.0; }},
       {"Atan", 13, [](double v) { return std::atan(v); }},
       {"Sinh", 13, [](double v) { return std::sinh(v); }},
       {"Tanh", 13, [](double v) { return std::tanh(v); }},
@@ -167,9 +176,11 @@ TEST(ElementwiseNumbers, RoundIsHalfToEvenAndPredicatesSeeNaNAndInf) {
   EXPECT_EQ(runBytes(nan, {floatBytes(x)}), (Bytes{1, 0, 0, 0, 0}));
   IMPORT_OR_FAIL(inf, unaryModel(13, "IsInf", 5, [](auto&) {}));
   EXPECT_EQ(runBytes(inf, {floatBytes(x)}), (Bytes{0, 1, 1, 0, 0}));
-  IMPORT_OR_FAIL(pos, unaryModel(13, "IsInf", 5, [](auto& n) { attrInt(n, "detect_negative", 0); }));
+  IMPORT_OR_FAIL(pos,
+                 unaryModel(13, "IsInf", 5, [](auto& n) { attrInt(n, "detect_negative", 0); }));
   EXPECT_EQ(runBytes(pos, {floatBytes(x)}), (Bytes{0, 1, 0, 0, 0}));
-  IMPORT_OR_FAIL(neg, unaryModel(13, "IsInf", 5, [](auto& n) { attrInt(n, "detect_positive", 0); }));
+  IMPORT_OR_FAIL(neg,
+                 unaryModel(13, "IsInf", 5, [](auto& n) { attrInt(n, "detect_positive", 0); }));
   EXPECT_EQ(runBytes(neg, {floatBytes(x)}), (Bytes{0, 0, 1, 0, 0}));
 }
 
@@ -180,7 +191,8 @@ TEST(ElementwiseNumbers, PReluSlopeBroadcastsToX) {
   b.node("PRelu", {"x", "slope"}, {"y"}, "p");
   b.output("y");
   IMPORT_OR_FAIL(m, b);
-  EXPECT_TRUE(allClose(run(m, {{-2.f, -2.f, -2.f, 1.f, 0.f, 3.f}}), {-1.f, 2.f, -4.f, 1.f, 0.f, 3.f}));
+  EXPECT_TRUE(
+      allClose(run(m, {{-2.f, -2.f, -2.f, 1.f, 0.f, 3.f}}), {-1.f, 2.f, -4.f, 1.f, 0.f, 3.f}));
 }
 
 // ---- integer ops ----
@@ -206,7 +218,8 @@ TEST(ElementwiseNumbers, IntegerModFollowsTheDivisorOrTheDividend) {
 }
 
 TEST(ElementwiseNumbers, FloatModMatchesFmodAndPythonMod) {
-  std::vector<float> a = {7.5f, -7.5f, 7.5f, -7.5f, 0.f, 3.f, -3.f}, b = {2.f, 2.f, -2.f, -2.f, -2.f, kInf, kInf};
+  std::vector<float> a = {7.5f, -7.5f, 7.5f, -7.5f, 0.f, 3.f, -3.f},
+                     b = {2.f, 2.f, -2.f, -2.f, -2.f, kInf, kInf};
   for (int fmod : {0, 1}) {
     SCOPED_TRACE(fmod);
     OnnxBuilder bld(28);
@@ -230,14 +243,12 @@ TEST(ElementwiseNumbers, FloatModMatchesFmodAndPythonMod) {
 
 TEST(ElementwiseNumbers, BitShiftOnSignedValuesAndOutOfRangeAmounts) {
   std::vector<int64_t> a = {1, -8, -8, 5, -1, 3}, b = {3, 1, 70, -1, 64, 62};
-  IMPORT_OR_FAIL(right, binaryI64Model(28, "BitShift", 6, [](auto& n) {
-                   attrString(n, "direction", "RIGHT");
-                 }));
+  IMPORT_OR_FAIL(right, binaryI64Model(28, "BitShift", 6,
+                                       [](auto& n) { attrString(n, "direction", "RIGHT"); }));
   EXPECT_EQ(test::asInt64s(runBytes(right, {int64Bytes(a), int64Bytes(b)})),
             (std::vector<int64_t>{0, -4, -1, 0, -1, 0}));
-  IMPORT_OR_FAIL(left, binaryI64Model(28, "BitShift", 6, [](auto& n) {
-                   attrString(n, "direction", "LEFT");
-                 }));
+  IMPORT_OR_FAIL(
+      left, binaryI64Model(28, "BitShift", 6, [](auto& n) { attrString(n, "direction", "LEFT"); }));
   EXPECT_EQ(test::asInt64s(runBytes(left, {int64Bytes(a), int64Bytes(b)})),
             (std::vector<int64_t>{8, -16, 0, 0, 0, int64_t(0xC000000000000000ull)}));
 }
@@ -251,8 +262,9 @@ TEST(ElementwiseNumbers, IntegerPowIsExact) {
 
 TEST(ElementwiseNumbers, BitwiseOps) {
   std::vector<int64_t> a = {12, -1, 0x0F0F}, b = {10, 6, 0x00FF};
-  const std::pair<const char*, std::vector<int64_t>> cases[] = {
-      {"BitwiseAnd", {8, 6, 0x000F}}, {"BitwiseOr", {14, -1, 0x0FFF}}, {"BitwiseXor", {6, -7, 0x0FF0}}};
+  const std::pair<const char*, std::vector<int64_t>> cases[] = {{"BitwiseAnd", {8, 6, 0x000F}},
+                                                                {"BitwiseOr", {14, -1, 0x0FFF}},
+                                                                {"BitwiseXor", {6, -7, 0x0FF0}}};
   for (const auto& [op, want] : cases) {
     SCOPED_TRACE(op);
     IMPORT_OR_FAIL(m, binaryI64Model(18, op, 3, [](auto&) {}));
@@ -298,27 +310,33 @@ TEST(ElementwiseNumbers, Float16CastRoundsToNearestEvenAndKeepsNaN) {
                           1.f + ulp1 / 2,     // tie: to even (1)
                           1.f + 3 * ulp1 / 2, // tie: to even (1 + 2 ulp)
                           1.f + ulp1 * 0.51f, // above the tie
-                          65504.f, 65519.f, 65520.f, -1e6f,
+                          65504.f,
+                          65519.f,
+                          65520.f,
+                          -1e6f,
                           minSub / 2,     // tie with 0: to even (0)
                           minSub * 0.51f, // rounds up to the smallest subnormal
-                          minNormal - minSub, minNormal, 3 * minSub / 2,
-                          kNaN, -kInf, -0.f};
-  std::vector<float> want = {1.f,
-                             1.f,
-                             1.f + 2 * ulp1,
-                             1.f + ulp1,
-                             65504.f, 65504.f, kInf, -kInf,
-                             0.f,
-                             minSub,
-                             minNormal - minSub, minNormal, 2 * minSub,
-                             kNaN, -kInf, -0.f};
+                          minNormal - minSub,
+                          minNormal,
+                          3 * minSub / 2,
+                          kNaN,
+                          -kInf,
+                          -0.f};
+  std::vector<float> want = {
+      1.f, 1.f,    1.f + 2 * ulp1,     1.f + ulp1, 65504.f,    65504.f, kInf,  -kInf,
+      0.f, minSub, minNormal - minSub, minNormal,  2 * minSub, kNaN,    -kInf, -0.f};
   EXPECT_TRUE(sameBits(roundTrip16(onnx::TensorProto::FLOAT16, x), want));
 }
 
 TEST(ElementwiseNumbers, BFloat16CastRoundsToNearestEvenAndKeepsNaN) {
   const float ulp1 = std::ldexp(1.f, -7);
-  std::vector<float> x = {1.f + ulp1 / 2, 1.f + 3 * ulp1 / 2, 1.f + ulp1 * 0.51f, kNaN, -kInf,
-                          3.0e38f, std::numeric_limits<float>::max()};
+  std::vector<float> x = {1.f + ulp1 / 2,
+                          1.f + 3 * ulp1 / 2,
+                          1.f + ulp1 * 0.51f,
+                          kNaN,
+                          -kInf,
+                          3.0e38f,
+                          std::numeric_limits<float>::max()};
   std::vector<float> want = {1.f, 1.f + 2 * ulp1, 1.f + ulp1, kNaN, -kInf, 3.00405527e38f, kInf};
   EXPECT_TRUE(sameBits(roundTrip16(onnx::TensorProto::BFLOAT16, x), want));
 }
@@ -342,6 +360,31 @@ TEST(ElementwiseNumbers, Float16ArithmeticIsComputedInF32AndRounded) {
             h({0x4080, 0x3400, 0x7C00}));
 }
 
+TEST(ElementwiseNumbers, BitCastKeepsTheBitsOfF32AndF16) {
+  {
+    OnnxBuilder b(26);
+    b.input("x", {3});
+    attrInt(b.node("BitCast", {"x"}, {"y"}, "bc"), "to", onnx::TensorProto::INT32);
+    b.output("y");
+    IMPORT_OR_FAIL(m, b);
+    Bytes out = runBytes(m, {floatBytes({1.f, -2.f, kNaN})});
+    std::vector<int32_t> want = {0x3F800000, int32_t(0xC0000000u), 0x7FC00000};
+    Bytes wantBytes(want.size() * 4);
+    std::memcpy(wantBytes.data(), want.data(), wantBytes.size());
+    EXPECT_EQ(out, wantBytes);
+  }
+  {
+    // f16 -> int16 is not lifted to f32: the bits stay (1.0 = 0x3C00, NaN 0x7E01 keeps its payload).
+    OnnxBuilder b(26);
+    b.input("x", {2}, onnx::TensorProto::FLOAT16);
+    attrInt(b.node("BitCast", {"x"}, {"y"}, "bc"), "to", onnx::TensorProto::INT16);
+    b.output("y");
+    IMPORT_OR_FAIL(m, b);
+    Bytes in = {0x00, 0x3C, 0x01, 0x7E};
+    EXPECT_EQ(runBytes(m, {in}), in);
+  }
+}
+
 TEST(ElementwiseNumbers, HostHalfConversionsRoundTripEveryBitPattern) {
   for (uint32_t bits = 0; bits < 0x10000; ++bits) {
     for (bool bfloat : {false, true}) {
@@ -361,6 +404,15 @@ TEST(ElementwiseNumbers, HostHalfConversionsRoundTripEveryBitPattern) {
 }
 
 // ---- errors ----
+
+TEST(ElementwiseErrors, BitCastKeepsTheWidth) {
+  OnnxBuilder b(26);
+  b.input("x", {2});
+  attrInt(b.node("BitCast", {"x"}, {"y"}, "bc"), "to", onnx::TensorProto::INT64);
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'bc' (BitCast, opset 26): bitcast from f32 to "
+                            "i64 changes the element width");
+}
 
 TEST(ElementwiseErrors, ModFmodMustBeZeroOrOne) {
   OnnxBuilder b(13);
@@ -383,8 +435,9 @@ TEST(ElementwiseErrors, ClipRuntimeBoundMustMatchTheInputType) {
   b.input("lo", {}, onnx::TensorProto::DOUBLE);
   b.node("Clip", {"x", "lo"}, {"y"}, "clip");
   b.output("y");
-  EXPECT_EQ(importError(b),
-            "error: <file>: node 'clip' (Clip, opset 13): min (input 1) has type f64, expected f32");
+  EXPECT_EQ(
+      importError(b),
+      "error: <file>: node 'clip' (Clip, opset 13): min (input 1) has type f64, expected f32");
 }
 
 TEST(ElementwiseErrors, ClipRuntimeBoundMustBeAScalar) {

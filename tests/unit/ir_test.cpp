@@ -84,6 +84,7 @@ void addElementwiseExamples(std::vector<Example>& all) {
   all.push_back({OpKind::HardSwish, {"a"}});
   all.push_back({OpKind::Gelu, {"a"}, GeluAttrs{GeluApprox::tanh}});
   all.push_back({OpKind::Cast, {"a"}, CastAttrs{DType::i32}});
+  all.push_back({OpKind::BitCast, {"a"}, CastAttrs{DType::u32}});
   all.push_back({OpKind::Identity, {"a"}});
   all.push_back({OpKind::Sin, {"a"}});
   all.push_back({OpKind::Cos, {"a"}});

@@ -115,7 +115,9 @@ Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& opera
   auto lowPrecision = [](const Value* v) {
     return v->type.dtype == DType::f16 || v->type.dtype == DType::bf16;
   };
-  if (lowPrecision(op.result) || std::any_of(op.operands.begin(), op.operands.end(), lowPrecision))
+  // f16/bf16 values are computed in f32, except by bitcast, which keeps their bits.
+  if (op.kind != OpKind::BitCast &&
+      (lowPrecision(op.result) || std::any_of(op.operands.begin(), op.operands.end(), lowPrecision)))
     return defineLifted(op, operands, fn);
   return fn(op, operands);
 }

@@ -9,10 +9,16 @@ namespace dnncc::hl {
 namespace {
 using Halide::Expr;
 
-bool isLowPrecision(DType t) { return t == DType::f16 || t == DType::bf16; }
+bool isLowPrecision(DType t) {
+  return t == DType::f16 || t == DType::bf16;
+}
 
-Expr u32(uint64_t v) { return Halide::Internal::make_const(Halide::UInt(32), v); }
-Expr uconst(Halide::Type t, uint64_t v) { return Halide::Internal::make_const(t, v); }
+Expr u32(uint64_t v) {
+  return Halide::Internal::make_const(Halide::UInt(32), v);
+}
+Expr uconst(Halide::Type t, uint64_t v) {
+  return Halide::Internal::make_const(t, v);
+}
 
 /// IEEE binary16 bits of `x` (f32 or f64), rounded to nearest even; NaN -> quiet NaN, values of
 /// magnitude >= 65520 -> inf, subnormal results exact (IEEE 754-2008 section 4.3.1).
@@ -24,23 +30,25 @@ Expr toHalfBits(Expr x) {
   Expr sign = Halide::cast(Halide::UInt(16), u >> (w - 1)) << 15;
   Expr a = u & uconst(ut, (uint64_t(1) << (w - 1)) - 1); // |x| bits
   auto bitsOf = [&](double v) {
-    return w == 64 ? uconst(ut, Halide::Internal::reinterpret_bits<uint64_t>(v))
-                   : uconst(ut, Halide::Internal::reinterpret_bits<uint32_t>(static_cast<float>(v)));
+    return w == 64
+               ? uconst(ut, Halide::Internal::reinterpret_bits<uint64_t>(v))
+               : uconst(ut, Halide::Internal::reinterpret_bits<uint32_t>(static_cast<float>(v)));
   };
   Expr expMask = uconst(ut, ((uint64_t(1) << (w - 1 - mant)) - 1) << mant);
   // Normal results: round the mantissa to 10 bits (ties to even), then rebias the exponent; a
   // carry out of the mantissa correctly bumps the exponent.
   const int shift = mant - 10;
   Expr r = a + uconst(ut, (uint64_t(1) << (shift - 1)) - 1) + ((a >> shift) & uconst(ut, 1));
-  Expr normal = Halide::cast(Halide::UInt(16), (r >> shift) - uconst(ut, uint64_t(bias - 15) << 10));
+  Expr normal =
+      Halide::cast(Halide::UInt(16), (r >> shift) - uconst(ut, uint64_t(bias - 15) << 10));
   // Subnormal results: |x| * 2^24 rounded to an integer (exact scaling, ties to even); 1024
   // becomes the smallest normal, which has the same bits.
   Expr ax = Halide::reinterpret(x.type(), a);
   Expr sub = Halide::cast(Halide::UInt(16),
                           Halide::round(ax * Halide::Internal::make_const(x.type(), 16777216.0)));
-  Expr mag = Halide::select(a > expMask, uconst(Halide::UInt(16), 0x7E00),
-                            a >= bitsOf(65520.0), uconst(Halide::UInt(16), 0x7C00),
-                            a < bitsOf(1.0 / 16384.0), sub, normal);
+  Expr mag =
+      Halide::select(a > expMask, uconst(Halide::UInt(16), 0x7E00), a >= bitsOf(65520.0),
+                     uconst(Halide::UInt(16), 0x7C00), a < bitsOf(1.0 / 16384.0), sub, normal);
   return mag | sign;
 }
 
@@ -116,8 +124,7 @@ Expected<TensorFunc> defineLifted(const Op& op, const std::vector<TensorFunc>& o
   if (!isLowPrecision(rt) || r.func.value().type() == halideType(rt))
     return r;
   // Round the f32 result to the 16-bit type on store.
-  auto v = r.vars.size() == static_cast<size_t>(r.type.rank()) ? r.vars
-                                                                 : makeVars(r.type.rank());
+  auto v = r.vars.size() == static_cast<size_t>(r.type.rank()) ? r.vars : makeVars(r.type.rank());
   Halide::Func out(fmt::format("{}_{}", opName(op.kind), dtypeName(rt)));
   out(halideOrder(v)) = narrowFloat(r.func(halideOrder(asIdx(v))), rt);
   r.func = out;

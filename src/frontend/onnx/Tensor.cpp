@@ -1,9 +1,9 @@
 // TensorProto -> constant bytes, including external data files (confined to the model directory).
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include <fmt/format.h>
 

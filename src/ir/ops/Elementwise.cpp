@@ -52,6 +52,15 @@ Expected<TensorType> inferCast(const Op& op) {
   return makeType(op.attr<CastAttrs>().to, op.operands[0]->type.shape);
 }
 
+/// bitcast: the same bits as another type of the same width (ONNX BitCast-26).
+Expected<TensorType> inferBitCast(const Op& op) {
+  DType from = op.operands[0]->type.dtype, to = op.attr<CastAttrs>().to;
+  if (dtypeSize(from) != dtypeSize(to))
+    return Status::error(fmt::format("bitcast from {} to {} changes the element width",
+                                     dtypeName(from), dtypeName(to)));
+  return makeType(to, op.operands[0]->type.shape);
+}
+
 Expected<TensorType> inferArith(const Op& op) {
   DNNCC_TRY(requireSameDType(op));
   if (op.operands[0]->type.dtype == DType::boolean)
@@ -98,7 +107,9 @@ Expected<TensorType> inferFloatPredicate(const Op& op) {
 }
 
 namespace {
-bool isInt(DType t) { return !isFloat(t) && t != DType::boolean; }
+bool isInt(DType t) {
+  return !isFloat(t) && t != DType::boolean;
+}
 } // namespace
 
 /// bit_not: an integer operand (ONNX BitwiseNot).
@@ -113,8 +124,8 @@ Expected<TensorType> inferUnaryInt(const Op& op) {
 Expected<TensorType> inferBitwise(const Op& op) {
   DNNCC_TRY(requireSameDType(op));
   if (!isInt(op.operands[0]->type.dtype))
-    return Status::error(fmt::format("expects integer operands, got {}",
-                                     dtypeName(op.operands[0]->type.dtype)));
+    return Status::error(
+        fmt::format("expects integer operands, got {}", dtypeName(op.operands[0]->type.dtype)));
   DNNCC_ASSIGN_OR_RETURN(auto shape, broadcastAll(op, 0));
   return makeType(op.operands[0]->type.dtype, std::move(shape));
 }

@@ -10,6 +10,7 @@ Expected<TensorType> inferSameType(const Op&);
 Expected<TensorType> inferUnaryFloat(const Op&);
 Expected<TensorType> inferUnaryBool(const Op&);
 Expected<TensorType> inferCast(const Op&);
+Expected<TensorType> inferBitCast(const Op&);
 Expected<TensorType> inferArith(const Op&);
 Expected<TensorType> inferPow(const Op&);
 Expected<TensorType> inferCompare(const Op&);

@@ -22,7 +22,7 @@ Expr boolOf(Expr cond) { return Halide::cast(Halide::UInt(8), cond); }
 Expr libm(const char* name, Expr a, Expr b) {
   bool f32 = a.type() == Halide::Float(32);
   return Halide::Internal::Call::make(a.type(), f32 ? std::string(name) + "f" : std::string(name),
-                                     {a, b}, Halide::Internal::Call::PureExtern);
+                                      {a, b}, Halide::Internal::Call::PureExtern);
 }
 
 /// log(1 + exp(x)) without overflow: max(x, 0) + log(1 + exp(-|x|)) (ONNX Softplus).
@@ -83,9 +83,8 @@ Expr integerPow(Expr a, Expr b) {
   Expr body = result;
   if (b.type().is_int()) {
     Expr odd = (b & constant(b.type(), 1)) != 0;
-    Expr negative = Halide::select(a == typed(a, 1), typed(a, 1),
-                                   a == typed(a, -1), Halide::select(odd, typed(a, -1), typed(a, 1)),
-                                   typed(a, 0));
+    Expr negative = Halide::select(a == typed(a, 1), typed(a, 1), a == typed(a, -1),
+                                   Halide::select(odd, typed(a, -1), typed(a, 1)), typed(a, 0));
     body = Halide::select(b < 0, negative, body);
   }
   for (auto it = lets.rbegin(); it != lets.rend(); ++it)
@@ -176,9 +175,11 @@ Expected<Expr> unaryExpr(const Op& op, Expr x) {
     if (toType == DType::boolean)
       return boolOf(x != 0);
     if (toType == DType::f16 || toType == DType::bf16)
-      return narrowFloat(x, toType); // round to nearest even, NaN stays NaN
+      return narrowFloat(x, toType);            // rounds to nearest even, NaN stays NaN
     return Halide::cast(halideType(toType), x); // float -> int truncates toward zero (ONNX Cast)
   }
+  case OpKind::BitCast: // the same bits (bool is stored as uint8)
+    return Halide::reinterpret(halideType(op.attr<CastAttrs>().to), x);
   case OpKind::Sin:
     return Halide::sin(x);
   case OpKind::Cos:
@@ -246,8 +247,9 @@ Expected<Expr> unaryExpr(const Op& op, Expr x) {
     const auto& a = op.attr<ShrinkAttrs>();
     Expr xd = Halide::cast(Halide::Float(64), x);
     Expr bias = typed(x, a.bias);
-    return Halide::select(xd < typed(xd, -a.lambd), x + bias, xd > typed(xd, a.lambd), x - bias,
-                          typed(x, 0));
+    Expr below = xd < typed(xd, -a.lambd);
+    Expr above = xd > typed(xd, a.lambd);
+    return Halide::select(below, x + bias, above, x - bias, typed(x, 0));
   }
   case OpKind::Swish: // x sigmoid(alpha x) (ONNX Swish-24)
     return x / (typed(x, 1) + Halide::exp(-typed(x, op.attr<AlphaAttrs>().alpha) * x));
@@ -338,11 +340,12 @@ Expected<TensorFunc> binary(const Op& op, const std::vector<TensorFunc>& in) {
       outOfRange = outOfRange || b < 0;
     if (op.kind == OpKind::ShiftLeft) {
       Halide::Type ut = a.type().with_code(Halide::Type::UInt);
-      Expr shifted = Halide::reinterpret(a.type(), Halide::reinterpret(ut, a)
-                                                       << Halide::reinterpret(ut, b));
+      Expr shifted =
+          Halide::reinterpret(a.type(), Halide::reinterpret(ut, a) << Halide::reinterpret(ut, b));
       e = Halide::select(outOfRange, typed(a, 0), shifted);
     } else {
-      Expr fill = a.type().is_int() ? Halide::select(a < 0, typed(a, -1), typed(a, 0)) : typed(a, 0);
+      Expr fill =
+          a.type().is_int() ? Halide::select(a < 0, typed(a, -1), typed(a, 0)) : typed(a, 0);
       e = Halide::select(outOfRange, fill, a >> b);
     }
     break;
@@ -371,6 +374,7 @@ Expected<TensorFunc> where(const Op& op, const std::vector<TensorFunc>& in) {
                     Halide::select(at(op, in, 0, v) != 0, at(op, in, 1, v), at(op, in, 2, v)));
 }
 
+// clang-format off
 const AlgorithmRow kRows[] = {
     {OpKind::Relu, unary},        {OpKind::Sigmoid, unary},    {OpKind::Tanh, unary},
     {OpKind::Exp, unary},         {OpKind::Log, unary},        {OpKind::Sqrt, unary},
@@ -394,8 +398,9 @@ const AlgorithmRow kRows[] = {
     {OpKind::Shrink, unary},      {OpKind::Swish, unary},      {OpKind::Xor, binary},
     {OpKind::Mod, binary},        {OpKind::Fmod, binary},      {OpKind::ShiftLeft, binary},
     {OpKind::ShiftRight, binary}, {OpKind::BitAnd, binary},    {OpKind::BitOr, binary},
-    {OpKind::BitXor, binary},     {OpKind::PRelu, binary},
+    {OpKind::BitXor, binary},     {OpKind::PRelu, binary},     {OpKind::BitCast, unary},
 };
+// clang-format on
 } // namespace
 
 std::span<const AlgorithmRow> elementwiseAlgorithms() { return kRows; }

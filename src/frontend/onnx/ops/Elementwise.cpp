@@ -114,19 +114,15 @@ Status bitShift(NodeContext& c) {
   std::string dir = c.attrString("direction", "");
   if (dir != "LEFT" && dir != "RIGHT")
     return c.error(fmt::format("direction='{}' is not 'LEFT' or 'RIGHT'", dir));
-  DNNCC_ASSIGN_OR_RETURN(
-      Value * y, c.emit(dir == "LEFT" ? OpKind::ShiftLeft : OpKind::ShiftRight, {a, b}));
+  DNNCC_ASSIGN_OR_RETURN(Value * y,
+                         c.emit(dir == "LEFT" ? OpKind::ShiftLeft : OpKind::ShiftRight, {a, b}));
   return c.setOutput(0, y);
 }
 
-/// Ops whose only attribute is one float coefficient (`name`, default `fallback`).
+/// Elu, Celu, ThresholdedRelu and Swish: one float attribute `alpha`, 1.0 by default in each.
 template <OpKind K> Status alphaOp(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
-  double fallback = K == OpKind::Swish || K == OpKind::Elu || K == OpKind::Celu ||
-                            K == OpKind::ThresholdedRelu
-                        ? 1.0
-                        : 0.0;
-  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(K, {x}, AlphaAttrs{c.attrFloat("alpha", fallback)}));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(K, {x}, AlphaAttrs{c.attrFloat("alpha", 1.0)}));
   return c.setOutput(0, y);
 }
 
@@ -197,6 +193,22 @@ Status cast(NodeContext& c) {
   if (!dtype)
     return c.error(fmt::format("cast to data type {} is not supported", to));
   return castTo(c, x, *dtype);
+}
+
+/// BitCast-26: the same bits as data type `to`, which must have the input's width.
+Status bitCast(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(int64_t to, c.requireInt("to"));
+  auto dtype = dtypeFromOnnx(static_cast<int>(to));
+  if (!dtype)
+    return c.error(fmt::format("bitcast to data type {} is not supported", to));
+  if (dtypeSize(*dtype) != dtypeSize(x->type.dtype))
+    return c.error(fmt::format("bitcast from {} to {} changes the element width",
+                               dtypeName(x->type.dtype), dtypeName(*dtype)));
+  if (x->type.dtype == *dtype)
+    return c.setOutput(0, x);
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::BitCast, {x}, CastAttrs{*dtype}));
+  return c.setOutput(0, y);
 }
 
 /// CastLike-15+: Cast to the element type of the second input (its values are not read).
@@ -288,6 +300,7 @@ const ConverterRow kRows[] = {
     {"Or", 7, kMax, binary<OpKind::Or>},
     {"Where", 9, kMax, where},
     {"CastLike", 15, kMax, castLike},
+    {"BitCast", 26, kMax, bitCast},
     {"Sin", 7, kMax, unary<OpKind::Sin>},
     {"Cos", 7, kMax, unary<OpKind::Cos>},
     {"Tan", 7, kMax, unary<OpKind::Tan>},
