@@ -54,6 +54,35 @@ struct GeluAttrs {
   bool operator==(const GeluAttrs&) const = default;
 };
 
+/// One coefficient: elu (alpha (exp(x) - 1) for x < 0), celu (max(0, x) + min(0, alpha
+/// (exp(x / alpha) - 1))), thresholded_relu (x > alpha ? x : 0), swish (x sigmoid(alpha x)).
+struct AlphaAttrs {
+  double alpha = 1.0;
+  template <class V> void visitFields(V&& v) { v("alpha", alpha); }
+  bool operator==(const AlphaAttrs&) const = default;
+};
+
+/// selu: y = gamma * (x > 0 ? x : alpha * (exp(x) - 1)) (ONNX Selu defaults).
+struct SeluAttrs {
+  double alpha = 1.67326319217681884765625, gamma = 1.05070102214813232421875;
+  template <class V> void visitFields(V&& v) { v("alpha", alpha); v("gamma", gamma); }
+  bool operator==(const SeluAttrs&) const = default;
+};
+
+/// shrink: y = x < -lambd ? x + bias : x > lambd ? x - bias : 0 (ONNX Shrink).
+struct ShrinkAttrs {
+  double bias = 0.0, lambd = 0.5;
+  template <class V> void visitFields(V&& v) { v("bias", bias); v("lambd", lambd); }
+  bool operator==(const ShrinkAttrs&) const = default;
+};
+
+/// is_inf: true for +inf when `positive`, for -inf when `negative` (ONNX IsInf detect_*).
+struct IsInfAttrs {
+  bool negative = true, positive = true;
+  template <class V> void visitFields(V&& v) { v("negative", negative); v("positive", positive); }
+  bool operator==(const IsInfAttrs&) const = default;
+};
+
 /// cast: converts to `to` with ONNX Cast semantics (float->int truncates toward zero).
 /// cast to `to` (ONNX Cast). `saturate` (Cast-19+): float8 results clamp to the type's finite
 /// range instead of becoming inf/NaN; `round` (Cast-24+): rounding of f8e8m0 results.
@@ -228,7 +257,8 @@ using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs,
                            CastAttrs, ConvAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
                            LayerNormAttrs, BatchNormAttrs, TransposeAttrs, SliceAttrs, PadAttrs,
                            ArgAttrs, TopKAttrs, CumAttrs, GatherNDAttrs, ScatterAttrs,
-                           ReverseSequenceAttrs, TensorScatterAttrs>;
+                           ReverseSequenceAttrs, TensorScatterAttrs, AlphaAttrs, SeluAttrs,
+                           ShrinkAttrs, IsInfAttrs>;
 
 /// Names of enum attribute values, for the printer and parser.
 std::string_view enumName(GeluApprox v);

@@ -512,6 +512,9 @@ Expected<double> NodeContext::constScalar(int i, std::string_view what) {
     return static_cast<double>(v->dataAs<float>()[0]);
   case DType::f64:
     return v->dataAs<double>()[0];
+  case DType::f16:
+  case DType::bf16:
+    return halfBitsToDouble(v->dataAs<uint16_t>()[0], v->type.dtype == DType::bf16);
   default: {
     auto ints = constantAsInts(*v);
     if (ints.empty())

@@ -10,11 +10,16 @@ Expected<TensorType> inferSameType(const Op&);
 Expected<TensorType> inferUnaryFloat(const Op&);
 Expected<TensorType> inferUnaryBool(const Op&);
 Expected<TensorType> inferCast(const Op&);
+Expected<TensorType> inferBitCast(const Op&);
 Expected<TensorType> inferArith(const Op&);
 Expected<TensorType> inferPow(const Op&);
 Expected<TensorType> inferCompare(const Op&);
 Expected<TensorType> inferLogical(const Op&);
 Expected<TensorType> inferWhere(const Op&);
+Expected<TensorType> inferFloatPredicate(const Op&);
+Expected<TensorType> inferUnaryInt(const Op&);
+Expected<TensorType> inferBitwise(const Op&);
+Expected<TensorType> inferPRelu(const Op&);
 // Conv.cpp
 Expected<TensorType> inferConv(const Op&);
 Expected<TensorType> inferPool(const Op&);
