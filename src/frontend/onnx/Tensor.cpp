@@ -267,8 +267,8 @@ std::vector<uint8_t> scalarBytes(DType dtype, double value) {
   case DType::f16:
   case DType::bf16:
     put(doubleToHalfBits(value, dtype == DType::bf16));
-  default: // the small types: not produced by the importer
     break;
+  default: // the small types: not produced by the importer
     break;
   }
   return out;
