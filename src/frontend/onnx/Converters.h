@@ -33,6 +33,7 @@ std::span<const ConverterRow> reduceConverters();
 std::span<const ConverterRow> shapeConverters();
 std::span<const ConverterRow> normalizationConverters();
 std::span<const ConverterRow> lossConverters();
+std::span<const ConverterRow> attentionConverters();
 
 /// The converter for `opType` at `opset`, or null.
 const ConverterRow* findConverter(std::string_view opType, int opset);
