@@ -1,6 +1,7 @@
-// ONNX Attention (opset 23-25) decomposed into IR ops: head split, KV cache concat, grouped-query
-// head repeat, scaled QK matmul, softcap, additive bias from attn_mask / is_causal / windows /
-// nonpad_kv_seqlen, softmax with the fully-masked-row guard, and the PV matmul.
+// ONNX transformer blocks decomposed into IR ops: Attention (opset 23-25: head split, KV cache
+// concat, grouped-query head repeat, scaled QK matmul, softcap, additive bias from attn_mask /
+// is_causal / windows / nonpad_kv_seqlen, softmax with the fully-masked-row guard, PV matmul),
+// RotaryEmbedding and SwiGLU.
 #include <cmath>
 #include <limits>
 
@@ -300,9 +301,129 @@ Status attention(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
+/// The two halves of the last axis of `x` [.., 2h]: split in the middle, or interleaved
+/// (even / odd elements) when `interleaved`.
+Expected<std::pair<Value*, Value*>> halves(Composer& b, Value* x, bool interleaved) {
+  std::vector<int64_t> shape = x->type.shape;
+  int last = x->type.rank() - 1;
+  int64_t half = shape[last] / 2;
+  if (!interleaved) {
+    DNNCC_ASSIGN_OR_RETURN(Value * x1, b.slice(x, last, 0, half));
+    DNNCC_ASSIGN_OR_RETURN(Value * x2, b.slice(x, last, half, half));
+    return std::pair{x1, x2};
+  }
+  std::vector<int64_t> pairs = shape;
+  pairs.back() = half;
+  pairs.push_back(2);
+  DNNCC_ASSIGN_OR_RETURN(Value * xp, b.reshape(x, pairs));
+  DNNCC_ASSIGN_OR_RETURN(Value * x1, b.slice(xp, last + 1, 0, 1));
+  DNNCC_ASSIGN_OR_RETURN(Value * x2, b.slice(xp, last + 1, 1, 1));
+  pairs.pop_back();
+  DNNCC_ASSIGN_OR_RETURN(x1, b.reshape(x1, pairs));
+  DNNCC_ASSIGN_OR_RETURN(x2, b.reshape(x2, pairs));
+  return std::pair{x1, x2};
+}
+
+/// RotaryEmbedding-23 (the spec's reference implementation): on the first rotary_embedding_dim
+/// elements of each head (all by default), real = cos * x1 - sin * x2, imag = sin * x1 + cos * x2,
+/// with x1 / x2 the two halves (or even / odd elements when interleaved) and cos / sin taken from
+/// the caches at position_ids (or given per [batch, seq] when position_ids is absent).
+Status rotaryEmbedding(NodeContext& c) {
+  Composer b(c);
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * cosCache, c.input(1));
+  DNNCC_ASSIGN_OR_RETURN(Value * sinCache, c.input(2));
+  Value* positions = c.optionalInput(3);
+  bool interleaved = c.attrInt("interleaved", 0) != 0;
+  int64_t rdim = c.attrInt("rotary_embedding_dim", 0);
+  int64_t heads = c.attrInt("num_heads", 0);
+  std::vector<int64_t> shape = x->type.shape;
+  int rank = x->type.rank();
+  Value* xh = x; // 4-D [B, H, S, D] or [B, S, H, D]
+  if (rank == 3) {
+    if (heads <= 0 || shape[2] % heads != 0)
+      return c.error(fmt::format("3-D input needs num_heads dividing the hidden size {}",
+                                 shape[2]));
+    DNNCC_ASSIGN_OR_RETURN(xh, b.reshape(x, {shape[0], shape[1], heads, shape[2] / heads}));
+  } else if (rank != 4) {
+    return c.error(fmt::format("input rank {} is not 3 or 4", rank));
+  }
+  int64_t batch = shape[0], seq = rank == 4 ? shape[2] : shape[1], d = xh->type.shape[3];
+  if (rdim == 0)
+    rdim = d;
+  if (rdim < 0 || rdim > d || rdim % 2 != 0)
+    return c.error(fmt::format("rotary_embedding_dim={} is not an even size up to {}", rdim, d));
+  int64_t half = rdim / 2;
+  if (positions) {
+    if (positions->type.shape != std::vector<int64_t>{batch, seq})
+      return c.error(fmt::format("position_ids shape {} is not [{},{}]",
+                                 shapeString(positions->type.shape), batch, seq));
+    DNNCC_ASSIGN_OR_RETURN(cosCache, b.op(OpKind::Gather, {cosCache, positions}, AxisAttrs{0}));
+    DNNCC_ASSIGN_OR_RETURN(sinCache, b.op(OpKind::Gather, {sinCache, positions}, AxisAttrs{0}));
+  }
+  std::vector<int64_t> cacheShape{batch, seq, half};
+  if (cosCache->type.shape != cacheShape || sinCache->type.shape != cacheShape)
+    return c.error(fmt::format("cos_cache / sin_cache give {} and {}, expected {}",
+                               shapeString(cosCache->type.shape),
+                               shapeString(sinCache->type.shape), shapeString(cacheShape)));
+  // Broadcast over heads: [B, 1, S, h] for [B, H, S, D], [B, S, 1, h] for [B, S, H, D].
+  std::vector<int64_t> bshape =
+      rank == 4 ? std::vector<int64_t>{batch, 1, seq, half} : std::vector<int64_t>{batch, seq, 1, half};
+  DNNCC_ASSIGN_OR_RETURN(Value * cosB, b.reshape(cosCache, bshape));
+  DNNCC_ASSIGN_OR_RETURN(Value * sinB, b.reshape(sinCache, bshape));
+  DNNCC_ASSIGN_OR_RETURN(Value * xr, b.slice(xh, 3, 0, rdim));
+  DNNCC_ASSIGN_OR_RETURN(auto parts, halves(b, xr, interleaved));
+  auto [x1, x2] = parts;
+  DNNCC_ASSIGN_OR_RETURN(Value * c1, b.op(OpKind::Mul, {cosB, x1}));
+  DNNCC_ASSIGN_OR_RETURN(Value * s2, b.op(OpKind::Mul, {sinB, x2}));
+  DNNCC_ASSIGN_OR_RETURN(Value * real, b.op(OpKind::Sub, {c1, s2}));
+  DNNCC_ASSIGN_OR_RETURN(Value * s1, b.op(OpKind::Mul, {sinB, x1}));
+  DNNCC_ASSIGN_OR_RETURN(Value * c2, b.op(OpKind::Mul, {cosB, x2}));
+  DNNCC_ASSIGN_OR_RETURN(Value * imag, b.op(OpKind::Add, {s1, c2}));
+  Value* rotated = nullptr;
+  if (interleaved) {
+    std::vector<int64_t> pairs = real->type.shape;
+    pairs.push_back(1);
+    DNNCC_ASSIGN_OR_RETURN(Value * r1, b.reshape(real, pairs));
+    DNNCC_ASSIGN_OR_RETURN(Value * i1, b.reshape(imag, pairs));
+    DNNCC_ASSIGN_OR_RETURN(Value * ri, b.concat({r1, i1}, 4));
+    DNNCC_ASSIGN_OR_RETURN(rotated, b.reshape(ri, xr->type.shape));
+  } else {
+    DNNCC_ASSIGN_OR_RETURN(rotated, b.concat({real, imag}, 3));
+  }
+  Value* y = rotated;
+  if (rdim < d) {
+    DNNCC_ASSIGN_OR_RETURN(Value * rest, b.slice(xh, 3, rdim, d - rdim));
+    DNNCC_ASSIGN_OR_RETURN(y, b.concat({rotated, rest}, 3));
+  }
+  DNNCC_ASSIGN_OR_RETURN(y, b.reshape(y, shape));
+  return c.setOutput(0, y);
+}
+
+/// SwiGLU: Y = A * sigmoid(alpha * A) * B (A and B of one shape, alpha default 1).
+Status swiglu(NodeContext& c) {
+  Composer b(c);
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * gate, c.input(1));
+  if (!x->type.sameShapeAndDType(gate->type))
+    return c.error(fmt::format("A {} and B {} must have the same shape and type",
+                               toString(x->type), toString(gate->type)));
+  double alpha = c.attrFloat("alpha", 1.0);
+  Value* ax = x;
+  if (alpha != 1.0) {
+    DNNCC_ASSIGN_OR_RETURN(ax, b.op(OpKind::Mul, {x, b.scalar(x->type.dtype, alpha)}));
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * sig, b.op(OpKind::Sigmoid, {ax}));
+  DNNCC_ASSIGN_OR_RETURN(Value * swish, b.op(OpKind::Mul, {x, sig}));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, b.op(OpKind::Mul, {swish, gate}));
+  return c.setOutput(0, y);
+}
+
 constexpr int kMax = kMaxOpset;
 const ConverterRow kRows[] = {
     {"Attention", 23, kMax, attention},
+    {"RotaryEmbedding", 23, kMax, rotaryEmbedding},
+    {"SwiGLU", 28, kMax, swiglu},
 };
 } // namespace
 
