@@ -213,8 +213,7 @@ TEST(ImportNormalization, LrnSumsNeighbouringChannels) {
       double sq = 0;
       for (int k = std::max(0, ch - 1); k <= std::min(c - 1, ch + 2); ++k)
         sq += x[k * hw + p] * x[k * hw + p];
-      y[ch * hw + p] =
-          static_cast<float>(x[ch * hw + p] / std::pow(2.0 + 0.5 / size * sq, 0.75));
+      y[ch * hw + p] = static_cast<float>(x[ch * hw + p] / std::pow(2.0 + 0.5 / size * sq, 0.75));
     }
   auto out = runModel(b, {floatBytes(x)});
   ASSERT_EQ(out.size(), 1u);
@@ -277,7 +276,8 @@ TEST(ImportAttention, GroupedQueryCausalWithPastAndPresent) {
   b.output("presk");
   b.output("presv");
   std::vector<float> q = ramp(batch * hq * L * d, 0.3f), k = ramp(batch * hkv * L * d, 0.2f, -0.5f),
-                     v = ramp(batch * hkv * L * d, 0.4f, 0.1f), pk = ramp(batch * hkv * P * d, -0.1f),
+                     v = ramp(batch * hkv * L * d, 0.4f, 0.1f),
+                     pk = ramp(batch * hkv * P * d, -0.1f),
                      pv = ramp(batch * hkv * P * d, 0.15f, 0.3f);
   std::vector<float> fullK(batch * hkv * S * d), fullV(fullK.size());
   for (int h = 0; h < hkv; ++h)
@@ -288,10 +288,11 @@ TEST(ImportAttention, GroupedQueryCausalWithPastAndPresent) {
         fullK[(h * S + j) * d + e] = isPast ? pk[src] : k[src];
         fullV[(h * S + j) * d + e] = isPast ? pv[src] : v[src];
       }
-  auto out = runModel(b, {floatBytes(q), floatBytes(k), floatBytes(v), floatBytes(pk),
-                          floatBytes(pv)});
+  auto out =
+      runModel(b, {floatBytes(q), floatBytes(k), floatBytes(v), floatBytes(pk), floatBytes(pv)});
   ASSERT_EQ(out.size(), 3u);
-  EXPECT_TRUE(allClose(out[0], attentionRef(q, fullK, fullV, {}, batch, hq, hkv, L, S, d, true, P)));
+  EXPECT_TRUE(
+      allClose(out[0], attentionRef(q, fullK, fullV, {}, batch, hq, hkv, L, S, d, true, P)));
   EXPECT_TRUE(allClose(out[1], fullK));
   EXPECT_TRUE(allClose(out[2], fullV));
 }
@@ -416,8 +417,7 @@ TEST(ImportCompositeErrors, RotaryEmbeddingOddDim) {
   b.input("x", {1, 1, 2, 8});
   b.input("cos", {1, 2, 4});
   b.input("sin", {1, 2, 4});
-  attrInt(b.node("RotaryEmbedding", {"x", "cos", "sin"}, {"y"}, "rope"), "rotary_embedding_dim",
-          3);
+  attrInt(b.node("RotaryEmbedding", {"x", "cos", "sin"}, {"y"}, "rope"), "rotary_embedding_dim", 3);
   b.output("y");
   EXPECT_EQ(importError(b), "error: <file>: node 'rope' (RotaryEmbedding, opset 23): "
                             "rotary_embedding_dim=3 is not an even size up to 8");

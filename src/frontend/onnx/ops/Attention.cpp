@@ -132,26 +132,21 @@ Expected<Value*> attentionBias(Composer& b, const AttentionAttrs& a, Value* mask
   };
   // causal: j <= i + nonpad - L  <=>  nonpad >= j - i + L
   if (a.causal)
-    DNNCC_TRY(orInto(b.op(OpKind::Greater,
-                          {table([&](int64_t i, int64_t j) { return j - i + L; }), n4})));
+    DNNCC_TRY(orInto(
+        b.op(OpKind::Greater, {table([&](int64_t i, int64_t j) { return j - i + L; }), n4})));
   // left: i + nonpad - L - j <= left  <=>  nonpad <= left - i + j + L
   if (a.left >= 0)
     DNNCC_TRY(orInto(b.op(OpKind::Greater,
                           {n4, table([&](int64_t i, int64_t j) { return a.left - i + j + L; })})));
   // right: j - (i + nonpad - L) <= right  <=>  nonpad >= j - i + L - right
   if (a.right >= 0)
-    DNNCC_TRY(orInto(b.op(OpKind::Less, {n4, table([&](int64_t i, int64_t j) {
-                                           return j - i + L - a.right;
-                                         })})));
-  // padding: j < nonpad
-  DNNCC_TRY(orInto(b.op(OpKind::Greater,
-                        {b.tensor(it, {1, 1, 1, S}, [&] {
-                           std::vector<double> v(S);
-                           for (int64_t j = 0; j < S; ++j)
-                             v[j] = static_cast<double>(j + 1);
-                           return v;
-                         }()),
-                         n4})));
+    DNNCC_TRY(orInto(b.op(OpKind::Less,
+                          {n4, table([&](int64_t i, int64_t j) { return j - i + L - a.right; })})));
+  // padding: j < nonpad  <=>  j + 1 <= nonpad
+  std::vector<double> keyCount(S);
+  for (int64_t j = 0; j < S; ++j)
+    keyCount[j] = static_cast<double>(j + 1);
+  DNNCC_TRY(orInto(b.op(OpKind::Greater, {b.tensor(it, {1, 1, 1, S}, keyCount), n4})));
   DNNCC_ASSIGN_OR_RETURN(Value * padBias, maskToBias(b, disallowed, t));
   return addBias(b, bias, padBias);
 }
@@ -167,8 +162,8 @@ Expected<Value*> fullyMaskedRows(Composer& b, Value* bias) {
     for (int64_t r = 0; r < rows && !any; ++r) {
       bool all = true;
       for (int64_t j = 0; j < S && all; ++j) {
-        double v = t == DType::f32 ? bias->dataAs<float>()[r * S + j]
-                                   : bias->dataAs<double>()[r * S + j];
+        double v =
+            t == DType::f32 ? bias->dataAs<float>()[r * S + j] : bias->dataAs<double>()[r * S + j];
         all = std::isinf(v) && v < 0;
       }
       any = all;
@@ -342,8 +337,8 @@ Status rotaryEmbedding(NodeContext& c) {
   Value* xh = x; // 4-D [B, H, S, D] or [B, S, H, D]
   if (rank == 3) {
     if (heads <= 0 || shape[2] % heads != 0)
-      return c.error(fmt::format("3-D input needs num_heads dividing the hidden size {}",
-                                 shape[2]));
+      return c.error(
+          fmt::format("3-D input needs num_heads dividing the hidden size {}", shape[2]));
     DNNCC_ASSIGN_OR_RETURN(xh, b.reshape(x, {shape[0], shape[1], heads, shape[2] / heads}));
   } else if (rank != 4) {
     return c.error(fmt::format("input rank {} is not 3 or 4", rank));
@@ -364,11 +359,11 @@ Status rotaryEmbedding(NodeContext& c) {
   std::vector<int64_t> cacheShape{batch, seq, half};
   if (cosCache->type.shape != cacheShape || sinCache->type.shape != cacheShape)
     return c.error(fmt::format("cos_cache / sin_cache give {} and {}, expected {}",
-                               shapeString(cosCache->type.shape),
-                               shapeString(sinCache->type.shape), shapeString(cacheShape)));
+                               shapeString(cosCache->type.shape), shapeString(sinCache->type.shape),
+                               shapeString(cacheShape)));
   // Broadcast over heads: [B, 1, S, h] for [B, H, S, D], [B, S, 1, h] for [B, S, H, D].
-  std::vector<int64_t> bshape =
-      rank == 4 ? std::vector<int64_t>{batch, 1, seq, half} : std::vector<int64_t>{batch, seq, 1, half};
+  std::vector<int64_t> bshape = rank == 4 ? std::vector<int64_t>{batch, 1, seq, half}
+                                          : std::vector<int64_t>{batch, seq, 1, half};
   DNNCC_ASSIGN_OR_RETURN(Value * cosB, b.reshape(cosCache, bshape));
   DNNCC_ASSIGN_OR_RETURN(Value * sinB, b.reshape(sinCache, bshape));
   DNNCC_ASSIGN_OR_RETURN(Value * xr, b.slice(xh, 3, 0, rdim));
@@ -406,8 +401,8 @@ Status swiglu(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   DNNCC_ASSIGN_OR_RETURN(Value * gate, c.input(1));
   if (!x->type.sameShapeAndDType(gate->type))
-    return c.error(fmt::format("A {} and B {} must have the same shape and type",
-                               toString(x->type), toString(gate->type)));
+    return c.error(fmt::format("A {} and B {} must have the same shape and type", toString(x->type),
+                               toString(gate->type)));
   double alpha = c.attrFloat("alpha", 1.0);
   Value* ax = x;
   if (alpha != 1.0) {
@@ -427,6 +422,8 @@ const ConverterRow kRows[] = {
 };
 } // namespace
 
-std::span<const ConverterRow> attentionConverters() { return kRows; }
+std::span<const ConverterRow> attentionConverters() {
+  return kRows;
+}
 
 } // namespace dnncc::onnximport

@@ -45,7 +45,9 @@ std::vector<int64_t> rowMajorStrides(const std::vector<int64_t>& shape) {
   return s;
 }
 
-Value* Composer::scalar(DType dtype, double value) { return tensor(dtype, {}, {value}); }
+Value* Composer::scalar(DType dtype, double value) {
+  return tensor(dtype, {}, {value});
+}
 
 Value* Composer::tensor(DType dtype, std::vector<int64_t> shape,
                         const std::vector<double>& values) {

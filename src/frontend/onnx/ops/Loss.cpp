@@ -29,8 +29,8 @@ Status nllLoss(NodeContext& c, Composer& b, Value* x, int outputIndex) {
   if (target->type.dtype != DType::i32 && target->type.dtype != DType::i64)
     return c.error("target must be int32 or int64");
   if (weight && weight->type.shape != std::vector<int64_t>{classes})
-    return c.error(fmt::format("weight shape {} is not [{}]", shapeString(weight->type.shape),
-                               classes));
+    return c.error(
+        fmt::format("weight shape {} is not [{}]", shapeString(weight->type.shape), classes));
   DType t = x->type.dtype;
   DNNCC_ASSIGN_OR_RETURN(Value * x3, b.reshape(x, {n, classes, d}));
   DNNCC_ASSIGN_OR_RETURN(Value * t3, b.reshape(target, {n, 1, d}));
@@ -100,6 +100,8 @@ const ConverterRow kRows[] = {
 };
 } // namespace
 
-std::span<const ConverterRow> lossConverters() { return kRows; }
+std::span<const ConverterRow> lossConverters() {
+  return kRows;
+}
 
 } // namespace dnncc::onnximport

@@ -237,6 +237,8 @@ const ConverterRow kRows[] = {
 };
 } // namespace
 
-std::span<const ConverterRow> normalizationConverters() { return kRows; }
+std::span<const ConverterRow> normalizationConverters() {
+  return kRows;
+}
 
 } // namespace dnncc::onnximport
