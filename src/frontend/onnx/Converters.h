@@ -34,6 +34,7 @@ std::span<const ConverterRow> shapeConverters();
 std::span<const ConverterRow> normalizationConverters();
 std::span<const ConverterRow> lossConverters();
 std::span<const ConverterRow> attentionConverters();
+std::span<const ConverterRow> recurrentConverters();
 
 /// The converter for `opType` at `opset`, or null.
 const ConverterRow* findConverter(std::string_view opType, int opset);
