@@ -347,6 +347,123 @@ TEST(ImportRotaryEmbedding, InterleavedPartialWithPositionIds) {
   EXPECT_TRUE(allClose(out[0], y));
 }
 
+// ---- recurrent ops ----
+
+void attrStrings(onnx::NodeProto& n, const std::string& name, std::vector<std::string> v) {
+  auto* a = n.add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::STRINGS);
+  for (auto& s : v)
+    a->add_strings(s);
+}
+
+double sigmoid(double v) {
+  return 1 / (1 + std::exp(-v));
+}
+
+/// GRU (spec equations, gates z, r, h) with linear_before_reset=1, activations (Sigmoid, Relu)
+/// and sequence_lens honoured: steps past a batch entry's length keep the state, output zeros.
+TEST(ImportRecurrent, GruLinearBeforeResetWithSequenceLengths) {
+  const int steps = 3, batch = 2, in = 2, hid = 2;
+  OnnxBuilder b(22);
+  b.input("x", {steps, batch, in});
+  b.input("lens", {batch}, onnx::TensorProto::INT32);
+  std::vector<float> w = ramp(3 * hid * in, 0.3f, -0.6f), r = ramp(3 * hid * hid, 0.2f, -0.4f),
+                     bias = ramp(6 * hid, 0.1f, -0.2f);
+  b.initializer("w", {1, 3 * hid, in}, w);
+  b.initializer("r", {1, 3 * hid, hid}, r);
+  b.initializer("b", {1, 6 * hid}, bias);
+  auto& node = b.node("GRU", {"x", "w", "r", "b", "lens"}, {"y", "yh"}, "gru");
+  attrInt(node, "hidden_size", hid);
+  attrInt(node, "linear_before_reset", 1);
+  attrStrings(node, "activations", {"Sigmoid", "Relu"});
+  b.output("y");
+  b.output("yh");
+  std::vector<float> x = ramp(steps * batch * in, 0.4f);
+  std::vector<int32_t> lens = {3, 1};
+  std::vector<float> y(steps * batch * hid, 0.0f), h(batch * hid, 0.0f);
+  for (int t = 0; t < steps; ++t)
+    for (int n = 0; n < batch; ++n) {
+      if (t >= lens[n])
+        continue;
+      double g[3][2];
+      for (int gate = 0; gate < 3; ++gate)
+        for (int j = 0; j < hid; ++j) {
+          double xw = bias[gate * hid + j], hr = bias[(3 + gate) * hid + j];
+          for (int k = 0; k < in; ++k)
+            xw += x[(t * batch + n) * in + k] * w[(gate * hid + j) * in + k];
+          for (int k = 0; k < hid; ++k)
+            hr += h[n * hid + k] * r[(gate * hid + j) * hid + k];
+          // z and r: sigmoid(xW + hR); h (linear_before_reset): relu(xW + r * (hR + Rb))
+          g[gate][j] = gate < 2 ? sigmoid(xw + hr) : std::max(0.0, xw + g[1][j] * hr);
+        }
+      for (int j = 0; j < hid; ++j) {
+        double hn = (1 - g[0][j]) * g[2][j] + g[0][j] * h[n * hid + j];
+        y[(t * batch + n) * hid + j] = static_cast<float>(hn);
+      }
+      for (int j = 0; j < hid; ++j)
+        h[n * hid + j] = y[(t * batch + n) * hid + j];
+    }
+  Bytes lensBytes(reinterpret_cast<const uint8_t*>(lens.data()),
+                  reinterpret_cast<const uint8_t*>(lens.data() + lens.size()));
+  auto out = runModel(b, {floatBytes(x), lensBytes});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(allClose(out[0], y)); // [S, 1, B, H]
+  EXPECT_TRUE(allClose(out[1], h));
+}
+
+TEST(ImportRecurrent, CausalConvWithStateSiluAndPastState) {
+  const int batch = 1, ch = 2, len = 3, k = 3;
+  OnnxBuilder b(27);
+  b.input("x", {batch, ch, len});
+  b.input("w", {ch, 1, k});
+  b.input("bias", {ch});
+  b.input("past", {batch, ch, k - 1});
+  attrString(b.node("CausalConvWithState", {"x", "w", "bias", "past"}, {"y", "state"}, "cc"),
+             "activation", "silu");
+  b.output("y");
+  b.output("state");
+  std::vector<float> x = ramp(ch * len), w = ramp(ch * k, 0.3f, -0.5f), bias = {0.25f, -0.5f},
+                     past = ramp(ch * (k - 1), -0.2f, 0.1f);
+  std::vector<float> y(ch * len), state(ch * (k - 1));
+  for (int c = 0; c < ch; ++c) {
+    std::vector<float> padded(past.begin() + c * (k - 1), past.begin() + (c + 1) * (k - 1));
+    padded.insert(padded.end(), x.begin() + c * len, x.begin() + (c + 1) * len);
+    for (int i = 0; i < len; ++i) {
+      double acc = bias[c];
+      for (int j = 0; j < k; ++j)
+        acc += padded[i + j] * w[c * k + j];
+      y[c * len + i] = static_cast<float>(acc * sigmoid(acc));
+    }
+    for (int j = 0; j < k - 1; ++j)
+      state[c * (k - 1) + j] = padded[len + j];
+  }
+  auto out = runModel(b, {floatBytes(x), floatBytes(w), floatBytes(bias), floatBytes(past)});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(allClose(out[0], y));
+  EXPECT_TRUE(allClose(out[1], state));
+}
+
+TEST(ImportRecurrent, TensorScatterCircularWraps) {
+  const int batch = 2, maxLen = 4, len = 3, d = 2;
+  OnnxBuilder b(24);
+  b.input("cache", {batch, maxLen, d});
+  b.input("upd", {batch, len, d});
+  b.input("idx", {batch}, onnx::TensorProto::INT64);
+  attrString(b.node("TensorScatter", {"cache", "upd", "idx"}, {"y"}, "ts"), "mode", "circular");
+  b.output("y");
+  std::vector<float> cache = ramp(batch * maxLen * d), upd = ramp(batch * len * d, 0.5f, 3.0f);
+  std::vector<int64_t> idx = {3, 0};
+  std::vector<float> y = cache;
+  for (int n = 0; n < batch; ++n)
+    for (int u = 0; u < len; ++u)
+      for (int e = 0; e < d; ++e)
+        y[(n * maxLen + (idx[n] + u) % maxLen) * d + e] = upd[(n * len + u) * d + e];
+  auto out = runModel(b, {floatBytes(cache), floatBytes(upd), int64Bytes(idx)});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(allClose(out[0], y));
+}
+
 // ---- errors: one test per message ----
 
 TEST(ImportCompositeErrors, AttentionThreeDNeedsHeadCounts) {
@@ -431,6 +548,57 @@ TEST(ImportCompositeErrors, SwiGluShapesDiffer) {
   b.output("y");
   EXPECT_EQ(importError(b), "error: <file>: node 'glu' (SwiGLU, opset 28): A f32[2,4] and B "
                             "f32[2,1] must have the same shape and type");
+}
+
+TEST(ImportCompositeErrors, RecurrentActivationUnsupported) {
+  OnnxBuilder b(22);
+  b.input("x", {1, 1, 2});
+  b.input("w", {1, 2, 2});
+  b.input("r", {1, 2, 2});
+  auto& node = b.node("RNN", {"x", "w", "r"}, {"y"}, "rnn");
+  attrInt(node, "hidden_size", 2);
+  attrStrings(node, "activations", {"Elu"});
+  b.output("y");
+  EXPECT_EQ(importError(b),
+            "error: <file>: node 'rnn' (RNN, opset 22): activation 'Elu' is not supported");
+}
+
+TEST(ImportCompositeErrors, RecurrentReverseWithSequenceLengths) {
+  OnnxBuilder b(22);
+  b.input("x", {2, 1, 2});
+  b.input("w", {1, 2, 2});
+  b.input("r", {1, 2, 2});
+  b.input("lens", {1}, onnx::TensorProto::INT32);
+  auto& node = b.node("RNN", {"x", "w", "r", "", "lens"}, {"y"}, "rnn");
+  attrInt(node, "hidden_size", 2);
+  attrString(node, "direction", "reverse");
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'rnn' (RNN, opset 22): sequence_lens with a "
+                            "reverse direction is not supported");
+}
+
+TEST(ImportCompositeErrors, LinearAttentionRuleForbidsDecay) {
+  OnnxBuilder b(27);
+  for (const char* n : {"q", "k", "v"})
+    b.input(n, {1, 2, 8});
+  b.input("decay", {1, 2, 2});
+  auto& node = b.node("LinearAttention", {"q", "k", "v", "", "decay"}, {"y"}, "la");
+  attrString(node, "update_rule", "linear");
+  attrInt(node, "q_num_heads", 2);
+  attrInt(node, "kv_num_heads", 2);
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'la' (LinearAttention, opset 27): update_rule "
+                            "'linear' forbids the decay input");
+}
+
+TEST(ImportCompositeErrors, TensorScatterUpdateDoesNotFit) {
+  OnnxBuilder b(24);
+  b.input("cache", {2, 4, 3});
+  b.input("upd", {2, 5, 3});
+  b.node("TensorScatter", {"cache", "upd"}, {"y"}, "ts");
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'ts' (TensorScatter, opset 24): update "
+                            "f32[2,5,3] does not fit past_cache f32[2,4,3] along axis 1");
 }
 
 } // namespace
