@@ -563,20 +563,6 @@ TEST(ImportCompositeErrors, RecurrentActivationUnsupported) {
             "error: <file>: node 'rnn' (RNN, opset 22): activation 'Elu' is not supported");
 }
 
-TEST(ImportCompositeErrors, RecurrentReverseWithSequenceLengths) {
-  OnnxBuilder b(22);
-  b.input("x", {2, 1, 2});
-  b.input("w", {1, 2, 2});
-  b.input("r", {1, 2, 2});
-  b.input("lens", {1}, onnx::TensorProto::INT32);
-  auto& node = b.node("RNN", {"x", "w", "r", "", "lens"}, {"y"}, "rnn");
-  attrInt(node, "hidden_size", 2);
-  attrString(node, "direction", "reverse");
-  b.output("y");
-  EXPECT_EQ(importError(b), "error: <file>: node 'rnn' (RNN, opset 22): sequence_lens with a "
-                            "reverse direction is not supported");
-}
-
 TEST(ImportCompositeErrors, LinearAttentionRuleForbidsDecay) {
   OnnxBuilder b(27);
   for (const char* n : {"q", "k", "v"})

@@ -249,8 +249,8 @@ Expected<Value*> rowPart(Composer& b, Value* v, int64_t dir, int64_t offset, int
 
 /// RNN / GRU / LSTM (ONNX opset 7-22 forms; the spec's equations), unrolled over the static
 /// sequence length. Gate order: GRU z, r, h; LSTM i, o, f, c; peepholes P = [Pi, Po, Pf].
-/// sequence_lens is honoured at run time for forward directions (steps past a batch entry's
-/// length keep its state and give zero outputs).
+/// sequence_lens is honoured at run time: steps at or past a batch entry's length keep its state
+/// and give zero outputs, so a reverse direction starts at step length - 1 from the initial state.
 template <Cell K> Status recurrent(NodeContext& c) {
   Composer b(c);
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
@@ -337,8 +337,6 @@ template <Cell K> Status recurrent(NodeContext& c) {
       for (int64_t n : constantAsInts(*seqLens))
         allFull &= n == steps;
     if (!allFull) {
-      if (direction != "forward")
-        return c.error("sequence_lens with a reverse direction is not supported");
       DNNCC_ASSIGN_OR_RETURN(lenMask, b.reshape(seqLens, {batch, 1}));
     }
   }
@@ -450,7 +448,7 @@ template <Cell K> Status recurrent(NodeContext& c) {
         DNNCC_ASSIGN_OR_RETURN(hNew, b.op(OpKind::Mul, {og, hc}));
       }
       Value* y = hNew;
-      if (lenMask) { // steps past a batch entry's length keep the state and output 0
+      if (lenMask) { // steps at or past a batch entry's length keep the state, output 0
         Value* stepValue = b.scalar(lenMask->type.dtype, static_cast<double>(step));
         DNNCC_ASSIGN_OR_RETURN(Value * live, b.op(OpKind::Less, {stepValue, lenMask}));
         DNNCC_ASSIGN_OR_RETURN(y, b.op(OpKind::Where, {live, hNew, b.scalar(t, 0)}));
