@@ -35,6 +35,7 @@ std::span<const ConverterRow> normalizationConverters();
 std::span<const ConverterRow> lossConverters();
 std::span<const ConverterRow> attentionConverters();
 std::span<const ConverterRow> recurrentConverters();
+std::span<const ConverterRow> spectralConverters();
 
 /// The converter for `opType` at `opset`, or null.
 const ConverterRow* findConverter(std::string_view opType, int opset);

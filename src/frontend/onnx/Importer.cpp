@@ -322,7 +322,8 @@ const ConverterRow* findConverter(std::string_view opType, int opset) {
     std::vector<ConverterRow> all;
     for (auto family : {elementwiseConverters(), convConverters(), linearConverters(),
                         reduceConverters(), shapeConverters(), normalizationConverters(),
-                        lossConverters(), attentionConverters(), recurrentConverters()})
+                        lossConverters(), attentionConverters(), recurrentConverters(),
+                        spectralConverters()})
       all.insert(all.end(), family.begin(), family.end());
     return all;
   }();
