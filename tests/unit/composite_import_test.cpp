@@ -1,6 +1,6 @@
 // Tests of the ONNX ops the importer decomposes into several IR ops (ops/Normalization.cpp,
-// ops/Loss.cpp, ops/Attention.cpp): numbers through the reference interpreter against loops
-// written here from the ONNX spec, and one test per user-facing error message.
+// ops/Loss.cpp, ops/Attention.cpp, ops/Recurrent.cpp, ops/Spectral.cpp): numbers through the
+// reference interpreter against loops written here from the ONNX spec, and error messages.
 #include <cmath>
 #include <limits>
 
@@ -464,6 +464,53 @@ TEST(ImportRecurrent, TensorScatterCircularWraps) {
   EXPECT_TRUE(allClose(out[0], y));
 }
 
+// ---- DFT ----
+
+TEST(ImportSpectral, DftForwardComplexAndIrfft) {
+  const int n = 5;
+  OnnxBuilder b(17);
+  b.input("x", {1, n, 2});
+  b.node("DFT", {"x"}, {"y"}, "dft");
+  b.output("y");
+  std::vector<float> x = ramp(2 * n, 0.3f);
+  std::vector<float> y(2 * n);
+  for (int k = 0; k < n; ++k) {
+    double re = 0, im = 0;
+    for (int j = 0; j < n; ++j) {
+      double th = -2 * M_PI * j * k / n;
+      re += x[2 * j] * std::cos(th) - x[2 * j + 1] * std::sin(th);
+      im += x[2 * j] * std::sin(th) + x[2 * j + 1] * std::cos(th);
+    }
+    y[2 * k] = static_cast<float>(re);
+    y[2 * k + 1] = static_cast<float>(im);
+  }
+  auto out = runModel(b, {floatBytes(x)});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(allClose(out[0], y, 1e-3, 1e-5));
+
+  // The inverse one-sided transform of the first n/2 + 1 bins of a real signal's spectrum gives
+  // the signal back (n = 2 (bins - 1) = 4 here).
+  OnnxBuilder inv(17);
+  inv.input("s", {1, 3, 2});
+  auto& node = inv.node("DFT", {"s"}, {"r"}, "irfft");
+  attrInt(node, "inverse", 1);
+  attrInt(node, "onesided", 1);
+  inv.output("r");
+  std::vector<float> signal = {0.5f, -1.0f, 2.0f, 0.25f}, spectrum(6);
+  for (int k = 0; k < 3; ++k) {
+    double re = 0, im = 0;
+    for (int j = 0; j < 4; ++j) {
+      re += signal[j] * std::cos(-2 * M_PI * j * k / 4);
+      im += signal[j] * std::sin(-2 * M_PI * j * k / 4);
+    }
+    spectrum[2 * k] = static_cast<float>(re);
+    spectrum[2 * k + 1] = static_cast<float>(im);
+  }
+  auto back = runModel(inv, {floatBytes(spectrum)});
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_TRUE(allClose(back[0], signal, 1e-3, 1e-5));
+}
+
 // ---- errors: one test per message ----
 
 TEST(ImportCompositeErrors, AttentionThreeDNeedsHeadCounts) {
@@ -585,6 +632,15 @@ TEST(ImportCompositeErrors, TensorScatterUpdateDoesNotFit) {
   b.output("y");
   EXPECT_EQ(importError(b), "error: <file>: node 'ts' (TensorScatter, opset 24): update "
                             "f32[2,5,3] does not fit past_cache f32[2,4,3] along axis 1");
+}
+
+TEST(ImportCompositeErrors, DftOnTheComplexAxis) {
+  OnnxBuilder b(17);
+  b.input("x", {4, 2});
+  attrInt(b.node("DFT", {"x"}, {"y"}, "dft"), "axis", -1);
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'dft' (DFT, opset 17): axis must not be the last "
+                            "(real / imaginary) axis");
 }
 
 } // namespace

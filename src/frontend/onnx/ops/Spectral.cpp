@@ -1,5 +1,6 @@
-// ONNX DFT (opset 17-19 form, axis as an attribute) as matrix products with constant cosine and
-// sine tables: the signal length is static, so the transform is a fixed linear map.
+// ONNX DFT (opset 17+; the axis an attribute before 20, a constant input from 20) as matrix
+// products with constant cosine and sine tables: the signal length is static, so the transform is
+// a fixed linear map.
 #include <cmath>
 #include <numbers>
 
@@ -13,7 +14,7 @@ namespace {
 /// Largest table (input length x output length) the importer builds.
 constexpr int64_t kMaxTableElements = int64_t{1} << 22;
 
-/// DFT-17 (numpy.fft semantics of the reference implementation): x [..., N, 1 (real) or 2
+/// DFT-17/20 (numpy.fft semantics of the reference implementation): x [..., N, 1 (real) or 2
 /// (complex)] transformed along `axis` with n = dft_length (default N; 2 (N - 1) for an inverse
 /// one-sided transform), the input cut or zero-padded to n. Forward: Y_k = sum_j x_j e^{-2 pi i
 /// jk/n}, k < n (n/2 + 1 when onesided). Inverse: x_k = 1/n sum_j Y_j e^{2 pi i jk/n}; with
@@ -28,7 +29,12 @@ Status dft(NodeContext& c) {
   if (rank < 2 || (x->type.shape.back() != 1 && x->type.shape.back() != 2))
     return c.error(fmt::format("input {} must end in a dimension of 1 (real) or 2 (complex)",
                                shapeString(x->type.shape)));
-  Expected<int> axis = normalizeAxis(c.attrInt("axis", 1), rank);
+  int64_t axisValue = c.opset() >= 20 ? -2 : c.attrInt("axis", 1);
+  if (c.opset() >= 20 && c.hasInput(2)) { // DFT-20 takes the axis as a (constant) input
+    DNNCC_ASSIGN_OR_RETURN(double given, c.constScalar(2, "axis"));
+    axisValue = static_cast<int64_t>(given);
+  }
+  Expected<int> axis = normalizeAxis(axisValue, rank);
   if (!axis)
     return c.error(axis.status().message());
   if (*axis == rank - 1)
@@ -116,7 +122,7 @@ Status dft(NodeContext& c) {
 }
 
 const ConverterRow kRows[] = {
-    {"DFT", 17, 19, dft},
+    {"DFT", 17, kMaxOpset, dft},
 };
 } // namespace
 
