@@ -18,3 +18,9 @@ foreach(test ir_test importer_test index_import_test passes_test ir_golden_test 
   gtest_discover_tests(${test} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
 endforeach()
 target_compile_definitions(ir_golden_test PRIVATE DNNCC_TEST_IR_DIR="${DNNCC_TEST_IR_DIR}")
+
+# The ops the importer decomposes into several IR ops (attention, normalisations, losses, RNNs).
+add_executable(composite_import_test ${DNNCC_TEST_UNIT_DIR}/composite_import_test.cpp)
+target_link_libraries(composite_import_test PRIVATE dnncc_test_util dnncc_frontend_onnx
+                      GTest::gtest_main)
+gtest_discover_tests(composite_import_test DISCOVERY_TIMEOUT 60)

@@ -49,11 +49,16 @@ std::span<const ConverterRow> quantizeConverters();
 std::span<const ConverterRow> einsumConverters();
 std::span<const ConverterRow> controlFlowConverters();
 std::span<const ConverterRow> sequenceConverters();
+std::span<const ConverterRow> indexConverters();
+std::span<const ConverterRow> normalizationConverters();
+std::span<const ConverterRow> lossConverters();
+std::span<const ConverterRow> attentionConverters();
+std::span<const ConverterRow> recurrentConverters();
+std::span<const ConverterRow> spectralConverters();
 
 /// The most subgraph nodes one model may import in all: If branches count once, Loop and Scan
 /// bodies once per unrolled iteration (a body with no nodes counts as one).
 inline constexpr int64_t kMaxUnrolledNodes = 20000;
-std::span<const ConverterRow> indexConverters();
 
 /// The converter for `opType` at `opset`, or null.
 const ConverterRow* findConverter(std::string_view opType, int opset);

@@ -444,7 +444,8 @@ const ConverterRow* findConverter(std::string_view opType, int opset) {
     for (auto family : {elementwiseConverters(), convConverters(), linearConverters(),
                         reduceConverters(), shapeConverters(), quantizeConverters(),
                         einsumConverters(), controlFlowConverters(), sequenceConverters(),
-                        indexConverters()})
+                        indexConverters(), normalizationConverters(), lossConverters(),
+                        attentionConverters(), recurrentConverters(), spectralConverters()})
       all.insert(all.end(), family.begin(), family.end());
     return all;
   }();
