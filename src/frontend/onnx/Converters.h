@@ -31,6 +31,8 @@ std::span<const ConverterRow> convConverters();
 std::span<const ConverterRow> linearConverters();
 std::span<const ConverterRow> reduceConverters();
 std::span<const ConverterRow> shapeConverters();
+/// Old forms (opsets 1-7) of ops whose attributes changed later (ops/Legacy.cpp).
+std::span<const ConverterRow> legacyConverters();
 
 /// The converter for `opType` at `opset`, or null.
 const ConverterRow* findConverter(std::string_view opType, int opset);

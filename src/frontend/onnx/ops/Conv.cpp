@@ -104,8 +104,8 @@ template <OpKind K> Status globalPool(NodeContext& c) {
 constexpr int kMax = kMaxOpset;
 const ConverterRow kRows[] = {
     {"Conv", 1, kMax, conv},
-    {"MaxPool", 8, kMax, maxPool},
-    {"AveragePool", 7, kMax, avgPool},
+    {"MaxPool", 1, kMax, maxPool},
+    {"AveragePool", 1, kMax, avgPool},
     {"GlobalAveragePool", 1, kMax, globalPool<OpKind::GlobalAvgPool>},
     {"GlobalMaxPool", 1, kMax, globalPool<OpKind::GlobalMaxPool>},
 };
