@@ -68,6 +68,21 @@ struct ConvAttrs {
   bool operator==(const ConvAttrs&) const = default;
 };
 
+/// conv_transpose (ONNX ConvTranspose): x [N, C, D1..Dk], w [C, OC/group, K1..Kk], bias [OC].
+/// y[n, oc, o] = bias[oc] + sum over the group's input channels c and taps k with
+/// o = i * stride + k * dilation - padBegin of x[n, c, i] * w[c, oc % (OC/group), k].
+/// Output extent: stride * (in - 1) + outputPadding + (kernel - 1) * dilation + 1 - padBegin -
+/// padEnd. `pads` ([begin..., end...]) may be negative (an output_shape larger than the natural one).
+struct ConvTransposeAttrs {
+  IntList strides, pads, dilations, outputPadding;
+  int64_t group = 1;
+  template <class V> void visitFields(V&& v) {
+    v("strides", strides); v("pads", pads); v("dilations", dilations);
+    v("output_padding", outputPadding); v("group", group);
+  }
+  bool operator==(const ConvTransposeAttrs&) const = default;
+};
+
 /// gemm: Y = alpha * A' * B' + beta * C, A' = transA ? A^T : A (ONNX Gemm).
 struct GemmAttrs {
   bool transA = false, transB = false;
@@ -145,7 +160,7 @@ struct PadAttrs {
 
 /// The attributes of any op; the alternative is fixed by the op kind (Ops.def).
 using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs, GeluAttrs,
-                           CastAttrs, ConvAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
+                           CastAttrs, ConvAttrs, ConvTransposeAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
                            LayerNormAttrs, BatchNormAttrs, TransposeAttrs, SliceAttrs, PadAttrs>;
 
 /// Names of enum attribute values, for the printer and parser.

@@ -66,6 +66,43 @@ Expected<TensorType> inferConv(const Op& op) {
   return makeType(x.dtype, std::move(shape));
 }
 
+Expected<TensorType> inferConvTranspose(const Op& op) {
+  const auto& a = op.attr<ConvTransposeAttrs>();
+  const TensorType& x = op.operands[0]->type;
+  const TensorType& w = op.operands[1]->type;
+  int k = x.rank() - 2;
+  if (k < 1 || w.rank() != x.rank())
+    return Status::error(fmt::format("input {} and weights {} must both be [N, C, spatial...]",
+                                     shapeString(x.shape), shapeString(w.shape)));
+  if (x.dtype != w.dtype || !isFloat(x.dtype))
+    return Status::error("input and weights must have the same float type");
+  DNNCC_TRY(checkLen("strides", a.strides, k));
+  DNNCC_TRY(checkLen("dilations", a.dilations, k));
+  DNNCC_TRY(checkLen("output_padding", a.outputPadding, k));
+  DNNCC_TRY(checkLen("pads", a.pads, 2 * k));
+  if (a.group <= 0 || x.shape[1] % a.group != 0)
+    return Status::error(
+        fmt::format("group={} does not divide {} input channels", a.group, x.shape[1]));
+  if (w.shape[0] != x.shape[1])
+    return Status::error(fmt::format("weights have {} input channels, the input {}", w.shape[0],
+                                     x.shape[1]));
+  int64_t oc = w.shape[1] * a.group;
+  if (op.operands.size() == 3 && op.operands[2]->type.shape != std::vector<int64_t>{oc})
+    return Status::error(fmt::format("bias shape {} is not [{}]",
+                                     shapeString(op.operands[2]->type.shape), oc));
+  std::vector<int64_t> shape{x.shape[0], oc};
+  for (int i = 0; i < k; ++i) {
+    if (a.strides[i] <= 0 || a.dilations[i] <= 0 || a.outputPadding[i] < 0)
+      return Status::error("strides and dilations must be positive, output_padding not negative");
+    int64_t e = a.strides[i] * (x.shape[2 + i] - 1) + a.outputPadding[i] +
+                (w.shape[2 + i] - 1) * a.dilations[i] + 1 - a.pads[i] - a.pads[k + i];
+    if (e <= 0)
+      return Status::error(fmt::format("output extent {} of spatial axis {} is not positive", e, i));
+    shape.push_back(e);
+  }
+  return makeType(x.dtype, std::move(shape));
+}
+
 Expected<TensorType> inferPool(const Op& op) {
   const auto& a = op.attr<PoolAttrs>();
   const TensorType& x = op.operands[0]->type;

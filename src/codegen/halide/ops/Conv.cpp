@@ -70,6 +70,55 @@ Expected<TensorFunc> conv(const Op& op, const std::vector<TensorFunc>& in) {
   return out;
 }
 
+/// y[n, oc, o...] = bias[oc] + sum_{ic, k...} w[g * ICg + ic, oc - g * OCg, k...] *
+///                  x[n, g * ICg + ic, (o + padBegin - k * dilation) / stride]   (ONNX ConvTranspose)
+/// over the taps where o + padBegin - k * dilation is a multiple of the stride inside the input;
+/// g = oc / OCg. RDom order (innermost first): k_last, ..., k_first, ic.
+Expected<TensorFunc> convTranspose(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& a = op.attr<ConvTransposeAttrs>();
+  const TensorFunc& x = in[0];
+  const TensorFunc& w = in[1];
+  int k = x.type.rank() - 2;
+  int icg = static_cast<int>(x.type.shape[1] / a.group);
+  int ocg = static_cast<int>(w.type.shape[1]);
+  Halide::Type t = halideType(x.type.dtype);
+  Halide::Region ranges;
+  for (int i = k - 1; i >= 0; --i)
+    ranges.emplace_back(0, static_cast<int>(w.type.shape[2 + i]));
+  ranges.emplace_back(0, icg);
+  Halide::RDom r(ranges);
+  auto v = makeVars(op.result->type.rank());
+  Expr oc = v[1];
+  Expr g = a.group == 1 ? Expr(0) : oc / ocg;
+  Expr ic = a.group == 1 ? Expr(r[k]) : g * icg + r[k];
+  Expr woc = a.group == 1 ? oc : oc - g * ocg;
+  Expr valid = Halide::cast<bool>(true);
+  Idx xi{v[0], ic}, wi{ic, woc};
+  for (int i = 0; i < k; ++i) {
+    Expr kk = r[k - 1 - i];
+    int extent = static_cast<int>(x.type.shape[2 + i]);
+    int stride = static_cast<int>(a.strides[i]);
+    Expr pos = v[2 + i] + static_cast<int>(a.pads[i]) - kk * static_cast<int>(a.dilations[i]);
+    Expr q = stride == 1 ? pos : pos / stride; // Halide division rounds down
+    valid = valid && pos >= 0 && q < extent;
+    if (stride != 1)
+      valid = valid && pos % stride == 0;
+    xi.push_back(Halide::clamp(q, 0, extent - 1));
+    wi.push_back(kk);
+  }
+  Halide::Func f("conv_transpose");
+  auto hv = halideOrder(v);
+  f(hv) = in.size() == 3 ? in[2]({oc}) : Halide::cast(t, 0);
+  f(hv) += Halide::select(valid, w(wi) * x(xi), Halide::cast(t, 0));
+  TensorFunc out;
+  out.func = f;
+  out.type = op.result->type;
+  out.vars = v;
+  out.rdom = r;
+  out.stages = {f};
+  return out;
+}
+
 Expected<TensorFunc> pool(const Op& op, const std::vector<TensorFunc>& in) {
   const auto& a = op.attr<PoolAttrs>();
   const TensorFunc& x = in[0];
@@ -172,6 +221,7 @@ Expected<TensorFunc> globalPool(const Op& op, const std::vector<TensorFunc>& in)
 
 const AlgorithmRow kRows[] = {
     {OpKind::Conv, conv},
+    {OpKind::ConvTranspose, convTranspose},
     {OpKind::MaxPool, pool},
     {OpKind::AvgPool, pool},
     {OpKind::GlobalAvgPool, globalPool},

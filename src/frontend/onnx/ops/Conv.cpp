@@ -73,6 +73,70 @@ Status conv(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
+/// floor(a / 2) for any sign (Python's // in the spec's reference formulas).
+int64_t halfFloor(int64_t a) { return a >= 0 ? a / 2 : -((-a + 1) / 2); }
+
+/// ConvTranspose (all opsets): pads come from `pads`, or from `output_shape` / SAME_* auto_pad
+/// through total_padding = stride * (in - 1) + output_padding + (kernel - 1) * dilation + 1 -
+/// output, split with the larger half at the end for SAME_UPPER and at the beginning otherwise
+/// (ONNX ConvTranspose spec). SAME_* targets output = in * stride.
+Status convTranspose(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * w, c.input(1));
+  Value* b = c.optionalInput(2);
+  int k = x->type.rank() - 2;
+  if (k < 1 || w->type.rank() != x->type.rank())
+    return c.error(fmt::format("input {} and weights {} must both be [N, C, spatial...]",
+                               shapeString(x->type.shape), shapeString(w->type.shape)));
+  IntList wk(w->type.shape.begin() + 2, w->type.shape.end());
+  IntList kernel = c.attrInts("kernel_shape", wk);
+  if (kernel != wk)
+    return c.error(fmt::format("kernel_shape [{}] differs from the weights' [{}]",
+                               fmt::join(kernel, ","), fmt::join(wk, ",")));
+  ConvTransposeAttrs a;
+  a.strides = c.attrInts("strides", IntList(k, 1));
+  a.dilations = c.attrInts("dilations", IntList(k, 1));
+  a.outputPadding = c.attrInts("output_padding", IntList(k, 0));
+  a.pads = c.attrInts("pads", IntList(2 * k, 0));
+  a.group = c.attrInt("group", 1);
+  if (static_cast<int>(a.strides.size()) != k || static_cast<int>(a.dilations.size()) != k ||
+      static_cast<int>(a.outputPadding.size()) != k || static_cast<int>(a.pads.size()) != 2 * k)
+    return c.error("strides, dilations, output_padding and pads must have one entry per spatial "
+                   "axis (pads two)");
+  for (int i = 0; i < k; ++i)
+    if (a.strides[i] <= 0 || a.dilations[i] <= 0)
+      return c.error("strides and dilations must be positive");
+  IntList outShape = c.attrInts("output_shape");
+  if (static_cast<int>(outShape.size()) == k + 2)
+    outShape.erase(outShape.begin(), outShape.begin() + 2);
+  if (!outShape.empty() && static_cast<int>(outShape.size()) != k)
+    return c.error(fmt::format("output_shape has {} entries for {} spatial axes",
+                               outShape.size(), k));
+  std::string autoPad = c.attrString("auto_pad", "NOTSET");
+  bool same = autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER";
+  if (!same && autoPad != "NOTSET" && autoPad != "VALID")
+    return c.error(fmt::format("auto_pad='{}' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID",
+                               autoPad));
+  if (autoPad == "VALID" && outShape.empty())
+    std::fill(a.pads.begin(), a.pads.end(), 0);
+  if (!outShape.empty() || same) {
+    for (int i = 0; i < k; ++i) {
+      int64_t in = x->type.shape[2 + i];
+      int64_t target = outShape.empty() ? in * a.strides[i] : outShape[i];
+      int64_t total = a.strides[i] * (in - 1) + a.outputPadding[i] +
+                      (kernel[i] - 1) * a.dilations[i] + 1 - target;
+      int64_t half = halfFloor(total);
+      a.pads[i] = autoPad == "SAME_UPPER" ? half : total - half;
+      a.pads[k + i] = total - a.pads[i];
+    }
+  }
+  std::vector<Value*> operands{x, w};
+  if (b)
+    operands.push_back(b);
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::ConvTranspose, operands, a));
+  return c.setOutput(0, y);
+}
+
 Status pool(NodeContext& c, OpKind kind) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   if (!c.hasAttr("kernel_shape"))
@@ -104,6 +168,7 @@ template <OpKind K> Status globalPool(NodeContext& c) {
 constexpr int kMax = kMaxOpset;
 const ConverterRow kRows[] = {
     {"Conv", 1, kMax, conv},
+    {"ConvTranspose", 1, kMax, convTranspose},
     {"MaxPool", 1, kMax, maxPool},
     {"AveragePool", 1, kMax, avgPool},
     {"GlobalAveragePool", 1, kMax, globalPool<OpKind::GlobalAvgPool>},
