@@ -33,6 +33,8 @@ std::span<const ConverterRow> reduceConverters();
 std::span<const ConverterRow> shapeConverters();
 /// Old forms (opsets 1-7) of ops whose attributes changed later (ops/Legacy.cpp).
 std::span<const ConverterRow> legacyConverters();
+/// Resize and Upsample (ops/Resize.cpp).
+std::span<const ConverterRow> resizeConverters();
 
 /// The converter for `opType` at `opset`, or null.
 const ConverterRow* findConverter(std::string_view opType, int opset);

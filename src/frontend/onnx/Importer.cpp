@@ -321,7 +321,8 @@ const ConverterRow* findConverter(std::string_view opType, int opset) {
   static const std::vector<ConverterRow> rows = [] {
     std::vector<ConverterRow> all;
     for (auto family : {elementwiseConverters(), convConverters(), linearConverters(),
-                        reduceConverters(), shapeConverters(), legacyConverters()})
+                        reduceConverters(), shapeConverters(), legacyConverters(),
+                        resizeConverters()})
       all.insert(all.end(), family.begin(), family.end());
     return all;
   }();
