@@ -159,6 +159,40 @@ Status pool(NodeContext& c, OpKind kind) {
 Status maxPool(NodeContext& c) { return pool(c, OpKind::MaxPool); }
 Status avgPool(NodeContext& c) { return pool(c, OpKind::AvgPool); }
 
+/// LpPool: y = (sum over the window of |x|^p)^(1/p), zero padding (ONNX LpPool spec), as
+/// pow(conv(pow(abs(x), p), ones [C, 1, K...], group = C), 1 / p): the depthwise convolution with a
+/// kernel of ones is the window sum. `p` is a float before opset 2, an int after.
+Status lpPool(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  if (!c.hasAttr("kernel_shape"))
+    return c.error("attribute 'kernel_shape' is required");
+  if (!isFloat(x->type.dtype))
+    return c.error("LpPool expects a float input");
+  DNNCC_ASSIGN_OR_RETURN(Window win, window(c, x->type, {}));
+  if (c.attrInt("ceil_mode", 0) != 0)
+    return c.error("ceil_mode=1 is not supported");
+  double p = c.opset() < 2 ? c.attrFloat("p", 2.0) : static_cast<double>(c.attrInt("p", 2));
+  if (p <= 0)
+    return c.error(fmt::format("p={} is not positive", p));
+  DType t = x->type.dtype;
+  int64_t channels = x->type.shape[1];
+  TensorType wt{t, {channels, 1}};
+  wt.shape.insert(wt.shape.end(), win.kernel.begin(), win.kernel.end());
+  std::vector<uint8_t> ones;
+  std::vector<uint8_t> one = scalarBytes(t, 1.0);
+  for (int64_t i = 0; i < wt.numElements(); ++i)
+    ones.insert(ones.end(), one.begin(), one.end());
+  Value* w = c.constant(wt, std::move(ones));
+  Value* pv = c.constant(TensorType{t, {}}, scalarBytes(t, p));
+  Value* inv = c.constant(TensorType{t, {}}, scalarBytes(t, 1.0 / p));
+  DNNCC_ASSIGN_OR_RETURN(Value * a, c.emit(OpKind::Abs, {x}));
+  DNNCC_ASSIGN_OR_RETURN(Value * ap, c.emit(OpKind::Pow, {a, pv}));
+  ConvAttrs ca{win.strides, win.pads, win.dilations, channels};
+  DNNCC_ASSIGN_OR_RETURN(Value * s, c.emit(OpKind::Conv, {ap, w}, ca));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Pow, {s, inv}));
+  return c.setOutput(0, y);
+}
+
 template <OpKind K> Status globalPool(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(K, {x}));
@@ -171,6 +205,7 @@ const ConverterRow kRows[] = {
     {"ConvTranspose", 1, kMax, convTranspose},
     {"MaxPool", 1, kMax, maxPool},
     {"AveragePool", 1, kMax, avgPool},
+    {"LpPool", 1, kMax, lpPool},
     {"GlobalAveragePool", 1, kMax, globalPool<OpKind::GlobalAvgPool>},
     {"GlobalMaxPool", 1, kMax, globalPool<OpKind::GlobalMaxPool>},
 };
