@@ -17,6 +17,10 @@ using IntList = std::vector<int64_t>;
 enum class GeluApprox : uint8_t { none, tanh };
 /// `pad` modes (ONNX Pad `mode`).
 enum class PadMode : uint8_t { constant, reflect, edge };
+/// `grid_sample` interpolation (ONNX GridSample `mode`; bilinear/bicubic before opset 20).
+enum class GridSampleMode : uint8_t { linear, nearest, cubic };
+/// `grid_sample` handling of out-of-range sample positions (ONNX GridSample `padding_mode`).
+enum class GridPadding : uint8_t { zeros, border, reflection };
 
 struct NoAttrs {
   template <class V> void visitFields(V&&) {}
@@ -81,6 +85,18 @@ struct ConvTransposeAttrs {
     v("output_padding", outputPadding); v("group", group);
   }
   bool operator==(const ConvTransposeAttrs&) const = default;
+};
+
+/// grid_sample (ONNX GridSample): x [N, C, D1..Dk], grid [N, O1..Ok, k] with normalised
+/// coordinates in [-1, 1], innermost axis first (x, y, z); result [N, C, O1..Ok].
+struct GridSampleAttrs {
+  GridSampleMode mode = GridSampleMode::linear;
+  GridPadding padding = GridPadding::zeros;
+  bool alignCorners = false;
+  template <class V> void visitFields(V&& v) {
+    v("mode", mode); v("padding", padding); v("align_corners", alignCorners);
+  }
+  bool operator==(const GridSampleAttrs&) const = default;
 };
 
 /// gemm: Y = alpha * A' * B' + beta * C, A' = transA ? A^T : A (ONNX Gemm).
@@ -160,7 +176,7 @@ struct PadAttrs {
 
 /// The attributes of any op; the alternative is fixed by the op kind (Ops.def).
 using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs, GeluAttrs,
-                           CastAttrs, ConvAttrs, ConvTransposeAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
+                           CastAttrs, ConvAttrs, ConvTransposeAttrs, GridSampleAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
                            LayerNormAttrs, BatchNormAttrs, TransposeAttrs, SliceAttrs, PadAttrs>;
 
 /// Names of enum attribute values, for the printer and parser.
@@ -168,5 +184,9 @@ std::string_view enumName(GeluApprox v);
 std::string_view enumName(PadMode v);
 bool parseEnum(std::string_view s, GeluApprox& out);
 bool parseEnum(std::string_view s, PadMode& out);
+std::string_view enumName(GridSampleMode v);
+std::string_view enumName(GridPadding v);
+bool parseEnum(std::string_view s, GridSampleMode& out);
+bool parseEnum(std::string_view s, GridPadding& out);
 
 } // namespace dnncc

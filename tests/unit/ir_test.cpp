@@ -41,7 +41,8 @@ struct Prelude {
     in("q", DType::boolean, {3});
     cf("w", {6, 2, 3, 2}); // conv weights: 6 output channels, group 2 over 4 input channels
     cf("bias", {6});
-    cf("wt", {4, 3, 3, 2}); // conv_transpose weights: group 2, 6 output channels
+    cf("wt", {4, 3, 3, 2});
+    in("grid", DType::f32, {1, 5, 3, 2}); // grid_sample positions for x // conv_transpose weights: group 2, 6 output channels
     cf("s4", {4});
     cf("s3", {3});
     cf("gb", {4, 3}); // gemm B with trans_b: [N=4, K=3]
@@ -106,6 +107,8 @@ void addConvExamples(std::vector<Example>& all) {
   all.push_back({OpKind::Conv, {"x", "w", "bias"}, ConvAttrs{{2, 1}, {1, 0, 1, 0}, {1, 2}, 2}});
   all.push_back({OpKind::ConvTranspose, {"x", "wt", "bias"},
                  ConvTransposeAttrs{{2, 1}, {1, 0, 0, 1}, {1, 2}, {1, 0}, 2}});
+  all.push_back({OpKind::GridSample, {"x", "grid"},
+                 GridSampleAttrs{GridSampleMode::cubic, GridPadding::reflection, true}});
   all.push_back({OpKind::MaxPool, {"x"}, PoolAttrs{{3, 2}, {2, 2}, {1, 0, 1, 1}, {1, 1}, true, false}});
   all.push_back({OpKind::AvgPool, {"x"}, PoolAttrs{{2, 2}, {1, 2}, {0, 1, 1, 0}, {2, 1}, false, true}});
   all.push_back({OpKind::GlobalAvgPool, {"x"}});

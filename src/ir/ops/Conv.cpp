@@ -103,6 +103,21 @@ Expected<TensorType> inferConvTranspose(const Op& op) {
   return makeType(x.dtype, std::move(shape));
 }
 
+Expected<TensorType> inferGridSample(const Op& op) {
+  const TensorType& x = op.operands[0]->type;
+  const TensorType& g = op.operands[1]->type;
+  int k = x.rank() - 2;
+  if (k < 1 || g.rank() != x.rank() || g.shape.back() != k || g.shape[0] != x.shape[0])
+    return Status::error(fmt::format("input {} and grid {} must be [N, C, D1..Dk] and "
+                                     "[N, O1..Ok, k]",
+                                     shapeString(x.shape), shapeString(g.shape)));
+  if (!isFloat(x.dtype) || !isFloat(g.dtype))
+    return Status::error("grid_sample needs a float input and grid");
+  std::vector<int64_t> shape{x.shape[0], x.shape[1]};
+  shape.insert(shape.end(), g.shape.begin() + 1, g.shape.end() - 1);
+  return makeType(x.dtype, std::move(shape));
+}
+
 Expected<TensorType> inferPool(const Op& op) {
   const auto& a = op.attr<PoolAttrs>();
   const TensorType& x = op.operands[0]->type;

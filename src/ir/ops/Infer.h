@@ -18,6 +18,7 @@ Expected<TensorType> inferWhere(const Op&);
 // Conv.cpp
 Expected<TensorType> inferConv(const Op&);
 Expected<TensorType> inferConvTranspose(const Op&);
+Expected<TensorType> inferGridSample(const Op&);
 Expected<TensorType> inferPool(const Op&);
 Expected<TensorType> inferGlobalPool(const Op&);
 // Linear.cpp

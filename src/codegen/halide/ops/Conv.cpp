@@ -119,6 +119,111 @@ Expected<TensorFunc> convTranspose(const Op& op, const std::vector<TensorFunc>& 
   return out;
 }
 
+/// Folds x into [lo, hi] by reflecting at the borders (ONNX GridSample reference, _gs_reflect).
+Expr reflectInto(Expr x, double lo, double hi) {
+  Halide::Type t = x.type();
+  Expr l = constant(t, lo), h = constant(t, hi), range = constant(t, hi - lo);
+  Expr db = l - x, da = x - h;
+  Expr nb = Halide::floor(db / range), na = Halide::floor(da / range);
+  Expr rb = db - nb * range, ra = da - na * range;
+  Expr evenB = Halide::cast<int>(nb) % 2 == 0, evenA = Halide::cast<int>(na) % 2 == 0;
+  return Halide::select(x < l, Halide::select(evenB, l + rb, h - rb), x > h,
+                        Halide::select(evenA, h - ra, l + ra), x);
+}
+
+/// y[n, c, o...] = sum over taps of prod_i w_i * x[n, c, j_1..j_k] (ONNX GridSample): per spatial
+/// axis i of extent L, the grid value g (component k-1-i) maps to
+///   p = align_corners ? (g + 1) / 2 * (L - 1) : ((g + 1) * L - 1) / 2,
+/// rounded half to even for nearest; a p outside [lo, hi] (align_corners: [0, L-1], else
+/// [-0.5, L-0.5]) is clamped to [0, L-1] (border) or reflected (reflection). Taps: round(p) for
+/// nearest, floor(p) + {0, 1} with weights {1-f, f} for linear, floor(p) + {-1..2} with the cubic
+/// convolution weights (alpha -0.75) for cubic. A tap outside the input reads 0 (zeros), the edge
+/// (border) or its reflection (reflection).
+Expected<TensorFunc> gridSample(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& a = op.attr<GridSampleAttrs>();
+  const TensorFunc& x = in[0];
+  const TensorFunc& g = in[1];
+  int k = x.type.rank() - 2;
+  Halide::Type t = halideType(x.type.dtype);
+  auto v = makeVars(op.result->type.rank());
+  int taps = a.mode == GridSampleMode::nearest ? 1 : a.mode == GridSampleMode::linear ? 2 : 4;
+  std::vector<Expr> base(k);
+  std::vector<std::vector<Expr>> weights(k);
+  std::vector<double> los(k), his(k);
+  for (int i = 0; i < k; ++i) {
+    int extent = static_cast<int>(x.type.shape[2 + i]);
+    double len = static_cast<double>(extent);
+    Idx gi{v[0]};
+    for (int j = 0; j < k; ++j)
+      gi.push_back(v[2 + j]);
+    gi.push_back(Expr(k - 1 - i));
+    Expr gv = Halide::cast(t, g(gi));
+    Expr p = a.alignCorners ? (gv + 1) / 2 * constant(t, len - 1)
+                            : ((gv + 1) * constant(t, len) - 1) / 2;
+    if (a.mode == GridSampleMode::nearest)
+      p = Halide::round(p); // ties to even, as np.rint
+    los[i] = a.alignCorners ? 0.0 : -0.5;
+    his[i] = a.alignCorners ? len - 1 : len - 0.5;
+    Expr outside = p < constant(t, los[i]) || p > constant(t, his[i]);
+    if (a.padding == GridPadding::border)
+      p = Halide::select(outside, Halide::clamp(p, constant(t, 0), constant(t, len - 1)), p);
+    else if (a.padding == GridPadding::reflection)
+      p = reflectInto(p, los[i], his[i]);
+    // Far outside the input every tap reads padding: bound p before the integer conversion.
+    p = Halide::clamp(p, constant(t, -8), constant(t, len + 8));
+    Expr f = p - Halide::floor(p);
+    switch (a.mode) {
+    case GridSampleMode::nearest:
+      base[i] = Halide::cast<int>(p); // truncation, as astype(int32)
+      weights[i] = {constant(t, 1)};
+      break;
+    case GridSampleMode::linear:
+      base[i] = Halide::cast<int>(Halide::floor(p));
+      weights[i] = {1 - f, f};
+      break;
+    case GridSampleMode::cubic: {
+      base[i] = Halide::cast<int>(Halide::floor(p)) - 1;
+      Expr A = constant(t, -0.75), f1 = f + 1, q = 1 - f, q1 = q + 1;
+      weights[i] = {((A * f1 - 5 * A) * f1 + 8 * A) * f1 - 4 * A,
+                    ((A + 2) * f - (A + 3)) * f * f + 1, ((A + 2) * q - (A + 3)) * q * q + 1,
+                    ((A * q1 - 5 * A) * q1 + 8 * A) * q1 - 4 * A};
+      break;
+    }
+    }
+  }
+  // Sum over every combination of taps (taps^k terms).
+  Expr total = constant(t, 0);
+  int combos = 1;
+  for (int i = 0; i < k; ++i)
+    combos *= taps;
+  for (int combo = 0; combo < combos; ++combo) {
+    Expr weight = constant(t, 1);
+    Expr valid = Halide::cast<bool>(true);
+    Idx xi{v[0], v[1]};
+    int rest = combo;
+    std::vector<int> tapOf(k);
+    for (int i = k - 1; i >= 0; --i) {
+      tapOf[i] = rest % taps;
+      rest /= taps;
+    }
+    for (int i = 0; i < k; ++i) {
+      int extent = static_cast<int>(x.type.shape[2 + i]);
+      Expr j = base[i] + tapOf[i];
+      if (a.padding == GridPadding::zeros)
+        valid = valid && j >= 0 && j < extent;
+      else if (a.padding == GridPadding::reflection)
+        j = Halide::cast<int>(reflectInto(Halide::cast(t, j), los[i], his[i]));
+      xi.push_back(Halide::clamp(j, 0, extent - 1));
+      weight = weight * weights[i][tapOf[i]];
+    }
+    Expr value = x(xi);
+    if (a.padding == GridPadding::zeros)
+      value = Halide::select(valid, value, constant(t, 0));
+    total = total + weight * value;
+  }
+  return pureResult(op, v, total);
+}
+
 Expected<TensorFunc> pool(const Op& op, const std::vector<TensorFunc>& in) {
   const auto& a = op.attr<PoolAttrs>();
   const TensorFunc& x = in[0];
@@ -222,6 +327,7 @@ Expected<TensorFunc> globalPool(const Op& op, const std::vector<TensorFunc>& in)
 const AlgorithmRow kRows[] = {
     {OpKind::Conv, conv},
     {OpKind::ConvTranspose, convTranspose},
+    {OpKind::GridSample, gridSample},
     {OpKind::MaxPool, pool},
     {OpKind::AvgPool, pool},
     {OpKind::GlobalAvgPool, globalPool},

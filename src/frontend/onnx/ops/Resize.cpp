@@ -6,6 +6,7 @@
 // exclude_outside, tf_crop_and_resize extrapolation). One axis becomes
 //   gather(x, taps [O, n], axis) * weights [O, n, 1...] -> reduce_sum over the tap axis,
 // or a single gather for nearest, and a `where` with a constant mask for extrapolated positions.
+// GridSample (data-dependent positions) is its own IR op, grid_sample.
 #include <cmath>
 #include <cstring>
 
@@ -449,10 +450,36 @@ Status upsample(NodeContext& c) {
   return resizeWith(c, p, x, scales, {}, {}, {}, "stretch");
 }
 
+/// GridSample-16 (modes bilinear/nearest/bicubic, 4-D) and -20+ (linear/nearest/cubic, N-D).
+Status gridSample(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * grid, c.input(1));
+  GridSampleAttrs a;
+  bool old = c.opset() < 20;
+  std::string mode = c.attrString("mode", old ? "bilinear" : "linear");
+  if (mode == (old ? "bilinear" : "linear"))
+    a.mode = GridSampleMode::linear;
+  else if (mode == "nearest")
+    a.mode = GridSampleMode::nearest;
+  else if (mode == (old ? "bicubic" : "cubic"))
+    a.mode = GridSampleMode::cubic;
+  else
+    return c.error(fmt::format("mode='{}' is not supported at opset {}", mode, c.opset()));
+  std::string padding = c.attrString("padding_mode", "zeros");
+  if (!parseEnum(padding, a.padding))
+    return c.error(fmt::format("padding_mode='{}' is not zeros, border or reflection", padding));
+  a.alignCorners = c.attrInt("align_corners", 0) != 0;
+  if (old && x->type.rank() != 4)
+    return c.error("GridSample before opset 20 needs a 4-D input");
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::GridSample, {x, grid}, a));
+  return c.setOutput(0, y);
+}
+
 constexpr int kMax = kMaxOpset;
 const ConverterRow kRows[] = {
     {"Resize", 10, kMax, resize},
     {"Upsample", 7, 9, upsample},
+    {"GridSample", 16, kMax, gridSample},
 };
 } // namespace
 
