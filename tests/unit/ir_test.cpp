@@ -42,7 +42,8 @@ struct Prelude {
     cf("w", {6, 2, 3, 2}); // conv weights: 6 output channels, group 2 over 4 input channels
     cf("bias", {6});
     cf("wt", {4, 3, 3, 2});
-    in("grid", DType::f32, {1, 5, 3, 2}); // grid_sample positions for x // conv_transpose weights: group 2, 6 output channels
+    in("grid", DType::f32, {1, 5, 3, 2});
+    in("ui", DType::i64, {1, 4, 6, 6}); // max_unpool indices for x // grid_sample positions for x // conv_transpose weights: group 2, 6 output channels
     cf("s4", {4});
     cf("s3", {3});
     cf("gb", {4, 3}); // gemm B with trans_b: [N=4, K=3]
@@ -110,6 +111,8 @@ void addConvExamples(std::vector<Example>& all) {
   all.push_back({OpKind::GridSample, {"x", "grid"},
                  GridSampleAttrs{GridSampleMode::cubic, GridPadding::reflection, true}});
   all.push_back({OpKind::MaxPool, {"x"}, PoolAttrs{{3, 2}, {2, 2}, {1, 0, 1, 1}, {1, 1}, true, false}});
+  all.push_back({OpKind::MaxPoolIndices, {"x"}, PoolAttrs{{2, 3}, {1, 2}, {1, 0, 1, 1}, {1, 1}, false, false}});
+  all.push_back({OpKind::MaxUnpool, {"x", "ui"}, NoAttrs{}, {1, 4, 12, 12}});
   all.push_back({OpKind::AvgPool, {"x"}, PoolAttrs{{2, 2}, {1, 2}, {0, 1, 1, 0}, {2, 1}, false, true}});
   all.push_back({OpKind::GlobalAvgPool, {"x"}});
   all.push_back({OpKind::GlobalMaxPool, {"x"}});

@@ -124,8 +124,10 @@ Expected<TensorType> inferPool(const Op& op) {
   int k = x.rank() - 2;
   if (k < 1)
     return Status::error(fmt::format("input {} is not [N, C, spatial...]", shapeString(x.shape)));
-  if (!isFloat(x.dtype))
-    return Status::error("pooling expects a float input");
+  if (!isFloat(x.dtype) && op.kind == OpKind::AvgPool)
+    return Status::error("average pooling expects a float input");
+  if (x.dtype == DType::boolean)
+    return Status::error("pooling expects a numeric input");
   DNNCC_TRY(checkLen("kernel_shape", a.kernel, k));
   DNNCC_TRY(checkLen("strides", a.strides, k));
   DNNCC_TRY(checkLen("dilations", a.dilations, k));
@@ -141,6 +143,29 @@ Expected<TensorType> inferPool(const Op& op) {
     shape.push_back(e);
   }
   return makeType(x.dtype, std::move(shape));
+}
+
+/// max_pool_indices: the shape of max_pool, int64 flat row-major indices into the input.
+Expected<TensorType> inferPoolIndices(const Op& op) {
+  DNNCC_ASSIGN_OR_RETURN(TensorType t, inferPool(op));
+  return makeType(DType::i64, t.shape);
+}
+
+/// max_unpool(x, indices): the result type (its shape given on creation) holds zeros except
+/// y.flat[indices[i]] = x[i] (ONNX MaxUnpool).
+Expected<TensorType> inferMaxUnpool(const Op& op) {
+  if (op.result == nullptr)
+    return Status::error("max_unpool needs its result type");
+  const TensorType& x = op.operands[0]->type;
+  const TensorType& idx = op.operands[1]->type;
+  const TensorType& r = op.result->type;
+  if (idx.shape != x.shape || idx.dtype != DType::i64)
+    return Status::error(fmt::format("indices {} must be int64 of the input's shape {}",
+                                     shapeString(idx.shape), shapeString(x.shape)));
+  if (r.rank() != x.rank() || x.rank() < 3 || r.shape[0] != x.shape[0] || r.shape[1] != x.shape[1])
+    return Status::error(fmt::format("result {} must be [N, C, spatial...] of the input {}",
+                                     shapeString(r.shape), shapeString(x.shape)));
+  return makeType(x.dtype, r.shape);
 }
 
 Expected<TensorType> inferGlobalPool(const Op& op) {

@@ -146,13 +146,56 @@ Status pool(NodeContext& c, OpKind kind) {
   a.ceilMode = c.attrInt("ceil_mode", 0) != 0;
   if (kind == OpKind::AvgPool)
     a.countIncludePad = c.attrInt("count_include_pad", 0) != 0;
-  if (kind == OpKind::MaxPool) {
-    if (c.attrInt("storage_order", 0) != 0)
-      return c.error("storage_order=1 is not supported");
-    if (c.hasOutput(1))
-      return c.error("the Indices output is not supported");
-  }
+  int64_t storageOrder = kind == OpKind::MaxPool ? c.attrInt("storage_order", 0) : 0;
   DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(kind, {x}, a));
+  if (kind == OpKind::MaxPool && c.hasOutput(1)) {
+    DNNCC_ASSIGN_OR_RETURN(Value * idx, c.emit(OpKind::MaxPoolIndices, {x}, a));
+    if (storageOrder != 0) {
+      // Column-major spatial order (ONNX MaxPool storage_order=1, 2-D): with the row-major
+      // index i = nc * H * W + h * W + w, the result is nc * H * W + w * H + h.
+      if (x->type.rank() != 4)
+        return c.error("storage_order=1 is supported for 2-D pooling only");
+      int64_t h = x->type.shape[2], w = x->type.shape[3];
+      auto k = [&](int64_t v) {
+        return c.constant(TensorType{DType::i64, {}}, scalarBytes(DType::i64, static_cast<double>(v)));
+      };
+      DNNCC_ASSIGN_OR_RETURN(Value * nc, c.emit(OpKind::Div, {idx, k(h * w)}));
+      DNNCC_ASSIGN_OR_RETURN(Value * base, c.emit(OpKind::Mul, {nc, k(h * w)}));
+      DNNCC_ASSIGN_OR_RETURN(Value * rem, c.emit(OpKind::Sub, {idx, base}));
+      DNNCC_ASSIGN_OR_RETURN(Value * row, c.emit(OpKind::Div, {rem, k(w)}));
+      DNNCC_ASSIGN_OR_RETURN(Value * rowBase, c.emit(OpKind::Mul, {row, k(w)}));
+      DNNCC_ASSIGN_OR_RETURN(Value * col, c.emit(OpKind::Sub, {rem, rowBase}));
+      DNNCC_ASSIGN_OR_RETURN(Value * colH, c.emit(OpKind::Mul, {col, k(h)}));
+      DNNCC_ASSIGN_OR_RETURN(Value * part, c.emit(OpKind::Add, {base, colH}));
+      DNNCC_ASSIGN_OR_RETURN(idx, c.emit(OpKind::Add, {part, row}));
+    }
+    DNNCC_TRY(c.setOutput(1, idx));
+  } else if (storageOrder != 0 && storageOrder != 1) {
+    return c.error(fmt::format("storage_order={} is not 0 or 1", storageOrder));
+  }
+  return c.setOutput(0, y);
+}
+
+/// MaxUnpool-9/11: output shape from the constant output_shape input, else
+/// (in - 1) * stride - padBegin - padEnd + kernel per spatial axis (ONNX MaxUnpool spec).
+Status maxUnpool(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * idx, c.input(1));
+  if (!c.hasAttr("kernel_shape"))
+    return c.error("attribute 'kernel_shape' is required");
+  DNNCC_ASSIGN_OR_RETURN(Window win, window(c, x->type, {}));
+  int k = x->type.rank() - 2;
+  std::vector<int64_t> shape{x->type.shape[0], x->type.shape[1]};
+  for (int i = 0; i < k; ++i)
+    shape.push_back((x->type.shape[2 + i] - 1) * win.strides[i] - win.pads[i] - win.pads[k + i] +
+                    win.kernel[i]);
+  if (c.hasInput(2)) {
+    DNNCC_ASSIGN_OR_RETURN(shape, c.constInts(2, "output_shape"));
+  }
+  if (idx->type.dtype != DType::i64)
+    return c.error("indices must be int64");
+  TensorType t{x->type.dtype, shape};
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::MaxUnpool, {x, idx}, NoAttrs{}, &t));
   return c.setOutput(0, y);
 }
 
@@ -206,6 +249,7 @@ const ConverterRow kRows[] = {
     {"MaxPool", 1, kMax, maxPool},
     {"AveragePool", 1, kMax, avgPool},
     {"LpPool", 1, kMax, lpPool},
+    {"MaxUnpool", 9, kMax, maxUnpool},
     {"GlobalAveragePool", 1, kMax, globalPool<OpKind::GlobalAvgPool>},
     {"GlobalMaxPool", 1, kMax, globalPool<OpKind::GlobalMaxPool>},
 };
