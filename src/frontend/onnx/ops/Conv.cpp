@@ -73,6 +73,101 @@ Status conv(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
+/// ConvInteger-10: y (int32) = conv(int32(x) - x_zero_point, int32(w) - w_zero_point), zero
+/// padding after the zero point is subtracted (ONNX ConvInteger spec and reference). The weight
+/// zero point is a scalar or one per output channel.
+Status convInteger(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * w, c.input(1));
+  auto isByte = [](DType t) { return t == DType::u8 || t == DType::i8; };
+  if (!isByte(x->type.dtype) || !isByte(w->type.dtype))
+    return c.error("ConvInteger expects int8 or uint8 input and weights");
+  auto widen = [&](Value* v, Value* zeroPoint, bool perChannel) -> Expected<Value*> {
+    TensorType t{DType::i32, v->type.shape};
+    DNNCC_ASSIGN_OR_RETURN(Value * r, c.emit(OpKind::Cast, {v}, CastAttrs{DType::i32}, &t));
+    if (!zeroPoint)
+      return r;
+    TensorType zt{DType::i32, zeroPoint->type.shape};
+    DNNCC_ASSIGN_OR_RETURN(Value * z,
+                           c.emit(OpKind::Cast, {zeroPoint}, CastAttrs{DType::i32}, &zt));
+    if (z->type.numElements() == 1) {
+      TensorType st{DType::i32, {}};
+      DNNCC_ASSIGN_OR_RETURN(z, c.emit(OpKind::Reshape, {z}, NoAttrs{}, &st));
+    } else if (perChannel && z->type.rank() == 1 && z->type.shape[0] == v->type.shape[0]) {
+      TensorType ct{DType::i32, std::vector<int64_t>(v->type.rank(), 1)};
+      ct.shape[0] = z->type.shape[0];
+      DNNCC_ASSIGN_OR_RETURN(z, c.emit(OpKind::Reshape, {z}, NoAttrs{}, &ct));
+    } else {
+      return c.error(fmt::format("zero point {} is not a scalar{}", shapeString(z->type.shape),
+                                 perChannel ? " or one per output channel" : ""));
+    }
+    return c.emit(OpKind::Sub, {r, z});
+  };
+  DNNCC_ASSIGN_OR_RETURN(Value * xi, widen(x, c.optionalInput(2), false));
+  DNNCC_ASSIGN_OR_RETURN(Value * wi, widen(w, c.optionalInput(3), true));
+  IntList kernel(w->type.shape.begin() + std::min<size_t>(2, w->type.shape.size()),
+                 w->type.shape.end());
+  DNNCC_ASSIGN_OR_RETURN(Window win, window(c, x->type, kernel));
+  if (win.kernel != kernel)
+    return c.error(fmt::format("kernel_shape [{}] differs from the weights' [{}]",
+                               fmt::join(win.kernel, ","), fmt::join(kernel, ",")));
+  ConvAttrs a{win.strides, win.pads, win.dilations, c.attrInt("group", 1)};
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Conv, {xi, wi}, a));
+  return c.setOutput(0, y);
+}
+
+/// CausalConvWithState-27: padded = concat(past_state or zeros [B, C, K-1], input) along time;
+/// output = depthwise conv1d(padded, weight [C, 1, K], bias) without padding, then x * sigmoid(x)
+/// for activation silu/swish; present_state = the last K-1 steps of padded (ONNX spec and
+/// reference implementation).
+Status causalConvWithState(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * w, c.input(1));
+  Value* bias = c.optionalInput(2);
+  Value* past = c.optionalInput(3);
+  std::string activation = c.attrString("activation", "none");
+  if (activation != "none" && activation != "silu" && activation != "swish")
+    return c.error(fmt::format("activation='{}' is not none, silu or swish", activation));
+  if (x->type.rank() != 3 || w->type.rank() != 3 || w->type.shape[0] != x->type.shape[1] ||
+      w->type.shape[1] != 1)
+    return c.error(fmt::format("input {} and weight {} must be [B, C, L] and [C, 1, K]",
+                               shapeString(x->type.shape), shapeString(w->type.shape)));
+  int64_t b = x->type.shape[0], ch = x->type.shape[1], len = x->type.shape[2];
+  int64_t k = w->type.shape[2];
+  Value* padded = x;
+  if (k > 1) {
+    TensorType st{x->type.dtype, {b, ch, k - 1}};
+    if (past) {
+      if (past->type.shape != st.shape)
+        return c.error(fmt::format("past_state {} is not {}", shapeString(past->type.shape),
+                                   shapeString(st.shape)));
+    } else {
+      past = c.constant(st, std::vector<uint8_t>(st.byteSize(), 0));
+    }
+    DNNCC_ASSIGN_OR_RETURN(padded, c.emit(OpKind::Concat, {past, x}, AxisAttrs{2}));
+  }
+  std::vector<Value*> operands{padded, w};
+  if (bias)
+    operands.push_back(bias);
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Conv, operands, ConvAttrs{{1}, {0, 0}, {1}, ch}));
+  if (activation != "none") {
+    DNNCC_ASSIGN_OR_RETURN(Value * s, c.emit(OpKind::Sigmoid, {y}));
+    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Mul, {y, s}));
+  }
+  DNNCC_TRY(c.setOutput(0, y));
+  if (c.hasOutput(1)) {
+    if (k == 1)
+      return c.error("present_state is empty for kernel size 1 (zero-size tensors are not "
+                     "supported)");
+    TensorType st{x->type.dtype, {b, ch, k - 1}};
+    DNNCC_ASSIGN_OR_RETURN(
+        Value * present,
+        c.emit(OpKind::Slice, {padded}, SliceAttrs{{0, 0, len}, {1, 1, 1}}, &st));
+    DNNCC_TRY(c.setOutput(1, present));
+  }
+  return Status::ok();
+}
+
 /// floor(a / 2) for any sign (Python's // in the spec's reference formulas).
 int64_t halfFloor(int64_t a) { return a >= 0 ? a / 2 : -((-a + 1) / 2); }
 
@@ -246,6 +341,8 @@ constexpr int kMax = kMaxOpset;
 const ConverterRow kRows[] = {
     {"Conv", 1, kMax, conv},
     {"ConvTranspose", 1, kMax, convTranspose},
+    {"ConvInteger", 10, kMax, convInteger},
+    {"CausalConvWithState", 27, kMax, causalConvWithState},
     {"MaxPool", 1, kMax, maxPool},
     {"AveragePool", 1, kMax, avgPool},
     {"LpPool", 1, kMax, lpPool},
