@@ -99,6 +99,22 @@ struct GridSampleAttrs {
   bool operator==(const GridSampleAttrs&) const = default;
 };
 
+/// roi_align (ONNX RoiAlign): x [N, C, H, W], rois [R, 4] (x1, y1, x2, y2), batch indices [R];
+/// result [R, C, outputHeight, outputWidth]; samplingRatio x samplingRatio bilinear samples per
+/// bin, averaged (or their maximum with `max`). halfPixel shifts the roi by -0.5.
+struct RoiAlignAttrs {
+  bool max = false;
+  int64_t outputHeight = 1, outputWidth = 1, samplingRatio = 1;
+  double spatialScale = 1;
+  bool halfPixel = true;
+  template <class V> void visitFields(V&& v) {
+    v("max", max); v("output_height", outputHeight); v("output_width", outputWidth);
+    v("sampling_ratio", samplingRatio); v("spatial_scale", spatialScale);
+    v("half_pixel", halfPixel);
+  }
+  bool operator==(const RoiAlignAttrs&) const = default;
+};
+
 /// gemm: Y = alpha * A' * B' + beta * C, A' = transA ? A^T : A (ONNX Gemm).
 struct GemmAttrs {
   bool transA = false, transB = false;
@@ -176,7 +192,7 @@ struct PadAttrs {
 
 /// The attributes of any op; the alternative is fixed by the op kind (Ops.def).
 using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs, GeluAttrs,
-                           CastAttrs, ConvAttrs, ConvTransposeAttrs, GridSampleAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
+                           CastAttrs, ConvAttrs, ConvTransposeAttrs, GridSampleAttrs, RoiAlignAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
                            LayerNormAttrs, BatchNormAttrs, TransposeAttrs, SliceAttrs, PadAttrs>;
 
 /// Names of enum attribute values, for the printer and parser.

@@ -353,5 +353,30 @@ TEST(ImportErrors, GridSamplePaddingMode) {
                             "is not zeros, border or reflection");
 }
 
+TEST(ImportRoiAlign, AverageOfBilinearSamples) {
+  OnnxBuilder b(16);
+  b.input("x", {1, 1, 2, 2});
+  b.initializer("rois", {1, 4}, {0, 0, 2, 2});
+  b.initializerI64("batch", {1}, {0});
+  auto& n = b.node("RoiAlign", {"x", "rois", "batch"}, {"y"}, "roi");
+  attrInt(n, "sampling_ratio", 1);
+  attrString(n, "coordinate_transformation_mode", "output_half_pixel");
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  // One bin of size 2: its single sample at (1, 1) is clamped to the last row and column.
+  EXPECT_TRUE(allClose(run(m, {{1, 2, 3, 4}}), {4}));
+}
+
+TEST(ImportErrors, RoiAlignAdaptiveSampling) {
+  OnnxBuilder b(16);
+  b.input("x", {1, 1, 2, 2});
+  b.input("rois", {1, 4});
+  b.input("batch", {1}, onnx::TensorProto::INT64);
+  b.node("RoiAlign", {"x", "rois", "batch"}, {"y"}, "roi");
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'roi' (RoiAlign, opset 16): sampling_ratio=0 "
+                            "(adaptive sampling) is not supported");
+}
+
 } // namespace
 } // namespace dnncc

@@ -118,6 +118,24 @@ Expected<TensorType> inferGridSample(const Op& op) {
   return makeType(x.dtype, std::move(shape));
 }
 
+Expected<TensorType> inferRoiAlign(const Op& op) {
+  const auto& a = op.attr<RoiAlignAttrs>();
+  const TensorType& x = op.operands[0]->type;
+  const TensorType& rois = op.operands[1]->type;
+  const TensorType& idx = op.operands[2]->type;
+  if (x.rank() != 4 || rois.rank() != 2 || rois.shape[1] != 4 ||
+      idx.shape != std::vector<int64_t>{rois.shape[0]} || idx.dtype != DType::i64)
+    return Status::error(fmt::format("input {}, rois {} and batch indices {} must be [N, C, H, W], "
+                                     "[R, 4] and int64 [R]",
+                                     shapeString(x.shape), shapeString(rois.shape),
+                                     shapeString(idx.shape)));
+  if (!isFloat(x.dtype) || rois.dtype != x.dtype)
+    return Status::error("roi_align needs float input and rois of the same type");
+  if (a.outputHeight <= 0 || a.outputWidth <= 0 || a.samplingRatio <= 0)
+    return Status::error("output_height, output_width and sampling_ratio must be positive");
+  return makeType(x.dtype, {rois.shape[0], x.shape[1], a.outputHeight, a.outputWidth});
+}
+
 Expected<TensorType> inferPool(const Op& op) {
   const auto& a = op.attr<PoolAttrs>();
   const TensorType& x = op.operands[0]->type;

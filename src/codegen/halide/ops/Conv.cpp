@@ -226,6 +226,83 @@ Expected<TensorFunc> gridSample(const Op& op, const std::vector<TensorFunc>& in)
   return pureResult(op, v, total);
 }
 
+/// y[r, c, ph, pw] = the average (or maximum) over samplingRatio^2 sample points of a bilinear
+/// sample of x[batch[r], c] (ONNX RoiAlign, its reference implementation): roi (x1, y1, x2, y2) *
+/// spatial_scale (- 0.5 with half_pixel; sizes at least 1 without), bins of size / output, sample
+/// (iy + 0.5) * bin / samplingRatio into the bin; a sample beyond [-1, H] x [-1, W] is 0, others
+/// are clamped at 0 and at the last row/column. In max mode each sample is the largest of its
+/// four weighted corner values.
+Expected<TensorFunc> roiAlign(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& a = op.attr<RoiAlignAttrs>();
+  const TensorFunc& x = in[0];
+  const TensorFunc& rois = in[1];
+  const TensorFunc& batch = in[2];
+  Halide::Type t = halideType(x.type.dtype);
+  int n = static_cast<int>(x.type.shape[0]);
+  int h = static_cast<int>(x.type.shape[2]), w = static_cast<int>(x.type.shape[3]);
+  auto v = makeVars(4);
+  Expr r = v[0];
+  Expr off = constant(t, a.halfPixel ? 0.5 : 0.0), scale = constant(t, a.spatialScale);
+  Expr x1 = rois({r, 0}) * scale - off, y1 = rois({r, 1}) * scale - off;
+  Expr x2 = rois({r, 2}) * scale - off, y2 = rois({r, 3}) * scale - off;
+  Expr roiW = x2 - x1, roiH = y2 - y1;
+  if (!a.halfPixel) {
+    roiW = Halide::max(roiW, constant(t, 1));
+    roiH = Halide::max(roiH, constant(t, 1));
+  }
+  Expr binH = roiH / constant(t, static_cast<double>(a.outputHeight));
+  Expr binW = roiW / constant(t, static_cast<double>(a.outputWidth));
+  int grid = static_cast<int>(a.samplingRatio);
+  Halide::RDom s(0, grid, 0, grid); // s.x: ix (inner), s.y: iy
+  Expr gridF = constant(t, static_cast<double>(grid));
+  Expr yy = y1 + Halide::cast(t, v[2]) * binH + (Halide::cast(t, s.y) + 0.5f) * binH / gridF;
+  Expr xx = x1 + Halide::cast(t, v[3]) * binW + (Halide::cast(t, s.x) + 0.5f) * binW / gridF;
+  Expr outside = yy < -1 || yy > h || xx < -1 || xx > w;
+  Expr b = Halide::clamp(Halide::cast<int>(batch({r})), 0, n - 1);
+  auto axis = [&](Expr p, int extent, Expr& low, Expr& high, Expr& frac) {
+    p = Halide::max(p, constant(t, 0));
+    Expr l = Halide::cast<int>(p); // p >= 0: truncation is floor
+    Expr last = l >= extent - 1;
+    low = Halide::select(last, extent - 1, l);
+    high = Halide::select(last, extent - 1, l + 1);
+    frac = Halide::select(last, constant(t, 0), p - Halide::cast(t, l));
+    low = Halide::clamp(low, 0, extent - 1);
+    high = Halide::clamp(high, 0, extent - 1);
+  };
+  Expr yl, yh, ly, xl, xh, lx;
+  axis(yy, h, yl, yh, ly);
+  axis(xx, w, xl, xh, lx);
+  Expr hy = 1 - ly, hx = 1 - lx;
+  Expr v1 = hy * hx * x({b, v[1], yl, xl}), v2 = hy * lx * x({b, v[1], yl, xh});
+  Expr v3 = ly * hx * x({b, v[1], yh, xl}), v4 = ly * lx * x({b, v[1], yh, xh});
+  Expr zero = constant(t, 0);
+  Halide::Func f("roi_align");
+  auto hv = halideOrder(v);
+  if (a.max) {
+    f(hv) = t.min();
+    f(hv) = Halide::max(f(hv), Halide::select(outside, zero,
+                                              Halide::max(Halide::max(v1, v2),
+                                                          Halide::max(v3, v4))));
+  } else {
+    f(hv) = zero;
+    f(hv) += Halide::select(outside, zero, v1 + v2 + v3 + v4);
+  }
+  TensorFunc res;
+  res.type = op.result->type;
+  res.vars = v;
+  res.rdom = s;
+  if (a.max) {
+    res.func = f;
+    res.stages = {f};
+  } else {
+    Halide::Func avg("roi_align_avg");
+    avg(hv) = f(hv) / constant(t, static_cast<double>(grid * grid));
+    res.func = avg;
+    res.stages = {f, avg};
+  }
+  return res;
+}
+
 Expected<TensorFunc> pool(const Op& op, const std::vector<TensorFunc>& in) {
   const auto& a = op.attr<PoolAttrs>();
   const TensorFunc& x = in[0];
@@ -401,6 +478,7 @@ const AlgorithmRow kRows[] = {
     {OpKind::Conv, conv},
     {OpKind::ConvTranspose, convTranspose},
     {OpKind::GridSample, gridSample},
+    {OpKind::RoiAlign, roiAlign},
     {OpKind::MaxPool, pool},
     {OpKind::AvgPool, pool},
     {OpKind::MaxPoolIndices, maxPoolIndices},

@@ -475,11 +475,46 @@ Status gridSample(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
+/// RoiAlign-10 (no coordinate_transformation_mode: output_half_pixel) and 16+ (default
+/// half_pixel). sampling_ratio=0 (adaptive: samples per bin from the roi size at run time) is not
+/// supported.
+Status roiAlign(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * rois, c.input(1));
+  DNNCC_ASSIGN_OR_RETURN(Value * idx, c.input(2));
+  RoiAlignAttrs a;
+  std::string mode = c.attrString("mode", "avg");
+  if (mode != "avg" && mode != "max")
+    return c.error(fmt::format("mode='{}' is not avg or max", mode));
+  a.max = mode == "max";
+  a.outputHeight = c.attrInt("output_height", 1);
+  a.outputWidth = c.attrInt("output_width", 1);
+  a.samplingRatio = c.attrInt("sampling_ratio", 0);
+  a.spatialScale = c.attrFloat("spatial_scale", 1.0);
+  std::string coord = c.opset() >= 16
+                          ? c.attrString("coordinate_transformation_mode", "half_pixel")
+                          : "output_half_pixel";
+  if (coord != "half_pixel" && coord != "output_half_pixel")
+    return c.error(fmt::format("coordinate_transformation_mode='{}' is not half_pixel or "
+                               "output_half_pixel",
+                               coord));
+  a.halfPixel = coord == "half_pixel";
+  if (a.samplingRatio <= 0)
+    return c.error("sampling_ratio=0 (adaptive sampling) is not supported");
+  if (idx->type.dtype != DType::i64) {
+    TensorType t{DType::i64, idx->type.shape};
+    DNNCC_ASSIGN_OR_RETURN(idx, c.emit(OpKind::Cast, {idx}, CastAttrs{DType::i64}, &t));
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::RoiAlign, {x, rois, idx}, a));
+  return c.setOutput(0, y);
+}
+
 constexpr int kMax = kMaxOpset;
 const ConverterRow kRows[] = {
     {"Resize", 10, kMax, resize},
     {"Upsample", 7, 9, upsample},
     {"GridSample", 16, kMax, gridSample},
+    {"RoiAlign", 10, kMax, roiAlign},
 };
 } // namespace
 
