@@ -99,6 +99,19 @@ struct GridSampleAttrs {
   bool operator==(const GridSampleAttrs&) const = default;
 };
 
+/// deform_conv (ONNX DeformConv, 2-D): x [N, C, H, W], w [OC, C/group, KH, KW], offset
+/// [N, offsetGroup * KH * KW * 2, OH, OW] ((dh, dw) per tap), bias [OC], mask
+/// [N, offsetGroup * KH * KW, OH, OW]. `pads` as in ConvAttrs.
+struct DeformConvAttrs {
+  IntList strides, pads, dilations;
+  int64_t group = 1, offsetGroup = 1;
+  template <class V> void visitFields(V&& v) {
+    v("strides", strides); v("pads", pads); v("dilations", dilations); v("group", group);
+    v("offset_group", offsetGroup);
+  }
+  bool operator==(const DeformConvAttrs&) const = default;
+};
+
 /// roi_align (ONNX RoiAlign): x [N, C, H, W], rois [R, 4] (x1, y1, x2, y2), batch indices [R];
 /// result [R, C, outputHeight, outputWidth]; samplingRatio x samplingRatio bilinear samples per
 /// bin, averaged (or their maximum with `max`). halfPixel shifts the roi by -0.5.
@@ -192,7 +205,7 @@ struct PadAttrs {
 
 /// The attributes of any op; the alternative is fixed by the op kind (Ops.def).
 using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs, GeluAttrs,
-                           CastAttrs, ConvAttrs, ConvTransposeAttrs, GridSampleAttrs, RoiAlignAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
+                           CastAttrs, ConvAttrs, ConvTransposeAttrs, GridSampleAttrs, RoiAlignAttrs, DeformConvAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
                            LayerNormAttrs, BatchNormAttrs, TransposeAttrs, SliceAttrs, PadAttrs>;
 
 /// Names of enum attribute values, for the printer and parser.

@@ -367,6 +367,17 @@ TEST(ImportRoiAlign, AverageOfBilinearSamples) {
   EXPECT_TRUE(allClose(run(m, {{1, 2, 3, 4}}), {4}));
 }
 
+TEST(ImportErrors, DeformConvOnly2D) {
+  OnnxBuilder b(19);
+  b.input("x", {1, 1, 4});
+  b.input("w", {1, 1, 2});
+  b.input("offset", {1, 2, 3});
+  b.node("DeformConv", {"x", "w", "offset"}, {"y"}, "dc");
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'dc' (DeformConv, opset 19): only 2-D "
+                            "DeformConv ([N, C, H, W] input) is supported");
+}
+
 TEST(ImportErrors, RoiAlignAdaptiveSampling) {
   OnnxBuilder b(16);
   b.input("x", {1, 1, 2, 2});

@@ -45,7 +45,9 @@ struct Prelude {
     in("grid", DType::f32, {1, 5, 3, 2});
     in("ui", DType::i64, {1, 4, 6, 6});
     in("rois", DType::f32, {3, 4}); // roi_align boxes and their batch indices
-    in("ri", DType::i64, {3}); // max_unpool indices for x // grid_sample positions for x // conv_transpose weights: group 2, 6 output channels
+    in("ri", DType::i64, {3});
+    in("doff", DType::f32, {1, 24, 3, 4}); // deform_conv offsets and mask for x and w
+    in("dmask", DType::f32, {1, 12, 3, 4}); // max_unpool indices for x // grid_sample positions for x // conv_transpose weights: group 2, 6 output channels
     cf("s4", {4});
     cf("s3", {3});
     cf("gb", {4, 3}); // gemm B with trans_b: [N=4, K=3]
@@ -112,6 +114,8 @@ void addConvExamples(std::vector<Example>& all) {
                  ConvTransposeAttrs{{2, 1}, {1, 0, 0, 1}, {1, 2}, {1, 0}, 2}});
   all.push_back({OpKind::GridSample, {"x", "grid"},
                  GridSampleAttrs{GridSampleMode::cubic, GridPadding::reflection, true}});
+  all.push_back({OpKind::DeformConv, {"x", "w", "doff", "bias", "dmask"},
+                 DeformConvAttrs{{2, 1}, {1, 0, 1, 0}, {1, 2}, 2, 2}});
   all.push_back({OpKind::RoiAlign, {"x", "rois", "ri"},
                  RoiAlignAttrs{true, 2, 3, 2, 0.5, false}});
   all.push_back({OpKind::MaxPool, {"x"}, PoolAttrs{{3, 2}, {2, 2}, {1, 0, 1, 1}, {1, 1}, true, false}});

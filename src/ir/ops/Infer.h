@@ -20,6 +20,7 @@ Expected<TensorType> inferConv(const Op&);
 Expected<TensorType> inferConvTranspose(const Op&);
 Expected<TensorType> inferGridSample(const Op&);
 Expected<TensorType> inferRoiAlign(const Op&);
+Expected<TensorType> inferDeformConv(const Op&);
 Expected<TensorType> inferPoolIndices(const Op&);
 Expected<TensorType> inferMaxUnpool(const Op&);
 Expected<TensorType> inferPool(const Op&);

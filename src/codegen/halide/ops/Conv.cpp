@@ -226,6 +226,63 @@ Expected<TensorFunc> gridSample(const Op& op, const std::vector<TensorFunc>& in)
   return pureResult(op, v, total);
 }
 
+/// y[n, oc, i, j] = bias[oc] + sum_{ic, kh, kw} w[oc, ic, kh, kw] * mask[n, m, i, j] *
+///   bilinear(x[n, g * ICg + ic], i * sh - padTop + kh * dh + offset[n, 2m, i, j],
+///                                j * sw - padLeft + kw * dw + offset[n, 2m + 1, i, j])
+/// with m = (offsetGroup(ic) * KH + kh) * KW + kw and a bilinear sample that reads 0 outside the
+/// input (ONNX DeformConv; its reference samples with GridSample, align_corners=1, zeros).
+Expected<TensorFunc> deformConv(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& a = op.attr<DeformConvAttrs>();
+  const TensorFunc& x = in[0];
+  const TensorFunc& w = in[1];
+  const TensorFunc& offset = in[2];
+  const TensorFunc& mask = in[4];
+  Halide::Type t = halideType(x.type.dtype);
+  int h = static_cast<int>(x.type.shape[2]), wd = static_cast<int>(x.type.shape[3]);
+  int kh = static_cast<int>(w.type.shape[2]), kw = static_cast<int>(w.type.shape[3]);
+  int icg = static_cast<int>(w.type.shape[1]);
+  int ocg = static_cast<int>(w.type.shape[0] / a.group);
+  int perOffsetGroup = static_cast<int>(x.type.shape[1] / a.offsetGroup);
+  Halide::RDom r(0, kw, 0, kh, 0, icg);
+  auto v = makeVars(4);
+  Expr oc = v[1];
+  Expr ic = a.group == 1 ? Expr(r.z) : (oc / ocg) * icg + r.z;
+  Expr og = a.offsetGroup == 1 ? Expr(0) : ic / perOffsetGroup;
+  Expr m = (og * kh + r.y) * kw + r.x;
+  Expr py = Halide::cast(t, v[2] * static_cast<int>(a.strides[0]) - static_cast<int>(a.pads[0]) +
+                                r.y * static_cast<int>(a.dilations[0])) +
+            offset({v[0], 2 * m, v[2], v[3]});
+  Expr px = Halide::cast(t, v[3] * static_cast<int>(a.strides[1]) - static_cast<int>(a.pads[1]) +
+                                r.x * static_cast<int>(a.dilations[1])) +
+            offset({v[0], 2 * m + 1, v[2], v[3]});
+  // Bound the positions before the integer conversion: far outside, every tap reads 0.
+  py = Halide::clamp(py, constant(t, -2), constant(t, h + 1));
+  px = Halide::clamp(px, constant(t, -2), constant(t, wd + 1));
+  Expr y0f = Halide::floor(py), x0f = Halide::floor(px);
+  Expr fy = py - y0f, fx = px - x0f;
+  Expr y0 = Halide::cast<int>(y0f), x0 = Halide::cast<int>(x0f);
+  Expr sample = constant(t, 0);
+  for (int dy = 0; dy < 2; ++dy)
+    for (int dx = 0; dx < 2; ++dx) {
+      Expr yy = y0 + dy, xx = x0 + dx;
+      Expr inside = yy >= 0 && yy < h && xx >= 0 && xx < wd;
+      Expr weight = (dy ? fy : 1 - fy) * (dx ? fx : 1 - fx);
+      Expr value = x({v[0], ic, Halide::clamp(yy, 0, h - 1), Halide::clamp(xx, 0, wd - 1)});
+      sample = sample + weight * Halide::select(inside, value, constant(t, 0));
+    }
+  Halide::Func f("deform_conv");
+  auto hv = halideOrder(v);
+  f(hv) = in[3]({oc});
+  f(hv) += w({oc, r.z, r.y, r.x}) * sample * mask({v[0], m, v[2], v[3]});
+  TensorFunc res;
+  res.func = f;
+  res.type = op.result->type;
+  res.vars = v;
+  res.rdom = r;
+  res.stages = {f};
+  return res;
+}
+
 /// y[r, c, ph, pw] = the average (or maximum) over samplingRatio^2 sample points of a bilinear
 /// sample of x[batch[r], c] (ONNX RoiAlign, its reference implementation): roi (x1, y1, x2, y2) *
 /// spatial_scale (- 0.5 with half_pixel; sizes at least 1 without), bins of size / output, sample
@@ -479,6 +536,7 @@ const AlgorithmRow kRows[] = {
     {OpKind::ConvTranspose, convTranspose},
     {OpKind::GridSample, gridSample},
     {OpKind::RoiAlign, roiAlign},
+    {OpKind::DeformConv, deformConv},
     {OpKind::MaxPool, pool},
     {OpKind::AvgPool, pool},
     {OpKind::MaxPoolIndices, maxPoolIndices},

@@ -168,6 +168,41 @@ Status causalConvWithState(NodeContext& c) {
   return Status::ok();
 }
 
+/// DeformConv-19+ (2-D): the IR op always takes bias (zeros when absent) and mask (ones when
+/// absent).
+Status deformConv(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * w, c.input(1));
+  DNNCC_ASSIGN_OR_RETURN(Value * offset, c.input(2));
+  if (x->type.rank() != 4 || w->type.rank() != 4 || offset->type.rank() != 4)
+    return c.error("only 2-D DeformConv ([N, C, H, W] input) is supported");
+  if (!isFloat(x->type.dtype))
+    return c.error("DeformConv expects a float input");
+  IntList wk(w->type.shape.begin() + 2, w->type.shape.end());
+  DNNCC_ASSIGN_OR_RETURN(Window win, window(c, x->type, wk));
+  if (win.kernel != wk)
+    return c.error(fmt::format("kernel_shape [{}] differs from the weights' [{}]",
+                               fmt::join(win.kernel, ","), fmt::join(wk, ",")));
+  DeformConvAttrs a{win.strides, win.pads, win.dilations, c.attrInt("group", 1),
+                    c.attrInt("offset_group", 1)};
+  DType t = x->type.dtype;
+  Value* bias = c.optionalInput(3);
+  if (!bias)
+    bias = c.constant(TensorType{t, {w->type.shape[0]}},
+                      std::vector<uint8_t>(w->type.shape[0] * dtypeSize(t), 0));
+  Value* mask = c.optionalInput(4);
+  if (!mask) {
+    TensorType mt{t, offset->type.shape};
+    mt.shape[1] /= 2;
+    std::vector<uint8_t> one = scalarBytes(t, 1.0), bytes;
+    for (int64_t i = 0; i < mt.numElements(); ++i)
+      bytes.insert(bytes.end(), one.begin(), one.end());
+    mask = c.constant(mt, std::move(bytes));
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::DeformConv, {x, w, offset, bias, mask}, a));
+  return c.setOutput(0, y);
+}
+
 /// floor(a / 2) for any sign (Python's // in the spec's reference formulas).
 int64_t halfFloor(int64_t a) { return a >= 0 ? a / 2 : -((-a + 1) / 2); }
 
@@ -342,6 +377,7 @@ const ConverterRow kRows[] = {
     {"Conv", 1, kMax, conv},
     {"ConvTranspose", 1, kMax, convTranspose},
     {"ConvInteger", 10, kMax, convInteger},
+    {"DeformConv", 19, kMax, deformConv},
     {"CausalConvWithState", 27, kMax, causalConvWithState},
     {"MaxPool", 1, kMax, maxPool},
     {"AveragePool", 1, kMax, avgPool},
