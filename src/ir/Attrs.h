@@ -76,7 +76,8 @@ struct ConvAttrs {
 /// y[n, oc, o] = bias[oc] + sum over the group's input channels c and taps k with
 /// o = i * stride + k * dilation - padBegin of x[n, c, i] * w[c, oc % (OC/group), k].
 /// Output extent: stride * (in - 1) + outputPadding + (kernel - 1) * dilation + 1 - padBegin -
-/// padEnd. `pads` ([begin..., end...]) may be negative (an output_shape larger than the natural one).
+/// padEnd. `pads` ([begin..., end...]) may be negative (an output_shape larger than the natural
+/// one).
 struct ConvTransposeAttrs {
   IntList strides, pads, dilations, outputPadding;
   int64_t group = 1;
@@ -205,8 +206,9 @@ struct PadAttrs {
 
 /// The attributes of any op; the alternative is fixed by the op kind (Ops.def).
 using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs, GeluAttrs,
-                           CastAttrs, ConvAttrs, ConvTransposeAttrs, GridSampleAttrs, RoiAlignAttrs, DeformConvAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
-                           LayerNormAttrs, BatchNormAttrs, TransposeAttrs, SliceAttrs, PadAttrs>;
+                           CastAttrs, ConvAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
+                           LayerNormAttrs, BatchNormAttrs, TransposeAttrs, SliceAttrs, PadAttrs,
+                           ConvTransposeAttrs, GridSampleAttrs, RoiAlignAttrs, DeformConvAttrs>;
 
 /// Names of enum attribute values, for the printer and parser.
 std::string_view enumName(GeluApprox v);

@@ -97,7 +97,8 @@ Expected<TensorType> inferConvTranspose(const Op& op) {
     int64_t e = a.strides[i] * (x.shape[2 + i] - 1) + a.outputPadding[i] +
                 (w.shape[2 + i] - 1) * a.dilations[i] + 1 - a.pads[i] - a.pads[k + i];
     if (e <= 0)
-      return Status::error(fmt::format("output extent {} of spatial axis {} is not positive", e, i));
+      return Status::error(
+          fmt::format("output extent {} of spatial axis {} is not positive", e, i));
     shape.push_back(e);
   }
   return makeType(x.dtype, std::move(shape));

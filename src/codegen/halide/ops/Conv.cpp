@@ -73,9 +73,9 @@ Expected<TensorFunc> conv(const Op& op, const std::vector<TensorFunc>& in) {
 }
 
 /// y[n, oc, o...] = bias[oc] + sum_{ic, k...} w[g * ICg + ic, oc - g * OCg, k...] *
-///                  x[n, g * ICg + ic, (o + padBegin - k * dilation) / stride]   (ONNX ConvTranspose)
-/// over the taps where o + padBegin - k * dilation is a multiple of the stride inside the input;
-/// g = oc / OCg. RDom order (innermost first): k_last, ..., k_first, ic.
+///                  x[n, g * ICg + ic, (o + padBegin - k * dilation) / stride]
+/// (ONNX ConvTranspose) over the taps where o + padBegin - k * dilation is a multiple of the
+/// stride inside the input; g = oc / OCg. RDom order (innermost first): k_last, ..., k_first, ic.
 Expected<TensorFunc> convTranspose(const Op& op, const std::vector<TensorFunc>& in) {
   const auto& a = op.attr<ConvTransposeAttrs>();
   const TensorFunc& x = in[0];

@@ -149,7 +149,8 @@ Status causalConvWithState(NodeContext& c) {
   std::vector<Value*> operands{padded, w};
   if (bias)
     operands.push_back(bias);
-  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Conv, operands, ConvAttrs{{1}, {0, 0}, {1}, ch}));
+  DNNCC_ASSIGN_OR_RETURN(Value * y,
+                         c.emit(OpKind::Conv, operands, ConvAttrs{{1}, {0, 0}, {1}, ch}));
   if (activation != "none") {
     DNNCC_ASSIGN_OR_RETURN(Value * s, c.emit(OpKind::Sigmoid, {y}));
     DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Mul, {y, s}));
@@ -287,7 +288,8 @@ Status pool(NodeContext& c, OpKind kind) {
         return c.error("storage_order=1 is supported for 2-D pooling only");
       int64_t h = x->type.shape[2], w = x->type.shape[3];
       auto k = [&](int64_t v) {
-        return c.constant(TensorType{DType::i64, {}}, scalarBytes(DType::i64, static_cast<double>(v)));
+        return c.constant(TensorType{DType::i64, {}},
+                          scalarBytes(DType::i64, static_cast<double>(v)));
       };
       DNNCC_ASSIGN_OR_RETURN(Value * nc, c.emit(OpKind::Div, {idx, k(h * w)}));
       DNNCC_ASSIGN_OR_RETURN(Value * base, c.emit(OpKind::Mul, {nc, k(h * w)}));

@@ -32,8 +32,8 @@ template <OpKind K> Status unary(NodeContext& c) {
 Status leakyRelu(NodeContext& c) {
   ignoreConsumed(c);
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
-  DNNCC_ASSIGN_OR_RETURN(Value * y,
-                         c.emit(OpKind::LeakyRelu, {x}, LeakyReluAttrs{c.attrFloat("alpha", 0.01)}));
+  DNNCC_ASSIGN_OR_RETURN(
+      Value * y, c.emit(OpKind::LeakyRelu, {x}, LeakyReluAttrs{c.attrFloat("alpha", 0.01)}));
   return c.setOutput(0, y);
 }
 

@@ -243,7 +243,8 @@ Expected<Value*> resizeAxis(NodeContext& c, const ResizeParams& p, Value* x, int
     for (int i = axis + 1; i < rank; ++i)
       mshape.push_back(1);
     Value* mask = c.constant(TensorType{DType::boolean, mshape}, plan.outside);
-    Value* e = c.constant(TensorType{x->type.dtype, {}}, scalarBytes(x->type.dtype, p.extrapolation));
+    Value* e =
+        c.constant(TensorType{x->type.dtype, {}}, scalarBytes(x->type.dtype, p.extrapolation));
     DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Where, {mask, e, y}));
   }
   return y;
