@@ -103,7 +103,7 @@ Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& opera
   static const auto table = [] {
     std::vector<DefineFn> t(numOpKinds(), nullptr);
     for (auto family : {elementwiseAlgorithms(), convAlgorithms(), linearAlgorithms(),
-                        reduceAlgorithms(), shapeAlgorithms()})
+                        reduceAlgorithms(), shapeAlgorithms(), sampleAlgorithms()})
       for (const auto& row : family)
         t[static_cast<size_t>(row.kind)] = row.define;
     return t;

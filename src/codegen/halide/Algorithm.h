@@ -71,5 +71,7 @@ std::span<const AlgorithmRow> convAlgorithms();
 std::span<const AlgorithmRow> linearAlgorithms();
 std::span<const AlgorithmRow> reduceAlgorithms();
 std::span<const AlgorithmRow> shapeAlgorithms();
+/// grid_sample, deform_conv, roi_align (ops/Sample.cpp).
+std::span<const AlgorithmRow> sampleAlgorithms();
 
 } // namespace dnncc::hl
