@@ -42,6 +42,13 @@ struct Prelude {
     in("q", DType::boolean, {3});
     cf("w", {6, 2, 3, 2}); // conv weights: 6 output channels, group 2 over 4 input channels
     cf("bias", {6});
+    cf("wt", {4, 3, 3, 2});                // conv_transpose weights: group 2, 6 output channels
+    in("grid", DType::f32, {1, 5, 3, 2});   // grid_sample positions for x
+    in("ui", DType::i64, {1, 4, 6, 6});     // max_unpool indices for x
+    in("rois", DType::f32, {3, 4});         // roi_align boxes and their batch indices
+    in("ri", DType::i64, {3});
+    in("doff", DType::f32, {1, 24, 3, 4});  // deform_conv offsets and mask for x and w
+    in("dmask", DType::f32, {1, 12, 3, 4});
     cf("s4", {4});
     cf("s3", {3});
     cf("gb", {4, 3}); // gemm B with trans_b: [N=4, K=3]
@@ -144,7 +151,18 @@ void addElementwiseExamples(std::vector<Example>& all) {
 /// Examples of the convolution and pooling ops.
 void addConvExamples(std::vector<Example>& all) {
   all.push_back({OpKind::Conv, {"x", "w", "bias"}, ConvAttrs{{2, 1}, {1, 0, 1, 0}, {1, 2}, 2}});
+  all.push_back({OpKind::ConvTranspose, {"x", "wt", "bias"},
+                 ConvTransposeAttrs{{2, 1}, {1, 0, 0, 1}, {1, 2}, {1, 0}, 2}});
+  all.push_back({OpKind::GridSample, {"x", "grid"},
+                 GridSampleAttrs{GridSampleMode::cubic, GridPadding::reflection, true}});
+  all.push_back({OpKind::DeformConv, {"x", "w", "doff", "bias", "dmask"},
+                 DeformConvAttrs{{2, 1}, {1, 0, 1, 0}, {1, 2}, 2, 2}});
+  all.push_back({OpKind::RoiAlign, {"x", "rois", "ri"},
+                 RoiAlignAttrs{true, 2, 3, 2, 0.5, false}});
   all.push_back({OpKind::MaxPool, {"x"}, PoolAttrs{{3, 2}, {2, 2}, {1, 0, 1, 1}, {1, 1}, true, false}});
+  all.push_back({OpKind::MaxPoolIndices, {"x"},
+                 PoolAttrs{{2, 3}, {1, 2}, {1, 0, 1, 1}, {1, 1}, false, false}});
+  all.push_back({OpKind::MaxUnpool, {"x", "ui"}, NoAttrs{}, {1, 4, 12, 12}});
   all.push_back({OpKind::AvgPool, {"x"}, PoolAttrs{{2, 2}, {1, 2}, {0, 1, 1, 0}, {2, 1}, false, true}});
   all.push_back({OpKind::GlobalAvgPool, {"x"}});
   all.push_back({OpKind::GlobalMaxPool, {"x"}});

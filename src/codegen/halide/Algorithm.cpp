@@ -116,7 +116,8 @@ Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& opera
   static const auto table = [] {
     std::vector<DefineFn> t(numOpKinds(), nullptr);
     for (auto family : {elementwiseAlgorithms(), convAlgorithms(), linearAlgorithms(),
-                        reduceAlgorithms(), shapeAlgorithms(), quantizeAlgorithms()})
+                        reduceAlgorithms(), shapeAlgorithms(), quantizeAlgorithms(),
+                        sampleAlgorithms()})
       for (const auto& row : family)
         t[static_cast<size_t>(row.kind)] = row.define;
     return t;

@@ -83,5 +83,7 @@ std::span<const AlgorithmRow> linearAlgorithms();
 std::span<const AlgorithmRow> reduceAlgorithms();
 std::span<const AlgorithmRow> shapeAlgorithms();
 std::span<const AlgorithmRow> quantizeAlgorithms();
+/// grid_sample, deform_conv, roi_align (ops/Sample.cpp).
+std::span<const AlgorithmRow> sampleAlgorithms();
 
 } // namespace dnncc::hl

@@ -45,6 +45,10 @@ std::span<const ConverterRow> convConverters();
 std::span<const ConverterRow> linearConverters();
 std::span<const ConverterRow> reduceConverters();
 std::span<const ConverterRow> shapeConverters();
+/// Old forms (opsets 1-7) of ops whose attributes changed later (ops/Legacy.cpp).
+std::span<const ConverterRow> legacyConverters();
+/// Resize and Upsample (ops/Resize.cpp).
+std::span<const ConverterRow> resizeConverters();
 std::span<const ConverterRow> quantizeConverters();
 std::span<const ConverterRow> einsumConverters();
 std::span<const ConverterRow> controlFlowConverters();

@@ -445,7 +445,8 @@ const ConverterRow* findConverter(std::string_view opType, int opset) {
                         reduceConverters(), shapeConverters(), quantizeConverters(),
                         einsumConverters(), controlFlowConverters(), sequenceConverters(),
                         indexConverters(), normalizationConverters(), lossConverters(),
-                        attentionConverters(), recurrentConverters(), spectralConverters()})
+                        attentionConverters(), recurrentConverters(), spectralConverters(),
+                        legacyConverters(), resizeConverters()})
       all.insert(all.end(), family.begin(), family.end());
     return all;
   }();

@@ -22,6 +22,12 @@ Expected<TensorType> inferBitwise(const Op&);
 Expected<TensorType> inferPRelu(const Op&);
 // Conv.cpp
 Expected<TensorType> inferConv(const Op&);
+Expected<TensorType> inferConvTranspose(const Op&);
+Expected<TensorType> inferGridSample(const Op&);
+Expected<TensorType> inferRoiAlign(const Op&);
+Expected<TensorType> inferDeformConv(const Op&);
+Expected<TensorType> inferPoolIndices(const Op&);
+Expected<TensorType> inferMaxUnpool(const Op&);
 Expected<TensorType> inferPool(const Op&);
 Expected<TensorType> inferGlobalPool(const Op&);
 // Linear.cpp
