@@ -631,7 +631,7 @@ TEST(ImportCompositeErrors, TensorScatterUpdateDoesNotFit) {
   b.node("TensorScatter", {"cache", "upd"}, {"y"}, "ts");
   b.output("y");
   EXPECT_EQ(importError(b), "error: <file>: node 'ts' (TensorScatter, opset 24): update "
-                            "f32[2,5,3] does not fit past_cache f32[2,4,3] along axis 1");
+                            "f32[2,5,3] does not fit cache f32[2,4,3] along axis 1");
 }
 
 TEST(ImportCompositeErrors, DftOnTheComplexAxis) {

@@ -1,7 +1,7 @@
 // ONNX transformer blocks decomposed into IR ops: Attention (opset 23-25: head split, KV cache
 // concat, grouped-query head repeat, scaled QK matmul, softcap, additive bias from attn_mask /
 // is_causal / windows / nonpad_kv_seqlen, softmax with the fully-masked-row guard, PV matmul),
-// RotaryEmbedding, SwiGLU and TensorScatter (KV cache update).
+// RotaryEmbedding and SwiGLU (TensorScatter, the KV cache update, is an IR op: ops/Index.cpp).
 #include <cmath>
 #include <limits>
 
@@ -414,73 +414,11 @@ Status swiglu(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
-/// TensorScatter-24: present = past_cache with update written along `axis` (default -2) at
-/// positions write_indices[b] + u (u < update's extent; modulo the cache length when mode is
-/// circular) for each batch entry b; write_indices defaults to zeros. One select per update row.
-Status tensorScatter(NodeContext& c) {
-  Composer b(c);
-  DNNCC_ASSIGN_OR_RETURN(Value * cache, c.input(0));
-  DNNCC_ASSIGN_OR_RETURN(Value * update, c.input(1));
-  Value* indices = c.optionalInput(2);
-  std::string mode = c.attrString("mode", "linear");
-  if (mode != "linear" && mode != "circular")
-    return c.error(fmt::format("mode='{}' is not linear or circular", mode));
-  int rank = cache->type.rank();
-  Expected<int> axis = normalizeAxis(c.attrInt("axis", -2), rank);
-  if (!axis)
-    return c.error(axis.status().message());
-  if (*axis == 0)
-    return c.error("axis must not be the batch axis 0");
-  const auto& cs = cache->type.shape;
-  const auto& us = update->type.shape;
-  bool compatible = update->type.rank() == rank && update->type.dtype == cache->type.dtype;
-  for (int i = 0; compatible && i < rank; ++i)
-    compatible = i == *axis ? us[i] <= cs[i] : us[i] == cs[i];
-  if (!compatible)
-    return c.error(fmt::format("update {} does not fit past_cache {} along axis {}",
-                               toString(update->type), toString(cache->type), *axis));
-  int64_t batch = cs[0], maxLen = cs[*axis];
-  std::vector<int64_t> perBatch(rank, 1);
-  perBatch[0] = batch;
-  Value* start;
-  if (indices) {
-    if (indices->type.shape != std::vector<int64_t>{batch} ||
-        (indices->type.dtype != DType::i64 && indices->type.dtype != DType::i32))
-      return c.error(
-          fmt::format("write_indices {} is not an integer [{}]", toString(indices->type), batch));
-    DNNCC_ASSIGN_OR_RETURN(start, b.reshape(indices, perBatch));
-  } else {
-    start = b.tensor(DType::i64, perBatch, std::vector<double>(batch, 0.0));
-  }
-  DType it = start->type.dtype;
-  std::vector<int64_t> posShape(rank, 1);
-  posShape[*axis] = maxLen;
-  std::vector<double> pos(maxLen);
-  for (int64_t s = 0; s < maxLen; ++s)
-    pos[s] = static_cast<double>(s);
-  Value* positions = b.tensor(it, posShape, pos);
-  Value* out = cache;
-  for (int64_t u = 0; u < us[*axis]; ++u) {
-    DNNCC_ASSIGN_OR_RETURN(Value * target, b.op(OpKind::Add, {start, b.scalar(it, u)}));
-    DNNCC_ASSIGN_OR_RETURN(Value * hit, b.op(OpKind::Equal, {positions, target}));
-    if (mode == "circular") { // start < maxLen and u < maxLen: one wrap at most
-      DNNCC_ASSIGN_OR_RETURN(
-          Value * wrapped, b.op(OpKind::Sub, {target, b.scalar(it, static_cast<double>(maxLen))}));
-      DNNCC_ASSIGN_OR_RETURN(Value * hit2, b.op(OpKind::Equal, {positions, wrapped}));
-      DNNCC_ASSIGN_OR_RETURN(hit, b.op(OpKind::Or, {hit, hit2}));
-    }
-    DNNCC_ASSIGN_OR_RETURN(Value * row, b.slice(update, *axis, u, 1));
-    DNNCC_ASSIGN_OR_RETURN(out, b.op(OpKind::Where, {hit, row, out}));
-  }
-  return c.setOutput(0, out);
-}
-
 constexpr int kMax = kMaxOpset;
 const ConverterRow kRows[] = {
     {"Attention", 23, kMax, attention},
     {"RotaryEmbedding", 23, kMax, rotaryEmbedding},
     {"SwiGLU", 28, kMax, swiglu},
-    {"TensorScatter", 24, kMax, tensorScatter},
 };
 } // namespace
 

@@ -73,49 +73,6 @@ Status conv(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
-/// ConvInteger-10: y (int32) = conv(int32(x) - x_zero_point, int32(w) - w_zero_point), zero
-/// padding after the zero point is subtracted (ONNX ConvInteger spec and reference). The weight
-/// zero point is a scalar or one per output channel.
-Status convInteger(NodeContext& c) {
-  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
-  DNNCC_ASSIGN_OR_RETURN(Value * w, c.input(1));
-  auto isByte = [](DType t) { return t == DType::u8 || t == DType::i8; };
-  if (!isByte(x->type.dtype) || !isByte(w->type.dtype))
-    return c.error("ConvInteger expects int8 or uint8 input and weights");
-  auto widen = [&](Value* v, Value* zeroPoint, bool perChannel) -> Expected<Value*> {
-    TensorType t{DType::i32, v->type.shape};
-    DNNCC_ASSIGN_OR_RETURN(Value * r, c.emit(OpKind::Cast, {v}, CastAttrs{DType::i32}, &t));
-    if (!zeroPoint)
-      return r;
-    TensorType zt{DType::i32, zeroPoint->type.shape};
-    DNNCC_ASSIGN_OR_RETURN(Value * z,
-                           c.emit(OpKind::Cast, {zeroPoint}, CastAttrs{DType::i32}, &zt));
-    if (z->type.numElements() == 1) {
-      TensorType st{DType::i32, {}};
-      DNNCC_ASSIGN_OR_RETURN(z, c.emit(OpKind::Reshape, {z}, NoAttrs{}, &st));
-    } else if (perChannel && z->type.rank() == 1 && z->type.shape[0] == v->type.shape[0]) {
-      TensorType ct{DType::i32, std::vector<int64_t>(v->type.rank(), 1)};
-      ct.shape[0] = z->type.shape[0];
-      DNNCC_ASSIGN_OR_RETURN(z, c.emit(OpKind::Reshape, {z}, NoAttrs{}, &ct));
-    } else {
-      return c.error(fmt::format("zero point {} is not a scalar{}", shapeString(z->type.shape),
-                                 perChannel ? " or one per output channel" : ""));
-    }
-    return c.emit(OpKind::Sub, {r, z});
-  };
-  DNNCC_ASSIGN_OR_RETURN(Value * xi, widen(x, c.optionalInput(2), false));
-  DNNCC_ASSIGN_OR_RETURN(Value * wi, widen(w, c.optionalInput(3), true));
-  IntList kernel(w->type.shape.begin() + std::min<size_t>(2, w->type.shape.size()),
-                 w->type.shape.end());
-  DNNCC_ASSIGN_OR_RETURN(Window win, window(c, x->type, kernel));
-  if (win.kernel != kernel)
-    return c.error(fmt::format("kernel_shape [{}] differs from the weights' [{}]",
-                               fmt::join(win.kernel, ","), fmt::join(kernel, ",")));
-  ConvAttrs a{win.strides, win.pads, win.dilations, c.attrInt("group", 1)};
-  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Conv, {xi, wi}, a));
-  return c.setOutput(0, y);
-}
-
 /// CausalConvWithState-27: padded = concat(past_state or zeros [B, C, K-1], input) along time;
 /// output = depthwise conv1d(padded, weight [C, 1, K], bias) without padding, then x * sigmoid(x)
 /// for activation silu/swish; present_state = the last K-1 steps of padded (ONNX spec and
@@ -378,7 +335,6 @@ constexpr int kMax = kMaxOpset;
 const ConverterRow kRows[] = {
     {"Conv", 1, kMax, conv},
     {"ConvTranspose", 1, kMax, convTranspose},
-    {"ConvInteger", 10, kMax, convInteger},
     {"DeformConv", 19, kMax, deformConv},
     {"CausalConvWithState", 27, kMax, causalConvWithState},
     {"MaxPool", 1, kMax, maxPool},

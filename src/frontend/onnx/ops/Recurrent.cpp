@@ -1,5 +1,6 @@
 // ONNX ops that carry a state along the sequence axis, decomposed into IR ops (the static sequence
-// length is unrolled): LinearAttention-27, CausalConvWithState-27, RNN, GRU and LSTM.
+// length is unrolled): LinearAttention-27, RNN, GRU and LSTM
+// (CausalConvWithState is a depthwise conv: ops/Conv.cpp).
 #include <cmath>
 
 #include <fmt/format.h>
@@ -147,74 +148,6 @@ Status linearAttention(NodeContext& c) {
   DNNCC_TRY(c.setOutput(0, o));
   DNNCC_ASSIGN_OR_RETURN(Value * present, b.cast(state, stateType));
   return c.setOutput(1, present);
-}
-
-/// CausalConvWithState-27: the input [B, C, L] left-padded with past_state [B, C, k-1] (zeros
-/// when absent), a depthwise convolution with weight [C, 1, k] (+ bias [C]) over the valid
-/// positions, optionally followed by SiLU (activation silu / swish); present_state is the last
-/// k-1 positions of the padded input.
-Status causalConvWithState(NodeContext& c) {
-  Composer b(c);
-  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
-  DNNCC_ASSIGN_OR_RETURN(Value * w, c.input(1));
-  Value* bias = c.optionalInput(2);
-  Value* past = c.optionalInput(3);
-  std::string activation = c.attrString("activation", "none");
-  if (activation != "none" && activation != "silu" && activation != "swish")
-    return c.error(fmt::format("activation='{}' is not none, silu or swish", activation));
-  if (x->type.rank() != 3)
-    return c.error(
-        fmt::format("input {} is not 3-D [batch, channels, length]", shapeString(x->type.shape)));
-  int64_t batch = x->type.shape[0], channels = x->type.shape[1], len = x->type.shape[2];
-  if (w->type.rank() != 3 || w->type.shape[0] != channels || w->type.shape[1] != 1)
-    return c.error(fmt::format("weight {} is not [{},1,k]", shapeString(w->type.shape), channels));
-  int64_t k = w->type.shape[2];
-  DType t = x->type.dtype;
-  if (bias && bias->type.numElements() != channels)
-    return c.error(
-        fmt::format("bias {} does not have {} elements", shapeString(bias->type.shape), channels));
-  std::vector<int64_t> stateShape{batch, channels, k - 1};
-  Value* padded = x;
-  if (k > 1) {
-    Value* pad = past;
-    if (pad && pad->type.shape != stateShape)
-      return c.error(fmt::format("past_state {} is not {}", shapeString(pad->type.shape),
-                                 shapeString(stateShape)));
-    if (!pad)
-      pad = b.tensor(t, stateShape, std::vector<double>(numElements(stateShape), 0.0));
-    DNNCC_ASSIGN_OR_RETURN(padded, b.concat({pad, x}, 2));
-  }
-  // y[b, c, i] = sum_j padded[b, c, i + j] * w[c, 0, j] (+ bias[c]).
-  DNNCC_ASSIGN_OR_RETURN(Value * w3, b.reshape(w, {1, channels, k}));
-  Value* y = nullptr;
-  for (int64_t j = 0; j < k; ++j) {
-    DNNCC_ASSIGN_OR_RETURN(Value * xs, b.slice(padded, 2, j, len));
-    DNNCC_ASSIGN_OR_RETURN(Value * wj, b.slice(w3, 2, j, 1));
-    DNNCC_ASSIGN_OR_RETURN(Value * term, b.op(OpKind::Mul, {xs, wj}));
-    if (!y) {
-      y = term;
-    } else {
-      DNNCC_ASSIGN_OR_RETURN(y, b.op(OpKind::Add, {y, term}));
-    }
-  }
-  if (bias) {
-    DNNCC_ASSIGN_OR_RETURN(Value * b3, b.reshape(bias, {1, channels, 1}));
-    DNNCC_ASSIGN_OR_RETURN(y, b.op(OpKind::Add, {y, b3}));
-  }
-  if (activation != "none") {
-    DNNCC_ASSIGN_OR_RETURN(Value * sig, b.op(OpKind::Sigmoid, {y}));
-    DNNCC_ASSIGN_OR_RETURN(y, b.op(OpKind::Mul, {y, sig}));
-  }
-  DNNCC_TRY(c.setOutput(0, y));
-  if (c.hasOutput(1)) {
-    if (k == 1)
-      return c.error("present_state is empty for kernel size 1 (zero-size tensors are not "
-                     "supported)");
-    DNNCC_ASSIGN_OR_RETURN(Value * present,
-                           b.slice(padded, 2, padded->type.shape[2] - (k - 1), k - 1));
-    return c.setOutput(1, present);
-  }
-  return Status::ok();
 }
 
 /// The recurrent cell kinds of ONNX RNN, GRU and LSTM (opset 7+ forms).
@@ -484,7 +417,6 @@ template <Cell K> Status recurrent(NodeContext& c) {
 constexpr int kMax = kMaxOpset;
 const ConverterRow kRows[] = {
     {"LinearAttention", 27, kMax, linearAttention},
-    {"CausalConvWithState", 27, kMax, causalConvWithState},
     {"RNN", 7, kMax, recurrent<Cell::rnn>},
     {"GRU", 7, kMax, recurrent<Cell::gru>},
     {"LSTM", 7, kMax, recurrent<Cell::lstm>},
