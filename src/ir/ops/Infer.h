@@ -15,6 +15,7 @@ Expected<TensorType> inferPow(const Op&);
 Expected<TensorType> inferCompare(const Op&);
 Expected<TensorType> inferLogical(const Op&);
 Expected<TensorType> inferWhere(const Op&);
+Expected<TensorType> inferAssert(const Op&);
 // Conv.cpp
 Expected<TensorType> inferConv(const Op&);
 Expected<TensorType> inferPool(const Op&);
