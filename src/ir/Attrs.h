@@ -21,6 +21,10 @@ enum class CastRound : uint8_t { up, down, nearest };
 enum class PadMode : uint8_t { constant, reflect, edge };
 /// How scatter ops combine an update with the value already there (ONNX `reduction`).
 enum class ScatterReduction : uint8_t { none, add, mul, max, min };
+/// `grid_sample` interpolation (ONNX GridSample `mode`; bilinear/bicubic before opset 20).
+enum class GridSampleMode : uint8_t { linear, nearest, cubic };
+/// `grid_sample` handling of out-of-range sample positions (ONNX GridSample `padding_mode`).
+enum class GridPadding : uint8_t { zeros, border, reflection };
 
 struct NoAttrs {
   template <class V> void visitFields(V&&) {}
@@ -54,6 +58,35 @@ struct GeluAttrs {
   bool operator==(const GeluAttrs&) const = default;
 };
 
+/// One coefficient: elu (alpha (exp(x) - 1) for x < 0), celu (max(0, x) + min(0, alpha
+/// (exp(x / alpha) - 1))), thresholded_relu (x > alpha ? x : 0), swish (x sigmoid(alpha x)).
+struct AlphaAttrs {
+  double alpha = 1.0;
+  template <class V> void visitFields(V&& v) { v("alpha", alpha); }
+  bool operator==(const AlphaAttrs&) const = default;
+};
+
+/// selu: y = gamma * (x > 0 ? x : alpha * (exp(x) - 1)) (ONNX Selu defaults).
+struct SeluAttrs {
+  double alpha = 1.67326319217681884765625, gamma = 1.05070102214813232421875;
+  template <class V> void visitFields(V&& v) { v("alpha", alpha); v("gamma", gamma); }
+  bool operator==(const SeluAttrs&) const = default;
+};
+
+/// shrink: y = x < -lambd ? x + bias : x > lambd ? x - bias : 0 (ONNX Shrink).
+struct ShrinkAttrs {
+  double bias = 0.0, lambd = 0.5;
+  template <class V> void visitFields(V&& v) { v("bias", bias); v("lambd", lambd); }
+  bool operator==(const ShrinkAttrs&) const = default;
+};
+
+/// is_inf: true for +inf when `positive`, for -inf when `negative` (ONNX IsInf detect_*).
+struct IsInfAttrs {
+  bool negative = true, positive = true;
+  template <class V> void visitFields(V&& v) { v("negative", negative); v("positive", positive); }
+  bool operator==(const IsInfAttrs&) const = default;
+};
+
 /// cast: converts to `to` with ONNX Cast semantics (float->int truncates toward zero).
 /// cast to `to` (ONNX Cast). `saturate` (Cast-19+): float8 results clamp to the type's finite
 /// range instead of becoming inf/NaN; `round` (Cast-24+): rounding of f8e8m0 results.
@@ -78,6 +111,63 @@ struct ConvAttrs {
     v("strides", strides); v("pads", pads); v("dilations", dilations); v("group", group);
   }
   bool operator==(const ConvAttrs&) const = default;
+};
+
+/// conv_transpose (ONNX ConvTranspose): x [N, C, D1..Dk], w [C, OC/group, K1..Kk], bias [OC].
+/// y[n, oc, o] = bias[oc] + sum over the group's input channels c and taps k with
+/// o = i * stride + k * dilation - padBegin of x[n, c, i] * w[c, oc % (OC/group), k].
+/// Output extent: stride * (in - 1) + outputPadding + (kernel - 1) * dilation + 1 - padBegin -
+/// padEnd. `pads` ([begin..., end...]) may be negative (an output_shape larger than the natural
+/// one).
+struct ConvTransposeAttrs {
+  IntList strides, pads, dilations, outputPadding;
+  int64_t group = 1;
+  template <class V> void visitFields(V&& v) {
+    v("strides", strides); v("pads", pads); v("dilations", dilations);
+    v("output_padding", outputPadding); v("group", group);
+  }
+  bool operator==(const ConvTransposeAttrs&) const = default;
+};
+
+/// grid_sample (ONNX GridSample): x [N, C, D1..Dk], grid [N, O1..Ok, k] with normalised
+/// coordinates in [-1, 1], innermost axis first (x, y, z); result [N, C, O1..Ok].
+struct GridSampleAttrs {
+  GridSampleMode mode = GridSampleMode::linear;
+  GridPadding padding = GridPadding::zeros;
+  bool alignCorners = false;
+  template <class V> void visitFields(V&& v) {
+    v("mode", mode); v("padding", padding); v("align_corners", alignCorners);
+  }
+  bool operator==(const GridSampleAttrs&) const = default;
+};
+
+/// deform_conv (ONNX DeformConv, 2-D): x [N, C, H, W], w [OC, C/group, KH, KW], offset
+/// [N, offsetGroup * KH * KW * 2, OH, OW] ((dh, dw) per tap), bias [OC], mask
+/// [N, offsetGroup * KH * KW, OH, OW]. `pads` as in ConvAttrs.
+struct DeformConvAttrs {
+  IntList strides, pads, dilations;
+  int64_t group = 1, offsetGroup = 1;
+  template <class V> void visitFields(V&& v) {
+    v("strides", strides); v("pads", pads); v("dilations", dilations); v("group", group);
+    v("offset_group", offsetGroup);
+  }
+  bool operator==(const DeformConvAttrs&) const = default;
+};
+
+/// roi_align (ONNX RoiAlign): x [N, C, H, W], rois [R, 4] (x1, y1, x2, y2), batch indices [R];
+/// result [R, C, outputHeight, outputWidth]; samplingRatio x samplingRatio bilinear samples per
+/// bin, averaged (or their maximum with `max`). halfPixel shifts the roi by -0.5.
+struct RoiAlignAttrs {
+  bool max = false;
+  int64_t outputHeight = 1, outputWidth = 1, samplingRatio = 1;
+  double spatialScale = 1;
+  bool halfPixel = true;
+  template <class V> void visitFields(V&& v) {
+    v("max", max); v("output_height", outputHeight); v("output_width", outputWidth);
+    v("sampling_ratio", samplingRatio); v("spatial_scale", spatialScale);
+    v("half_pixel", halfPixel);
+  }
+  bool operator==(const RoiAlignAttrs&) const = default;
 };
 
 /// gemm: Y = alpha * A' * B' + beta * C, A' = transA ? A^T : A (ONNX Gemm).
@@ -228,7 +318,9 @@ using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs,
                            CastAttrs, ConvAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
                            LayerNormAttrs, BatchNormAttrs, TransposeAttrs, SliceAttrs, PadAttrs,
                            ArgAttrs, TopKAttrs, CumAttrs, GatherNDAttrs, ScatterAttrs,
-                           ReverseSequenceAttrs, TensorScatterAttrs>;
+                           ReverseSequenceAttrs, TensorScatterAttrs, AlphaAttrs, SeluAttrs,
+                           ShrinkAttrs, IsInfAttrs, ConvTransposeAttrs,
+                           GridSampleAttrs, RoiAlignAttrs, DeformConvAttrs>;
 
 /// Names of enum attribute values, for the printer and parser.
 std::string_view enumName(GeluApprox v);
@@ -239,5 +331,9 @@ bool parseEnum(std::string_view s, PadMode& out);
 bool parseEnum(std::string_view s, CastRound& out);
 std::string_view enumName(ScatterReduction v);
 bool parseEnum(std::string_view s, ScatterReduction& out);
+std::string_view enumName(GridSampleMode v);
+std::string_view enumName(GridPadding v);
+bool parseEnum(std::string_view s, GridSampleMode& out);
+bool parseEnum(std::string_view s, GridPadding& out);
 
 } // namespace dnncc

@@ -43,6 +43,13 @@ struct Prelude {
     in("ok", DType::boolean, {});
     cf("w", {6, 2, 3, 2}); // conv weights: 6 output channels, group 2 over 4 input channels
     cf("bias", {6});
+    cf("wt", {4, 3, 3, 2});                // conv_transpose weights: group 2, 6 output channels
+    in("grid", DType::f32, {1, 5, 3, 2});   // grid_sample positions for x
+    in("ui", DType::i64, {1, 4, 6, 6});     // max_unpool indices for x
+    in("rois", DType::f32, {3, 4});         // roi_align boxes and their batch indices
+    in("ri", DType::i64, {3});
+    in("doff", DType::f32, {1, 24, 3, 4});  // deform_conv offsets and mask for x and w
+    in("dmask", DType::f32, {1, 12, 3, 4});
     cf("s4", {4});
     cf("s3", {3});
     cf("gb", {4, 3}); // gemm B with trans_b: [N=4, K=3]
@@ -91,7 +98,33 @@ void addElementwiseExamples(std::vector<Example>& all) {
   all.push_back({OpKind::HardSwish, {"a"}});
   all.push_back({OpKind::Gelu, {"a"}, GeluAttrs{GeluApprox::tanh}});
   all.push_back({OpKind::Cast, {"a"}, CastAttrs{DType::i32}});
+  all.push_back({OpKind::BitCast, {"a"}, CastAttrs{DType::u32}});
   all.push_back({OpKind::Identity, {"a"}});
+  all.push_back({OpKind::Sin, {"a"}});
+  all.push_back({OpKind::Cos, {"a"}});
+  all.push_back({OpKind::Tan, {"a"}});
+  all.push_back({OpKind::Asin, {"a"}});
+  all.push_back({OpKind::Acos, {"a"}});
+  all.push_back({OpKind::Atan, {"a"}});
+  all.push_back({OpKind::Sinh, {"a"}});
+  all.push_back({OpKind::Cosh, {"a"}});
+  all.push_back({OpKind::Asinh, {"a"}});
+  all.push_back({OpKind::Acosh, {"a"}});
+  all.push_back({OpKind::Atanh, {"a"}});
+  all.push_back({OpKind::Round, {"a"}});
+  all.push_back({OpKind::Sign, {"a"}});
+  all.push_back({OpKind::IsNaN, {"a"}});
+  all.push_back({OpKind::IsInf, {"a"}, IsInfAttrs{false, true}});
+  all.push_back({OpKind::BitNot, {"idx"}});
+  all.push_back({OpKind::Softplus, {"a"}});
+  all.push_back({OpKind::Softsign, {"a"}});
+  all.push_back({OpKind::Mish, {"a"}});
+  all.push_back({OpKind::Elu, {"a"}, AlphaAttrs{0.5}});
+  all.push_back({OpKind::Celu, {"a"}, AlphaAttrs{2.0}});
+  all.push_back({OpKind::Selu, {"a"}, SeluAttrs{1.5, 2.0}});
+  all.push_back({OpKind::ThresholdedRelu, {"a"}, AlphaAttrs{0.25}});
+  all.push_back({OpKind::Shrink, {"a"}, ShrinkAttrs{0.5, 1.0}});
+  all.push_back({OpKind::Swish, {"a"}, AlphaAttrs{0.75}});
   all.push_back({OpKind::Add, {"a", "c"}});
   all.push_back({OpKind::Sub, {"a", "c"}});
   all.push_back({OpKind::Mul, {"a", "c"}});
@@ -104,6 +137,15 @@ void addElementwiseExamples(std::vector<Example>& all) {
   all.push_back({OpKind::Greater, {"a", "c"}});
   all.push_back({OpKind::And, {"p", "q"}});
   all.push_back({OpKind::Or, {"p", "q"}});
+  all.push_back({OpKind::Xor, {"p", "q"}});
+  all.push_back({OpKind::Mod, {"a", "c"}});
+  all.push_back({OpKind::Fmod, {"a", "c"}});
+  all.push_back({OpKind::ShiftLeft, {"idx", "idx"}});
+  all.push_back({OpKind::ShiftRight, {"idx", "idx"}});
+  all.push_back({OpKind::BitAnd, {"idx", "idx"}});
+  all.push_back({OpKind::BitOr, {"idx", "idx"}});
+  all.push_back({OpKind::BitXor, {"idx", "idx"}});
+  all.push_back({OpKind::PRelu, {"a", "c"}});
   all.push_back({OpKind::Where, {"p", "a", "c"}});
   all.push_back({OpKind::Assert, {"a", "ok"}});
 }
@@ -111,7 +153,18 @@ void addElementwiseExamples(std::vector<Example>& all) {
 /// Examples of the convolution and pooling ops.
 void addConvExamples(std::vector<Example>& all) {
   all.push_back({OpKind::Conv, {"x", "w", "bias"}, ConvAttrs{{2, 1}, {1, 0, 1, 0}, {1, 2}, 2}});
+  all.push_back({OpKind::ConvTranspose, {"x", "wt", "bias"},
+                 ConvTransposeAttrs{{2, 1}, {1, 0, 0, 1}, {1, 2}, {1, 0}, 2}});
+  all.push_back({OpKind::GridSample, {"x", "grid"},
+                 GridSampleAttrs{GridSampleMode::cubic, GridPadding::reflection, true}});
+  all.push_back({OpKind::DeformConv, {"x", "w", "doff", "bias", "dmask"},
+                 DeformConvAttrs{{2, 1}, {1, 0, 1, 0}, {1, 2}, 2, 2}});
+  all.push_back({OpKind::RoiAlign, {"x", "rois", "ri"},
+                 RoiAlignAttrs{true, 2, 3, 2, 0.5, false}});
   all.push_back({OpKind::MaxPool, {"x"}, PoolAttrs{{3, 2}, {2, 2}, {1, 0, 1, 1}, {1, 1}, true, false}});
+  all.push_back({OpKind::MaxPoolIndices, {"x"},
+                 PoolAttrs{{2, 3}, {1, 2}, {1, 0, 1, 1}, {1, 1}, false, false}});
+  all.push_back({OpKind::MaxUnpool, {"x", "ui"}, NoAttrs{}, {1, 4, 12, 12}});
   all.push_back({OpKind::AvgPool, {"x"}, PoolAttrs{{2, 2}, {1, 2}, {0, 1, 1, 0}, {2, 1}, false, true}});
   all.push_back({OpKind::GlobalAvgPool, {"x"}});
   all.push_back({OpKind::GlobalMaxPool, {"x"}});

@@ -1,6 +1,7 @@
 // Dispatch from op kind to Halide algorithm, and the helpers the family files share.
 #include "codegen/halide/Algorithm.h"
 
+#include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
@@ -115,7 +116,8 @@ Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& opera
   static const auto table = [] {
     std::vector<DefineFn> t(numOpKinds(), nullptr);
     for (auto family : {elementwiseAlgorithms(), convAlgorithms(), linearAlgorithms(),
-                        reduceAlgorithms(), shapeAlgorithms(), quantizeAlgorithms()})
+                        reduceAlgorithms(), shapeAlgorithms(), quantizeAlgorithms(),
+                        sampleAlgorithms()})
       for (const auto& row : family)
         t[static_cast<size_t>(row.kind)] = row.define;
     return t;
@@ -123,10 +125,13 @@ Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& opera
   DefineFn fn = table[static_cast<size_t>(op.kind)];
   if (!fn)
     return Status::error(fmt::format("op '{}' has no Halide algorithm", opName(op.kind)));
-  for (const auto& v : op.operands)
-    if (v->type.dtype == DType::f16 || v->type.dtype == DType::bf16)
-      return Status::error(fmt::format("{} on {} is not supported by the CPU code generator",
-                                       opName(op.kind), dtypeName(v->type.dtype)));
+  auto lowPrecision = [](const Value* v) {
+    return v->type.dtype == DType::f16 || v->type.dtype == DType::bf16;
+  };
+  // f16/bf16 values are computed in f32, except by bitcast, which keeps their bits.
+  if (op.kind != OpKind::BitCast &&
+      (lowPrecision(op.result) || std::any_of(op.operands.begin(), op.operands.end(), lowPrecision)))
+    return defineLifted(op, operands, fn);
   return fn(op, operands);
 }
 

@@ -60,17 +60,30 @@ Idx broadcastIdx(const TensorType& operand, const std::vector<int64_t>& outShape
 /// The result of a pure definition `f(vars) = value` as a TensorFunc.
 TensorFunc pureResult(const Op& op, const std::vector<Halide::Var>& vars, Halide::Expr value);
 
+/// An f16 or bf16 value widened to f32 (exact; NaN and inf kept).
+Halide::Expr widenToF32(Halide::Expr x);
+/// `x` (any numeric type; f32 or f64 directly, others through f64) rounded to nearest even in
+/// `to` (f16 or bf16); NaN stays NaN, overflow gives inf (IEEE 754 conversion).
+Halide::Expr narrowFloat(Halide::Expr x, DType to);
+
 /// One family's table rows: op kind -> algorithm.
 using DefineFn = Expected<TensorFunc> (*)(const Op&, const std::vector<TensorFunc>&);
 struct AlgorithmRow {
   OpKind kind;
   DefineFn define;
 };
+/// Defines `op` with `fn` when operands or result are f16/bf16: those operands are widened to f32,
+/// the op is computed in f32, and an f32 result is rounded to the result's 16-bit type.
+Expected<TensorFunc> defineLifted(const Op& op, const std::vector<TensorFunc>& operands,
+                                  DefineFn fn);
+
 std::span<const AlgorithmRow> elementwiseAlgorithms();
 std::span<const AlgorithmRow> convAlgorithms();
 std::span<const AlgorithmRow> linearAlgorithms();
 std::span<const AlgorithmRow> reduceAlgorithms();
 std::span<const AlgorithmRow> shapeAlgorithms();
 std::span<const AlgorithmRow> quantizeAlgorithms();
+/// grid_sample, deform_conv, roi_align (ops/Sample.cpp).
+std::span<const AlgorithmRow> sampleAlgorithms();
 
 } // namespace dnncc::hl

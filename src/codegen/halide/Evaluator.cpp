@@ -61,9 +61,13 @@ HalideEvaluator::evaluateLocked(const Op& op) {
     }
     DNNCC_ASSIGN_OR_RETURN(TensorFunc result, defineOp(op, operands));
     for (Halide::Func& f : result.stages)
-      if (f.name() != result.func.name())
-        f.compute_root();
-    c->pipeline = Halide::Pipeline(result.func);
+      f.compute_root();
+    // The JIT looks the output up by its Func's name, which fails for an op named like a C math
+    // function (atan, tanh): the pipeline's output is a copy under a name no library uses.
+    std::vector<Halide::Var> args = result.func.args();
+    Halide::Func output("dnncc_evaluated");
+    output(args) = result.func(args);
+    c->pipeline = Halide::Pipeline(output);
     ++compilations_;
     it = cache_.emplace(key, std::move(c)).first;
   }

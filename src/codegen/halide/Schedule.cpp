@@ -292,6 +292,11 @@ int64_t estimateWork(const std::vector<const Op*>& ops) {
       work += out * (w.numElements() / w.shape[0]);
       break;
     }
+    case OpKind::ConvTranspose: {
+      const auto& w = op->operands[1]->type;
+      work += out * (w.numElements() / w.shape[1]);
+      break;
+    }
     case OpKind::MatMul:
       work += out * op->operands[0]->type.shape.back();
       break;

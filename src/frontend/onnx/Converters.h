@@ -45,15 +45,24 @@ std::span<const ConverterRow> convConverters();
 std::span<const ConverterRow> linearConverters();
 std::span<const ConverterRow> reduceConverters();
 std::span<const ConverterRow> shapeConverters();
+/// Old forms (opsets 1-7) of ops whose attributes changed later (ops/Legacy.cpp).
+std::span<const ConverterRow> legacyConverters();
+/// Resize and Upsample (ops/Resize.cpp).
+std::span<const ConverterRow> resizeConverters();
 std::span<const ConverterRow> quantizeConverters();
 std::span<const ConverterRow> einsumConverters();
 std::span<const ConverterRow> controlFlowConverters();
 std::span<const ConverterRow> sequenceConverters();
+std::span<const ConverterRow> indexConverters();
+std::span<const ConverterRow> normalizationConverters();
+std::span<const ConverterRow> lossConverters();
+std::span<const ConverterRow> attentionConverters();
+std::span<const ConverterRow> recurrentConverters();
+std::span<const ConverterRow> spectralConverters();
 
 /// The most subgraph nodes one model may import in all: If branches count once, Loop and Scan
 /// bodies once per unrolled iteration (a body with no nodes counts as one).
 inline constexpr int64_t kMaxUnrolledNodes = 20000;
-std::span<const ConverterRow> indexConverters();
 
 /// The converter for `opType` at `opset`, or null.
 const ConverterRow* findConverter(std::string_view opType, int opset);
@@ -195,6 +204,10 @@ Expected<ConvWindow> convWindow(NodeContext& c, const TensorType& x, IntList ker
 
 /// Reads the values of a constant integer tensor as int64.
 std::vector<int64_t> constantAsInts(const Value& v);
+/// The value of IEEE binary16 (or, with `bfloat`, bfloat16) bits.
+double halfBitsToDouble(uint16_t bits, bool bfloat);
+/// `value` as binary16 (or bfloat16) bits, rounded to nearest even; NaN stays NaN, overflow is inf.
+uint16_t doubleToHalfBits(double value, bool bfloat);
 /// Converts a value of `dtype` to bytes, e.g. for a scalar constant.
 std::vector<uint8_t> scalarBytes(DType dtype, double value);
 

@@ -470,7 +470,9 @@ const ConverterRow* findConverter(std::string_view opType, int opset) {
     for (auto family : {elementwiseConverters(), convConverters(), linearConverters(),
                         reduceConverters(), shapeConverters(), quantizeConverters(),
                         einsumConverters(), controlFlowConverters(), sequenceConverters(),
-                        indexConverters()})
+                        indexConverters(), normalizationConverters(), lossConverters(),
+                        attentionConverters(), recurrentConverters(), spectralConverters(),
+                        legacyConverters(), resizeConverters()})
       all.insert(all.end(), family.begin(), family.end());
     return all;
   }();
@@ -538,6 +540,9 @@ Expected<double> NodeContext::constScalar(int i, std::string_view what) {
     return static_cast<double>(v->dataAs<float>()[0]);
   case DType::f64:
     return v->dataAs<double>()[0];
+  case DType::f16:
+  case DType::bf16:
+    return halfBitsToDouble(v->dataAs<uint16_t>()[0], v->type.dtype == DType::bf16);
   default: {
     auto ints = constantAsInts(*v);
     if (ints.empty())

@@ -12,7 +12,7 @@
 namespace dnncc {
 
 /// Oldest and newest default-domain opsets the importer accepts (newest = the pinned onnx release).
-inline constexpr int kMinOpset = 7;
+inline constexpr int kMinOpset = 1;
 inline constexpr int kMaxOpset = 28;
 
 struct ImportOptions {

@@ -52,6 +52,15 @@ Expected<TensorType> inferCast(const Op& op) {
   return makeType(op.attr<CastAttrs>().to, op.operands[0]->type.shape);
 }
 
+/// bitcast: the same bits as another type of the same width (ONNX BitCast-26).
+Expected<TensorType> inferBitCast(const Op& op) {
+  DType from = op.operands[0]->type.dtype, to = op.attr<CastAttrs>().to;
+  if (dtypeSize(from) != dtypeSize(to))
+    return Status::error(fmt::format("bitcast from {} to {} changes the element width",
+                                     dtypeName(from), dtypeName(to)));
+  return makeType(to, op.operands[0]->type.shape);
+}
+
 Expected<TensorType> inferArith(const Op& op) {
   DNNCC_TRY(requireSameDType(op));
   if (op.operands[0]->type.dtype == DType::boolean)
@@ -95,6 +104,50 @@ Expected<TensorType> inferWhere(const Op& op) {
     return Status::error("the two branches of where have different types");
   DNNCC_ASSIGN_OR_RETURN(auto shape, broadcastAll(op, 0));
   return makeType(op.operands[1]->type.dtype, std::move(shape));
+}
+
+/// is_nan / is_inf: a float operand, a bool result of the same shape.
+Expected<TensorType> inferFloatPredicate(const Op& op) {
+  if (!isFloat(op.operands[0]->type.dtype))
+    return Status::error(
+        fmt::format("expects a float operand, got {}", dtypeName(op.operands[0]->type.dtype)));
+  return makeType(DType::boolean, op.operands[0]->type.shape);
+}
+
+namespace {
+bool isInt(DType t) {
+  return !isFloat(t) && t != DType::boolean;
+}
+} // namespace
+
+/// bit_not: an integer operand (ONNX BitwiseNot).
+Expected<TensorType> inferUnaryInt(const Op& op) {
+  if (!isInt(op.operands[0]->type.dtype))
+    return Status::error(
+        fmt::format("expects an integer operand, got {}", dtypeName(op.operands[0]->type.dtype)));
+  return sameAs(op.operands[0]);
+}
+
+/// shift_*, bit_and/or/xor: integer operands of one type, numpy broadcasting.
+Expected<TensorType> inferBitwise(const Op& op) {
+  DNNCC_TRY(requireSameDType(op));
+  if (!isInt(op.operands[0]->type.dtype))
+    return Status::error(
+        fmt::format("expects integer operands, got {}", dtypeName(op.operands[0]->type.dtype)));
+  DNNCC_ASSIGN_OR_RETURN(auto shape, broadcastAll(op, 0));
+  return makeType(op.operands[0]->type.dtype, std::move(shape));
+}
+
+/// prelu(x, slope): the slope broadcasts to x (unidirectional, ONNX PRelu-9+); result type of x.
+Expected<TensorType> inferPRelu(const Op& op) {
+  DNNCC_TRY(requireSameDType(op));
+  if (op.operands[0]->type.dtype == DType::boolean)
+    return Status::error("bool operands are not supported");
+  const auto& x = op.operands[0]->type.shape;
+  DNNCC_ASSIGN_OR_RETURN(auto shape, broadcastAll(op, 0));
+  if (shape != x)
+    return Status::error("the slope does not broadcast to the shape of x");
+  return sameAs(op.operands[0]);
 }
 
 } // namespace dnncc

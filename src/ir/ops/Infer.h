@@ -10,14 +10,25 @@ Expected<TensorType> inferSameType(const Op&);
 Expected<TensorType> inferUnaryFloat(const Op&);
 Expected<TensorType> inferUnaryBool(const Op&);
 Expected<TensorType> inferCast(const Op&);
+Expected<TensorType> inferBitCast(const Op&);
 Expected<TensorType> inferArith(const Op&);
 Expected<TensorType> inferPow(const Op&);
 Expected<TensorType> inferCompare(const Op&);
 Expected<TensorType> inferLogical(const Op&);
 Expected<TensorType> inferWhere(const Op&);
 Expected<TensorType> inferAssert(const Op&);
+Expected<TensorType> inferFloatPredicate(const Op&);
+Expected<TensorType> inferUnaryInt(const Op&);
+Expected<TensorType> inferBitwise(const Op&);
+Expected<TensorType> inferPRelu(const Op&);
 // Conv.cpp
 Expected<TensorType> inferConv(const Op&);
+Expected<TensorType> inferConvTranspose(const Op&);
+Expected<TensorType> inferGridSample(const Op&);
+Expected<TensorType> inferRoiAlign(const Op&);
+Expected<TensorType> inferDeformConv(const Op&);
+Expected<TensorType> inferPoolIndices(const Op&);
+Expected<TensorType> inferMaxUnpool(const Op&);
 Expected<TensorType> inferPool(const Op&);
 Expected<TensorType> inferGlobalPool(const Op&);
 // Linear.cpp

@@ -1,5 +1,8 @@
 // Halide algorithms of convolution and pooling over [N, C, spatial...] tensors (ONNX Conv,
-// MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool).
+// ConvTranspose, MaxPool and its Indices, MaxUnpool, AveragePool, GlobalAveragePool,
+// GlobalMaxPool).
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "codegen/halide/Algorithm.h"
@@ -70,6 +73,55 @@ Expected<TensorFunc> conv(const Op& op, const std::vector<TensorFunc>& in) {
   return out;
 }
 
+/// y[n, oc, o...] = bias[oc] + sum_{ic, k...} w[g * ICg + ic, oc - g * OCg, k...] *
+///                  x[n, g * ICg + ic, (o + padBegin - k * dilation) / stride]
+/// (ONNX ConvTranspose) over the taps where o + padBegin - k * dilation is a multiple of the
+/// stride inside the input; g = oc / OCg. RDom order (innermost first): k_last, ..., k_first, ic.
+Expected<TensorFunc> convTranspose(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& a = op.attr<ConvTransposeAttrs>();
+  const TensorFunc& x = in[0];
+  const TensorFunc& w = in[1];
+  int k = x.type.rank() - 2;
+  int icg = static_cast<int>(x.type.shape[1] / a.group);
+  int ocg = static_cast<int>(w.type.shape[1]);
+  Halide::Type t = halideType(x.type.dtype);
+  Halide::Region ranges;
+  for (int i = k - 1; i >= 0; --i)
+    ranges.emplace_back(0, static_cast<int>(w.type.shape[2 + i]));
+  ranges.emplace_back(0, icg);
+  Halide::RDom r(ranges);
+  auto v = makeVars(op.result->type.rank());
+  Expr oc = v[1];
+  Expr g = a.group == 1 ? Expr(0) : oc / ocg;
+  Expr ic = a.group == 1 ? Expr(r[k]) : g * icg + r[k];
+  Expr woc = a.group == 1 ? oc : oc - g * ocg;
+  Expr valid = Halide::cast<bool>(true);
+  Idx xi{v[0], ic}, wi{ic, woc};
+  for (int i = 0; i < k; ++i) {
+    Expr kk = r[k - 1 - i];
+    int extent = static_cast<int>(x.type.shape[2 + i]);
+    int stride = static_cast<int>(a.strides[i]);
+    Expr pos = v[2 + i] + static_cast<int>(a.pads[i]) - kk * static_cast<int>(a.dilations[i]);
+    Expr q = stride == 1 ? pos : pos / stride; // Halide division rounds down
+    valid = valid && pos >= 0 && q < extent;
+    if (stride != 1)
+      valid = valid && pos % stride == 0;
+    xi.push_back(Halide::clamp(q, 0, extent - 1));
+    wi.push_back(kk);
+  }
+  Halide::Func f("conv_transpose");
+  auto hv = halideOrder(v);
+  f(hv) = in.size() == 3 ? in[2]({oc}) : Halide::cast(t, 0);
+  f(hv) += Halide::select(valid, w(wi) * x(xi), Halide::cast(t, 0));
+  TensorFunc out;
+  out.func = f;
+  out.type = op.result->type;
+  out.vars = v;
+  out.rdom = r;
+  out.stages = {f};
+  return out;
+}
+
 Expected<TensorFunc> pool(const Op& op, const std::vector<TensorFunc>& in) {
   const auto& a = op.attr<PoolAttrs>();
   const TensorFunc& x = in[0];
@@ -129,6 +181,77 @@ Expected<TensorFunc> pool(const Op& op, const std::vector<TensorFunc>& in) {
   return out;
 }
 
+/// The flat row-major input index of the first maximum of each max_pool window (ONNX MaxPool's
+/// Indices output, storage_order=0): window positions in the padding never win; the scan order
+/// is the window's row-major order and a later element wins only when strictly greater
+/// (Halide's argmax keeps the first maximum in RDom order: k_last innermost).
+Expected<TensorFunc> maxPoolIndices(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& a = op.attr<PoolAttrs>();
+  const TensorFunc& x = in[0];
+  int k = x.type.rank() - 2;
+  Halide::Type t = halideType(x.type.dtype);
+  Halide::Region ranges;
+  for (int i = k - 1; i >= 0; --i)
+    ranges.emplace_back(0, static_cast<int>(a.kernel[i]));
+  Halide::RDom r(ranges);
+  auto v = makeVars(op.result->type.rank());
+  Idx xi{v[0], v[1]};
+  Expr inside = Halide::cast<bool>(true);
+  for (int i = 0; i < k; ++i) {
+    int extent = static_cast<int>(x.type.shape[2 + i]);
+    Expr pos = v[2 + i] * static_cast<int>(a.strides[i]) - static_cast<int>(a.pads[i]) +
+               r[k - 1 - i] * static_cast<int>(a.dilations[i]);
+    inside = inside && pos >= 0 && pos < extent;
+    xi.push_back(Halide::clamp(pos, 0, extent - 1));
+  }
+  Expr lowest = t.is_float() ? constant(t, -std::numeric_limits<double>::infinity()) : t.min();
+  Halide::Tuple best = Halide::argmax(r, Halide::select(inside, x(xi), lowest));
+  Expr flat = Halide::cast<int64_t>(v[0]) * Halide::cast<int64_t>(Expr(x.type.shape[1])) + v[1];
+  for (int i = 0; i < k; ++i) {
+    Expr pos = v[2 + i] * static_cast<int>(a.strides[i]) - static_cast<int>(a.pads[i]) +
+               best[k - 1 - i] * static_cast<int>(a.dilations[i]);
+    flat = flat * Halide::cast<int64_t>(Expr(x.type.shape[2 + i])) + Halide::cast<int64_t>(pos);
+  }
+  return pureResult(op, v, flat);
+}
+
+/// y = 0 except y.flat[indices[i]] = x[i] (ONNX MaxUnpool), in x's row-major order (a later
+/// duplicate index wins). Indices outside y are clamped into it.
+Expected<TensorFunc> maxUnpool(const Op& op, const std::vector<TensorFunc>& in) {
+  const TensorFunc& x = in[0];
+  const TensorFunc& idx = in[1];
+  const auto& shape = op.result->type.shape;
+  int rank = x.type.rank();
+  Halide::Type t = halideType(x.type.dtype);
+  Halide::Region ranges;
+  for (int i = rank - 1; i >= 0; --i)
+    ranges.emplace_back(0, static_cast<int>(x.type.shape[i]));
+  Halide::RDom r(ranges);
+  Idx xi;
+  for (int i = 0; i < rank; ++i)
+    xi.push_back(r[rank - 1 - i]);
+  Expr flat = Halide::cast<int64_t>(idx(xi));
+  int64_t total = op.result->type.numElements();
+  flat = Halide::clamp(flat, Expr(int64_t{0}), Expr(total - 1));
+  Idx target(rank);
+  for (int i = rank - 1; i >= 0; --i) {
+    target[i] = Halide::cast<int>(flat % Expr(shape[i]));
+    flat = flat / Expr(shape[i]);
+  }
+  auto v = makeVars(rank);
+  Halide::Func f("max_unpool");
+  auto hv = halideOrder(v);
+  f(hv) = Halide::cast(t, 0);
+  f(halideOrder(target)) = x(xi);
+  TensorFunc res;
+  res.func = f;
+  res.type = op.result->type;
+  res.vars = v;
+  res.rdom = r;
+  res.stages = {f};
+  return res;
+}
+
 Expected<TensorFunc> globalPool(const Op& op, const std::vector<TensorFunc>& in) {
   const TensorFunc& x = in[0];
   int k = x.type.rank() - 2;
@@ -172,8 +295,11 @@ Expected<TensorFunc> globalPool(const Op& op, const std::vector<TensorFunc>& in)
 
 const AlgorithmRow kRows[] = {
     {OpKind::Conv, conv},
+    {OpKind::ConvTranspose, convTranspose},
     {OpKind::MaxPool, pool},
     {OpKind::AvgPool, pool},
+    {OpKind::MaxPoolIndices, maxPoolIndices},
+    {OpKind::MaxUnpool, maxUnpool},
     {OpKind::GlobalAvgPool, globalPool},
     {OpKind::GlobalMaxPool, globalPool},
 };

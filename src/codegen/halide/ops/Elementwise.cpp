@@ -19,6 +19,80 @@ Expr at(const Op& op, const std::vector<TensorFunc>& in, size_t i,
 Expr typed(Expr like, double value) { return constant(like.type(), value); }
 Expr boolOf(Expr cond) { return Halide::cast(Halide::UInt(8), cond); }
 
+/// A C library function of one float type (f32 -> "<name>f", f64 -> "<name>").
+Expr libm(const char* name, Expr a, Expr b) {
+  bool f32 = a.type() == Halide::Float(32);
+  return Halide::Internal::Call::make(a.type(), f32 ? std::string(name) + "f" : std::string(name),
+                                      {a, b}, Halide::Internal::Call::PureExtern);
+}
+
+/// log(1 + exp(x)) without overflow: max(x, 0) + log(1 + exp(-|x|)) (ONNX Softplus).
+Expr softplus(Expr x) {
+  return Halide::max(x, typed(x, 0)) + Halide::log(typed(x, 1) + Halide::exp(-Halide::abs(x)));
+}
+
+/// C fmod: the remainder of a / b rounded toward zero, with the sign of a (ONNX Mod fmod=1).
+Expr truncatedMod(Expr a, Expr b) {
+  if (a.type().is_float())
+    return libm("fmod", a, b);
+  if (a.type().is_uint())
+    return a % b; // Halide: x % 0 == 0
+  Expr r = a % b; // Euclidean: 0 <= r < |b|
+  return Halide::select(a < 0 && r != 0, r - Halide::select(b < 0, -b, b), r);
+}
+
+/// Floored mod a - floor(a / b) * b, the remainder with the sign of the divisor (ONNX Mod fmod=0,
+/// Python's %); for floats through C fmod, so it is exact.
+Expr flooredMod(Expr a, Expr b) {
+  if (a.type().is_uint())
+    return a % b;
+  if (a.type().is_float()) {
+    Expr r = libm("fmod", a, b);
+    // A zero remainder takes the sign of b (ONNX Mod-28 special cases, like Python's %).
+    // (The sign bit is taken from b's bits: the simplifier treats the constants -0 and 0 alike.)
+    Halide::Type ut = b.type().with_code(Halide::Type::UInt);
+    Expr signBit = Halide::Internal::make_const(ut, uint64_t(1) << (b.type().bits() - 1));
+    Expr zero = Halide::reinterpret(a.type(), Halide::reinterpret(ut, b) & signBit);
+    // r == 0 tested on the bits: Halide's float flags let LLVM assume r is not NaN.
+    Expr isZero = (Halide::reinterpret(ut, r) & ~signBit) == Halide::Internal::make_zero(ut);
+    return Halide::select(isZero, zero, (r < 0) != (b < 0), r + b, r);
+  }
+  Expr r = a % b; // Euclidean: 0 <= r < |b|; for b < 0 the floored remainder is r + b
+  return Halide::select(b < 0 && r != 0, r + b, r);
+}
+
+/// Integer a^b by binary exponentiation over every bit of b, wrapping like the C++ loop of the
+/// reference implementations; a negative exponent gives 1/a^|b| truncated toward zero.
+Expr integerPow(Expr a, Expr b) {
+  using Halide::Internal::Let;
+  using Halide::Internal::Variable;
+  const Halide::Type t = a.type();
+  const int bits = b.type().bits();
+  std::vector<std::pair<std::string, Expr>> lets;
+  Expr result = typed(a, 1), base = a;
+  for (int i = 0; i < bits; ++i) {
+    Expr bit = ((b >> i) & constant(b.type(), 1)) != 0;
+    std::string rn = Halide::Internal::unique_name("pow_r"),
+                bn = Halide::Internal::unique_name("pow_b");
+    lets.emplace_back(rn, Halide::select(bit, result * base, result));
+    result = Variable::make(t, rn);
+    if (i + 1 < bits) {
+      lets.emplace_back(bn, base * base);
+      base = Variable::make(t, bn);
+    }
+  }
+  Expr body = result;
+  if (b.type().is_int()) {
+    Expr odd = (b & constant(b.type(), 1)) != 0;
+    Expr negative = Halide::select(a == typed(a, 1), typed(a, 1), a == typed(a, -1),
+                                   Halide::select(odd, typed(a, -1), typed(a, 1)), typed(a, 0));
+    body = Halide::select(b < 0, negative, body);
+  }
+  for (auto it = lets.rbegin(); it != lets.rend(); ++it)
+    body = Let::make(it->first, it->second, body);
+  return body;
+}
+
 /// The value of a constant scalar operand, if it is one (lets pow(x, 2) become x * x).
 std::optional<double> constantScalar(const Value* v) {
   if (!v->isConstant() || v->type.numElements() != 1)
@@ -98,13 +172,94 @@ Expected<Expr> unaryExpr(const Op& op, Expr x) {
       return Status::error("gelu is only implemented for f32");
     return typed(x, 0.5) * x * (typed(x, 1) + Halide::erf(x * typed(x, M_SQRT1_2)));
   case OpKind::Cast: {
-    if (isSmallType(op.operands[0]->type.dtype) || isSmallType(op.attr<CastAttrs>().to))
-      return castSmallType(x, op.operands[0]->type.dtype, op.attr<CastAttrs>());
-    Halide::Type to = halideType(op.attr<CastAttrs>().to);
-    if (op.attr<CastAttrs>().to == DType::boolean)
+    DType toType = op.attr<CastAttrs>().to;
+    if (isSmallType(op.operands[0]->type.dtype) || isSmallType(toType)) {
+      if (toType != DType::f16 && toType != DType::bf16)
+        return castSmallType(x, op.operands[0]->type.dtype, op.attr<CastAttrs>());
+      DNNCC_ASSIGN_OR_RETURN(x, castSmallType(x, op.operands[0]->type.dtype, CastAttrs{DType::f32}));
+      return narrowFloat(x, toType);
+    }
+    if (toType == DType::boolean)
       return boolOf(x != 0);
-    return Halide::cast(to, x); // float -> int truncates toward zero, as ONNX Cast
+    if (toType == DType::f16 || toType == DType::bf16)
+      return narrowFloat(x, toType);            // rounds to nearest even, NaN stays NaN
+    return Halide::cast(halideType(toType), x); // float -> int truncates toward zero (ONNX Cast)
   }
+  case OpKind::BitCast: // the same bits (bool is stored as uint8)
+    return Halide::reinterpret(halideType(op.attr<CastAttrs>().to), x);
+  case OpKind::Sin:
+    return Halide::sin(x);
+  case OpKind::Cos:
+    return Halide::cos(x);
+  case OpKind::Tan:
+    return Halide::tan(x);
+  case OpKind::Asin:
+    return Halide::asin(x);
+  case OpKind::Acos:
+    return Halide::acos(x);
+  case OpKind::Atan:
+    return Halide::atan(x);
+  case OpKind::Sinh:
+    return Halide::sinh(x);
+  case OpKind::Cosh:
+    return Halide::cosh(x);
+  case OpKind::Asinh:
+    return Halide::asinh(x);
+  case OpKind::Acosh:
+    return Halide::acosh(x);
+  case OpKind::Atanh:
+    return Halide::atanh(x);
+  case OpKind::Round: // ties to even (ONNX Round)
+    return Halide::round(x);
+  case OpKind::Sign: // -1, 0 or 1; NaN stays NaN (ONNX Sign, numpy.sign)
+    if (x.type().is_uint())
+      return Halide::select(x > 0, typed(x, 1), typed(x, 0));
+    return Halide::select(x > 0, typed(x, 1), x < 0, typed(x, -1), f ? x : typed(x, 0));
+  case OpKind::IsNaN:
+    return boolOf(Halide::is_nan(x));
+  case OpKind::IsInf: {
+    const auto& a = op.attr<IsInfAttrs>();
+    if (!a.positive && !a.negative)
+      return constant(Halide::UInt(8), 0); // detects nothing
+    Expr inf = Halide::is_inf(x);
+    if (a.positive != a.negative)
+      inf = inf && (a.positive ? x > 0 : x < 0);
+    return boolOf(inf);
+  }
+  case OpKind::BitNot:
+    return ~x;
+  case OpKind::Softplus:
+    return softplus(x);
+  case OpKind::Softsign: // x / (1 + |x|)
+    return x / (typed(x, 1) + Halide::abs(x));
+  case OpKind::Mish: // x * tanh(softplus(x))
+    return x * Halide::tanh(softplus(x));
+  case OpKind::Elu: { // x < 0 ? alpha (exp(x) - 1) : x
+    Expr alpha = typed(x, op.attr<AlphaAttrs>().alpha);
+    return Halide::select(x < 0, alpha * (Halide::exp(x) - typed(x, 1)), x);
+  }
+  case OpKind::Celu: { // max(0, x) + min(0, alpha (exp(x / alpha) - 1))
+    Expr alpha = typed(x, op.attr<AlphaAttrs>().alpha);
+    return Halide::max(x, typed(x, 0)) +
+           Halide::min(typed(x, 0), alpha * (Halide::exp(x / alpha) - typed(x, 1)));
+  }
+  case OpKind::Selu: { // gamma (x > 0 ? x : alpha e^x - alpha)
+    const auto& a = op.attr<SeluAttrs>();
+    Expr alpha = typed(x, a.alpha);
+    return typed(x, a.gamma) * Halide::select(x > 0, x, alpha * Halide::exp(x) - alpha);
+  }
+  case OpKind::ThresholdedRelu: // x > alpha ? x : 0
+    return Halide::select(x > typed(x, op.attr<AlphaAttrs>().alpha), x, typed(x, 0));
+  case OpKind::Shrink: { // x < -lambd ? x + bias : x > lambd ? x - bias : 0
+    const auto& a = op.attr<ShrinkAttrs>();
+    Expr xd = Halide::cast(Halide::Float(64), x);
+    Expr bias = typed(x, a.bias);
+    Expr below = xd < typed(xd, -a.lambd);
+    Expr above = xd > typed(xd, a.lambd);
+    return Halide::select(below, x + bias, above, x - bias, typed(x, 0));
+  }
+  case OpKind::Swish: // x sigmoid(alpha x) (ONNX Swish-24)
+    return x / (typed(x, 1) + Halide::exp(-typed(x, op.attr<AlphaAttrs>().alpha) * x));
   default:
     return Status::error(fmt::format("{} is not a unary element-wise op", opName(op.kind)));
   }
@@ -145,8 +300,11 @@ Expected<TensorFunc> binary(const Op& op, const std::vector<TensorFunc>& in) {
       e = Halide::sqrt(a);
     else if (f)
       e = Halide::pow(a, Halide::cast(a.type(), b));
+    else if (b.type().is_float()) // integer base, float exponent: pow in f64, truncated
+      e = Halide::cast(a.type(), Halide::pow(Halide::cast(Halide::Float(64), a),
+                                             Halide::cast(Halide::Float(64), b)));
     else
-      return Status::error("pow on integers is not supported");
+      e = integerPow(a, b);
     break;
   }
   case OpKind::Max:
@@ -169,6 +327,47 @@ Expected<TensorFunc> binary(const Op& op, const std::vector<TensorFunc>& in) {
     break;
   case OpKind::Or:
     e = boolOf(a != 0 || b != 0);
+    break;
+  case OpKind::Xor:
+    e = boolOf((a != 0) != (b != 0));
+    break;
+  case OpKind::Mod:
+    e = flooredMod(a, b);
+    break;
+  case OpKind::Fmod:
+    e = truncatedMod(a, b);
+    break;
+  case OpKind::ShiftLeft:
+  case OpKind::ShiftRight: {
+    // ONNX BitShift-28: right shifts of signed values are arithmetic; left shifts discard the bits
+    // shifted past the sign bit (done on the unsigned bits: no signed overflow); a negative or too
+    // large shift leaves only the sign fill: -1 for a right shift of a negative x, else 0.
+    Expr outOfRange = b >= constant(b.type(), a.type().bits());
+    if (b.type().is_int())
+      outOfRange = outOfRange || b < 0;
+    if (op.kind == OpKind::ShiftLeft) {
+      Halide::Type ut = a.type().with_code(Halide::Type::UInt);
+      Expr shifted =
+          Halide::reinterpret(a.type(), Halide::reinterpret(ut, a) << Halide::reinterpret(ut, b));
+      e = Halide::select(outOfRange, typed(a, 0), shifted);
+    } else {
+      Expr fill =
+          a.type().is_int() ? Halide::select(a < 0, typed(a, -1), typed(a, 0)) : typed(a, 0);
+      e = Halide::select(outOfRange, fill, a >> b);
+    }
+    break;
+  }
+  case OpKind::BitAnd:
+    e = a & b;
+    break;
+  case OpKind::BitOr:
+    e = a | b;
+    break;
+  case OpKind::BitXor:
+    e = a ^ b;
+    break;
+  case OpKind::PRelu: // x < 0 ? slope * x : x
+    e = Halide::select(a < 0, b * a, a);
     break;
   default:
     return Status::error(fmt::format("{} is not a binary element-wise op", opName(op.kind)));
@@ -194,6 +393,7 @@ Expected<TensorFunc> assertOk(const Op& op, const std::vector<TensorFunc>& in) {
   return pureResult(op, v, Halide::require(ok, at(op, in, 0, v), message));
 }
 
+// clang-format off
 const AlgorithmRow kRows[] = {
     {OpKind::Relu, unary},        {OpKind::Sigmoid, unary},    {OpKind::Tanh, unary},
     {OpKind::Exp, unary},         {OpKind::Log, unary},        {OpKind::Sqrt, unary},
@@ -207,7 +407,20 @@ const AlgorithmRow kRows[] = {
     {OpKind::Equal, binary},      {OpKind::Less, binary},      {OpKind::Greater, binary},
     {OpKind::And, binary},        {OpKind::Or, binary},        {OpKind::Where, where},
     {OpKind::Assert, assertOk},
+    {OpKind::Sin, unary},         {OpKind::Cos, unary},        {OpKind::Tan, unary},
+    {OpKind::Asin, unary},        {OpKind::Acos, unary},       {OpKind::Atan, unary},
+    {OpKind::Sinh, unary},        {OpKind::Cosh, unary},       {OpKind::Asinh, unary},
+    {OpKind::Acosh, unary},       {OpKind::Atanh, unary},      {OpKind::Round, unary},
+    {OpKind::Sign, unary},        {OpKind::IsNaN, unary},      {OpKind::IsInf, unary},
+    {OpKind::BitNot, unary},      {OpKind::Softplus, unary},   {OpKind::Softsign, unary},
+    {OpKind::Mish, unary},        {OpKind::Elu, unary},        {OpKind::Celu, unary},
+    {OpKind::Selu, unary},        {OpKind::ThresholdedRelu, unary},
+    {OpKind::Shrink, unary},      {OpKind::Swish, unary},      {OpKind::Xor, binary},
+    {OpKind::Mod, binary},        {OpKind::Fmod, binary},      {OpKind::ShiftLeft, binary},
+    {OpKind::ShiftRight, binary}, {OpKind::BitAnd, binary},    {OpKind::BitOr, binary},
+    {OpKind::BitXor, binary},     {OpKind::PRelu, binary},     {OpKind::BitCast, unary},
 };
+// clang-format on
 } // namespace
 
 std::span<const AlgorithmRow> elementwiseAlgorithms() { return kRows; }

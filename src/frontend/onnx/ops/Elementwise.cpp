@@ -48,14 +48,42 @@ Status mean(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
-/// Clip-6 takes min/max attributes; Clip-11+ takes optional constant inputs.
+/// A Clip-11+ bound (input 1 or 2) that is a constant scalar.
+bool isConstantBound(NodeContext& c, int i) {
+  Value* v = c.optionalInput(i);
+  return v && v->isConstant() && v->type.numElements() == 1;
+}
+
+/// Clip-6 takes min/max attributes; Clip-11+ takes optional inputs. Constant bounds become
+/// attributes of one clip op; runtime bounds become min(max(x, min), max) on element-wise ops,
+/// which gives `max` everywhere when min > max, as the spec requires.
 Status clip(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   ClipAttrs a{-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
+  Value* y = x;
   if (c.opset() < 11) {
     a.min = c.attrFloat("min", a.min);
     a.max = c.attrFloat("max", a.max);
   } else {
+    bool constMin = !c.hasInput(1) || isConstantBound(c, 1);
+    bool constMax = !c.hasInput(2) || isConstantBound(c, 2);
+    if (!constMin || !constMax) {
+      for (int i : {1, 2}) {
+        if (!c.hasInput(i))
+          continue;
+        DNNCC_ASSIGN_OR_RETURN(Value * bound, c.input(i));
+        if (bound->type.dtype != x->type.dtype)
+          return c.error(fmt::format("{} (input {}) has type {}, expected {}",
+                                     i == 1 ? "min" : "max", i, dtypeName(bound->type.dtype),
+                                     dtypeName(x->type.dtype)));
+        if (bound->type.numElements() != 1)
+          return c.error(fmt::format("{} (input {}) must be a scalar", i == 1 ? "min" : "max", i));
+        DNNCC_ASSIGN_OR_RETURN(y, c.emit(i == 1 ? OpKind::Max : OpKind::Min, {y, bound}));
+      }
+      if (y->type.shape != x->type.shape)
+        return c.error("a one-element bound must not raise the rank of the input");
+      return c.setOutput(0, y);
+    }
     if (c.hasInput(1)) {
       DNNCC_ASSIGN_OR_RETURN(a.min, c.constScalar(1, "min"));
     }
@@ -63,7 +91,63 @@ Status clip(NodeContext& c) {
       DNNCC_ASSIGN_OR_RETURN(a.max, c.constScalar(2, "max"));
     }
   }
-  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Clip, {x}, a));
+  DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Clip, {x}, a));
+  return c.setOutput(0, y);
+}
+
+/// Mod-10+: fmod=0 is the floored remainder with the divisor's sign (Python), fmod=1 the C fmod.
+/// Opsets before 28 call fmod=0 on floats invalid; Mod-28 defines it, and that is what it computes.
+Status mod(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * a, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * b, c.input(1));
+  int64_t fmod = c.attrInt("fmod", 0);
+  if (fmod != 0 && fmod != 1)
+    return c.error(fmt::format("fmod={} is not 0 or 1", fmod));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(fmod ? OpKind::Fmod : OpKind::Mod, {a, b}));
+  return c.setOutput(0, y);
+}
+
+/// BitShift-11 (unsigned types) and -28 (signed types too): direction "LEFT" or "RIGHT".
+Status bitShift(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * a, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * b, c.input(1));
+  std::string dir = c.attrString("direction", "");
+  if (dir != "LEFT" && dir != "RIGHT")
+    return c.error(fmt::format("direction='{}' is not 'LEFT' or 'RIGHT'", dir));
+  DNNCC_ASSIGN_OR_RETURN(Value * y,
+                         c.emit(dir == "LEFT" ? OpKind::ShiftLeft : OpKind::ShiftRight, {a, b}));
+  return c.setOutput(0, y);
+}
+
+/// Elu, Celu, ThresholdedRelu and Swish: one float attribute `alpha`, 1.0 by default in each.
+template <OpKind K> Status alphaOp(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(K, {x}, AlphaAttrs{c.attrFloat("alpha", 1.0)}));
+  return c.setOutput(0, y);
+}
+
+Status selu(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  SeluAttrs a;
+  a.alpha = c.attrFloat("alpha", a.alpha);
+  a.gamma = c.attrFloat("gamma", a.gamma);
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Selu, {x}, a));
+  return c.setOutput(0, y);
+}
+
+Status shrink(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  ShrinkAttrs a;
+  a.bias = c.attrFloat("bias", a.bias);
+  a.lambd = c.attrFloat("lambd", a.lambd);
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Shrink, {x}, a));
+  return c.setOutput(0, y);
+}
+
+Status isInf(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  IsInfAttrs a{c.attrInt("detect_negative", 1) != 0, c.attrInt("detect_positive", 1) != 0};
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::IsInf, {x}, a));
   return c.setOutput(0, y);
 }
 
@@ -91,24 +175,53 @@ Status gelu(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
+/// Cast x to `dtype` (no op when it already has it), with Cast's and CastLike's `saturate`
+/// (opset 19+, float8 results) and `round_mode` (opset 25+ CastLike, 24+ Cast; f8e8m0 results).
+Status castTo(NodeContext& c, Value* x, DType dtype, int roundModeOpset) {
+  CastAttrs a{dtype};
+  if (c.opset() >= 19)
+    a.saturate = c.attrInt("saturate", 1) != 0;
+  if (c.opset() >= roundModeOpset) {
+    std::string mode = c.attrString("round_mode", "up");
+    if (!parseEnum(mode, a.round))
+      return c.error(fmt::format("round_mode='{}' is not 'up', 'down' or 'nearest'", mode));
+  }
+  if (x->type.dtype == dtype)
+    return c.setOutput(0, x);
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Cast, {x}, a));
+  return c.setOutput(0, y);
+}
+
 Status cast(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   DNNCC_ASSIGN_OR_RETURN(int64_t to, c.requireInt("to"));
   auto dtype = dtypeFromOnnx(static_cast<int>(to));
   if (!dtype)
     return c.error(fmt::format("cast to data type {} is not supported", to));
-  CastAttrs a{*dtype};
-  if (c.opset() >= 19)
-    a.saturate = c.attrInt("saturate", 1) != 0;
-  if (c.opset() >= 24) {
-    std::string mode = c.attrString("round_mode", "up");
-    if (!parseEnum(mode, a.round))
-      return c.error(fmt::format("round_mode='{}' is not 'up', 'down' or 'nearest'", mode));
-  }
+  return castTo(c, x, *dtype, 24);
+}
+
+/// BitCast-26: the same bits as data type `to`, which must have the input's width.
+Status bitCast(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(int64_t to, c.requireInt("to"));
+  auto dtype = dtypeFromOnnx(static_cast<int>(to));
+  if (!dtype)
+    return c.error(fmt::format("bitcast to data type {} is not supported", to));
+  if (dtypeSize(*dtype) != dtypeSize(x->type.dtype))
+    return c.error(fmt::format("bitcast from {} to {} changes the element width",
+                               dtypeName(x->type.dtype), dtypeName(*dtype)));
   if (x->type.dtype == *dtype)
     return c.setOutput(0, x);
-  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Cast, {x}, a));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::BitCast, {x}, CastAttrs{*dtype}));
   return c.setOutput(0, y);
+}
+
+/// CastLike-15+: Cast to the element type of the second input (its values are not read).
+Status castLike(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * like, c.input(1));
+  return castTo(c, x, like->type.dtype, 25);
 }
 
 /// Identity: a tensor, or (Identity-14+) a sequence, passes through.
@@ -193,6 +306,40 @@ const ConverterRow kRows[] = {
     {"And", 7, kMax, binary<OpKind::And>},
     {"Or", 7, kMax, binary<OpKind::Or>},
     {"Where", 9, kMax, where},
+    {"CastLike", 15, kMax, castLike},
+    {"BitCast", 26, kMax, bitCast},
+    {"Sin", 7, kMax, unary<OpKind::Sin>},
+    {"Cos", 7, kMax, unary<OpKind::Cos>},
+    {"Tan", 7, kMax, unary<OpKind::Tan>},
+    {"Asin", 7, kMax, unary<OpKind::Asin>},
+    {"Acos", 7, kMax, unary<OpKind::Acos>},
+    {"Atan", 7, kMax, unary<OpKind::Atan>},
+    {"Sinh", 9, kMax, unary<OpKind::Sinh>},
+    {"Cosh", 9, kMax, unary<OpKind::Cosh>},
+    {"Asinh", 9, kMax, unary<OpKind::Asinh>},
+    {"Acosh", 9, kMax, unary<OpKind::Acosh>},
+    {"Atanh", 9, kMax, unary<OpKind::Atanh>},
+    {"Round", 11, kMax, unary<OpKind::Round>},
+    {"Sign", 9, kMax, unary<OpKind::Sign>},
+    {"IsNaN", 9, kMax, unary<OpKind::IsNaN>},
+    {"IsInf", 10, kMax, isInf},
+    {"BitwiseNot", 18, kMax, unary<OpKind::BitNot>},
+    {"Softplus", 6, kMax, unary<OpKind::Softplus>},
+    {"Softsign", 6, kMax, unary<OpKind::Softsign>},
+    {"Mish", 18, kMax, unary<OpKind::Mish>},
+    {"Elu", 6, kMax, alphaOp<OpKind::Elu>},
+    {"Celu", 12, kMax, alphaOp<OpKind::Celu>},
+    {"Selu", 6, kMax, selu},
+    {"ThresholdedRelu", 10, kMax, alphaOp<OpKind::ThresholdedRelu>},
+    {"Shrink", 9, kMax, shrink},
+    {"Swish", 24, kMax, alphaOp<OpKind::Swish>},
+    {"PRelu", 7, kMax, binary<OpKind::PRelu>},
+    {"Xor", 7, kMax, binary<OpKind::Xor>},
+    {"Mod", 10, kMax, mod},
+    {"BitShift", 11, kMax, bitShift},
+    {"BitwiseAnd", 18, kMax, binary<OpKind::BitAnd>},
+    {"BitwiseOr", 18, kMax, binary<OpKind::BitOr>},
+    {"BitwiseXor", 18, kMax, binary<OpKind::BitXor>},
 };
 } // namespace
 

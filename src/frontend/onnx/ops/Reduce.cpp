@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "frontend/onnx/Converters.h"
+#include "frontend/onnx/ops/Compose.h"
 
 namespace dnncc::onnximport {
 namespace {
@@ -231,10 +232,11 @@ Status layerNorm(NodeContext& c) {
   Expected<int> axis = normalizeAxis(c.attrInt("axis", -1), x->type.rank());
   if (!axis)
     return c.error(axis.status().message());
+  if (c.hasOutput(1) || c.hasOutput(2))
+    return layerNormWithStats(c, x, scale, c.optionalInput(2), *axis,
+                              c.attrFloat("epsilon", 1e-5));
   if (c.attrInt("stash_type", 1) != 1)
     return c.error("stash_type other than 1 (float32) is not supported");
-  if (c.hasOutput(1) || c.hasOutput(2))
-    return c.error("the Mean and InvStdDev outputs are not supported");
   std::vector<Value*> operands{x, scale};
   if (Value* bias = c.optionalInput(2))
     operands.push_back(bias);

@@ -1,0 +1,53 @@
+// Small builders for converters that decompose an ONNX op into several IR ops (normalisations,
+// losses, attention): constants of any float type, reshapes, reductions, slices, casts.
+#pragma once
+
+#include <vector>
+
+#include "frontend/onnx/Converters.h"
+
+namespace dnncc::onnximport {
+
+/// Emits IR ops on behalf of one node; every op gets the node's name and errors its location.
+class Composer {
+public:
+  explicit Composer(NodeContext& c) : c_(c) {}
+
+  /// A rank-0 constant of `dtype` holding `value` (rounded to the type; f16/bf16 round to nearest).
+  Value* scalar(DType dtype, double value);
+  /// A constant of `dtype` and `shape` from row-major `values` (one per element).
+  Value* tensor(DType dtype, std::vector<int64_t> shape, const std::vector<double>& values);
+  /// A bool constant of `shape` from row-major `values`.
+  Value* bools(std::vector<int64_t> shape, const std::vector<bool>& values);
+
+  /// Any op whose result type is inferred from its operands.
+  Expected<Value*> op(OpKind kind, std::vector<Value*> operands, Attrs attrs = NoAttrs{});
+  /// `x` viewed with `shape` (same element count); `x` itself when the shape is unchanged.
+  Expected<Value*> reshape(Value* x, std::vector<int64_t> shape);
+  /// `x` broadcast to `shape` (numpy rules); `x` itself when the shape is unchanged.
+  Expected<Value*> expand(Value* x, std::vector<int64_t> shape);
+  Expected<Value*> transpose(Value* x, IntList perm);
+  /// Reduction `kind` over `axes` (normalised, any order; empty = `x` unchanged).
+  Expected<Value*> reduce(OpKind kind, Value* x, IntList axes, bool keepdims);
+  /// `x` converted to `dtype`; `x` itself when it already has that type.
+  Expected<Value*> cast(Value* x, DType dtype);
+  /// Elements [start, start + size) of `axis`, the other axes whole.
+  Expected<Value*> slice(Value* x, int axis, int64_t start, int64_t size);
+  Expected<Value*> concat(std::vector<Value*> parts, int axis);
+
+  NodeContext& context() { return c_; }
+
+private:
+  NodeContext& c_;
+};
+
+/// LayerNormalization-17 with the Mean and InvStdDev outputs (shape [d0..d(axis-1), 1, ...]),
+/// decomposed as the spec's function body in the stash type; binds all three node outputs.
+/// `bias` may be null. Normalization.cpp.
+Status layerNormWithStats(NodeContext& c, Value* x, Value* scale, Value* bias, int axis,
+                          double epsilon);
+
+/// Row-major strides of `shape` in elements.
+std::vector<int64_t> rowMajorStrides(const std::vector<int64_t>& shape);
+
+} // namespace dnncc::onnximport

@@ -1,0 +1,524 @@
+// ONNX Resize (opsets 10-19+) and Upsample (7-9) -> IR, as a separable decomposition: shapes
+// and scales are static, so for each resized axis the importer computes, per output position, the
+// input taps (edge-clamped indices) and their weights, following the ONNX Resize spec and its
+// reference implementation (onnx/reference/ops/op_resize.py: coordinate transform, floor(x) with
+// ratio 1 at integer x, neighbour window, nearest/linear/cubic and antialias coefficients,
+// exclude_outside, tf_crop_and_resize extrapolation). One axis becomes
+//   gather(x, taps [O, n], axis) * weights [O, n, 1...] -> reduce_sum over the tap axis,
+// or a single gather for nearest, and a `where` with a constant mask for extrapolated positions.
+// GridSample (data-dependent positions) is its own IR op, grid_sample.
+#include <cmath>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "frontend/onnx/Converters.h"
+
+namespace dnncc::onnximport {
+namespace {
+
+enum class Interp { nearest, linear, cubic };
+enum class Coord {
+  halfPixel,
+  halfPixelSymmetric,
+  pytorchHalfPixel,
+  alignCorners,
+  asymmetric,
+  tfHalfPixelForNn,
+  tfCropAndResize
+};
+enum class NearestRound { preferFloor, preferCeil, floor, ceil };
+
+/// The attributes of one Resize node, resolved.
+struct ResizeParams {
+  Interp mode = Interp::nearest;
+  Coord coord = Coord::halfPixel;
+  NearestRound nearest = NearestRound::preferFloor;
+  double cubicA = -0.75;
+  bool excludeOutside = false;
+  bool antialias = false;
+  double extrapolation = 0;
+};
+
+/// The taps of one resized axis: `taps` entries per output position.
+struct AxisPlan {
+  int64_t taps = 0;
+  std::vector<int64_t> index;      ///< [out, taps], clamped into [0, in)
+  std::vector<double> weight;      ///< [out, taps]
+  std::vector<uint8_t> outside;    ///< [out]: tf_crop_and_resize position outside the input
+  bool anyOutside = false;
+};
+
+/// Interpolation coefficients for a position `ratio` in (0, 1] past the left neighbour.
+std::vector<double> coefficients(const ResizeParams& p, double ratio, double scale) {
+  switch (p.mode) {
+  case Interp::nearest: {
+    if (ratio == 1.0)
+      return {0, 1};
+    bool right = false;
+    switch (p.nearest) {
+    case NearestRound::preferFloor: right = ratio > 0.5; break;
+    case NearestRound::preferCeil: right = ratio >= 0.5; break;
+    case NearestRound::floor: right = false; break;
+    case NearestRound::ceil: right = true; break;
+    }
+    return {right ? 0.0 : 1.0, right ? 1.0 : 0.0};
+  }
+  case Interp::linear: {
+    if (!p.antialias)
+      return {1 - ratio, ratio};
+    // Antialias (downsampling): a triangle filter stretched by 1/scale, normalised.
+    double s = std::min(scale, 1.0);
+    int64_t start = static_cast<int64_t>(std::floor(-1 / s)) + 1;
+    int64_t footprint = 2 - 2 * start;
+    std::vector<double> c;
+    double sum = 0;
+    for (int64_t j = 0; j < footprint; ++j) {
+      double arg = (static_cast<double>(start + j) - ratio) * s;
+      c.push_back(std::clamp(1 - std::abs(arg), 0.0, 1.0));
+      sum += c.back();
+    }
+    for (double& v : c)
+      v /= sum;
+    return c;
+  }
+  case Interp::cubic: {
+    double a = p.cubicA;
+    if (!p.antialias) {
+      double r1 = ratio + 1, q = 1 - ratio, q1 = q + 1;
+      return {((a * r1 - 5 * a) * r1 + 8 * a) * r1 - 4 * a,
+              ((a + 2) * ratio - (a + 3)) * ratio * ratio + 1,
+              ((a + 2) * q - (a + 3)) * q * q + 1,
+              ((a * q1 - 5 * a) * q1 + 8 * a) * q1 - 4 * a};
+    }
+    // Antialias: the cubic kernel stretched by 1/scale, normalised.
+    double s = std::min(scale, 1.0);
+    auto kernel = [a](double x) {
+      x = std::abs(x);
+      if (x <= 1)
+        return (a + 2) * x * x * x - (a + 3) * x * x + 1;
+      if (x < 2)
+        return a * x * x * x - 5 * a * x * x + 8 * a * x - 4 * a;
+      return 0.0;
+    };
+    int64_t iStart = static_cast<int64_t>(std::floor(-2 / s)) + 1;
+    int64_t iEnd = 2 - iStart;
+    std::vector<double> c;
+    double sum = 0;
+    for (int64_t i = iStart; i < iEnd; ++i) {
+      c.push_back(kernel(s * (static_cast<double>(i) - ratio)));
+      sum += c.back();
+    }
+    for (double& v : c)
+      v /= sum;
+    return c;
+  }
+  }
+  return {};
+}
+
+/// The taps of one axis resized from `in` to `out` positions with `scale` (roi for
+/// tf_crop_and_resize). x_original per the spec's coordinate_transformation_mode formulas, where
+/// length_resized is scale * in (not rounded), as in the reference.
+AxisPlan planAxis(const ResizeParams& p, int64_t in, int64_t out, double scale, double roiStart,
+                  double roiEnd) {
+  AxisPlan plan;
+  double outF = scale * static_cast<double>(in);
+  double inF = static_cast<double>(in);
+  for (int64_t yi = 0; yi < out; ++yi) {
+    double y = static_cast<double>(yi);
+    double x = 0;
+    bool outside = false;
+    switch (p.coord) {
+    case Coord::alignCorners:
+      x = outF == 1 ? 0.0 : y * (inF - 1) / (outF - 1);
+      break;
+    case Coord::asymmetric:
+      x = y / scale;
+      break;
+    case Coord::tfHalfPixelForNn:
+      x = (y + 0.5) / scale;
+      break;
+    case Coord::tfCropAndResize:
+      x = outF == 1 ? (roiEnd - roiStart) * (inF - 1) / 2
+                    : y * (roiEnd - roiStart) * (inF - 1) / (outF - 1);
+      x += roiStart * (inF - 1);
+      outside = x < 0 || x > inF - 1;
+      break;
+    case Coord::pytorchHalfPixel:
+      x = outF == 1 ? -0.5 : (y + 0.5) / scale - 0.5;
+      break;
+    case Coord::halfPixel:
+      x = (y + 0.5) / scale - 0.5;
+      break;
+    case Coord::halfPixelSymmetric: {
+      double adjustment = static_cast<double>(out) / outF;
+      double offset = inF / 2 * (1 - adjustment);
+      x = offset + (y + 0.5) / scale - 0.5;
+      break;
+    }
+    }
+    double xFloor = std::floor(x);
+    double ratio = x == xFloor ? 1.0 : x - xFloor;
+    std::vector<double> c = coefficients(p, ratio, scale);
+    auto n = static_cast<int64_t>(c.size());
+    plan.taps = n;
+    // The n neighbours nearest to x, ties to the smaller index (reference _get_neighbor_idxes),
+    // in a frame padded by ceil(n / 2) on each side.
+    int64_t pad = (n + 1) / 2;
+    double xp = x + static_cast<double>(pad);
+    double pFloor = std::floor(xp);
+    double frac = xp - pFloor;
+    int64_t offset;
+    if (n % 2 == 0)
+      offset = frac == 0 ? -(n / 2) : -(n / 2) + 1;
+    else
+      offset = frac <= 0.5 ? -((n - 1) / 2) : -((n - 1) / 2) + 1;
+    int64_t start = static_cast<int64_t>(pFloor) + offset - pad;
+    if (p.excludeOutside) {
+      double sum = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        if (start + j < 0 || start + j >= in)
+          c[j] = 0;
+        sum += c[j];
+      }
+      if (sum != 0)
+        for (double& v : c)
+          v /= sum;
+    }
+    for (int64_t j = 0; j < n; ++j) {
+      plan.index.push_back(std::clamp<int64_t>(start + j, 0, in - 1));
+      plan.weight.push_back(c[j]);
+    }
+    plan.outside.push_back(outside ? 1 : 0);
+    plan.anyOutside |= outside;
+  }
+  return plan;
+}
+
+Value* i64Constant(NodeContext& c, std::vector<int64_t> shape, const std::vector<int64_t>& v) {
+  std::vector<uint8_t> bytes(v.size() * 8);
+  std::memcpy(bytes.data(), v.data(), bytes.size());
+  return c.constant(TensorType{DType::i64, std::move(shape)}, std::move(bytes));
+}
+
+/// Resizes axis `axis` of `x` by `plan`.
+Expected<Value*> resizeAxis(NodeContext& c, const ResizeParams& p, Value* x, int axis,
+                            const AxisPlan& plan) {
+  int rank = x->type.rank();
+  auto out = static_cast<int64_t>(plan.outside.size());
+  Value* y = nullptr;
+  if (p.mode == Interp::nearest) {
+    // One-hot coefficients: pick the tap with weight 1 (exact for every element type).
+    std::vector<int64_t> picked;
+    for (int64_t o = 0; o < out; ++o)
+      for (int64_t j = 0; j < plan.taps; ++j)
+        if (plan.weight[o * plan.taps + j] != 0) {
+          picked.push_back(plan.index[o * plan.taps + j]);
+          break;
+        }
+    if (static_cast<int64_t>(picked.size()) != out)
+      return c.error("nearest resize found no tap (exclude_outside removed every neighbour)");
+    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Gather, {x, i64Constant(c, {out}, picked)},
+                                     AxisAttrs{axis}));
+  } else {
+    DType t = x->type.dtype;
+    DNNCC_ASSIGN_OR_RETURN(
+        Value * g, c.emit(OpKind::Gather, {x, i64Constant(c, {out, plan.taps}, plan.index)},
+                          AxisAttrs{axis}));
+    std::vector<int64_t> wshape{out, plan.taps};
+    for (int i = axis + 1; i < rank; ++i)
+      wshape.push_back(1);
+    std::vector<uint8_t> bytes;
+    for (double w : plan.weight) {
+      auto b = scalarBytes(t, w);
+      bytes.insert(bytes.end(), b.begin(), b.end());
+    }
+    Value* weights = c.constant(TensorType{t, wshape}, std::move(bytes));
+    DNNCC_ASSIGN_OR_RETURN(Value * m, c.emit(OpKind::Mul, {g, weights}));
+    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::ReduceSum, {m}, ReduceAttrs{{axis + 1}, false}));
+  }
+  if (plan.anyOutside) {
+    std::vector<int64_t> mshape{out};
+    for (int i = axis + 1; i < rank; ++i)
+      mshape.push_back(1);
+    Value* mask = c.constant(TensorType{DType::boolean, mshape}, plan.outside);
+    Value* e =
+        c.constant(TensorType{x->type.dtype, {}}, scalarBytes(x->type.dtype, p.extrapolation));
+    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Where, {mask, e, y}));
+  }
+  return y;
+}
+
+/// A constant float tensor input as doubles (an absent input or an empty tensor gives {}).
+Expected<std::vector<double>> constFloats(NodeContext& c, int i, std::string_view what) {
+  if (!c.hasInput(i))
+    return std::vector<double>{};
+  DNNCC_ASSIGN_OR_RETURN(Value * v, c.input(i));
+  if (!v->isConstant())
+    return c.error(fmt::format("{} (input {}) must be a constant", what, i));
+  std::vector<double> out;
+  for (int64_t k = 0; k < v->type.numElements(); ++k) {
+    if (v->type.dtype == DType::f32)
+      out.push_back(static_cast<double>(v->dataAs<float>()[k]));
+    else if (v->type.dtype == DType::f64)
+      out.push_back(v->dataAs<double>()[k]);
+    else
+      return c.error(fmt::format("{} (input {}) must be float32 or float64", what, i));
+  }
+  return out;
+}
+
+/// The resize shared by Resize and Upsample once scales or sizes are known: `scales` or `sizes`
+/// (one of them non-empty) over `axes`, `roi` as [starts..., ends...] over `axes`.
+Status resizeWith(NodeContext& c, const ResizeParams& p, Value* x, std::vector<double> scales,
+                  std::vector<int64_t> sizes, IntList axes, std::vector<double> roi,
+                  const std::string& policy) {
+  int rank = x->type.rank();
+  if (axes.empty())
+    for (int i = 0; i < rank; ++i)
+      axes.push_back(i);
+  std::vector<int> ax;
+  for (int64_t a : axes) {
+    Expected<int> n = normalizeAxis(a, rank);
+    if (!n)
+      return c.error(n.status().message());
+    ax.push_back(*n);
+  }
+  size_t k = ax.size();
+  if (p.mode != Interp::nearest && x->type.dtype != DType::f32 && x->type.dtype != DType::f64)
+    return c.error(fmt::format("linear and cubic resize need a float32 or float64 input, got {}",
+                               dtypeName(x->type.dtype)));
+  std::vector<double> scale(rank, 1.0);
+  std::vector<int64_t> out = x->type.shape;
+  if (!sizes.empty()) {
+    if (sizes.size() != k)
+      return c.error(fmt::format("sizes has {} entries for {} axes", sizes.size(), k));
+    for (size_t i = 0; i < k; ++i) {
+      out[ax[i]] = sizes[i];
+      scale[ax[i]] = static_cast<double>(sizes[i]) / static_cast<double>(x->type.shape[ax[i]]);
+    }
+    if (policy != "stretch") {
+      double s = scale[ax[0]];
+      for (int a : ax)
+        s = policy == "not_larger" ? std::min(s, scale[a]) : std::max(s, scale[a]);
+      for (int a : ax) {
+        scale[a] = s;
+        out[a] = static_cast<int64_t>(s * static_cast<double>(x->type.shape[a]) + 0.5);
+      }
+    }
+  } else {
+    if (scales.size() != k)
+      return c.error(fmt::format("scales has {} entries for {} axes", scales.size(), k));
+    for (size_t i = 0; i < k; ++i) {
+      if (scales[i] <= 0)
+        return c.error(fmt::format("scale {} is not positive", scales[i]));
+      scale[ax[i]] = scales[i];
+      out[ax[i]] = static_cast<int64_t>(scales[i] * static_cast<double>(x->type.shape[ax[i]]));
+    }
+  }
+  std::vector<double> roiStart(rank, 0.0), roiEnd(rank, 1.0);
+  if (p.coord == Coord::tfCropAndResize) {
+    if (roi.size() != 2 * k)
+      return c.error(fmt::format("roi has {} entries for {} axes (tf_crop_and_resize needs "
+                                 "[starts..., ends...])",
+                                 roi.size(), k));
+    for (size_t i = 0; i < k; ++i) {
+      roiStart[ax[i]] = roi[i];
+      roiEnd[ax[i]] = roi[k + i];
+    }
+  }
+  Value* y = x;
+  for (int a : ax) {
+    if (out[a] <= 0)
+      return c.error(fmt::format("output extent {} of axis {} is not positive (zero-size tensors "
+                                 "are not supported)",
+                                 out[a], a));
+    bool identity = std::abs(scale[a] - 1.0) <= 1e-9 && out[a] == x->type.shape[a] &&
+                    (p.coord != Coord::tfCropAndResize ||
+                     (std::abs(roiStart[a]) <= 1e-9 && std::abs(roiEnd[a] - 1.0) <= 1e-9));
+    if (identity)
+      continue;
+    AxisPlan plan = planAxis(p, x->type.shape[a], out[a], scale[a], roiStart[a], roiEnd[a]);
+    DNNCC_ASSIGN_OR_RETURN(y, resizeAxis(c, p, y, a, plan));
+  }
+  return c.setOutput(0, y);
+}
+
+/// Resize-10: inputs X, scales; nearest or linear with the asymmetric transform (x / scale) and
+/// nearest rounding down, as Upsample.
+/// Resize-11+: X, roi, scales, sizes and the full attribute set (axes, antialias and
+/// keep_aspect_ratio_policy from 18, half_pixel_symmetric from 19).
+Status resize(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  ResizeParams p;
+  std::string mode = c.attrString("mode", "nearest");
+  if (mode == "nearest")
+    p.mode = Interp::nearest;
+  else if (mode == "linear")
+    p.mode = Interp::linear;
+  else if (mode == "cubic" && c.opset() >= 11)
+    p.mode = Interp::cubic;
+  else
+    return c.error(fmt::format("mode='{}' is not nearest, linear or cubic", mode));
+  if (c.opset() < 11) {
+    p.coord = Coord::asymmetric;
+    p.nearest = NearestRound::floor;
+    DNNCC_ASSIGN_OR_RETURN(std::vector<double> scales, constFloats(c, 1, "scales"));
+    return resizeWith(c, p, x, scales, {}, {}, {}, "stretch");
+  }
+  std::string coord = c.attrString("coordinate_transformation_mode", "half_pixel");
+  if (coord == "half_pixel")
+    p.coord = Coord::halfPixel;
+  else if (coord == "half_pixel_symmetric" && c.opset() >= 19)
+    p.coord = Coord::halfPixelSymmetric;
+  else if (coord == "pytorch_half_pixel")
+    p.coord = Coord::pytorchHalfPixel;
+  else if (coord == "align_corners")
+    p.coord = Coord::alignCorners;
+  else if (coord == "asymmetric")
+    p.coord = Coord::asymmetric;
+  else if (coord == "tf_half_pixel_for_nn" && c.opset() < 13)
+    p.coord = Coord::tfHalfPixelForNn;
+  else if (coord == "tf_crop_and_resize")
+    p.coord = Coord::tfCropAndResize;
+  else
+    return c.error(fmt::format("coordinate_transformation_mode='{}' is not supported at opset {}",
+                               coord, c.opset()));
+  std::string nearest = c.attrString("nearest_mode", "round_prefer_floor");
+  if (nearest == "round_prefer_floor")
+    p.nearest = NearestRound::preferFloor;
+  else if (nearest == "round_prefer_ceil")
+    p.nearest = NearestRound::preferCeil;
+  else if (nearest == "floor")
+    p.nearest = NearestRound::floor;
+  else if (nearest == "ceil")
+    p.nearest = NearestRound::ceil;
+  else
+    return c.error(fmt::format("nearest_mode='{}' is not supported", nearest));
+  p.cubicA = c.attrFloat("cubic_coeff_a", -0.75);
+  p.excludeOutside = c.attrInt("exclude_outside", 0) != 0;
+  p.extrapolation = c.attrFloat("extrapolation_value", 0.0);
+  IntList axes;
+  std::string policy = "stretch";
+  if (c.opset() >= 18) {
+    p.antialias = c.attrInt("antialias", 0) != 0;
+    axes = c.attrInts("axes");
+    policy = c.attrString("keep_aspect_ratio_policy", "stretch");
+    if (policy != "stretch" && policy != "not_larger" && policy != "not_smaller")
+      return c.error(fmt::format("keep_aspect_ratio_policy='{}' is not stretch, not_larger or "
+                                 "not_smaller",
+                                 policy));
+  }
+  if (p.antialias && p.mode == Interp::nearest)
+    return c.error("antialias=1 is not defined for mode='nearest'");
+  std::vector<double> roi;
+  if (p.coord == Coord::tfCropAndResize) {
+    DNNCC_ASSIGN_OR_RETURN(roi, constFloats(c, 1, "roi"));
+  }
+  DNNCC_ASSIGN_OR_RETURN(std::vector<double> scales, constFloats(c, 2, "scales"));
+  std::vector<int64_t> sizes;
+  if (c.hasInput(3)) {
+    DNNCC_ASSIGN_OR_RETURN(sizes, c.constInts(3, "sizes"));
+  }
+  if (scales.empty() == sizes.empty())
+    return c.error("exactly one of scales and sizes must be given");
+  if (!scales.empty() && policy != "stretch")
+    return c.error("keep_aspect_ratio_policy applies only with sizes");
+  return resizeWith(c, p, x, scales, sizes, axes, roi, policy);
+}
+
+/// Upsample-7 (scales attribute) and Upsample-9 (scales input): nearest (index floor(y / scale))
+/// or linear with the asymmetric transform x = y / scale.
+Status upsample(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  ResizeParams p;
+  std::string mode = c.attrString("mode", "nearest");
+  if (mode == "nearest")
+    p.mode = Interp::nearest;
+  else if (mode == "linear")
+    p.mode = Interp::linear;
+  else
+    return c.error(fmt::format("mode='{}' is not nearest or linear", mode));
+  p.coord = Coord::asymmetric;
+  p.nearest = NearestRound::floor;
+  std::vector<double> scales;
+  if (c.opset() >= 9) {
+    DNNCC_ASSIGN_OR_RETURN(scales, constFloats(c, 1, "scales"));
+  } else {
+    scales = c.attrFloats("scales");
+  }
+  return resizeWith(c, p, x, scales, {}, {}, {}, "stretch");
+}
+
+/// GridSample-16 (modes bilinear/nearest/bicubic, 4-D) and -20+ (linear/nearest/cubic, N-D).
+Status gridSample(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * grid, c.input(1));
+  GridSampleAttrs a;
+  bool old = c.opset() < 20;
+  std::string mode = c.attrString("mode", old ? "bilinear" : "linear");
+  if (mode == (old ? "bilinear" : "linear"))
+    a.mode = GridSampleMode::linear;
+  else if (mode == "nearest")
+    a.mode = GridSampleMode::nearest;
+  else if (mode == (old ? "bicubic" : "cubic"))
+    a.mode = GridSampleMode::cubic;
+  else
+    return c.error(fmt::format("mode='{}' is not supported at opset {}", mode, c.opset()));
+  std::string padding = c.attrString("padding_mode", "zeros");
+  if (!parseEnum(padding, a.padding))
+    return c.error(fmt::format("padding_mode='{}' is not zeros, border or reflection", padding));
+  a.alignCorners = c.attrInt("align_corners", 0) != 0;
+  if (old && x->type.rank() != 4)
+    return c.error("GridSample before opset 20 needs a 4-D input");
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::GridSample, {x, grid}, a));
+  return c.setOutput(0, y);
+}
+
+/// RoiAlign-10 (no coordinate_transformation_mode: output_half_pixel) and 16+ (default
+/// half_pixel). sampling_ratio=0 (adaptive: samples per bin from the roi size at run time) is not
+/// supported.
+Status roiAlign(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * rois, c.input(1));
+  DNNCC_ASSIGN_OR_RETURN(Value * idx, c.input(2));
+  RoiAlignAttrs a;
+  std::string mode = c.attrString("mode", "avg");
+  if (mode != "avg" && mode != "max")
+    return c.error(fmt::format("mode='{}' is not avg or max", mode));
+  a.max = mode == "max";
+  a.outputHeight = c.attrInt("output_height", 1);
+  a.outputWidth = c.attrInt("output_width", 1);
+  a.samplingRatio = c.attrInt("sampling_ratio", 0);
+  a.spatialScale = c.attrFloat("spatial_scale", 1.0);
+  std::string coord = c.opset() >= 16
+                          ? c.attrString("coordinate_transformation_mode", "half_pixel")
+                          : "output_half_pixel";
+  if (coord != "half_pixel" && coord != "output_half_pixel")
+    return c.error(fmt::format("coordinate_transformation_mode='{}' is not half_pixel or "
+                               "output_half_pixel",
+                               coord));
+  a.halfPixel = coord == "half_pixel";
+  if (a.samplingRatio <= 0)
+    return c.error("sampling_ratio=0 (adaptive sampling) is not supported");
+  if (idx->type.dtype != DType::i64) {
+    TensorType t{DType::i64, idx->type.shape};
+    DNNCC_ASSIGN_OR_RETURN(idx, c.emit(OpKind::Cast, {idx}, CastAttrs{DType::i64}, &t));
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::RoiAlign, {x, rois, idx}, a));
+  return c.setOutput(0, y);
+}
+
+constexpr int kMax = kMaxOpset;
+const ConverterRow kRows[] = {
+    {"Resize", 10, kMax, resize},
+    {"Upsample", 7, 9, upsample},
+    {"GridSample", 16, kMax, gridSample},
+    {"RoiAlign", 10, kMax, roiAlign},
+};
+} // namespace
+
+std::span<const ConverterRow> resizeConverters() { return kRows; }
+
+} // namespace dnncc::onnximport

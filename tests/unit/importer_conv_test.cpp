@@ -1,0 +1,393 @@
+// Tests of the ONNX importer for the old opsets (1-6), the convolution family (ConvTranspose,
+// LpPool, MaxPool Indices, MaxUnpool, ConvInteger) and sampling (Resize, Upsample, GridSample):
+// numbers through the reference interpreter against loops written here, and one test per
+// user-facing import error of these converters.
+#include <cmath>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "frontend/onnx/Importer.h"
+#include "ir/Text.h"
+#include "test_util.h"
+
+namespace dnncc {
+namespace {
+using test::allClose;
+using test::attrFloat;
+using test::attrInt;
+using test::attrInts;
+using test::attrString;
+using test::OnnxBuilder;
+
+ImportOptions options() {
+  ImportOptions o;
+  o.evaluator = &test::referenceEvaluator();
+  return o;
+}
+
+Expected<std::unique_ptr<Module>> importModel(const OnnxBuilder& b, std::string* path = nullptr) {
+  std::string p = b.write(test::testDir());
+  if (path)
+    *path = p;
+  return importOnnx(p, options());
+}
+
+/// The import error of `b` as the CLI prints it, with the model path replaced by "<file>".
+std::string importError(const OnnxBuilder& b) {
+  std::string path;
+  auto m = importModel(b, &path);
+  if (m)
+    return "imported";
+  std::string s = m.status().format();
+  size_t at = s.find(path);
+  return at == std::string::npos ? s : s.replace(at, path.size(), "<file>");
+}
+
+/// Runs `m` on f32 inputs and returns output `index` as bytes.
+test::Bytes runBytes(const Module& m, const std::vector<std::vector<float>>& inputs,
+                     size_t index = 0) {
+  std::vector<test::Bytes> in;
+  for (const auto& v : inputs)
+    in.push_back(test::floatBytes(v));
+  auto out = test::interpret(m, in);
+  EXPECT_TRUE(out) << out.status().format();
+  if (!out || out->size() <= index)
+    return {};
+  return (*out)[index];
+}
+
+std::vector<float> run(const Module& m, const std::vector<std::vector<float>>& inputs,
+                       size_t index = 0) {
+  return test::asFloats(runBytes(m, inputs, index));
+}
+
+std::vector<float> ramp(int n, float scale = 0.5f, float offset = -2.0f) {
+  std::vector<float> v(n);
+  for (int i = 0; i < n; ++i)
+    v[i] = offset + scale * static_cast<float>((i * 7) % 11);
+  return v;
+}
+
+#define IMPORT_OR_FAIL(var, builder)                                                               \
+  auto var##Expected = importModel(builder);                                                       \
+  ASSERT_TRUE(var##Expected) << var##Expected.status().format();                                   \
+  Module& var = **var##Expected;                                                                   \
+  ASSERT_TRUE(verify(var)) << verify(var).format()
+
+// ---- opsets 1-6 ----
+
+TEST(ImportLegacy, AddBroadcastAtAxis) {
+  OnnxBuilder b(6);
+  b.input("a", {2, 3, 4});
+  b.input("b", {3});
+  auto& n = b.node("Add", {"a", "b"}, {"y"}, "add");
+  attrInt(n, "broadcast", 1);
+  attrInt(n, "axis", 1);
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  std::vector<float> a = ramp(24), bv{1, 10, 100}, want(24);
+  for (int i = 0; i < 24; ++i)
+    want[i] = a[i] + bv[(i / 4) % 3];
+  EXPECT_TRUE(allClose(run(m, {a, bv}), want));
+}
+
+TEST(ImportLegacy, PReluSlopePerChannel) {
+  OnnxBuilder b(6);
+  b.input("x", {1, 2, 3});
+  b.initializer("s", {2}, {0.5f, 2.0f});
+  b.node("PRelu", {"x", "s"}, {"y"}, "prelu");
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  std::vector<float> x = ramp(6), want(6);
+  for (int i = 0; i < 6; ++i)
+    want[i] = x[i] < 0 ? x[i] * (i < 3 ? 0.5f : 2.0f) : x[i];
+  EXPECT_TRUE(allClose(run(m, {x}), want));
+}
+
+TEST(ImportLegacy, SplitOpset1AndConsumedInputs) {
+  OnnxBuilder b(1);
+  b.input("x", {5});
+  auto& s = b.node("Split", {"x"}, {"p", "q"}, "split");
+  attrInts(s, "split", {2, 3});
+  attrInts(b.node("Relu", {"q"}, {"y"}, "relu"), "consumed_inputs", {1});
+  b.output("p");
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  std::vector<float> x{-1, 2, -3, 4, -5};
+  EXPECT_TRUE(allClose(run(m, {x}, 0), {-1, 2}));
+  EXPECT_TRUE(allClose(run(m, {x}, 1), {0, 4, 0}));
+}
+
+TEST(ImportErrors, LegacyBroadcastOffNeedsEqualShapes) {
+  OnnxBuilder b(6);
+  b.input("a", {2, 3});
+  b.input("b", {3});
+  b.node("Mul", {"a", "b"}, {"y"}, "mul");
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'mul' (Mul, opset 6): broadcast=0 needs equal "
+                            "shapes, got [2,3] and [3]");
+}
+
+TEST(ImportErrors, LegacyBatchNormTrainingMode) {
+  OnnxBuilder b(6);
+  b.input("x", {1, 2, 2});
+  for (const char* p : {"s", "o", "mu", "var"})
+    b.initializer(p, {2}, {1, 1});
+  b.node("BatchNormalization", {"x", "s", "o", "mu", "var"}, {"y"}, "bn");
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'bn' (BatchNormalization, opset 6): is_test=0 "
+                            "(training mode) is not supported");
+}
+
+TEST(ImportErrors, LegacySumNeedsEqualShapes) {
+  OnnxBuilder b(6);
+  b.input("a", {2, 3});
+  b.input("b", {3});
+  b.node("Sum", {"a", "b"}, {"y"}, "sum");
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'sum' (Sum, opset 6): input 1 has shape [3], "
+                            "input 0 [2,3] (before opset 8 all inputs have the same shape)");
+}
+
+// ---- convolution family ----
+
+/// ConvTranspose of x [1, C, H, W] with w [C, OC, K, K] (group 1) by scattering, as the spec.
+std::vector<float> convTransposeRef(const std::vector<float>& x, const std::vector<float>& w,
+                                    int c, int h, int wd, int oc, int k, int stride, int padTop,
+                                    int padLeft, int oh, int ow) {
+  std::vector<float> y(oc * oh * ow, 0.0f);
+  for (int ci = 0; ci < c; ++ci)
+    for (int i = 0; i < h; ++i)
+      for (int j = 0; j < wd; ++j)
+        for (int o = 0; o < oc; ++o)
+          for (int ki = 0; ki < k; ++ki)
+            for (int kj = 0; kj < k; ++kj) {
+              int yi = i * stride + ki - padTop, yj = j * stride + kj - padLeft;
+              if (yi >= 0 && yi < oh && yj >= 0 && yj < ow)
+                y[(o * oh + yi) * ow + yj] +=
+                    x[(ci * h + i) * wd + j] * w[((ci * oc + o) * k + ki) * k + kj];
+            }
+  return y;
+}
+
+TEST(ImportConvTranspose, StridePadsAndOutputPadding) {
+  OnnxBuilder b(11);
+  b.input("x", {1, 2, 3, 3});
+  std::vector<float> w = ramp(2 * 3 * 3 * 3, 0.25f, -1.0f);
+  b.initializer("w", {2, 3, 3, 3}, w);
+  auto& n = b.node("ConvTranspose", {"x", "w"}, {"y"}, "ct");
+  attrInts(n, "strides", {2, 2});
+  attrInts(n, "pads", {1, 0, 0, 1});
+  attrInts(n, "output_padding", {1, 1});
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  // Extent 2 * (3 - 1) + output_padding 1 + kernel 3 - pads 1 = 7 along both axes.
+  ASSERT_EQ(m.outputs[0]->type.shape, (std::vector<int64_t>{1, 3, 7, 7}));
+  std::vector<float> x = ramp(18);
+  EXPECT_TRUE(allClose(run(m, {x}), convTransposeRef(x, w, 2, 3, 3, 3, 3, 2, 1, 0, 7, 7)));
+}
+
+TEST(ImportConvTranspose, OutputShapeGivesPads) {
+  OnnxBuilder b(11);
+  b.input("x", {1, 1, 3, 3});
+  std::vector<float> w = ramp(9, 0.25f, -1.0f);
+  b.initializer("w", {1, 1, 3, 3}, w);
+  auto& n = b.node("ConvTranspose", {"x", "w"}, {"y"}, "ct");
+  attrInts(n, "strides", {2, 2});
+  attrInts(n, "output_shape", {6, 6});
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  // total padding 2 * 2 + 3 - 6 = 1, the larger half at the beginning (not SAME_UPPER).
+  EXPECT_TRUE(test::fileCheck(test::printed(m),
+                              {"CHECK: = conv_transpose(", "CHECK: pads=[1,1,0,0]"}));
+  std::vector<float> x = ramp(9);
+  EXPECT_TRUE(allClose(run(m, {x}), convTransposeRef(x, w, 1, 3, 3, 1, 3, 2, 1, 1, 6, 6)));
+}
+
+TEST(ImportErrors, ConvTransposeKernelShapeMismatch) {
+  OnnxBuilder b(11);
+  b.input("x", {1, 1, 3, 3});
+  b.initializer("w", {1, 1, 2, 2}, {1, 1, 1, 1});
+  attrInts(b.node("ConvTranspose", {"x", "w"}, {"y"}, "ct"), "kernel_shape", {3, 3});
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'ct' (ConvTranspose, opset 11): kernel_shape "
+                            "[3,3] differs from the weights' [2,2]");
+}
+
+TEST(ImportLpPool, TwoNormOfWindows) {
+  OnnxBuilder b(18);
+  b.input("x", {1, 1, 3, 3});
+  auto& n = b.node("LpPool", {"x"}, {"y"}, "lp");
+  attrInts(n, "kernel_shape", {2, 2});
+  attrInts(n, "pads", {0, 0, 1, 1});
+  attrInt(n, "p", 2);
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  std::vector<float> x = ramp(9), want;
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) {
+      double s = 0;
+      for (int a = i; a < std::min(i + 2, 3); ++a)
+        for (int c = j; c < std::min(j + 2, 3); ++c)
+          s += x[a * 3 + c] * x[a * 3 + c];
+      want.push_back(static_cast<float>(std::sqrt(s)));
+    }
+  EXPECT_TRUE(allClose(run(m, {x}), want));
+}
+
+TEST(ImportErrors, LpPoolCeilMode) {
+  OnnxBuilder b(18);
+  b.input("x", {1, 1, 3, 3});
+  auto& n = b.node("LpPool", {"x"}, {"y"}, "lp");
+  attrInts(n, "kernel_shape", {2, 2});
+  attrInt(n, "ceil_mode", 1);
+  b.output("y");
+  EXPECT_EQ(importError(b),
+            "error: <file>: node 'lp' (LpPool, opset 18): ceil_mode=1 is not supported");
+}
+
+TEST(ImportMaxPool, IndicesColumnMajorAndUnpool) {
+  OnnxBuilder b(12);
+  b.input("x", {1, 1, 2, 4});
+  auto& n = b.node("MaxPool", {"x"}, {"y", "i"}, "pool");
+  attrInts(n, "kernel_shape", {2, 2});
+  attrInts(n, "strides", {2, 2});
+  auto& u = b.node("MaxUnpool", {"y", "i"}, {"z"}, "unpool");
+  attrInts(u, "kernel_shape", {2, 2});
+  attrInts(u, "strides", {2, 2});
+  auto& n2 = b.node("MaxPool", {"x"}, {"y2", "i2"}, "pool_cm");
+  attrInts(n2, "kernel_shape", {2, 2});
+  attrInts(n2, "strides", {2, 2});
+  attrInt(n2, "storage_order", 1);
+  b.output("i");
+  b.output("z");
+  b.output("i2");
+  IMPORT_OR_FAIL(m, b);
+  std::vector<float> x{1, 5, 2, 2, 3, 0, 7, 2}; // window maxima 5 (at 1) and 7 (at 6), first wins
+  EXPECT_TRUE(allClose(runBytes(m, {x}, 0), test::int64Bytes({1, 6}), DType::i64));
+  EXPECT_TRUE(allClose(run(m, {x}, 1), {0, 5, 0, 0, 0, 0, 7, 0}));
+  // Column-major: (h, w) = (0, 1) -> 1 * 2 + 0 = 2, (1, 2) -> 2 * 2 + 1 = 5.
+  EXPECT_TRUE(allClose(runBytes(m, {x}, 2), test::int64Bytes({2, 5}), DType::i64));
+}
+
+// ---- sampling ----
+
+TEST(ImportResize, LinearHalfPixelUpsample) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 1, 1, 2});
+  b.initializer("scales", {4}, {1, 1, 1, 2});
+  attrString(b.node("Resize", {"x", "", "scales"}, {"y"}, "rs"), "mode", "linear");
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  // half_pixel: x_original = (o + 0.5) / 2 - 0.5 = -0.25, 0.25, 0.75, 1.25, edge-clamped.
+  EXPECT_TRUE(allClose(run(m, {{1, 3}}), {1, 1.5f, 2.5f, 3}));
+}
+
+TEST(ImportResize, NearestSizesAsymmetricFloor) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 1, 1, 3});
+  b.initializerI64("sizes", {4}, {1, 1, 1, 5});
+  auto& n = b.node("Resize", {"x", "", "", "sizes"}, {"y"}, "rs");
+  attrString(n, "coordinate_transformation_mode", "asymmetric");
+  attrString(n, "nearest_mode", "floor");
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  // x_original = o * 3 / 5 = 0, 0.6, 1.2, 1.8, 2.4 -> floor 0, 0, 1, 1, 2.
+  EXPECT_TRUE(allClose(run(m, {{1, 2, 3}}), {1, 1, 2, 2, 3}));
+}
+
+TEST(ImportErrors, ResizeNeedsScalesOrSizes) {
+  OnnxBuilder b(13);
+  b.input("x", {1, 1, 1, 3});
+  b.node("Resize", {"x"}, {"y"}, "rs");
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'rs' (Resize, opset 13): exactly one of scales "
+                            "and sizes must be given");
+}
+
+TEST(ImportErrors, ResizeAntialiasNearest) {
+  OnnxBuilder b(18);
+  b.input("x", {1, 1, 1, 4});
+  b.initializer("scales", {4}, {1, 1, 1, 0.5f});
+  attrInt(b.node("Resize", {"x", "", "scales"}, {"y"}, "rs"), "antialias", 1);
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'rs' (Resize, opset 18): antialias=1 is not "
+                            "defined for mode='nearest'");
+}
+
+TEST(ImportUpsample, NearestIntegerScales) {
+  OnnxBuilder b(9);
+  b.input("x", {1, 1, 1, 2});
+  b.initializer("scales", {4}, {1, 1, 2, 2});
+  b.node("Upsample", {"x", "scales"}, {"y"}, "up");
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_TRUE(allClose(run(m, {{1, 2}}), {1, 1, 2, 2, 1, 1, 2, 2}));
+}
+
+TEST(ImportGridSample, BilinearZerosAndBorder) {
+  for (const char* padding : {"zeros", "border"}) {
+    OnnxBuilder b(20);
+    b.input("x", {1, 1, 1, 2});
+    b.input("grid", {1, 1, 2, 2});
+    attrString(b.node("GridSample", {"x", "grid"}, {"y"}, "gs"), "padding_mode", padding);
+    b.output("y");
+    IMPORT_OR_FAIL(m, b);
+    // align_corners=0: x = ((g + 1) * 2 - 1) / 2, so g = 0 -> 0.5 (midpoint: 3) and g = 1 ->
+    // 1.5, whose right tap is outside: 0 with zeros (2), the last column with border (4).
+    // y = ((0 + 1) * 1 - 1) / 2 = 0: the single row.
+    std::vector<float> got = run(m, {{2, 4}, {0, 0, 1, 0}});
+    bool zeros = std::string(padding) == "zeros";
+    EXPECT_TRUE(allClose(got, {3, zeros ? 2.0f : 4.0f})) << padding;
+  }
+}
+
+TEST(ImportErrors, GridSamplePaddingMode) {
+  OnnxBuilder b(20);
+  b.input("x", {1, 1, 1, 2});
+  b.input("grid", {1, 1, 2, 2});
+  attrString(b.node("GridSample", {"x", "grid"}, {"y"}, "gs"), "padding_mode", "wrap");
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'gs' (GridSample, opset 20): padding_mode='wrap' "
+                            "is not zeros, border or reflection");
+}
+
+TEST(ImportRoiAlign, AverageOfBilinearSamples) {
+  OnnxBuilder b(16);
+  b.input("x", {1, 1, 2, 2});
+  b.initializer("rois", {1, 4}, {0, 0, 2, 2});
+  b.initializerI64("batch", {1}, {0});
+  auto& n = b.node("RoiAlign", {"x", "rois", "batch"}, {"y"}, "roi");
+  attrInt(n, "sampling_ratio", 1);
+  attrString(n, "coordinate_transformation_mode", "output_half_pixel");
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  // One bin of size 2: its single sample at (1, 1) is clamped to the last row and column.
+  EXPECT_TRUE(allClose(run(m, {{1, 2, 3, 4}}), {4}));
+}
+
+TEST(ImportErrors, DeformConvOnly2D) {
+  OnnxBuilder b(19);
+  b.input("x", {1, 1, 4});
+  b.input("w", {1, 1, 2});
+  b.input("offset", {1, 2, 3});
+  b.node("DeformConv", {"x", "w", "offset"}, {"y"}, "dc");
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'dc' (DeformConv, opset 19): only 2-D "
+                            "DeformConv ([N, C, H, W] input) is supported");
+}
+
+TEST(ImportErrors, RoiAlignAdaptiveSampling) {
+  OnnxBuilder b(16);
+  b.input("x", {1, 1, 2, 2});
+  b.input("rois", {1, 4});
+  b.input("batch", {1}, onnx::TensorProto::INT64);
+  b.node("RoiAlign", {"x", "rois", "batch"}, {"y"}, "roi");
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: node 'roi' (RoiAlign, opset 16): sampling_ratio=0 "
+                            "(adaptive sampling) is not supported");
+}
+
+} // namespace
+} // namespace dnncc
