@@ -125,6 +125,16 @@ public:
                              const std::vector<int64_t>& required);
   /// The error for a shape input that is neither a constant nor implied by a declared output.
   Status runtimeShapeInputError(int i, std::string_view what) const;
+  /// Whether input `i` is present, non-empty and known only at run time.
+  bool isRuntimeInput(int i) const;
+  /// `value`, the value input `i` (known only at run time) must have for the declared output
+  /// shapes the converter derived it from; registers the run-time check `input == value`.
+  Expected<std::vector<int64_t>> impliedInts(int i, std::vector<int64_t> value);
+  /// The axes a Reduce-style op with axes input `i` (known only at run time) must reduce for
+  /// `x` to become the declared output shape, with `keepdims`; registers the run-time check that
+  /// the input names them (a size-1 axis may be named or not). Errors: no declared shape, a
+  /// declared shape no axes give, or several sets of axes that give it with different results.
+  Expected<std::vector<int64_t>> runtimeReduceAxes(int i, const Value* x, bool keepdims);
 
   bool hasAttr(std::string_view name) const;
   int64_t attrInt(std::string_view name, int64_t fallback);

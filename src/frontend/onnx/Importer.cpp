@@ -749,6 +749,100 @@ Expected<Value*> NodeContext::axesMatch(Value* axes, const std::vector<int64_t>&
   return emit(OpKind::Equal, {ok, one});
 }
 
+Expected<std::vector<int64_t>> NodeContext::impliedInts(int i, std::vector<int64_t> value) {
+  DNNCC_ASSIGN_OR_RETURN(Value * v, input(i));
+  if (v->type.numElements() != static_cast<int64_t>(value.size()))
+    return error(fmt::format("input {} has {} elements, the declared output shapes imply {}", i,
+                             v->type.numElements(), value.size()));
+  DNNCC_ASSIGN_OR_RETURN(Value * ok, equalsConstant(v, value, v->type.shape));
+  DNNCC_TRY(checkAtRunTime(ok));
+  return value;
+}
+
+bool NodeContext::isRuntimeInput(int i) const {
+  if (!hasInput(i))
+    return false;
+  Value* v = lookup_(node_.input(i));
+  return v && !v->isConstant() && v->type.numElements() > 0;
+}
+
+Expected<std::vector<int64_t>> NodeContext::runtimeReduceAxes(int i, const Value* x,
+                                                               bool keepdims) {
+  const std::vector<int64_t>* d = declaredShape(0);
+  if (!d)
+    return runtimeShapeInputError(i, "axes");
+  DNNCC_ASSIGN_OR_RETURN(Value * axes, input(i));
+  const auto& xs = x->type.shape;
+  int rank = x->type.rank();
+  int64_t n = axes->type.numElements();
+  auto mismatch = [&] {
+    return error(fmt::format("no axes reduce {} to the declared output shape {}",
+                             shapeString(xs), shapeString(*d)));
+  };
+  std::vector<int64_t> required, allowed;
+  std::vector<int64_t> first; // without keepdims: the axes of the first way found, compiled in
+  if (keepdims) {
+    if (static_cast<int>(d->size()) != rank)
+      return mismatch();
+    for (int k = 0; k < rank; ++k) {
+      if ((*d)[k] != xs[k] && (*d)[k] != 1)
+        return mismatch();
+      if (xs[k] == 1)
+        allowed.push_back(k);
+      else if ((*d)[k] == 1)
+        required.push_back(k), allowed.push_back(k);
+    }
+  } else {
+    // Every way to drop n axes of x that leaves the declared shape; they must agree on the axes
+    // of extent > 1 (dropping a size-1 axis moves no data).
+    int drop = rank - static_cast<int>(d->size());
+    if (drop != n || drop < 0)
+      return mismatch();
+    if (rank > 16)
+      return error(fmt::format("axes known only at run time on rank {} are not supported", rank));
+    std::optional<std::vector<int64_t>> nontrivial;
+    std::vector<bool> anyDropped(rank, false);
+    for (uint32_t mask = 0; mask < (1u << rank); ++mask) {
+      if (__builtin_popcount(mask) != drop)
+        continue;
+      std::vector<int64_t> kept, big;
+      for (int k = 0; k < rank; ++k)
+        if (mask & (1u << k)) {
+          if (xs[k] != 1)
+            big.push_back(k);
+        } else {
+          kept.push_back(xs[k]);
+        }
+      if (kept != *d)
+        continue;
+      if (nontrivial && *nontrivial != big)
+        return error(fmt::format("several sets of axes reduce {} to the declared output shape "
+                                 "{}; give axes as a constant",
+                                 shapeString(xs), shapeString(*d)));
+      if (!nontrivial)
+        for (int k = 0; k < rank; ++k)
+          if (mask & (1u << k))
+            first.push_back(k);
+      nontrivial = big;
+      for (int k = 0; k < rank; ++k)
+        if (mask & (1u << k))
+          anyDropped[k] = true;
+    }
+    if (!nontrivial)
+      return mismatch();
+    required = *nontrivial;
+    for (int k = 0; k < rank; ++k)
+      if (anyDropped[k])
+        allowed.push_back(k);
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * normalized, normalizedAxes(i, rank));
+  DNNCC_ASSIGN_OR_RETURN(Value * ok, axesMatch(normalized, allowed, required));
+  DNNCC_TRY(checkAtRunTime(ok));
+  // keepdims: every allowed axis (reducing a size-1 axis is a no-op); else the first way's axes
+  // (every way gives the same data in the declared shape).
+  return keepdims ? allowed : first;
+}
+
 Status NodeContext::runtimeShapeInputError(int i, std::string_view what) const {
   return error(fmt::format("{} (input {}) must be a constant, or the node's output must have a "
                            "declared static shape (it is known only at run time)",
