@@ -99,6 +99,11 @@ dnncc_error_test(dnncc.maxpool_without_kernel_shape
 dnncc_error_test(dnncc.pad_mode_wrap
   CONTAINS "error: ${BAD}/pad_wrap.onnx: node 'pad_w' (Pad, opset 19): " "'wrap'"
   COMMAND ${DNNCC} ${BAD}/pad_wrap.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.runtime_shape_undeclared
+  CONTAINS "error: ${BAD}/reshape_undeclared.onnx: node 'reshape_rt' (Reshape, opset 17): "
+           "shape (input 1) must be a constant, or the node's output must have a declared static "
+           "shape"
+  COMMAND ${DNNCC} ${BAD}/reshape_undeclared.onnx ${X86} -o OUT/libm.so)
 dnncc_error_test(dnncc.loop_runtime_trip_count
   CONTAINS "error: ${BAD}/loop_runtime_trip.onnx: node 'loop' (Loop, opset 17): "
            "Loop with a trip count known only at run time is not supported"
@@ -197,6 +202,11 @@ dnncc_error_test(dnncc_run.unknown_input_name LIBRARY
 dnncc_error_test(dnncc_run.bad_command_line
   CONTAINS "error: command line: "
   COMMAND ${RUN} --bogus)
+# A shape input whose run-time value disagrees with the declared output shape compiled in: the
+# run fails with the kernel's check (the library is built outside OUT, which must stay empty).
+dnncc_error_test(dnncc_run.runtime_shape_disagrees
+  CONTAINS "'y': a shape input's run-time value disagrees with the shape the model declares"
+  COMMAND sh -c "${DNNCC} ${BAD}/reshape_runtime.onnx --target=x86-64 -o ${BAD}/libreshape_rt.so && ${RUN} ${BAD}/libreshape_rt.so --input x=${BAD}/x23.npy --input shape=${BAD}/shape_other.npy")
 # A numeric mismatch is exit 2 with the verdict on stdout and nothing on stderr.
 dnncc_error_test(dnncc_run.numeric_mismatch LIBRARY EXIT 2 LINES 0
   STDOUT "output 'probabilities'" "MISMATCH"

@@ -97,6 +97,19 @@ def main():
          model([helper.make_node("Pad", ["x", "pads"], ["y"], name="pad_w", mode="wrap")],
                [f32("x", [1, 2, 4, 4])], [f32("y", None)], [pads], opset=19))
 
+    # A shape input known only at run time: with a declared output shape dnncc compiles for it
+    # and the library checks the value at run time; without one it is a compile-time error.
+    i64 = lambda name, shape: helper.make_tensor_value_info(name, TensorProto.INT64, shape)
+    save(out, "reshape_runtime.onnx",
+         model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape_rt")],
+               [f32("x", [2, 3]), i64("shape", [2])], [f32("y", [3, 2])]))
+    save(out, "reshape_undeclared.onnx",
+         model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape_rt")],
+               [f32("x", [2, 3]), i64("shape", [2])], [f32("y", None)]))
+    np.save(os.path.join(out, "x23.npy"), np.arange(6, dtype=np.float32).reshape(2, 3))
+    np.save(os.path.join(out, "shape_declared.npy"), np.array([3, -1], np.int64))
+    np.save(os.path.join(out, "shape_other.npy"), np.array([1, 6], np.int64))
+
     # Control flow that cannot be unrolled at compile time: a trip count given at run time, and
     # a constant trip count whose unrolled body passes the node limit.
     def pass_through_loop(trip):

@@ -40,6 +40,7 @@ struct Prelude {
     in("p", DType::boolean, {2, 3});
     in("qa", DType::u8, {2, 3});
     in("q", DType::boolean, {3});
+    in("ok", DType::boolean, {});
     cf("w", {6, 2, 3, 2}); // conv weights: 6 output channels, group 2 over 4 input channels
     cf("bias", {6});
     cf("wt", {4, 3, 3, 2});                // conv_transpose weights: group 2, 6 output channels
@@ -146,6 +147,7 @@ void addElementwiseExamples(std::vector<Example>& all) {
   all.push_back({OpKind::BitXor, {"idx", "idx"}});
   all.push_back({OpKind::PRelu, {"a", "c"}});
   all.push_back({OpKind::Where, {"p", "a", "c"}});
+  all.push_back({OpKind::Assert, {"a", "ok"}});
 }
 
 /// Examples of the convolution and pooling ops.

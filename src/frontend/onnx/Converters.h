@@ -101,6 +101,41 @@ public:
   /// Input `i`, which must be a constant scalar (or one-element tensor) of any numeric type.
   Expected<double> constScalar(int i, std::string_view what);
 
+  // Shape inputs known only at run time (docs/usage.md, "Shape inputs known only at run time"):
+  // a converter may compile for the value the node's declared output shape implies, and then
+  // checks at run time that the input's value gives that shape.
+  using DeclaredShapeLookup = std::function<const std::vector<int64_t>*(const std::string&)>;
+  /// Set by the importer driver: the static shape the model declares for a value name (a graph
+  /// output or value_info with every dimension known), or null.
+  void setDeclaredShapeLookup(DeclaredShapeLookup f) { declared_ = std::move(f); }
+  /// The static shape the model declares for output `i`, or null.
+  const std::vector<int64_t>* declaredShape(int i) const;
+  /// The outputs this node binds afterwards (setOutput) check at run time that every element of
+  /// `cond` (a bool tensor) is true; the run fails otherwise, naming the output.
+  Status checkAtRunTime(Value* cond);
+  /// `v == values` element-wise (values converted to v's type, broadcast like ONNX Equal).
+  Expected<Value*> equalsConstant(Value* v, const std::vector<int64_t>& values,
+                                  std::vector<int64_t> shape);
+  /// Input `i` (an integer tensor known only at run time) as it reads for `axis` operands:
+  /// negative entries plus `rank`.
+  Expected<Value*> normalizedAxes(int i, int64_t rank);
+  /// Whether every element of axes vector `axes` ([n]) is one of `allowed` and, when `required`
+  /// is given, every entry of `required` occurs in `axes`: a bool scalar.
+  Expected<Value*> axesMatch(Value* axes, const std::vector<int64_t>& allowed,
+                             const std::vector<int64_t>& required);
+  /// The error for a shape input that is neither a constant nor implied by a declared output.
+  Status runtimeShapeInputError(int i, std::string_view what) const;
+  /// Whether input `i` is present, non-empty and known only at run time.
+  bool isRuntimeInput(int i) const;
+  /// `value`, the value input `i` (known only at run time) must have for the declared output
+  /// shapes the converter derived it from; registers the run-time check `input == value`.
+  Expected<std::vector<int64_t>> impliedInts(int i, std::vector<int64_t> value);
+  /// The axes a Reduce-style op with axes input `i` (known only at run time) must reduce for
+  /// `x` to become the declared output shape, with `keepdims`; registers the run-time check that
+  /// the input names them (a size-1 axis may be named or not). Errors: no declared shape, a
+  /// declared shape no axes give, or several sets of axes that give it with different results.
+  Expected<std::vector<int64_t>> runtimeReduceAxes(int i, const Value* x, bool keepdims);
+
   bool hasAttr(std::string_view name) const;
   int64_t attrInt(std::string_view name, int64_t fallback);
   Expected<int64_t> requireInt(std::string_view name);
@@ -160,6 +195,8 @@ private:
   int opset_;
   Module& m_;
   ConstantEvaluator& evaluator_;
+  DeclaredShapeLookup declared_;
+  Value* runtimeCheck_ = nullptr; ///< i32 scalar: 1 when every run-time check holds
   std::function<Value*(const std::string&)> lookup_;
   SubgraphImporter subgraph_;
   SequenceLookup sequenceLookup_;

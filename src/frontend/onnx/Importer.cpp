@@ -3,6 +3,7 @@
 #include "frontend/onnx/Importer.h"
 
 #include <climits>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -81,6 +82,7 @@ public:
     m_->sourceFile = path_;
     m_->name = model.graph().name().empty() ? "model" : model.graph().name();
     const onnx::GraphProto& g = model.graph();
+    declaredShapes(g);
     if (!initializers(g) || !inputs(g))
       return finish();
     for (int i = 0; i < g.node_size(); ++i)
@@ -102,6 +104,26 @@ private:
   std::unique_ptr<Module> m_;
   std::unordered_map<std::string, Value*> values_;
   std::unordered_set<std::string> poisoned_;
+  /// Static shapes the model declares for graph outputs and value_info entries.
+  std::unordered_map<std::string, std::vector<int64_t>> declared_;
+
+  void declaredShapes(const onnx::GraphProto& g) {
+    auto add = [&](const onnx::ValueInfoProto& info) {
+      if (!info.type().has_tensor_type() || !info.type().tensor_type().has_shape())
+        return;
+      std::vector<int64_t> shape;
+      for (const auto& d : info.type().tensor_type().shape().dim()) {
+        if (!d.has_dim_value() || d.dim_value() < 0)
+          return;
+        shape.push_back(d.dim_value());
+      }
+      declared_[info.name()] = std::move(shape);
+    };
+    for (const auto& info : g.value_info())
+      add(info);
+    for (const auto& info : g.output())
+      add(info);
+  }
   std::vector<std::unordered_map<std::string, Value*>> scopes_; // open subgraph scopes, inner last
   // Sequence values (compile-time lists): [0] the main graph's, then one per open subgraph scope.
   std::vector<std::unordered_map<std::string, Sequence>> sequences_{1};
@@ -269,6 +291,10 @@ private:
           return subgraph(g, inputs);
         });
     ctx.setSequenceLookup([this](const std::string& name) { return lookupSequence(name); });
+    ctx.setDeclaredShapeLookup([this](const std::string& name) -> const std::vector<int64_t>* {
+      auto it = declared_.find(name);
+      return it == declared_.end() ? nullptr : &it->second;
+    });
     Status s = row->convert(ctx);
     if (s.isOk()) {
       std::vector<std::string> unread = ctx.unreadAttrs();
@@ -632,8 +658,195 @@ Status NodeContext::setSequenceOutput(int i, Sequence s) {
 Status NodeContext::setOutput(int i, Value* v) {
   if (i >= node_.output_size() || node_.output(i).empty())
     return Status::ok();
+  if (runtimeCheck_) {
+    DNNCC_ASSIGN_OR_RETURN(v, emit(OpKind::Assert, {v, runtimeCheck_}));
+    v->name = node_.output(i);
+  }
   outputs.emplace_back(node_.output(i), v);
   return Status::ok();
+}
+
+const std::vector<int64_t>* NodeContext::declaredShape(int i) const {
+  if (!declared_ || i >= node_.output_size() || node_.output(i).empty())
+    return nullptr;
+  return declared_(node_.output(i));
+}
+
+Status NodeContext::checkAtRunTime(Value* cond) {
+  std::vector<int64_t> all(cond->type.rank());
+  for (int d = 0; d < cond->type.rank(); ++d)
+    all[d] = d;
+  DNNCC_ASSIGN_OR_RETURN(Value * asInt, emit(OpKind::Cast, {cond}, CastAttrs{DType::i32}));
+  Value* ok = asInt;
+  if (!all.empty()) {
+    DNNCC_ASSIGN_OR_RETURN(ok, emit(OpKind::ReduceMin, {asInt}, ReduceAttrs{all, false}));
+  }
+  if (runtimeCheck_) {
+    DNNCC_ASSIGN_OR_RETURN(ok, emit(OpKind::Min, {runtimeCheck_, ok}));
+  }
+  runtimeCheck_ = ok;
+  return Status::ok();
+}
+
+Expected<Value*> NodeContext::equalsConstant(Value* v, const std::vector<int64_t>& values,
+                                             std::vector<int64_t> shape) {
+  TensorType t{DType::i64, std::move(shape)};
+  std::vector<uint8_t> bytes(values.size() * sizeof(int64_t));
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  Value* c = constant(t, std::move(bytes));
+  if (v->type.dtype != DType::i64) {
+    DNNCC_ASSIGN_OR_RETURN(c, emit(OpKind::Cast, {c}, CastAttrs{v->type.dtype}));
+  }
+  return emit(OpKind::Equal, {v, c});
+}
+
+Expected<Value*> NodeContext::normalizedAxes(int i, int64_t rank) {
+  DNNCC_ASSIGN_OR_RETURN(Value * a, input(i));
+  if (a->type.dtype != DType::i64) {
+    DNNCC_ASSIGN_OR_RETURN(a, emit(OpKind::Cast, {a}, CastAttrs{DType::i64}));
+  }
+  Value* zero = constant(TensorType{DType::i64, {}}, scalarBytes(DType::i64, 0));
+  Value* r = constant(TensorType{DType::i64, {}}, scalarBytes(DType::i64, double(rank)));
+  DNNCC_ASSIGN_OR_RETURN(Value * negative, emit(OpKind::Less, {a, zero}));
+  DNNCC_ASSIGN_OR_RETURN(Value * shifted, emit(OpKind::Add, {a, r}));
+  return emit(OpKind::Where, {negative, shifted, a});
+}
+
+Expected<Value*> NodeContext::axesMatch(Value* axes, const std::vector<int64_t>& allowed,
+                                        const std::vector<int64_t>& required) {
+  int64_t n = axes->type.numElements();
+  TensorType column{axes->type.dtype, {n, 1}};
+  DNNCC_ASSIGN_OR_RETURN(Value * col, emit(OpKind::Reshape, {axes}, NoAttrs{}, &column));
+  // [n, k] comparisons; any over k says each axis is allowed, any over n that each required
+  // axis occurs.
+  auto anyAlong = [&](Value* eq, int64_t axis) -> Expected<Value*> {
+    DNNCC_ASSIGN_OR_RETURN(Value * i, emit(OpKind::Cast, {eq}, CastAttrs{DType::i32}));
+    return emit(OpKind::ReduceMax, {i}, ReduceAttrs{{axis}, false});
+  };
+  Value* ok = constant(TensorType{DType::i32, {}}, scalarBytes(DType::i32, 1));
+  auto all = [&](Value* v) -> Status {
+    DNNCC_ASSIGN_OR_RETURN(Value * m, emit(OpKind::ReduceMin, {v}, ReduceAttrs{{0}, false}));
+    DNNCC_ASSIGN_OR_RETURN(ok, emit(OpKind::Min, {ok, m}));
+    return Status::ok();
+  };
+  if (n > 0) {
+    if (allowed.empty())
+      return constant(TensorType{DType::boolean, {}}, scalarBytes(DType::boolean, 0));
+    DNNCC_ASSIGN_OR_RETURN(Value * eq,
+                           equalsConstant(col, allowed, {1, int64_t(allowed.size())}));
+    DNNCC_ASSIGN_OR_RETURN(Value * each, anyAlong(eq, 1));
+    DNNCC_TRY(all(each));
+  }
+  if (!required.empty()) {
+    if (n == 0)
+      return constant(TensorType{DType::boolean, {}}, scalarBytes(DType::boolean, 0));
+    DNNCC_ASSIGN_OR_RETURN(Value * eq,
+                           equalsConstant(col, required, {1, int64_t(required.size())}));
+    DNNCC_ASSIGN_OR_RETURN(Value * each, anyAlong(eq, 0));
+    DNNCC_TRY(all(each));
+  }
+  Value* one = constant(TensorType{DType::i32, {}}, scalarBytes(DType::i32, 1));
+  return emit(OpKind::Equal, {ok, one});
+}
+
+Expected<std::vector<int64_t>> NodeContext::impliedInts(int i, std::vector<int64_t> value) {
+  DNNCC_ASSIGN_OR_RETURN(Value * v, input(i));
+  if (v->type.numElements() != static_cast<int64_t>(value.size()))
+    return error(fmt::format("input {} has {} elements, the declared output shapes imply {}", i,
+                             v->type.numElements(), value.size()));
+  DNNCC_ASSIGN_OR_RETURN(Value * ok, equalsConstant(v, value, v->type.shape));
+  DNNCC_TRY(checkAtRunTime(ok));
+  return value;
+}
+
+bool NodeContext::isRuntimeInput(int i) const {
+  if (!hasInput(i))
+    return false;
+  Value* v = lookup_(node_.input(i));
+  return v && !v->isConstant() && v->type.numElements() > 0;
+}
+
+Expected<std::vector<int64_t>> NodeContext::runtimeReduceAxes(int i, const Value* x,
+                                                               bool keepdims) {
+  const std::vector<int64_t>* d = declaredShape(0);
+  if (!d)
+    return runtimeShapeInputError(i, "axes");
+  DNNCC_ASSIGN_OR_RETURN(Value * axes, input(i));
+  const auto& xs = x->type.shape;
+  int rank = x->type.rank();
+  int64_t n = axes->type.numElements();
+  auto mismatch = [&] {
+    return error(fmt::format("no axes reduce {} to the declared output shape {}",
+                             shapeString(xs), shapeString(*d)));
+  };
+  std::vector<int64_t> required, allowed;
+  std::vector<int64_t> first; // without keepdims: the axes of the first way found, compiled in
+  if (keepdims) {
+    if (static_cast<int>(d->size()) != rank)
+      return mismatch();
+    for (int k = 0; k < rank; ++k) {
+      if ((*d)[k] != xs[k] && (*d)[k] != 1)
+        return mismatch();
+      if (xs[k] == 1)
+        allowed.push_back(k);
+      else if ((*d)[k] == 1)
+        required.push_back(k), allowed.push_back(k);
+    }
+  } else {
+    // Every way to drop n axes of x that leaves the declared shape; they must agree on the axes
+    // of extent > 1 (dropping a size-1 axis moves no data).
+    int drop = rank - static_cast<int>(d->size());
+    if (drop != n || drop < 0)
+      return mismatch();
+    if (rank > 16)
+      return error(fmt::format("axes known only at run time on rank {} are not supported", rank));
+    std::optional<std::vector<int64_t>> nontrivial;
+    std::vector<bool> anyDropped(rank, false);
+    for (uint32_t mask = 0; mask < (1u << rank); ++mask) {
+      if (__builtin_popcount(mask) != drop)
+        continue;
+      std::vector<int64_t> kept, big;
+      for (int k = 0; k < rank; ++k)
+        if (mask & (1u << k)) {
+          if (xs[k] != 1)
+            big.push_back(k);
+        } else {
+          kept.push_back(xs[k]);
+        }
+      if (kept != *d)
+        continue;
+      if (nontrivial && *nontrivial != big)
+        return error(fmt::format("several sets of axes reduce {} to the declared output shape "
+                                 "{}; give axes as a constant",
+                                 shapeString(xs), shapeString(*d)));
+      if (!nontrivial)
+        for (int k = 0; k < rank; ++k)
+          if (mask & (1u << k))
+            first.push_back(k);
+      nontrivial = big;
+      for (int k = 0; k < rank; ++k)
+        if (mask & (1u << k))
+          anyDropped[k] = true;
+    }
+    if (!nontrivial)
+      return mismatch();
+    required = *nontrivial;
+    for (int k = 0; k < rank; ++k)
+      if (anyDropped[k])
+        allowed.push_back(k);
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * normalized, normalizedAxes(i, rank));
+  DNNCC_ASSIGN_OR_RETURN(Value * ok, axesMatch(normalized, allowed, required));
+  DNNCC_TRY(checkAtRunTime(ok));
+  // keepdims: every allowed axis (reducing a size-1 axis is a no-op); else the first way's axes
+  // (every way gives the same data in the declared shape).
+  return keepdims ? allowed : first;
+}
+
+Status NodeContext::runtimeShapeInputError(int i, std::string_view what) const {
+  return error(fmt::format("{} (input {}) must be a constant, or the node's output must have a "
+                           "declared static shape (it is known only at run time)",
+                           what, i));
 }
 
 } // namespace onnximport

@@ -89,6 +89,14 @@ Expected<TensorType> inferLogical(const Op& op) {
   return makeType(DType::boolean, std::move(shape));
 }
 
+Expected<TensorType> inferAssert(const Op& op) {
+  const TensorType& ok = op.operands[1]->type;
+  if (ok.numElements() != 1 || isFloat(ok.dtype) || isSmallType(ok.dtype))
+    return Status::error(fmt::format("the condition must be an integer or bool scalar, got {}",
+                                     toString(ok)));
+  return op.operands[0]->type;
+}
+
 Expected<TensorType> inferWhere(const Op& op) {
   if (op.operands[0]->type.dtype != DType::boolean)
     return Status::error("the condition of where must be bool");

@@ -16,6 +16,7 @@ Expected<TensorType> inferPow(const Op&);
 Expected<TensorType> inferCompare(const Op&);
 Expected<TensorType> inferLogical(const Op&);
 Expected<TensorType> inferWhere(const Op&);
+Expected<TensorType> inferAssert(const Op&);
 Expected<TensorType> inferFloatPredicate(const Op&);
 Expected<TensorType> inferUnaryInt(const Op&);
 Expected<TensorType> inferBitwise(const Op&);

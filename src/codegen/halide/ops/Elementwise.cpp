@@ -381,6 +381,18 @@ Expected<TensorFunc> where(const Op& op, const std::vector<TensorFunc>& in) {
                     Halide::select(at(op, in, 0, v) != 0, at(op, in, 1, v), at(op, in, 2, v)));
 }
 
+/// x, unless the scalar `ok` is zero at run time: then the pipeline fails (halide_error, which
+/// the runtime reports as the run's error) naming the value.
+Expected<TensorFunc> assertOk(const Op& op, const std::vector<TensorFunc>& in) {
+  auto v = makeVars(op.result->type.rank());
+  Expr ok = in[1](Idx(in[1].type.rank(), Expr(0))) != 0;
+  std::string message = fmt::format(
+      "'{}': a shape input's run-time value disagrees with the shape the model declares and "
+      "dnncc compiled in",
+      op.result->name);
+  return pureResult(op, v, Halide::require(ok, at(op, in, 0, v), message));
+}
+
 // clang-format off
 const AlgorithmRow kRows[] = {
     {OpKind::Relu, unary},        {OpKind::Sigmoid, unary},    {OpKind::Tanh, unary},
@@ -394,6 +406,7 @@ const AlgorithmRow kRows[] = {
     {OpKind::Pow, binary},        {OpKind::Max, binary},       {OpKind::Min, binary},
     {OpKind::Equal, binary},      {OpKind::Less, binary},      {OpKind::Greater, binary},
     {OpKind::And, binary},        {OpKind::Or, binary},        {OpKind::Where, where},
+    {OpKind::Assert, assertOk},
     {OpKind::Sin, unary},         {OpKind::Cos, unary},        {OpKind::Tan, unary},
     {OpKind::Asin, unary},        {OpKind::Acos, unary},       {OpKind::Atan, unary},
     {OpKind::Sinh, unary},        {OpKind::Cosh, unary},       {OpKind::Asinh, unary},

@@ -137,7 +137,22 @@ Status trilu(NodeContext& c) {
 /// the output shape).
 Status tile(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
-  DNNCC_ASSIGN_OR_RETURN(IntList reps, c.constInts(1, "repeats"));
+  IntList reps;
+  if (c.isRuntimeInput(1)) { // the declared output shape over x's
+    const std::vector<int64_t>* d = c.declaredShape(0);
+    if (!d || static_cast<int>(d->size()) != x->type.rank())
+      return c.runtimeShapeInputError(1, "repeats");
+    IntList implied;
+    for (int i = 0; i < x->type.rank(); ++i) {
+      if (x->type.shape[i] == 0 || (*d)[i] % x->type.shape[i] != 0)
+        return c.error(fmt::format("no repeats tile {} to the declared output shape {}",
+                                   shapeString(x->type.shape), shapeString(*d)));
+      implied.push_back((*d)[i] / x->type.shape[i]);
+    }
+    DNNCC_ASSIGN_OR_RETURN(reps, c.impliedInts(1, implied));
+  } else {
+    DNNCC_ASSIGN_OR_RETURN(reps, c.constInts(1, "repeats"));
+  }
   int rank = x->type.rank();
   if (static_cast<int>(reps.size()) != rank)
     return c.error(fmt::format("repeats has {} entries for rank {}", reps.size(), rank));
@@ -308,10 +323,18 @@ Status oneHot(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * idx, c.input(0));
   DNNCC_ASSIGN_OR_RETURN(Value * values, c.input(2));
   DNNCC_ASSIGN_OR_RETURN(Value * depthValue, c.input(1));
-  if (!depthValue->isConstant())
-    return c.error("depth (input 1) must be a constant: it sets the output shape");
-  DNNCC_ASSIGN_OR_RETURN(double depthF, c.constScalar(1, "depth"));
-  int64_t depth = static_cast<int64_t>(depthF); // the spec casts a float depth to int64
+  int64_t depth;
+  if (!depthValue->isConstant()) { // the declared output's extent on the new axis
+    const std::vector<int64_t>* d = c.declaredShape(0);
+    Expected<int> outAxis = normalizeAxis(c.attrInt("axis", -1), idx->type.rank() + 1);
+    if (!d || !outAxis || static_cast<int>(d->size()) != idx->type.rank() + 1)
+      return c.runtimeShapeInputError(1, "depth");
+    DNNCC_ASSIGN_OR_RETURN(IntList implied, c.impliedInts(1, {(*d)[*outAxis]}));
+    depth = implied[0];
+  } else {
+    DNNCC_ASSIGN_OR_RETURN(double depthF, c.constScalar(1, "depth"));
+    depth = static_cast<int64_t>(depthF); // the spec casts a float depth to int64
+  }
   if (depth < 1)
     return c.error(fmt::format("depth={} is not positive", depth));
   if (values->type.numElements() != 2)

@@ -18,11 +18,18 @@ Expected<std::optional<ReduceAttrs>> reduceAttrs(NodeContext& c, const Value* x,
                                                  int axesInputOpset) {
   IntList axes;
   if (c.opset() >= axesInputOpset) {
-    if (c.hasInput(1)) {
+    if (c.isRuntimeInput(1)) { // compiled for the declared output shape, checked at run time
+      DNNCC_ASSIGN_OR_RETURN(axes, c.runtimeReduceAxes(1, x, c.attrInt("keepdims", 1) != 0));
+      c.ignoreAttr("noop_with_empty_axes"); // the axes are not empty
+      if (axes.empty()) // only size-1 axes: nothing to reduce
+        return std::optional<ReduceAttrs>{};
+    } else if (c.hasInput(1)) {
       DNNCC_ASSIGN_OR_RETURN(axes, c.constInts(1, "axes"));
     }
-    if (axes.empty() && c.attrInt("noop_with_empty_axes", 0) != 0)
+    if (axes.empty() && c.attrInt("noop_with_empty_axes", 0) != 0) {
+      c.ignoreAttr("keepdims"); // nothing is reduced, no axis is removed
       return std::optional<ReduceAttrs>{};
+    }
   } else {
     axes = c.attrInts("axes");
   }
@@ -155,6 +162,14 @@ Status topK(NodeContext& c) {
   a.axis = *axis;
   if (c.opset() < 10) {
     DNNCC_ASSIGN_OR_RETURN(a.k, c.requireInt("k"));
+  } else if (c.isRuntimeInput(1)) { // k is the declared outputs' extent on the axis
+    const std::vector<int64_t>* d = c.declaredShape(0);
+    if (!d)
+      d = c.declaredShape(1);
+    if (!d || static_cast<int>(d->size()) != x->type.rank())
+      return c.runtimeShapeInputError(1, "k");
+    DNNCC_ASSIGN_OR_RETURN(IntList k, c.impliedInts(1, {(*d)[*axis]}));
+    a.k = k[0];
   } else {
     DNNCC_ASSIGN_OR_RETURN(IntList k, c.constInts(1, "k"));
     if (k.size() != 1)

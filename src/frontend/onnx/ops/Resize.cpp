@@ -418,7 +418,21 @@ Status resize(NodeContext& c) {
   }
   DNNCC_ASSIGN_OR_RETURN(std::vector<double> scales, constFloats(c, 2, "scales"));
   std::vector<int64_t> sizes;
-  if (c.hasInput(3)) {
+  if (c.isRuntimeInput(3) && policy == "stretch") { // the declared output shape on the axes
+    const std::vector<int64_t>* d = c.declaredShape(0);
+    if (!d || d->size() != x->type.shape.size())
+      return c.runtimeShapeInputError(3, "sizes");
+    std::vector<int64_t> implied;
+    if (axes.empty())
+      implied = *d;
+    for (int64_t a : axes) {
+      Expected<int> n = normalizeAxis(a, x->type.rank());
+      if (!n)
+        return c.error(n.status().message());
+      implied.push_back((*d)[*n]);
+    }
+    DNNCC_ASSIGN_OR_RETURN(sizes, c.impliedInts(3, implied));
+  } else if (c.hasInput(3)) {
     DNNCC_ASSIGN_OR_RETURN(sizes, c.constInts(3, "sizes"));
   }
   if (scales.empty() == sizes.empty())

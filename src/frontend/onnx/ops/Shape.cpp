@@ -25,9 +25,36 @@ Expected<Value*> reshapeTo(NodeContext& c, Value* x, std::vector<int64_t> shape)
   return c.emit(OpKind::Reshape, {x}, NoAttrs{}, &t);
 }
 
+/// Reshape with a `shape` known only at run time: to the declared output shape D, checking at
+/// run time that each entry is D's, -1, or (without allowzero) 0 where x has D's extent.
+Status reshapeToDeclared(NodeContext& c, Value* x, bool allowZero) {
+  const std::vector<int64_t>* d = c.declaredShape(0);
+  if (!d)
+    return c.runtimeShapeInputError(1, "shape");
+  DNNCC_ASSIGN_OR_RETURN(Value * s, c.input(1));
+  int64_t n = static_cast<int64_t>(d->size());
+  if (s->type.numElements() != n || numElements(*d) != x->type.numElements())
+    return c.error(fmt::format("cannot reshape {} to the declared output shape {}",
+                               shapeString(x->type.shape), shapeString(*d)));
+  std::vector<int64_t> zero(*d), minusOne(n, -1);
+  for (int64_t i = 0; i < n; ++i)
+    if (!allowZero && i < x->type.rank() && x->type.shape[i] == (*d)[i])
+      zero[i] = 0;
+  DNNCC_ASSIGN_OR_RETURN(Value * isD, c.equalsConstant(s, *d, {n}));
+  DNNCC_ASSIGN_OR_RETURN(Value * isInferred, c.equalsConstant(s, minusOne, {n}));
+  DNNCC_ASSIGN_OR_RETURN(Value * isCopy, c.equalsConstant(s, zero, {n}));
+  DNNCC_ASSIGN_OR_RETURN(Value * ok, c.emit(OpKind::Or, {isD, isInferred}));
+  DNNCC_ASSIGN_OR_RETURN(ok, c.emit(OpKind::Or, {ok, isCopy}));
+  DNNCC_TRY(c.checkAtRunTime(ok));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, reshapeTo(c, x, *d));
+  return c.setOutput(0, y);
+}
+
 /// Reshape-5+: 0 copies the input dimension (unless allowzero=1, opset 14+), -1 is inferred.
 Status reshape(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  if (c.isRuntimeInput(1))
+    return reshapeToDeclared(c, x, c.opset() >= 14 && c.attrInt("allowzero", 0) != 0);
   DNNCC_ASSIGN_OR_RETURN(auto shape, c.constInts(1, "shape"));
   bool allowZero = c.opset() >= 14 && c.attrInt("allowzero", 0) != 0;
   int inferred = -1;
@@ -83,8 +110,43 @@ Expected<IntList> axesOf(NodeContext& c, int firstInputOpset) {
   return c.attrInts("axes");
 }
 
+/// Squeeze/Unsqueeze-13+ with axes known only at run time: a reshape to the declared output
+/// shape D, checking at run time that every axis names a size-1 extent (of x for Squeeze, of D
+/// for Unsqueeze); x and D must differ by size-1 extents only.
+Status reshapeByRuntimeAxes(NodeContext& c, Value* x, bool squeezing) {
+  const std::vector<int64_t>* d = c.declaredShape(0);
+  if (!d)
+    return c.runtimeShapeInputError(1, "axes");
+  DNNCC_ASSIGN_OR_RETURN(Value * axes, c.input(1));
+  const std::vector<int64_t>& big = squeezing ? x->type.shape : *d;
+  const std::vector<int64_t>& small = squeezing ? *d : x->type.shape;
+  std::vector<int64_t> bigNonOne, smallNonOne, ones;
+  for (int64_t e : big)
+    if (e != 1)
+      bigNonOne.push_back(e);
+  for (int64_t e : small)
+    if (e != 1)
+      smallNonOne.push_back(e);
+  for (size_t k = 0; k < big.size(); ++k)
+    if (big[k] == 1)
+      ones.push_back(static_cast<int64_t>(k));
+  if (bigNonOne != smallNonOne ||
+      static_cast<int64_t>(big.size() - small.size()) != axes->type.numElements())
+    return c.error(fmt::format("{} by {} axes cannot give the declared output shape {}",
+                               squeezing ? "squeezing" : "unsqueezing",
+                               axes->type.numElements(), shapeString(*d)));
+  DNNCC_ASSIGN_OR_RETURN(Value * normalized,
+                         c.normalizedAxes(1, static_cast<int64_t>(big.size())));
+  DNNCC_ASSIGN_OR_RETURN(Value * ok, c.axesMatch(normalized, ones, {}));
+  DNNCC_TRY(c.checkAtRunTime(ok));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, reshapeTo(c, x, *d));
+  return c.setOutput(0, y);
+}
+
 Status squeeze(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  if (c.opset() >= 13 && c.isRuntimeInput(1))
+    return reshapeByRuntimeAxes(c, x, /*squeezing=*/true);
   DNNCC_ASSIGN_OR_RETURN(IntList axes, axesOf(c, 13));
   int rank = x->type.rank();
   std::vector<bool> drop(rank, false);
@@ -106,6 +168,8 @@ Status squeeze(NodeContext& c) {
 
 Status unsqueeze(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  if (c.opset() >= 13 && c.isRuntimeInput(1))
+    return reshapeByRuntimeAxes(c, x, /*squeezing=*/false);
   DNNCC_ASSIGN_OR_RETURN(IntList axes, axesOf(c, 13));
   int outRank = x->type.rank() + static_cast<int>(axes.size());
   std::vector<bool> inserted(outRank, false);
@@ -173,7 +237,16 @@ Status split(NodeContext& c) {
     return c.error(axis.status().message());
   int64_t dim = x->type.shape[*axis];
   IntList sizes;
-  if (c.opset() >= 13 && c.hasInput(1)) {
+  if (c.opset() >= 13 && c.isRuntimeInput(1)) { // the declared outputs' extents on the axis
+    IntList implied;
+    for (int k = 0; k < c.numOutputs(); ++k) {
+      const std::vector<int64_t>* d = c.declaredShape(k);
+      if (!d || static_cast<int>(d->size()) != x->type.rank())
+        return c.runtimeShapeInputError(1, "split");
+      implied.push_back((*d)[*axis]);
+    }
+    DNNCC_ASSIGN_OR_RETURN(sizes, c.impliedInts(1, implied));
+  } else if (c.opset() >= 13 && c.hasInput(1)) {
     DNNCC_ASSIGN_OR_RETURN(sizes, c.constInts(1, "split"));
   } else if (c.opset() < 13) {
     sizes = c.attrInts("split");
@@ -299,8 +372,38 @@ Status gather(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
+/// Expand with a `shape` known only at run time: to the declared output shape D, checking at
+/// run time that each entry is D's or 1 where x already has D's extent (broadcasting).
+Status expandToDeclared(NodeContext& c, Value* x) {
+  const std::vector<int64_t>* d = c.declaredShape(0);
+  if (!d)
+    return c.runtimeShapeInputError(1, "shape");
+  DNNCC_ASSIGN_OR_RETURN(Value * s, c.input(1));
+  int64_t n = s->type.numElements(), r = static_cast<int64_t>(d->size());
+  Expected<std::vector<int64_t>> out = broadcastShapes(x->type.shape, *d);
+  if (n > r || !out || *out != *d)
+    return c.error(fmt::format("cannot expand {} to the declared output shape {}",
+                               shapeString(x->type.shape), shapeString(*d)));
+  std::vector<int64_t> tail(d->end() - n, d->end()), one(tail);
+  int64_t xOffset = x->type.rank() - n; // x's axis aligned with the shape's first entry
+  for (int64_t i = 0; i < n; ++i)
+    if (xOffset + i >= 0 && x->type.shape[xOffset + i] == tail[i])
+      one[i] = 1;
+  DNNCC_ASSIGN_OR_RETURN(Value * isD, c.equalsConstant(s, tail, {n}));
+  DNNCC_ASSIGN_OR_RETURN(Value * isOne, c.equalsConstant(s, one, {n}));
+  DNNCC_ASSIGN_OR_RETURN(Value * ok, c.emit(OpKind::Or, {isD, isOne}));
+  DNNCC_TRY(c.checkAtRunTime(ok));
+  if (*d == x->type.shape)
+    return c.setOutput(0, x);
+  TensorType t{x->type.dtype, *d};
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Expand, {x}, NoAttrs{}, &t));
+  return c.setOutput(0, y);
+}
+
 Status expand(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  if (c.isRuntimeInput(1))
+    return expandToDeclared(c, x);
   DNNCC_ASSIGN_OR_RETURN(auto shape, c.constInts(1, "shape"));
   Expected<std::vector<int64_t>> out = broadcastShapes(x->type.shape, shape);
   if (!out)
@@ -367,7 +470,21 @@ Status size(NodeContext& c) {
 }
 
 Status constantOfShape(NodeContext& c) {
-  DNNCC_ASSIGN_OR_RETURN(auto shape, c.constInts(0, "shape"));
+  std::vector<int64_t> shape;
+  if (c.isRuntimeInput(0)) { // the declared output shape, checked at run time
+    const std::vector<int64_t>* d = c.declaredShape(0);
+    if (!d)
+      return c.runtimeShapeInputError(0, "shape");
+    DNNCC_ASSIGN_OR_RETURN(Value * s, c.input(0));
+    if (s->type.numElements() != static_cast<int64_t>(d->size()))
+      return c.error(fmt::format("shape has {} entries, the declared output shape {}",
+                                 s->type.numElements(), shapeString(*d)));
+    DNNCC_ASSIGN_OR_RETURN(Value * ok, c.equalsConstant(s, *d, {s->type.numElements()}));
+    DNNCC_TRY(c.checkAtRunTime(ok));
+    shape = *d;
+  } else {
+    DNNCC_ASSIGN_OR_RETURN(shape, c.constInts(0, "shape"));
+  }
   TensorType t{DType::f32, shape};
   std::vector<uint8_t> element = scalarBytes(DType::f32, 0.0);
   if (const onnx::TensorProto* value = c.attrTensor("value")) {
