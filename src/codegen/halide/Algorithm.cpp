@@ -85,6 +85,11 @@ TensorFunc pureResult(const Op& op, const std::vector<Halide::Var>& vars, Halide
   return r;
 }
 
+Halide::Expr at(const Op& op, const std::vector<TensorFunc>& in, size_t i,
+                const std::vector<Halide::Var>& v) {
+  return in[i](broadcastIdx(in[i].type, op.result->type.shape, asIdx(v)));
+}
+
 TensorFunc wrapFunc(Halide::Func f, TensorType type) {
   TensorFunc t;
   t.func = std::move(f);

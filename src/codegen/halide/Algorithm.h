@@ -57,6 +57,10 @@ std::vector<Halide::Var> halideOrder(const std::vector<Halide::Var>& onnx);
 Idx asIdx(const std::vector<Halide::Var>& vars);
 /// Indices into `operand` (ONNX order) for an output point `out` under numpy broadcasting.
 Idx broadcastIdx(const TensorType& operand, const std::vector<int64_t>& outShape, const Idx& out);
+/// Operand `i` of an element-wise `op` at the output point `v` (numpy broadcasting of
+/// operand i's shape to the result's).
+Halide::Expr at(const Op& op, const std::vector<TensorFunc>& in, size_t i,
+                const std::vector<Halide::Var>& v);
 /// The result of a pure definition `f(vars) = value` as a TensorFunc.
 TensorFunc pureResult(const Op& op, const std::vector<Halide::Var>& vars, Halide::Expr value);
 

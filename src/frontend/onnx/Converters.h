@@ -212,6 +212,8 @@ struct ConvWindow {
 /// Reads the window attributes of the node for `x` [N, C, spatial...]; errors name the attribute.
 Expected<ConvWindow> convWindow(NodeContext& c, const TensorType& x, IntList kernel);
 
+/// `x` reshaped to `shape` (same element count), or `x` itself when it has that shape.
+Expected<Value*> reshapeTo(NodeContext& c, Value* x, std::vector<int64_t> shape);
 /// Reads the values of a constant integer tensor as int64.
 std::vector<int64_t> constantAsInts(const Value& v);
 /// The value of IEEE binary16 (or, with `bfloat`, bfloat16) bits.

@@ -655,6 +655,13 @@ Status NodeContext::setSequenceOutput(int i, Sequence s) {
   return Status::ok();
 }
 
+Expected<Value*> reshapeTo(NodeContext& c, Value* x, std::vector<int64_t> shape) {
+  if (shape == x->type.shape)
+    return x;
+  TensorType t{x->type.dtype, std::move(shape)};
+  return c.emit(OpKind::Reshape, {x}, NoAttrs{}, &t);
+}
+
 Status NodeContext::setOutput(int i, Value* v) {
   if (i >= node_.output_size() || node_.output(i).empty())
     return Status::ok();

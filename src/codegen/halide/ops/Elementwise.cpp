@@ -10,12 +10,6 @@ namespace dnncc::hl {
 namespace {
 using Halide::Expr;
 
-/// Operand `i` at the output point (broadcast).
-Expr at(const Op& op, const std::vector<TensorFunc>& in, size_t i,
-        const std::vector<Halide::Var>& v) {
-  return in[i](broadcastIdx(in[i].type, op.result->type.shape, asIdx(v)));
-}
-
 Expr typed(Expr like, double value) { return constant(like.type(), value); }
 Expr boolOf(Expr cond) { return Halide::cast(Halide::UInt(8), cond); }
 

@@ -9,12 +9,6 @@ namespace dnncc::hl {
 namespace {
 using Halide::Expr;
 
-/// Operand `i` at the output point (numpy broadcasting).
-Expr at(const Op& op, const std::vector<TensorFunc>& in, size_t i,
-        const std::vector<Halide::Var>& v) {
-  return in[i](broadcastIdx(in[i].type, op.result->type.shape, asIdx(v)));
-}
-
 /// y = saturate(round(x / scale) + zero_point)   (ONNX QuantizeLinear-21..25)
 /// The division is in the type of x and scale (the importer casts both to the precision); the
 /// rounding is to nearest, ties to even (Halide::round); saturation clamps to the range of `to`.

@@ -17,13 +17,6 @@ Value* scalarConstant(NodeContext& c, DType dtype, double value) {
   return c.constant(TensorType{dtype, {}}, scalarBytes(dtype, value));
 }
 
-Expected<Value*> reshapeTo(NodeContext& c, Value* x, std::vector<int64_t> shape) {
-  if (shape == x->type.shape)
-    return x;
-  TensorType t{x->type.dtype, std::move(shape)};
-  return c.emit(OpKind::Reshape, {x}, NoAttrs{}, &t);
-}
-
 /// x[..., index, ...] along `axis`, with that axis removed (rank - 1).
 Expected<Value*> takeIndex(NodeContext& c, Value* x, int axis, int64_t index) {
   std::vector<int64_t> shape = x->type.shape;

@@ -51,13 +51,6 @@ Expected<std::vector<int>> parseTerm(NodeContext& c, std::string_view s) {
   return labels;
 }
 
-Expected<Value*> reshapeTo(NodeContext& c, Value* x, std::vector<int64_t> shape) {
-  if (shape == x->type.shape)
-    return x;
-  TensorType t{x->type.dtype, std::move(shape)};
-  return c.emit(OpKind::Reshape, {x}, NoAttrs{}, &t);
-}
-
 /// Reorders the axes of `t` into the label order `order` (a permutation of t.labels).
 Status permute(NodeContext& c, Term& t, const std::vector<int>& order) {
   IntList perm;

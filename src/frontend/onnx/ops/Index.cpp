@@ -12,13 +12,6 @@
 namespace dnncc::onnximport {
 namespace {
 
-Expected<Value*> reshapeTo(NodeContext& c, Value* x, std::vector<int64_t> shape) {
-  if (shape == x->type.shape)
-    return x;
-  TensorType t{x->type.dtype, std::move(shape)};
-  return c.emit(OpKind::Reshape, {x}, NoAttrs{}, &t);
-}
-
 Value* i64Constant(NodeContext& c, const std::vector<int64_t>& values,
                    std::vector<int64_t> shape) {
   std::vector<uint8_t> bytes(values.size() * 8);

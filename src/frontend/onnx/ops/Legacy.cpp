@@ -15,13 +15,6 @@ namespace {
 /// `consumed_inputs` (opsets 1-5) only marks inputs a backend may overwrite: results do not change.
 void ignoreConsumed(NodeContext& c) { c.ignoreAttr("consumed_inputs"); }
 
-Expected<Value*> reshapeTo(NodeContext& c, Value* x, std::vector<int64_t> shape) {
-  if (shape == x->type.shape)
-    return x;
-  TensorType t{x->type.dtype, std::move(shape)};
-  return c.emit(OpKind::Reshape, {x}, NoAttrs{}, &t);
-}
-
 template <OpKind K> Status unary(NodeContext& c) {
   ignoreConsumed(c);
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));

@@ -13,13 +13,6 @@
 namespace dnncc::onnximport {
 namespace {
 
-Expected<Value*> reshapeTo(NodeContext& c, Value* x, std::vector<int64_t> shape) {
-  if (shape == x->type.shape)
-    return x;
-  TensorType t{x->type.dtype, std::move(shape)};
-  return c.emit(OpKind::Reshape, {x}, NoAttrs{}, &t);
-}
-
 Expected<Value*> castTo(NodeContext& c, Value* x, DType to) {
   if (x->type.dtype == to)
     return x;

@@ -13,13 +13,6 @@
 namespace dnncc::onnximport {
 namespace {
 
-Expected<Value*> reshapeTo(NodeContext& c, Value* x, std::vector<int64_t> shape) {
-  if (shape == x->type.shape)
-    return x;
-  TensorType t{x->type.dtype, std::move(shape)};
-  return c.emit(OpKind::Reshape, {x}, NoAttrs{}, &t);
-}
-
 /// Input `i` as a constant integer scalar position, checked against [-n, last] and made
 /// non-negative (ONNX: "Negative value means counting positions from the back").
 Expected<int64_t> position(NodeContext& c, int i, int64_t n, int64_t last) {

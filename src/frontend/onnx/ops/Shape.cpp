@@ -18,13 +18,6 @@ Value* intsConstant(NodeContext& c, const std::vector<int64_t>& values, bool sca
   return c.constant(t, std::move(bytes));
 }
 
-Expected<Value*> reshapeTo(NodeContext& c, Value* x, std::vector<int64_t> shape) {
-  if (shape == x->type.shape)
-    return x;
-  TensorType t{x->type.dtype, std::move(shape)};
-  return c.emit(OpKind::Reshape, {x}, NoAttrs{}, &t);
-}
-
 /// Reshape with a `shape` known only at run time: to the declared output shape D, checking at
 /// run time that each entry is D's, -1, or (without allowzero) 0 where x has D's extent.
 Status reshapeToDeclared(NodeContext& c, Value* x, bool allowZero) {
