@@ -11,6 +11,7 @@
 #                            ARM), run under qemu-user by dnncc-run against their test data
 #   models.cross.<target>.<name>  zoo compiled for rpi4, rpi3 and jetson-xavier: an ELF shared
 #                            object for the target's machine
+#   models.nonfinite         Pad values -inf/+inf/NaN fused with Add keep IEEE results (x86-64)
 #   models.neon              ARM conv and matmul kernels use NEON fmla (on --emit=asm)
 get_filename_component(DNNCC_MODELS_REPO ${CMAKE_CURRENT_LIST_DIR}/../.. ABSOLUTE)
 set(DNNCC_MODELS_BIN ${CMAKE_CURRENT_BINARY_DIR}/models)
@@ -82,7 +83,9 @@ add_test(NAME models.classify_example
 add_test(NAME models.two_models
          COMMAND ${DNNCC_MODEL_TEST} two-models ${DNNCC_MODELS_BIN}/two_models)
 add_test(NAME models.exports COMMAND ${DNNCC_MODEL_TEST} exports ${DNNCC_MODELS_BIN}/exports)
-set(model_tests models.classify_example models.two_models models.exports)
+add_test(NAME models.nonfinite
+         COMMAND ${DNNCC_MODEL_TEST} nonfinite ${DNNCC_MODELS_BIN}/nonfinite)
+set(model_tests models.classify_example models.two_models models.exports models.nonfinite)
 foreach(kind obj lib asm llvm ir)
   add_test(NAME models.emit.${kind}
            COMMAND ${DNNCC_MODEL_TEST} emit ${kind} ${DNNCC_MODELS_BIN}/emit-${kind})

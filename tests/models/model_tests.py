@@ -8,6 +8,8 @@
   emit KIND    WORK  --emit=obj|lib|asm|llvm|ir produce a file of the right kind
   exports      WORK  a model library exports only <prefix>_* symbols
   compile-only MODEL_DIR LIB  compile for --target and check the library's ELF machine
+  nonfinite    WORK  Pads with -inf, +inf and NaN values fused with an Add: the kernels keep IEEE
+                     semantics for those constants (Halide's fast-math flags would fold them away)
   neon         WORK  --emit=asm for an ARM target: every conv and matmul kernel uses NEON fmla
 Common options: --dnncc, --dnncc-run, --cc, --repo. Exit 0 = pass."""
 import argparse
@@ -114,6 +116,44 @@ def compile_run(a):
     check_machine(a, a.lib)
     # dnncc-run runs a library for another CPU under qemu-user, with the same flags and output.
     run([a.dnncc_run, a.lib, "--data", data, "--rtol", a.rtol, "--atol", a.atol])
+
+
+def nonfinite(a):
+    """Pad(x, value=c) + b for c in -inf, +inf, NaN, each pad fused with the add into one kernel:
+    the padded positions must be c + b, as IEEE arithmetic gives."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    work = fresh(a.work)
+    values = {"yneg": -np.inf, "ypos": np.inf, "ynan": np.nan}
+    x = np.arange(32, dtype=np.float32).reshape(2, 4, 4)
+    b = np.linspace(-2.0, 2.0, 2 * 4 * 6, dtype=np.float32).reshape(2, 4, 6)
+    nodes = [helper.make_node("Constant", [], ["pads"],
+                              value=numpy_helper.from_array(np.array([0, 0, 0, 0, 0, 2], np.int64)))]
+    outputs = []
+    expected = []
+    for name, c in values.items():
+        nodes.append(helper.make_node("Constant", [], [name + "_c"],
+                                      value=numpy_helper.from_array(np.array(c, np.float32))))
+        nodes.append(helper.make_node("Pad", ["x", "pads", name + "_c"], [name + "_p"]))
+        nodes.append(helper.make_node("Add", [name + "_p", "b"], [name]))
+        outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [2, 4, 6]))
+        padded = np.pad(x, [(0, 0), (0, 0), (0, 2)], constant_values=np.float32(c))
+        expected.append(numpy_helper.from_array(padded + b, name))
+    graph = helper.make_graph(
+        nodes, "nonfinite",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4, 4]),
+         helper.make_tensor_value_info("b", TensorProto.FLOAT, [2, 4, 6])], outputs)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    data = fresh(os.path.join(work, "test_data_set_0"))
+    onnx.save(model, os.path.join(work, "model.onnx"))
+    for i, t in enumerate([numpy_helper.from_array(x, "x"), numpy_helper.from_array(b, "b")]):
+        open(os.path.join(data, f"input_{i}.pb"), "wb").write(t.SerializeToString())
+    for i, t in enumerate(expected):
+        open(os.path.join(data, f"output_{i}.pb"), "wb").write(t.SerializeToString())
+    lib = os.path.join(work, "libnonfinite.so")
+    compile_model(a, os.path.join(work, "model.onnx"), lib)
+    run([a.dnncc_run, lib, "--data", data])
 
 
 def tinynet(a):
@@ -247,7 +287,7 @@ def main():
     p = sub.add_parser("compile-only")
     p.add_argument("model_dir")
     p.add_argument("lib")
-    for name in ("classify", "two-models", "exports", "neon"):
+    for name in ("classify", "two-models", "exports", "neon", "nonfinite"):
         sub.add_parser(name).add_argument("work")
     p = sub.add_parser("emit")
     p.add_argument("kind", choices=["obj", "lib", "asm", "llvm", "ir"])
@@ -257,7 +297,7 @@ def main():
     try:
         {"compile-run": compile_run, "classify": classify, "two-models": two_models,
          "emit": emit, "exports": exports, "compile-only": compile_only,
-         "neon": neon}[a.cmd](a)
+         "neon": neon, "nonfinite": nonfinite}[a.cmd](a)
     except Failure as e:
         print(f"FAIL: {e}")
         return 1

@@ -1,6 +1,7 @@
 // Building, scheduling and compiling one kernel's Halide pipeline (see Kernel.h).
 #include "codegen/halide/Kernel.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -32,6 +33,31 @@ Halide::Target halideTarget(const TargetInfo& target) {
   if (const char* extra = std::getenv("DNNCC_HALIDE_FEATURES"); extra && *extra)
     s += std::string("-") + extra;
   return Halide::Target(s).with_feature(Halide::Target::NoRuntime);
+}
+
+/// True when a definition of `output` or of a Func it calls holds a floating-point constant that is
+/// infinite or NaN (a Pad value of -inf, a max-reduction's identity). Halide compiles float
+/// arithmetic with LLVM's fast-math flags, which let LLVM assume no operand is infinite or NaN: an
+/// add of a compile-time -inf then folds to an arbitrary value. Such kernels compile with
+/// StrictFloat (IEEE semantics, no contraction); the others keep the fast flags.
+bool hasNonFiniteConstant(const Halide::Func& output) {
+  struct Finder : Halide::Internal::IRVisitor {
+    bool found = false;
+    using Halide::Internal::IRVisitor::visit;
+    void visit(const Halide::Internal::FloatImm* op) override {
+      if (!std::isfinite(op->value))
+        found = true;
+    }
+  } finder;
+  std::map<std::string, Halide::Internal::Function> env =
+      Halide::Internal::find_transitive_calls(output.function());
+  env.emplace(output.name(), output.function());
+  for (const auto& [name, f] : env) {
+    f.accept(&finder);
+    if (finder.found)
+      return true;
+  }
+  return false;
 }
 
 /// Routes Halide's compile-time messages: warnings to the sink, errors to an exception that the
@@ -169,10 +195,13 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
     constrain([&](int d) { return pipe.output.output_buffer().dim(d); }, ot);
     pipe.work = estimateWork(k.ops);
     scheduleKernel(pipe, target);
+    Halide::Target ht = halideTarget(target);
+    if (hasNonFiniteConstant(pipe.output))
+      ht = ht.with_feature(Halide::Target::StrictFloat);
     if (kind == KernelOutput::assembly)
-      pipe.output.compile_to_assembly(path, args, symbol, halideTarget(target));
+      pipe.output.compile_to_assembly(path, args, symbol, ht);
     else
-      pipe.output.compile_to_object(path, args, symbol, halideTarget(target));
+      pipe.output.compile_to_object(path, args, symbol, ht);
   } catch (const Halide::Error& e) {
     return Status::error(fmt::format("kernel {} failed to compile: {}", symbol, oneLine(e.what())));
   }
