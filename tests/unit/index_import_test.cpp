@@ -301,7 +301,8 @@ TEST(ImportIndexErrors, TileRuntimeRepeats) {
   b.input("r", {1}, onnx::TensorProto::INT64);
   b.node("Tile", {"x", "r"}, {"y"}, "t");
   b.output("y");
-  EXPECT_EQ(importError(b), "node 't' (Tile, opset 13): repeats (input 1) must be a constant");
+  EXPECT_EQ(importError(b), "node 't' (Tile, opset 13): repeats (input 1) must be a constant, or the "
+            "node's output must have a declared static shape (it is known only at run time)");
 }
 
 TEST(ImportIndexErrors, ScatterReductionNotYetDefined) {
@@ -350,8 +351,9 @@ TEST(ImportIndexErrors, OneHotRuntimeDepth) {
   b.initializer("values", {2}, {0, 1});
   b.node("OneHot", {"i", "depth", "values"}, {"y"}, "oh");
   b.output("y");
-  EXPECT_EQ(importError(b), "node 'oh' (OneHot, opset 11): depth (input 1) must be a constant: it "
-                            "sets the output shape");
+  EXPECT_EQ(importError(b), "node 'oh' (OneHot, opset 11): depth (input 1) must be a constant, or "
+                            "the node's output must have a declared static shape (it is known "
+                            "only at run time)");
 }
 
 TEST(ImportIndexErrors, TriluRank) {
