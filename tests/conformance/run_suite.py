@@ -33,7 +33,9 @@ model.onnx, of the dnncc binary (and the runtime archives next to it), the targe
 Expected failures: --xfail FILE lists the cases expected not to pass (`name  # reason`). Exit
 status 1 when a case not on the list does not pass (a regression) or a case on the list passes
 (remove it from the list); 0 otherwise. --update-xfail rewrites FILE from this run (entries of
-cases outside --only are kept). --report-ops FILE writes the operator table (docs/operators.md).
+cases outside --only or --subset are kept). --subset op-types runs one case per distinct set of
+op types and input element types (the default CTest run of the emulated targets; the whole suite
+is CTest's label `full`). --report-ops FILE writes the operator table (docs/operators.md).
 """
 from __future__ import annotations
 
@@ -122,6 +124,22 @@ def discover(folder_dirs: dict[str, str], only: re.Pattern | None) -> list[dict]
             seen[name] = folder
             cases.append({"name": name, "folder": folder, "dir": cdir})
     return cases
+
+
+def op_type_subset(cases: list[dict]) -> list[dict]:
+    """The first case (in discovery order) of every distinct pair (set of op types of the model,
+    including its subgraphs; set of graph-input element types): about a third of the suite that
+    still runs every operator with every input type it is tested with. What the default CTest run
+    uses for the targets that run under emulation (--subset op-types)."""
+    seen, out = set(), []
+    for c in cases:
+        model = onnx.load(os.path.join(c["dir"], "model.onnx"), load_external_data=False)
+        ops = frozenset((n.domain, n.op_type) for n in walk_nodes(model.graph))
+        types = frozenset(i.type.tensor_type.elem_type for i in model.graph.input)
+        if (ops, types) not in seen:
+            seen.add((ops, types))
+            out.append(c)
+    return out
 
 
 def sha256_file(path: str) -> str:
@@ -623,10 +641,14 @@ def main() -> int:
                    "once per onnx version (default build/conformance-data/onnx)")
     p.add_argument("--only", help="run only cases whose name matches this regex")
     p.add_argument("--folders", default=",".join(FOLDERS))
+    p.add_argument("--subset", choices=("all", "op-types"), default="all",
+                   help="all cases (default), or op-types: one case per distinct set of op types "
+                   "and input element types (about a third of the suite)")
     p.add_argument("--xfail", help="expected-failure list (tests/conformance/xfail-<target>.txt)")
     p.add_argument("--parity", metavar="FILE",
                    help="another target's expected-failure list: fail when this target passes "
-                   "more than --max-gap percentage points fewer cases (whole-suite runs only)")
+                   "more than --max-gap percentage points fewer cases, counted over the cases "
+                   "this run ran (not with --only)")
     p.add_argument("--max-gap", type=float, default=2.0, help="see --parity (default 2)")
     p.add_argument("--update-xfail", action="store_true",
                    help="rewrite the --xfail list (default tests/conformance/xfail-<target>.txt) "
@@ -659,8 +681,12 @@ def main() -> int:
             folder_dirs[folder] = os.path.join(ONNX_DATA, folder)
     only = re.compile(a.only) if a.only else None
     cases = discover(folder_dirs, only)
+    n_all = len(cases)
+    if a.subset == "op-types":
+        cases = op_type_subset(cases)
     print(f"onnx {onnx.__version__} backend tests: {len(cases)} cases "
-          f"({', '.join(a.folders)}) for target {a.target}, {a.jobs} jobs", flush=True)
+          f"({', '.join(a.folders)}{'' if a.subset == 'all' else f'; subset {a.subset} of {n_all}'})"
+          f" for target {a.target}, {a.jobs} jobs", flush=True)
 
     runner = Runner(a)
     results: dict[str, dict] = {}
