@@ -16,7 +16,8 @@ stamp="$venv/.dnncc-stamp"
 
 log() { printf 'setup: %s\n' "$*"; }
 
-# Debian packages: the C++ toolchain and libraries of the compiler, plus what the venv needs.
+# Debian packages: the C++ toolchain and libraries of the compiler, the cross C compilers and
+# qemu-user (ARM tests), PoCL with the OpenCL ICD loader (OpenCL tests), plus what the venv needs.
 debian_packages=(
   llvm-14-dev clang-14 lld-14 libhalide14-0-dev
   libprotobuf-dev protobuf-compiler libonnx-dev
@@ -24,6 +25,7 @@ debian_packages=(
   ninja-build cmake g++ ccache pkg-config
   gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross
   qemu-user
+  pocl-opencl-icd ocl-icd-opencl-dev opencl-headers clinfo
   python3-venv python3-dev
 )
 

@@ -26,7 +26,9 @@ typedef enum dnncc_status {
   DNNCC_ERR_INVALID_ARGUMENT = 1, /**< null pointer, index out of range, wrong byte size */
   DNNCC_ERR_OUT_OF_MEMORY = 2,    /**< arena or instance allocation failed (only in create) */
   DNNCC_ERR_KERNEL = 3,           /**< a kernel reported an error; see the last error message */
-  DNNCC_ERR_ABI = 4               /**< library and runtime disagree on DNNCC_ABI_VERSION */
+  DNNCC_ERR_ABI = 4,              /**< library and runtime disagree on DNNCC_ABI_VERSION */
+  DNNCC_ERR_DEVICE = 5            /**< GPU libraries: no OpenCL platform / CUDA driver, or a
+                                       device allocation or copy failed; see the last error */
 } dnncc_status;
 
 /** Name, element type and shape (ONNX order, row-major) of one model input or output. */

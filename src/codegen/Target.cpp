@@ -64,6 +64,21 @@ Expected<TargetInfo> parseTarget(const std::string& text, const std::string& ori
     t.cores = j.value("cores", 0);
     t.l1dBytes = j.value("l1d_bytes", int64_t(32768));
     t.l2Bytes = j.value("l2_bytes", int64_t(1) << 20);
+    if (j.contains("gpu")) {
+      const nlohmann::json& g = j.at("gpu");
+      std::string api = g.at("api").get<std::string>();
+      if (api == "opencl")
+        t.gpu.api = GpuApi::opencl;
+      else if (api == "cuda")
+        t.gpu.api = GpuApi::cuda;
+      else
+        return Status::error(fmt::format("target file '{}': gpu api '{}' is not opencl or cuda",
+                                         origin, api));
+      t.gpu.maxWorkGroup = g.value("max_work_group", 256);
+      t.gpu.localMemoryBytes = g.value("local_memory_bytes", int64_t(32768));
+      t.gpu.fp16 = g.value("fp16", false);
+      t.gpu.computeCapability = g.value("compute_capability", 0);
+    }
   } catch (const nlohmann::json::exception& e) {
     return Status::error(fmt::format("target file '{}': {}", origin, e.what()));
   }
@@ -73,10 +88,31 @@ Expected<TargetInfo> parseTarget(const std::string& text, const std::string& ori
   if (!Halide::Target::validate_target_string(t.halideTarget))
     return Status::error(fmt::format("target file '{}': '{}' is not a valid Halide target", origin,
                                      t.halideTarget));
+  if (t.isGpu()) {
+    Halide::Target ht(t.halideTarget);
+    Halide::Target::Feature want = t.gpu.api == GpuApi::opencl ? Halide::Target::OpenCL
+                                                               : Halide::Target::CUDA;
+    if (!ht.has_feature(want))
+      return Status::error(fmt::format("target file '{}': gpu api {} needs the Halide target "
+                                       "feature '{}' in halide_target",
+                                       origin, gpuApiName(t.gpu.api), gpuApiName(t.gpu.api)));
+    if (t.gpu.maxWorkGroup < 1 || t.gpu.localMemoryBytes < 0)
+      return Status::error(fmt::format("target file '{}': gpu max_work_group must be positive",
+                                       origin));
+  }
   if (t.vectorBits < 32 || t.vectorBits % 32 != 0)
     return Status::error(fmt::format("target file '{}': vector_bits must be a multiple of 32",
                                      origin));
   return t;
+}
+
+const char* gpuApiName(GpuApi api) {
+  switch (api) {
+  case GpuApi::opencl: return "opencl";
+  case GpuApi::cuda: return "cuda";
+  case GpuApi::none: break;
+  }
+  return "";
 }
 
 std::vector<TargetInfo> builtinTargets() {

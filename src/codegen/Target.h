@@ -9,6 +9,18 @@
 
 namespace dnncc {
 
+/// The GPU API a target's kernels run through.
+enum class GpuApi { none, opencl, cuda };
+
+/// The GPU of a target (the "gpu" object of its file).
+struct GpuInfo {
+  GpuApi api = GpuApi::none;
+  int maxWorkGroup = 256;            ///< threads per work-group (block) the device allows
+  int64_t localMemoryBytes = 32768;  ///< local (shared) memory per work-group
+  bool fp16 = false;                 ///< half-precision arithmetic available (--precision=fp16)
+  int computeCapability = 0;         ///< CUDA only, e.g. 61 for 6.1
+};
+
 /// Everything code generation needs to know about a target. Generic codegen reads only this.
 struct TargetInfo {
   std::string name;
@@ -23,10 +35,16 @@ struct TargetInfo {
   int cores = 0;            ///< cores to schedule for; 0 = as many as the machine has at run time
   int64_t l1dBytes = 32768;
   int64_t l2Bytes = 1 << 20;
+  GpuInfo gpu;              ///< api none: kernels run on the CPU
+
+  bool isGpu() const { return gpu.api != GpuApi::none; }
 
   /// f32 lanes per vector.
   int vectorLanes() const { return vectorBits / 32; }
 };
+
+/// "opencl", "cuda" or "" for GpuApi::none.
+const char* gpuApiName(GpuApi api);
 
 /// The target called `nameOrPath`: a built-in name (see builtinTargets), "host", or the path of a
 /// JSON file with the same fields as targets/*.json. Unknown names list the valid ones.

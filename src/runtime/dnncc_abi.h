@@ -13,11 +13,30 @@ extern "C" {
 #endif
 
 /** Bumped whenever a struct below changes. */
-#define DNNCC_ABI_VERSION 1
+#define DNNCC_ABI_VERSION 2
 /** Largest tensor rank a compiled model may use. */
 #define DNNCC_MAX_RANK 8
 
 struct halide_buffer_t;
+struct halide_device_interface_t;
+
+/** The GPU API of a library whose kernels run on a GPU, defined by the runtime's per-API file
+ * (runtime_opencl.c, runtime_cuda.c) and referenced by the entry code of GPU targets only, so
+ * CPU libraries never link a GPU runtime. */
+typedef struct dnncc_device_api {
+  const char *name; /**< "OpenCL" or "CUDA", for messages */
+  /** Halide's device interface of the API (kernels use the same one). */
+  const struct halide_device_interface_t *(*device_interface)(void);
+  /** Makes `view`, which has no device allocation, an alias of `owner`'s device allocation: the
+   * same bytes seen with view's own shape (a Reshape, or a tensor reusing the bytes of another
+   * whose lifetime has ended). Returns 0 or a Halide error code. */
+  int (*share)(struct halide_buffer_t *owner, struct halide_buffer_t *view);
+  /** Undoes share (the allocation stays with its owner). */
+  int (*unshare)(struct halide_buffer_t *view);
+  /** Writes a one-line description of the device in use into `out` (`capacity` bytes, always
+   * terminated). Call after a device allocation succeeded. Returns 0 or a Halide error code. */
+  int (*describe)(char *out, int capacity);
+} dnncc_device_api;
 
 /** Where the bytes of one kernel argument live. */
 enum dnncc_storage {
@@ -58,6 +77,7 @@ typedef struct dnncc_model_info {
   const uint8_t *weights;             /**< read-only initializer blob (64-byte aligned) */
   int64_t weights_size;               /**< bytes */
   dnncc_graph_fn run_graph;
+  const dnncc_device_api *device;     /**< null: kernels run on the CPU */
 } dnncc_model_info;
 
 #ifdef __cplusplus

@@ -13,12 +13,14 @@
 extern "C" {
 #endif
 
-/** Allocates an instance: arena, input and output buffers, prepared halide buffers. The only
- * function that allocates. Returns DNNCC_OK, DNNCC_ERR_OUT_OF_MEMORY or DNNCC_ERR_ABI. */
+/** Allocates an instance: arena, input and output buffers, prepared halide buffers; on GPU
+ * libraries also the device memory of every tensor, and uploads the weights. The only function
+ * that allocates. Returns DNNCC_OK, DNNCC_ERR_OUT_OF_MEMORY, DNNCC_ERR_DEVICE or DNNCC_ERR_ABI. */
 int dnncc_rt_create(const dnncc_model_info *info, dnncc_model **out);
 /** Frees an instance; null is ignored. */
 void dnncc_rt_destroy(const dnncc_model_info *info, dnncc_model *model);
-/** Runs the model on the current input buffers; allocates nothing. */
+/** Runs the model on the current input buffers; allocates nothing. On GPU libraries: one copy
+ * to the device per input, the kernels, one copy back per output. */
 int dnncc_rt_run(const dnncc_model_info *info, dnncc_model *model);
 /** Sets the size of the library's kernel thread pool (shared by all instances of this library). */
 int dnncc_rt_set_num_threads(const dnncc_model_info *info, dnncc_model *model, int32_t threads);
@@ -41,6 +43,11 @@ int dnncc_rt_get_output(const dnncc_model_info *info, dnncc_model *model, int64_
 /** Message of the last failure on `model` ("" when none); for a null model, of the last create. */
 const char *dnncc_rt_last_error(const dnncc_model_info *info, dnncc_model *model);
 int64_t dnncc_rt_arena_size(const dnncc_model_info *info);
+/** "cpu", or "<API>: <device>" for GPU libraries; null on a bad argument. */
+const char *dnncc_rt_device(const dnncc_model_info *info, dnncc_model *model);
+/** Copies made by the last run between host and device (0 and 0 on the CPU). */
+int dnncc_rt_copy_counts(const dnncc_model_info *info, dnncc_model *model, int64_t *to_device,
+                         int64_t *to_host);
 
 #ifdef __cplusplus
 }

@@ -4,7 +4,9 @@
  * documented in dnncc_runtime.h. The strong halide_error below lives in this file on purpose: any
  * reference to a dnncc_rt_* function pulls this object out of the archive, so it always overrides
  * the Halide runtime's weak halide_error (which prints to stderr, or aborts on some GPU errors).
- * One file on purpose too: small, and a split could separate halide_error from the rest. */
+ * One file on purpose too: small, and a split could separate halide_error from the rest. The GPU
+ * API specifics (device interface, aliasing a device allocation, naming the device) are in
+ * runtime_opencl.c and runtime_cuda.c, reached through dnncc_model_info.device. */
 #define _POSIX_C_SOURCE 200112L /* posix_memalign */
 
 #include "dnncc_runtime.h"
@@ -27,6 +29,11 @@ struct dnncc_model {
   void **outputs;               /* num_outputs buffers of outputs[i].size_bytes */
   halide_buffer_t *buffers;     /* num_buffers prepared kernel arguments */
   halide_dimension_t *dims;     /* num_buffers * DNNCC_MAX_RANK dimensions */
+  /* GPU libraries: per buffer, the buffer whose device allocation it uses (itself when it owns
+   * one, -1 when it has none yet); null on the CPU. */
+  int64_t *owner;
+  int64_t copies_to_device, copies_to_host; /* made by the last run */
+  char device[128];                         /* what dnncc_rt_device returns */
   char last_error[DNNCC_ERROR_CAPACITY];
 };
 
@@ -108,7 +115,7 @@ static uint8_t *bufferHost(const dnncc_model_info *info, dnncc_model *model, int
   const dnncc_tensor_info *tensors = NULL;
   int64_t count = 0;
   switch (bi->storage) {
-  case DNNCC_STORAGE_ARENA: base = model->arena, capacity = info->arena_size; break;
+  case DNNCC_STORAGE_ARENA: base = model->arena, capacity = info->arena_size; break; /* may be null */
   case DNNCC_STORAGE_WEIGHTS:
     /* Halide buffers are not const-qualified; kernels only read weights. */
     base = (uint8_t *)(uintptr_t)info->weights, capacity = info->weights_size;
@@ -171,6 +178,112 @@ static uint8_t *bufferHost(const dnncc_model_info *info, dnncc_model *model, int
   return base ? base + bi->offset : NULL;
 }
 
+/* ---- GPU libraries: device residency ------------------------------------------------------ */
+
+/* Bytes a buffer spans from its first element (0 when it is empty). */
+static int64_t spanBytes(const dnncc_buffer_info *bi) {
+  int64_t last = 0;
+  for (int64_t d = 0; d < bi->rank; ++d) {
+    if (bi->extent[d] == 0)
+      return 0;
+    last += (bi->extent[d] - 1) * (bi->stride[d] > 0 ? bi->stride[d] : -bi->stride[d]);
+  }
+  return (last + 1) * ((bi->type_bits + 7) / 8);
+}
+
+/* Device errors name the API and carry Halide's message. */
+static int deviceFail(const dnncc_model_info *info, dnncc_model *model, const char *what,
+                      int result) {
+  const char *hint = "";
+  if (strcmp(info->device->name, "OpenCL") == 0)
+    hint = " (is an OpenCL driver installed? the ICD loader looks in /etc/OpenCL/vendors)";
+  else if (strcmp(info->device->name, "CUDA") == 0)
+    hint = " (is the NVIDIA driver installed? the runtime loads libcuda.so)";
+  return fail(model, DNNCC_ERR_DEVICE, "%s: %s failed with Halide error %d: %s%s", what,
+              info->device->name, result, tlsHalideError[0] ? tlsHalideError : "(no message)",
+              hint);
+}
+
+/* Gives every buffer device memory and uploads the weights, once per instance: buffers over the
+ * same bytes of the same storage (a Reshape's views; tensors that reuse the bytes of a dead one)
+ * share one allocation; the others get their own. Kernels then never copy: inputs are copied in
+ * and outputs out by run, through the owner buffers only. */
+static int prepareDevice(const dnncc_model_info *info, dnncc_model *m) {
+  const dnncc_device_api *api = info->device;
+  const struct halide_device_interface_t *iface = api->device_interface();
+  tlsHalideError[0] = '\0';
+  halide_reuse_device_allocations(NULL, 1); /* kernels' own scratch stages */
+  for (int64_t b = 0; b < info->num_buffers; ++b) {
+    const dnncc_buffer_info *bi = &info->buffers[b];
+    int64_t bytes = spanBytes(bi);
+    m->owner[b] = -1;
+    if (bytes == 0)
+      continue;
+    for (int64_t o = 0; o < b && m->owner[b] < 0; ++o) {
+      const dnncc_buffer_info *oi = &info->buffers[o];
+      if (m->owner[o] == o && oi->storage == bi->storage && oi->index == bi->index &&
+          oi->offset == bi->offset && spanBytes(oi) == bytes)
+        m->owner[b] = o;
+    }
+    int result;
+    if (m->owner[b] >= 0) {
+      result = api->share(&m->buffers[m->owner[b]], &m->buffers[b]);
+    } else {
+      m->owner[b] = b;
+      result = halide_device_malloc(NULL, &m->buffers[b], iface);
+    }
+    if (result != 0) {
+      m->owner[b] = -1;
+      char what[96];
+      snprintf(what, sizeof what, "create: device memory for buffer %lld (%s, %lld bytes)",
+               (long long)b, storageName(bi->storage), (long long)bytes);
+      return deviceFail(info, NULL, what, result);
+    }
+  }
+  if (api->describe(m->device, (int)sizeof m->device) != 0)
+    snprintf(m->device, sizeof m->device, "%s", api->name);
+  for (int64_t b = 0; b < info->num_buffers; ++b)
+    if (info->buffers[b].storage == DNNCC_STORAGE_WEIGHTS && m->owner[b] == b) {
+      m->buffers[b].flags |= halide_buffer_flag_host_dirty;
+      int result = halide_copy_to_device(NULL, &m->buffers[b], iface);
+      if (result != 0)
+        return deviceFail(info, NULL, "create: uploading the weights", result);
+    }
+  return DNNCC_OK;
+}
+
+/* One host-to-device copy per input (through its owner buffer; aliases see the same bytes). */
+static int copyInputsToDevice(const dnncc_model_info *info, dnncc_model *model) {
+  const struct halide_device_interface_t *iface = info->device->device_interface();
+  for (int64_t b = 0; b < info->num_buffers; ++b)
+    if (info->buffers[b].storage == DNNCC_STORAGE_INPUT && model->owner[b] == b) {
+      model->buffers[b].flags |= halide_buffer_flag_host_dirty;
+      int result = halide_copy_to_device(NULL, &model->buffers[b], iface);
+      if (result != 0)
+        return deviceFail(info, model, "run: copying an input to the device", result);
+      ++model->copies_to_device;
+    }
+  return DNNCC_OK;
+}
+
+/* One device-to-host copy per output, whichever alias the kernel wrote through. */
+static int copyOutputsToHost(const dnncc_model_info *info, dnncc_model *model) {
+  for (int64_t b = 0; b < info->num_buffers; ++b)
+    if (info->buffers[b].storage == DNNCC_STORAGE_OUTPUT && model->owner[b] != b)
+      model->buffers[b].flags &= ~(uint64_t)halide_buffer_flag_device_dirty;
+  for (int64_t b = 0; b < info->num_buffers; ++b)
+    if (info->buffers[b].storage == DNNCC_STORAGE_OUTPUT && model->owner[b] == b) {
+      model->buffers[b].flags = (model->buffers[b].flags &
+                                 ~(uint64_t)halide_buffer_flag_host_dirty) |
+                                halide_buffer_flag_device_dirty;
+      int result = halide_copy_to_host(NULL, &model->buffers[b]);
+      if (result != 0)
+        return deviceFail(info, model, "run: copying an output to the host", result);
+      ++model->copies_to_host;
+    }
+  return DNNCC_OK;
+}
+
 int dnncc_rt_create(const dnncc_model_info *info, dnncc_model **out) {
   if (out)
     *out = NULL;
@@ -191,12 +304,17 @@ int dnncc_rt_create(const dnncc_model_info *info, dnncc_model **out) {
     return fail(NULL, DNNCC_ERR_OUT_OF_MEMORY, "create: cannot allocate the model instance");
   m->info = info;
   int status = DNNCC_OK;
-  m->arena = info->arena_size > 0 ? allocZeroed((size_t)info->arena_size) : NULL;
+  /* GPU libraries keep intermediates on the device only: no host arena (a kernel stage that ran
+   * on the host would then fail instead of copying silently). */
+  int hostArena = info->arena_size > 0 && !info->device;
+  m->arena = hostArena ? allocZeroed((size_t)info->arena_size) : NULL;
   m->inputs = allocZeroed(sizeof(void *) * (size_t)info->num_inputs);
   m->outputs = allocZeroed(sizeof(void *) * (size_t)info->num_outputs);
   m->buffers = allocZeroed(sizeof(halide_buffer_t) * (size_t)info->num_buffers);
   m->dims = allocZeroed(sizeof(halide_dimension_t) * DNNCC_MAX_RANK * (size_t)info->num_buffers);
-  int ok = m->inputs && m->outputs && m->buffers && m->dims && (m->arena || !info->arena_size);
+  m->owner = info->device ? allocZeroed(sizeof(int64_t) * (size_t)info->num_buffers) : NULL;
+  int ok = m->inputs && m->outputs && m->buffers && m->dims && (m->arena || !hostArena) &&
+           (m->owner || !info->device);
   for (int64_t i = 0; ok && i < info->num_inputs; ++i)
     ok = (m->inputs[i] = allocZeroed((size_t)info->inputs[i].size_bytes)) != NULL;
   for (int64_t i = 0; ok && i < info->num_outputs; ++i)
@@ -226,9 +344,13 @@ int dnncc_rt_create(const dnncc_model_info *info, dnncc_model **out) {
       hb->dim[d].stride = (int32_t)bi->stride[d];
       hb->dim[d].flags = 0;
     }
-    /* On GPU targets the weights are uploaded on first use and then stay resident. */
-    if (bi->storage == DNNCC_STORAGE_WEIGHTS)
-      hb->flags |= halide_buffer_flag_host_dirty;
+  }
+  if (info->device) {
+    status = prepareDevice(info, m);
+    if (status != DNNCC_OK)
+      goto failed;
+  } else {
+    snprintf(m->device, sizeof m->device, "cpu");
   }
   *out = m;
   return DNNCC_OK;
@@ -242,10 +364,16 @@ void dnncc_rt_destroy(const dnncc_model_info *info, dnncc_model *model) {
   if (!model)
     return;
   const dnncc_model_info *mi = model->info; /* trust the instance's own tables */
-  if (model->buffers)
+  if (model->buffers && model->owner) {
+    /* Aliases first, then the allocations they alias. */
+    for (int64_t b = 0; b < mi->num_buffers; ++b)
+      if (model->buffers[b].device && model->owner[b] != b)
+        mi->device->unshare(&model->buffers[b]);
     for (int64_t b = 0; b < mi->num_buffers; ++b)
       if (model->buffers[b].device)
         halide_device_free(NULL, &model->buffers[b]);
+  }
+  free(model->owner);
   if (model->inputs)
     for (int64_t i = 0; i < mi->num_inputs; ++i)
       free(model->inputs[i]);
@@ -265,20 +393,18 @@ int dnncc_rt_run(const dnncc_model_info *info, dnncc_model *model) {
   int status = checkModel(info, model, "run");
   if (status != DNNCC_OK)
     return status;
-  /* Inputs may have changed since the last run (matters only on GPU targets). */
-  for (int64_t b = 0; b < info->num_buffers; ++b)
-    if (info->buffers[b].storage == DNNCC_STORAGE_INPUT)
-      model->buffers[b].flags |= halide_buffer_flag_host_dirty;
   tlsHalideError[0] = '\0';
+  model->copies_to_device = model->copies_to_host = 0;
+  if (info->device) {
+    status = copyInputsToDevice(info, model);
+    if (status != DNNCC_OK)
+      return status;
+  }
   int result = info->run_graph(model->buffers);
-  /* Outputs computed on a GPU are copied back (a no-op for host buffers). */
-  for (int64_t b = 0; result == 0 && b < info->num_buffers; ++b)
-    if (info->buffers[b].storage == DNNCC_STORAGE_OUTPUT)
-      result = halide_copy_to_host(NULL, &model->buffers[b]);
   if (result != 0)
     return fail(model, DNNCC_ERR_KERNEL, "run: kernel failed with Halide error %d: %s", result,
                 tlsHalideError[0] ? tlsHalideError : "(no message)");
-  return DNNCC_OK;
+  return info->device ? copyOutputsToHost(info, model) : DNNCC_OK;
 }
 
 int dnncc_rt_set_num_threads(const dnncc_model_info *info, dnncc_model *model, int32_t threads) {
@@ -390,3 +516,19 @@ const char *dnncc_rt_last_error(const dnncc_model_info *info, dnncc_model *model
 }
 
 int64_t dnncc_rt_arena_size(const dnncc_model_info *info) { return info ? info->arena_size : 0; }
+
+const char *dnncc_rt_device(const dnncc_model_info *info, dnncc_model *model) {
+  return checkModel(info, model, "device") == DNNCC_OK ? model->device : NULL;
+}
+
+int dnncc_rt_copy_counts(const dnncc_model_info *info, dnncc_model *model, int64_t *to_device,
+                         int64_t *to_host) {
+  int status = checkModel(info, model, "copy_counts");
+  if (status != DNNCC_OK)
+    return status;
+  if (to_device)
+    *to_device = model->copies_to_device;
+  if (to_host)
+    *to_host = model->copies_to_host;
+  return DNNCC_OK;
+}

@@ -37,3 +37,7 @@ EXPORT int API(get_output)(dnncc_model *m, int64_t i, void *d, size_t n) {
 }
 EXPORT const char *API(last_error)(dnncc_model *m) { return dnncc_rt_last_error(I, m); }
 EXPORT int64_t API(arena_size)(void) { return dnncc_rt_arena_size(I); }
+EXPORT const char *API(device)(dnncc_model *m) { return dnncc_rt_device(I, m); }
+EXPORT int API(copy_counts)(dnncc_model *m, int64_t *to_device, int64_t *to_host) {
+  return dnncc_rt_copy_counts(I, m, to_device, to_host);
+}

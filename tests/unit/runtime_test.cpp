@@ -40,6 +40,20 @@ TEST(Runtime, RunsTheGraphThroughTheArena) {
   EXPECT_EQ(lastError(inst.m), "");
 }
 
+TEST(Runtime, CpuLibrariesRunOnTheCpuWithoutCopies) {
+  Instance inst;
+  const std::array<float, 6> x{};
+  ASSERT_EQ(dnncc_rt_set_input(kInfo, inst.m, 0, x.data(), sizeof x), DNNCC_OK);
+  ASSERT_EQ(dnncc_rt_run(kInfo, inst.m), DNNCC_OK) << lastError(inst.m);
+  EXPECT_STREQ(dnncc_rt_device(kInfo, inst.m), "cpu");
+  int64_t toDevice = -1, toHost = -1;
+  ASSERT_EQ(dnncc_rt_copy_counts(kInfo, inst.m, &toDevice, &toHost), DNNCC_OK);
+  EXPECT_EQ(toDevice, 0);
+  EXPECT_EQ(toHost, 0);
+  EXPECT_EQ(dnncc_rt_device(kInfo, nullptr), nullptr);
+  EXPECT_EQ(dnncc_rt_copy_counts(kInfo, nullptr, nullptr, nullptr), DNNCC_ERR_INVALID_ARGUMENT);
+}
+
 TEST(Runtime, InputDataIsTheInstancesOwnAlignedBuffer) {
   Instance inst;
   auto* x = static_cast<float*>(dnncc_rt_input_data(kInfo, inst.m, 0));

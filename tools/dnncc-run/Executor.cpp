@@ -66,6 +66,9 @@ public:
       check(api.set_input(model, int64_t(i), in[i].bytes.data(), in[i].bytes.size()));
     check(api.run(model));
     RunResult r;
+    if (const char* device = api.device(model))
+      r.device = device;
+    check(api.copy_counts(model, &r.copiesToDevice, &r.copiesToHost));
     for (size_t i = 0; i < outputs_.size(); ++i) {
       const TensorDesc& d = outputs_[i];
       HostTensor t{d.name, d.dtype, d.shape, std::vector<uint8_t>(size_t(d.sizeBytes))};

@@ -23,6 +23,9 @@ struct TensorDesc {
 struct RunResult {
   std::vector<HostTensor> outputs;
   std::vector<double> benchMs;
+  std::string device = "cpu"; ///< what the library's <prefix>_device says
+  /// Host-to-device and device-to-host copies of the checked run (GPU libraries).
+  int64_t copiesToDevice = 0, copiesToHost = 0;
 };
 
 class Executor {

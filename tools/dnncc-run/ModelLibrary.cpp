@@ -46,6 +46,8 @@ ModelLibrary::ModelLibrary(const std::string& path, const std::string& prefix) {
     DNNCC_RESOLVE(get_output);
     DNNCC_RESOLVE(last_error);
     DNNCC_RESOLVE(arena_size);
+    DNNCC_RESOLVE(device);
+    DNNCC_RESOLVE(copy_counts);
 #undef DNNCC_RESOLVE
   } catch (...) {
     dlclose(handle_);

@@ -25,6 +25,8 @@ struct ModelApi {
   int (*get_output)(dnncc_model* model, int64_t index, void* data, size_t bytes);
   const char* (*last_error)(dnncc_model* model);
   int64_t (*arena_size)(void);
+  const char* (*device)(dnncc_model* model);
+  int (*copy_counts)(dnncc_model* model, int64_t* to_device, int64_t* to_host);
 };
 
 /// Owns the dlopen handle (RTLD_LOCAL | RTLD_NOW) of a model library.

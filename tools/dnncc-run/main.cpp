@@ -168,6 +168,9 @@ int runTool(const Options& opt, const std::string& toolDir) {
   for (auto& t : inputs)
     in.push_back(std::move(*t));
   RunResult result = exec->run(in, opt.threads, opt.bench);
+  if (result.device != "cpu")
+    fmt::print("device: {}; the run copied {} tensor(s) to the device and {} back\n",
+               result.device, result.copiesToDevice, result.copiesToHost);
 
   bool allMatch = true;
   for (size_t i = 0; i < outDescs.size(); ++i) {

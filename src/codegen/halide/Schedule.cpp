@@ -1,4 +1,5 @@
-// CPU schedule strategies (see Schedule.h). Strategies are tried in order; the generic one last.
+// Schedule strategies (see Schedule.h), tried in order, the generic one last: CPU ones here, GPU
+// ones in GpuSchedule.cpp.
 //
 // The register-blocked strategies follow the shape that reaches a large fraction of peak in Halide's
 // own apps/conv_layer and sgemm: vectorise across output channels (contiguous thanks to the NHWC /
@@ -6,6 +7,8 @@
 // positions times one or two vectors of channels) in registers over the whole reduction, and run
 // rows in parallel.
 #include "codegen/halide/Schedule.h"
+
+#include "codegen/halide/GpuSchedule.h"
 
 #include <fmt/format.h>
 
@@ -280,6 +283,10 @@ const Strategy kStrategies[] = {
     {"updates_only", scheduleUpdatesOnly},
     {"generic", scheduleGeneric},
 };
+// GPU targets: every stage on the device; the generic strategy always applies.
+const Strategy kGpuStrategies[] = {
+    {"gpu_generic", scheduleGpuGeneric},
+};
 } // namespace
 
 int64_t estimateWork(const std::vector<const Op*>& ops) {
@@ -315,6 +322,12 @@ int64_t estimateWork(const std::vector<const Op*>& ops) {
 }
 
 std::string scheduleKernel(KernelPipeline& p, const TargetInfo& target) {
+  if (target.isGpu()) {
+    for (const Strategy& s : kGpuStrategies)
+      if (s.apply(p, target))
+        return s.name;
+    return "none";
+  }
   for (const Strategy& s : kStrategies)
     if (s.apply(p, target))
       return s.name;

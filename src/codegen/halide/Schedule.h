@@ -1,4 +1,4 @@
-// CPU schedules of kernels. A schedule never changes results: it places the stages of a kernel's
+// Schedules of kernels (CPU here; GPU in GpuSchedule.h). A schedule never changes results: it places the stages of a kernel's
 // pipeline (the algorithms of codegen/halide/ops) in loops, vectors and threads.
 #pragma once
 
@@ -27,9 +27,10 @@ inline constexpr int64_t kParallelWork = 1 << 20;
 /// Estimated multiply-adds of a kernel's ops (elements for the others).
 int64_t estimateWork(const std::vector<const Op*>& ops);
 
-/// Applies the first applicable strategy for the kernel's anchor on `target` (register-blocked
-/// conv and matmul vectorised over output channels, then a generic vectorise-and-parallelise
-/// schedule that always applies). Returns the name of the strategy used.
+/// Applies the first applicable strategy for the kernel's anchor on `target` (CPU:
+/// register-blocked conv and matmul vectorised over output channels, then a generic
+/// vectorise-and-parallelise schedule that always applies; GPU targets: GpuSchedule.h). Returns
+/// the name of the strategy used.
 std::string scheduleKernel(KernelPipeline& p, const TargetInfo& target);
 
 } // namespace dnncc::hl

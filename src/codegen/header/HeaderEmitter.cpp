@@ -16,12 +16,13 @@ namespace {
 // kRuntimeTypesText: include/dnncc/runtime_types.h as read at build time (see CMakeLists.txt).
 #include "RuntimeTypesText.inc"
 
-constexpr std::array<ModelApiFunction, 16> kApi{{
+constexpr std::array<ModelApiFunction, 18> kApi{{
     {"create", "int", "dnncc_model **out",
      "Creates an instance (allocates its arena and input/output buffers; the only allocating "
      "call). "
-     "Returns DNNCC_OK, DNNCC_ERR_OUT_OF_MEMORY or DNNCC_ERR_ABI; on failure *out is null and "
-     "last_error(NULL) says why."},
+     "Returns DNNCC_OK, DNNCC_ERR_OUT_OF_MEMORY, DNNCC_ERR_DEVICE (GPU libraries: no OpenCL "
+     "platform or CUDA driver, or the device refused) or DNNCC_ERR_ABI; on failure *out is null "
+     "and last_error(NULL) says why. GPU libraries upload the weights here, once."},
     {"destroy", "void", "dnncc_model *model", "Frees an instance; null is ignored."},
     {"run", "int", "dnncc_model *model",
      "Runs the model on the instance's current inputs; allocates nothing. Returns DNNCC_OK or "
@@ -51,6 +52,12 @@ constexpr std::array<ModelApiFunction, 16> kApi{{
      "Message of the last failed call on `model` (\"\" when none); with null, of the last failed "
      "create (or call on a null model) on this thread."},
     {"arena_size", "int64_t", "void", "Bytes of intermediate memory each instance allocates."},
+    {"device", "const char *", "dnncc_model *model",
+     "The device the instance runs on: \"cpu\", or the GPU API and the device the runtime picked, "
+     "e.g. \"OpenCL: Mali-T860 (ARM Platform)\". Null on a bad argument."},
+    {"copy_counts", "int", "dnncc_model *model, int64_t *to_device, int64_t *to_host",
+     "Host-to-device and device-to-host copies made by the instance's last run (GPU libraries: one "
+     "per input and one per output; CPU libraries: 0 and 0). Either pointer may be null."},
 }};
 
 // Text safe inside a /* */ comment: no "*/" and no line breaks.

@@ -253,8 +253,17 @@ Status emitEntry(const EntryModule& m, const TargetInfo& target, const std::stri
                                            "dnncc_weights");
   weights->setVisibility(llvm::GlobalValue::HiddenVisibility);
   llvm::Function* run = b.runGraph(m.calls);
-  std::vector<llvm::Type*> fields(12, b.i64_);
-  for (int i : {1, 4, 5, 8, 9, 11})
+  // The GPU API table of the runtime (runtime_<api>.c), null for CPU targets.
+  llvm::Constant* device = llvm::ConstantPointerNull::get(b.i8p_);
+  if (target.isGpu()) {
+    auto* api = new llvm::GlobalVariable(
+        mod, b.i8p_, true, llvm::GlobalValue::ExternalLinkage, nullptr,
+        fmt::format("dnncc_rt_device_{}", gpuApiName(target.gpu.api)));
+    api->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    device = llvm::ConstantExpr::getBitCast(api, b.i8p_);
+  }
+  std::vector<llvm::Type*> fields(13, b.i64_);
+  for (int i : {1, 4, 5, 8, 9, 11, 12})
     fields[i] = b.i8p_;
   auto* infoType = llvm::StructType::create(ctx, fields, "dnncc_model_info");
   llvm::Constant* infoValue = llvm::ConstantStruct::get(
@@ -265,7 +274,7 @@ Status emitEntry(const EntryModule& m, const TargetInfo& target, const std::stri
        b.i64(static_cast<int64_t>(m.buffers.size())), b.buffers(m.buffers),
        llvm::ConstantExpr::getBitCast(weights, b.i8p_),
        b.i64(static_cast<int64_t>(m.weights.size())),
-       llvm::ConstantExpr::getBitCast(run, b.i8p_)});
+       llvm::ConstantExpr::getBitCast(run, b.i8p_), device});
   auto* info = new llvm::GlobalVariable(mod, infoType, true, llvm::GlobalValue::InternalLinkage,
                                         infoValue, "dnncc_model_info");
   info->setAlignment(llvm::Align(8));

@@ -1,0 +1,83 @@
+/* The OpenCL side of the dnncc runtime (dnncc_device_api, see dnncc_abi.h): Halide's OpenCL device
+ * interface, aliasing a cl_mem between buffers, naming the device, and finding the OpenCL library.
+ * Linked into a model library only when its entry code references dnncc_rt_device_opencl. */
+#include "dnncc_abi.h"
+
+#include <HalideRuntime.h>
+#include <HalideRuntimeOpenCL.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+/* From the Halide OpenCL runtime (weak definitions in its opencl.cpp, not in its header). */
+extern int halide_acquire_cl_context(void *user_context, void **ctx, void **queue, bool create);
+extern int halide_release_cl_context(void *user_context);
+
+/* The few OpenCL 1.2 entry points and constants used here (values from the Khronos cl.h, so the
+ * runtime builds without OpenCL headers for every architecture). */
+typedef int (*ClGetContextInfo)(void *context, unsigned param, size_t size, void *value,
+                                size_t *size_ret);
+typedef int (*ClGetDeviceInfo)(void *device, unsigned param, size_t size, void *value,
+                               size_t *size_ret);
+typedef int (*ClGetPlatformInfo)(void *platform, unsigned param, size_t size, void *value,
+                                 size_t *size_ret);
+enum {
+  kClContextDevices = 0x1081,
+  kClDeviceName = 0x102B,
+  kClDevicePlatform = 0x1031,
+  kClPlatformName = 0x0902
+};
+
+/* Overrides the Halide runtime's weak lookup, which only tries the unversioned libOpenCL.so:
+ * boards often ship only libOpenCL.so.1 (the ICD loader) or the vendor's libmali.so. Symbols
+ * already in the process (an application linked with -lOpenCL) come first. */
+void *halide_opencl_get_symbol(void *user_context, const char *name) {
+  (void)user_context;
+  static void *lib = NULL;
+  void *symbol = halide_get_library_symbol(lib, name); /* lib null: the whole process */
+  if (symbol)
+    return symbol;
+  static const char *const kLibraries[] = {"libOpenCL.so", "libOpenCL.so.1", "libmali.so"};
+  for (size_t i = 0; !lib && i < sizeof kLibraries / sizeof kLibraries[0]; ++i)
+    lib = halide_load_library(kLibraries[i]);
+  return lib ? halide_get_library_symbol(lib, name) : NULL;
+}
+
+static const struct halide_device_interface_t *deviceInterface(void) {
+  return halide_opencl_device_interface();
+}
+
+static int share(struct halide_buffer_t *owner, struct halide_buffer_t *view) {
+  return halide_opencl_wrap_cl_mem(NULL, view, (uint64_t)halide_opencl_get_cl_mem(NULL, owner));
+}
+
+static int unshare(struct halide_buffer_t *view) { return halide_opencl_detach_cl_mem(NULL, view); }
+
+/* "OpenCL: <device name> (<platform name>)" of the context Halide created. */
+static int describe(char *out, int capacity) {
+  ClGetContextInfo contextInfo =
+      (ClGetContextInfo)halide_opencl_get_symbol(NULL, "clGetContextInfo");
+  ClGetDeviceInfo deviceInfo = (ClGetDeviceInfo)halide_opencl_get_symbol(NULL, "clGetDeviceInfo");
+  ClGetPlatformInfo platformInfo =
+      (ClGetPlatformInfo)halide_opencl_get_symbol(NULL, "clGetPlatformInfo");
+  if (!contextInfo || !deviceInfo || !platformInfo)
+    return -1;
+  void *context = NULL, *queue = NULL;
+  if (halide_acquire_cl_context(NULL, &context, &queue, false) != 0 || !context)
+    return -1;
+  void *device = NULL, *platform = NULL;
+  char deviceName[96] = "?", platformName[64] = "?";
+  int status = contextInfo(context, kClContextDevices, sizeof device, &device, NULL);
+  halide_release_cl_context(NULL);
+  if (status != 0 || !device)
+    return -1;
+  deviceInfo(device, kClDeviceName, sizeof deviceName - 1, deviceName, NULL);
+  if (deviceInfo(device, kClDevicePlatform, sizeof platform, &platform, NULL) == 0 && platform)
+    platformInfo(platform, kClPlatformName, sizeof platformName - 1, platformName, NULL);
+  snprintf(out, (size_t)capacity, "OpenCL: %s (%s)", deviceName, platformName);
+  return 0;
+}
+
+const dnncc_device_api dnncc_rt_device_opencl = {"OpenCL", deviceInterface, share, unshare,
+                                                 describe};
