@@ -39,17 +39,36 @@ struct dnncc_model {
 
 /* Message of the last failure that had no instance to store it in (create, null model). */
 static _Thread_local char tlsCreateError[DNNCC_ERROR_CAPACITY];
-/* Last message passed to halide_error on this thread; run copies it into the instance. */
-static _Thread_local char tlsHalideError[DNNCC_ERROR_CAPACITY];
+/* First and last message passed to halide_error on this thread since clearHalideError; run
+ * copies them into the instance. */
+static _Thread_local char tlsHalideError[DNNCC_ERROR_CAPACITY / 2];
+static _Thread_local char tlsHalideLast[DNNCC_ERROR_CAPACITY / 2];
 
 /* Overrides the Halide runtime's weak halide_error: keep the message instead of printing it. */
 void halide_error(void *user_context, const char *msg) {
   (void)user_context;
-  snprintf(tlsHalideError, sizeof tlsHalideError, "%s", msg ? msg : "(null message)");
+  /* A failure often reports its cause first and its consequence last (OpenCL: no platform, then
+   * no context; CUDA: one line per missing driver function, then no system libraries): keep the
+   * first message and the last. */
+  char *dst = tlsHalideError[0] ? tlsHalideLast : tlsHalideError;
+  snprintf(dst, DNNCC_ERROR_CAPACITY / 2, "%s", msg ? msg : "(null message)");
   /* Halide messages often end with a newline; the API's messages never do. */
-  size_t n = strlen(tlsHalideError);
-  while (n > 0 && (tlsHalideError[n - 1] == '\n' || tlsHalideError[n - 1] == ' '))
-    tlsHalideError[--n] = '\0';
+  size_t n = strlen(dst);
+  while (n > 0 && (dst[n - 1] == '\n' || dst[n - 1] == ' '))
+    dst[--n] = '\0';
+}
+
+/* Forgets the Halide messages before a call into kernels or the device. */
+static void clearHalideError(void) { tlsHalideError[0] = tlsHalideLast[0] = '\0'; }
+
+/* The Halide messages since clearHalideError: "first; last", or "(no message)". */
+static const char *halideMessage(void) {
+  static _Thread_local char both[DNNCC_ERROR_CAPACITY + 2];
+  if (!tlsHalideError[0])
+    return "(no message)";
+  snprintf(both, sizeof both, "%s%s%s", tlsHalideError, tlsHalideLast[0] ? "; " : "",
+           tlsHalideLast);
+  return both;
 }
 
 /* Formats a message into the instance's error buffer (or the thread's create error when model is
@@ -200,7 +219,7 @@ static int deviceFail(const dnncc_model_info *info, dnncc_model *model, const ch
   else if (strcmp(info->device->name, "CUDA") == 0)
     hint = " (is the NVIDIA driver installed? the runtime loads libcuda.so)";
   return fail(model, DNNCC_ERR_DEVICE, "%s: %s failed with Halide error %d: %s%s", what,
-              info->device->name, result, tlsHalideError[0] ? tlsHalideError : "(no message)",
+              info->device->name, result, halideMessage(),
               hint);
 }
 
@@ -211,7 +230,7 @@ static int deviceFail(const dnncc_model_info *info, dnncc_model *model, const ch
 static int prepareDevice(const dnncc_model_info *info, dnncc_model *m) {
   const dnncc_device_api *api = info->device;
   const struct halide_device_interface_t *iface = api->device_interface();
-  tlsHalideError[0] = '\0';
+  clearHalideError();
   halide_reuse_device_allocations(NULL, 1); /* kernels' own scratch stages */
   for (int64_t b = 0; b < info->num_buffers; ++b) {
     const dnncc_buffer_info *bi = &info->buffers[b];
@@ -393,7 +412,7 @@ int dnncc_rt_run(const dnncc_model_info *info, dnncc_model *model) {
   int status = checkModel(info, model, "run");
   if (status != DNNCC_OK)
     return status;
-  tlsHalideError[0] = '\0';
+  clearHalideError();
   model->copies_to_device = model->copies_to_host = 0;
   if (info->device) {
     status = copyInputsToDevice(info, model);
@@ -403,7 +422,7 @@ int dnncc_rt_run(const dnncc_model_info *info, dnncc_model *model) {
   int result = info->run_graph(model->buffers);
   if (result != 0)
     return fail(model, DNNCC_ERR_KERNEL, "run: kernel failed with Halide error %d: %s", result,
-                tlsHalideError[0] ? tlsHalideError : "(no message)");
+                halideMessage());
   return info->device ? copyOutputsToHost(info, model) : DNNCC_OK;
 }
 

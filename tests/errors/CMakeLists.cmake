@@ -207,6 +207,21 @@ dnncc_error_test(dnncc_run.bad_command_line
 dnncc_error_test(dnncc_run.runtime_shape_disagrees
   CONTAINS "'y': a shape input's run-time value disagrees with the shape the model declares"
   COMMAND sh -c "${DNNCC} ${BAD}/reshape_runtime.onnx --target=x86-64 -o ${BAD}/libreshape_rt.so && ${RUN} ${BAD}/libreshape_rt.so --input x=${BAD}/x23.npy --input shape=${BAD}/shape_other.npy")
+# GPU libraries: no OpenCL platform (the ICD loader is pointed at an empty vendor directory) or
+# no CUDA driver (none on a machine without an NVIDIA GPU) is an error of create, not a crash.
+# The libraries are built outside OUT, which must stay empty.
+dnncc_error_test(dnncc_run.no_opencl_platform
+  CONTAINS "libtinynet_ocl.so: create: device memory for buffer" "OpenCL failed with Halide error"
+           "is an OpenCL driver installed?"
+  COMMAND sh -c "${DNNCC} ${TINYNET}/model.onnx --target=x86-64-opencl -o ${BAD}/libtinynet_ocl.so && OCL_ICD_VENDORS=${BAD}/no_opencl_vendors ${RUN} ${BAD}/libtinynet_ocl.so --data ${TINYNET}/test_data_set_0")
+dnncc_error_test(dnncc_run.no_cuda_driver
+  CONTAINS "libtinynet_cuda.so: create: device memory for buffer" "CUDA failed with Halide error"
+           "is the NVIDIA driver installed?"
+  COMMAND sh -c "${DNNCC} ${TINYNET}/model.onnx --target=nvidia -o ${BAD}/libtinynet_cuda.so && ${RUN} ${BAD}/libtinynet_cuda.so --data ${TINYNET}/test_data_set_0")
+dnncc_error_test(dnncc.half_without_cl_khr_fp16
+  CONTAINS "node 'add_half' (add): float16 tensors need an OpenCL device with cl_khr_fp16"
+           "target 'x86-64-opencl'"
+  COMMAND ${DNNCC} ${BAD}/add_f16.onnx --target=x86-64-opencl -o OUT/libm.so)
 # A numeric mismatch is exit 2 with the verdict on stdout and nothing on stderr.
 dnncc_error_test(dnncc_run.numeric_mismatch LIBRARY EXIT 2 LINES 0
   STDOUT "output 'probabilities'" "MISMATCH"

@@ -142,8 +142,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (listTargets) {
-    for (const TargetInfo& t : builtinTargets())
-      std::cout << fmt::format("{:<16} {}\n", t.name, t.description);
+    std::vector<TargetInfo> targets = builtinTargets();
+    size_t width = 0;
+    for (const TargetInfo& t : targets)
+      width = std::max(width, t.name.size());
+    for (const TargetInfo& t : targets)
+      std::cout << fmt::format("{:<{}} {}\n", t.name, width, t.description);
     return 0;
   }
   if (listPassesFlag) {

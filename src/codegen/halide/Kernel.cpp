@@ -1,6 +1,7 @@
 // Building, scheduling and compiling one kernel's Halide pipeline (see Kernel.h).
 #include "codegen/halide/Kernel.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
@@ -32,7 +33,27 @@ Halide::Target halideTarget(const TargetInfo& target) {
   std::string s = target.halideTarget;
   if (const char* extra = std::getenv("DNNCC_HALIDE_FEATURES"); extra && *extra)
     s += std::string("-") + extra;
-  return Halide::Target(s).with_feature(Halide::Target::NoRuntime);
+  Halide::Target t(s);
+  // OpenCL kernels may use `half` only where the device has cl_khr_fp16 (gpu.fp16).
+  if (target.gpu.api == GpuApi::opencl && target.gpu.fp16)
+    t = t.with_feature(Halide::Target::CLHalf);
+  return t.with_feature(Halide::Target::NoRuntime);
+}
+
+/// OpenCL devices without cl_khr_fp16 cannot hold float16 tensors (Halide stores them as `half`).
+Status checkHalfSupport(const KernelSpec& k, const TargetInfo& target) {
+  if (target.gpu.api != GpuApi::opencl || target.gpu.fp16)
+    return Status::ok();
+  auto isHalf = [](const Value* v) { return v->type.dtype == DType::f16; };
+  bool half = isHalf(k.output) || std::any_of(k.inputs.begin(), k.inputs.end(), isHalf);
+  for (const Op* op : k.ops)
+    half |= isHalf(op->result);
+  if (!half)
+    return Status::ok();
+  return Status::error(fmt::format(
+      "float16 tensors need an OpenCL device with cl_khr_fp16; target '{}' has none (its gpu.fp16 "
+      "is false)",
+      target.name));
 }
 
 /// True when a definition of `output` or of a Func it calls holds a floating-point constant that is
@@ -153,6 +174,8 @@ void setHalideWarningSink(std::function<void(const std::string&)> sink) {
 Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::string& symbol,
                      const std::string& path, KernelOutput kind) {
   reporter();
+  if (Status half = checkHalfSupport(k, target); !half.isOk())
+    return Status(half).withDefaults({"", k.ops.front()->name, std::string(opName(k.ops.front()->kind))});
   try {
     std::map<const Value*, TensorFunc> funcs;
     std::vector<Halide::Argument> args;
