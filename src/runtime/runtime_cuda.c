@@ -24,7 +24,7 @@ typedef int (*CuDeviceGetName)(char *name, int len, int device);
 void *halide_cuda_get_symbol(void *user_context, const char *name) {
   (void)user_context;
   static void *lib = NULL;
-  void *symbol = halide_get_library_symbol(lib, name); /* lib null: the whole process */
+  void *symbol = halide_get_library_symbol(NULL, name); /* null: the whole process */
   if (symbol)
     return symbol;
   static const char *const kLibraries[] = {"libcuda.so", "libcuda.so.1"};

@@ -35,7 +35,7 @@ enum {
 void *halide_opencl_get_symbol(void *user_context, const char *name) {
   (void)user_context;
   static void *lib = NULL;
-  void *symbol = halide_get_library_symbol(lib, name); /* lib null: the whole process */
+  void *symbol = halide_get_library_symbol(NULL, name); /* null: the whole process */
   if (symbol)
     return symbol;
   static const char *const kLibraries[] = {"libOpenCL.so", "libOpenCL.so.1", "libmali.so"};

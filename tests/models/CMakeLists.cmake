@@ -13,6 +13,15 @@
 #                            object for the target's machine
 #   models.nonfinite         Pad values -inf/+inf/NaN fused with Add keep IEEE results (x86-64)
 #   models.neon              ARM conv and matmul kernels use NEON fmla (on --emit=asm)
+#   models.opencl.<name>     zoo and tinynet compiled for x86-64-opencl and run on PoCL (OpenCL on
+#                            the CPU) in dnncc-run's process, not the compiler's (PoCL brings its
+#                            own LLVM): same tolerances as x86-64, on the OpenCL device, one copy
+#                            per input and output; label 'opencl'
+#   models.opencl.copies     the OpenCL library's transfers counted by an LD_PRELOAD shim
+#   models.gpu.<target>.<name>  zoo compiled for rk3399-mali, nvidia and jetson-xavier-gpu (and
+#                            tinynet for the other NVIDIA targets): the ELF machine, the embedded
+#                            OpenCL C or PTX for the right sm_NN (assembled by ptxas where the
+#                            CUDA toolkit is installed), no undefined runtime symbol
 get_filename_component(DNNCC_MODELS_REPO ${CMAKE_CURRENT_LIST_DIR}/../.. ABSOLUTE)
 set(DNNCC_MODELS_BIN ${CMAKE_CURRENT_BINARY_DIR}/models)
 
@@ -60,6 +69,58 @@ foreach(i RANGE ${zoo_last})
                          TIMEOUT 300)
   endforeach()
 endforeach()
+# GPU targets. Each zoo model runs on PoCL through x86-64-opencl (the OpenCL schedules are the
+# ones rk3399-mali uses) and compiles for the board and NVIDIA targets.
+set(gpu_api_rk3399-mali opencl)
+set(gpu_api_nvidia cuda)
+set(gpu_api_jetson-xavier-gpu cuda)
+set(gpu_api_nvidia-volta cuda)
+set(gpu_api_nvidia-turing cuda)
+set(gpu_api_nvidia-ampere cuda)
+set(gpu_sm_nvidia 61)
+set(gpu_sm_jetson-xavier-gpu 70)
+set(gpu_sm_nvidia-volta 70)
+set(gpu_sm_nvidia-turing 75)
+set(gpu_sm_nvidia-ampere 80)
+set(gpu_machine_rk3399-mali aarch64)
+set(gpu_machine_jetson-xavier-gpu aarch64)
+# dnncc_gpu_code_test(TARGET NAME MODEL_DIR)
+function(dnncc_gpu_code_test target name model_dir)
+  set(args --target=${target})
+  if(DEFINED gpu_machine_${target})
+    list(APPEND args --machine=${gpu_machine_${target}})
+  endif()
+  set(sub gpu-code ${model_dir} ${DNNCC_MODELS_BIN}/gpu-${target}/lib${name}.so
+          --api ${gpu_api_${target}})
+  if(DEFINED gpu_sm_${target})
+    list(APPEND sub --sm ${gpu_sm_${target}})
+  endif()
+  add_test(NAME models.gpu.${target}.${name} COMMAND ${DNNCC_MODEL_TEST} ${args} ${sub})
+  set_tests_properties(models.gpu.${target}.${name} PROPERTIES LABELS "models;gpu" TIMEOUT 300)
+endfunction()
+foreach(i RANGE ${zoo_last})
+  string(JSON name GET "${zoo_json}" models ${i} name)
+  add_test(NAME models.opencl.${name}
+           COMMAND ${DNNCC_MODEL_TEST} --target=x86-64-opencl compile-run
+                   ${DNNCC_MODELS_REPO}/models/zoo/${name} ${DNNCC_MODELS_BIN}/opencl/lib${name}.so
+                   --rtol 1e-3 --atol 1e-4 --device OpenCL)
+  set_tests_properties(models.opencl.${name} PROPERTIES LABELS "zoo;models;opencl" TIMEOUT 600)
+  foreach(target rk3399-mali nvidia jetson-xavier-gpu)
+    dnncc_gpu_code_test(${target} ${name} ${DNNCC_MODELS_REPO}/models/zoo/${name})
+  endforeach()
+endforeach()
+foreach(target nvidia-volta nvidia-turing nvidia-ampere)
+  dnncc_gpu_code_test(${target} tinynet ${DNNCC_MODELS_REPO}/models/tinynet)
+endforeach()
+add_test(NAME models.opencl.tinynet
+         COMMAND ${DNNCC_MODEL_TEST} --target=x86-64-opencl compile-run
+                 ${DNNCC_MODELS_REPO}/models/tinynet ${DNNCC_MODELS_BIN}/opencl/libtinynet.so
+                 --rtol 1e-3 --atol 1e-5 --device OpenCL)
+add_test(NAME models.opencl.copies
+         COMMAND ${DNNCC_MODEL_TEST} --target=x86-64-opencl copies ${DNNCC_MODELS_BIN}/copies)
+set_tests_properties(models.opencl.tinynet models.opencl.copies PROPERTIES
+                     LABELS "models;opencl" TIMEOUT 300)
+
 foreach(target rk3399 armv7)
   add_test(NAME models.qemu.${target}.tinynet
            COMMAND ${DNNCC_MODEL_TEST} --target=${target} --machine=${cross_machine_${target}}

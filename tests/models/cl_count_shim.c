@@ -1,0 +1,46 @@
+/* An LD_PRELOAD shim of the OpenCL library for tests/models/model_tests.py (copies): counts the
+ * host-to-device (clEnqueueWriteBuffer[Rect]) and device-to-host (clEnqueueReadBuffer[Rect])
+ * transfers of a process and writes "writes reads" to $DNNCC_CL_COUNT_FILE at exit. Every call is
+ * forwarded to the real ICD loader (libOpenCL.so.1). Test code only. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static long writes, reads;
+
+static void *real(const char *name) {
+  static void *lib;
+  if (!lib)
+    lib = dlopen("libOpenCL.so.1", RTLD_NOW | RTLD_LOCAL);
+  void *fn = lib ? dlsym(lib, name) : NULL;
+  if (!fn) {
+    fprintf(stderr, "cl_count_shim: cannot forward %s\n", name);
+    abort();
+  }
+  return fn;
+}
+
+/* The argument lists are passed through unchanged: these four entry points take at most 12
+ * pointer-sized or 32-bit arguments (OpenCL 1.2, cl.h), forwarded as pointer-sized slots. */
+typedef int (*Fn)(void *, void *, void *, void *, void *, void *, void *, void *, void *, void *,
+                  void *, void *, void *, void *);
+#define FORWARD(name, counter)                                                                   \
+  int name(void *a, void *b, void *c, void *d, void *e, void *f, void *g, void *h, void *i,      \
+           void *j, void *k, void *l, void *m, void *n) {                                        \
+    ++counter;                                                                                   \
+    return ((Fn)real(#name))(a, b, c, d, e, f, g, h, i, j, k, l, m, n);                          \
+  }
+FORWARD(clEnqueueWriteBuffer, writes)
+FORWARD(clEnqueueWriteBufferRect, writes)
+FORWARD(clEnqueueReadBuffer, reads)
+FORWARD(clEnqueueReadBufferRect, reads)
+
+__attribute__((destructor)) static void report(void) {
+  const char *path = getenv("DNNCC_CL_COUNT_FILE");
+  FILE *f = path ? fopen(path, "w") : NULL;
+  if (f) {
+    fprintf(f, "%ld %ld\n", writes, reads);
+    fclose(f);
+  }
+}
