@@ -300,6 +300,15 @@ static int copyOutputsToHost(const dnncc_model_info *info, dnncc_model *model) {
         return deviceFail(info, model, "run: copying an output to the host", result);
       ++model->copies_to_host;
     }
+  /* Kernels run asynchronously: wait for all of them, so that run returns with every result
+   * final (an output may be empty and copy nothing) and nothing is in flight at destroy or exit. */
+  for (int64_t b = 0; b < info->num_buffers; ++b)
+    if (model->owner[b] == b) {
+      int result = halide_device_sync(NULL, &model->buffers[b]);
+      if (result != 0)
+        return deviceFail(info, model, "run: waiting for the kernels", result);
+      break;
+    }
   return DNNCC_OK;
 }
 

@@ -174,6 +174,14 @@ void setHalideWarningSink(std::function<void(const std::string&)> sink) {
 Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::string& symbol,
                      const std::string& path, KernelOutput kind) {
   reporter();
+  if (target.isGpu())
+    for (const Op* op : k.ops)
+      if (op->kind == OpKind::Assert)
+        return Status::error(
+                   "the run-time check of a shape input known only at run time cannot run on a "
+                   "GPU target yet (a GPU kernel cannot report an error); give the input a constant "
+                   "value or compile for a CPU target")
+            .withDefaults({"", op->name, std::string(opName(op->kind))});
   if (Status half = checkHalfSupport(k, target); !half.isOk())
     return Status(half).withDefaults({"", k.ops.front()->name, std::string(opName(k.ops.front()->kind))});
   try {
