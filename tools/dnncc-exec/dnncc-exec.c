@@ -5,8 +5,10 @@
  *   dnncc-exec LIB PREFIX describe
  *     one line per tensor: "input|output <dtype> <size_bytes> <rank> <d0> ... <name>"
  *   dnncc-exec LIB PREFIX run THREADS BENCH OUTDIR IN0 [IN1 ...]
- *     runs once on the raw inputs, writes OUTDIR/output_<i>.bin, then times BENCH runs after two
- *     warm-ups and prints "bench_ms <t1> <t2> ...". THREADS < 0 keeps the library's default.
+ *     runs once on the raw inputs, writes OUTDIR/output_<i>.bin and prints
+ *     "device <copies to device> <copies to host> <device name>" (of that run), then times BENCH
+ *     runs after two warm-ups and prints "bench_ms <t1> <t2> ...". THREADS < 0 keeps the
+ *     library's default.
  * Errors: one line "error: <what>: <detail>" on stderr, exit status 1. */
 #define _POSIX_C_SOURCE 200809L
 #include "dnncc/runtime_types.h"
@@ -30,6 +32,8 @@ typedef struct {
   void *(*input_data)(dnncc_model *, int64_t);
   const void *(*output_data)(dnncc_model *, int64_t);
   const char *(*last_error)(dnncc_model *);
+  const char *(*device)(dnncc_model *);
+  int (*copy_counts)(dnncc_model *, int64_t *, int64_t *);
 } Api;
 
 static void fail(const char *what, const char *fmt, ...) {
@@ -67,6 +71,8 @@ static Api load(const char *path, const char *prefix) {
   *(void **)&a.input_data = symbol(lib, path, prefix, "input_data");
   *(void **)&a.output_data = symbol(lib, path, prefix, "output_data");
   *(void **)&a.last_error = symbol(lib, path, prefix, "last_error");
+  *(void **)&a.device = symbol(lib, path, prefix, "device");
+  *(void **)&a.copy_counts = symbol(lib, path, prefix, "copy_counts");
   return a;
 }
 
@@ -122,6 +128,9 @@ int main(int argc, char **argv) {
       fail(file, "has %zu bytes, input %lld needs %zu", got, (long long)i, want);
   }
   check(&a, m, lib, a.run(m));
+  int64_t toDevice = 0, toHost = 0;
+  check(&a, m, lib, a.copy_counts(m, &toDevice, &toHost));
+  printf("device %lld %lld %s\n", (long long)toDevice, (long long)toHost, a.device(m));
   for (int64_t i = 0; i < a.num_outputs(); ++i) {
     char path[4096];
     snprintf(path, sizeof path, "%s/output_%lld.bin", outDir, (long long)i);

@@ -205,10 +205,18 @@ public:
     }
     std::istringstream out(command(args));
     RunResult r;
-    std::string word;
-    if (out >> word && word == "bench_ms")
-      for (double ms; out >> ms;)
-        r.benchMs.push_back(ms);
+    for (std::string line; std::getline(out, line);) {
+      std::istringstream words(line);
+      std::string word;
+      words >> word;
+      if (word == "device") {
+        words >> r.copiesToDevice >> r.copiesToHost >> std::ws;
+        std::getline(words, r.device);
+      } else if (word == "bench_ms") {
+        for (double ms; words >> ms;)
+          r.benchMs.push_back(ms);
+      }
+    }
     for (size_t i = 0; i < outputs_.size(); ++i) {
       const TensorDesc& d = outputs_[i];
       HostTensor t{d.name, d.dtype, d.shape, std::vector<uint8_t>(size_t(d.sizeBytes))};
