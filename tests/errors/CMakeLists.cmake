@@ -219,7 +219,7 @@ dnncc_error_test(dnncc_run.no_cuda_driver
            "is the NVIDIA driver installed?"
   COMMAND sh -c "${DNNCC} ${TINYNET}/model.onnx --target=nvidia -o ${BAD}/libtinynet_cuda.so && ${RUN} ${BAD}/libtinynet_cuda.so --data ${TINYNET}/test_data_set_0")
 dnncc_error_test(dnncc.half_without_cl_khr_fp16
-  CONTAINS "node 'add_half' (add): float16 tensors need an OpenCL device with cl_khr_fp16"
+  CONTAINS "node 'add_half' (add): float16 and bfloat16 tensors need an OpenCL device with cl_khr_fp16"
            "target 'x86-64-opencl'"
   COMMAND ${DNNCC} ${BAD}/add_f16.onnx --target=x86-64-opencl -o OUT/libm.so)
 # A numeric mismatch is exit 2 with the verdict on stdout and nothing on stderr.

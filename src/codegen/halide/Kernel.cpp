@@ -40,19 +40,22 @@ Halide::Target halideTarget(const TargetInfo& target) {
   return t.with_feature(Halide::Target::NoRuntime);
 }
 
-/// OpenCL devices without cl_khr_fp16 cannot hold float16 tensors (Halide stores them as `half`).
+/// OpenCL devices without cl_khr_fp16 cannot hold float16 or bfloat16 tensors (Halide's OpenCL code
+/// declares both as `half`).
 Status checkHalfSupport(const KernelSpec& k, const TargetInfo& target) {
   if (target.gpu.api != GpuApi::opencl || target.gpu.fp16)
     return Status::ok();
-  auto isHalf = [](const Value* v) { return v->type.dtype == DType::f16; };
+  auto isHalf = [](const Value* v) {
+    return v->type.dtype == DType::f16 || v->type.dtype == DType::bf16;
+  };
   bool half = isHalf(k.output) || std::any_of(k.inputs.begin(), k.inputs.end(), isHalf);
   for (const Op* op : k.ops)
     half |= isHalf(op->result);
   if (!half)
     return Status::ok();
   return Status::error(fmt::format(
-      "float16 tensors need an OpenCL device with cl_khr_fp16; target '{}' has none (its gpu.fp16 "
-      "is false)",
+      "float16 and bfloat16 tensors need an OpenCL device with cl_khr_fp16; target '{}' has none "
+      "(its gpu.fp16 is false)",
       target.name));
 }
 
