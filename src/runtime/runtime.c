@@ -134,7 +134,9 @@ static uint8_t *bufferHost(const dnncc_model_info *info, dnncc_model *model, int
   const dnncc_tensor_info *tensors = NULL;
   int64_t count = 0;
   switch (bi->storage) {
-  case DNNCC_STORAGE_ARENA: base = model->arena, capacity = info->arena_size; break; /* may be null */
+  case DNNCC_STORAGE_ARENA: /* model->arena is null in GPU libraries */
+    base = model->arena, capacity = info->arena_size;
+    break;
   case DNNCC_STORAGE_WEIGHTS:
     /* Halide buffers are not const-qualified; kernels only read weights. */
     base = (uint8_t *)(uintptr_t)info->weights, capacity = info->weights_size;
@@ -219,8 +221,7 @@ static int deviceFail(const dnncc_model_info *info, dnncc_model *model, const ch
   else if (strcmp(info->device->name, "CUDA") == 0)
     hint = " (is the NVIDIA driver installed? the runtime loads libcuda.so)";
   return fail(model, DNNCC_ERR_DEVICE, "%s: %s failed with Halide error %d: %s%s", what,
-              info->device->name, result, halideMessage(),
-              hint);
+              info->device->name, result, halideMessage(), hint);
 }
 
 /* Gives every buffer device memory and uploads the weights, once per instance: buffers over the
