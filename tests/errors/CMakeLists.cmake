@@ -157,6 +157,12 @@ set_tests_properties(errors.dnncc.symbolic_dim_with_input_shape PROPERTIES
 dnncc_error_test(dnncc.unknown_target
   CONTAINS "unknown target 'no-such-cpu'" "x86-64" "host"
   COMMAND ${DNNCC} ${TINYNET}/model.onnx --target=no-such-cpu -o OUT/libm.so)
+dnncc_error_test(dnncc.gpu_api_unknown
+  CONTAINS "target file '${BAD}/gpu_api_unknown.json': gpu api 'vulkan' is not opencl or cuda"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx --target=${BAD}/gpu_api_unknown.json -o OUT/libm.so)
+dnncc_error_test(dnncc.gpu_feature_missing
+  CONTAINS "gpu api opencl needs the Halide target feature 'opencl' in halide_target"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx --target=${BAD}/gpu_feature_missing.json -o OUT/libm.so)
 dnncc_error_test(dnncc.malformed_target_json
   CONTAINS "target file" "${BAD}/bad_target.json"
   COMMAND ${DNNCC} ${TINYNET}/model.onnx --target=${BAD}/bad_target.json -o OUT/libm.so)

@@ -3,6 +3,7 @@
 dnncc-run (one file per user-facing error), into OUT_DIR. Fast (no onnxruntime, no torch).
   make_bad_models.py OUT_DIR --tinynet models/tinynet"""
 import argparse
+import json
 import os
 import shutil
 
@@ -160,6 +161,15 @@ def main():
     # A malformed target description.
     with open(os.path.join(out, "bad_target.json"), "w") as f:
         f.write('{"name": "broken", "arch": "x86_64", "triple": \n')
+
+    # GPU target files: an unknown GPU API; an OpenCL GPU whose Halide target lacks opencl.
+    gpu_target = {"name": "mygpu", "arch": "x86_64", "triple": "x86_64-unknown-linux-gnu",
+                  "cpu": "haswell", "halide_target": "x86-64-linux-avx-avx2-f16c-fma-sse41",
+                  "vector_bits": 256}
+    with open(os.path.join(out, "gpu_api_unknown.json"), "w") as f:
+        json.dump(dict(gpu_target, gpu={"api": "vulkan"}), f)
+    with open(os.path.join(out, "gpu_feature_missing.json"), "w") as f:
+        json.dump(dict(gpu_target, gpu={"api": "opencl"}), f)
 
     # dnncc-run inputs: not a library, an empty data dir, a wrong input shape, a tampered output.
     with open(os.path.join(out, "libnotalib.so"), "w") as f:
