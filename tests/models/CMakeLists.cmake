@@ -8,7 +8,8 @@
 #   models.emit.<kind>       --emit=obj|lib|asm|llvm|ir produce the right kind of file
 #   models.exports           nm -D of a model library shows only <prefix>_* symbols
 #   models.qemu.<target>.<name>   zoo and tinynet compiled for rk3399 (aarch64) and armv7 (32-bit
-#                            ARM), run under qemu-user by dnncc-run against their test data
+#                            ARM), run under qemu-user by dnncc-run against their test data; the
+#                            four largest models carry label 'full' (ctest --preset full)
 #   models.cross.<target>.<name>  zoo compiled for rpi4, rpi3 and jetson-xavier: an ELF shared
 #                            object for the target's machine
 #   models.nonfinite         Pad values -inf/+inf/NaN fused with Add keep IEEE results (x86-64)
@@ -57,8 +58,13 @@ foreach(i RANGE ${zoo_last})
              COMMAND ${DNNCC_MODEL_TEST} --target=${target} --machine=${cross_machine_${target}}
                      compile-run ${DNNCC_MODELS_REPO}/models/zoo/${name}
                      ${DNNCC_MODELS_BIN}/qemu-${target}/lib${name}.so --rtol 1e-3 --atol 1e-4)
-    set_tests_properties(models.qemu.${target}.${name} PROPERTIES LABELS "zoo;models;qemu"
-                         TIMEOUT 600)
+    # The four largest models take most of the emulation time: label 'full' (ctest --preset full)
+    # keeps them out of the default run, which still runs the other zoo models under qemu.
+    set(labels "zoo;models;qemu")
+    if(name MATCHES "^(resnet18|resnet50|convnext_tiny|efficientnet_b0)$")
+      list(APPEND labels full)
+    endif()
+    set_tests_properties(models.qemu.${target}.${name} PROPERTIES LABELS "${labels}" TIMEOUT 600)
   endforeach()
   foreach(target rpi4 rpi3 jetson-xavier)
     add_test(NAME models.cross.${target}.${name}
