@@ -77,6 +77,7 @@ Expected<TargetInfo> parseTarget(const std::string& text, const std::string& ori
       t.gpu.maxWorkGroup = g.value("max_work_group", 256);
       t.gpu.localMemoryBytes = g.value("local_memory_bytes", int64_t(32768));
       t.gpu.fp16 = g.value("fp16", false);
+      t.gpu.fp64 = g.value("fp64", false);
       t.gpu.computeCapability = g.value("compute_capability", 0);
     }
   } catch (const nlohmann::json::exception& e) {

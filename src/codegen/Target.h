@@ -18,6 +18,7 @@ struct GpuInfo {
   int maxWorkGroup = 256;            ///< threads per work-group (block) the device allows
   int64_t localMemoryBytes = 32768;  ///< local (shared) memory per work-group
   bool fp16 = false;                 ///< half-precision arithmetic available (--precision=fp16)
+  bool fp64 = false;                 ///< double precision available (OpenCL: cl_khr_fp64)
   int computeCapability = 0;         ///< CUDA only, e.g. 61 for 6.1
 };
 

@@ -34,9 +34,12 @@ Halide::Target halideTarget(const TargetInfo& target) {
   if (const char* extra = std::getenv("DNNCC_HALIDE_FEATURES"); extra && *extra)
     s += std::string("-") + extra;
   Halide::Target t(s);
-  // OpenCL kernels may use `half` only where the device has cl_khr_fp16 (gpu.fp16).
+  // OpenCL kernels may use `half` only where the device has cl_khr_fp16 (gpu.fp16), `double`
+  // only where it has cl_khr_fp64 (gpu.fp64).
   if (target.gpu.api == GpuApi::opencl && target.gpu.fp16)
     t = t.with_feature(Halide::Target::CLHalf);
+  if (target.gpu.api == GpuApi::opencl && target.gpu.fp64)
+    t = t.with_feature(Halide::Target::CLDoubles);
   return t.with_feature(Halide::Target::NoRuntime);
 }
 
