@@ -18,6 +18,10 @@
 #                            own LLVM): same tolerances as x86-64, on the OpenCL device, one copy
 #                            per input and output; label 'opencl'
 #   models.opencl.copies     the OpenCL library's transfers counted by an LD_PRELOAD shim
+#   models.opencl_fp16.<name>  zoo compiled with --precision=fp16 for x86-64-opencl, run on PoCL:
+#                            within rtol 2e-2 / atol 2e-2 (resnet50: atol 1) of the fp32
+#                            reference and, for the classifiers (all but bert_tiny), the same
+#                            top-1 class; label 'fp16'
 #   models.gpu.<target>.<name>  zoo compiled for rk3399-mali, nvidia and jetson-xavier-gpu (and
 #                            tinynet for the other NVIDIA targets): the ELF machine, the embedded
 #                            OpenCL C or PTX for the right sm_NN (assembled by ptxas where the
@@ -105,6 +109,24 @@ foreach(i RANGE ${zoo_last})
                    ${DNNCC_MODELS_REPO}/models/zoo/${name} ${DNNCC_MODELS_BIN}/opencl/lib${name}.so
                    --rtol 1e-3 --atol 1e-4 --device OpenCL)
   set_tests_properties(models.opencl.${name} PROPERTIES LABELS "zoo;models;opencl" TIMEOUT 600)
+  # --precision=fp16: tolerance rtol 2e-2 / atol 2e-2 (docs/usage.md, "--precision"); resnet50's
+  # logits reach 775, where f16's spacing is 0.5, so its atol is 1 (two spacings). The
+  # classifiers' top-1 class must equal the reference's.
+  set(top1 --top1)
+  if(name STREQUAL "bert_tiny")
+    set(top1)
+  endif()
+  set(atol 2e-2)
+  if(name STREQUAL "resnet50")
+    set(atol 1)
+  endif()
+  add_test(NAME models.opencl_fp16.${name}
+           COMMAND ${DNNCC_MODEL_TEST} --target=x86-64-opencl compile-run
+                   ${DNNCC_MODELS_REPO}/models/zoo/${name}
+                   ${DNNCC_MODELS_BIN}/opencl_fp16/lib${name}.so --precision fp16
+                   --rtol 2e-2 --atol ${atol} --device OpenCL ${top1})
+  set_tests_properties(models.opencl_fp16.${name} PROPERTIES LABELS "zoo;models;opencl;fp16"
+                       TIMEOUT 600)
   foreach(target rk3399-mali nvidia jetson-xavier-gpu)
     dnncc_gpu_code_test(${target} ${name} ${DNNCC_MODELS_REPO}/models/zoo/${name})
   endforeach()

@@ -40,22 +40,6 @@ Halide::Target halideTarget(const TargetInfo& target) {
   return t.with_feature(Halide::Target::NoRuntime);
 }
 
-/// OpenCL devices without cl_khr_fp16 cannot hold float16 tensors (Halide stores them as `half`).
-Status checkHalfSupport(const KernelSpec& k, const TargetInfo& target) {
-  if (target.gpu.api != GpuApi::opencl || target.gpu.fp16)
-    return Status::ok();
-  auto isHalf = [](const Value* v) { return v->type.dtype == DType::f16; };
-  bool half = isHalf(k.output) || std::any_of(k.inputs.begin(), k.inputs.end(), isHalf);
-  for (const Op* op : k.ops)
-    half |= isHalf(op->result);
-  if (!half)
-    return Status::ok();
-  return Status::error(fmt::format(
-      "float16 tensors need an OpenCL device with cl_khr_fp16; target '{}' has none (its gpu.fp16 "
-      "is false)",
-      target.name));
-}
-
 /// True when a definition of `output` or of a Func it calls holds a floating-point constant that is
 /// infinite or NaN (a Pad value of -inf, a max-reduction's identity). Halide compiles float
 /// arithmetic with LLVM's fast-math flags, which let LLVM assume no operand is infinite or NaN: an
@@ -123,6 +107,10 @@ std::string oneLine(std::string s) {
 std::string hex8(size_t h) { return fmt::format("{:08x}", static_cast<uint32_t>(h ^ (h >> 32))); }
 } // namespace
 
+bool holdsHalfAsBits(const TargetInfo& target) {
+  return target.gpu.api == GpuApi::opencl && !target.gpu.fp16;
+}
+
 std::string kernelKey(const KernelSpec& k, const TargetInfo& target) {
   std::map<const Value*, std::string> local;
   std::string key = target.halideTarget + "|";
@@ -174,8 +162,7 @@ void setHalideWarningSink(std::function<void(const std::string&)> sink) {
 Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::string& symbol,
                      const std::string& path, KernelOutput kind) {
   reporter();
-  if (Status half = checkHalfSupport(k, target); !half.isOk())
-    return Status(half).withDefaults({"", k.ops.front()->name, std::string(opName(k.ops.front()->kind))});
+  HalfAsBits bits(holdsHalfAsBits(target));
   try {
     std::map<const Value*, TensorFunc> funcs;
     std::vector<Halide::Argument> args;
