@@ -22,6 +22,8 @@
 #                            within rtol 2e-2 / atol 2e-2 (resnet50: atol 1) of the fp32
 #                            reference and, for the classifiers (all but bert_tiny), the same
 #                            top-1 class; label 'fp16'
+#   models.gpu_fp16.<target>.resnet18  resnet18 with --precision=fp16 for rk3399-mali, nvidia and
+#                            jetson-xavier-gpu: as models.gpu, and the Mali OpenCL C uses `half`
 #   models.gpu.<target>.<name>  zoo compiled for rk3399-mali, nvidia and jetson-xavier-gpu (and
 #                            tinynet for the other NVIDIA targets): the ELF machine, the embedded
 #                            OpenCL C or PTX for the right sm_NN (assembled by ptxas where the
@@ -133,6 +135,23 @@ foreach(i RANGE ${zoo_last})
 endforeach()
 foreach(target nvidia-volta nvidia-turing nvidia-ampere)
   dnncc_gpu_code_test(${target} tinynet ${DNNCC_MODELS_REPO}/models/tinynet)
+endforeach()
+# --precision=fp16 for the targets whose devices compute in half (gpu.fp16): resnet18 compiles,
+# rk3399-mali's OpenCL C holds f16 tensors as `half` (cl_khr_fp16), the PTX assembles.
+foreach(target rk3399-mali nvidia jetson-xavier-gpu)
+  set(args --target=${target})
+  if(DEFINED gpu_machine_${target})
+    list(APPEND args --machine=${gpu_machine_${target}})
+  endif()
+  set(sub gpu-code ${DNNCC_MODELS_REPO}/models/zoo/resnet18
+          ${DNNCC_MODELS_BIN}/gpu-fp16-${target}/libresnet18.so --api ${gpu_api_${target}}
+          --precision fp16)
+  if(DEFINED gpu_sm_${target})
+    list(APPEND sub --sm ${gpu_sm_${target}})
+  endif()
+  add_test(NAME models.gpu_fp16.${target}.resnet18 COMMAND ${DNNCC_MODEL_TEST} ${args} ${sub})
+  set_tests_properties(models.gpu_fp16.${target}.resnet18 PROPERTIES LABELS "models;gpu;fp16"
+                       TIMEOUT 300)
 endforeach()
 add_test(NAME models.opencl.tinynet
          COMMAND ${DNNCC_MODEL_TEST} --target=x86-64-opencl compile-run

@@ -79,7 +79,8 @@ def compile_only(a):
     if not os.path.exists(model):
         raise Failure(f"{model} is missing: {ZOO_HINT}")
     os.makedirs(os.path.dirname(os.path.abspath(a.lib)), exist_ok=True)
-    compile_model(a, model, a.lib)
+    precision = getattr(a, "precision", None)
+    compile_model(a, model, a.lib, *([f"--precision={precision}"] if precision else []))
     check_machine(a, a.lib)
 
 
@@ -211,6 +212,11 @@ def gpu_code(a):
         if kernels == 0:
             raise Failure(f"{a.lib} embeds no OpenCL C kernel")
         print(f"{kernels} OpenCL kernels embedded")
+        if a.precision == "fp16":
+            # A device with cl_khr_fp16 (gpu.fp16) holds f16 tensors as `half`.
+            if b"#pragma OPENCL EXTENSION cl_khr_fp16 : enable" not in data or b"half" not in data:
+                raise Failure(f"{a.lib}: the fp16 OpenCL C does not use cl_khr_fp16's half")
+            print("the OpenCL C holds f16 tensors as half (cl_khr_fp16)")
     else:
         modules = embedded_ptx(a.lib)
         if not modules:
@@ -447,6 +453,7 @@ def main():
     p.add_argument("lib")
     p.add_argument("--api", choices=["opencl", "cuda"], required=True)
     p.add_argument("--sm", help="CUDA compute capability, e.g. 61")
+    p.add_argument("--precision", choices=["fp32", "fp16"], help="dnncc --precision")
     for name in ("classify", "two-models", "exports", "neon", "nonfinite", "copies"):
         sub.add_parser(name).add_argument("work")
     p = sub.add_parser("emit")
