@@ -210,6 +210,20 @@ TEST(ConvertToFp16, ConvNetComputesInF16WithF32InterfaceAndCloseNumbers) {
     EXPECT_TRUE(test::sameNumbers(*before, b.m, seed, 1e-2, 1e-2)) << "seed " << seed;
 }
 
+TEST(ConvertToFp16, BitcastKeepsItsF32BitsAndIsCastAfter) {
+  Builder b;
+  Value* n = b.m.addInput(TensorType{DType::i32, {3}}, "n");
+  CastAttrs toF32;
+  toF32.to = DType::f32;
+  Value* f = b.op(OpKind::BitCast, {n}, toF32);
+  b.output(b.op(OpKind::Add, {f, b.constant({3})}), "y");
+  ASSERT_TRUE(test::runPasses(b.m, "convert-to-fp16", Precision::fp16));
+  EXPECT_TRUE(fileCheck(test::printed(b.m),
+                        {"CHECK: = bitcast(%0) {to=f32", "CHECK: : f32[3]", "CHECK: = cast(%",
+                         "CHECK: : f16[3]", "CHECK: = add(", "CHECK: : f16[3]",
+                         "CHECK: {to=f32", "CHECK: output"}));
+}
+
 // ---- fuse-elementwise ----
 
 TEST(FuseElementwise, ConvAddResidualReluIsOneGroup) {
