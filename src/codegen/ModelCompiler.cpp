@@ -202,6 +202,8 @@ Status generateCode(const Module& m, const CodegenOptions& o) {
     log(fmt::format("work directory: {}", work.path.string()));
 
   hl::setHalideWarningSink(o.log);
+  // The buffer descriptors' element types match the kernels' (f16 as uint16 where held as bits).
+  hl::HalfAsBits halfAsBits(hl::holdsHalfAsBits(o.target));
   // Kernels, deduplicated by key.
   std::vector<hl::KernelSpec> specs = kernelSpecs(m);
   EntryModule entry;

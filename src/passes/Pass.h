@@ -2,6 +2,7 @@
 // `Status run(Module&, PassContext&)`; pipelines are data (a comma-separated list of names).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <set>
@@ -14,12 +15,23 @@
 
 namespace dnncc {
 
+/// The precision the model computes in (dnncc --precision): fp16 makes convert-to-fp16 turn the
+/// f32 values between the model's inputs and outputs into f16.
+enum class Precision { fp32, fp16 };
+
+/// IEEE binary16 bits of `value`, rounded to nearest even (IEEE 754-2008 section 4.3.1): NaN ->
+/// 0x7E00, magnitudes >= 65520 -> inf, subnormal results exact. convert-to-fp16 rounds weights
+/// with it.
+uint16_t floatToHalfBits(float value);
+
 /// What passes may use besides the module.
 struct PassContext {
   /// Folds ops on constants (fold-constants); may be null for pipelines that do not fold.
   ConstantEvaluator* evaluator = nullptr;
   /// f32 lanes of the target's vectors: choose-layouts blocks weights to one or two vectors.
   int vectorLanes = 8;
+  /// convert-to-fp16 converts only at fp16.
+  Precision precision = Precision::fp32;
   /// Receives one line per remark a pass makes (e.g. the arena size), if set.
   std::function<void(const std::string&)> remark;
 };
@@ -44,8 +56,8 @@ public:
 
 /// The pipeline `dnncc` runs by default.
 inline constexpr std::string_view kDefaultPipeline =
-    "fold-batch-norm,fold-constants,dce,materialize-padding,fuse-elementwise,choose-layouts,"
-    "plan-memory";
+    "fold-batch-norm,fold-constants,convert-to-fp16,dce,materialize-padding,fuse-elementwise,"
+    "choose-layouts,plan-memory";
 
 /// Name and summary of every pass.
 std::vector<std::pair<std::string_view, std::string_view>> listPasses();

@@ -224,10 +224,13 @@ dnncc_error_test(dnncc_run.no_cuda_driver
   CONTAINS "libtinynet_cuda.so: create: device memory for buffer" "CUDA failed with Halide error"
            "is the NVIDIA driver installed?"
   COMMAND sh -c "${DNNCC} ${TINYNET}/model.onnx --target=nvidia -o ${BAD}/libtinynet_cuda.so && ${RUN} ${BAD}/libtinynet_cuda.so --data ${TINYNET}/test_data_set_0")
-dnncc_error_test(dnncc.half_without_cl_khr_fp16
-  CONTAINS "node 'add_half' (add): float16 and bfloat16 tensors need an OpenCL device with cl_khr_fp16"
+dnncc_error_test(dnncc.bfloat16_without_cl_khr_fp16
+  CONTAINS "node 'add_bf16' (add): bfloat16 tensors need an OpenCL device with cl_khr_fp16"
            "target 'x86-64-opencl'"
-  COMMAND ${DNNCC} ${BAD}/add_f16.onnx --target=x86-64-opencl -o OUT/libm.so)
+  COMMAND ${DNNCC} ${BAD}/add_bf16.onnx --target=x86-64-opencl -o OUT/libm.so)
+dnncc_error_test(dnncc.precision_fp16_on_cpu
+  CONTAINS "--precision=fp16 needs a GPU target; 'x86-64' is a CPU target"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx --target=x86-64 --precision=fp16 -o OUT/libm.so)
 # A numeric mismatch is exit 2 with the verdict on stdout and nothing on stderr.
 dnncc_error_test(dnncc_run.numeric_mismatch LIBRARY EXIT 2 LINES 0
   STDOUT "output 'probabilities'" "MISMATCH"

@@ -109,11 +109,11 @@ def main():
                [f32("x", [2, 3]), i64("shape", [2])], [f32("y", None)]))
     np.save(os.path.join(out, "x23.npy"), np.arange(6, dtype=np.float32).reshape(2, 3))
 
-    # float16 tensors on an OpenCL target whose device has no cl_khr_fp16.
-    f16 = lambda name, shape: helper.make_tensor_value_info(name, TensorProto.FLOAT16, shape)
-    save(out, "add_f16.onnx",
-         model([helper.make_node("Add", ["a", "b"], ["c"], name="add_half")],
-               [f16("a", [4]), f16("b", [4])], [f16("c", [4])]))
+    # bfloat16 tensors on an OpenCL target whose device has no cl_khr_fp16.
+    bf16 = lambda name, shape: helper.make_tensor_value_info(name, TensorProto.BFLOAT16, shape)
+    save(out, "add_bf16.onnx",
+         model([helper.make_node("Add", ["a", "b"], ["c"], name="add_bf16")],
+               [bf16("a", [4]), bf16("b", [4])], [bf16("c", [4])]))
     # An OpenCL ICD vendor directory with no driver in it: the loader finds no platform.
     os.makedirs(os.path.join(out, "no_opencl_vendors"), exist_ok=True)
     np.save(os.path.join(out, "shape_declared.npy"), np.array([3, -1], np.int64))

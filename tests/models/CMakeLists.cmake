@@ -19,6 +19,12 @@
 #                            own LLVM): same tolerances as x86-64, on the OpenCL device, one copy
 #                            per input and output; label 'opencl'
 #   models.opencl.copies     the OpenCL library's transfers counted by an LD_PRELOAD shim
+#   models.opencl_fp16.<name>  zoo compiled with --precision=fp16 for x86-64-opencl, run on PoCL:
+#                            within rtol 2e-2 / atol 2e-2 (resnet50: atol 1) of the fp32
+#                            reference and, for the classifiers (all but bert_tiny), the same
+#                            top-1 class; label 'fp16'
+#   models.gpu_fp16.<target>.resnet18  resnet18 with --precision=fp16 for rk3399-mali, nvidia and
+#                            jetson-xavier-gpu: as models.gpu, and the Mali OpenCL C uses `half`
 #   models.gpu.<target>.<name>  zoo compiled for rk3399-mali, nvidia and jetson-xavier-gpu (and
 #                            tinynet for the other NVIDIA targets): the ELF machine, the embedded
 #                            OpenCL C or PTX for the right sm_NN (assembled by ptxas where the
@@ -111,12 +117,47 @@ foreach(i RANGE ${zoo_last})
                    ${DNNCC_MODELS_REPO}/models/zoo/${name} ${DNNCC_MODELS_BIN}/opencl/lib${name}.so
                    --rtol 1e-3 --atol 1e-4 --device OpenCL)
   set_tests_properties(models.opencl.${name} PROPERTIES LABELS "zoo;models;opencl" TIMEOUT 600)
+  # --precision=fp16: tolerance rtol 2e-2 / atol 2e-2 (docs/usage.md, "--precision"); resnet50's
+  # logits reach 775, where f16's spacing is 0.5, so its atol is 1 (two spacings). The
+  # classifiers' top-1 class must equal the reference's.
+  set(top1 --top1)
+  if(name STREQUAL "bert_tiny")
+    set(top1)
+  endif()
+  set(atol 2e-2)
+  if(name STREQUAL "resnet50")
+    set(atol 1)
+  endif()
+  add_test(NAME models.opencl_fp16.${name}
+           COMMAND ${DNNCC_MODEL_TEST} --target=x86-64-opencl compile-run
+                   ${DNNCC_MODELS_REPO}/models/zoo/${name}
+                   ${DNNCC_MODELS_BIN}/opencl_fp16/lib${name}.so --precision fp16
+                   --rtol 2e-2 --atol ${atol} --device OpenCL ${top1})
+  set_tests_properties(models.opencl_fp16.${name} PROPERTIES LABELS "zoo;models;opencl;fp16"
+                       TIMEOUT 600)
   foreach(target rk3399-mali nvidia jetson-xavier-gpu)
     dnncc_gpu_code_test(${target} ${name} ${DNNCC_MODELS_REPO}/models/zoo/${name})
   endforeach()
 endforeach()
 foreach(target nvidia-volta nvidia-turing nvidia-ampere)
   dnncc_gpu_code_test(${target} tinynet ${DNNCC_MODELS_REPO}/models/tinynet)
+endforeach()
+# --precision=fp16 for the targets whose devices compute in half (gpu.fp16): resnet18 compiles,
+# rk3399-mali's OpenCL C holds f16 tensors as `half` (cl_khr_fp16), the PTX assembles.
+foreach(target rk3399-mali nvidia jetson-xavier-gpu)
+  set(args --target=${target})
+  if(DEFINED gpu_machine_${target})
+    list(APPEND args --machine=${gpu_machine_${target}})
+  endif()
+  set(sub gpu-code ${DNNCC_MODELS_REPO}/models/zoo/resnet18
+          ${DNNCC_MODELS_BIN}/gpu-fp16-${target}/libresnet18.so --api ${gpu_api_${target}}
+          --precision fp16)
+  if(DEFINED gpu_sm_${target})
+    list(APPEND sub --sm ${gpu_sm_${target}})
+  endif()
+  add_test(NAME models.gpu_fp16.${target}.resnet18 COMMAND ${DNNCC_MODEL_TEST} ${args} ${sub})
+  set_tests_properties(models.gpu_fp16.${target}.resnet18 PROPERTIES LABELS "models;gpu;fp16"
+                       TIMEOUT 300)
 endforeach()
 add_test(NAME models.opencl.tinynet
          COMMAND ${DNNCC_MODEL_TEST} --target=x86-64-opencl compile-run

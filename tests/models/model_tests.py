@@ -79,7 +79,8 @@ def compile_only(a):
     if not os.path.exists(model):
         raise Failure(f"{model} is missing: {ZOO_HINT}")
     os.makedirs(os.path.dirname(os.path.abspath(a.lib)), exist_ok=True)
-    compile_model(a, model, a.lib)
+    precision = getattr(a, "precision", None)
+    compile_model(a, model, a.lib, *([f"--precision={precision}"] if precision else []))
     check_machine(a, a.lib)
 
 
@@ -148,12 +149,48 @@ def compile_run(a):
             raise Failure(f"{path} is missing: {ZOO_HINT}"
                           if os.sep + "zoo" + os.sep in path else f"{path} is missing")
     os.makedirs(os.path.dirname(os.path.abspath(a.lib)), exist_ok=True)
-    compile_model(a, model, a.lib)
+    compile_model(a, model, a.lib, *([f"--precision={a.precision}"] if a.precision else []))
     check_machine(a, a.lib)
+    keep = a.top1 or a.precision
+    outdir = fresh(os.path.splitext(os.path.abspath(a.lib))[0] + ".outputs") if keep else None
     # dnncc-run runs a library for another CPU under qemu-user, with the same flags and output.
-    out = run([a.dnncc_run, a.lib, "--data", data, "--rtol", a.rtol, "--atol", a.atol])
+    out = run([a.dnncc_run, a.lib, "--data", data, "--rtol", a.rtol, "--atol", a.atol,
+               *(["--output-dir", outdir] if outdir else [])])
     if a.device:
         check_device(a, model, out)
+    if outdir:
+        check_outputs(model, data, outdir, a.top1)
+
+
+def check_outputs(model, data, outdir, top1):
+    """Prints each output's largest absolute error, next to its largest reference magnitude; with
+    `top1`, the first output's argmax over its last axis (the class of each batch row) must equal
+    the reference output_0.pb's."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    names = [o.name for o in onnx.load(model, load_external_data=False).graph.output]
+    for i, name in enumerate(names):
+        ref = numpy_helper.to_array(onnx.load_tensor(os.path.join(data, f"output_{i}.pb")))
+        path = os.path.join(outdir, f"{name}.npy")
+        if not os.path.exists(path):
+            raise Failure(f"dnncc-run wrote no {path}")
+        got = np.load(path)
+        if got.shape != ref.shape:
+            raise Failure(f"output '{name}' has shape {got.shape}, the reference {ref.shape}")
+        if not np.issubdtype(ref.dtype, np.floating):
+            continue
+        err = np.abs(got.astype(np.float64) - ref.astype(np.float64))
+        print(f"output '{name}': max abs error {err.max():.3g}, max |reference| "
+              f"{np.abs(ref).max():.3g}, rms error {np.sqrt((err ** 2).mean()):.3g}")
+        if top1 and i == 0:
+            want = np.argmax(ref.reshape(-1, ref.shape[-1]), axis=-1)
+            have = np.argmax(got.reshape(-1, got.shape[-1]), axis=-1)
+            if not np.array_equal(want, have):
+                raise Failure(f"top-1 class {have.tolist()} differs from the reference's "
+                              f"{want.tolist()}")
+            print(f"top-1 class {want.tolist()} equals the reference")
 
 
 def embedded_ptx(lib):
@@ -175,6 +212,11 @@ def gpu_code(a):
         if kernels == 0:
             raise Failure(f"{a.lib} embeds no OpenCL C kernel")
         print(f"{kernels} OpenCL kernels embedded")
+        if a.precision == "fp16":
+            # A device with cl_khr_fp16 (gpu.fp16) holds f16 tensors as `half`.
+            if b"#pragma OPENCL EXTENSION cl_khr_fp16 : enable" not in data or b"half" not in data:
+                raise Failure(f"{a.lib}: the fp16 OpenCL C does not use cl_khr_fp16's half")
+            print("the OpenCL C holds f16 tensors as half (cl_khr_fp16)")
     else:
         modules = embedded_ptx(a.lib)
         if not modules:
@@ -400,6 +442,9 @@ def main():
     p.add_argument("--rtol", default="1e-3")
     p.add_argument("--atol", default="1e-5")
     p.add_argument("--device", help="the library runs on this GPU API (OpenCL, CUDA)")
+    p.add_argument("--precision", choices=["fp32", "fp16"], help="dnncc --precision")
+    p.add_argument("--top1", action="store_true",
+                   help="the first output's argmax (last axis) must equal the reference's")
     p = sub.add_parser("compile-only")
     p.add_argument("model_dir")
     p.add_argument("lib")
@@ -408,6 +453,7 @@ def main():
     p.add_argument("lib")
     p.add_argument("--api", choices=["opencl", "cuda"], required=True)
     p.add_argument("--sm", help="CUDA compute capability, e.g. 61")
+    p.add_argument("--precision", choices=["fp32", "fp16"], help="dnncc --precision")
     for name in ("classify", "two-models", "exports", "neon", "nonfinite", "copies"):
         sub.add_parser(name).add_argument("work")
     p = sub.add_parser("emit")

@@ -1,7 +1,8 @@
 // Golden IR tests: every tests/ir/*.ir file is parsed, run through the passes on its first line
 // (`// RUN: pass,pass`), printed and matched against its `// CHECK:` / `// CHECK-NOT:` lines in
 // order (FileCheck style); the numbers before and after the passes must agree on seeded random
-// inputs (reference interpreter).
+// inputs (reference interpreter). Optional lines: `// PRECISION: fp16` runs the passes at fp16;
+// `// TOLERANCE: RTOL ATOL` replaces the default rtol 1e-3 / atol 1e-5 of the comparison.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -27,6 +28,8 @@ std::vector<std::string> irFiles() {
 
 struct GoldenFile {
   std::string passes;
+  Precision precision = Precision::fp32;
+  double rtol = 1e-3, atol = 1e-5;
   std::vector<test::CheckLine> checks;
   std::string module; ///< the text with comment lines blanked (line numbers stay)
 };
@@ -49,7 +52,13 @@ GoldenFile readGolden(const std::string& path) {
       g.checks.push_back({false, std::string(l.substr(10))});
     else if (l.starts_with("// CHECK-NOT: "))
       g.checks.push_back({true, std::string(l.substr(14))});
-    else if (l.starts_with("// CHECK"))
+    else if (l == "// PRECISION: fp16")
+      g.precision = Precision::fp16;
+    else if (l.starts_with("// TOLERANCE: ")) {
+      std::istringstream in{std::string(l.substr(14))};
+      if (!(in >> g.rtol >> g.atol))
+        ADD_FAILURE() << path << ":" << n << ": TOLERANCE needs RTOL ATOL";
+    } else if (l.starts_with("// CHECK"))
       ADD_FAILURE() << path << ":" << n << ": unknown directive";
   }
   return g;
@@ -66,11 +75,11 @@ TEST_P(IrGolden, PassOutputAndNumbers) {
   ASSERT_TRUE(verify(**before)) << verify(**before).format();
   auto after = parseModule(g.module, {.allowElided = false});
   ASSERT_TRUE(after);
-  Status s = test::runPasses(**after, g.passes);
+  Status s = test::runPasses(**after, g.passes, g.precision);
   ASSERT_TRUE(s) << s.format();
   EXPECT_TRUE(test::fileCheck(test::printed(**after), g.checks));
   for (uint32_t seed : {1u, 2u, 3u})
-    EXPECT_TRUE(test::sameNumbers(**before, **after, seed)) << "seed " << seed;
+    EXPECT_TRUE(test::sameNumbers(**before, **after, seed, g.rtol, g.atol)) << "seed " << seed;
 }
 
 std::string testName(const ::testing::TestParamInfo<std::string>& info) {

@@ -1,5 +1,7 @@
 // Tests of the passes, one group per pass, on small modules built in C++: what the rewrite does
 // (FileCheck-style checks of the printed IR) and that the numbers before and after agree.
+#include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 
@@ -151,6 +153,75 @@ TEST(DeadCodeElim, RemovesUnusedOpsAndConstants) {
   EXPECT_TRUE(fileCheck(test::printed(b.m), {"CHECK-NOT: const", "CHECK-NOT: add(",
                                              "CHECK-NOT: exp(", "CHECK: = neg(%0)"}));
   EXPECT_EQ(b.m.ops.size(), 1u);
+}
+
+// ---- convert-to-fp16 ----
+
+/// The value of IEEE binary16 bits `h` (not NaN).
+double halfValue(uint16_t h) {
+  int e = (h >> 10) & 31, m = h & 1023;
+  double v = e == 0    ? std::ldexp(m, -24)
+             : e == 31 ? std::numeric_limits<double>::infinity()
+                       : std::ldexp(1024 + m, e - 25);
+  return (h & 0x8000) ? -v : v;
+}
+
+TEST(ConvertToFp16, FloatToHalfBitsIsExactAndRoundsTiesToEven) {
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    if ((h & 0x7C00) == 0x7C00 && (h & 0x3FF))
+      continue; // NaN
+    float f = static_cast<float>(halfValue(static_cast<uint16_t>(h)));
+    ASSERT_EQ(floatToHalfBits(f), h) << f;
+    // The midpoint to the next larger magnitude (exact in f32) rounds to the even neighbour.
+    if ((h & 0x7FFF) < 0x7BFF) {
+      float mid = static_cast<float>(
+          (halfValue(static_cast<uint16_t>(h)) + halfValue(static_cast<uint16_t>(h + 1))) / 2);
+      EXPECT_EQ(floatToHalfBits(mid), (h & 1) ? h + 1 : h) << mid;
+    }
+  }
+  EXPECT_EQ(floatToHalfBits(std::nanf("")) & 0x7E00, 0x7E00);
+  EXPECT_EQ(floatToHalfBits(65519.99f), 0x7BFF);
+  EXPECT_EQ(floatToHalfBits(65520.0f), 0x7C00);
+  EXPECT_EQ(floatToHalfBits(-1e30f), 0xFC00);
+}
+
+TEST(ConvertToFp16, DoesNothingAtFp32) {
+  Builder b;
+  b.output(b.op(OpKind::Relu, {b.conv(b.input({1, 2, 4, 4}), 3)}), "y");
+  std::string before = test::printed(b.m);
+  ASSERT_TRUE(test::runPasses(b.m, "convert-to-fp16"));
+  EXPECT_EQ(test::printed(b.m), before);
+}
+
+TEST(ConvertToFp16, ConvNetComputesInF16WithF32InterfaceAndCloseNumbers) {
+  Builder b;
+  Value* y = b.op(OpKind::Relu, {b.conv(b.input({1, 2, 6, 6}), 4)});
+  b.output(b.op(OpKind::GlobalAvgPool, {b.conv(y, 3)}), "y");
+  auto before = clone(b.m);
+  ASSERT_TRUE(test::runPasses(b.m, "convert-to-fp16", Precision::fp16));
+  EXPECT_TRUE(fileCheck(test::printed(b.m),
+                        {"CHECK: input %0 \"x\" : f32[1,2,6,6]", "CHECK-NOT: : f32[4,2,3,3]",
+                         "CHECK: = cast(%0) {to=f16", "CHECK: = conv(", "CHECK: : f16[1,4,6,6]",
+                         "CHECK: = global_avg_pool(", "CHECK: = cast(", "CHECK: : f32[1,3,1,1]",
+                         "CHECK: output"}));
+  for (const Value* c : b.m.constants)
+    EXPECT_EQ(c->type.dtype, DType::f16);
+  for (uint32_t seed : {1u, 2u})
+    EXPECT_TRUE(test::sameNumbers(*before, b.m, seed, 1e-2, 1e-2)) << "seed " << seed;
+}
+
+TEST(ConvertToFp16, BitcastKeepsItsF32BitsAndIsCastAfter) {
+  Builder b;
+  Value* n = b.m.addInput(TensorType{DType::i32, {3}}, "n");
+  CastAttrs toF32;
+  toF32.to = DType::f32;
+  Value* f = b.op(OpKind::BitCast, {n}, toF32);
+  b.output(b.op(OpKind::Add, {f, b.constant({3})}), "y");
+  ASSERT_TRUE(test::runPasses(b.m, "convert-to-fp16", Precision::fp16));
+  EXPECT_TRUE(fileCheck(test::printed(b.m),
+                        {"CHECK: = bitcast(%0) {to=f32", "CHECK: : f32[3]", "CHECK: = cast(%",
+                         "CHECK: : f16[3]", "CHECK: = add(", "CHECK: : f16[3]",
+                         "CHECK: {to=f32", "CHECK: output"}));
 }
 
 // ---- fuse-elementwise ----

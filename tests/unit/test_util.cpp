@@ -274,7 +274,8 @@ std::vector<int64_t> asInt64s(const Bytes& b) {
   return ::testing::AssertionFailure() << dtypeName(dtype) << " data differs";
 }
 
-::testing::AssertionResult sameNumbers(const Module& before, const Module& after, uint32_t seed) {
+::testing::AssertionResult sameNumbers(const Module& before, const Module& after, uint32_t seed,
+                                       double rtol, double atol) {
   std::vector<Bytes> inputs = randomInputs(before, seed);
   auto a = interpret(before, inputs);
   if (!a)
@@ -285,16 +286,17 @@ std::vector<int64_t> asInt64s(const Bytes& b) {
   if (a->size() != b->size())
     return ::testing::AssertionFailure() << "the number of outputs changed";
   for (size_t i = 0; i < a->size(); ++i) {
-    auto r = allClose((*b)[i], (*a)[i], after.outputs[i]->type.dtype);
+    auto r = allClose((*b)[i], (*a)[i], after.outputs[i]->type.dtype, rtol, atol);
     if (!r)
       return ::testing::AssertionFailure() << "output " << i << ": " << r.message();
   }
   return ::testing::AssertionSuccess();
 }
 
-Status runPasses(Module& m, std::string_view passList) {
+Status runPasses(Module& m, std::string_view passList, Precision precision) {
   DNNCC_ASSIGN_OR_RETURN(auto passes, parsePipeline(passList));
   PassContext ctx;
+  ctx.precision = precision;
   ctx.evaluator = &referenceEvaluator();
   PipelineOptions options;
   options.verifyEach = true;

@@ -11,6 +11,7 @@
 #include <onnx/onnx_pb.h>
 
 #include "ir/IR.h"
+#include "passes/Pass.h"
 
 namespace dnncc {
 class ConstantEvaluator;
@@ -86,10 +87,11 @@ std::vector<int64_t> asInt64s(const Bytes& b);
 
 /// Interprets `before` and `after` on the same seeded random inputs and compares every output.
 ::testing::AssertionResult sameNumbers(const Module& before, const Module& after,
-                                       uint32_t seed = 1);
+                                       uint32_t seed = 1, double rtol = 1e-3, double atol = 1e-5);
 
-/// Runs a comma-separated pass list with the reference evaluator and the verifier after each pass.
-Status runPasses(Module& m, std::string_view passList);
+/// Runs a comma-separated pass list with the reference evaluator and the verifier after each pass,
+/// at `precision` (what dnncc --precision sets).
+Status runPasses(Module& m, std::string_view passList, Precision precision = Precision::fp32);
 
 // ---- FileCheck-style matching of printed IR ----
 

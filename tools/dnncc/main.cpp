@@ -99,7 +99,8 @@ int listProblems(const std::string& model, const ImportOptions& importOptions) {
 
 int main(int argc, char** argv) {
   CLI::App app{"dnncc: compiles an ONNX model into a native shared library", "dnncc"};
-  std::string model, output, targetName = "host", emit = "so", prefix, passes(kDefaultPipeline);
+  std::string model, output, targetName = "host", emit = "so", prefix, passes(kDefaultPipeline),
+      precision = "fp32";
   std::vector<std::string> shapes, printAfter;
   bool check = false, listTargets = false, listPassesFlag = false, version = false,
        verbose = false, timePasses = false, verifyEach = false, keepTemps = false;
@@ -113,6 +114,10 @@ int main(int argc, char** argv) {
                  "what to produce: so (shared library + header), lib (static archive + header), "
                  "obj, asm, llvm (entry code), ir")
       ->check(CLI::IsMember({"ir", "llvm", "asm", "obj", "so", "lib"}))
+      ->capture_default_str();
+  app.add_option("--precision", precision,
+                 "fp16: compute in half precision between the f32 inputs and outputs (GPU targets)")
+      ->check(CLI::IsMember({"fp32", "fp16"}))
       ->capture_default_str();
   app.add_option("--name", prefix, "API prefix of the library (default: from the output name)");
   app.add_option("--input-shape", shapes, "static shape of an input, NAME=1x3x224x224");
@@ -166,6 +171,9 @@ int main(int argc, char** argv) {
   Expected<TargetInfo> target = loadTarget(targetName);
   if (!target)
     return fail(target.status());
+  if (precision == "fp16" && !target->isGpu())
+    return fail(Status::error(
+        fmt::format("--precision=fp16 needs a GPU target; '{}' is a CPU target", target->name)));
   ImportOptions importOptions;
   for (const std::string& s : shapes) {
     auto parsed = parseShape(s);
@@ -225,6 +233,7 @@ int main(int argc, char** argv) {
   PassContext ctx;
   ctx.evaluator = &evaluator;
   ctx.vectorLanes = target->vectorLanes();
+  ctx.precision = precision == "fp16" ? Precision::fp16 : Precision::fp32;
   ctx.remark = log;
   PipelineOptions po;
   po.verifyEach = verifyEach;

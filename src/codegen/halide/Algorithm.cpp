@@ -10,12 +10,20 @@ namespace dnncc::hl {
 
 Halide::Expr TensorFunc::operator()(const Idx& onnxIdx) const { return func(halideOrder(onnxIdx)); }
 
+namespace {
+thread_local bool halfAsBits = false;
+} // namespace
+
+HalfAsBits::HalfAsBits(bool on) : saved_(halfAsBits) { halfAsBits = saved_ || on; }
+HalfAsBits::~HalfAsBits() { halfAsBits = saved_; }
+bool HalfAsBits::active() { return halfAsBits; }
+
 Halide::Type halideType(DType t) {
   switch (t) {
   case DType::f32:
     return Halide::Float(32);
   case DType::f16:
-    return Halide::Float(16);
+    return halfAsBits ? Halide::UInt(16) : Halide::Float(16);
   case DType::bf16:
     return Halide::BFloat(16);
   case DType::f64:

@@ -31,8 +31,26 @@ struct TensorFunc {
   bool writesOutputOnce = false;
 };
 
-/// Halide element type of a DType (bool is stored as uint8: 0 or 1).
+/// Halide element type of a DType (bool is stored as uint8: 0 or 1). f16 is Float(16), or
+/// UInt(16) (IEEE binary16 bit patterns) on a thread inside a HalfAsBits scope.
 Halide::Type halideType(DType t);
+
+/// While alive (and `on`), f16 tensors built on this thread are held as UInt(16) bit patterns:
+/// kernel arguments, loads and stores move 16-bit integers and the exact bit conversions of
+/// LowPrecision.cpp turn them into f32 and back, so a kernel needs no `half` type (OpenCL devices
+/// without cl_khr_fp16). Scopes nest; each kernel compile opens one on its own thread.
+class HalfAsBits {
+public:
+  explicit HalfAsBits(bool on);
+  ~HalfAsBits();
+  HalfAsBits(const HalfAsBits&) = delete;
+  HalfAsBits& operator=(const HalfAsBits&) = delete;
+  /// Whether f16 is UInt(16) on this thread now.
+  static bool active();
+
+private:
+  bool saved_;
+};
 
 /// Defines the result of `op` from its operands (same order as op.operands). Errors name what an
 /// algorithm does not implement (e.g. an element type).

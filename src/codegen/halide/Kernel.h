@@ -19,6 +19,10 @@ struct KernelSpec {
   const Value* output = nullptr;
 };
 
+/// Whether kernels for `target` hold f16 tensors as UInt(16) bit patterns (see hl::HalfAsBits):
+/// OpenCL targets whose device lacks cl_khr_fp16 (gpu.fp16 false). Others use Halide's Float(16).
+bool holdsHalfAsBits(const TargetInfo& target);
+
 /// A string that is equal for two kernels exactly when they compile to the same code: ops,
 /// attributes, types and layouts of every argument, and the target.
 std::string kernelKey(const KernelSpec& k, const TargetInfo& target);

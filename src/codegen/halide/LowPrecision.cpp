@@ -87,7 +87,7 @@ Expr narrowFloat(Expr x, DType to) {
       x = Halide::cast(Halide::Float(32), x);
     return Halide::reinterpret(Halide::BFloat(16), toBFloatBits(x));
   }
-  return Halide::reinterpret(Halide::Float(16), toHalfBits(x));
+  return Halide::reinterpret(halideType(DType::f16), toHalfBits(x));
 }
 
 Expected<TensorFunc> defineLifted(const Op& op, const std::vector<TensorFunc>& operands,

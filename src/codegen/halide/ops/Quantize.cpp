@@ -56,6 +56,8 @@ Expected<TensorFunc> dequantizeLinear(const Op& op, const std::vector<TensorFunc
   if (in.size() == 3)
     d = d - Halide::cast(acc, at(op, in, 2, v));
   Expr y = d * Halide::cast(acc, at(op, in, 1, v));
+  if (to == DType::f16 || to == DType::bf16) // exact rounding, also where f16 is held as bits
+    return pureResult(op, v, narrowFloat(y, to));
   return pureResult(op, v, Halide::cast(halideType(to), y));
 }
 
