@@ -98,6 +98,16 @@ Halide::Expr at(const Op& op, const std::vector<TensorFunc>& in, size_t i,
   return in[i](broadcastIdx(in[i].type, op.result->type.shape, asIdx(v)));
 }
 
+Halide::Expr roundHalfEven(Halide::Expr x) {
+  Halide::Type t = x.type();
+  auto c = [&](double v) { return Halide::Internal::make_const(t, v); };
+  Halide::Expr f = Halide::floor(x);
+  Halide::Expr frac = x - f; // exact: x and floor(x) are within one unit of each other
+  Halide::Expr odd = f - c(2) * Halide::floor(f * c(0.5)) != c(0);
+  Halide::Expr up = frac > c(0.5) || (frac == c(0.5) && odd);
+  return Halide::select(up, f + c(1), f);
+}
+
 TensorFunc wrapFunc(Halide::Func f, TensorType type) {
   TensorFunc t;
   t.func = std::move(f);

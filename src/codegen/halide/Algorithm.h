@@ -79,6 +79,11 @@ Idx broadcastIdx(const TensorType& operand, const std::vector<int64_t>& outShape
 /// operand i's shape to the result's).
 Halide::Expr at(const Op& op, const std::vector<TensorFunc>& in, size_t i,
                 const std::vector<Halide::Var>& v);
+/// `x` (f16 widened, f32 or f64) rounded to the nearest integer, ties to even (IEEE 754
+/// roundTiesToEven; ONNX Round, QuantizeLinear). Written with floor and compares instead of
+/// Halide::round, which Halide 14's OpenCL code emits as OpenCL round() (ties away from zero).
+/// NaN and infinities pass through; integral values (all |x| >= 2^52 / 2^23) are returned as is.
+Halide::Expr roundHalfEven(Halide::Expr x);
 /// The result of a pure definition `f(vars) = value` as a TensorFunc.
 TensorFunc pureResult(const Op& op, const std::vector<Halide::Var>& vars, Halide::Expr value);
 

@@ -45,7 +45,7 @@ Expr toHalfBits(Expr x) {
   // becomes the smallest normal, which has the same bits.
   Expr ax = Halide::reinterpret(x.type(), a);
   Expr sub = Halide::cast(Halide::UInt(16),
-                          Halide::round(ax * Halide::Internal::make_const(x.type(), 16777216.0)));
+                          roundHalfEven(ax * Halide::Internal::make_const(x.type(), 16777216.0)));
   Expr mag =
       Halide::select(a > expMask, uconst(Halide::UInt(16), 0x7E00), a >= bitsOf(65520.0),
                      uconst(Halide::UInt(16), 0x7C00), a < bitsOf(1.0 / 16384.0), sub, normal);

@@ -59,10 +59,10 @@ Expr encodeMiniFloat(Expr x, const MiniFloatFormat& f, bool saturate) {
   Expr neg = (bits >> 31) != cu(0);
   Expr a = Halide::abs(x);
   // Round |x| to the format's grid at its exponent: a multiple of 2^(max(e, emin) - M). The
-  // division and product are by powers of two and exact; Halide's round is ties-to-even.
+  // division and product are by powers of two and exact; roundHalfEven is ties-to-even.
   Expr e = i32((bits >> 23) & cu(0xFF)) - 127;
   Expr q = pow2(Halide::max(e, emin) - M);
-  Expr r = Halide::round(a / q) * q;
+  Expr r = roundHalfEven(a / q) * q;
   Expr rb = Halide::reinterpret(Halide::UInt(32), r);
   Expr sub = u32(r * pow2(Expr(M - emin))); // mantissa of a subnormal result
   Expr normal = (u32(i32((rb >> 23) & cu(0xFF)) - 127 + f.bias) << M) | ((rb >> (23 - M)) & cu(mantMax));

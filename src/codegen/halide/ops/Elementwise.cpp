@@ -204,7 +204,7 @@ Expected<Expr> unaryExpr(const Op& op, Expr x) {
   case OpKind::Atanh:
     return Halide::atanh(x);
   case OpKind::Round: // ties to even (ONNX Round)
-    return Halide::round(x);
+    return roundHalfEven(x);
   case OpKind::Sign: // -1, 0 or 1; NaN stays NaN (ONNX Sign, numpy.sign)
     if (x.type().is_uint())
       return Halide::select(x > 0, typed(x, 1), typed(x, 0));

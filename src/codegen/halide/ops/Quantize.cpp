@@ -29,7 +29,7 @@ Expected<TensorFunc> quantizeLinear(const Op& op, const std::vector<TensorFunc>&
     DNNCC_ASSIGN_OR_RETURN(Expr y, castSmallType(scaled, op.operands[0]->type.dtype, a));
     return pureResult(op, v, y);
   }
-  Expr q = Halide::round(scaled);
+  Expr q = roundHalfEven(scaled);
   Halide::Type acc = q.type().bits() == 64 ? Halide::Float(64) : Halide::Float(32);
   q = Halide::cast(acc, q);
   if (in.size() == 3)
