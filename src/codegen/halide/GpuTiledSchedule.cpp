@@ -13,7 +13,7 @@
 // in registers (in the PTX for sm_80: per step of 16 FMAs, 1 vector + 4 scalar operand loads and
 // 4 vector accumulator stores; no accumulator loads).
 //
-// Other convolutions (direct, strided, grouped, depthwise) with an NHWC output: each thread
+// Other convolutions (direct, strided, grouped, depthwise): each thread
 // computes CB output channels x XW output columns in registers, so an input value is reused CB
 // times and a weight XW times; neighbouring threads take neighbouring channel blocks (contiguous
 // in NHWC, and in the HWIO weights), so their loads coalesce.
@@ -224,7 +224,7 @@ bool isPointwiseConv(const Op& op) {
   return true;
 }
 
-/// Direct convolution with an NHWC output: CB channels x XW columns per thread (file comment).
+/// Direct convolution: CB channels x XW columns per thread (file comment).
 void scheduleConvRegisterTiles(KernelPipeline& p, const TargetInfo& target) {
   const TensorType& t = p.outputType;
   int64_t oc = t.shape[1], h = t.shape[2], w = t.shape[3];
@@ -291,8 +291,7 @@ bool scheduleGpuMatMul(KernelPipeline& p, const TargetInfo& target) {
 
 bool scheduleGpuConv(KernelPipeline& p, const TargetInfo& target) {
   const TensorType& t = p.outputType;
-  if (!p.anchor || p.anchor->kind != OpKind::Conv || t.rank() != 4 ||
-      t.layout != Layout::nhwc || !anchorWithEpilogue(p))
+  if (!p.anchor || p.anchor->kind != OpKind::Conv || t.rank() != 4 || !anchorWithEpilogue(p))
     return false;
   Halide::RDom r = *p.anchorFunc.rdom;
   if (isPointwiseConv(*p.anchor)) {
