@@ -13,7 +13,9 @@
   neon         WORK  --emit=asm for an ARM target: every conv and matmul kernel uses NEON fmla
   gpu-code     MODEL_DIR LIB --api opencl|cuda [--sm NN]   compile-only for a GPU target, then
                inspect: OpenCL C kernels or PTX for sm_NN embedded (assembled by ptxas when the
-               CUDA toolkit is installed), no undefined halide_/dnncc_ symbol
+               CUDA toolkit is installed), no undefined halide_/dnncc_ symbol; with
+               --staged, some kernel stages tiles in local (shared) memory behind a barrier (the
+               tiled conv / matmul GPU schedules, GpuTiledSchedule.cpp)
   copies       WORK  an x86-64-opencl library run on PoCL under a counting shim of the OpenCL
                library (tests/models/cl_count_shim.c): each extra run adds exactly one
                clEnqueueWriteBuffer per input and one clEnqueueReadBuffer per output, and
@@ -217,6 +219,7 @@ def gpu_code(a):
             if b"#pragma OPENCL EXTENSION cl_khr_fp16 : enable" not in data or b"half" not in data:
                 raise Failure(f"{a.lib}: the fp16 OpenCL C does not use cl_khr_fp16's half")
             print("the OpenCL C holds f16 tensors as half (cl_khr_fp16)")
+        staged = data.count(b"barrier(")
     else:
         modules = embedded_ptx(a.lib)
         if not modules:
@@ -225,6 +228,7 @@ def gpu_code(a):
             if f".target sm_{a.sm}" not in ptx:
                 raise Failure(f"a PTX module of {a.lib} is not for sm_{a.sm}")
         print(f"{len(modules)} PTX modules for sm_{a.sm}")
+        staged = sum(1 for ptx in modules if "bar.sync" in ptx and ".shared" in ptx)
         ptxas = shutil.which("ptxas") or (
             "/usr/local/cuda/bin/ptxas" if os.access("/usr/local/cuda/bin/ptxas", os.X_OK) else None)
         if ptxas:
@@ -238,6 +242,11 @@ def gpu_code(a):
             print(f"ptxas assembled all {len(modules)} modules for {arch}")
         else:
             print("no ptxas (CUDA toolkit) on this machine: the PTX was not assembled")
+    if a.staged:
+        if staged == 0:
+            raise Failure(f"{a.lib}: no kernel stages data in local memory (tiled GPU schedules "
+                          "of conv / matmul not used)")
+        print(f"{staged} kernels (or barriers) stage tiles in local memory")
     undefined = run(["nm", "-D", "--undefined-only", a.lib])
     ours = [ln.split()[-1] for ln in undefined.splitlines()
             if re.search(r"\b(halide_|dnncc_)", ln)]
@@ -454,6 +463,8 @@ def main():
     p.add_argument("--api", choices=["opencl", "cuda"], required=True)
     p.add_argument("--sm", help="CUDA compute capability, e.g. 61")
     p.add_argument("--precision", choices=["fp32", "fp16"], help="dnncc --precision")
+    p.add_argument("--staged", action="store_true",
+                   help="require a kernel that stages tiles in local (shared) memory")
     for name in ("classify", "two-models", "exports", "neon", "nonfinite", "copies"):
         sub.add_parser(name).add_argument("work")
     p = sub.add_parser("emit")

@@ -285,6 +285,8 @@ const Strategy kStrategies[] = {
 };
 // GPU targets: every stage on the device; the generic strategy always applies.
 const Strategy kGpuStrategies[] = {
+    {"gpu_conv_tiled", scheduleGpuConv},
+    {"gpu_matmul_tiled", scheduleGpuMatMul},
     {"gpu_generic", scheduleGpuGeneric},
 };
 } // namespace
