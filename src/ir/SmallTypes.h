@@ -45,6 +45,13 @@ bool isSmallFloat(DType t);
 /// Width in bits of a small type's element in ONNX tensor data (8, 4 or 2); 0 for other types.
 int smallTypeBits(DType t);
 
+/// The value of IEEE binary16 (or, with `bfloat`, bfloat16) bits.
+double halfBitsToDouble(uint16_t bits, bool bfloat);
+/// `value` as binary16 (or bfloat16) bits, rounded to nearest even (IEEE 754-2008 section 4.3.1);
+/// NaN stays NaN, magnitudes past the largest finite value round to inf, subnormals are exact.
+/// The importer (constants) and convert-to-fp16 (weights) round with it.
+uint16_t doubleToHalfBits(double value, bool bfloat);
+
 /// The real value of the code `code` (low bits) of small float type `t`; NaN for NaN codes.
 double decodeSmallFloat(DType t, uint8_t code);
 

@@ -13,27 +13,9 @@
 
 #include "passes/Pass.h"
 
-namespace dnncc {
+#include "ir/SmallTypes.h"
 
-uint16_t floatToHalfBits(float value) {
-  if (std::isnan(value))
-    return 0x7E00;
-  uint16_t sign = std::signbit(value) ? 0x8000 : 0;
-  double a = std::fabs(static_cast<double>(value));
-  if (a >= 65520.0) // at or past the midpoint between 65504 and 2^16: inf
-    return sign | 0x7C00;
-  if (a < std::ldexp(1.0, -14)) // subnormal or zero: a * 2^24 rounded, ties to even (exact)
-    return sign | static_cast<uint16_t>(std::nearbyint(a * 16777216.0));
-  int e;
-  std::frexp(a, &e); // a = f * 2^e, f in [0.5, 1)
-  int exponent = e - 1;
-  double mant = std::nearbyint((std::ldexp(a, -exponent) - 1.0) * 1024.0); // ties to even
-  if (mant == 1024.0) {
-    mant = 0;
-    ++exponent;
-  }
-  return sign | static_cast<uint16_t>(((exponent + 15) << 10) | static_cast<int>(mant));
-}
+namespace dnncc {
 
 namespace {
 
@@ -45,7 +27,7 @@ Value* halfConstant(Module& m, const Value* c) {
   std::vector<uint8_t> bytes(static_cast<size_t>(n) * 2);
   const float* src = c->dataAs<float>();
   for (int64_t i = 0; i < n; ++i) {
-    uint16_t h = floatToHalfBits(src[i]);
+    uint16_t h = doubleToHalfBits(src[i], /*bfloat=*/false);
     std::memcpy(bytes.data() + i * 2, &h, 2);
   }
   return m.addConstant(t, std::move(bytes), c->name);

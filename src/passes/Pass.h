@@ -19,10 +19,6 @@ namespace dnncc {
 /// f32 values between the model's inputs and outputs into f16.
 enum class Precision { fp32, fp16 };
 
-/// IEEE binary16 bits of `value`, rounded to nearest even (IEEE 754-2008 section 4.3.1): NaN ->
-/// 0x7E00, magnitudes >= 65520 -> inf, subnormal results exact. convert-to-fp16 rounds weights
-/// with it.
-uint16_t floatToHalfBits(float value);
 
 /// What passes may use besides the module.
 struct PassContext {

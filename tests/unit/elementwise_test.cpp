@@ -10,6 +10,7 @@
 
 #include "frontend/onnx/Converters.h"
 #include "frontend/onnx/Importer.h"
+#include "ir/SmallTypes.h"
 #include "ir/Text.h"
 #include "test_util.h"
 
@@ -388,19 +389,19 @@ TEST(ElementwiseNumbers, BitCastKeepsTheBitsOfF32AndF16) {
 TEST(ElementwiseNumbers, HostHalfConversionsRoundTripEveryBitPattern) {
   for (uint32_t bits = 0; bits < 0x10000; ++bits) {
     for (bool bfloat : {false, true}) {
-      double v = onnximport::halfBitsToDouble(static_cast<uint16_t>(bits), bfloat);
-      uint16_t back = onnximport::doubleToHalfBits(v, bfloat);
+      double v = halfBitsToDouble(static_cast<uint16_t>(bits), bfloat);
+      uint16_t back = doubleToHalfBits(v, bfloat);
       if (std::isnan(v))
-        EXPECT_TRUE(std::isnan(onnximport::halfBitsToDouble(back, bfloat))) << bits;
+        EXPECT_TRUE(std::isnan(halfBitsToDouble(back, bfloat))) << bits;
       else
         ASSERT_EQ(back, bits) << "bfloat " << bfloat;
     }
   }
-  EXPECT_EQ(onnximport::doubleToHalfBits(1.0 + std::ldexp(1.0, -11), false), 0x3C00); // tie: even
-  EXPECT_EQ(onnximport::doubleToHalfBits(65520.0, false), 0x7C00);
-  EXPECT_EQ(onnximport::doubleToHalfBits(-65519.0, false), 0xFBFF);
-  EXPECT_EQ(onnximport::doubleToHalfBits(std::ldexp(1.0, -25), false), 0x0000); // tie: even
-  EXPECT_EQ(onnximport::doubleToHalfBits(1.0 + std::ldexp(1.0, -8), true), 0x3F80);
+  EXPECT_EQ(doubleToHalfBits(1.0 + std::ldexp(1.0, -11), false), 0x3C00); // tie: even
+  EXPECT_EQ(doubleToHalfBits(65520.0, false), 0x7C00);
+  EXPECT_EQ(doubleToHalfBits(-65519.0, false), 0xFBFF);
+  EXPECT_EQ(doubleToHalfBits(std::ldexp(1.0, -25), false), 0x0000); // tie: even
+  EXPECT_EQ(doubleToHalfBits(1.0 + std::ldexp(1.0, -8), true), 0x3F80);
 }
 
 // ---- errors ----

@@ -105,7 +105,12 @@ Halide::Expr roundHalfEven(Halide::Expr x) {
   Halide::Expr frac = x - f; // exact: x and floor(x) are within one unit of each other
   Halide::Expr odd = f - c(2) * Halide::floor(f * c(0.5)) != c(0);
   Halide::Expr up = frac > c(0.5) || (frac == c(0.5) && odd);
-  return Halide::select(up, f + c(1), f);
+  Halide::Expr r = Halide::select(up, f + c(1), f);
+  // A result keeps x's sign (only a zero result can have lost it: -0.4 -> -0, as rint gives).
+  Halide::Type u = Halide::UInt(t.bits());
+  Halide::Expr sign =
+      Halide::reinterpret(u, x) & Halide::Internal::make_const(u, uint64_t(1) << (t.bits() - 1));
+  return Halide::reinterpret(t, Halide::reinterpret(u, r) | sign);
 }
 
 TensorFunc wrapFunc(Halide::Func f, TensorType type) {

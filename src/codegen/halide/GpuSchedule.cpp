@@ -78,21 +78,6 @@ void scheduleRootOnDevice(Halide::Func f, const TargetInfo& target, int64_t poin
   }
 }
 
-/// The reduction stages of a kernel (stages with update definitions) other than the output.
-std::vector<Halide::Func> reductionStages(const KernelPipeline& p) {
-  std::vector<Halide::Func> out;
-  auto add = [&](const TensorFunc& t) {
-    for (const Halide::Func& f : t.stages)
-      if (f.has_update_definition() && f.name() != p.output.name())
-        out.push_back(f);
-  };
-  if (p.anchor)
-    add(p.anchorFunc);
-  for (const auto& t : p.others)
-    add(t);
-  return out;
-}
-
 /// True when every update of `f` writes along all of its pure variables at their own positions:
 /// one point of `f` is then computed entirely by whoever computes that point.
 bool updatesArePointwise(const Halide::Func& f) {

@@ -52,21 +52,6 @@ int lanes(const TargetInfo& target, DType t) {
   return std::max<int>(1, target.vectorBits / (8 * static_cast<int>(dtypeSize(t))));
 }
 
-/// Every stage of the kernel that is not inlined: the ones with update definitions (reductions).
-std::vector<Halide::Func> reductionStages(const KernelPipeline& p) {
-  std::vector<Halide::Func> out;
-  auto add = [&](const TensorFunc& t) {
-    for (const Halide::Func& f : t.stages)
-      if (f.has_update_definition())
-        out.push_back(f);
-  };
-  if (p.anchor)
-    add(p.anchorFunc);
-  for (const auto& t : p.others)
-    add(t);
-  return out;
-}
-
 /// Generic: loops in storage order, the innermost non-trivial storage axis vectorised, the
 /// outermost non-trivial one parallel; reductions computed per iteration of the loop just outside
 /// the vector loop, vectorised along the same axis where they have it. Always applies.
@@ -290,6 +275,20 @@ const Strategy kGpuStrategies[] = {
     {"gpu_generic", scheduleGpuGeneric},
 };
 } // namespace
+
+std::vector<Halide::Func> reductionStages(const KernelPipeline& p) {
+  std::vector<Halide::Func> out;
+  auto add = [&](const TensorFunc& t) {
+    for (const Halide::Func& f : t.stages)
+      if (f.has_update_definition() && f.name() != p.output.name())
+        out.push_back(f);
+  };
+  if (p.anchor)
+    add(p.anchorFunc);
+  for (const auto& t : p.others)
+    add(t);
+  return out;
+}
 
 int64_t estimateWork(const std::vector<const Op*>& ops) {
   int64_t work = 0;

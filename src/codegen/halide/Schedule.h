@@ -24,6 +24,10 @@ struct KernelPipeline {
 
 inline constexpr int64_t kParallelWork = 1 << 20;
 
+/// The stages of a kernel that are not inlined, other than its output: the ones with update
+/// definitions (reductions), the anchor's first.
+std::vector<Halide::Func> reductionStages(const KernelPipeline& p);
+
 /// Estimated multiply-adds of a kernel's ops (elements for the others).
 int64_t estimateWork(const std::vector<const Op*>& ops);
 

@@ -54,9 +54,9 @@ Status linkRelocatable(const LinkJob& job, const TargetInfo&) {
   std::string combined = (fs::path(job.workDir) / "combined.o").string();
   std::vector<std::string> args{lldPath(), "-r", "-o", combined};
   args.insert(args.end(), job.objects.begin(), job.objects.end());
-  args.push_back("--whole-archive");
+  // Only the archive members the objects need (as in a shared library): the runtime's per-GPU-API
+  // members reference a GPU runtime that CPU libraries do not have.
   args.insert(args.end(), job.archives.begin(), job.archives.end());
-  args.push_back("--no-whole-archive");
   DNNCC_TRY(runLld(args, job));
   // Only the model API stays global, so objects of several models link into one program.
   return runTool(DNNCC_OBJCOPY_PATH,

@@ -216,10 +216,6 @@ Expected<ConvWindow> convWindow(NodeContext& c, const TensorType& x, IntList ker
 Expected<Value*> reshapeTo(NodeContext& c, Value* x, std::vector<int64_t> shape);
 /// Reads the values of a constant integer tensor as int64.
 std::vector<int64_t> constantAsInts(const Value& v);
-/// The value of IEEE binary16 (or, with `bfloat`, bfloat16) bits.
-double halfBitsToDouble(uint16_t bits, bool bfloat);
-/// `value` as binary16 (or bfloat16) bits, rounded to nearest even; NaN stays NaN, overflow is inf.
-uint16_t doubleToHalfBits(double value, bool bfloat);
 /// Converts a value of `dtype` to bytes, e.g. for a scalar constant.
 std::vector<uint8_t> scalarBytes(DType dtype, double value);
 

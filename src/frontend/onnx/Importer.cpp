@@ -14,6 +14,7 @@
 #include <google/protobuf/io/coded_stream.h>
 
 #include "frontend/onnx/Converters.h"
+#include "ir/SmallTypes.h"
 
 namespace dnncc {
 namespace {

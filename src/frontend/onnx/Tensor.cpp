@@ -186,49 +186,6 @@ std::vector<int64_t> constantAsInts(const Value& v) {
   return out;
 }
 
-double halfBitsToDouble(uint16_t h, bool bfloat) {
-  if (bfloat) {
-    uint32_t u = static_cast<uint32_t>(h) << 16;
-    float f;
-    std::memcpy(&f, &u, sizeof(f));
-    return f;
-  }
-  int e = (h >> 10) & 31, m = h & 1023;
-  double v = e == 0    ? std::ldexp(m, -24)
-             : e == 31 ? (m ? std::numeric_limits<double>::quiet_NaN()
-                            : std::numeric_limits<double>::infinity())
-                       : std::ldexp(1024 + m, e - 25);
-  return (h & 0x8000) ? -v : v;
-}
-
-uint16_t doubleToHalfBits(double value, bool bfloat) {
-  if (bfloat) {
-    float f = static_cast<float>(value); // through f32, as the kernels do
-    uint32_t u;
-    std::memcpy(&u, &f, sizeof(u));
-    if ((u & 0x7FFFFFFF) > 0x7F800000)
-      return static_cast<uint16_t>((u >> 16) | 0x40);
-    return static_cast<uint16_t>((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
-  }
-  if (std::isnan(value))
-    return 0x7E00;
-  uint16_t sign = std::signbit(value) ? 0x8000 : 0;
-  double a = std::fabs(value);
-  if (a >= 65520.0)
-    return sign | 0x7C00;
-  if (a < std::ldexp(1.0, -14)) // subnormal (or zero): round(a * 2^24), ties to even
-    return sign | static_cast<uint16_t>(std::nearbyint(a * 16777216.0));
-  int e;
-  std::frexp(a, &e); // a = f * 2^e, f in [0.5, 1)
-  int exponent = e - 1;
-  double mant = std::nearbyint((std::ldexp(a, -exponent) - 1.0) * 1024.0); // ties to even
-  if (mant == 1024.0) {
-    mant = 0;
-    ++exponent;
-  }
-  return sign | static_cast<uint16_t>(((exponent + 15) << 10) | static_cast<int>(mant));
-}
-
 std::vector<uint8_t> scalarBytes(DType dtype, double value) {
   std::vector<uint8_t> out(dtypeSize(dtype));
   auto put = [&](auto v) { std::memcpy(out.data(), &v, sizeof(v)); };
