@@ -1,19 +1,18 @@
 // convert-to-fp16: with --precision=fp16, every f32 value of the graph but its inputs and outputs
 // becomes f16. f32 constants (weights) are rounded to nearest even; a cast to f16 follows each f32
 // input (and each bitcast to f32) and a cast to f32 precedes each f32 output, so the library's API
-// keeps f32; casts and dequantize_linear ops that produce f32 produce f16. The kernels compute every op on f16 values
-// in f32 and round each result once (codegen/halide/LowPrecision.cpp), so convolutions, matrix
-// products, reductions, softmax and normalisations accumulate in f32. At fp32 the pass does
-// nothing.
+// keeps f32; casts and dequantize_linear ops that produce f32 produce f16. The kernels compute
+// every op on f16 values in f32 and round each result once (codegen/halide/LowPrecision.cpp), so
+// convolutions, matrix products, reductions, softmax and normalisations accumulate in f32. At
+// fp32 the pass does nothing.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include <fmt/format.h>
 
-#include "passes/Pass.h"
-
 #include "ir/SmallTypes.h"
+#include "passes/Pass.h"
 
 namespace dnncc {
 

@@ -116,7 +116,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"ir", "llvm", "asm", "obj", "so", "lib"}))
       ->capture_default_str();
   app.add_option("--precision", precision,
-                 "fp16: compute in half precision between the f32 inputs and outputs (GPU targets)")
+                 "fp16: activations and weights in half precision between the f32 inputs and "
+                 "outputs, each op computed in f32 (GPU targets)")
       ->check(CLI::IsMember({"fp32", "fp16"}))
       ->capture_default_str();
   app.add_option("--name", prefix, "API prefix of the library (default: from the output name)");
