@@ -49,6 +49,12 @@ const char *dnncc_rt_device(const dnncc_model_info *info, dnncc_model *model);
 int dnncc_rt_copy_counts(const dnncc_model_info *info, dnncc_model *model, int64_t *to_device,
                          int64_t *to_host);
 
+/** For the per-API files' driver lookups: `name` from the process if an application already
+ * loaded the driver, else from the first of `libraries` (count entries) that loads; `*lib` keeps
+ * that library's handle between calls. Null when none has it. */
+void *dnncc_rt_driver_symbol(void **lib, const char *const *libraries, int count,
+                             const char *name);
+
 #ifdef __cplusplus
 }
 #endif

@@ -201,6 +201,16 @@ static uint8_t *bufferHost(const dnncc_model_info *info, dnncc_model *model, int
 
 /* ---- GPU libraries: device residency ------------------------------------------------------ */
 
+void *dnncc_rt_driver_symbol(void **lib, const char *const *libraries, int count,
+                             const char *name) {
+  void *symbol = halide_get_library_symbol(NULL, name); /* null: the whole process */
+  if (symbol)
+    return symbol;
+  for (int i = 0; !*lib && i < count; ++i)
+    *lib = halide_load_library(libraries[i]);
+  return *lib ? halide_get_library_symbol(*lib, name) : NULL;
+}
+
 /* Bytes a buffer spans from its first element (0 when it is empty). */
 static int64_t spanBytes(const dnncc_buffer_info *bi) {
   int64_t last = 0;

@@ -1,7 +1,7 @@
 /* The CUDA side of the dnncc runtime (dnncc_device_api, see dnncc_abi.h): Halide's CUDA device
  * interface, aliasing a device pointer between buffers, naming the device, and finding the driver
  * library. Linked into a model library only when its entry code references dnncc_rt_device_cuda. */
-#include "dnncc_abi.h"
+#include "dnncc_runtime.h"
 
 #include <HalideRuntime.h>
 #include <HalideRuntimeCuda.h>
@@ -24,13 +24,9 @@ typedef int (*CuDeviceGetName)(char *name, int len, int device);
 void *halide_cuda_get_symbol(void *user_context, const char *name) {
   (void)user_context;
   static void *lib = NULL;
-  void *symbol = halide_get_library_symbol(NULL, name); /* null: the whole process */
-  if (symbol)
-    return symbol;
   static const char *const kLibraries[] = {"libcuda.so", "libcuda.so.1"};
-  for (size_t i = 0; !lib && i < sizeof kLibraries / sizeof kLibraries[0]; ++i)
-    lib = halide_load_library(kLibraries[i]);
-  return lib ? halide_get_library_symbol(lib, name) : NULL;
+  return dnncc_rt_driver_symbol(&lib, kLibraries, (int)(sizeof kLibraries / sizeof *kLibraries),
+                                name);
 }
 
 static const struct halide_device_interface_t *deviceInterface(void) {

@@ -1,7 +1,7 @@
 /* The OpenCL side of the dnncc runtime (dnncc_device_api, see dnncc_abi.h): Halide's OpenCL device
  * interface, aliasing a cl_mem between buffers, naming the device, and finding the OpenCL library.
  * Linked into a model library only when its entry code references dnncc_rt_device_opencl. */
-#include "dnncc_abi.h"
+#include "dnncc_runtime.h"
 
 #include <HalideRuntime.h>
 #include <HalideRuntimeOpenCL.h>
@@ -35,13 +35,9 @@ enum {
 void *halide_opencl_get_symbol(void *user_context, const char *name) {
   (void)user_context;
   static void *lib = NULL;
-  void *symbol = halide_get_library_symbol(NULL, name); /* null: the whole process */
-  if (symbol)
-    return symbol;
   static const char *const kLibraries[] = {"libOpenCL.so", "libOpenCL.so.1", "libmali.so"};
-  for (size_t i = 0; !lib && i < sizeof kLibraries / sizeof kLibraries[0]; ++i)
-    lib = halide_load_library(kLibraries[i]);
-  return lib ? halide_get_library_symbol(lib, name) : NULL;
+  return dnncc_rt_driver_symbol(&lib, kLibraries, (int)(sizeof kLibraries / sizeof *kLibraries),
+                                name);
 }
 
 static const struct halide_device_interface_t *deviceInterface(void) {
