@@ -76,12 +76,33 @@ DTYPE_NAMES = {v: k.lower() for k, v in TensorProto.DataType.items()}
 
 
 def ensure_node_data(data_root: str) -> str:
-    """Writes the node cases of the installed onnx into data_root/node once; returns that dir."""
+    """Writes the node cases of the installed onnx into data_root/node once; returns that dir.
+
+    Several runs may start at once on a fresh build tree (CTest runs the targets' suites in
+    parallel): an exclusive lock on data_root/.lock makes one of them write the data while the
+    others wait for it, and re-check the stamp once they hold the lock.
+    """
+    import fcntl
+
     node_dir = os.path.join(data_root, "node")
     stamp = os.path.join(data_root, "STAMP")
     want = f"onnx {onnx.__version__}\n"
-    if os.path.isdir(node_dir) and os.path.exists(stamp) and open(stamp).read() == want:
+
+    def current() -> bool:
+        return os.path.isdir(node_dir) and os.path.exists(stamp) and open(stamp).read() == want
+
+    if current():
         return node_dir
+    os.makedirs(data_root, exist_ok=True)
+    with open(os.path.join(data_root, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not current():
+            write_node_data(data_root, node_dir, stamp, want)
+    return node_dir
+
+
+def write_node_data(data_root: str, node_dir: str, stamp: str, want: str) -> None:
+    """Generates the node cases into data_root/tmp, then moves them to node_dir and stamps."""
     import argparse as _argparse
 
     import onnx.backend.test.case.node as node_cases
@@ -99,6 +120,8 @@ def ensure_node_data(data_root: str) -> str:
 
         with np.errstate(all="ignore"):
             cmd_tools.generate_data(_argparse.Namespace(output=tmp))
+    if os.path.exists(stamp):
+        os.remove(stamp)  # a run stopped from here on leaves no stamp: the next one rewrites
     shutil.rmtree(node_dir, ignore_errors=True)
     os.replace(os.path.join(tmp, "node"), node_dir)
     os.rmdir(tmp)
@@ -107,7 +130,6 @@ def ensure_node_data(data_root: str) -> str:
     n = len(os.listdir(node_dir))
     print(f"wrote {n} node cases of onnx {onnx.__version__} to {node_dir} "
           f"in {time.time() - t0:.1f} s", flush=True)
-    return node_dir
 
 
 def discover(folder_dirs: dict[str, str], only: re.Pattern | None) -> list[dict]:
