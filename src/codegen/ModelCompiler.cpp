@@ -251,6 +251,14 @@ Status generateCode(const Module& m, const CodegenOptions& o) {
   for (const Value* v : m.outputs)
     entry.outputs.push_back({v->name, onnxDTypeCode(v->type.dtype), v->type.shape,
                              v->type.byteSize()});
+  for (const auto& [index, extent] : m.runtimeExtents) {
+    EntryBuffer b = entryBuffer(extent.length, plan.byValue[extent.length->id]);
+    auto found = std::find(entry.buffers.begin(), entry.buffers.end(), b);
+    entry.outputs[index].extentAxis = extent.axis;
+    entry.outputs[index].extentBuffer = found - entry.buffers.begin();
+    if (found == entry.buffers.end())
+      entry.buffers.push_back(std::move(b));
+  }
 
   auto t1 = Clock::now();
   fs::path tmpOut = fs::path(o.output).parent_path() /

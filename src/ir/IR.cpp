@@ -143,6 +143,9 @@ void Module::replaceAllUses(Value* from, Value* to) {
   for (Value*& v : outputs)
     if (v == from)
       v = to;
+  for (auto& [index, extent] : runtimeExtents)
+    if (extent.length == from)
+      extent.length = to;
 }
 
 std::vector<int> Module::useCounts() const {
@@ -152,6 +155,8 @@ std::vector<int> Module::useCounts() const {
       ++uses[v->id];
   for (const Value* v : outputs)
     ++uses[v->id];
+  for (const auto& [index, extent] : runtimeExtents)
+    ++uses[extent.length->id];
   return uses;
 }
 
@@ -206,6 +211,19 @@ Status verify(const Module& m) {
   for (Value* v : m.outputs)
     if (!defined[v->id])
       return Status::error(fmt::format("output %{} is not defined", v->id), {m.sourceFile});
+  for (const auto& [index, extent] : m.runtimeExtents) {
+    if (index < 0 || index >= static_cast<int>(m.outputs.size()))
+      return Status::error(fmt::format("run-time extent of output {}, which does not exist", index),
+                           {m.sourceFile});
+    const TensorType& t = m.outputs[index]->type;
+    const Value* n = extent.length;
+    if (extent.axis < 0 || extent.axis >= t.rank() || !n || !defined[n->id] ||
+        n->type.dtype != DType::i64 || n->type.rank() != 0)
+      return Status::error(fmt::format("run-time extent of output {} needs an axis of its shape "
+                                       "and a defined i64 scalar length",
+                                       index),
+                           {m.sourceFile});
+  }
   return Status::ok();
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,6 +92,16 @@ struct MemoryPlan {
   int64_t weightsSize = 0;
 };
 
+/// A data-dependent output extent (NonZero, Compress, Unique, NonMaxSuppression): along `axis`
+/// the output holds the run-time value of `length` (an i64 scalar computed by the model) entries
+/// of at most the static extent, which is the upper bound the buffer is allocated for. The
+/// runtime reads `length` after a run, packs the output's entries to that shape (row-major) and
+/// reports it (dnncc_rt_output_shape).
+struct RuntimeExtent {
+  int axis = 0;
+  Value* length = nullptr;
+};
+
 /// A whole model: inputs, constants, ops in topological order, outputs.
 class Module {
 public:
@@ -102,6 +113,8 @@ public:
 
   std::vector<Value*> inputs;
   std::vector<Value*> outputs;
+  /// By output index: the outputs whose extent is known only at run time (absent: static).
+  std::map<int, RuntimeExtent> runtimeExtents;
   std::vector<Value*> constants;
   std::vector<std::unique_ptr<Op>> ops; ///< topological order
 
@@ -124,7 +137,8 @@ public:
   void replaceAllUses(Value* from, Value* to);
   /// Removes ops whose results are unused, and unused constants (dead-code elimination).
   int removeDeadCode();
-  /// Number of ops reading each value, plus one per appearance in `outputs`. Indexed by Value::id.
+  /// Number of ops reading each value, plus one per appearance in `outputs` and per run-time
+  /// extent length. Indexed by Value::id.
   std::vector<int> useCounts() const;
   int numValueIds() const { return nextId_; }
   /// Gives `v` the id `id`, which no other value of the module may have (the parser keeps the ids

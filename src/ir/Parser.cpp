@@ -227,6 +227,18 @@ private:
       DNNCC_ASSIGN_OR_RETURN(std::string name, string());
       v->name = std::move(name);
       m_->outputs.push_back(v);
+      size_t after = pos_;
+      if (word() != "extent") { // output %v "name" extent(AXIS, %length)
+        pos_ = after;
+        return Status::ok();
+      }
+      DNNCC_TRY(expect('('));
+      DNNCC_ASSIGN_OR_RETURN(int64_t axis, integer());
+      DNNCC_TRY(expect(','));
+      DNNCC_ASSIGN_OR_RETURN(Value * length, use());
+      DNNCC_TRY(expect(')'));
+      m_->runtimeExtents[static_cast<int>(m_->outputs.size()) - 1] = {static_cast<int>(axis),
+                                                                       length};
       return Status::ok();
     }
     pos_ = at;

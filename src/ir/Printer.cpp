@@ -76,8 +76,13 @@ std::string print(const Module& m, const PrintOptions& options) {
   }
   for (const auto& op : m.ops)
     out += "  " + printOp(*op) + "\n";
-  for (const Value* v : m.outputs)
-    out += fmt::format("  output {} {}\n", ref(v), quoted(v->name));
+  for (size_t i = 0; i < m.outputs.size(); ++i) {
+    out += fmt::format("  output {} {}", ref(m.outputs[i]), quoted(m.outputs[i]->name));
+    auto extent = m.runtimeExtents.find(static_cast<int>(i));
+    if (extent != m.runtimeExtents.end())
+      out += fmt::format(" extent({}, {})", extent->second.axis, ref(extent->second.length));
+    out += "\n";
+  }
   return out + "}\n";
 }
 

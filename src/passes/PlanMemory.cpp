@@ -3,9 +3,12 @@
 // them to the last kernel that reads them, through views) do not overlap. Placement is greedy by
 // size, largest first, each at the lowest 64-byte aligned offset free during its lifetime (the
 // "greedy by size" offset planner of Pisarchyk & Lee, "Efficient Memory Management for Deep Neural
-// Net Inference", 2020). Constants read by kernels are laid out in the weights blob.
+// Net Inference", 2020). Constants read by kernels are laid out in the weights blob. The length of
+// a run-time output extent (Module::runtimeExtents) lives until the end of the run.
 #include <algorithm>
+#include <limits>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -76,10 +79,23 @@ Status PlanMemory::run(Module& m, PassContext& ctx) {
     if (plan.byValue[r->id].storage == Storage::none)
       buffers.emplace(r, Buffer{r, alignUp(r->type.byteSize()), pos, pos});
   }
+  // The runtime reads each run-time extent's length after the last kernel.
+  std::set<const Value*> lengths;
+  for (const auto& [index, extent] : m.runtimeExtents) {
+    if (extent.length->isConstant() && plan.byValue[extent.length->id].storage == Storage::none) {
+      plan.byValue[extent.length->id] = {Storage::weights, plan.weightsSize, 0};
+      plan.weightsSize = alignUp(plan.weightsSize + extent.length->type.byteSize());
+    }
+    auto it = buffers.find(viewRoot(extent.length));
+    if (it != buffers.end()) {
+      it->second.last = std::numeric_limits<int>::max();
+      lengths.insert(it->first);
+    }
+  }
   // Values used only inside their own kernel need no memory.
   std::vector<Buffer*> order;
   for (auto& [v, b] : buffers) {
-    bool external = false;
+    bool external = lengths.count(v) != 0;
     for (const auto& op : m.ops)
       for (const Value* o : op->operands)
         external |= viewRoot(o) == v && (isView(op.get()) || op->group != v->producer->group);

@@ -13,7 +13,7 @@ extern "C" {
 #endif
 
 /** Bumped whenever a struct below changes. */
-#define DNNCC_ABI_VERSION 2
+#define DNNCC_ABI_VERSION 3
 /** Largest tensor rank a compiled model may use. */
 #define DNNCC_MAX_RANK 8
 
@@ -59,6 +59,14 @@ typedef struct dnncc_buffer_info {
   int64_t stride[DNNCC_MAX_RANK];
 } dnncc_buffer_info;
 
+/** A data-dependent output extent (NonZero, Compress, Unique, NonMaxSuppression): the output's
+ * extent along `axis` (ONNX order) is the int64 value in buffer `buffer` after a run, at most the
+ * static extent in dnncc_tensor_info.shape, which the output buffer is allocated for. */
+typedef struct dnncc_output_extent {
+  int64_t axis;   /**< -1: the output's shape is static */
+  int64_t buffer; /**< index into dnncc_model_info.buffers of an int64 scalar */
+} dnncc_output_extent;
+
 /** Runs every kernel of the model in order on the prepared buffers; returns 0 or the first non-zero
  * Halide error code. `buffers` has dnncc_model_info.num_buffers entries. */
 typedef int (*dnncc_graph_fn)(struct halide_buffer_t *buffers);
@@ -78,6 +86,8 @@ typedef struct dnncc_model_info {
   int64_t weights_size;               /**< bytes */
   dnncc_graph_fn run_graph;
   const dnncc_device_api *device;     /**< null: kernels run on the CPU */
+  /** num_outputs entries, or null when every output's shape is static. */
+  const dnncc_output_extent *output_extents;
 } dnncc_model_info;
 
 #ifdef __cplusplus

@@ -40,6 +40,10 @@ int dnncc_rt_set_input(const dnncc_model_info *info, dnncc_model *model, int64_t
                        const void *data, size_t bytes);
 int dnncc_rt_get_output(const dnncc_model_info *info, dnncc_model *model, int64_t index,
                         void *data, size_t bytes);
+/** Shape of output `index` after the last run (rank entries, ONNX order): the static shape, or
+ * for a data-dependent output the run's, whose extent on one axis is at most the static one. */
+int dnncc_rt_output_shape(const dnncc_model_info *info, dnncc_model *model, int64_t index,
+                          int64_t *shape);
 /** Message of the last failure on `model` ("" when none); for a null model, of the last create. */
 const char *dnncc_rt_last_error(const dnncc_model_info *info, dnncc_model *model);
 int64_t dnncc_rt_arena_size(const dnncc_model_info *info);

@@ -33,6 +33,7 @@ struct dnncc_model {
    * one, -1 when it has none yet); null on the CPU. */
   int64_t *owner;
   int64_t copies_to_device, copies_to_host; /* made by the last run */
+  int64_t *shapes; /* num_outputs * DNNCC_MAX_RANK: output shapes of the last run (ONNX order) */
   char device[128];                         /* what dnncc_rt_device returns */
   char last_error[DNNCC_ERROR_CAPACITY];
 };
@@ -352,12 +353,16 @@ int dnncc_rt_create(const dnncc_model_info *info, dnncc_model **out) {
   m->buffers = allocZeroed(sizeof(halide_buffer_t) * (size_t)info->num_buffers);
   m->dims = allocZeroed(sizeof(halide_dimension_t) * DNNCC_MAX_RANK * (size_t)info->num_buffers);
   m->owner = info->device ? allocZeroed(sizeof(int64_t) * (size_t)info->num_buffers) : NULL;
+  m->shapes = allocZeroed(sizeof(int64_t) * DNNCC_MAX_RANK * ((size_t)info->num_outputs + 1));
   int ok = m->inputs && m->outputs && m->buffers && m->dims && (m->arena || !hostArena) &&
-           (m->owner || !info->device);
+           (m->owner || !info->device) && m->shapes;
   for (int64_t i = 0; ok && i < info->num_inputs; ++i)
     ok = (m->inputs[i] = allocZeroed((size_t)info->inputs[i].size_bytes)) != NULL;
-  for (int64_t i = 0; ok && i < info->num_outputs; ++i)
+  for (int64_t i = 0; ok && i < info->num_outputs; ++i) {
     ok = (m->outputs[i] = allocZeroed((size_t)info->outputs[i].size_bytes)) != NULL;
+    for (int64_t d = 0; d < info->outputs[i].rank && d < DNNCC_MAX_RANK; ++d)
+      m->shapes[i * DNNCC_MAX_RANK + d] = info->outputs[i].shape[d];
+  }
   if (!ok) {
     status = fail(NULL, DNNCC_ERR_OUT_OF_MEMORY,
                   "create: cannot allocate %lld bytes of arena and the input/output buffers of "
@@ -382,6 +387,19 @@ int dnncc_rt_create(const dnncc_model_info *info, dnncc_model **out) {
       hb->dim[d].extent = (int32_t)bi->extent[d];
       hb->dim[d].stride = (int32_t)bi->stride[d];
       hb->dim[d].flags = 0;
+    }
+  }
+  for (int64_t i = 0; info->output_extents && i < info->num_outputs; ++i) {
+    const dnncc_output_extent *e = &info->output_extents[i];
+    if (e->axis >= 0 && (e->axis >= info->outputs[i].rank || e->buffer < 0 ||
+                         e->buffer >= info->num_buffers ||
+                         info->buffers[e->buffer].type_bits != 64 ||
+                         info->buffers[e->buffer].rank != 0)) {
+      status = fail(NULL, DNNCC_ERR_ABI,
+                    "create: malformed model info: output %lld has a run-time extent on axis %lld "
+                    "in buffer %lld",
+                    (long long)i, (long long)e->axis, (long long)e->buffer);
+      goto failed;
     }
   }
   if (info->device) {
@@ -413,6 +431,7 @@ void dnncc_rt_destroy(const dnncc_model_info *info, dnncc_model *model) {
         halide_device_free(NULL, &model->buffers[b]);
   }
   free(model->owner);
+  free(model->shapes);
   if (model->inputs)
     for (int64_t i = 0; i < mi->num_inputs; ++i)
       free(model->inputs[i]);
@@ -426,6 +445,56 @@ void dnncc_rt_destroy(const dnncc_model_info *info, dnncc_model *model) {
   free(model->arena);
   free(model);
   (void)info;
+}
+
+/* The length of a data-dependent output extent, read from its int64 buffer (on GPU libraries
+ * with one 8-byte device-to-host copy, counted in copies_to_host). */
+static int readLength(const dnncc_model_info *info, dnncc_model *model, int64_t b,
+                      int64_t *length) {
+  if (!info->device) {
+    memcpy(length, model->buffers[b].host, sizeof *length);
+    return DNNCC_OK;
+  }
+  halide_buffer_t view = model->buffers[b]; /* the same device memory, a host pointer of ours */
+  view.host = (uint8_t *)length;
+  view.flags = halide_buffer_flag_device_dirty;
+  int result = halide_copy_to_host(NULL, &view);
+  if (result != 0)
+    return deviceFail(info, model, "run: reading the length of a data-dependent output", result);
+  ++model->copies_to_host;
+  return DNNCC_OK;
+}
+
+/* Data-dependent outputs: the kernels wrote the tensor with the static (upper-bound) extent along
+ * the run-time axis; move its entries together so that the buffer holds the run's shape in
+ * row-major order, and record that shape for output_shape. */
+static int packRuntimeExtents(const dnncc_model_info *info, dnncc_model *model) {
+  for (int64_t i = 0; info->output_extents && i < info->num_outputs; ++i) {
+    const dnncc_output_extent *e = &info->output_extents[i];
+    if (e->axis < 0)
+      continue;
+    const dnncc_tensor_info *t = &info->outputs[i];
+    int64_t length = 0;
+    int status = readLength(info, model, e->buffer, &length);
+    if (status != DNNCC_OK)
+      return status;
+    int64_t bound = t->shape[e->axis];
+    if (length < 0 || length > bound)
+      return fail(model, DNNCC_ERR_KERNEL,
+                  "run: output %lld ('%s') has %lld entries on axis %lld, outside [0, %lld] "
+                  "(a compiler bug)",
+                  (long long)i, t->name, (long long)length, (long long)e->axis, (long long)bound);
+    int64_t outer = 1, inner = t->rank > 0 && bound > 0 ? t->size_bytes / bound : 0;
+    for (int64_t d = 0; d < e->axis; ++d)
+      outer *= t->shape[d];
+    if (outer > 0)
+      inner /= outer; /* bytes of one entry along the axis */
+    uint8_t *data = model->outputs[i];
+    for (int64_t o = 1; o < outer; ++o) /* destinations never pass their sources */
+      memmove(data + o * length * inner, data + o * bound * inner, (size_t)(length * inner));
+    model->shapes[i * DNNCC_MAX_RANK + e->axis] = length;
+  }
+  return DNNCC_OK;
 }
 
 int dnncc_rt_run(const dnncc_model_info *info, dnncc_model *model) {
@@ -443,7 +512,8 @@ int dnncc_rt_run(const dnncc_model_info *info, dnncc_model *model) {
   if (result != 0)
     return fail(model, DNNCC_ERR_KERNEL, "run: kernel failed with Halide error %d: %s", result,
                 halideMessage());
-  return info->device ? copyOutputsToHost(info, model) : DNNCC_OK;
+  status = info->device ? copyOutputsToHost(info, model) : DNNCC_OK;
+  return status == DNNCC_OK ? packRuntimeExtents(info, model) : status;
 }
 
 int dnncc_rt_set_num_threads(const dnncc_model_info *info, dnncc_model *model, int32_t threads) {
@@ -511,6 +581,16 @@ const void *dnncc_rt_output_data(const dnncc_model_info *info, dnncc_model *mode
   return model->outputs[index];
 }
 
+/* Bytes of output `index` in the shape of the last run. */
+static int64_t currentOutputBytes(const dnncc_model_info *info, dnncc_model *model,
+                                  int64_t index) {
+  const dnncc_tensor_info *t = &info->outputs[index];
+  if (!info->output_extents || info->output_extents[index].axis < 0)
+    return t->size_bytes;
+  int64_t axis = info->output_extents[index].axis, bound = t->shape[axis];
+  return bound == 0 ? 0 : t->size_bytes / bound * model->shapes[index * DNNCC_MAX_RANK + axis];
+}
+
 /* Shared checks of set_input/get_output: instance, index, data pointer and byte count. */
 static int checkCopy(const dnncc_model_info *info, dnncc_model *model, const char *fn,
                      const char *kind, int64_t index, int64_t count,
@@ -521,13 +601,29 @@ static int checkCopy(const dnncc_model_info *info, dnncc_model *model, const cha
   if (status != DNNCC_OK)
     return status;
   const dnncc_tensor_info *t = &tensors[index];
-  if ((int64_t)bytes != t->size_bytes)
+  /* A data-dependent output may also be read with the size of its last run's shape. */
+  int64_t current = tensors == info->outputs ? currentOutputBytes(info, model, index) : -1;
+  if ((int64_t)bytes != t->size_bytes && (int64_t)bytes != current)
     return fail(model, DNNCC_ERR_INVALID_ARGUMENT,
                 "%s: %s %lld ('%s') takes %lld bytes, got %zu", fn, kind, (long long)index,
-                t->name, (long long)t->size_bytes, bytes);
+                t->name, (long long)(current >= 0 ? current : t->size_bytes), bytes);
   if (!data && bytes > 0)
     return fail(model, DNNCC_ERR_INVALID_ARGUMENT, "%s: data pointer of %s %lld ('%s') is null",
                 fn, kind, (long long)index, t->name);
+  return DNNCC_OK;
+}
+
+int dnncc_rt_output_shape(const dnncc_model_info *info, dnncc_model *model, int64_t index,
+                          int64_t *shape) {
+  int status = checkModel(info, model, "output_shape");
+  if (status == DNNCC_OK)
+    status = checkIndex(model, "output_shape", "output", index, info->num_outputs);
+  if (status != DNNCC_OK)
+    return status;
+  if (!shape && info->outputs[index].rank > 0)
+    return fail(model, DNNCC_ERR_INVALID_ARGUMENT, "output_shape: shape pointer is null");
+  for (int64_t d = 0; d < info->outputs[index].rank; ++d)
+    shape[d] = model->shapes[index * DNNCC_MAX_RANK + d];
   return DNNCC_OK;
 }
 

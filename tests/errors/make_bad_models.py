@@ -26,6 +26,10 @@ def f32(name, shape):
     return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
 
 
+def i64(name, shape):
+    return helper.make_tensor_value_info(name, TensorProto.INT64, shape)
+
+
 def save(out, name, m):
     onnx.save(m, os.path.join(out, name))
 
@@ -63,8 +67,13 @@ def main():
         f.write(data[: len(data) // 2])
 
     # Unsupported ops: a default-domain op without a converter and an op of another domain.
-    save(out, "nonzero.onnx",
-         model([helper.make_node("NonZero", ["x"], ["y"], name="nz")],
+    save(out, "col2im.onnx",
+         model([helper.make_node("Col2Im", ["x", "image", "block"], ["y"], name="c2i")],
+               [f32("x", [1, 4, 9]), i64("image", [2]), i64("block", [2])], [f32("y", None)]))
+    # A data-dependent output (NonZero) read by another node: only graph outputs may be one.
+    save(out, "nonzero_consumed.onnx",
+         model([helper.make_node("NonZero", ["x"], ["nz_out"], name="nz"),
+                helper.make_node("Transpose", ["nz_out"], ["y"], name="tr")],
                [f32("x", [2, 3])], [helper.make_tensor_value_info("y", TensorProto.INT64, None)]))
     save(out, "msdomain.onnx",
          model([helper.make_node("FusedGemm", ["a", "b"], ["y"], name="fused_gemm",
@@ -73,13 +82,13 @@ def main():
                extra_opsets=[("com.microsoft", 1)]))
     # Several unsupported ops on independent branches: --check lists each.
     save(out, "multi_unsupported.onnx",
-         model([helper.make_node("NonZero", ["x"], ["y1"], name="nz_a"),
+         model([helper.make_node("Col2Im", ["x", "a", "b"], ["y1"], name="c2i_a"),
                 helper.make_node("FusedGemm", ["a", "b"], ["y2"], name="fused_b",
                                  domain="com.microsoft"),
-                helper.make_node("Unique", ["x"], ["y3"], name="unique_c"),
+                helper.make_node("STFT", ["x", "a"], ["y3"], name="stft_c"),
                 helper.make_node("Relu", ["x"], ["y4"], name="relu_ok")],
                [f32("x", [2, 3]), f32("a", [2, 3]), f32("b", [3, 4])],
-               [helper.make_tensor_value_info("y1", TensorProto.INT64, None), f32("y2", [2, 4]),
+               [f32("y1", None), f32("y2", [2, 4]),
                 f32("y3", None), f32("y4", [2, 3])],
                extra_opsets=[("com.microsoft", 1)]))
 
@@ -100,7 +109,6 @@ def main():
 
     # A shape input known only at run time: with a declared output shape dnncc compiles for it
     # and the library checks the value at run time; without one it is a compile-time error.
-    i64 = lambda name, shape: helper.make_tensor_value_info(name, TensorProto.INT64, shape)
     save(out, "reshape_runtime.onnx",
          model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape_rt")],
                [f32("x", [2, 3]), i64("shape", [2])], [f32("y", [3, 2])]))

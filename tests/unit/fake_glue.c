@@ -41,3 +41,6 @@ EXPORT const char *API(device)(dnncc_model *m) { return dnncc_rt_device(I, m); }
 EXPORT int API(copy_counts)(dnncc_model *m, int64_t *to_device, int64_t *to_host) {
   return dnncc_rt_copy_counts(I, m, to_device, to_host);
 }
+EXPORT int API(output_shape)(dnncc_model *m, int64_t i, int64_t *shape) {
+  return dnncc_rt_output_shape(I, m, i, shape);
+}

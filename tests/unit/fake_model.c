@@ -74,3 +74,46 @@ const dnncc_model_info fake_model_info = {
     .weights_size = sizeof kWeights,
     .run_graph = runGraph,
 };
+
+/* fake_nonzero_info: input "x" f32[2,3] -> output "idx" int64[2, n], the coordinates of x's
+ * non-zero elements (n <= 6, the static upper bound), with n written to an int64 scalar in the
+ * arena: a data-dependent output the runtime packs (dnncc_output_extent). */
+static const dnncc_tensor_info kNonZeroOutputs[1] = {
+    {.name = "idx", .dtype = DNNCC_INT64, .rank = 2, .shape = {2, 6}, .size_bytes = 96}};
+static const dnncc_buffer_info kNonZeroBuffers[3] = {
+    {.storage = DNNCC_STORAGE_INPUT, .index = 0, .offset = 0, F32_2x3},
+    {.storage = DNNCC_STORAGE_OUTPUT, .index = 0, .offset = 0, .type_code = 0, .type_bits = 64,
+     .rank = 2, .extent = {6, 2}, .stride = {1, 6}},
+    {.storage = DNNCC_STORAGE_ARENA, .index = 0, .offset = 0, .type_code = 0, .type_bits = 64,
+     .rank = 0},
+};
+static const dnncc_output_extent kNonZeroExtents[1] = {{.axis = 1, .buffer = 2}};
+
+static int nonZeroGraph(halide_buffer_t *buffers) {
+  int64_t *idx = (int64_t *)buffers[1].host, n = 0;
+  for (int y = 0; y < 2; ++y)
+    for (int x = 0; x < 3; ++x)
+      if (*at(&buffers[0], x, y) != 0.0f) {
+        idx[n] = y;     /* row 0 of idx: coordinate 0, with the upper-bound stride 6 */
+        idx[6 + n] = x; /* row 1: coordinate 1 */
+        ++n;
+      }
+  *(int64_t *)buffers[2].host = n;
+  return 0;
+}
+
+const dnncc_model_info fake_nonzero_info = {
+    .abi_version = DNNCC_ABI_VERSION,
+    .name = "fake_nonzero",
+    .num_inputs = 1,
+    .num_outputs = 1,
+    .inputs = kInputs,
+    .outputs = kNonZeroOutputs,
+    .arena_size = 64,
+    .num_buffers = 3,
+    .buffers = kNonZeroBuffers,
+    .weights = (const uint8_t *)kWeights,
+    .weights_size = sizeof kWeights,
+    .run_graph = nonZeroGraph,
+    .output_extents = kNonZeroExtents,
+};

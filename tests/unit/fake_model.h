@@ -13,6 +13,9 @@ extern "C" {
 
 /** Input "x" f32[2,3] -> output "y" = relu(x) + 1 (f32[2,3]); arena 128 bytes, weights 64 bytes. */
 extern const dnncc_model_info fake_model_info;
+/** Input "x" f32[2,3] -> output "idx" int64[2, n]: NonZero(x), a data-dependent output whose
+ * static shape is [2, 6]. */
+extern const dnncc_model_info fake_nonzero_info;
 
 #ifdef __cplusplus
 }

@@ -211,6 +211,8 @@ void addShapeExamples(std::vector<Example>& all) {
   all.push_back({OpKind::ScatterND, {"a", "rows", "a"}, ScatterAttrs{0, ScatterReduction::add}});
   all.push_back({OpKind::ReverseSequence, {"a", "lens"}, ReverseSequenceAttrs{0, 1}});
   all.push_back({OpKind::TensorScatter, {"a", "a", "lens"}, TensorScatterAttrs{1, true}});
+  all.push_back({OpKind::NonZero, {"a"}});
+  all.push_back({OpKind::Compress, {"a", "q"}, AxisAttrs{1}});
 }
 
 /// Examples of the quantization ops.
@@ -284,6 +286,32 @@ TEST(IrText, EveryOpKindRoundTrips) {
   }
   EXPECT_EQ(static_cast<int>(covered.size()), numOpKinds())
       << "every op kind in Ops.def needs an example here";
+}
+
+TEST(IrText, RuntimeExtentRoundTripsAndIsVerified) {
+  Module m;
+  Value* a = m.addInput(TensorType{DType::f32, {2, 3}}, "a");
+  Value* n = m.addInput(TensorType{DType::i64, {}}, "n");
+  auto nz = m.appendOp(OpKind::NonZero, {a}, NoAttrs{}, "nz");
+  ASSERT_TRUE(nz) << nz.status().format();
+  EXPECT_EQ((*nz)->type.shape, (std::vector<int64_t>{2, 6}));
+  m.outputs.push_back(*nz);
+  m.runtimeExtents[0] = {1, n};
+  ASSERT_TRUE(verify(m)) << verify(m).format();
+  std::string text = print(m);
+  EXPECT_NE(text.find("extent(1, %1)"), std::string::npos) << text;
+  auto parsed = parseModule(text);
+  ASSERT_TRUE(parsed) << parsed.status().format() << "\n" << text;
+  ASSERT_EQ((*parsed)->runtimeExtents.size(), 1u);
+  EXPECT_EQ((*parsed)->runtimeExtents.at(0).axis, 1);
+  EXPECT_EQ((*parsed)->runtimeExtents.at(0).length->name, "n");
+  EXPECT_EQ(print(**parsed), text);
+  // The length keeps its producer alive, and must be an i64 scalar on an axis of the output.
+  EXPECT_EQ(m.useCounts()[n->id], 1);
+  m.runtimeExtents[0] = {2, n};
+  EXPECT_FALSE(verify(m));
+  m.runtimeExtents[0] = {1, a};
+  EXPECT_FALSE(verify(m));
 }
 
 TEST(IrText, LayoutQuantGroupAndNamesRoundTrip) {

@@ -54,6 +54,40 @@ TEST(Runtime, CpuLibrariesRunOnTheCpuWithoutCopies) {
   EXPECT_EQ(dnncc_rt_copy_counts(kInfo, nullptr, nullptr, nullptr), DNNCC_ERR_INVALID_ARGUMENT);
 }
 
+TEST(Runtime, DataDependentOutputsArePackedToTheRunsShape) {
+  const dnncc_model_info* info = &fake_nonzero_info;
+  dnncc_model* m = nullptr;
+  ASSERT_EQ(dnncc_rt_create(info, &m), DNNCC_OK) << dnncc_rt_last_error(info, nullptr);
+  std::array<int64_t, 2> shape{};
+  ASSERT_EQ(dnncc_rt_output_shape(info, m, 0, shape.data()), DNNCC_OK);
+  EXPECT_EQ(shape, (std::array<int64_t, 2>{2, 6})); // before a run: the static upper bound
+  for (int run = 0; run < 2; ++run) { // the second run must not read the first one's packing
+    const std::array<float, 6> x = run == 0 ? std::array<float, 6>{0, 5, 0, 7, 0, 9}
+                                            : std::array<float, 6>{1, 0, 0, 0, 0, 2};
+    ASSERT_EQ(dnncc_rt_set_input(info, m, 0, x.data(), sizeof x), DNNCC_OK);
+    ASSERT_EQ(dnncc_rt_run(info, m), DNNCC_OK) << dnncc_rt_last_error(info, m);
+    ASSERT_EQ(dnncc_rt_output_shape(info, m, 0, shape.data()), DNNCC_OK);
+    EXPECT_EQ(shape, (std::array<int64_t, 2>{2, run == 0 ? 3 : 2}));
+    std::array<int64_t, 6> packed{};
+    size_t bytes = sizeof(int64_t) * 2 * shape[1];
+    ASSERT_EQ(dnncc_rt_get_output(info, m, 0, packed.data(), bytes), DNNCC_OK);
+    std::array<int64_t, 6> expected = run == 0 ? std::array<int64_t, 6>{0, 1, 1, 1, 0, 2}
+                                               : std::array<int64_t, 6>{0, 1, 0, 2, 0, 0};
+    EXPECT_EQ(packed, expected) << "run " << run;
+    std::array<int64_t, 12> whole{}; // the upper-bound size is accepted too, packed first
+    ASSERT_EQ(dnncc_rt_get_output(info, m, 0, whole.data(), sizeof whole), DNNCC_OK);
+    EXPECT_EQ(std::memcmp(whole.data(), packed.data(), bytes), 0);
+  }
+  std::array<int64_t, 5> odd{};
+  EXPECT_EQ(dnncc_rt_get_output(info, m, 0, odd.data(), sizeof odd), DNNCC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(dnncc_rt_last_error(info, m)),
+            "get_output: output 0 ('idx') takes 32 bytes, got 40");
+  EXPECT_EQ(dnncc_rt_output_shape(info, m, 1, shape.data()), DNNCC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(dnncc_rt_output_shape(info, m, 0, nullptr), DNNCC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(dnncc_rt_output_shape(info, nullptr, 0, shape.data()), DNNCC_ERR_INVALID_ARGUMENT);
+  dnncc_rt_destroy(info, m);
+}
+
 TEST(Runtime, InputDataIsTheInstancesOwnAlignedBuffer) {
   Instance inst;
   auto* x = static_cast<float*>(dnncc_rt_input_data(kInfo, inst.m, 0));

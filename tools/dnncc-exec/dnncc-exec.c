@@ -34,6 +34,7 @@ typedef struct {
   const char *(*last_error)(dnncc_model *);
   const char *(*device)(dnncc_model *);
   int (*copy_counts)(dnncc_model *, int64_t *, int64_t *);
+  int (*output_shape)(dnncc_model *, int64_t, int64_t *);
 } Api;
 
 static void fail(const char *what, const char *fmt, ...) {
@@ -73,6 +74,7 @@ static Api load(const char *path, const char *prefix) {
   *(void **)&a.last_error = symbol(lib, path, prefix, "last_error");
   *(void **)&a.device = symbol(lib, path, prefix, "device");
   *(void **)&a.copy_counts = symbol(lib, path, prefix, "copy_counts");
+  *(void **)&a.output_shape = symbol(lib, path, prefix, "output_shape");
   return a;
 }
 
@@ -135,7 +137,20 @@ int main(int argc, char **argv) {
     char path[4096];
     snprintf(path, sizeof path, "%s/output_%lld.bin", outDir, (long long)i);
     FILE *f = fopen(path, "wb");
-    size_t bytes = (size_t)a.output_info(i)->size_bytes;
+    /* The run's shape: a data-dependent output's extent is the run's (at most the static one). */
+    const dnncc_tensor_info *t = a.output_info(i);
+    int64_t shape[8], elements = 1; /* the capacity of dnncc_tensor_info.shape */
+    check(&a, m, lib, a.output_shape(m, i, shape));
+    printf("shape %lld", (long long)i);
+    for (int64_t d = 0; d < t->rank; ++d) {
+      printf(" %lld", (long long)shape[d]);
+      elements *= shape[d];
+    }
+    printf("\n");
+    size_t bytes = 1;
+    for (int64_t d = 0; d < t->rank; ++d)
+      bytes *= (size_t)t->shape[d];
+    bytes = bytes == 0 ? 0 : (size_t)t->size_bytes / bytes * (size_t)elements;
     if (!f || fwrite(a.output_data(m, i), 1, bytes, f) != bytes)
       fail(path, "cannot write");
     fclose(f);

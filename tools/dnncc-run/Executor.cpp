@@ -33,6 +33,17 @@ std::vector<TensorDesc> describeTensors(int64_t count,
   return out;
 }
 
+/// Bytes of output `d` in `shape` (its run's shape; equal to d.shape except for data-dependent
+/// outputs, whose extent on one axis may be smaller).
+int64_t bytesOf(const TensorDesc& d, const std::vector<int64_t>& shape) {
+  int64_t full = 1, now = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    full *= d.shape[i];
+    now *= shape[i];
+  }
+  return full == 0 ? 0 : d.sizeBytes / full * now;
+}
+
 /// Runs the library in this process.
 class NativeExecutor : public Executor {
 public:
@@ -71,7 +82,10 @@ public:
     check(api.copy_counts(model, &r.copiesToDevice, &r.copiesToHost));
     for (size_t i = 0; i < outputs_.size(); ++i) {
       const TensorDesc& d = outputs_[i];
-      HostTensor t{d.name, d.dtype, d.shape, std::vector<uint8_t>(size_t(d.sizeBytes))};
+      // The run's shape: a data-dependent output's extent is the run's (at most d.shape's).
+      std::vector<int64_t> shape(d.shape.size());
+      check(api.output_shape(model, int64_t(i), shape.data()));
+      HostTensor t{d.name, d.dtype, shape, std::vector<uint8_t>(size_t(bytesOf(d, shape)))};
       check(api.get_output(model, int64_t(i), t.bytes.data(), t.bytes.size()));
       r.outputs.push_back(std::move(t));
     }
@@ -205,11 +219,20 @@ public:
     }
     std::istringstream out(command(args));
     RunResult r;
+    std::vector<std::vector<int64_t>> shapes;
+    for (const TensorDesc& d : outputs_)
+      shapes.push_back(d.shape);
     for (std::string line; std::getline(out, line);) {
       std::istringstream words(line);
       std::string word;
       words >> word;
-      if (word == "device") {
+      if (word == "shape") { // shape INDEX D0 D1 ...: a data-dependent output's run shape
+        size_t i = 0;
+        words >> i;
+        if (i < shapes.size())
+          for (auto& dim : shapes[i])
+            words >> dim;
+      } else if (word == "device") {
         words >> r.copiesToDevice >> r.copiesToHost >> std::ws;
         std::getline(words, r.device);
       } else if (word == "bench_ms") {
@@ -219,7 +242,8 @@ public:
     }
     for (size_t i = 0; i < outputs_.size(); ++i) {
       const TensorDesc& d = outputs_[i];
-      HostTensor t{d.name, d.dtype, d.shape, std::vector<uint8_t>(size_t(d.sizeBytes))};
+      HostTensor t{d.name, d.dtype, shapes[i],
+                   std::vector<uint8_t>(size_t(bytesOf(d, shapes[i])))};
       std::ifstream f(fs::path(work_) / fmt::format("output_{}.bin", i), std::ios::binary);
       f.read(reinterpret_cast<char*>(t.bytes.data()), std::streamsize(t.bytes.size()));
       if (!f)

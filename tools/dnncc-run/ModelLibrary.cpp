@@ -48,6 +48,7 @@ ModelLibrary::ModelLibrary(const std::string& path, const std::string& prefix) {
     DNNCC_RESOLVE(arena_size);
     DNNCC_RESOLVE(device);
     DNNCC_RESOLVE(copy_counts);
+    DNNCC_RESOLVE(output_shape);
 #undef DNNCC_RESOLVE
   } catch (...) {
     dlclose(handle_);

@@ -27,6 +27,7 @@ struct ModelApi {
   int64_t (*arena_size)(void);
   const char* (*device)(dnncc_model* model);
   int (*copy_counts)(dnncc_model* model, int64_t* to_device, int64_t* to_host);
+  int (*output_shape)(dnncc_model* model, int64_t index, int64_t* shape);
 };
 
 /// Owns the dlopen handle (RTLD_LOCAL | RTLD_NOW) of a model library.

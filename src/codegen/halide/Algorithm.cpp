@@ -140,12 +140,22 @@ TensorFunc wrapParam(const Halide::ImageParam& p, const TensorType& type) {
   return t;
 }
 
+Idx unflatten(Halide::Expr linear, const std::vector<int64_t>& shape) {
+  Idx idx(shape.size());
+  for (size_t i = shape.size(); i-- > 0;) {
+    int d = static_cast<int>(shape[i]);
+    idx[i] = i == 0 ? linear : linear % d;
+    linear = linear / d;
+  }
+  return idx;
+}
+
 Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& operands) {
   static const auto table = [] {
     std::vector<DefineFn> t(numOpKinds(), nullptr);
     for (auto family : {elementwiseAlgorithms(), convAlgorithms(), linearAlgorithms(),
                         reduceAlgorithms(), shapeAlgorithms(), quantizeAlgorithms(),
-                        sampleAlgorithms()})
+                        sampleAlgorithms(), dataDependentAlgorithms()})
       for (const auto& row : family)
         t[static_cast<size_t>(row.kind)] = row.define;
     return t;

@@ -84,6 +84,9 @@ Halide::Expr at(const Op& op, const std::vector<TensorFunc>& in, size_t i,
 /// Halide::round, which Halide 14's OpenCL code emits as OpenCL round() (ties away from zero).
 /// NaN and infinities pass through; integral values (all |x| >= 2^52 / 2^23) are returned as is.
 Halide::Expr roundHalfEven(Halide::Expr x);
+/// Row-major linear index -> multi-index in ONNX order (all int32 arithmetic; tensors stay
+/// below 2^31 elements).
+Idx unflatten(Halide::Expr linear, const std::vector<int64_t>& shape);
 /// The result of a pure definition `f(vars) = value` as a TensorFunc.
 TensorFunc pureResult(const Op& op, const std::vector<Halide::Var>& vars, Halide::Expr value);
 
@@ -112,5 +115,7 @@ std::span<const AlgorithmRow> shapeAlgorithms();
 std::span<const AlgorithmRow> quantizeAlgorithms();
 /// grid_sample, deform_conv, roi_align (ops/Sample.cpp).
 std::span<const AlgorithmRow> sampleAlgorithms();
+/// non_zero, compress (ops/DataDependent.cpp).
+std::span<const AlgorithmRow> dataDependentAlgorithms();
 
 } // namespace dnncc::hl

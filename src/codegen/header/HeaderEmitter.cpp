@@ -16,7 +16,7 @@ namespace {
 // kRuntimeTypesText: include/dnncc/runtime_types.h as read at build time (see CMakeLists.txt).
 #include "RuntimeTypesText.inc"
 
-constexpr std::array<ModelApiFunction, 18> kApi{{
+constexpr std::array<ModelApiFunction, 19> kApi{{
     {"create", "int", "dnncc_model **out",
      "Creates an instance (allocates its arena and input/output buffers; the only allocating "
      "call). "
@@ -47,7 +47,14 @@ constexpr std::array<ModelApiFunction, 18> kApi{{
     {"set_input", "int", "dnncc_model *model, int64_t index, const void *data, size_t bytes",
      "Copies `bytes` (must equal the input's size_bytes) into input `index`."},
     {"get_output", "int", "dnncc_model *model, int64_t index, void *data, size_t bytes",
-     "Copies output `index` into `data`; `bytes` must equal the output's size_bytes."},
+     "Copies output `index` into `data`; `bytes` must equal the output's size_bytes, or for a "
+     "data-dependent output the size of the shape output_shape reports."},
+    {"output_shape", "int", "dnncc_model *model, int64_t index, int64_t *shape",
+     "Writes the shape of output `index` from the last run to `shape` (output_info(index)->rank "
+     "entries, ONNX order). It is the static shape, except for a data-dependent output (NonZero, "
+     "Compress, Unique, NonMaxSuppression): there one extent is the run's, at most the static one "
+     "of output_info, and the output's buffer holds that shape's elements in row-major order. "
+     "Returns DNNCC_OK or DNNCC_ERR_INVALID_ARGUMENT."},
     {"last_error", "const char *", "dnncc_model *model",
      "Message of the last failed call on `model` (\"\" when none); with null, of the last failed "
      "create (or call on a null model) on this thread."},

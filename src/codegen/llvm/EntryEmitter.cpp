@@ -262,8 +262,18 @@ Status emitEntry(const EntryModule& m, const TargetInfo& target, const std::stri
     api->setVisibility(llvm::GlobalValue::HiddenVisibility);
     device = llvm::ConstantExpr::getBitCast(api, b.i8p_);
   }
-  std::vector<llvm::Type*> fields(13, b.i64_);
-  for (int i : {1, 4, 5, 8, 9, 11, 12})
+  // dnncc_output_extent per output, when one output has a data-dependent extent.
+  llvm::Constant* extents = llvm::ConstantPointerNull::get(b.i8p_);
+  if (std::any_of(m.outputs.begin(), m.outputs.end(),
+                  [](const EntryTensor& t) { return t.extentAxis >= 0; })) {
+    auto* pair = llvm::ArrayType::get(b.i64_, 2);
+    std::vector<llvm::Constant*> items;
+    for (const EntryTensor& t : m.outputs)
+      items.push_back(llvm::ConstantArray::get(pair, {b.i64(t.extentAxis), b.i64(t.extentBuffer)}));
+    extents = b.array(pair, items, "dnncc_output_extents");
+  }
+  std::vector<llvm::Type*> fields(14, b.i64_);
+  for (int i : {1, 4, 5, 8, 9, 11, 12, 13})
     fields[i] = b.i8p_;
   auto* infoType = llvm::StructType::create(ctx, fields, "dnncc_model_info");
   llvm::Constant* infoValue = llvm::ConstantStruct::get(
@@ -274,7 +284,7 @@ Status emitEntry(const EntryModule& m, const TargetInfo& target, const std::stri
        b.i64(static_cast<int64_t>(m.buffers.size())), b.buffers(m.buffers),
        llvm::ConstantExpr::getBitCast(weights, b.i8p_),
        b.i64(static_cast<int64_t>(m.weights.size())),
-       llvm::ConstantExpr::getBitCast(run, b.i8p_), device});
+       llvm::ConstantExpr::getBitCast(run, b.i8p_), device, extents});
   auto* info = new llvm::GlobalVariable(mod, infoType, true, llvm::GlobalValue::InternalLinkage,
                                         infoValue, "dnncc_model_info");
   info->setAlignment(llvm::Align(8));

@@ -32,6 +32,9 @@ struct EntryTensor {
   int onnxDType = 1;
   std::vector<int64_t> shape;
   int64_t sizeBytes = 0;
+  /// Outputs only: the axis whose extent is known only at run time and the index into
+  /// EntryModule::buffers of the i64 scalar holding it (dnncc_output_extent); -1 when static.
+  int64_t extentAxis = -1, extentBuffer = -1;
 };
 
 /// Everything the entry code states about a compiled model.

@@ -59,6 +59,8 @@ std::span<const ConverterRow> lossConverters();
 std::span<const ConverterRow> attentionConverters();
 std::span<const ConverterRow> recurrentConverters();
 std::span<const ConverterRow> spectralConverters();
+/// NonZero, Compress (ops/DataDependent.cpp): outputs with a data-dependent extent.
+std::span<const ConverterRow> dataDependentConverters();
 
 /// The most subgraph nodes one model may import in all: If branches count once, Loop and Scan
 /// bodies once per unrolled iteration (a body with no nodes counts as one).
@@ -172,6 +174,12 @@ public:
   Value* constant(TensorType type, std::vector<uint8_t> bytes);
   /// Binds ONNX output `i` of the node to `v`.
   Status setOutput(int i, Value* v);
+  /// Binds ONNX output `i` to a data-dependent tensor: `v` has the static upper-bound shape and
+  /// its extent along `axis` is the run-time value of `length` (an i64 scalar); its entries past
+  /// that are unspecified. Such a value may only be a graph output (the importer rejects nodes
+  /// reading it); the runtime packs and reports its shape (Module::runtimeExtents). A constant
+  /// `length` gives an ordinary static output, `v` sliced to it.
+  Status setDataDependentOutput(int i, Value* v, int axis, Value* length);
   int numOutputs() const { return node_.output_size(); }
   bool hasOutput(int i) const { return i < node_.output_size() && !node_.output(i).empty(); }
 
@@ -187,6 +195,8 @@ public:
   }
 
   std::vector<std::pair<std::string, Value*>> outputs; ///< filled by setOutput
+  /// Filled by setDataDependentOutput: the outputs' values whose extent is known at run time.
+  std::vector<std::pair<Value*, RuntimeExtent>> runtimeExtents;
   std::vector<std::pair<std::string, Sequence>> sequenceOutputs; ///< filled by setSequenceOutput
 
 private:

@@ -105,6 +105,13 @@ private:
   std::unique_ptr<Module> m_;
   std::unordered_map<std::string, Value*> values_;
   std::unordered_set<std::string> poisoned_;
+  /// Values whose extent is known only at run time (NodeContext::setDataDependentOutput), with
+  /// the node that made them, for the error when a node reads one.
+  struct DataDependent {
+    RuntimeExtent extent;
+    std::string origin;
+  };
+  std::map<const Value*, DataDependent> dataDependent_;
   /// Static shapes the model declares for graph outputs and value_info entries.
   std::unordered_map<std::string, std::vector<int64_t>> declared_;
 
@@ -296,6 +303,16 @@ private:
       auto it = declared_.find(name);
       return it == declared_.end() ? nullptr : &it->second;
     });
+    for (int i = 0; i < n.input_size(); ++i) {
+      Value* in = n.input(i).empty() ? nullptr : lookup(n.input(i));
+      auto dd = in ? dataDependent_.find(in) : dataDependent_.end();
+      if (dd != dataDependent_.end())
+        return Status::error(fmt::format("input {} ('{}') has a data-dependent shape (it is the "
+                                         "output of {}); dnncc supports data-dependent shapes "
+                                         "only as graph outputs",
+                                         i, n.input(i), dd->second.origin),
+                             where);
+    }
     Status s = row->convert(ctx);
     if (s.isOk()) {
       std::vector<std::string> unread = ctx.unreadAttrs();
@@ -318,6 +335,8 @@ private:
     auto& scope = scopes_.empty() ? values_ : scopes_.back();
     for (auto& [name, v] : ctx.outputs)
       scope[name] = v;
+    for (auto& [v, extent] : ctx.runtimeExtents)
+      dataDependent_[v] = {extent, fmt::format("{} node '{}'", n.op_type(), where.node)};
     for (auto& [name, seq] : ctx.sequenceOutputs)
       sequences_.back()[name] = std::move(seq);
     return Status::ok();
@@ -444,6 +463,9 @@ private:
         }
         v = *copy;
       }
+      auto dd = dataDependent_.find(it->second);
+      if (dd != dataDependent_.end())
+        m_->runtimeExtents[static_cast<int>(m_->outputs.size())] = dd->second.extent;
       v->name = out.name();
       m_->outputs.push_back(v);
     }
@@ -473,7 +495,7 @@ const ConverterRow* findConverter(std::string_view opType, int opset) {
                         einsumConverters(), controlFlowConverters(), sequenceConverters(),
                         indexConverters(), normalizationConverters(), lossConverters(),
                         attentionConverters(), recurrentConverters(), spectralConverters(),
-                        legacyConverters(), resizeConverters()})
+                        legacyConverters(), resizeConverters(), dataDependentConverters()})
       all.insert(all.end(), family.begin(), family.end());
     return all;
   }();
@@ -672,6 +694,22 @@ Status NodeContext::setOutput(int i, Value* v) {
   }
   outputs.emplace_back(node_.output(i), v);
   return Status::ok();
+}
+
+Status NodeContext::setDataDependentOutput(int i, Value* v, int axis, Value* length) {
+  if (i >= node_.output_size() || node_.output(i).empty())
+    return Status::ok();
+  if (length->isConstant()) { // every operand was constant: the extent is known now
+    TensorType t = v->type;
+    t.shape[axis] = constantAsInts(*length).at(0);
+    IntList starts(t.rank(), 0), steps(t.rank(), 1);
+    DNNCC_ASSIGN_OR_RETURN(Value * exact, emit(OpKind::Slice, {v}, SliceAttrs{starts, steps}, &t));
+    return setOutput(i, exact);
+  }
+  if (runtimeCheck_)
+    return error("a data-dependent output with run-time shape checks is not supported");
+  runtimeExtents.push_back({v, RuntimeExtent{axis, length}});
+  return setOutput(i, v);
 }
 
 const std::vector<int64_t>* NodeContext::declaredShape(int i) const {

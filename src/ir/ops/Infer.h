@@ -56,6 +56,9 @@ Expected<TensorType> inferScatterElements(const Op&);
 Expected<TensorType> inferScatterND(const Op&);
 Expected<TensorType> inferReverseSequence(const Op&);
 Expected<TensorType> inferTensorScatter(const Op&);
+// DataDependent.cpp
+Expected<TensorType> inferNonZero(const Op&);
+Expected<TensorType> inferCompress(const Op&);
 // Quantize.cpp
 Expected<TensorType> inferQuantizeLinear(const Op&);
 Expected<TensorType> inferDequantizeLinear(const Op&);

@@ -9,17 +9,6 @@ namespace dnncc::hl {
 namespace {
 using Halide::Expr;
 
-/// Row-major linear index -> multi-index (all int32 arithmetic; tensors stay below 2^31 elements).
-Idx unflatten(Expr linear, const std::vector<int64_t>& shape) {
-  Idx idx(shape.size());
-  for (size_t i = shape.size(); i-- > 0;) {
-    int d = static_cast<int>(shape[i]);
-    idx[i] = i == 0 ? linear : linear % d;
-    linear = linear / d;
-  }
-  return idx;
-}
-
 Expected<TensorFunc> reshape(const Op& op, const std::vector<TensorFunc>& in) {
   const auto& outShape = op.result->type.shape;
   auto v = makeVars(static_cast<int>(outShape.size()));

@@ -1,0 +1,79 @@
+// ONNX ops whose output shape depends on the input values -> IR: NonZero and Compress. Each gives
+// a data-dependent output (NodeContext::setDataDependentOutput): the op's result with the static
+// upper-bound shape and, as its length, the number of selected entries computed with ordinary
+// ops (cast to bool, to int64, reduce_sum over every axis).
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "frontend/onnx/Converters.h"
+
+namespace dnncc::onnximport {
+namespace {
+
+/// The number of non-zero elements of `x` (NaN counts; ONNX Cast to bool) as an int64 scalar.
+Expected<Value*> countNonZero(NodeContext& c, Value* x) {
+  Value* flags = x;
+  if (x->type.dtype != DType::boolean) {
+    DNNCC_ASSIGN_OR_RETURN(flags, c.emit(OpKind::Cast, {x}, CastAttrs{DType::boolean}));
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * ones, c.emit(OpKind::Cast, {flags}, CastAttrs{DType::i64}));
+  IntList all(static_cast<size_t>(x->type.rank()));
+  std::iota(all.begin(), all.end(), 0);
+  return c.emit(OpKind::ReduceSum, {ones}, ReduceAttrs{all, false});
+}
+
+/// NonZero-9/13: int64 [rank(x), count], the coordinates of the non-zero elements in row-major
+/// order.
+Status nonZero(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  if (x->type.rank() == 0)
+    return c.error("a scalar input is not supported (NonZero of a scalar is deprecated in numpy "
+                   "and the spec leaves its shape open)");
+  DNNCC_ASSIGN_OR_RETURN(Value * count, countNonZero(c, x));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::NonZero, {x}));
+  return c.setDataDependentOutput(0, y, 1, count);
+}
+
+/// Compress-9/11: the slices of x along `axis` (of the flattened x without one) whose condition
+/// entry is true. A condition shorter than the axis leaves the rest out; a longer one is an error
+/// in the spec's reference (numpy.compress), so its extra entries must all be false: dnncc
+/// rejects it rather than guess.
+Status compress(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * cond, c.input(1));
+  if (cond->type.rank() != 1 || cond->type.dtype != DType::boolean)
+    return c.error(fmt::format("condition must be a 1-D bool tensor, got {}", toString(cond->type)));
+  int axis = 0;
+  if (c.hasAttr("axis")) {
+    Expected<int> a = normalizeAxis(c.attrInt("axis", 0), x->type.rank());
+    if (!a)
+      return c.error(a.status().message());
+    axis = *a;
+  } else {
+    DNNCC_ASSIGN_OR_RETURN(x, reshapeTo(c, x, {x->type.numElements()}));
+  }
+  int64_t dim = x->type.shape[axis], len = cond->type.shape[0];
+  if (len > dim)
+    return c.error(fmt::format("condition has {} entries for an axis of {}", len, dim));
+  if (len < dim) { // only the first len slices can be selected
+    TensorType t = x->type;
+    t.shape[axis] = len;
+    IntList starts(t.rank(), 0), steps(t.rank(), 1);
+    DNNCC_ASSIGN_OR_RETURN(x, c.emit(OpKind::Slice, {x}, SliceAttrs{starts, steps}, &t));
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * count, countNonZero(c, cond));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Compress, {x, cond}, AxisAttrs{axis}));
+  return c.setDataDependentOutput(0, y, axis, count);
+}
+
+constexpr int kMax = kMaxOpset;
+const ConverterRow kRows[] = {
+    {"NonZero", 9, kMax, nonZero},
+    {"Compress", 9, kMax, compress},
+};
+} // namespace
+
+std::span<const ConverterRow> dataDependentConverters() { return kRows; }
+
+} // namespace dnncc::onnximport
