@@ -313,6 +313,19 @@ struct TensorScatterAttrs {
   bool operator==(const TensorScatterAttrs&) const = default;
 };
 
+/// non_max_suppression(_count): ONNX NonMaxSuppression's center_point_box (boxes as
+/// [x_center, y_center, width, height] instead of corners), and whether a score threshold operand
+/// filters the boxes (without one every box is a candidate).
+struct NmsAttrs {
+  bool centerPointBox = false;
+  bool scoreThreshold = false;
+  template <class V> void visitFields(V&& v) {
+    v("center_point_box", centerPointBox);
+    v("score_threshold", scoreThreshold);
+  }
+  bool operator==(const NmsAttrs&) const = default;
+};
+
 /// The attributes of any op; the alternative is fixed by the op kind (Ops.def).
 using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs, GeluAttrs,
                            CastAttrs, ConvAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
@@ -320,7 +333,7 @@ using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs,
                            ArgAttrs, TopKAttrs, CumAttrs, GatherNDAttrs, ScatterAttrs,
                            ReverseSequenceAttrs, TensorScatterAttrs, AlphaAttrs, SeluAttrs,
                            ShrinkAttrs, IsInfAttrs, ConvTransposeAttrs,
-                           GridSampleAttrs, RoiAlignAttrs, DeformConvAttrs>;
+                           GridSampleAttrs, RoiAlignAttrs, DeformConvAttrs, NmsAttrs>;
 
 /// Names of enum attribute values, for the printer and parser.
 std::string_view enumName(GeluApprox v);

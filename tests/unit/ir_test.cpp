@@ -48,6 +48,10 @@ struct Prelude {
     in("ui", DType::i64, {1, 4, 6, 6});     // max_unpool indices for x
     in("rois", DType::f32, {3, 4});         // roi_align boxes and their batch indices
     in("ri", DType::i64, {3});
+    in("boxes", DType::f32, {1, 3, 4});      // non_max_suppression: boxes, scores, parameters
+    in("box_scores", DType::f32, {1, 2, 3});
+    in("max_boxes", DType::i64, {1});
+    in("thr", DType::f32, {1});
     in("doff", DType::f32, {1, 24, 3, 4});  // deform_conv offsets and mask for x and w
     in("dmask", DType::f32, {1, 12, 3, 4});
     cf("s4", {4});
@@ -213,6 +217,10 @@ void addShapeExamples(std::vector<Example>& all) {
   all.push_back({OpKind::TensorScatter, {"a", "a", "lens"}, TensorScatterAttrs{1, true}});
   all.push_back({OpKind::NonZero, {"a"}});
   all.push_back({OpKind::Compress, {"a", "q"}, AxisAttrs{1}});
+  all.push_back({OpKind::NonMaxSuppression, {"boxes", "box_scores", "max_boxes", "thr", "thr"},
+                 NmsAttrs{true, true}});
+  all.push_back({OpKind::NonMaxSuppressionCount, {"boxes", "box_scores", "max_boxes", "thr"},
+                 NmsAttrs{true, false}});
 }
 
 /// Examples of the quantization ops.

@@ -97,8 +97,15 @@ bool scheduleGeneric(KernelPipeline& p, const TargetInfo& target) {
       p.output.parallel(axisVar(order[i]));
       break;
     }
-  for (auto& f : reductions) {
-    if (computePos >= 0 && !writesThroughComputedIndex(f))
+  // Stages are listed producers first: one computed at root (a scan or scatter) may read the
+  // stages before it, so those are computed at root too.
+  size_t rootedPrefix = 0;
+  for (size_t i = 0; i < reductions.size(); ++i)
+    if (writesThroughComputedIndex(reductions[i]))
+      rootedPrefix = i + 1;
+  for (size_t i = 0; i < reductions.size(); ++i) {
+    Halide::Func& f = reductions[i];
+    if (computePos >= 0 && i >= rootedPrefix)
       f.compute_at(p.output, axisVar(order[computePos]));
     else
       f.compute_root();

@@ -29,4 +29,30 @@ Expected<TensorType> inferCompress(const Op& op) {
   return makeType(x.dtype, x.shape);
 }
 
+/// non_max_suppression: boxes [B, N, 4], scores [B, C, N] (one float type),
+/// max_output_boxes_per_class (i64), iou_threshold and, with NmsAttrs::scoreThreshold,
+/// score_threshold (f32), each one element -> int64 [B * C * N, 3] rows (batch, class, box), the upper bound of
+/// NonMaxSuppression-11's selected_indices; the count op -> int64 scalar.
+Expected<TensorType> inferNms(const Op& op) {
+  const TensorType& boxes = op.operands[0]->type;
+  const TensorType& scores = op.operands[1]->type;
+  if (boxes.rank() != 3 || boxes.shape[2] != 4 || scores.rank() != 3 ||
+      scores.shape[0] != boxes.shape[0] || scores.shape[2] != boxes.shape[1] ||
+      !isFloat(boxes.dtype) || scores.dtype != boxes.dtype)
+    return Status::error(fmt::format("non_max_suppression expects boxes [B, N, 4] and scores "
+                                     "[B, C, N] of one float type, got {} and {}",
+                                     toString(boxes), toString(scores)));
+  size_t want = op.attr<NmsAttrs>().scoreThreshold ? 5 : 4;
+  if (op.operands.size() != want)
+    return Status::error(fmt::format("non_max_suppression expects {} operands", want));
+  for (size_t i = 2; i < op.operands.size(); ++i)
+    if (op.operands[i]->type.numElements() != 1 ||
+        op.operands[i]->type.dtype != (i == 2 ? DType::i64 : DType::f32))
+      return Status::error(fmt::format("non_max_suppression operand {} must be one {} element", i,
+                                       i == 2 ? "i64" : "f32"));
+  if (op.kind == OpKind::NonMaxSuppressionCount)
+    return makeType(DType::i64, {});
+  return makeType(DType::i64, {boxes.shape[0] * scores.shape[1] * boxes.shape[1], 3});
+}
+
 } // namespace dnncc

@@ -59,6 +59,7 @@ Expected<TensorType> inferTensorScatter(const Op&);
 // DataDependent.cpp
 Expected<TensorType> inferNonZero(const Op&);
 Expected<TensorType> inferCompress(const Op&);
+Expected<TensorType> inferNms(const Op&);
 // Quantize.cpp
 Expected<TensorType> inferQuantizeLinear(const Op&);
 Expected<TensorType> inferDequantizeLinear(const Op&);

@@ -1,4 +1,5 @@
-// Halide algorithms of the ops with a data-dependent extent (ONNX NonZero, Compress). The result
+// Halide algorithms of the ops with a data-dependent extent (ONNX NonZero, Compress,
+// NonMaxSuppression). The result
 // has the static upper-bound shape; the selected entries fill a prefix along the run-time axis
 // and the rest is zero. The count itself is computed by ordinary ops the importer emits.
 #include <functional>
@@ -78,9 +79,131 @@ Expected<TensorFunc> compress(const Op& op, const std::vector<TensorFunc>& in) {
   return out;
 }
 
+/// Whether boxes p and q of batch b overlap with an intersection over union above `threshold`:
+/// the IoU of ONNX NonMaxSuppression-11's reference (corners [y1, x1, y2, x2] in any order, or
+/// [x_center, y_center, width, height]); empty or degenerate boxes never suppress.
+Expr suppresses(const TensorFunc& boxes, bool centerPointBox, Expr b, Expr p, Expr q,
+                Expr threshold) {
+  auto coord = [&](Expr box, int k) { return boxes({b, box, k}); };
+  struct Extent {
+    Expr lo, hi;
+  };
+  auto along = [&](Expr box, int axis) -> Extent { // axis 0: x, 1: y
+    if (centerPointBox) {
+      Expr centre = coord(box, axis), half = coord(box, axis + 2) / 2;
+      return {centre - half, centre + half};
+    }
+    int first = axis == 0 ? 1 : 0; // corners are [y1, x1, y2, x2]
+    Expr u = coord(box, first), w = coord(box, first + 2);
+    return {Halide::min(u, w), Halide::max(u, w)};
+  };
+  Extent px = along(p, 0), py = along(p, 1), qx = along(q, 0), qy = along(q, 1);
+  Expr ix = Halide::min(px.hi, qx.hi) - Halide::max(px.lo, qx.lo);
+  Expr iy = Halide::min(py.hi, qy.hi) - Halide::max(py.lo, qy.lo);
+  Expr inter = ix * iy;
+  Expr areaP = (px.hi - px.lo) * (py.hi - py.lo), areaQ = (qx.hi - qx.lo) * (qy.hi - qy.lo);
+  Expr uni = areaP + areaQ - inter;
+  Expr zero = constant(inter.type(), 0);
+  return ix > zero && iy > zero && inter > zero && areaP > zero && areaQ > zero && uni > zero &&
+         inter / uni > threshold;
+}
+
+/// NonMaxSuppression-11 per (batch, class): the boxes in score order (higher first, the lower
+/// index first among equal scores), the candidates above score_threshold, and the greedy
+/// selection: a candidate is kept unless a kept box before it overlaps it above iou_threshold;
+/// the first max_output_boxes_per_class kept ones are selected. `selected(r, c, b)` (Halide
+/// order) is 1 when the box of rank r is selected, `boxOfRank(r, c, b)` its index. Ranks are
+/// counted in O(N^2) per class (in parallel); the greedy pass is serial over the pairs of ranks.
+struct NmsSelection {
+  Halide::Func selected, boxOfRank;
+  std::vector<Halide::Func> stages;
+};
+NmsSelection nmsSelect(const Op& op, const std::vector<TensorFunc>& in) {
+  const auto& a = op.attr<NmsAttrs>();
+  const TensorFunc& boxes = in[0];
+  const TensorFunc& scores = in[1];
+  int n = static_cast<int>(boxes.type.shape[1]);
+  auto scalar = [&](size_t i) { return in[i](Idx(in[i].type.rank(), 0)); };
+  Expr maxOut = Halide::cast(Halide::Int(32), Halide::clamp(scalar(2), 0, n));
+  Expr iouThreshold = scalar(3);
+  Halide::Var i("i"), r("r"), c("c"), b("b");
+  Halide::RDom j(0, n, "j");
+  Expr sj = scores({b, c, j}), si = scores({b, c, i});
+  Halide::Func rank("nms_rank"), boxOfRank("nms_box_of_rank"), keep("nms_keep");
+  Halide::Func kept("nms_kept_before"), selected("nms_selected");
+  rank(i, c, b) = 0;
+  rank(i, c, b) += Halide::select(sj > si || (sj == si && j < i), 1, 0);
+  boxOfRank(r, c, b) = 0; // ranks are a permutation: a scatter fills every entry
+  boxOfRank(Halide::clamp(rank(j, c, b), 0, n - 1), c, b) = Halide::Expr(j);
+  auto box = [&](Expr rk) { return Halide::clamp(boxOfRank(rk, c, b), 0, n - 1); };
+  Expr candidate = Halide::cast(Halide::Int(32), 1);
+  if (a.scoreThreshold)
+    candidate = Halide::select(scores({b, c, box(r)}) > scalar(4), 1, 0);
+  keep(r, c, b) = candidate;
+  if (n > 1) {
+    Halide::RDom q(0, n, 0, n, "q"); // q.y: the box being decided, q.x: a box before it
+    q.where(q.x < q.y);
+    Expr other = Halide::clamp(boxOfRank(q.x, c, b), 0, n - 1);
+    Expr self = Halide::clamp(boxOfRank(q.y, c, b), 0, n - 1);
+    keep(q.y, c, b) = Halide::select(
+        keep(q.x, c, b) != 0 && suppresses(boxes, a.centerPointBox, b, self, other, iouThreshold),
+        0, keep(q.y, c, b));
+  }
+  kept(r, c, b) = keep(r, c, b); // inclusive count of kept boxes up to rank r
+  if (n > 1) {
+    Halide::RDom s(1, n - 1, "s");
+    kept(s, c, b) = kept(s - 1, c, b) + keep(s, c, b);
+  }
+  selected(r, c, b) = Halide::select(keep(r, c, b) != 0 && kept(r, c, b) <= maxOut, 1, 0);
+  return {selected, boxOfRank, {rank, boxOfRank, keep, kept, selected}};
+}
+
+/// non_max_suppression: row j of the result is (batch, class, box) of the j-th selected box in
+/// batch, class, score order (ONNX NonMaxSuppression-11 selected_indices); rows past the count
+/// are 0.
+Expected<TensorFunc> nonMaxSuppression(const Op& op, const std::vector<TensorFunc>& in) {
+  int n = static_cast<int>(in[0].type.shape[1]), classes = static_cast<int>(in[1].type.shape[1]);
+  int batches = static_cast<int>(in[0].type.shape[0]), total = batches * classes * n;
+  NmsSelection nms = nmsSelect(op, in);
+  auto split = [&](Expr k) { // flat (batch, class, rank) index -> Halide-order (r, c, b)
+    return std::vector<Expr>{k % n, (k / n) % classes,
+                             Halide::clamp(k / (n * classes), 0, batches - 1)};
+  };
+  Selection sel = selectPositions("nms", [&](Expr k) {
+    std::vector<Expr> at = split(k);
+    return nms.selected(at) != 0;
+  }, total);
+  auto v = makeVars(2); // [row, column]
+  std::vector<Expr> at = split(sel.position(v[0]));
+  Expr value = Halide::select(v[1] == 0, at[2], v[1] == 1, at[1], nms.boxOfRank(at));
+  Expr y = Halide::select(v[0] < sel.count, Halide::cast(Halide::Int(64), value),
+                          constant(Halide::Int(64), 0));
+  TensorFunc out = pureResult(op, v, y);
+  out.stages.insert(out.stages.begin(), nms.stages.begin(), nms.stages.end());
+  out.stages.insert(out.stages.begin() + static_cast<long>(nms.stages.size()), sel.stages.begin(),
+                    sel.stages.end());
+  return out;
+}
+
+/// non_max_suppression_count: the number of rows of NonMaxSuppression's selected_indices.
+Expected<TensorFunc> nonMaxSuppressionCount(const Op& op, const std::vector<TensorFunc>& in) {
+  int n = static_cast<int>(in[0].type.shape[1]), classes = static_cast<int>(in[1].type.shape[1]);
+  NmsSelection nms = nmsSelect(op, in);
+  Halide::RDom all(0, n, 0, classes, 0, static_cast<int>(in[0].type.shape[0]), "all");
+  Halide::Func count("nms_count");
+  count() = Halide::cast(Halide::Int(64), 0);
+  count() += Halide::cast(Halide::Int(64), nms.selected(all.x, all.y, all.z));
+  TensorFunc out = pureResult(op, {}, count());
+  out.stages.insert(out.stages.begin(), nms.stages.begin(), nms.stages.end());
+  out.stages.insert(out.stages.end() - 1, count);
+  return out;
+}
+
 const AlgorithmRow kRows[] = {
     {OpKind::NonZero, nonZero},
     {OpKind::Compress, compress},
+    {OpKind::NonMaxSuppression, nonMaxSuppression},
+    {OpKind::NonMaxSuppressionCount, nonMaxSuppressionCount},
 };
 } // namespace
 

@@ -1,4 +1,5 @@
-// ONNX ops whose output shape depends on the input values -> IR: NonZero and Compress. Each gives
+// ONNX ops whose output shape depends on the input values -> IR: NonZero, Compress and
+// NonMaxSuppression. Each gives
 // a data-dependent output (NodeContext::setDataDependentOutput): the op's result with the static
 // upper-bound shape and, as its length, the number of selected entries computed with ordinary
 // ops (cast to bool, to int64, reduce_sum over every axis).
@@ -67,10 +68,48 @@ Status compress(NodeContext& c) {
   return c.setDataDependentOutput(0, y, axis, count);
 }
 
+/// Input `i` of NonMaxSuppression as one `to` element: absent or empty gives `fallback`.
+Expected<Value*> nmsScalar(NodeContext& c, int i, DType to, double fallback) {
+  Value* v = c.optionalInput(i);
+  if (!v || v->type.numElements() == 0)
+    return c.constant(TensorType{to, {}}, scalarBytes(to, fallback));
+  if (v->type.numElements() != 1)
+    return c.error(fmt::format("input {} must have one element, got {}", i, toString(v->type)));
+  if (v->type.dtype == to)
+    return v;
+  return c.emit(OpKind::Cast, {v}, CastAttrs{to});
+}
+
+/// NonMaxSuppression-10/11: int64 [count, 3] rows (batch, class, box). max_output_boxes_per_class
+/// absent or empty selects nothing (the spec's default 0); iou_threshold defaults to 0; without
+/// score_threshold every box is a candidate. The thresholds and the maximum may be graph inputs.
+Status nonMaxSuppression(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * boxes, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * scores, c.input(1));
+  NmsAttrs a;
+  int64_t centre = c.attrInt("center_point_box", 0);
+  if (centre != 0 && centre != 1)
+    return c.error(fmt::format("center_point_box must be 0 or 1, got {}", centre));
+  a.centerPointBox = centre == 1;
+  DNNCC_ASSIGN_OR_RETURN(Value * maxOut, nmsScalar(c, 2, DType::i64, 0));
+  DNNCC_ASSIGN_OR_RETURN(Value * iou, nmsScalar(c, 3, DType::f32, 0));
+  std::vector<Value*> operands{boxes, scores, maxOut, iou};
+  Value* threshold = c.optionalInput(4);
+  if (threshold && threshold->type.numElements() > 0) {
+    a.scoreThreshold = true;
+    DNNCC_ASSIGN_OR_RETURN(threshold, nmsScalar(c, 4, DType::f32, 0));
+    operands.push_back(threshold);
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * count, c.emit(OpKind::NonMaxSuppressionCount, operands, a));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::NonMaxSuppression, operands, a));
+  return c.setDataDependentOutput(0, y, 0, count);
+}
+
 constexpr int kMax = kMaxOpset;
 const ConverterRow kRows[] = {
     {"NonZero", 9, kMax, nonZero},
     {"Compress", 9, kMax, compress},
+    {"NonMaxSuppression", 10, kMax, nonMaxSuppression},
 };
 } // namespace
 
