@@ -19,6 +19,9 @@
 #                            own LLVM): same tolerances as x86-64, on the OpenCL device, one copy
 #                            per input and output; label 'opencl'
 #   models.opencl.copies     the OpenCL library's transfers counted by an LD_PRELOAD shim
+#   models.exact, models.opencl.exact  Mod (fmod 0/1), Cast f64->f16 and DequantizeLinear
+#                            e4m3fn->f16 on data over their types' ranges, bit for bit equal to
+#                            numpy: on x86-64, and on PoCL through x86-64-opencl (label 'opencl')
 #   models.opencl_fp16.<name>  zoo compiled with --precision=fp16 for x86-64-opencl, run on PoCL:
 #                            within rtol 2e-2 / atol 2e-2 (resnet50: atol 1) of the fp32
 #                            reference and, for the classifiers (all but bert_tiny), the same
@@ -169,6 +172,12 @@ add_test(NAME models.opencl.copies
          COMMAND ${DNNCC_MODEL_TEST} --target=x86-64-opencl copies ${DNNCC_MODELS_BIN}/copies)
 set_tests_properties(models.opencl.tinynet models.opencl.copies PROPERTIES
                      LABELS "models;opencl" TIMEOUT 300)
+add_test(NAME models.exact
+         COMMAND ${DNNCC_MODEL_TEST} --target=x86-64 exact ${DNNCC_MODELS_BIN}/exact)
+add_test(NAME models.opencl.exact
+         COMMAND ${DNNCC_MODEL_TEST} --target=x86-64-opencl exact ${DNNCC_MODELS_BIN}/opencl-exact)
+set_tests_properties(models.exact PROPERTIES LABELS models TIMEOUT 300)
+set_tests_properties(models.opencl.exact PROPERTIES LABELS "models;opencl" TIMEOUT 300)
 
 foreach(target rk3399 armv7)
   add_test(NAME models.qemu.${target}.tinynet

@@ -11,6 +11,10 @@
   nonfinite    WORK  Pads with -inf, +inf and NaN values fused with an Add: the kernels keep IEEE
                      semantics for those constants (Halide's fast-math flags would fold them away)
   neon         WORK  --emit=asm for an ARM target: every conv and matmul kernel uses NEON fmla
+  exact        WORK  ops whose results are exactly defined, on data that spans their types'
+                     ranges, bit for bit equal to numpy (--atol 0 --rtol 0): Mod with fmod=0 and
+                     1 (f16, f32, f64; quotients up to the types' limits), Cast f64 -> f16 (ties, subnormals,
+                     overflow, NaN, inf), DequantizeLinear of every float8e4m3fn byte to f16
   gpu-code     MODEL_DIR LIB --api opencl|cuda [--sm NN]   compile-only for a GPU target, then
                inspect: OpenCL C kernels or PTX for sm_NN embedded (assembled by ptxas when the
                CUDA toolkit is installed), no undefined halide_/dnncc_ symbol; with
@@ -322,6 +326,76 @@ def nonfinite(a):
     run([a.dnncc_run, lib, "--data", data])
 
 
+def exact(a):
+    """One model per op of ops whose results are exactly defined; each runs on --target with
+    --atol 0 --rtol 0 against numpy (NaN matches NaN). On GPU targets this catches device code
+    that computes something else than the CPU (C library calls the device lacks, 64-bit masks)."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    work = fresh(a.work)
+    rng = np.random.default_rng(2024)
+    n = 2048
+    elem = {np.float16: TensorProto.FLOAT16, np.float32: TensorProto.FLOAT,
+            np.float64: TensorProto.DOUBLE, np.uint8: TensorProto.FLOAT8E4M3FN}
+
+    def wide(dt, count):
+        """Finite non-zero values of dt with exponents over (almost) its whole range."""
+        fi = np.finfo(dt)
+        e = rng.integers(int(np.log2(fi.tiny)) - fi.nmant, int(np.log2(fi.max)), count)
+        v = rng.uniform(1, 2, count) * np.exp2(e.astype(np.float64)) * rng.choice([-1, 1], count)
+        v = v.astype(dt)
+        return np.where(np.isfinite(v) & (v != 0), v, dt(1.5))
+
+    def case(name, node, inputs, expected, opset):
+        d = fresh(os.path.join(work, name))
+        data = fresh(os.path.join(d, "test_data_set_0"))
+        vis = [helper.make_tensor_value_info(k, elem[v.dtype.type], list(v.shape))
+               for k, v in inputs.items()]
+        out = helper.make_tensor_value_info("z", elem[expected.dtype.type], list(expected.shape))
+        model = helper.make_model(helper.make_graph([node], name, vis, [out]),
+                                  opset_imports=[helper.make_opsetid("", opset)])
+        onnx.save(model, os.path.join(d, "model.onnx"))
+        for i, (k, v) in enumerate(inputs.items()):
+            t = numpy_helper.from_array(v, k)
+            if v.dtype == np.uint8:  # the bytes of float8e4m3fn values
+                t = helper.make_tensor(k, TensorProto.FLOAT8E4M3FN, v.shape, v.tobytes(), raw=True)
+            open(os.path.join(data, f"input_{i}.pb"), "wb").write(t.SerializeToString())
+        t = numpy_helper.from_array(expected, "z")
+        open(os.path.join(data, "output_0.pb"), "wb").write(t.SerializeToString())
+        lib = os.path.join(work, f"lib{name}.so")
+        compile_model(a, os.path.join(d, "model.onnx"), lib)
+        run([a.dnncc_run, lib, "--data", data, "--atol", "0", "--rtol", "0"])
+
+    for dt in (np.float16, np.float32, np.float64):
+        x, y = wide(dt, n), wide(dt, n)
+        # C fmod and Python's floored % (numpy computes f16 through f32: exact as well).
+        case(f"fmod_{np.dtype(dt).name}", helper.make_node("Mod", ["x", "y"], ["z"], fmod=1),
+             {"x": x, "y": y}, np.fmod(x, y), 13)
+        case(f"mod_{np.dtype(dt).name}", helper.make_node("Mod", ["x", "y"], ["z"], fmod=0),
+             {"x": x, "y": y}, np.mod(x, y), 13)
+
+    # f64 -> f16: random values over f16's range and beyond, exact ties between f16 neighbours,
+    # the overflow threshold, signed zeros, NaN and infinities.
+    h = np.arange(0, 0x7c00, 7, dtype=np.uint16).view(np.float16).astype(np.float64)
+    ties = (h[:-1] + h[1:]) / 2
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 65504.0, 65519.99, 65520.0, 2.0**-25,
+                        2.0**-25 * 1.0000001, 2.0**-24, 1e300, -1e-300], np.float64)
+    v = rng.uniform(-1, 1, n) * np.exp2(rng.integers(-30, 18, n).astype(np.float64))
+    v = np.concatenate([v, ties, -ties, special])
+    case("cast_f64_f16", helper.make_node("Cast", ["x"], ["z"], to=TensorProto.FLOAT16),
+         {"x": v}, v.astype(np.float16), 13)
+
+    # Every float8e4m3fn byte (bias 7, no infinities, S.1111.111 is NaN) times an f16 scale.
+    b = np.arange(256, dtype=np.uint8)
+    e, m = (b >> 3) & 15, (b & 7).astype(np.float64)
+    val = np.where(e == 0, m / 8 * 2.0**-6, (1 + m / 8) * np.exp2(e.astype(np.float64) - 7))
+    val = np.where((b & 0x7f) == 0x7f, np.nan, np.where(b >> 7 == 1, -val, val))
+    scale = np.float16(0.0123)
+    case("dequantize_e4m3fn_f16", helper.make_node("DequantizeLinear", ["x", "s"], ["z"]),
+         {"x": b, "s": np.array(scale)}, (val * np.float64(scale)).astype(np.float16), 21)
+
+
 def tinynet(a):
     return os.path.join(a.repo, "models", "tinynet")
 
@@ -465,7 +539,7 @@ def main():
     p.add_argument("--precision", choices=["fp32", "fp16"], help="dnncc --precision")
     p.add_argument("--staged", action="store_true",
                    help="require a kernel that stages tiles in local (shared) memory")
-    for name in ("classify", "two-models", "exports", "neon", "nonfinite", "copies"):
+    for name in ("classify", "two-models", "exports", "neon", "nonfinite", "copies", "exact"):
         sub.add_parser(name).add_argument("work")
     p = sub.add_parser("emit")
     p.add_argument("kind", choices=["obj", "lib", "asm", "llvm", "ir"])
@@ -476,7 +550,7 @@ def main():
         {"compile-run": compile_run, "classify": classify, "two-models": two_models,
          "emit": emit, "exports": exports, "compile-only": compile_only,
          "neon": neon, "nonfinite": nonfinite, "gpu-code": gpu_code,
-         "copies": copies}[a.cmd](a)
+         "copies": copies, "exact": exact}[a.cmd](a)
     except Failure as e:
         print(f"FAIL: {e}")
         return 1

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "codegen/halide/Algorithm.h"
+#include "codegen/halide/DeviceLowering.h"
 #include "codegen/halide/Schedule.h"
 #include "ir/Text.h"
 
@@ -235,6 +236,7 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
     constrain([&](int d) { return pipe.output.output_buffer().dim(d); }, ot);
     pipe.work = estimateWork(k.ops);
     scheduleKernel(pipe, target);
+    addDeviceLoweringPass(pipe.output, target);
     Halide::Target ht = halideTarget(target);
     if (hasNonFiniteConstant(pipe.output))
       ht = ht.with_feature(Halide::Target::StrictFloat);
