@@ -251,14 +251,21 @@ Status generateCode(const Module& m, const CodegenOptions& o) {
   for (const Value* v : m.outputs)
     entry.outputs.push_back({v->name, onnxDTypeCode(v->type.dtype), v->type.shape,
                              v->type.byteSize()});
-  for (const auto& [index, extent] : m.runtimeExtents) {
-    EntryBuffer b = entryBuffer(extent.length, plan.byValue[extent.length->id]);
+  // Buffers of the scalars the runtime reads after a run.
+  auto scalarBuffer = [&](const Value* v) -> int64_t {
+    EntryBuffer b = entryBuffer(v, plan.byValue[v->id]);
     auto found = std::find(entry.buffers.begin(), entry.buffers.end(), b);
-    entry.outputs[index].extentAxis = extent.axis;
-    entry.outputs[index].extentBuffer = found - entry.buffers.begin();
+    int64_t index = found - entry.buffers.begin();
     if (found == entry.buffers.end())
       entry.buffers.push_back(std::move(b));
+    return index;
+  };
+  for (const auto& [index, extent] : m.runtimeExtents) {
+    entry.outputs[index].extentAxis = extent.axis;
+    entry.outputs[index].extentBuffer = scalarBuffer(extent.length);
   }
+  for (const RunCheck& check : m.runChecks)
+    entry.runChecks.push_back({scalarBuffer(check.ok), check.message});
 
   auto t1 = Clock::now();
   fs::path tmpOut = fs::path(o.output).parent_path() /

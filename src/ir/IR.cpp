@@ -146,6 +146,15 @@ void Module::replaceAllUses(Value* from, Value* to) {
   for (auto& [index, extent] : runtimeExtents)
     if (extent.length == from)
       extent.length = to;
+  for (RunCheck& check : runChecks)
+    if (check.ok == from)
+      check.ok = to;
+}
+
+std::string shapeCheckMessage(const std::string& valueName) {
+  return fmt::format("'{}': a shape input's run-time value disagrees with the shape the model "
+                     "declares and dnncc compiled in",
+                     valueName);
 }
 
 std::vector<int> Module::useCounts() const {
@@ -157,6 +166,8 @@ std::vector<int> Module::useCounts() const {
     ++uses[v->id];
   for (const auto& [index, extent] : runtimeExtents)
     ++uses[extent.length->id];
+  for (const RunCheck& check : runChecks)
+    ++uses[check.ok->id];
   return uses;
 }
 
@@ -222,6 +233,13 @@ Status verify(const Module& m) {
       return Status::error(fmt::format("run-time extent of output {} needs an axis of its shape "
                                        "and a defined i64 scalar length",
                                        index),
+                           {m.sourceFile});
+  }
+  for (const RunCheck& check : m.runChecks) {
+    const Value* ok = check.ok;
+    if (!ok || !defined[ok->id] || ok->type.numElements() != 1 || isFloat(ok->type.dtype) ||
+        isSmallType(ok->type.dtype))
+      return Status::error("a run check needs a defined integer or bool scalar",
                            {m.sourceFile});
   }
   return Status::ok();

@@ -102,6 +102,17 @@ struct RuntimeExtent {
   Value* length = nullptr;
 };
 
+/// A check the runtime makes after a run (GPU targets, where a kernel cannot fail a run): the
+/// run fails with `message` when the integer or bool scalar `ok` is zero (passes/DeferRunChecks).
+struct RunCheck {
+  Value* ok = nullptr;
+  std::string message;
+};
+
+/// The message of a failed run-time check of a shape input (the Assert op, a RunCheck) for the
+/// value called `valueName`.
+std::string shapeCheckMessage(const std::string& valueName);
+
 /// A whole model: inputs, constants, ops in topological order, outputs.
 class Module {
 public:
@@ -115,6 +126,8 @@ public:
   std::vector<Value*> outputs;
   /// By output index: the outputs whose extent is known only at run time (absent: static).
   std::map<int, RuntimeExtent> runtimeExtents;
+  /// Checks the runtime makes after each run, in order.
+  std::vector<RunCheck> runChecks;
   std::vector<Value*> constants;
   std::vector<std::unique_ptr<Op>> ops; ///< topological order
 
@@ -137,8 +150,8 @@ public:
   void replaceAllUses(Value* from, Value* to);
   /// Removes ops whose results are unused, and unused constants (dead-code elimination).
   int removeDeadCode();
-  /// Number of ops reading each value, plus one per appearance in `outputs` and per run-time
-  /// extent length. Indexed by Value::id.
+  /// Number of ops reading each value, plus one per appearance in `outputs`, per run-time extent
+  /// length and per run check. Indexed by Value::id.
   std::vector<int> useCounts() const;
   int numValueIds() const { return nextId_; }
   /// Gives `v` the id `id`, which no other value of the module may have (the parser keeps the ids

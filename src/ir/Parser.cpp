@@ -222,6 +222,12 @@ private:
     }
     if (w == "const")
       return constant();
+    if (w == "check") { // check %ok "message"
+      DNNCC_ASSIGN_OR_RETURN(Value * ok, use());
+      DNNCC_ASSIGN_OR_RETURN(std::string message, string());
+      m_->runChecks.push_back({ok, std::move(message)});
+      return Status::ok();
+    }
     if (w == "output") {
       DNNCC_ASSIGN_OR_RETURN(Value * v, use());
       DNNCC_ASSIGN_OR_RETURN(std::string name, string());

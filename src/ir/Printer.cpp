@@ -83,6 +83,8 @@ std::string print(const Module& m, const PrintOptions& options) {
       out += fmt::format(" extent({}, {})", extent->second.axis, ref(extent->second.length));
     out += "\n";
   }
+  for (const RunCheck& check : m.runChecks)
+    out += fmt::format("  check {} {}\n", ref(check.ok), quoted(check.message));
   return out + "}\n";
 }
 

@@ -28,6 +28,8 @@ struct PassContext {
   int vectorLanes = 8;
   /// convert-to-fp16 converts only at fp16.
   Precision precision = Precision::fp32;
+  /// The target's kernels run on a GPU (defer-run-checks acts only then).
+  bool gpu = false;
   /// Receives one line per remark a pass makes (e.g. the arena size), if set.
   std::function<void(const std::string&)> remark;
 };
@@ -52,8 +54,8 @@ public:
 
 /// The pipeline `dnncc` runs by default.
 inline constexpr std::string_view kDefaultPipeline =
-    "fold-batch-norm,fold-constants,convert-to-fp16,dce,materialize-padding,fuse-elementwise,"
-    "choose-layouts,plan-memory";
+    "fold-batch-norm,fold-constants,convert-to-fp16,defer-run-checks,dce,materialize-padding,"
+    "fuse-elementwise,choose-layouts,plan-memory";
 
 /// Name and summary of every pass.
 std::vector<std::pair<std::string_view, std::string_view>> listPasses();

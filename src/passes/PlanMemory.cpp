@@ -4,7 +4,8 @@
 // size, largest first, each at the lowest 64-byte aligned offset free during its lifetime (the
 // "greedy by size" offset planner of Pisarchyk & Lee, "Efficient Memory Management for Deep Neural
 // Net Inference", 2020). Constants read by kernels are laid out in the weights blob. The length of
-// a run-time output extent (Module::runtimeExtents) lives until the end of the run.
+// a run-time output extent (Module::runtimeExtents) and each run check live until the end of the
+// run.
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -79,14 +80,19 @@ Status PlanMemory::run(Module& m, PassContext& ctx) {
     if (plan.byValue[r->id].storage == Storage::none)
       buffers.emplace(r, Buffer{r, alignUp(r->type.byteSize()), pos, pos});
   }
-  // The runtime reads each run-time extent's length after the last kernel.
+  // The runtime reads each run-time extent's length and each run check after the last kernel.
+  std::vector<const Value*> readAfterRun;
+  for (const auto& [index, extent] : m.runtimeExtents)
+    readAfterRun.push_back(extent.length);
+  for (const RunCheck& check : m.runChecks)
+    readAfterRun.push_back(check.ok);
   std::set<const Value*> lengths;
-  for (const auto& [index, extent] : m.runtimeExtents) {
-    if (extent.length->isConstant() && plan.byValue[extent.length->id].storage == Storage::none) {
-      plan.byValue[extent.length->id] = {Storage::weights, plan.weightsSize, 0};
-      plan.weightsSize = alignUp(plan.weightsSize + extent.length->type.byteSize());
+  for (const Value* v : readAfterRun) {
+    if (v->isConstant() && plan.byValue[v->id].storage == Storage::none) {
+      plan.byValue[v->id] = {Storage::weights, plan.weightsSize, 0};
+      plan.weightsSize = alignUp(plan.weightsSize + v->type.byteSize());
     }
-    auto it = buffers.find(viewRoot(extent.length));
+    auto it = buffers.find(viewRoot(v));
     if (it != buffers.end()) {
       it->second.last = std::numeric_limits<int>::max();
       lengths.insert(it->first);

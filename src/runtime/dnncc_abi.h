@@ -67,6 +67,14 @@ typedef struct dnncc_output_extent {
   int64_t buffer; /**< index into dnncc_model_info.buffers of an int64 scalar */
 } dnncc_output_extent;
 
+/** A check the runtime makes after each run (GPU libraries: the run-time check of a shape input
+ * known only at run time, which a GPU kernel cannot report itself): the run fails with
+ * DNNCC_ERR_KERNEL and `message` when the integer scalar in buffer `buffer` is zero. */
+typedef struct dnncc_run_check {
+  int64_t buffer;      /**< index into dnncc_model_info.buffers of an integer or bool scalar */
+  const char *message; /**< what the failed run reports */
+} dnncc_run_check;
+
 /** Runs every kernel of the model in order on the prepared buffers; returns 0 or the first non-zero
  * Halide error code. `buffers` has dnncc_model_info.num_buffers entries. */
 typedef int (*dnncc_graph_fn)(struct halide_buffer_t *buffers);
@@ -88,6 +96,8 @@ typedef struct dnncc_model_info {
   const dnncc_device_api *device;     /**< null: kernels run on the CPU */
   /** num_outputs entries, or null when every output's shape is static. */
   const dnncc_output_extent *output_extents;
+  int64_t num_run_checks;
+  const dnncc_run_check *run_checks; /**< num_run_checks entries, in order */
 } dnncc_model_info;
 
 #ifdef __cplusplus

@@ -336,7 +336,7 @@ int dnncc_rt_create(const dnncc_model_info *info, dnncc_model **out) {
                 "create: model library '%s' has ABI version %lld, the runtime expects %d",
                 info->name ? info->name : "?", (long long)info->abi_version, DNNCC_ABI_VERSION);
   if (info->num_inputs < 0 || info->num_outputs < 0 || info->num_buffers < 0 ||
-      info->arena_size < 0 || !info->run_graph)
+      info->num_run_checks < 0 || info->arena_size < 0 || !info->run_graph)
     return fail(NULL, DNNCC_ERR_ABI, "create: malformed model info for '%s'", info->name);
 
   dnncc_model *m = allocZeroed(sizeof *m);
@@ -402,6 +402,15 @@ int dnncc_rt_create(const dnncc_model_info *info, dnncc_model **out) {
       goto failed;
     }
   }
+  for (int64_t i = 0; i < info->num_run_checks; ++i) {
+    int64_t b = info->run_checks[i].buffer;
+    if (b < 0 || b >= info->num_buffers || info->buffers[b].rank != 0 ||
+        info->buffers[b].type_bits > 64 || !info->run_checks[i].message) {
+      status = fail(NULL, DNNCC_ERR_ABI, "create: malformed model info: run check %lld",
+                    (long long)i);
+      goto failed;
+    }
+  }
   if (info->device) {
     status = prepareDevice(info, m);
     if (status != DNNCC_OK)
@@ -447,21 +456,44 @@ void dnncc_rt_destroy(const dnncc_model_info *info, dnncc_model *model) {
   (void)info;
 }
 
-/* The length of a data-dependent output extent, read from its int64 buffer (on GPU libraries
- * with one 8-byte device-to-host copy, counted in copies_to_host). */
-static int readLength(const dnncc_model_info *info, dnncc_model *model, int64_t b,
-                      int64_t *length) {
+/* The integer scalar in buffer `b` (a data-dependent output's length, a run check), sign-extended
+ * from its width; on GPU libraries read with one small device-to-host copy, counted in
+ * copies_to_host. */
+static int readScalar(const dnncc_model_info *info, dnncc_model *model, int64_t b,
+                      const char *what, int64_t *value) {
+  int64_t bytes = (info->buffers[b].type_bits + 7) / 8;
+  union {
+    int8_t i8;
+    int16_t i16;
+    int32_t i32;
+    int64_t i64;
+  } v = {0};
   if (!info->device) {
-    memcpy(length, model->buffers[b].host, sizeof *length);
-    return DNNCC_OK;
+    memcpy(&v, model->buffers[b].host, (size_t)bytes);
+  } else {
+    halide_buffer_t view = model->buffers[b]; /* the same device memory, a host pointer of ours */
+    view.host = (uint8_t *)&v;
+    view.flags = halide_buffer_flag_device_dirty;
+    int result = halide_copy_to_host(NULL, &view);
+    if (result != 0)
+      return deviceFail(info, model, what, result);
+    ++model->copies_to_host;
   }
-  halide_buffer_t view = model->buffers[b]; /* the same device memory, a host pointer of ours */
-  view.host = (uint8_t *)length;
-  view.flags = halide_buffer_flag_device_dirty;
-  int result = halide_copy_to_host(NULL, &view);
-  if (result != 0)
-    return deviceFail(info, model, "run: reading the length of a data-dependent output", result);
-  ++model->copies_to_host;
+  *value = bytes == 1 ? v.i8 : bytes == 2 ? v.i16 : bytes == 4 ? v.i32 : v.i64;
+  return DNNCC_OK;
+}
+
+/* The checks the runtime makes after a run (dnncc_run_check), in order. */
+static int runChecks(const dnncc_model_info *info, dnncc_model *model) {
+  for (int64_t i = 0; i < info->num_run_checks; ++i) {
+    int64_t ok = 0;
+    int status = readScalar(info, model, info->run_checks[i].buffer, "run: reading a run check",
+                            &ok);
+    if (status != DNNCC_OK)
+      return status;
+    if (ok == 0)
+      return fail(model, DNNCC_ERR_KERNEL, "run: %s", info->run_checks[i].message);
+  }
   return DNNCC_OK;
 }
 
@@ -475,7 +507,8 @@ static int packRuntimeExtents(const dnncc_model_info *info, dnncc_model *model) 
       continue;
     const dnncc_tensor_info *t = &info->outputs[i];
     int64_t length = 0;
-    int status = readLength(info, model, e->buffer, &length);
+    int status = readScalar(info, model, e->buffer,
+                            "run: reading the length of a data-dependent output", &length);
     if (status != DNNCC_OK)
       return status;
     int64_t bound = t->shape[e->axis];
@@ -513,6 +546,8 @@ int dnncc_rt_run(const dnncc_model_info *info, dnncc_model *model) {
     return fail(model, DNNCC_ERR_KERNEL, "run: kernel failed with Halide error %d: %s", result,
                 halideMessage());
   status = info->device ? copyOutputsToHost(info, model) : DNNCC_OK;
+  if (status == DNNCC_OK)
+    status = runChecks(info, model);
   return status == DNNCC_OK ? packRuntimeExtents(info, model) : status;
 }
 

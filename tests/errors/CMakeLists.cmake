@@ -218,6 +218,12 @@ dnncc_error_test(dnncc_run.bad_command_line
 dnncc_error_test(dnncc_run.runtime_shape_disagrees
   CONTAINS "'y': a shape input's run-time value disagrees with the shape the model declares"
   COMMAND sh -c "${DNNCC} ${BAD}/reshape_runtime.onnx --target=x86-64 -o ${BAD}/libreshape_rt.so && ${RUN} ${BAD}/libreshape_rt.so --input x=${BAD}/x23.npy --input shape=${BAD}/shape_other.npy")
+# The same on a GPU target (PoCL): the kernels compute the check on the device and the runtime
+# reads it after the run (defer-run-checks).
+dnncc_error_test(dnncc_run.runtime_shape_disagrees_opencl
+  CONTAINS "libreshape_rt_ocl.so: run: 'y': a shape input's run-time value disagrees with the "
+           "shape the model declares"
+  COMMAND sh -c "${DNNCC} ${BAD}/reshape_runtime.onnx --target=x86-64-opencl -o ${BAD}/libreshape_rt_ocl.so && ${RUN} ${BAD}/libreshape_rt_ocl.so --input x=${BAD}/x23.npy --input shape=${BAD}/shape_other.npy")
 # GPU libraries: no OpenCL platform (the ICD loader is pointed at an empty vendor directory) or
 # no CUDA driver (none on a machine without an NVIDIA GPU) is an error of create, not a crash.
 # The libraries are built outside OUT, which must stay empty.

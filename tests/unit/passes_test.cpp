@@ -336,6 +336,44 @@ TEST(ChooseLayouts, SharedWeightGetsACopyWithItsOwnLayout) {
   EXPECT_TRUE(test::sameNumbers(*before, b.m));
 }
 
+// ---- defer-run-checks ----
+
+/// y = assert(relu(x), ok) with an i32 scalar input `ok`.
+Builder assertModule() {
+  Builder b;
+  Value* x = b.input({2, 3});
+  Value* ok = b.m.addInput(TensorType{DType::i32, {}}, "ok");
+  b.output(b.op(OpKind::Assert, {b.op(OpKind::Relu, {x}), ok}), "y");
+  return b;
+}
+
+TEST(DeferRunChecks, GpuTargetsCheckAfterTheRun) {
+  Builder b = assertModule();
+  PassContext ctx;
+  ctx.gpu = true;
+  ASSERT_TRUE(DeferRunChecks().run(b.m, ctx));
+  ASSERT_TRUE(verify(b.m)) << verify(b.m).format();
+  EXPECT_EQ(b.m.ops.back()->kind, OpKind::Identity);
+  EXPECT_EQ(b.m.ops.back()->operands.size(), 1u);
+  EXPECT_EQ(b.m.outputs[0]->name, "y");
+  ASSERT_EQ(b.m.runChecks.size(), 1u);
+  EXPECT_EQ(b.m.runChecks[0].ok, b.m.inputs[1]);
+  EXPECT_EQ(b.m.runChecks[0].message, shapeCheckMessage("y"));
+  // The check survives the text form and keeps its value alive through dce.
+  auto copy = clone(b.m);
+  ASSERT_EQ(copy->runChecks.size(), 1u);
+  EXPECT_EQ(copy->runChecks[0].message, b.m.runChecks[0].message);
+  EXPECT_EQ(print(*copy), print(b.m));
+}
+
+TEST(DeferRunChecks, CpuTargetsKeepTheAssert) {
+  Builder b = assertModule();
+  PassContext ctx;
+  ASSERT_TRUE(DeferRunChecks().run(b.m, ctx));
+  EXPECT_EQ(b.m.ops.back()->kind, OpKind::Assert);
+  EXPECT_TRUE(b.m.runChecks.empty());
+}
+
 // ---- plan-memory ----
 
 /// Kernel position of every group: the index of its last op.
@@ -357,7 +395,8 @@ const Value* root(const Value* v) {
 }
 
 /// Checks the plan against lifetimes computed here: arena buffers live from their kernel to the
-/// last kernel reading them (through views); no two live at once may share a byte.
+/// last kernel reading them (through views), or to the end of the run when the runtime reads them
+/// afterwards; no two live at once may share a byte.
 void checkPlan(const Module& m) {
   ASSERT_TRUE(m.plan.has_value());
   const MemoryPlan& plan = *m.plan;
@@ -376,6 +415,17 @@ void checkPlan(const Module& m) {
       auto [it, fresh] = life.try_emplace(r, pos.at(r->producer->group), pos.at(op->group));
       it->second.second = std::max(it->second.second, pos.at(op->group));
     }
+  }
+  // The runtime reads run checks and run-time extent lengths after the last kernel.
+  std::vector<const Value*> readAfterRun;
+  for (const RunCheck& c : m.runChecks)
+    readAfterRun.push_back(c.ok);
+  for (const auto& [index, extent] : m.runtimeExtents)
+    readAfterRun.push_back(extent.length);
+  for (const Value* v : readAfterRun) {
+    const Value* r = root(v);
+    if (r->producer && plan.byValue[r->id].storage == Storage::arena)
+      life[r] = {pos.at(r->producer->group), std::numeric_limits<int>::max()};
   }
   int64_t sum = 0;
   for (auto& [v, l] : life) {
@@ -423,6 +473,29 @@ TEST(PlanMemory, ChainReusesTheArena) {
   EXPECT_EQ(b.m.plan->byValue[b.m.inputs[0]->id].storage, Storage::input);
   for (const Value* c : b.m.constants)
     EXPECT_EQ(b.m.plan->byValue[c->id].storage, Storage::weights);
+}
+
+TEST(PlanMemory, ValuesReadAfterTheRunLiveToTheEnd) {
+  // ok = int(reduce_sum(x)) computed first; the chain after it may not reuse its bytes.
+  Builder b;
+  Value* x = b.input({1, 4, 8, 8});
+  Value* sum = b.op(OpKind::Cast, {b.op(OpKind::ReduceSum, {x}, ReduceAttrs{{0, 1, 2, 3}, false})},
+                    CastAttrs{DType::i32});
+  Value* v = x;
+  for (int i = 0; i < 3; ++i)
+    v = b.conv(v, 4);
+  b.output(v, "y");
+  b.m.runChecks.push_back({sum, "message"});
+  ASSERT_TRUE(test::runPasses(b.m, "fuse-elementwise,plan-memory"));
+  checkPlan(b.m);
+  const Placement& p = b.m.plan->byValue[sum->id];
+  ASSERT_EQ(p.storage, Storage::arena);
+  for (const auto& op : b.m.ops) { // no later tensor overlaps the check's bytes
+    const Placement& q = b.m.plan->byValue[op->result->id];
+    if (op->result != sum && q.storage == Storage::arena)
+      EXPECT_TRUE(q.offset >= p.offset + 64 || q.offset + op->result->type.byteSize() <= p.offset)
+          << "value %" << op->result->id << " overlaps the run check";
+  }
 }
 
 TEST(PlanMemory, NeedsKernelGroups) {

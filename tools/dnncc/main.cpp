@@ -235,6 +235,7 @@ int main(int argc, char** argv) {
   ctx.evaluator = &evaluator;
   ctx.vectorLanes = target->vectorLanes();
   ctx.precision = precision == "fp16" ? Precision::fp16 : Precision::fp32;
+  ctx.gpu = target->isGpu();
   ctx.remark = log;
   PipelineOptions po;
   po.verifyEach = verifyEach;

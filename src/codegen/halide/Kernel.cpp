@@ -186,9 +186,8 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
     for (const Op* op : k.ops)
       if (op->kind == OpKind::Assert)
         return Status::error(
-                   "the run-time check of a shape input known only at run time cannot run on a "
-                   "GPU target yet (a GPU kernel cannot report an error); give the input a constant "
-                   "value or compile for a CPU target")
+                   "on a GPU target the run-time check of a shape input known only at run time "
+                   "needs the defer-run-checks pass (a GPU kernel cannot report an error)")
             .withDefaults({"", op->name, std::string(opName(op->kind))});
   if (Status bf16 = checkBFloatSupport(k, target); !bf16.isOk())
     return Status(bf16).withDefaults(

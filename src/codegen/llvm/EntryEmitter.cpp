@@ -272,8 +272,13 @@ Status emitEntry(const EntryModule& m, const TargetInfo& target, const std::stri
       items.push_back(llvm::ConstantArray::get(pair, {b.i64(t.extentAxis), b.i64(t.extentBuffer)}));
     extents = b.array(pair, items, "dnncc_output_extents");
   }
-  std::vector<llvm::Type*> fields(14, b.i64_);
-  for (int i : {1, 4, 5, 8, 9, 11, 12, 13})
+  std::vector<llvm::Constant*> checks;
+  auto* checkType = llvm::StructType::get(ctx, {b.i64_, b.i8p_});
+  for (const EntryRunCheck& c : m.runChecks)
+    checks.push_back(llvm::ConstantStruct::get(checkType, {b.i64(c.buffer), b.string(c.message)}));
+  llvm::Constant* runChecks = b.array(checkType, checks, "dnncc_run_checks");
+  std::vector<llvm::Type*> fields(16, b.i64_);
+  for (int i : {1, 4, 5, 8, 9, 11, 12, 13, 15})
     fields[i] = b.i8p_;
   auto* infoType = llvm::StructType::create(ctx, fields, "dnncc_model_info");
   llvm::Constant* infoValue = llvm::ConstantStruct::get(
@@ -284,7 +289,8 @@ Status emitEntry(const EntryModule& m, const TargetInfo& target, const std::stri
        b.i64(static_cast<int64_t>(m.buffers.size())), b.buffers(m.buffers),
        llvm::ConstantExpr::getBitCast(weights, b.i8p_),
        b.i64(static_cast<int64_t>(m.weights.size())),
-       llvm::ConstantExpr::getBitCast(run, b.i8p_), device, extents});
+       llvm::ConstantExpr::getBitCast(run, b.i8p_), device, extents,
+       b.i64(static_cast<int64_t>(m.runChecks.size())), runChecks});
   auto* info = new llvm::GlobalVariable(mod, infoType, true, llvm::GlobalValue::InternalLinkage,
                                         infoValue, "dnncc_model_info");
   info->setAlignment(llvm::Align(8));

@@ -37,6 +37,12 @@ struct EntryTensor {
   int64_t extentAxis = -1, extentBuffer = -1;
 };
 
+/// A check the runtime makes after a run (dnncc_run_check).
+struct EntryRunCheck {
+  int64_t buffer = 0; ///< index into EntryModule::buffers of an integer scalar
+  std::string message;
+};
+
 /// Everything the entry code states about a compiled model.
 struct EntryModule {
   std::string prefix;
@@ -44,6 +50,7 @@ struct EntryModule {
   int64_t arenaSize = 0;
   std::vector<EntryBuffer> buffers;
   std::vector<EntryKernelCall> calls;
+  std::vector<EntryRunCheck> runChecks;
   std::vector<uint8_t> weights; ///< 64-byte aligned offsets are the caller's job
 };
 

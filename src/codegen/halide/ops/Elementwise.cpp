@@ -380,11 +380,7 @@ Expected<TensorFunc> where(const Op& op, const std::vector<TensorFunc>& in) {
 Expected<TensorFunc> assertOk(const Op& op, const std::vector<TensorFunc>& in) {
   auto v = makeVars(op.result->type.rank());
   Expr ok = in[1](Idx(in[1].type.rank(), Expr(0))) != 0;
-  std::string message = fmt::format(
-      "'{}': a shape input's run-time value disagrees with the shape the model declares and "
-      "dnncc compiled in",
-      op.result->name);
-  return pureResult(op, v, Halide::require(ok, at(op, in, 0, v), message));
+  return pureResult(op, v, Halide::require(ok, at(op, in, 0, v), shapeCheckMessage(op.result->name)));
 }
 
 // clang-format off
