@@ -326,6 +326,15 @@ struct NmsAttrs {
   bool operator==(const NmsAttrs&) const = default;
 };
 
+/// unique*: the axis whose slices are compared (the importer flattens x when the node has none)
+/// and whether the unique slices are sorted (else in order of first occurrence).
+struct UniqueAttrs {
+  int64_t axis = 0;
+  bool sorted = true;
+  template <class V> void visitFields(V&& v) { v("axis", axis); v("sorted", sorted); }
+  bool operator==(const UniqueAttrs&) const = default;
+};
+
 /// The attributes of any op; the alternative is fixed by the op kind (Ops.def).
 using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs, GeluAttrs,
                            CastAttrs, ConvAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
@@ -333,7 +342,8 @@ using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs,
                            ArgAttrs, TopKAttrs, CumAttrs, GatherNDAttrs, ScatterAttrs,
                            ReverseSequenceAttrs, TensorScatterAttrs, AlphaAttrs, SeluAttrs,
                            ShrinkAttrs, IsInfAttrs, ConvTransposeAttrs,
-                           GridSampleAttrs, RoiAlignAttrs, DeformConvAttrs, NmsAttrs>;
+                           GridSampleAttrs, RoiAlignAttrs, DeformConvAttrs, NmsAttrs,
+                           UniqueAttrs>;
 
 /// Names of enum attribute values, for the printer and parser.
 std::string_view enumName(GeluApprox v);

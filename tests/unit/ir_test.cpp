@@ -221,6 +221,9 @@ void addShapeExamples(std::vector<Example>& all) {
                  NmsAttrs{true, true}});
   all.push_back({OpKind::NonMaxSuppressionCount, {"boxes", "box_scores", "max_boxes", "thr"},
                  NmsAttrs{true, false}});
+  for (OpKind k : {OpKind::Unique, OpKind::UniqueIndices, OpKind::UniqueInverse,
+                   OpKind::UniqueCounts, OpKind::UniqueCount})
+    all.push_back({k, {"a"}, UniqueAttrs{1, false}});
 }
 
 /// Examples of the quantization ops.

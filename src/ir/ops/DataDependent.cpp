@@ -55,4 +55,22 @@ Expected<TensorType> inferNms(const Op& op) {
   return makeType(DType::i64, {boxes.shape[0] * scores.shape[1] * boxes.shape[1], 3});
 }
 
+/// unique: x's type and shape (the upper bound); unique_indices, unique_inverse, unique_counts:
+/// int64 [x.shape[axis]]; unique_count: int64 scalar (ONNX Unique-11's Y, indices,
+/// inverse_indices, counts, and the number of unique slices).
+Expected<TensorType> inferUnique(const Op& op) {
+  const TensorType& x = op.operands[0]->type;
+  int64_t axis = op.attr<UniqueAttrs>().axis;
+  if (axis < 0 || axis >= x.rank())
+    return Status::error(fmt::format("axis {} is out of range for rank {}", axis, x.rank()));
+  switch (op.kind) {
+  case OpKind::Unique:
+    return makeType(x.dtype, x.shape);
+  case OpKind::UniqueCount:
+    return makeType(DType::i64, {});
+  default:
+    return makeType(DType::i64, {x.shape[axis]});
+  }
+}
+
 } // namespace dnncc

@@ -60,6 +60,7 @@ Expected<TensorType> inferTensorScatter(const Op&);
 Expected<TensorType> inferNonZero(const Op&);
 Expected<TensorType> inferCompress(const Op&);
 Expected<TensorType> inferNms(const Op&);
+Expected<TensorType> inferUnique(const Op&);
 // Quantize.cpp
 Expected<TensorType> inferQuantizeLinear(const Op&);
 Expected<TensorType> inferDequantizeLinear(const Op&);

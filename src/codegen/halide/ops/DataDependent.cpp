@@ -1,5 +1,5 @@
 // Halide algorithms of the ops with a data-dependent extent (ONNX NonZero, Compress,
-// NonMaxSuppression). The result
+// NonMaxSuppression, Unique). The result
 // has the static upper-bound shape; the selected entries fill a prefix along the run-time axis
 // and the rest is zero. The count itself is computed by ordinary ops the importer emits.
 #include <functional>
@@ -199,11 +199,109 @@ Expected<TensorFunc> nonMaxSuppressionCount(const Op& op, const std::vector<Tens
   return out;
 }
 
+/// ONNX Unique-11 over the n slices of x along `axis` (numpy.unique: slices compared element by
+/// element in row-major order, NaN equal to NaN and after every number). Funcs in Halide order:
+/// first(i) the first slice equal to slice i; rank(i) the position of slice i's value among the
+/// unique ones (sorted: the number of unique values less than it; else of first occurrences
+/// before it); source(u) the first slice of unique value u; counts(u) its number of slices;
+/// total() the number of unique values. The comparisons are O(n^2 * slice size), in parallel;
+/// source and counts are O(n) scatters.
+struct UniqueAnalysis {
+  Halide::Func first, rank, source, counts, total;
+  std::vector<Halide::Func> stages;
+};
+UniqueAnalysis uniqueAnalysis(const Op& op, const TensorFunc& x) {
+  const auto& a = op.attr<UniqueAttrs>();
+  const auto& shape = x.type.shape;
+  int axis = static_cast<int>(a.axis);
+  int n = static_cast<int>(shape[axis]);
+  int inner = 1;
+  for (size_t d = axis + 1; d < shape.size(); ++d)
+    inner *= static_cast<int>(shape[d]);
+  int slice = static_cast<int>(x.type.numElements()) / std::max(n, 1);
+  auto element = [&](Expr s, Expr p) { // element p (row-major) of slice s
+    return x(unflatten((p / inner) * (n * inner) + s * inner + p % inner, shape));
+  };
+  bool isFloatType = x.func.value().type().is_float();
+  auto same = [&](Expr u, Expr w) {
+    return isFloatType ? (u == w || (Halide::is_nan(u) && Halide::is_nan(w))) : u == w;
+  };
+  auto less = [&](Expr u, Expr w) {
+    return isFloatType ? (u < w || (!Halide::is_nan(u) && Halide::is_nan(w))) : u < w;
+  };
+  Halide::Var i("i"), j("j"), u("u");
+  Halide::RDom p(0, std::max(slice, 1), "p"), r(0, n, "r");
+  Halide::Func diff("unique_first_difference"), first("unique_first"), rank("unique_rank");
+  Halide::Func source("unique_source"), counts("unique_counts"), total("unique_total");
+  // diff(j, i): the first element position where slices j and i differ, `slice` when equal.
+  diff(j, i) = slice;
+  diff(j, i) = Halide::min(diff(j, i), Halide::select(same(element(j, p), element(i, p)), slice, p));
+  first(i) = n;
+  first(i) = Halide::min(first(i), Halide::select(diff(r, i) == slice, r, n));
+  Expr isFirst = first(r) == r;
+  Expr before;
+  if (a.sorted) {
+    Expr d = Halide::clamp(diff(r, i), 0, std::max(slice - 1, 0));
+    before = diff(r, i) < slice && less(element(r, d), element(i, d));
+  } else {
+    before = r < i;
+  }
+  rank(i) = 0;
+  rank(i) += Halide::select(isFirst && before, 1, 0);
+  source(u) = 0;
+  Halide::RDom s(0, n, "s");
+  s.where(first(s) == s);
+  source(Halide::clamp(rank(s), 0, n - 1)) = Expr(s);
+  counts(u) = Halide::cast(Halide::Int(64), 0);
+  Halide::RDom t(0, n, "t");
+  counts(Halide::clamp(rank(Halide::clamp(first(t), 0, n - 1)), 0, n - 1)) += Halide::cast(Halide::Int(64), 1);
+  total() = Halide::cast(Halide::Int(64), 0);
+  total() += Halide::select(isFirst, Halide::cast(Halide::Int(64), 1), Halide::cast(Halide::Int(64), 0));
+  return {first, rank, source, counts, total, {diff, first, rank, source, counts, total}};
+}
+
+/// unique, unique_indices, unique_inverse, unique_counts, unique_count: the outputs of
+/// ONNX Unique-11 (see uniqueAnalysis); entries past the number of unique values are 0.
+Expected<TensorFunc> unique(const Op& op, const std::vector<TensorFunc>& in) {
+  const TensorFunc& x = in[0];
+  int axis = static_cast<int>(op.attr<UniqueAttrs>().axis);
+  int n = static_cast<int>(x.type.shape[axis]);
+  UniqueAnalysis q = uniqueAnalysis(op, x);
+  Halide::Type i64 = Halide::Int(64);
+  Expr y;
+  std::vector<Halide::Var> v;
+  if (op.kind == OpKind::UniqueCount) {
+    y = q.total();
+  } else if (op.kind == OpKind::Unique) {
+    v = makeVars(x.type.rank());
+    Idx at = asIdx(v);
+    at[axis] = Halide::clamp(q.source(v[axis]), 0, n - 1);
+    y = Halide::select(v[axis] < q.total(), x(at), constant(x.func.value().type(), 0));
+  } else {
+    v = makeVars(1);
+    Expr k = v[0];
+    if (op.kind == OpKind::UniqueInverse)
+      y = Halide::cast(i64, q.rank(Halide::clamp(q.first(k), 0, n - 1)));
+    else if (op.kind == OpKind::UniqueIndices)
+      y = Halide::select(k < q.total(), Halide::cast(i64, q.source(k)), constant(i64, 0));
+    else
+      y = Halide::select(k < q.total(), q.counts(k), constant(i64, 0));
+  }
+  TensorFunc out = pureResult(op, v, y);
+  out.stages.insert(out.stages.begin(), q.stages.begin(), q.stages.end());
+  return out;
+}
+
 const AlgorithmRow kRows[] = {
     {OpKind::NonZero, nonZero},
     {OpKind::Compress, compress},
     {OpKind::NonMaxSuppression, nonMaxSuppression},
     {OpKind::NonMaxSuppressionCount, nonMaxSuppressionCount},
+    {OpKind::Unique, unique},
+    {OpKind::UniqueIndices, unique},
+    {OpKind::UniqueInverse, unique},
+    {OpKind::UniqueCounts, unique},
+    {OpKind::UniqueCount, unique},
 };
 } // namespace
 

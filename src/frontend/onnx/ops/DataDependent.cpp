@@ -1,5 +1,5 @@
-// ONNX ops whose output shape depends on the input values -> IR: NonZero, Compress and
-// NonMaxSuppression. Each gives
+// ONNX ops whose output shape depends on the input values -> IR: NonZero, Compress,
+// NonMaxSuppression and Unique. Each gives
 // a data-dependent output (NodeContext::setDataDependentOutput): the op's result with the static
 // upper-bound shape and, as its length, the number of selected entries computed with ordinary
 // ops (cast to bool, to int64, reduce_sum over every axis).
@@ -105,11 +105,46 @@ Status nonMaxSuppression(NodeContext& c) {
   return c.setDataDependentOutput(0, y, 0, count);
 }
 
+/// Unique-11: outputs Y (the unique slices along `axis`, of the flattened x without one),
+/// indices (first occurrences), inverse_indices and counts; Y, indices and counts have the run's
+/// number of unique slices, inverse_indices one entry per slice.
+Status unique(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  UniqueAttrs a;
+  a.sorted = c.attrInt("sorted", 1) != 0;
+  if (c.hasAttr("axis")) {
+    Expected<int> axis = normalizeAxis(c.attrInt("axis", 0), x->type.rank());
+    if (!axis)
+      return c.error(axis.status().message());
+    a.axis = *axis;
+  } else {
+    DNNCC_ASSIGN_OR_RETURN(x, reshapeTo(c, x, {x->type.numElements()}));
+  }
+  if (x->type.shape[a.axis] == 0)
+    return c.error("an input with no slices along the axis is not supported");
+  DNNCC_ASSIGN_OR_RETURN(Value * count, c.emit(OpKind::UniqueCount, {x}, a));
+  const std::pair<OpKind, int> parts[] = {{OpKind::Unique, static_cast<int>(a.axis)},
+                                          {OpKind::UniqueIndices, 0},
+                                          {OpKind::UniqueInverse, -1},
+                                          {OpKind::UniqueCounts, 0}};
+  for (int i = 0; i < 4; ++i) {
+    if (!c.hasOutput(i))
+      continue;
+    DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(parts[i].first, {x}, a));
+    if (parts[i].second < 0)
+      DNNCC_TRY(c.setOutput(i, y));
+    else
+      DNNCC_TRY(c.setDataDependentOutput(i, y, parts[i].second, count));
+  }
+  return Status::ok();
+}
+
 constexpr int kMax = kMaxOpset;
 const ConverterRow kRows[] = {
     {"NonZero", 9, kMax, nonZero},
     {"Compress", 9, kMax, compress},
     {"NonMaxSuppression", 10, kMax, nonMaxSuppression},
+    {"Unique", 11, kMax, unique},
 };
 } // namespace
 
