@@ -335,6 +335,14 @@ struct UniqueAttrs {
   bool operator==(const UniqueAttrs&) const = default;
 };
 
+/// slice_runtime(_check): the output shape the model declares for a Slice whose starts, ends,
+/// axes or steps are known only at run time.
+struct RuntimeSliceAttrs {
+  IntList shape;
+  template <class V> void visitFields(V&& v) { v("shape", shape); }
+  bool operator==(const RuntimeSliceAttrs&) const = default;
+};
+
 /// The attributes of any op; the alternative is fixed by the op kind (Ops.def).
 using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs, GeluAttrs,
                            CastAttrs, ConvAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
@@ -343,7 +351,7 @@ using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs,
                            ReverseSequenceAttrs, TensorScatterAttrs, AlphaAttrs, SeluAttrs,
                            ShrinkAttrs, IsInfAttrs, ConvTransposeAttrs,
                            GridSampleAttrs, RoiAlignAttrs, DeformConvAttrs, NmsAttrs,
-                           UniqueAttrs>;
+                           UniqueAttrs, RuntimeSliceAttrs>;
 
 /// Names of enum attribute values, for the printer and parser.
 std::string_view enumName(GeluApprox v);

@@ -218,6 +218,9 @@ dnncc_error_test(dnncc_run.bad_command_line
 dnncc_error_test(dnncc_run.runtime_shape_disagrees
   CONTAINS "'y': a shape input's run-time value disagrees with the shape the model declares"
   COMMAND sh -c "${DNNCC} ${BAD}/reshape_runtime.onnx --target=x86-64 -o ${BAD}/libreshape_rt.so && ${RUN} ${BAD}/libreshape_rt.so --input x=${BAD}/x23.npy --input shape=${BAD}/shape_other.npy")
+dnncc_error_test(dnncc_run.runtime_slice_disagrees
+  CONTAINS "'y': a shape input's run-time value disagrees with the shape the model declares"
+  COMMAND sh -c "${DNNCC} ${BAD}/slice_runtime.onnx --target=x86-64 -o ${BAD}/libslice_rt.so && ${RUN} ${BAD}/libslice_rt.so --input x=${BAD}/x23.npy --input starts=${BAD}/starts_1.npy --input ends=${BAD}/ends_other.npy")
 # The same on a GPU target (PoCL): the kernels compute the check on the device and the runtime
 # reads it after the run (defer-run-checks).
 dnncc_error_test(dnncc_run.runtime_shape_disagrees_opencl

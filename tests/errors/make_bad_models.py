@@ -126,6 +126,16 @@ def main():
     os.makedirs(os.path.join(out, "no_opencl_vendors"), exist_ok=True)
     np.save(os.path.join(out, "shape_declared.npy"), np.array([3, -1], np.int64))
     np.save(os.path.join(out, "shape_other.npy"), np.array([1, 6], np.int64))
+    # Slice of axis 1 with run-time starts and ends, compiled for the declared [2, 2]: ends 3
+    # gives [2, 2] from start 1, ends 2 gives [2, 1] (the run fails).
+    axes = helper.make_tensor("axes", TensorProto.INT64, [1], [1])
+    save(out, "slice_runtime.onnx",
+         model([helper.make_node("Slice", ["x", "starts", "ends", "axes"], ["y"],
+                                 name="slice_rt")],
+               [f32("x", [2, 3]), i64("starts", [1]), i64("ends", [1])], [f32("y", [2, 2])],
+               [axes]))
+    np.save(os.path.join(out, "starts_1.npy"), np.array([1], np.int64))
+    np.save(os.path.join(out, "ends_other.npy"), np.array([2], np.int64))
 
     # Control flow that cannot be unrolled at compile time: a trip count given at run time, and
     # a constant trip count whose unrolled body passes the node limit.

@@ -48,6 +48,7 @@ struct Prelude {
     in("ui", DType::i64, {1, 4, 6, 6});     // max_unpool indices for x
     in("rois", DType::f32, {3, 4});         // roi_align boxes and their batch indices
     in("ri", DType::i64, {3});
+    in("window", DType::i64, {2}); // slice_runtime starts, ends, axes, steps for a
     in("boxes", DType::f32, {1, 3, 4});      // non_max_suppression: boxes, scores, parameters
     in("box_scores", DType::f32, {1, 2, 3});
     in("max_boxes", DType::i64, {1});
@@ -221,6 +222,8 @@ void addShapeExamples(std::vector<Example>& all) {
                  NmsAttrs{true, true}});
   all.push_back({OpKind::NonMaxSuppressionCount, {"boxes", "box_scores", "max_boxes", "thr"},
                  NmsAttrs{true, false}});
+  for (OpKind k : {OpKind::SliceRuntime, OpKind::SliceRuntimeCheck})
+    all.push_back({k, {"a", "window", "window", "window", "window"}, RuntimeSliceAttrs{{2, 2}}});
   for (OpKind k : {OpKind::Unique, OpKind::UniqueIndices, OpKind::UniqueInverse,
                    OpKind::UniqueCounts, OpKind::UniqueCount})
     all.push_back({k, {"a"}, UniqueAttrs{1, false}});

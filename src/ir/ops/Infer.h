@@ -48,6 +48,7 @@ Expected<TensorType> inferExpand(const Op&);
 Expected<TensorType> inferTranspose(const Op&);
 Expected<TensorType> inferConcat(const Op&);
 Expected<TensorType> inferSlice(const Op&);
+Expected<TensorType> inferSliceRuntime(const Op&);
 Expected<TensorType> inferGather(const Op&);
 Expected<TensorType> inferPad(const Op&);
 Expected<TensorType> inferGatherElements(const Op&);

@@ -70,6 +70,31 @@ Expected<TensorType> inferConcat(const Op& op) {
   return makeType(x.dtype, std::move(shape));
 }
 
+/// slice_runtime: x's type with the declared shape (same rank, no extent above x's);
+/// slice_runtime_check: a bool scalar. starts, ends, axes, steps: integer [k], k <= rank.
+Expected<TensorType> inferSliceRuntime(const Op& op) {
+  const TensorType& x = op.operands[0]->type;
+  const IntList& shape = op.attr<RuntimeSliceAttrs>().shape;
+  if (static_cast<int>(shape.size()) != x.rank())
+    return Status::error("slice_runtime needs a shape of the input's rank");
+  for (int i = 0; i < x.rank(); ++i)
+    if (shape[i] < 1 || shape[i] > x.shape[i])
+      return Status::error(fmt::format("slice_runtime extent {} of axis {} is outside [1, {}]",
+                                       shape[i], i, x.shape[i]));
+  const TensorType& starts = op.operands[1]->type;
+  for (size_t i = 1; i < 5; ++i) {
+    const TensorType& t = op.operands[i]->type;
+    if (t.rank() != 1 || t.shape[0] != starts.shape[0] || t.shape[0] > x.rank() ||
+        (t.dtype != DType::i32 && t.dtype != DType::i64))
+      return Status::error(fmt::format("slice_runtime operand {} must be int32 or int64 [k], k "
+                                       "<= {}, like starts; got {}",
+                                       i, x.rank(), toString(t)));
+  }
+  if (op.kind == OpKind::SliceRuntimeCheck)
+    return makeType(DType::boolean, {});
+  return makeType(x.dtype, shape);
+}
+
 Expected<TensorType> inferSlice(const Op& op) {
   DNNCC_ASSIGN_OR_RETURN(const TensorType* r, givenResult(op));
   const TensorType& x = op.operands[0]->type;

@@ -261,6 +261,70 @@ Expected<TensorFunc> tensorScatter(const Op& op, const std::vector<TensorFunc>& 
   return pureResult(op, v, y);
 }
 
+/// The effective window of one axis of a Slice whose inputs are read at run time (ONNX Slice-13:
+/// negative starts and ends count from the end, then are clamped to [0, dim] for a positive
+/// step, to [0, dim - 1] and [-1, dim - 1] for a negative one); axes not named keep the whole
+/// axis. `extent` is the number of elements the window selects; `valid` is false for a step of 0.
+struct RuntimeWindow {
+  Expr start, step, extent, valid;
+};
+RuntimeWindow runtimeWindow(const std::vector<TensorFunc>& in, int axis) {
+  const TensorType& x = in[0].type;
+  Halide::Type i64 = Halide::Int(64);
+  int64_t dim = x.shape[axis];
+  Expr d = constant(i64, static_cast<double>(dim));
+  Expr start = constant(i64, 0), end = d, step = constant(i64, 1);
+  int64_t k = in[1].type.shape[0];
+  for (int64_t j = 0; j < k; ++j) {
+    auto read = [&](int operand) { return Halide::cast(i64, in[operand]({Expr(static_cast<int>(j))})); };
+    Expr a = read(3);
+    a = Halide::select(a < 0, a + x.rank(), a);
+    Expr st = read(4), s = read(1), e = read(2);
+    // Out-of-range values (INT64_MIN, INT64_MAX) are clamped before any addition.
+    s = Halide::clamp(s, -d, d);
+    e = Halide::clamp(e, -d - 1, d);
+    s = Halide::select(s < 0, s + d, s);
+    e = Halide::select(e < 0, e + d, e);
+    s = Halide::select(st > 0, Halide::clamp(s, 0, d), Halide::clamp(s, 0, d - 1));
+    e = Halide::select(st > 0, Halide::clamp(e, 0, d), Halide::clamp(e, -1, d - 1));
+    Expr hit = a == axis;
+    start = Halide::select(hit, s, start);
+    end = Halide::select(hit, e, end);
+    step = Halide::select(hit, st, step);
+  }
+  Expr valid = step != 0;
+  Expr safe = Halide::select(valid, step, constant(i64, 1));
+  Expr n = Halide::select(safe > 0, (end - start + safe - 1) / safe,
+                          (start - end + (-safe) - 1) / (-safe));
+  return {start, safe, Halide::max(n, constant(i64, 0)), valid};
+}
+
+/// slice_runtime: y[i] = x[start + i * step] on every axis, with each axis' window read from the
+/// starts/ends/axes/steps operands at run time (the check op tells whether it has y's extent).
+Expected<TensorFunc> sliceRuntime(const Op& op, const std::vector<TensorFunc>& in) {
+  const TensorType& x = in[0].type;
+  auto v = makeVars(op.result->type.rank());
+  Idx at = asIdx(v);
+  for (int a = 0; a < x.rank(); ++a) {
+    RuntimeWindow w = runtimeWindow(in, a);
+    Expr pos = Halide::cast(Halide::Int(32), w.start + Halide::cast(Halide::Int(64), v[a]) * w.step);
+    at[a] = Halide::clamp(pos, 0, static_cast<int>(x.shape[a]) - 1); // in bounds if the check fails
+  }
+  return pureResult(op, v, in[0](at));
+}
+
+/// slice_runtime_check: whether every axis' window selects the declared extent (and no step is 0).
+Expected<TensorFunc> sliceRuntimeCheck(const Op& op, const std::vector<TensorFunc>& in) {
+  const IntList& shape = op.attr<RuntimeSliceAttrs>().shape;
+  Expr ok = Halide::cast(Halide::Bool(), true);
+  for (int a = 0; a < in[0].type.rank(); ++a) {
+    RuntimeWindow w = runtimeWindow(in, a);
+    ok = ok && w.valid && w.extent == constant(Halide::Int(64), static_cast<double>(shape[a]));
+  }
+  return pureResult(op, {}, Halide::select(ok, constant(halideType(DType::boolean), 1),
+                                           constant(halideType(DType::boolean), 0)));
+}
+
 const AlgorithmRow kRows[] = {
     {OpKind::Reshape, reshape}, {OpKind::Expand, expand}, {OpKind::Transpose, transpose},
     {OpKind::Concat, concat},   {OpKind::Slice, slice},   {OpKind::Gather, gather},
@@ -271,6 +335,8 @@ const AlgorithmRow kRows[] = {
     {OpKind::ScatterND, scatterND},
     {OpKind::ReverseSequence, reverseSequence},
     {OpKind::TensorScatter, tensorScatter},
+    {OpKind::SliceRuntime, sliceRuntime},
+    {OpKind::SliceRuntimeCheck, sliceRuntimeCheck},
 };
 } // namespace
 

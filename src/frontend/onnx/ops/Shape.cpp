@@ -279,10 +279,51 @@ Status split(NodeContext& c) {
 }
 
 /// Slice-10+ (inputs) and Slice-1 (attributes), clamped as the ONNX spec describes.
+/// Slice-10+ with starts, ends, axes or steps known only at run time: compiled for the output
+/// shape the model declares (docs/usage.md, "Shape inputs known only at run time"); the kernel
+/// reads the window of each axis at run time and the run fails when it gives another shape.
+Status runtimeSlice(NodeContext& c, Value* x) {
+  const std::vector<int64_t>* declared = c.declaredShape(0);
+  if (!declared || static_cast<int>(declared->size()) != x->type.rank())
+    return c.runtimeShapeInputError(c.isRuntimeInput(1) ? 1 : c.isRuntimeInput(2) ? 2
+                                    : c.isRuntimeInput(3) ? 3 : 4,
+                                    c.isRuntimeInput(1) ? "starts" : c.isRuntimeInput(2) ? "ends"
+                                    : c.isRuntimeInput(3) ? "axes" : "steps");
+  for (size_t a = 0; a < declared->size(); ++a)
+    if ((*declared)[a] == 0)
+      return c.error(fmt::format("the slice of axis {} is empty (zero-size tensors are not "
+                                 "supported)",
+                                 a));
+  DNNCC_ASSIGN_OR_RETURN(Value * starts, c.input(1));
+  DNNCC_ASSIGN_OR_RETURN(Value * ends, c.input(2));
+  int64_t k = starts->type.numElements();
+  auto filled = [&](int i, auto value) -> Expected<Value*> { // absent axes / steps: defaults
+    if (Value* v = c.optionalInput(i))
+      return v;
+    std::vector<int64_t> values(k);
+    for (int64_t j = 0; j < k; ++j)
+      values[j] = value(j);
+    std::vector<uint8_t> bytes(values.size() * sizeof(int64_t));
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    return c.constant(TensorType{DType::i64, {k}}, std::move(bytes));
+  };
+  DNNCC_ASSIGN_OR_RETURN(Value * axes, filled(3, [](int64_t j) { return j; }));
+  DNNCC_ASSIGN_OR_RETURN(Value * steps, filled(4, [](int64_t) { return int64_t{1}; }));
+  std::vector<Value*> operands{x, starts, ends, axes, steps};
+  RuntimeSliceAttrs a{IntList(declared->begin(), declared->end())};
+  DNNCC_ASSIGN_OR_RETURN(Value * ok, c.emit(OpKind::SliceRuntimeCheck, operands, a));
+  DNNCC_TRY(c.checkAtRunTime(ok));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::SliceRuntime, operands, a));
+  return c.setOutput(0, y);
+}
+
 Status slice(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   int rank = x->type.rank();
   IntList starts, ends, axes, steps;
+  if (c.opset() >= 10 && (c.isRuntimeInput(1) || c.isRuntimeInput(2) || c.isRuntimeInput(3) ||
+                          c.isRuntimeInput(4)))
+    return runtimeSlice(c, x);
   if (c.opset() >= 10) {
     DNNCC_ASSIGN_OR_RETURN(starts, c.constInts(1, "starts"));
     DNNCC_ASSIGN_OR_RETURN(ends, c.constInts(2, "ends"));
