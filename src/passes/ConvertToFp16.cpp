@@ -2,9 +2,10 @@
 // becomes f16. f32 constants (weights) are rounded to nearest even; a cast to f16 follows each f32
 // input (and each bitcast to f32) and a cast to f32 precedes each f32 output, so the library's API
 // keeps f32; casts and dequantize_linear ops that produce f32 produce f16. The kernels compute
-// every op on f16 values in f32 and round each result once (codegen/halide/LowPrecision.cpp), so
-// convolutions, matrix products, reductions, softmax and normalisations accumulate in f32. At
-// fp32 the pass does nothing.
+// ops on f16 values in f32 and round each result once (codegen/halide/LowPrecision.cpp), so
+// convolutions, matrix products, reductions, softmax and normalisations accumulate in f32; on
+// devices with half arithmetic the element-wise ops whose result that rounding cannot change
+// (add, mul, max, ...: hl::halfArithmetic) compute in half. At fp32 the pass does nothing.
 #include <algorithm>
 #include <cmath>
 #include <cstring>

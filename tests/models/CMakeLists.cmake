@@ -26,8 +26,11 @@
 #                            within rtol 2e-2 / atol 2e-2 (resnet50: atol 1) of the fp32
 #                            reference and, for the classifiers (all but bert_tiny), the same
 #                            top-1 class; label 'fp16'
-#   models.gpu_fp16.<target>.resnet18  resnet18 with --precision=fp16 for rk3399-mali, nvidia and
-#                            jetson-xavier-gpu: as models.gpu, and the Mali OpenCL C uses `half`
+#   models.gpu_fp16.<target>.<name>  resnet18 with --precision=fp16 for rk3399-mali, nvidia,
+#                            jetson-xavier-gpu and nvidia-ampere (mobilenet_v2, bert_tiny too on
+#                            rk3399-mali and nvidia-ampere): as models.gpu, the Mali OpenCL C uses
+#                            `half` and builds with clang-14, and the kernels compute in half with
+#                            native conversions (no integer f16 bit conversions)
 #   models.gpu.<target>.<name>  zoo compiled for rk3399-mali, nvidia and jetson-xavier-gpu (and
 #                            tinynet for the other NVIDIA targets): the ELF machine, the embedded
 #                            OpenCL C or PTX for the right sm_NN (assembled by ptxas where the
@@ -147,22 +150,33 @@ endforeach()
 foreach(target nvidia-volta nvidia-turing nvidia-ampere)
   dnncc_gpu_code_test(${target} tinynet ${DNNCC_MODELS_REPO}/models/tinynet)
 endforeach()
-# --precision=fp16 for the targets whose devices compute in half (gpu.fp16): resnet18 compiles,
-# rk3399-mali's OpenCL C holds f16 tensors as `half` (cl_khr_fp16), the PTX assembles.
-foreach(target rk3399-mali nvidia jetson-xavier-gpu)
+# --precision=fp16 for the targets whose devices compute in half (gpu.fp16): the model compiles,
+# rk3399-mali's OpenCL C holds f16 tensors as `half` (cl_khr_fp16) and clang-14 compiles it, the
+# PTX assembles; the kernels compute in half (OpenCL C half arithmetic, PTX add/mul/fma/max .f16)
+# and convert with the device's conversions, never with LowPrecision.cpp's integer bit operations.
+# resnet18 on every such target; mobilenet_v2 (clip) and bert_tiny (gelu, layer_norm, softmax:
+# f32 inside) on rk3399-mali and nvidia-ampere.
+function(dnncc_gpu_fp16_test target name)
   set(args --target=${target})
   if(DEFINED gpu_machine_${target})
     list(APPEND args --machine=${gpu_machine_${target}})
   endif()
-  set(sub gpu-code ${DNNCC_MODELS_REPO}/models/zoo/resnet18
-          ${DNNCC_MODELS_BIN}/gpu-fp16-${target}/libresnet18.so --api ${gpu_api_${target}}
+  set(sub gpu-code ${DNNCC_MODELS_REPO}/models/zoo/${name}
+          ${DNNCC_MODELS_BIN}/gpu-fp16-${target}/lib${name}.so --api ${gpu_api_${target}}
           --precision fp16)
   if(DEFINED gpu_sm_${target})
     list(APPEND sub --sm ${gpu_sm_${target}})
   endif()
-  add_test(NAME models.gpu_fp16.${target}.resnet18 COMMAND ${DNNCC_MODEL_TEST} ${args} ${sub})
-  set_tests_properties(models.gpu_fp16.${target}.resnet18 PROPERTIES LABELS "models;gpu;fp16"
+  add_test(NAME models.gpu_fp16.${target}.${name} COMMAND ${DNNCC_MODEL_TEST} ${args} ${sub})
+  set_tests_properties(models.gpu_fp16.${target}.${name} PROPERTIES LABELS "models;gpu;fp16"
                        TIMEOUT 300)
+endfunction()
+foreach(target rk3399-mali nvidia jetson-xavier-gpu nvidia-ampere)
+  dnncc_gpu_fp16_test(${target} resnet18)
+endforeach()
+foreach(target rk3399-mali nvidia-ampere)
+  dnncc_gpu_fp16_test(${target} mobilenet_v2)
+  dnncc_gpu_fp16_test(${target} bert_tiny)
 endforeach()
 add_test(NAME models.opencl.tinynet
          COMMAND ${DNNCC_MODEL_TEST} --target=x86-64-opencl compile-run

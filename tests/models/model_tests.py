@@ -17,7 +17,9 @@
                      overflow, NaN, inf), DequantizeLinear of every float8e4m3fn byte to f16
   gpu-code     MODEL_DIR LIB --api opencl|cuda [--sm NN]   compile-only for a GPU target, then
                inspect: OpenCL C kernels or PTX for sm_NN embedded (assembled by ptxas when the
-               CUDA toolkit is installed), no undefined halide_/dnncc_ symbol; with
+               CUDA toolkit is installed), no undefined halide_/dnncc_ symbol; with --precision
+               fp16, half arithmetic in the OpenCL C (compiled by clang-14 where installed) or
+               PTX and no integer f16 <-> f32 bit conversion; with
                --staged, some kernel stages tiles in local (shared) memory behind a barrier (the
                tiled conv / matmul GPU schedules, GpuTiledSchedule.cpp)
   copies       WORK  an x86-64-opencl library run on PoCL under a counting shim of the OpenCL
@@ -210,6 +212,58 @@ def embedded_ptx(lib):
     return out
 
 
+def embedded_opencl(lib):
+    """The OpenCL C sources a model library embeds (NUL-terminated texts)."""
+    data = open(lib, "rb").read()
+    out, start = [], data.find(b"/*OpenCL C")
+    while start >= 0:
+        end = data.find(b"\0", start)
+        out.append(data[start:end].decode(errors="replace"))
+        start = data.find(b"/*OpenCL C", end)
+    return out
+
+
+# The integer f16 <-> f32 conversions of src/codegen/halide/LowPrecision.cpp leave two constants
+# in the device code: (127 - 15) << 23, the exponent rebias of widenToF32, and the bits of 65520.0f,
+# the overflow bound of toHalfBits. Kernels that compute in half use the device's conversions.
+HALF_BIT_CONVERSIONS = ("939524096", "1199566848")
+# OpenCL C: a `half` result of half arithmetic (Halide prints one operation per line).
+OPENCL_HALF_ARITH = re.compile(r"\bhalf _\d+ = (?:_\d+ [-+*] _\d+;|(?:max|min|fma)\(_\d+, )")
+# PTX: f16 arithmetic instructions (sm_53 and newer).
+PTX_HALF_ARITH = re.compile(r"\b(?:add|sub|mul|fma|max|min)(?:\.rn)?(?:\.ftz)?\.f16(?:x2)?\s")
+
+
+def check_half_compute(a, sources, arith, what):
+    """--precision=fp16 on a device with binary16 arithmetic: some kernel computes in half, the
+    conversions are the device's own (cvt / OpenCL C casts), none is the integer bit conversion."""
+    text = "\n".join(sources)
+    found = arith.findall(text)
+    if not found:
+        raise Failure(f"{a.lib}: no half arithmetic in the {what}")
+    bits = [c for c in HALF_BIT_CONVERSIONS if re.search(rf"\b{c}\b", text)]
+    if bits:
+        raise Failure(f"{a.lib}: the {what} converts f16 with integer bit operations "
+                      f"(constants {', '.join(bits)})")
+    print(f"{len(found)} half-precision operations in the {what}, no integer f16 conversion")
+
+
+def compile_opencl_c(a, sources, fp16):
+    """Compiles each OpenCL C source with clang (OpenCL C 1.2 for SPIR, cl_khr_fp16 where the
+    device has it) when clang-14 is installed: the code a device driver would have to build."""
+    clang = shutil.which("clang-14")
+    if not clang:
+        print("no clang-14 on this machine: the OpenCL C was not compiled")
+        return
+    work = fresh(a.lib + ".cl")
+    for i, src in enumerate(sources):
+        path = os.path.join(work, f"module{i}.cl")
+        open(path, "w").write(src)
+        ext = ["-Xclang", "-cl-ext=+cl_khr_fp16,+cl_khr_fp64"] if fp16 else []
+        run([clang, "-x", "cl", "-cl-std=CL1.2", "-target", "spir64", "-Xclang",
+             "-finclude-default-header", *ext, "-fsyntax-only", path])
+    print(f"clang-14 compiled all {len(sources)} OpenCL C modules")
+
+
 def gpu_code(a):
     compile_only(a)
     data = open(a.lib, "rb").read()
@@ -219,10 +273,13 @@ def gpu_code(a):
             raise Failure(f"{a.lib} embeds no OpenCL C kernel")
         print(f"{kernels} OpenCL kernels embedded")
         if a.precision == "fp16":
-            # A device with cl_khr_fp16 (gpu.fp16) holds f16 tensors as `half`.
+            # A device with cl_khr_fp16 (gpu.fp16) holds f16 tensors as `half` and computes in it.
             if b"#pragma OPENCL EXTENSION cl_khr_fp16 : enable" not in data or b"half" not in data:
                 raise Failure(f"{a.lib}: the fp16 OpenCL C does not use cl_khr_fp16's half")
             print("the OpenCL C holds f16 tensors as half (cl_khr_fp16)")
+            sources = embedded_opencl(a.lib)
+            check_half_compute(a, sources, OPENCL_HALF_ARITH, "OpenCL C")
+            compile_opencl_c(a, sources, True)
         staged = data.count(b"barrier(")
     else:
         modules = embedded_ptx(a.lib)
@@ -232,6 +289,10 @@ def gpu_code(a):
             if f".target sm_{a.sm}" not in ptx:
                 raise Failure(f"a PTX module of {a.lib} is not for sm_{a.sm}")
         print(f"{len(modules)} PTX modules for sm_{a.sm}")
+        if a.precision == "fp16":
+            check_half_compute(a, modules, PTX_HALF_ARITH, "PTX")
+            if not any("cvt.rn.f16.f32" in ptx for ptx in modules):
+                raise Failure(f"{a.lib}: no native f32 -> f16 conversion (cvt.rn.f16.f32) in the PTX")
         staged = sum(1 for ptx in modules if "bar.sync" in ptx and ".shared" in ptx)
         ptxas = shutil.which("ptxas") or (
             "/usr/local/cuda/bin/ptxas" if os.access("/usr/local/cuda/bin/ptxas", os.X_OK) else None)

@@ -1,6 +1,7 @@
 // Tests of the GPU kernels' custom lowering pass (src/codegen/halide/DeviceLowering.cpp): the IR
 // rewrites inside and outside device loops, and the OpenCL C that Halide then emits (compiled
 // ahead of time in this process; nothing runs on an OpenCL device here).
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -127,6 +128,55 @@ TEST(DeviceLowering, OpenCLCodeKeepsTheSixtyFourBitMaskAndCallsFmod) {
   EXPECT_NE(cl.find("9223372036854775807"), std::string::npos) << cl;
   EXPECT_EQ(cl.find("2147483647"), std::string::npos) << cl;
   EXPECT_NE(cl.find("fmod("), std::string::npos) << cl;
+}
+
+TEST(DeviceLowering, HalfConstantsBecomeTheirBitsInOpenCLLoopsOnly) {
+  // -inf and 0.1 (rounded to binary16, 0x2E66) as Float(16) constants.
+  for (double v : {-std::numeric_limits<double>::infinity(), 0.1}) {
+    Expr c = make_const(Halide::Float(16), v);
+    uint16_t bits = Halide::float16_t(v).to_bits();
+    Expr e = loweredValue(GpuApi::opencl, Halide::DeviceAPI::OpenCL, c);
+    const Call* call = e.as<Call>();
+    ASSERT_TRUE(call && call->is_intrinsic(Call::reinterpret)) << e;
+    EXPECT_EQ(call->type, Halide::Float(16));
+    const uint64_t* u = as_const_uint(call->args[0]);
+    ASSERT_TRUE(u) << e;
+    EXPECT_EQ(*u, bits);
+    EXPECT_EQ(call->args[0].type(), Halide::UInt(16));
+    // Host loops, CUDA loops and f32 constants are left alone.
+    EXPECT_TRUE(loweredValue(GpuApi::opencl, Halide::DeviceAPI::Host, c).as<FloatImm>());
+    EXPECT_TRUE(loweredValue(GpuApi::cuda, Halide::DeviceAPI::CUDA, c).as<FloatImm>());
+  }
+  EXPECT_TRUE(loweredValue(GpuApi::opencl, Halide::DeviceAPI::OpenCL,
+                           make_const(Halide::Float(32), 0.5))
+                  .as<FloatImm>());
+}
+
+TEST(DeviceLowering, OpenCLHalfCodeCallsBuiltInsWithHalfArguments) {
+  // max(x, -inf) and min(x, 0.1) on half values: Halide 14 alone prints the constants as float
+  // expressions, and OpenCL C's max(half, float) is ambiguous (no device compiles it).
+  Halide::ImageParam in(Halide::Float(16), 1, "in");
+  Halide::Var x("x"), xo("xo"), xi("xi");
+  Halide::Func f("f");
+  f(x) = Halide::min(Halide::max(in(x), make_const(Halide::Float(16), -INFINITY)),
+                     make_const(Halide::Float(16), 0.1));
+  f.output_buffer().dim(0).set_bounds(0, 64);
+  f.gpu_tile(x, xo, xi, 16);
+  TargetInfo target;
+  target.gpu.api = GpuApi::opencl;
+  target.gpu.fp16 = true;
+  hl::addDeviceLoweringPass(f, target);
+  Halide::Target ht("arm-64-linux-opencl-cl_half-no_runtime");
+  std::string path = test::testDir() + "/device_lowering_half.o";
+  f.compile_to_object(path, {in}, "device_lowering_half", ht);
+  std::string cl = embeddedOpenCL(path);
+  ASSERT_FALSE(cl.empty());
+  std::string body = cl.substr(cl.find("__kernel void _kernel"));
+  EXPECT_EQ(body.find("neg_inf_f32()"), std::string::npos) << body;
+  EXPECT_EQ(body.find("float_from_bits("), std::string::npos) << body;
+  EXPECT_NE(body.find("as_half("), std::string::npos) << body;
+  EXPECT_NE(body.find("(ushort)(64512"), std::string::npos) << body; // -inf
+  EXPECT_NE(body.find("(ushort)(11878"), std::string::npos) << body; // 0x2E66
 }
 
 } // namespace

@@ -12,7 +12,12 @@ Halide::Expr TensorFunc::operator()(const Idx& onnxIdx) const { return func(hali
 
 namespace {
 thread_local bool halfAsBits = false;
+thread_local bool nativeHalf = false;
 } // namespace
+
+NativeHalf::NativeHalf(bool on) : saved_(nativeHalf) { nativeHalf = saved_ || on; }
+NativeHalf::~NativeHalf() { nativeHalf = saved_; }
+bool NativeHalf::active() { return nativeHalf; }
 
 HalfAsBits::HalfAsBits(bool on) : saved_(halfAsBits) { halfAsBits = saved_ || on; }
 HalfAsBits::~HalfAsBits() { halfAsBits = saved_; }
@@ -166,7 +171,10 @@ Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& opera
   auto lowPrecision = [](const Value* v) {
     return v->type.dtype == DType::f16 || v->type.dtype == DType::bf16;
   };
-  // f16/bf16 values are computed in f32, except by bitcast, which keeps their bits.
+  // f16/bf16 values are computed in f32, except by bitcast, which keeps their bits, and by the
+  // ops that compute in half on a device that has it.
+  if (NativeHalf::active() && halfArithmetic(op))
+    return fn(op, operands);
   if (op.kind != OpKind::BitCast &&
       (lowPrecision(op.result) || std::any_of(op.operands.begin(), op.operands.end(), lowPrecision)))
     return defineLifted(op, operands, fn);

@@ -52,6 +52,31 @@ private:
   bool saved_;
 };
 
+/// While alive (and `on`), kernels built on this thread run on a device that computes in IEEE
+/// binary16 (a GPU target with gpu.fp16 whose f16 tensors are Float(16), see Kernel.h's
+/// computesInHalf): f16 <-> f32 conversions are Halide casts, which the device performs natively
+/// (PTX cvt.rn.f16.f32 / cvt.f32.f16, OpenCL C conversions; round to nearest even, NaN and inf
+/// kept), and the ops of halfArithmetic() compute in Float(16). Off (CPU targets, the host
+/// evaluator, OpenCL devices without cl_khr_fp16), f16 ops are lifted to f32 with the exact
+/// integer conversions of LowPrecision.cpp. Scopes nest; each kernel compile opens one.
+class NativeHalf {
+public:
+  explicit NativeHalf(bool on);
+  ~NativeHalf();
+  NativeHalf(const NativeHalf&) = delete;
+  NativeHalf& operator=(const NativeHalf&) = delete;
+  /// Whether f16 arithmetic and conversions are native on this thread now.
+  static bool active();
+
+private:
+  bool saved_;
+};
+
+/// True when `op` (with f16 operands and/or result) computes directly in Float(16) under
+/// NativeHalf: its f16 result equals its f32 result on the widened operands rounded once to
+/// binary16, so half arithmetic changes no number (LowPrecision.cpp gives the set and the reasons).
+bool halfArithmetic(const Op& op);
+
 /// Defines the result of `op` from its operands (same order as op.operands). Errors name what an
 /// algorithm does not implement (e.g. an element type).
 Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& operands);
@@ -90,10 +115,13 @@ Idx unflatten(Halide::Expr linear, const std::vector<int64_t>& shape);
 /// The result of a pure definition `f(vars) = value` as a TensorFunc.
 TensorFunc pureResult(const Op& op, const std::vector<Halide::Var>& vars, Halide::Expr value);
 
-/// An f16 or bf16 value widened to f32 (exact; NaN and inf kept).
+/// An f16 or bf16 value widened to f32 (exact; NaN and inf kept). Under NativeHalf an f16 value
+/// is widened by a Halide cast (the device's conversion), otherwise with integer bit operations.
 Halide::Expr widenToF32(Halide::Expr x);
 /// `x` (any numeric type; f32 or f64 directly, others through f64) rounded to nearest even in
-/// `to` (f16 or bf16); NaN stays NaN, overflow gives inf (IEEE 754 conversion).
+/// `to` (f16 or bf16); NaN stays NaN, overflow gives inf (IEEE 754 conversion). Under NativeHalf
+/// an f32 `x` goes to f16 by a Halide cast (the device's conversion); every other case uses
+/// integer bit operations.
 Halide::Expr narrowFloat(Halide::Expr x, DType to);
 
 /// One family's table rows: op kind -> algorithm.

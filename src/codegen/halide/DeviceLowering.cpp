@@ -39,6 +39,15 @@ public:
     return Call::make(m->type, Call::bitwise_and, {m->a, mask}, Call::PureIntrinsic);
   }
 
+  Expr visit(const FloatImm* op) override {
+    if (!inside_ || device_ != DeviceAPI::OpenCL || op->type != Halide::Float(16))
+      return op;
+    // The value is a binary16 number (FloatImm::make rounds it): its bits, exact.
+    uint16_t bits = Halide::float16_t(op->value).to_bits();
+    return Call::make(op->type, Call::reinterpret, {make_const(Halide::UInt(16), bits)},
+                      Call::PureIntrinsic);
+  }
+
   Expr visit(const Call* op) override {
     Expr e = IRMutator::visit(op);
     const Call* c = e.as<Call>();

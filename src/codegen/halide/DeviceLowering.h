@@ -14,6 +14,9 @@ namespace dnncc::hl {
 ///    generator prints the mask as the int expression `(1 << k) - 1`, which for k >= 31 overflows
 ///    (a 64-bit `x & 0x7fffffffffffffff`, which its simplifier turns into `x % 2^63`, became
 ///    `x & 2147483647`: |x| of a double lost its exponent);
+///  - (OpenCL) half constants (Float(16) FloatImm) into `as_half` of their bits: Halide 14 prints
+///    them as float expressions (`float_from_bits(..)`, `neg_inf_f32()`), which make OpenCL C
+///    built-in calls such as `max(half, float)` ambiguous (a compile error on the device);
 ///  - the C library's `fmodf` / `fmod` (extern calls of the algorithms, ONNX Mod) into the device's
 ///    own exact built-ins: OpenCL C `fmod` (overloaded; OpenCL C has no `fmodf`), CUDA libdevice
 ///    `__nv_fmodf` / `__nv_fmod` (a PTX call of `fmodf` is left unresolved).

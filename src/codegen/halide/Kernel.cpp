@@ -131,6 +131,10 @@ bool holdsHalfAsBits(const TargetInfo& target) {
   return target.gpu.api == GpuApi::opencl && !target.gpu.fp16;
 }
 
+bool computesInHalf(const TargetInfo& target) {
+  return target.isGpu() && target.gpu.fp16 && !holdsHalfAsBits(target);
+}
+
 std::string kernelKey(const KernelSpec& k, const TargetInfo& target) {
   std::map<const Value*, std::string> local;
   std::string key = target.halideTarget + "|";
@@ -193,6 +197,7 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
     return Status(bf16).withDefaults(
         {"", k.ops.front()->name, std::string(opName(k.ops.front()->kind))});
   HalfAsBits bits(holdsHalfAsBits(target));
+  NativeHalf native(computesInHalf(target));
   try {
     std::map<const Value*, TensorFunc> funcs;
     std::vector<Halide::Argument> args;

@@ -22,6 +22,11 @@ struct KernelSpec {
 /// Whether kernels for `target` hold f16 tensors as UInt(16) bit patterns (see hl::HalfAsBits):
 /// OpenCL targets whose device lacks cl_khr_fp16 (gpu.fp16 false). Others use Halide's Float(16).
 bool holdsHalfAsBits(const TargetInfo& target);
+/// Whether kernels for `target` compute in half precision (see hl::NativeHalf): GPU targets whose
+/// device has IEEE binary16 arithmetic (gpu.fp16: rk3399-mali's OpenCL with cl_khr_fp16, the CUDA
+/// targets, sm_53 and newer) and that hold f16 as Float(16). CPU targets and OpenCL devices
+/// without cl_khr_fp16 keep the exact f32 lifting.
+bool computesInHalf(const TargetInfo& target);
 
 /// A string that is equal for two kernels exactly when they compile to the same code: ops,
 /// attributes, types and layouts of every argument, and the target.

@@ -1,9 +1,13 @@
-// float16 / bfloat16 support of the CPU code generator: exact conversions written with integer
-// bit operations (Halide 14's own float16 casts turn NaN into inf), and the lifting of an op on
-// 16-bit floats to an op computed in f32 whose result is rounded to the 16-bit type.
+// float16 / bfloat16 support of the code generator: exact conversions written with integer bit
+// operations (Halide 14's own float16 casts turn NaN into inf on the CPU), the device's native
+// conversions and half arithmetic where a GPU computes in binary16 (NativeHalf), and the lifting of
+// an op on 16-bit floats to an op computed in f32 whose result is rounded to the 16-bit type.
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "codegen/halide/Algorithm.h"
+#include "ir/SmallTypes.h"
 
 namespace dnncc::hl {
 namespace {
@@ -63,6 +67,8 @@ Expr toBFloatBits(Expr x) {
 } // namespace
 
 Expr widenToF32(Expr x) {
+  if (NativeHalf::active() && x.type() == Halide::Float(16))
+    return Halide::cast(Halide::Float(32), x);
   Expr h = Halide::cast(Halide::UInt(32), Halide::reinterpret(Halide::UInt(16), x));
   if (x.type().is_bfloat())
     return Halide::reinterpret(Halide::Float(32), h << 16);
@@ -78,6 +84,10 @@ Expr widenToF32(Expr x) {
 }
 
 Expr narrowFloat(Expr x, DType to) {
+  // (An f64 x keeps the bit operations: one rounding from f64, where a device's f64 -> f16
+  // conversion may go through f32.)
+  if (NativeHalf::active() && to == DType::f16 && x.type() == Halide::Float(32))
+    return Halide::cast(Halide::Float(16), x);
   if (!x.type().is_float() || x.type().bits() < 32)
     x = Halide::cast(Halide::Float(64), x);
   if (to == DType::bf16) {
@@ -88,6 +98,65 @@ Expr narrowFloat(Expr x, DType to) {
     return Halide::reinterpret(Halide::BFloat(16), toBFloatBits(x));
   }
   return Halide::reinterpret(halideType(DType::f16), toHalfBits(x));
+}
+
+bool halfArithmetic(const Op& op) {
+  // The set: ops whose f16 result is their f32 result on the widened operands rounded once.
+  //  - add, sub, mul: IEEE binary16 arithmetic is correctly rounded (PTX add/sub/mul/fma .f16;
+  //    OpenCL C with cl_khr_fp16, 0 ulp), and rounding the f32 result to f16 gives the same
+  //    number: f32's 24-bit significand is at least 2 * 11 + 2 bits, so the double rounding
+  //    f32 -> f16 is innocuous for + - * (Figueroa, "When is double rounding innocuous?", 1995);
+  //  - neg, abs, relu, max, min, clip, where, prelu's select, equal/less/greater: exact on
+  //    half values (rounding is monotonic, so max(x, round(c)) = round(max(x, c)) for a clip
+  //    bound c); prelu's slope * x is a product of two halves, exact in f32 (22 bits);
+  //  - leaky_relu only when alpha is a binary16 number (then alpha * x is such a product too;
+  //    otherwise f32 multiplies by f32(alpha), half by half(alpha): different numbers).
+  // Not in the set: div, reciprocal and sqrt (PTX has no f16 division; OpenCL C allows 1 ulp
+  // for half division and sqrt), thresholded_relu (x > alpha compares with a rounded alpha),
+  // transcendentals (exp, tanh, erf, sigmoid, gelu, ...), casts, and every reduction or
+  // accumulation (conv, matmul, gemm, pools, reduce_*, softmax, layer_norm, batch_norm): they stay
+  // f32 inside, with the device's conversions at the edges.
+  // Halide compiles float arithmetic with fast-math flags (as for f32 kernels): a mul feeding an
+  // add of the same kernel may contract to one fused multiply-add, rounded once.
+  bool compare = false;
+  switch (op.kind) {
+  case OpKind::Equal:
+  case OpKind::Less:
+  case OpKind::Greater:
+    compare = true;
+    break;
+  case OpKind::Add:
+  case OpKind::Sub:
+  case OpKind::Mul:
+  case OpKind::Neg:
+  case OpKind::Abs:
+  case OpKind::Relu:
+  case OpKind::Max:
+  case OpKind::Min:
+  case OpKind::Clip:
+  case OpKind::Where:
+  case OpKind::PRelu:
+  case OpKind::Identity:
+    break;
+  case OpKind::LeakyRelu: {
+    double alpha = op.attr<LeakyReluAttrs>().alpha;
+    if (!std::isfinite(alpha) ||
+        halfBitsToDouble(doubleToHalfBits(alpha, false), false) !=
+            static_cast<double>(static_cast<float>(alpha)))
+      return false;
+    break;
+  }
+  default:
+    return false;
+  }
+  if (op.result->type.dtype != (compare ? DType::boolean : DType::f16))
+    return false;
+  for (size_t i = 0; i < op.operands.size(); ++i) {
+    DType want = op.kind == OpKind::Where && i == 0 ? DType::boolean : DType::f16;
+    if (op.operands[i]->type.dtype != want)
+      return false;
+  }
+  return true;
 }
 
 Expected<TensorFunc> defineLifted(const Op& op, const std::vector<TensorFunc>& operands,
