@@ -19,6 +19,8 @@
 #                            own LLVM): same tolerances as x86-64, on the OpenCL device, one copy
 #                            per input and output; label 'opencl'
 #   models.opencl.copies     the OpenCL library's transfers counted by an LD_PRELOAD shim
+#   models.dynamic, models.opencl.dynamic  TopK with a run-time k and no declared output shape:
+#                        data-dependent outputs (run shape and values) for several k
 #   models.exact, models.opencl.exact  Mod (fmod 0/1), Cast f64->f16 and DequantizeLinear
 #                            e4m3fn->f16 on data over their types' ranges, bit for bit equal to
 #                            numpy: on x86-64, and on PoCL through x86-64-opencl (label 'opencl')
@@ -191,6 +193,12 @@ add_test(NAME models.exact
 add_test(NAME models.opencl.exact
          COMMAND ${DNNCC_MODEL_TEST} --target=x86-64-opencl exact ${DNNCC_MODELS_BIN}/opencl-exact)
 set_tests_properties(models.exact PROPERTIES LABELS models TIMEOUT 300)
+add_test(NAME models.dynamic
+         COMMAND ${DNNCC_MODEL_TEST} --target=x86-64 dynamic ${DNNCC_MODELS_BIN}/dynamic)
+add_test(NAME models.opencl.dynamic
+         COMMAND ${DNNCC_MODEL_TEST} --target=x86-64-opencl dynamic ${DNNCC_MODELS_BIN}/opencl-dynamic)
+set_tests_properties(models.dynamic PROPERTIES LABELS models TIMEOUT 300)
+set_tests_properties(models.opencl.dynamic PROPERTIES LABELS "models;opencl" TIMEOUT 300)
 set_tests_properties(models.opencl.exact PROPERTIES LABELS "models;opencl" TIMEOUT 300)
 
 foreach(target rk3399 armv7)

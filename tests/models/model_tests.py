@@ -15,6 +15,8 @@
                      ranges, bit for bit equal to numpy (--atol 0 --rtol 0): Mod with fmod=0 and
                      1 (f16, f32, f64; quotients up to the types' limits), Cast f64 -> f16 (ties, subnormals,
                      overflow, NaN, inf), DequantizeLinear of every float8e4m3fn byte to f16
+  dynamic      WORK  TopK with k a graph input and no declared output shape: data-dependent
+                     outputs whose run shape and values match numpy for several k
   gpu-code     MODEL_DIR LIB --api opencl|cuda [--sm NN]   compile-only for a GPU target, then
                inspect: OpenCL C kernels or PTX for sm_NN embedded (assembled by ptxas when the
                CUDA toolkit is installed), no undefined halide_/dnncc_ symbol; with --precision
@@ -457,6 +459,39 @@ def exact(a):
          {"x": b, "s": np.array(scale)}, (val * np.float64(scale)).astype(np.float16), 21)
 
 
+def dynamic(a):
+    """TopK whose k is a graph input and whose outputs declare no shape: data-dependent outputs
+    (docs/usage.md). Each k runs on --target and must give [3, k] outputs equal to numpy's
+    stable top-k; k beyond the axis gives the whole axis."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    work = fresh(a.work)
+    x = np.random.default_rng(7).permutation(30).astype(np.float32).reshape(3, 10)
+    node = helper.make_node("TopK", ["x", "k"], ["values", "indices"], axis=1)
+    graph = helper.make_graph(
+        [node], "dynamic_top_k",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 10]),
+         helper.make_tensor_value_info("k", TensorProto.INT64, [1])],
+        [helper.make_tensor_value_info("values", TensorProto.FLOAT, None),
+         helper.make_tensor_value_info("indices", TensorProto.INT64, None)])
+    model = os.path.join(work, "model.onnx")
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), model)
+    lib = os.path.join(work, "libtopk.so")
+    compile_model(a, model, lib)
+    for k in (1, 4, 10, 12):
+        data = fresh(os.path.join(work, f"k{k}"))
+        order = np.argsort(-x, axis=1, kind="stable")[:, :min(k, 10)]
+        tensors = [numpy_helper.from_array(x, "x"), numpy_helper.from_array(np.array([k]), "k"),
+                   numpy_helper.from_array(np.take_along_axis(x, order, 1), "values"),
+                   numpy_helper.from_array(order.astype(np.int64), "indices")]
+        for i, name in enumerate(["input_0", "input_1", "output_0", "output_1"]):
+            open(os.path.join(data, f"{name}.pb"), "wb").write(tensors[i].SerializeToString())
+        out = run([a.dnncc_run, lib, "--data", data, "--atol", "0", "--rtol", "0"])
+        if out.count(" ok") != 2:
+            raise Failure(f"k={k}: expected two matching outputs:\n{out}")
+
+
 def tinynet(a):
     return os.path.join(a.repo, "models", "tinynet")
 
@@ -600,7 +635,8 @@ def main():
     p.add_argument("--precision", choices=["fp32", "fp16"], help="dnncc --precision")
     p.add_argument("--staged", action="store_true",
                    help="require a kernel that stages tiles in local (shared) memory")
-    for name in ("classify", "two-models", "exports", "neon", "nonfinite", "copies", "exact"):
+    for name in ("classify", "two-models", "exports", "neon", "nonfinite", "copies", "exact",
+                 "dynamic"):
         sub.add_parser(name).add_argument("work")
     p = sub.add_parser("emit")
     p.add_argument("kind", choices=["obj", "lib", "asm", "llvm", "ir"])
@@ -611,7 +647,7 @@ def main():
         {"compile-run": compile_run, "classify": classify, "two-models": two_models,
          "emit": emit, "exports": exports, "compile-only": compile_only,
          "neon": neon, "nonfinite": nonfinite, "gpu-code": gpu_code,
-         "copies": copies, "exact": exact}[a.cmd](a)
+         "copies": copies, "exact": exact, "dynamic": dynamic}[a.cmd](a)
     except Failure as e:
         print(f"FAIL: {e}")
         return 1

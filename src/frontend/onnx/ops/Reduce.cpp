@@ -150,9 +150,44 @@ Status lpNormalization(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
-/// TopK: k is an attribute before opset 10, then a constant input (a runtime k would make the
-/// output shape data-dependent); largest and sorted from opset 11 (unsorted output may be in any
-/// order, so it is sorted too). Values and indices are two ops.
+/// TopK: k is an attribute before opset 10, then an input. A k known only at run time gives the
+/// declared output shape when there is one (checked at run time), else data-dependent outputs:
+/// the whole axis sorted (the upper bound) of which the run's first k entries are the result.
+/// largest and sorted from opset 11 (unsorted output may be in any order, so it is sorted too).
+/// Values and indices are two ops.
+/// TopK with a k known only at run time and no declared output shape: both outputs are
+/// data-dependent, k = the run's value clamped to [0, axis extent] entries of the sorted axis.
+Status topKDataDependent(NodeContext& c, Value* x, int axis) {
+  TopKAttrs a;
+  a.axis = axis;
+  a.k = x->type.shape[axis];
+  if (c.opset() >= 11) {
+    a.largest = c.attrInt("largest", 1) != 0;
+    c.ignoreAttr("sorted");
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * k, c.input(1));
+  if (k->type.numElements() != 1)
+    return c.error(fmt::format("k must have one element, got {}", toString(k->type)));
+  if (k->type.dtype != DType::i64) {
+    DNNCC_ASSIGN_OR_RETURN(k, c.emit(OpKind::Cast, {k}, CastAttrs{DType::i64}));
+  }
+  DNNCC_ASSIGN_OR_RETURN(k, reshapeTo(c, k, {}));
+  auto bound = [&](int64_t v) {
+    return c.constant(TensorType{DType::i64, {}}, scalarBytes(DType::i64, static_cast<double>(v)));
+  };
+  DNNCC_ASSIGN_OR_RETURN(k, c.emit(OpKind::Max, {k, bound(0)}));
+  DNNCC_ASSIGN_OR_RETURN(k, c.emit(OpKind::Min, {k, bound(a.k)}));
+  if (c.hasOutput(0)) {
+    DNNCC_ASSIGN_OR_RETURN(Value * values, c.emit(OpKind::TopK, {x}, a));
+    DNNCC_TRY(c.setDataDependentOutput(0, values, axis, k));
+  }
+  if (c.hasOutput(1)) {
+    DNNCC_ASSIGN_OR_RETURN(Value * indices, c.emit(OpKind::TopKIndices, {x}, a));
+    DNNCC_TRY(c.setDataDependentOutput(1, indices, axis, k));
+  }
+  return Status::ok();
+}
+
 Status topK(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   Expected<int> axis = normalizeAxis(c.attrInt("axis", -1), x->type.rank());
@@ -167,7 +202,7 @@ Status topK(NodeContext& c) {
     if (!d)
       d = c.declaredShape(1);
     if (!d || static_cast<int>(d->size()) != x->type.rank())
-      return c.runtimeShapeInputError(1, "k");
+      return topKDataDependent(c, x, *axis);
     DNNCC_ASSIGN_OR_RETURN(IntList k, c.impliedInts(1, {(*d)[*axis]}));
     a.k = k[0];
   } else {
