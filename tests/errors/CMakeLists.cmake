@@ -84,6 +84,18 @@ dnncc_error_test(dnncc.model_is_directory
 dnncc_error_test(dnncc.unsupported_op
   CONTAINS "error: ${BAD}/col2im.onnx: node 'c2i' (Col2Im, opset 17): " "unsupported op"
   COMMAND ${DNNCC} ${BAD}/col2im.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nonzero_of_a_scalar
+  CONTAINS "error: ${BAD}/nonzero_scalar.onnx: node 'nz_scalar' (NonZero, opset 17): "
+           "a scalar input is not supported"
+  COMMAND ${DNNCC} ${BAD}/nonzero_scalar.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.compress_condition_longer_than_axis
+  CONTAINS "error: ${BAD}/compress_long_condition.onnx: node 'compress_long' (Compress, opset 17): "
+           "condition has 4 entries for an axis of 3"
+  COMMAND ${DNNCC} ${BAD}/compress_long_condition.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nms_center_point_box
+  CONTAINS "error: ${BAD}/nms_center_point_box.onnx: node 'nms_cpb' (NonMaxSuppression, opset 17): "
+           "center_point_box must be 0 or 1, got 2"
+  COMMAND ${DNNCC} ${BAD}/nms_center_point_box.onnx ${X86} -o OUT/libm.so)
 dnncc_error_test(dnncc.data_dependent_shape_consumed
   CONTAINS "error: ${BAD}/nonzero_consumed.onnx: node 'tr' (Transpose, opset 17): "
            "input 0 ('nz_out') has a data-dependent shape (it is the output of NonZero node 'nz'); "

@@ -70,6 +70,20 @@ def main():
     save(out, "col2im.onnx",
          model([helper.make_node("Col2Im", ["x", "image", "block"], ["y"], name="c2i")],
                [f32("x", [1, 4, 9]), i64("image", [2]), i64("block", [2])], [f32("y", None)]))
+    # Malformed data-dependent ops: NonZero of a scalar, a Compress condition longer than the
+    # axis, NonMaxSuppression with center_point_box=2.
+    save(out, "nonzero_scalar.onnx",
+         model([helper.make_node("NonZero", ["x"], ["y"], name="nz_scalar")],
+               [f32("x", [])], [i64("y", None)]))
+    cond = helper.make_tensor("cond", TensorProto.BOOL, [4], [True, False, True, True])
+    save(out, "compress_long_condition.onnx",
+         model([helper.make_node("Compress", ["x", "cond"], ["y"], name="compress_long", axis=1)],
+               [f32("x", [2, 3])], [f32("y", None)], [cond]))
+    save(out, "nms_center_point_box.onnx",
+         model([helper.make_node("NonMaxSuppression", ["boxes", "scores", "max_out"], ["y"],
+                                 name="nms_cpb", center_point_box=2)],
+               [f32("boxes", [1, 3, 4]), f32("scores", [1, 1, 3]), i64("max_out", [1])],
+               [i64("y", None)]))
     # A data-dependent output (NonZero) read by another node: only graph outputs may be one.
     save(out, "nonzero_consumed.onnx",
          model([helper.make_node("NonZero", ["x"], ["nz_out"], name="nz"),
