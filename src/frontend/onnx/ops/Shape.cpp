@@ -284,11 +284,13 @@ Status split(NodeContext& c) {
 /// reads the window of each axis at run time and the run fails when it gives another shape.
 Status runtimeSlice(NodeContext& c, Value* x) {
   const std::vector<int64_t>* declared = c.declaredShape(0);
-  if (!declared || static_cast<int>(declared->size()) != x->type.rank())
-    return c.runtimeShapeInputError(c.isRuntimeInput(1) ? 1 : c.isRuntimeInput(2) ? 2
-                                    : c.isRuntimeInput(3) ? 3 : 4,
-                                    c.isRuntimeInput(1) ? "starts" : c.isRuntimeInput(2) ? "ends"
-                                    : c.isRuntimeInput(3) ? "axes" : "steps");
+  if (!declared || static_cast<int>(declared->size()) != x->type.rank()) {
+    const char* names[] = {"starts", "ends", "axes", "steps"};
+    int first = 1;
+    while (!c.isRuntimeInput(first))
+      ++first;
+    return c.runtimeShapeInputError(first, names[first - 1]);
+  }
   for (size_t a = 0; a < declared->size(); ++a)
     if ((*declared)[a] == 0)
       return c.error(fmt::format("the slice of axis {} is empty (zero-size tensors are not "
@@ -297,18 +299,12 @@ Status runtimeSlice(NodeContext& c, Value* x) {
   DNNCC_ASSIGN_OR_RETURN(Value * starts, c.input(1));
   DNNCC_ASSIGN_OR_RETURN(Value * ends, c.input(2));
   int64_t k = starts->type.numElements();
-  auto filled = [&](int i, auto value) -> Expected<Value*> { // absent axes / steps: defaults
-    if (Value* v = c.optionalInput(i))
-      return v;
-    std::vector<int64_t> values(k);
-    for (int64_t j = 0; j < k; ++j)
-      values[j] = value(j);
-    std::vector<uint8_t> bytes(values.size() * sizeof(int64_t));
-    std::memcpy(bytes.data(), values.data(), bytes.size());
-    return c.constant(TensorType{DType::i64, {k}}, std::move(bytes));
-  };
-  DNNCC_ASSIGN_OR_RETURN(Value * axes, filled(3, [](int64_t j) { return j; }));
-  DNNCC_ASSIGN_OR_RETURN(Value * steps, filled(4, [](int64_t) { return int64_t{1}; }));
+  // Absent axes and steps: 0..k-1 and ones.
+  std::vector<int64_t> iota(k), ones(k, 1);
+  for (int64_t j = 0; j < k; ++j)
+    iota[j] = j;
+  Value* axes = c.optionalInput(3) ? c.optionalInput(3) : intsConstant(c, iota);
+  Value* steps = c.optionalInput(4) ? c.optionalInput(4) : intsConstant(c, ones);
   std::vector<Value*> operands{x, starts, ends, axes, steps};
   RuntimeSliceAttrs a{IntList(declared->begin(), declared->end())};
   DNNCC_ASSIGN_OR_RETURN(Value * ok, c.emit(OpKind::SliceRuntimeCheck, operands, a));
