@@ -1,5 +1,6 @@
 // Target descriptions: built-in JSON files, user files, and the host machine.
 #include "codegen/Target.h"
+#include "codegen/HostTarget.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -27,8 +28,9 @@ TargetInfo hostTarget() {
   TargetInfo t;
   t.name = "host";
   t.description = "the machine dnncc runs on (CPU features detected now)";
-  Halide::Target h = Halide::get_host_target();
-  t.halideTarget = h.to_string();
+  // Not Halide::get_host_target(): Halide 14 claims features some CPUs lack (HostTarget.h).
+  t.halideTarget = hostTargetChoice().halideTarget;
+  Halide::Target h(t.halideTarget);
   t.arch = h.arch == Halide::Target::ARM ? (h.bits == 64 ? "aarch64" : "arm") : "x86_64";
   t.triple = llvm::sys::getDefaultTargetTriple();
   t.cpu = llvm::sys::getHostCPUName().str();

@@ -15,6 +15,8 @@
                      ranges, bit for bit equal to numpy (--atol 0 --rtol 0): Mod with fmod=0 and
                      1 (f16, f32, f64; quotients up to the types' limits), Cast f64 -> f16 (ties, subnormals,
                      overflow, NaN, inf), DequantizeLinear of every float8e4m3fn byte to f16
+  host-fp16    WORK  float16 arithmetic for --target=host (--emit=asm) has no AVX512-FP16
+                     instruction unless the CPU has AVX512-FP16; a target claiming it has some
   dynamic      WORK  TopK with k a graph input and no declared output shape: data-dependent
                      outputs whose run shape and values match numpy for several k
   gpu-code     MODEL_DIR LIB --api opencl|cuda [--sm NN]   compile-only for a GPU target, then
@@ -32,6 +34,7 @@ compile-run --device API checks dnncc-run's device line: the API named and one c
 and output.
 Common options: --dnncc, --dnncc-run, --cc, --repo. Exit 0 = pass."""
 import argparse
+import json
 import os
 import re
 import shutil
@@ -590,6 +593,80 @@ def emit(a):
             raise Failure(f"{out} has no conv op")
 
 
+AVX512_FP16_SPR_TARGET = {
+    "name": "claims-avx512fp16",
+    "description": "a CPU target with Sapphire Rapids' AVX512-FP16 (the asm is read, never run)",
+    "arch": "x86_64", "triple": "x86_64-unknown-linux-gnu", "cpu": "sapphirerapids",
+    "llvm_features": "+avx512f,+avx512fp16",
+    "halide_target": "x86-64-linux-avx-avx2-avx512-avx512_cannonlake-avx512_sapphirerapids-"
+                     "avx512_skylake-f16c-fma-sse41",
+    "vector_bits": 512, "vector_registers": 32}
+
+
+def avx512_fp16_instructions(asm):
+    """The AVX512-FP16 instructions in an x86 assembly listing (mnemonics ending in ph/sh, the
+    'x' forms of the f16 <-> f32 conversions, vmovw), but not F16C's vcvtph2ps/vcvtps2ph."""
+    found = set()
+    for line in asm.splitlines():
+        words = line.split()
+        if not words or words[0].endswith(":") or words[0].startswith("."):
+            continue
+        m = words[0]
+        if m in ("vcvtph2ps", "vcvtps2ph"):
+            continue
+        if (re.fullmatch(r"v\w*(ph|sh)x?", m) or re.fullmatch(r"vcvt\w*(ph2|2ph|sh2|2sh)\w*", m)
+                or m == "vmovw"):
+            found.add(m)
+    return found
+
+
+def host_fp16(a):
+    """float16 code compiled for --target=host (--emit=asm) has no AVX512-FP16 instruction unless
+    this CPU has AVX512-FP16 (/proc/cpuinfo flag avx512_fp16): AMD Zen 4 and Zen 5 have AVX-512
+    without it. The model gathers and transposes f16 elements (16-bit element loads, which LLVM
+    does with AVX512-FP16's vmovw where it may: the SIGILL of issue 16) and computes with them.
+    The same model for a target that claims AVX512-FP16 must show such instructions, which proves
+    the check finds them."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    work = fresh(a.work)
+    f16 = lambda name, shape: helper.make_tensor_value_info(name, TensorProto.FLOAT16, shape)
+    idx = numpy_helper.from_array(np.array([5, 3, 60, 1, 7, 9, 2, 33], np.int64), "idx")
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[1, 0]),
+             helper.make_node("Gather", ["x", "idx"], ["g"], axis=0),
+             helper.make_node("Mul", ["t", "t"], ["m"]),
+             helper.make_node("Max", ["m", "t"], ["h"]),
+             helper.make_node("Cast", ["h"], ["z"], to=TensorProto.FLOAT)]
+    graph = helper.make_graph(nodes, "fp16", [f16("x", [64, 48])],
+                              [helper.make_tensor_value_info("z", TensorProto.FLOAT, [48, 64]),
+                               f16("g", [8, 48])], [idx])
+    model = os.path.join(work, "model.onnx")
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), model)
+    flags = ""
+    if os.path.exists("/proc/cpuinfo"):
+        flags = next((line for line in open("/proc/cpuinfo") if line.startswith("flags")), "")
+    has_fp16 = "avx512_fp16" in flags.split()
+    asm = os.path.join(work, "host.s")
+    run([a.dnncc, model, "--target=host", "--emit=asm", "-o", asm])
+    found = avx512_fp16_instructions(open(asm).read())
+    if found and not has_fp16:
+        raise Failure(f"--target=host uses AVX512-FP16 ({', '.join(sorted(found))}), which this "
+                      "CPU lacks (no avx512_fp16 in /proc/cpuinfo)")
+    print(f"host: CPU avx512_fp16={has_fp16}; AVX512-FP16 instructions in the asm: "
+          f"{sorted(found) or 'none'}")
+    spr = os.path.join(work, "claims-avx512fp16.json")
+    with open(spr, "w") as f:
+        json.dump(AVX512_FP16_SPR_TARGET, f)
+    asm = os.path.join(work, "spr.s")
+    run([a.dnncc, model, f"--target={spr}", "--emit=asm", "-o", asm])
+    claimed = avx512_fp16_instructions(open(asm).read())
+    if not claimed:
+        raise Failure(f"{asm}: a target with avx512_sapphirerapids shows no AVX512-FP16 "
+                      "instruction, so the check above could not see them")
+    print(f"a target claiming AVX512-FP16: {sorted(claimed)}")
+
+
 def exports(a):
     work = fresh(a.work)
     lib = os.path.join(work, "libexported.so")
@@ -636,7 +713,7 @@ def main():
     p.add_argument("--staged", action="store_true",
                    help="require a kernel that stages tiles in local (shared) memory")
     for name in ("classify", "two-models", "exports", "neon", "nonfinite", "copies", "exact",
-                 "dynamic"):
+                 "dynamic", "host-fp16"):
         sub.add_parser(name).add_argument("work")
     p = sub.add_parser("emit")
     p.add_argument("kind", choices=["obj", "lib", "asm", "llvm", "ir"])
@@ -647,7 +724,7 @@ def main():
         {"compile-run": compile_run, "classify": classify, "two-models": two_models,
          "emit": emit, "exports": exports, "compile-only": compile_only,
          "neon": neon, "nonfinite": nonfinite, "gpu-code": gpu_code,
-         "copies": copies, "exact": exact, "dynamic": dynamic}[a.cmd](a)
+         "copies": copies, "exact": exact, "dynamic": dynamic, "host-fp16": host_fp16}[a.cmd](a)
     except Failure as e:
         print(f"FAIL: {e}")
         return 1

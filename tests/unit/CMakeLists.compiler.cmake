@@ -12,7 +12,7 @@ target_link_libraries(dnncc_test_util PUBLIC dnncc_passes dnncc_codegen onnx_pro
 
 foreach(test ir_test importer_test index_import_test importer_conv_test passes_test ir_golden_test
              quantize_test small_types_test elementwise_test device_lowering_test
-             half_arithmetic_test)
+             half_arithmetic_test host_target_test)
   add_executable(${test} ${DNNCC_TEST_UNIT_DIR}/${test}.cpp)
   target_link_libraries(${test} PRIVATE dnncc_test_util dnncc_frontend_onnx GTest::gtest_main)
   # JIT compilation of the reference evaluator makes discovery slow on a busy machine.

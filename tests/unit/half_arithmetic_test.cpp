@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "codegen/halide/Algorithm.h"
+#include "codegen/halide/Evaluator.h"
 #include "ir/SmallTypes.h"
 #include "test_util.h"
 
@@ -75,7 +76,7 @@ std::vector<uint8_t> runOp(const Op& op, const std::vector<std::vector<uint8_t>>
     return {};
   const TensorType& rt = op.result->type;
   Halide::Buffer<> out(hl::halideType(rt.dtype), static_cast<int>(rt.numElements()));
-  r->func.realize(out);
+  r->func.realize(out, hl::jitTarget());
   const uint8_t* p = static_cast<const uint8_t*>(out.data());
   return std::vector<uint8_t>(p, p + out.size_in_bytes());
 }
@@ -338,7 +339,7 @@ TEST(HalfArithmetic, NativeConversionsRoundToNearestEven) {
     Halide::Func f;
     f(x) = hl::narrowFloat(in(x), DType::f16);
     Halide::Buffer<> out(Halide::Float(16), n);
-    f.realize(out);
+    f.realize(out, hl::jitTarget());
     const uint16_t* p = static_cast<const uint16_t*>(out.data());
     return std::vector<uint16_t>(p, p + n);
   };
@@ -360,7 +361,7 @@ TEST(HalfArithmetic, NativeConversionsRoundToNearestEven) {
   Halide::Var x;
   Halide::Func g;
   g(x) = hl::widenToF32(halves(x));
-  Halide::Buffer<float> wide = g.realize({65536});
+  Halide::Buffer<float> wide = g.realize({65536}, hl::jitTarget());
   for (int i = 0; i < 65536; ++i)
     if (!isNaN(static_cast<uint16_t>(i)))
       ASSERT_EQ(static_cast<double>(wide(i)), value(static_cast<uint16_t>(i))) << std::hex << i;

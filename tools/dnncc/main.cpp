@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "HeaderEmitter.h"
+#include "codegen/HostTarget.h"
 #include "codegen/ModelCompiler.h"
 #include "codegen/Target.h"
 #include "codegen/halide/Evaluator.h"
@@ -69,6 +70,15 @@ Expected<std::pair<std::string, std::vector<int64_t>>> parseShape(const std::str
     start = x + 1;
   }
   return std::make_pair(spec.substr(0, eq), dims);
+}
+
+/// The Halide target `host` stands for on this machine and why each extension is in or out.
+void printHostTarget(std::ostream& out, const std::string& linePrefix = "") {
+  const HostTargetChoice& host = hostTargetChoice();
+  out << fmt::format("{}host target: {} (from the CPU's cpuid features)\n", linePrefix,
+                     host.halideTarget);
+  for (const std::string& reason : host.reasons)
+    out << linePrefix << "  " << reason << "\n";
 }
 
 /// Lists every problem of a model at once: importer errors, then (if it imports) ops the code
@@ -154,6 +164,7 @@ int main(int argc, char** argv) {
       width = std::max(width, t.name.size());
     for (const TargetInfo& t : targets)
       std::cout << fmt::format("{:<{}} {}\n", t.name, width, t.description);
+    printHostTarget(std::cout);
     return 0;
   }
   if (listPassesFlag) {
@@ -172,6 +183,8 @@ int main(int argc, char** argv) {
   Expected<TargetInfo> target = loadTarget(targetName);
   if (!target)
     return fail(target.status());
+  if (verbose && target->name == "host")
+    printHostTarget(std::cerr, "dnncc: ");
   if (precision == "fp16" && !target->isGpu())
     return fail(Status::error(
         fmt::format("--precision=fp16 needs a GPU target; '{}' is a CPU target", target->name)));

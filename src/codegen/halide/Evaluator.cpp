@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "codegen/HostTarget.h"
 #include "codegen/halide/Algorithm.h"
 #include "codegen/halide/Kernel.h"
 #include "ir/Text.h"
@@ -15,6 +16,8 @@ struct HalideEvaluator::Compiled {
   std::vector<Halide::ImageParam> params;
   Halide::Pipeline pipeline;
 };
+
+Halide::Target jitTarget() { return Halide::Target(hostTargetChoice().halideTarget); }
 
 HalideEvaluator::HalideEvaluator() = default;
 HalideEvaluator::~HalideEvaluator() = default;
@@ -82,7 +85,7 @@ HalideEvaluator::evaluateLocked(const Op& op) {
   const TensorType& rt = op.result->type;
   auto out = std::make_shared<std::vector<uint8_t>>(rt.byteSize());
   Halide::Buffer<> ob(halideType(rt.dtype), out->data(), halideSizes(rt));
-  c.pipeline.realize(Halide::Realization(ob));
+  c.pipeline.realize(Halide::Realization(ob), jitTarget());
   return std::shared_ptr<const std::vector<uint8_t>>(std::move(out));
 }
 

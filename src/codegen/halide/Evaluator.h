@@ -8,7 +8,16 @@
 
 #include "ir/Evaluator.h"
 
+namespace Halide {
+struct Target;
+}
+
 namespace dnncc::hl {
+
+/// The target of every JIT compilation (this evaluator, the unit tests): the `host` target of
+/// hostTargetChoice() (codegen/HostTarget.h), which uses no extension the running CPU lacks.
+/// Halide's own default JIT target (get_jit_target_from_environment) may, on AMD Zen 4.
+Halide::Target jitTarget();
 
 class HalideEvaluator : public ConstantEvaluator {
 public:
@@ -27,6 +36,5 @@ private:
   std::mutex mutex_;
   int compilations_ = 0;
 };
-
 
 } // namespace dnncc::hl
