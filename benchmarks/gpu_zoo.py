@@ -364,7 +364,7 @@ def measure(a) -> int:
                                  "error": f"{type(e).__name__}: {e}"[:200]})
                 print(rows[-1], flush=True)
             if name in torch_models:
-                for precision in precisions:
+                for precision in a.torch_precisions.split(","):
                     try:
                         rows.append({**base, "precision": precision,
                                      **run_torch_compile(a, export_zoo, entry, precision, inputs,
@@ -417,6 +417,7 @@ def main() -> int:
     p.add_argument("--bundle", default=HERE)
     p.add_argument("--runs", type=int, default=50)
     p.add_argument("--torch", help="comma-separated zoo names to time with torch.compile")
+    p.add_argument("--torch-precisions", default="fp32,fp16", help="torch.compile's precisions")
     p.add_argument("--report")
     a = ap.parse_args()
     return prepare(a) if a.cmd == "prepare" else measure(a)
