@@ -79,7 +79,7 @@ std::vector<hl::KernelSpec> kernelSpecs(const Module& m) {
   return out;
 }
 
-EntryBuffer entryBuffer(const Value* v, const Placement& p) {
+EntryBuffer entryBuffer(const Value* v, const Placement& p, const hl::Lowering& lw) {
   EntryBuffer b;
   switch (p.storage) {
   case Storage::arena:
@@ -99,7 +99,7 @@ EntryBuffer entryBuffer(const Value* v, const Placement& p) {
   }
   b.index = p.index;
   b.offset = p.offset;
-  Halide::Type t = hl::halideType(v->type.dtype);
+  Halide::Type t = hl::halideType(v->type.dtype, lw);
   b.typeCode = static_cast<int64_t>(t.code());
   b.typeBits = t.bits();
   for (const BufferDim& d : bufferDims(v->type)) {
@@ -151,9 +151,8 @@ Status parallelFor(size_t n, int jobs, const std::function<Status(size_t)>& fn) 
 }
 
 Status halideRuntimeObject(const CodegenOptions& o, const fs::path& work, std::string& path) {
-  std::string features = std::getenv("DNNCC_HALIDE_FEATURES") ? std::getenv("DNNCC_HALIDE_FEATURES") : "";
   std::string name = fmt::format("halide_runtime-{}-{:016x}.o", DNNCC_HALIDE_VERSION,
-                                 std::hash<std::string>{}(o.target.halideTarget + features));
+                                 std::hash<std::string>{}(o.target.halideTarget));
   if (!o.cacheDir.empty()) {
     fs::path cached = fs::path(o.cacheDir) / name;
     if (fs::exists(cached)) {
@@ -203,7 +202,7 @@ Status generateCode(const Module& m, const CodegenOptions& o) {
 
   hl::setHalideWarningSink(o.log);
   // The buffer descriptors' element types match the kernels' (f16 as uint16 where held as bits).
-  hl::HalfAsBits halfAsBits(hl::holdsHalfAsBits(o.target));
+  const hl::Lowering lowering = hl::loweringFor(o.target);
   // Kernels, deduplicated by key.
   std::vector<hl::KernelSpec> specs = kernelSpecs(m);
   EntryModule entry;
@@ -220,7 +219,7 @@ Status generateCode(const Module& m, const CodegenOptions& o) {
     std::vector<const Value*> args = k.inputs;
     args.push_back(k.output);
     for (const Value* v : args) {
-      EntryBuffer b = entryBuffer(v, plan.byValue[v->id]);
+      EntryBuffer b = entryBuffer(v, plan.byValue[v->id], lowering);
       auto found = std::find(entry.buffers.begin(), entry.buffers.end(), b);
       call.buffers.push_back(static_cast<int>(found - entry.buffers.begin()));
       if (found == entry.buffers.end())
@@ -253,7 +252,7 @@ Status generateCode(const Module& m, const CodegenOptions& o) {
                              v->type.byteSize()});
   // Buffers of the scalars the runtime reads after a run.
   auto scalarBuffer = [&](const Value* v) -> int64_t {
-    EntryBuffer b = entryBuffer(v, plan.byValue[v->id]);
+    EntryBuffer b = entryBuffer(v, plan.byValue[v->id], lowering);
     auto found = std::find(entry.buffers.begin(), entry.buffers.end(), b);
     int64_t index = found - entry.buffers.begin();
     if (found == entry.buffers.end())

@@ -109,6 +109,16 @@ Expected<TargetInfo> parseTarget(const std::string& text, const std::string& ori
   return t;
 }
 
+Status addHalideFeatures(TargetInfo& target, const std::string& features) {
+  std::string extended = target.halideTarget + "-" + features;
+  if (!Halide::Target::validate_target_string(extended))
+    return Status::error(fmt::format("--halide-features '{}': not Halide target features (for "
+                                     "example profile, debug, trace_all)",
+                                     features));
+  target.halideTarget = extended;
+  return Status::ok();
+}
+
 const char* gpuApiName(GpuApi api) {
   switch (api) {
   case GpuApi::opencl: return "opencl";

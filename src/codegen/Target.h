@@ -52,6 +52,10 @@ const char* gpuApiName(GpuApi api);
 Expected<TargetInfo> loadTarget(const std::string& nameOrPath);
 /// The built-in targets in name order, `host` included.
 std::vector<TargetInfo> builtinTargets();
+/// Appends Halide target features (`features`, '-'-separated, e.g. "profile" or "debug") to
+/// `target.halideTarget`: kernels and the Halide runtime are then compiled with them. Errors name
+/// the features when Halide does not know them.
+Status addHalideFeatures(TargetInfo& target, const std::string& features);
 /// Parses one target description (JSON text); `origin` names it in errors.
 Expected<TargetInfo> parseTarget(const std::string& json, const std::string& origin);
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -13,18 +14,56 @@ namespace dnncc {
 
 using IntList = std::vector<int64_t>;
 
-/// `gelu` approximation (ONNX Gelu-20 `approximate`): exact erf form or the tanh form.
-enum class GeluApprox : uint8_t { none, tanh };
-/// Rounding of a cast to f8e8m0 (ONNX Cast-24 `round_mode`).
-enum class CastRound : uint8_t { up, down, nearest };
-/// `pad` modes (ONNX Pad `mode`).
-enum class PadMode : uint8_t { constant, reflect, edge };
-/// How scatter ops combine an update with the value already there (ONNX `reduction`).
-enum class ScatterReduction : uint8_t { none, add, mul, max, min };
-/// `grid_sample` interpolation (ONNX GridSample `mode`; bilinear/bicubic before opset 20).
-enum class GridSampleMode : uint8_t { linear, nearest, cubic };
-/// `grid_sample` handling of out-of-range sample positions (ONNX GridSample `padding_mode`).
-enum class GridPadding : uint8_t { zeros, border, reflection };
+/// The attribute enumerations (ir/AttrEnums.def), e.g. `enum class PadMode : uint8_t {constant,
+/// reflect, edge}`.
+#define DNNCC_ENUM(Name, ...) enum class Name : uint8_t { __VA_ARGS__ };
+#include "ir/AttrEnums.def"
+
+/// The values of an attribute enumeration, spelled as in AttrEnums.def, in declaration order.
+template <class E> struct EnumValueNames;
+#define DNNCC_ENUM(Name, ...)                                                                      \
+  template <> struct EnumValueNames<Name> {                                                        \
+    static constexpr std::string_view list = #__VA_ARGS__;                                         \
+  };
+#include "ir/AttrEnums.def"
+
+/// The names of E's values in order ("constant", "reflect", "edge" for PadMode).
+template <class E> const std::vector<std::string_view>& enumValueNames() {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> out;
+    std::string_view list = EnumValueNames<E>::list;
+    while (!list.empty()) {
+      size_t comma = list.find(',');
+      std::string_view item = list.substr(0, comma);
+      while (!item.empty() && item.front() == ' ')
+        item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ')
+        item.remove_suffix(1);
+      out.push_back(item);
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    }
+    return out;
+  }();
+  return names;
+}
+
+/// The IR text name of an enumeration value (printer).
+template <class E> std::string_view enumName(E v) {
+  const auto& names = enumValueNames<E>();
+  size_t i = static_cast<size_t>(v);
+  return i < names.size() ? names[i] : std::string_view("?");
+}
+
+/// The value of E named `s` (parser); false when none is.
+template <class E> bool parseEnum(std::string_view s, E& out) {
+  const auto& names = enumValueNames<E>();
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] == s) {
+      out = static_cast<E>(i);
+      return true;
+    }
+  return false;
+}
 
 struct NoAttrs {
   template <class V> void visitFields(V&&) {}
@@ -343,28 +382,21 @@ struct RuntimeSliceAttrs {
   bool operator==(const RuntimeSliceAttrs&) const = default;
 };
 
-/// The attributes of any op; the alternative is fixed by the op kind (Ops.def).
-using Attrs = std::variant<NoAttrs, ClipAttrs, LeakyReluAttrs, HardSigmoidAttrs, GeluAttrs,
-                           CastAttrs, ConvAttrs, GemmAttrs, PoolAttrs, ReduceAttrs, AxisAttrs,
-                           LayerNormAttrs, BatchNormAttrs, TransposeAttrs, SliceAttrs, PadAttrs,
-                           ArgAttrs, TopKAttrs, CumAttrs, GatherNDAttrs, ScatterAttrs,
-                           ReverseSequenceAttrs, TensorScatterAttrs, AlphaAttrs, SeluAttrs,
-                           ShrinkAttrs, IsInfAttrs, ConvTransposeAttrs,
-                           GridSampleAttrs, RoiAlignAttrs, DeformConvAttrs, NmsAttrs,
-                           UniqueAttrs, RuntimeSliceAttrs>;
+namespace detail {
+/// std::variant of the distinct types of Ts, in order of first appearance.
+template <class Variant, class... Ts> struct UniqueVariant { using type = Variant; };
+template <class... Vs, class T, class... Ts>
+struct UniqueVariant<std::variant<Vs...>, T, Ts...>
+    : UniqueVariant<std::conditional_t<(std::is_same_v<T, Vs> || ...), std::variant<Vs...>,
+                                       std::variant<Vs..., T>>,
+                    Ts...> {};
+} // namespace detail
 
-/// Names of enum attribute values, for the printer and parser.
-std::string_view enumName(GeluApprox v);
-std::string_view enumName(PadMode v);
-std::string_view enumName(CastRound v);
-bool parseEnum(std::string_view s, GeluApprox& out);
-bool parseEnum(std::string_view s, PadMode& out);
-bool parseEnum(std::string_view s, CastRound& out);
-std::string_view enumName(ScatterReduction v);
-bool parseEnum(std::string_view s, ScatterReduction& out);
-std::string_view enumName(GridSampleMode v);
-std::string_view enumName(GridPadding v);
-bool parseEnum(std::string_view s, GridSampleMode& out);
-bool parseEnum(std::string_view s, GridPadding& out);
+/// The attributes of any op: a variant of the attribute structs named in Ops.def (each once); the
+/// alternative is fixed by the op kind.
+using Attrs = detail::UniqueVariant<std::variant<>
+#define DNNCC_OP(Kind, name, AttrsT, minOps, maxOps, traits, infer) , AttrsT
+#include "ir/Ops.def"
+                                    >::type;
 
 } // namespace dnncc

@@ -42,6 +42,28 @@ std::string printAttrs(const Attrs& attrs) {
   return fmt::format("{{{}}}", fmt::join(p.parts, ", "));
 }
 
+std::string opListMarkdown() {
+  std::string out = "| op | operands | attributes (defaults) | traits |\n|---|---|---|---|\n";
+  for (int k = 0; k < numOpKinds(); ++k) {
+    const OpSchema& s = schema(static_cast<OpKind>(k));
+    std::string operands = s.maxOperands == -1 ? fmt::format("{} or more", s.minOperands)
+                           : s.minOperands == s.maxOperands
+                               ? fmt::format("{}", s.minOperands)
+                               : fmt::format("{} to {}", s.minOperands, s.maxOperands);
+    std::vector<std::string> traits;
+    if (s.traits & kElementwise)
+      traits.push_back("element-wise");
+    if (s.traits & kAnchor)
+      traits.push_back("anchor");
+    if (s.traits & kAlias)
+      traits.push_back("alias");
+    std::string attrs = printAttrs(s.defaultAttrs);
+    out += fmt::format("| `{}` | {} | {} | {} |\n", s.name, operands,
+                       attrs.empty() ? "" : fmt::format("`{}`", attrs), fmt::join(traits, ", "));
+  }
+  return out;
+}
+
 std::string printOp(const Op& op) {
   std::vector<std::string> operands;
   for (const Value* v : op.operands)

@@ -22,6 +22,10 @@ std::string printOp(const Op& op);
 /// `{a=1, b=[2,3]}` or "" when the op has no attributes.
 std::string printAttrs(const Attrs& attrs);
 
+/// The op list of docs/ir.md, generated from Ops.def: a markdown table with one row per op kind
+/// (IR name, operand count, attributes with their defaults, traits), in Ops.def order.
+std::string opListMarkdown();
+
 struct ParseOptions {
   /// Accept `elided` constants and fill them with zeros (otherwise an error).
   bool allowElided = false;

@@ -174,6 +174,10 @@ set_tests_properties(errors.dnncc.symbolic_dim_with_input_shape PROPERTIES
 dnncc_error_test(dnncc.unknown_target
   CONTAINS "unknown target 'no-such-cpu'" "x86-64" "host"
   COMMAND ${DNNCC} ${TINYNET}/model.onnx --target=no-such-cpu -o OUT/libm.so)
+dnncc_error_test(dnncc.unknown_halide_feature
+  CONTAINS "--halide-features 'no_such_feature': not Halide target features"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx --target=x86-64 --halide-features=no_such_feature
+          -o OUT/libm.so)
 dnncc_error_test(dnncc.gpu_api_unknown
   CONTAINS "target file '${BAD}/gpu_api_unknown.json': gpu api 'vulkan' is not opencl or cuda"
   COMMAND ${DNNCC} ${TINYNET}/model.onnx --target=${BAD}/gpu_api_unknown.json -o OUT/libm.so)

@@ -12,13 +12,15 @@ target_link_libraries(dnncc_test_util PUBLIC dnncc_passes dnncc_codegen onnx_pro
 
 foreach(test ir_test importer_test index_import_test importer_conv_test passes_test ir_golden_test
              quantize_test small_types_test elementwise_test device_lowering_test
-             half_arithmetic_test host_target_test)
+             half_arithmetic_test host_target_test op_rows_test)
   add_executable(${test} ${DNNCC_TEST_UNIT_DIR}/${test}.cpp)
   target_link_libraries(${test} PRIVATE dnncc_test_util dnncc_frontend_onnx GTest::gtest_main)
   # JIT compilation of the reference evaluator makes discovery slow on a busy machine.
   gtest_discover_tests(${test} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
 endforeach()
 target_compile_definitions(ir_golden_test PRIVATE DNNCC_TEST_IR_DIR="${DNNCC_TEST_IR_DIR}")
+get_filename_component(DNNCC_DOCS_DIR ${CMAKE_CURRENT_LIST_DIR}/../../docs ABSOLUTE)
+target_compile_definitions(op_rows_test PRIVATE DNNCC_DOCS_DIR="${DNNCC_DOCS_DIR}")
 
 # The ops the importer decomposes into several IR ops (attention, normalisations, losses, RNNs).
 add_executable(composite_import_test ${DNNCC_TEST_UNIT_DIR}/composite_import_test.cpp)

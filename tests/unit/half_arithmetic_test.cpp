@@ -1,6 +1,6 @@
-// Tests of half-precision compute on devices that have it (hl::NativeHalf; halfArithmetic and the
-// native conversions in src/codegen/halide/LowPrecision.cpp). No fp16 device is here: the ops'
-// Float(16) formulation is JIT-run on the host CPU, whose Halide backend rounds every f16
+// Tests of half-precision compute on devices that have it (hl::Lowering::nativeHalf; halfArithmetic
+// and the native conversions in src/codegen/halide/LowPrecision.cpp). No fp16 device is here: the
+// ops' Float(16) formulation is JIT-run on the host CPU, whose Halide backend rounds every f16
 // operation to binary16, and compared bit for bit with a reference computed exactly in double and
 // rounded once (doubleToHalfBits), and with the exact f32 lifting that CPU targets compile.
 // NaN results are the exception: the host's f16 code turns them into inf, a device keeps them.
@@ -54,14 +54,16 @@ struct OneOp {
 };
 
 /// Runs `op` on the host JIT with the given operand bytes (2 bytes per f16, 1 per bool) and
-/// returns the result's bytes; `native` defines it under hl::NativeHalf.
+/// returns the result's bytes; `native` defines it with Lowering::nativeHalf.
 std::vector<uint8_t> runOp(const Op& op, const std::vector<std::vector<uint8_t>>& operands,
                            bool native) {
+  hl::Lowering lw;
+  lw.nativeHalf = native;
   std::vector<hl::TensorFunc> funcs;
   std::vector<Halide::Buffer<>> buffers;
   for (size_t i = 0; i < operands.size(); ++i) {
     const TensorType& t = op.operands[i]->type;
-    Halide::Buffer<> b(hl::halideType(t.dtype), static_cast<int>(t.numElements()));
+    Halide::Buffer<> b(hl::halideType(t.dtype, lw), static_cast<int>(t.numElements()));
     std::memcpy(b.data(), operands[i].data(), operands[i].size());
     buffers.push_back(b);
     Halide::Var x;
@@ -69,13 +71,12 @@ std::vector<uint8_t> runOp(const Op& op, const std::vector<std::vector<uint8_t>>
     f(x) = b(x);
     funcs.push_back(hl::wrapFunc(f, t));
   }
-  hl::NativeHalf scope(native);
-  Expected<hl::TensorFunc> r = hl::defineOp(op, funcs);
+  Expected<hl::TensorFunc> r = hl::defineOp(op, funcs, lw);
   EXPECT_TRUE(r) << r.status().format();
   if (!r)
     return {};
   const TensorType& rt = op.result->type;
-  Halide::Buffer<> out(hl::halideType(rt.dtype), static_cast<int>(rt.numElements()));
+  Halide::Buffer<> out(hl::halideType(rt.dtype, lw), static_cast<int>(rt.numElements()));
   r->func.realize(out, hl::jitTarget());
   const uint8_t* p = static_cast<const uint8_t*>(out.data());
   return std::vector<uint8_t>(p, p + out.size_in_bytes());
@@ -116,12 +117,12 @@ const Pairs& pairs() {
 /// them exactly), or NaN.
 using Exact = std::function<double(double a, double b, bool cond)>;
 
-/// Checks `kind` under NativeHalf against `exact` rounded once, and against the f32 lifting, bit
-/// for bit (NaN: any NaN). With `chooses` (the selections max, min, relu, clip, where, prelu,
-/// leaky_relu, and neg, abs) zeros compare by value and NaN inputs are skipped: max(-0, +0) may
-/// give either zero, Halide writes -x as 0 - x, whose zero's sign fast-math leaves to the backend
-/// (in f32 kernels too), and which operand max/min return for a NaN is the device instruction's
-/// choice, the same in f32 and f16.
+/// Checks `kind` with Lowering::nativeHalf against `exact` rounded once, and against the f32
+/// lifting, bit for bit (NaN: any NaN). With `chooses` (the selections max, min, relu, clip, where,
+/// prelu, leaky_relu, and neg, abs) zeros compare by value and NaN inputs are skipped: max(-0, +0)
+/// may give either zero, Halide writes -x as 0 - x, whose zero's sign fast-math leaves to the
+/// backend (in f32 kernels too), and which operand max/min return for a NaN is the device
+/// instruction's choice, the same in f32 and f16.
 void checkHalfOp(OpKind kind, int operands, Attrs attrs, const Exact& exact, bool chooses,
                  bool compare = false) {
   const Pairs& p = pairs();
@@ -280,12 +281,13 @@ struct Census : Halide::Internal::IRVisitor {
 };
 
 Census census(const Op& op, bool native) {
+  hl::Lowering lw;
+  lw.nativeHalf = native;
   std::vector<hl::TensorFunc> funcs;
   for (const Value* v : op.operands)
     funcs.push_back(hl::wrapParam(
-        Halide::ImageParam(hl::halideType(v->type.dtype), v->type.rank()), v->type));
-  hl::NativeHalf scope(native);
-  Expected<hl::TensorFunc> r = hl::defineOp(op, funcs);
+        Halide::ImageParam(hl::halideType(v->type.dtype, lw), v->type.rank()), v->type));
+  Expected<hl::TensorFunc> r = hl::defineOp(op, funcs, lw);
   EXPECT_TRUE(r);
   Census c;
   std::map<std::string, Halide::Internal::Function> env =
@@ -313,8 +315,9 @@ TEST(HalfArithmetic, NativeDefinitionsComputeInHalfWithCasts) {
 }
 
 TEST(HalfArithmetic, NativeConversionsRoundToNearestEven) {
-  // f32 -> f16 through the cast of narrowFloat under NativeHalf and through the bit operations,
-  // on every f16 value, the midpoints between neighbours (ties) and their f32 neighbours.
+  // f32 -> f16 through the cast of narrowFloat with Lowering::nativeHalf and through the bit
+  // operations, on every f16 value, the midpoints between neighbours (ties) and their f32
+  // neighbours.
   std::vector<float> xs;
   for (uint32_t h = 0; h < 0x7C00; ++h) {
     for (uint32_t s : {0u, 0x8000u}) {
@@ -334,10 +337,11 @@ TEST(HalfArithmetic, NativeConversionsRoundToNearestEven) {
   Halide::Buffer<float> in(n);
   std::memcpy(in.data(), xs.data(), xs.size() * 4);
   auto narrow = [&](bool native) {
-    hl::NativeHalf scope(native);
+    hl::Lowering lw;
+    lw.nativeHalf = native;
     Halide::Var x;
     Halide::Func f;
-    f(x) = hl::narrowFloat(in(x), DType::f16);
+    f(x) = hl::narrowFloat(in(x), DType::f16, lw);
     Halide::Buffer<> out(Halide::Float(16), n);
     f.realize(out, hl::jitTarget());
     const uint16_t* p = static_cast<const uint16_t*>(out.data());
@@ -357,10 +361,11 @@ TEST(HalfArithmetic, NativeConversionsRoundToNearestEven) {
   Halide::Buffer<> halves(Halide::Float(16), 65536);
   std::vector<uint16_t> all = allHalves();
   std::memcpy(halves.data(), all.data(), all.size() * 2);
-  hl::NativeHalf scope(true);
+  hl::Lowering halfDevice;
+  halfDevice.nativeHalf = true;
   Halide::Var x;
   Halide::Func g;
-  g(x) = hl::widenToF32(halves(x));
+  g(x) = hl::widenToF32(halves(x), halfDevice);
   Halide::Buffer<float> wide = g.realize({65536}, hl::jitTarget());
   for (int i = 0; i < 65536; ++i)
     if (!isNaN(static_cast<uint16_t>(i)))

@@ -110,9 +110,9 @@ int listProblems(const std::string& model, const ImportOptions& importOptions) {
 int main(int argc, char** argv) {
   CLI::App app{"dnncc: compiles an ONNX model into a native shared library", "dnncc"};
   std::string model, output, targetName = "host", emit = "so", prefix, passes(kDefaultPipeline),
-      precision = "fp32";
+                             precision = "fp32", halideFeatures;
   std::vector<std::string> shapes, printAfter;
-  bool check = false, listTargets = false, listPassesFlag = false, version = false,
+  bool check = false, listTargets = false, listPassesFlag = false, listOps = false, version = false,
        verbose = false, timePasses = false, verifyEach = false, keepTemps = false;
   int jobs = 0;
   app.add_option("model", model, "the ONNX model file");
@@ -135,6 +135,7 @@ int main(int argc, char** argv) {
   app.add_flag("--check", check, "list every unsupported op and attribute of the model, then exit");
   app.add_flag("--list-targets", listTargets, "list the built-in targets");
   app.add_flag("--list-passes", listPassesFlag, "list the passes");
+  app.add_flag("--list-ops", listOps, "print the IR's op list (markdown, as in docs/ir.md)");
   app.add_flag("--version", version, "print the version");
   app.add_flag("-v,--verbose", verbose, "print per-phase timings");
   app.add_option("--passes", passes, "the pass pipeline, comma-separated")->capture_default_str();
@@ -144,6 +145,10 @@ int main(int argc, char** argv) {
   app.add_flag("--verify-each", verifyEach, "verify the IR after every pass");
   app.add_option("-j,--jobs", jobs, "parallel kernel compiles (default: one per core)");
   app.add_flag("--keep-temps", keepTemps, "keep the work directory");
+  app.add_option("--halide-features", halideFeatures,
+                 "extra Halide target features for the kernels and the Halide runtime, "
+                 "'-'-separated (e.g. profile, debug); a debugging aid")
+      ->envname("DNNCC_HALIDE_FEATURES");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -167,6 +172,10 @@ int main(int argc, char** argv) {
     printHostTarget(std::cout);
     return 0;
   }
+  if (listOps) {
+    std::cout << opListMarkdown();
+    return 0;
+  }
   if (listPassesFlag) {
     for (auto [name, summary] : listPasses())
       std::cout << fmt::format("{:<18} {}\n", name, summary);
@@ -183,6 +192,9 @@ int main(int argc, char** argv) {
   Expected<TargetInfo> target = loadTarget(targetName);
   if (!target)
     return fail(target.status());
+  if (!halideFeatures.empty())
+    if (Status s = addHalideFeatures(*target, halideFeatures); !s.isOk())
+      return fail(s);
   if (verbose && target->name == "host")
     printHostTarget(std::cerr, "dnncc: ");
   if (precision == "fp16" && !target->isGpu())

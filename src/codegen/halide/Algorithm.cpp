@@ -10,25 +10,12 @@ namespace dnncc::hl {
 
 Halide::Expr TensorFunc::operator()(const Idx& onnxIdx) const { return func(halideOrder(onnxIdx)); }
 
-namespace {
-thread_local bool halfAsBits = false;
-thread_local bool nativeHalf = false;
-} // namespace
-
-NativeHalf::NativeHalf(bool on) : saved_(nativeHalf) { nativeHalf = saved_ || on; }
-NativeHalf::~NativeHalf() { nativeHalf = saved_; }
-bool NativeHalf::active() { return nativeHalf; }
-
-HalfAsBits::HalfAsBits(bool on) : saved_(halfAsBits) { halfAsBits = saved_ || on; }
-HalfAsBits::~HalfAsBits() { halfAsBits = saved_; }
-bool HalfAsBits::active() { return halfAsBits; }
-
-Halide::Type halideType(DType t) {
+Halide::Type halideType(DType t, const Lowering& lw) {
   switch (t) {
   case DType::f32:
     return Halide::Float(32);
   case DType::f16:
-    return halfAsBits ? Halide::UInt(16) : Halide::Float(16);
+    return lw.halfAsBits ? Halide::UInt(16) : Halide::Float(16);
   case DType::bf16:
     return Halide::BFloat(16);
   case DType::f64:
@@ -155,30 +142,48 @@ Idx unflatten(Halide::Expr linear, const std::vector<int64_t>& shape) {
   return idx;
 }
 
-Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& operands) {
+std::vector<std::span<const AlgorithmRow>> algorithmFamilies() {
+  return {elementwiseAlgorithms(), convAlgorithms(),          sampleAlgorithms(),
+          linearAlgorithms(),      reduceAlgorithms(),        shapeAlgorithms(),
+          indexAlgorithms(),       dataDependentAlgorithms(), quantizeAlgorithms()};
+}
+
+const AlgorithmRow& algorithmRow(OpKind kind) {
   static const auto table = [] {
-    std::vector<DefineFn> t(numOpKinds(), nullptr);
-    for (auto family : {elementwiseAlgorithms(), convAlgorithms(), linearAlgorithms(),
-                        reduceAlgorithms(), shapeAlgorithms(), quantizeAlgorithms(),
-                        sampleAlgorithms(), dataDependentAlgorithms()})
-      for (const auto& row : family)
-        t[static_cast<size_t>(row.kind)] = row.define;
+    std::vector<const AlgorithmRow*> t(numOpKinds(), nullptr);
+    for (auto family : algorithmFamilies())
+      for (const auto& row : family) {
+        assert(!t[static_cast<size_t>(row.kind)] && "an op kind has two codegen rows");
+        t[static_cast<size_t>(row.kind)] = &row;
+      }
     return t;
   }();
-  DefineFn fn = table[static_cast<size_t>(op.kind)];
-  if (!fn)
-    return Status::error(fmt::format("op '{}' has no Halide algorithm", opName(op.kind)));
+  const AlgorithmRow* row = table[static_cast<size_t>(kind)];
+  assert(row && "an op kind has no codegen row (codegen/halide/ops)");
+  return *row;
+}
+
+int64_t workElements(const Op& op) {
+  int64_t work = op.result->type.numElements();
+  for (const Value* v : op.operands)
+    work += v->type.numElements();
+  return work;
+}
+
+Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& operands,
+                              const Lowering& lw) {
+  DefineFn fn = algorithmRow(op.kind).define;
   auto lowPrecision = [](const Value* v) {
     return v->type.dtype == DType::f16 || v->type.dtype == DType::bf16;
   };
   // f16/bf16 values are computed in f32, except by bitcast, which keeps their bits, and by the
   // ops that compute in half on a device that has it.
-  if (NativeHalf::active() && halfArithmetic(op))
-    return fn(op, operands);
+  if (lw.nativeHalf && halfArithmetic(op))
+    return fn(op, operands, lw);
   if (op.kind != OpKind::BitCast &&
       (lowPrecision(op.result) || std::any_of(op.operands.begin(), op.operands.end(), lowPrecision)))
-    return defineLifted(op, operands, fn);
-  return fn(op, operands);
+    return defineLifted(op, operands, fn, lw);
+  return fn(op, operands, lw);
 }
 
 } // namespace dnncc::hl

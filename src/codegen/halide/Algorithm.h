@@ -12,6 +12,10 @@
 namespace dnncc::hl {
 
 using Idx = std::vector<Halide::Expr>;
+struct TensorFunc;
+struct Lowering;
+using DefineFn = Expected<TensorFunc> (*)(const Op&, const std::vector<TensorFunc>&,
+                                          const Lowering&);
 
 /// A tensor during lowering: a Halide Func whose arguments are in Halide order (innermost first,
 /// the reverse of ONNX axis order), with its IR type. `stages` lists every Func the op created,
@@ -31,55 +35,36 @@ struct TensorFunc {
   bool writesOutputOnce = false;
 };
 
+/// How the ops of a kernel are lowered, fixed by its target (Kernel.h: loweringFor) and passed
+/// explicitly to every algorithm, type and conversion helper below.
+struct Lowering {
+  /// f16 tensors are UInt(16) bit patterns: kernel arguments, loads and stores move 16-bit
+  /// integers and the exact bit conversions of LowPrecision.cpp turn them into f32 and back, so a
+  /// kernel needs no `half` type (OpenCL devices without cl_khr_fp16). Otherwise Float(16).
+  bool halfAsBits = false;
+  /// The device computes in IEEE binary16 (a GPU target with gpu.fp16 whose f16 tensors are
+  /// Float(16), see Kernel.h's computesInHalf): f16 <-> f32 conversions are Halide casts, which
+  /// the device performs natively (PTX cvt.rn.f16.f32 / cvt.f32.f16, OpenCL C conversions; round
+  /// to nearest even, NaN and inf kept), and the ops of halfArithmetic() compute in Float(16).
+  /// Off (CPU targets, the host evaluator, OpenCL devices without cl_khr_fp16), f16 ops are
+  /// lifted to f32 with the exact integer conversions of LowPrecision.cpp.
+  bool nativeHalf = false;
+};
+
 /// Halide element type of a DType (bool is stored as uint8: 0 or 1). f16 is Float(16), or
-/// UInt(16) (IEEE binary16 bit patterns) on a thread inside a HalfAsBits scope.
-Halide::Type halideType(DType t);
-
-/// While alive (and `on`), f16 tensors built on this thread are held as UInt(16) bit patterns:
-/// kernel arguments, loads and stores move 16-bit integers and the exact bit conversions of
-/// LowPrecision.cpp turn them into f32 and back, so a kernel needs no `half` type (OpenCL devices
-/// without cl_khr_fp16). Scopes nest; each kernel compile opens one on its own thread.
-class HalfAsBits {
-public:
-  explicit HalfAsBits(bool on);
-  ~HalfAsBits();
-  HalfAsBits(const HalfAsBits&) = delete;
-  HalfAsBits& operator=(const HalfAsBits&) = delete;
-  /// Whether f16 is UInt(16) on this thread now.
-  static bool active();
-
-private:
-  bool saved_;
-};
-
-/// While alive (and `on`), kernels built on this thread run on a device that computes in IEEE
-/// binary16 (a GPU target with gpu.fp16 whose f16 tensors are Float(16), see Kernel.h's
-/// computesInHalf): f16 <-> f32 conversions are Halide casts, which the device performs natively
-/// (PTX cvt.rn.f16.f32 / cvt.f32.f16, OpenCL C conversions; round to nearest even, NaN and inf
-/// kept), and the ops of halfArithmetic() compute in Float(16). Off (CPU targets, the host
-/// evaluator, OpenCL devices without cl_khr_fp16), f16 ops are lifted to f32 with the exact
-/// integer conversions of LowPrecision.cpp. Scopes nest; each kernel compile opens one.
-class NativeHalf {
-public:
-  explicit NativeHalf(bool on);
-  ~NativeHalf();
-  NativeHalf(const NativeHalf&) = delete;
-  NativeHalf& operator=(const NativeHalf&) = delete;
-  /// Whether f16 arithmetic and conversions are native on this thread now.
-  static bool active();
-
-private:
-  bool saved_;
-};
+/// UInt(16) (IEEE binary16 bit patterns) under lw.halfAsBits.
+Halide::Type halideType(DType t, const Lowering& lw);
 
 /// True when `op` (with f16 operands and/or result) computes directly in Float(16) under
-/// NativeHalf: its f16 result equals its f32 result on the widened operands rounded once to
-/// binary16, so half arithmetic changes no number (LowPrecision.cpp gives the set and the reasons).
+/// Lowering::nativeHalf: its f16 result equals its f32 result on the widened operands rounded once
+/// to binary16, so half arithmetic changes no number (LowPrecision.cpp gives the set and the
+/// reasons).
 bool halfArithmetic(const Op& op);
 
-/// Defines the result of `op` from its operands (same order as op.operands). Errors name what an
-/// algorithm does not implement (e.g. an element type).
-Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& operands);
+/// Defines the result of `op` from its operands (same order as op.operands), lowered as `lw`
+/// says. Errors name what an algorithm does not implement (e.g. an element type).
+Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& operands,
+                              const Lowering& lw);
 
 /// A Func reading a tensor with ONNX-order variables; used to wrap parameters and buffers.
 TensorFunc wrapFunc(Halide::Func f, TensorType type);
@@ -115,31 +100,60 @@ Idx unflatten(Halide::Expr linear, const std::vector<int64_t>& shape);
 /// The result of a pure definition `f(vars) = value` as a TensorFunc.
 TensorFunc pureResult(const Op& op, const std::vector<Halide::Var>& vars, Halide::Expr value);
 
-/// An f16 or bf16 value widened to f32 (exact; NaN and inf kept). Under NativeHalf an f16 value
-/// is widened by a Halide cast (the device's conversion), otherwise with integer bit operations.
-Halide::Expr widenToF32(Halide::Expr x);
+/// An f16 or bf16 value widened to f32 (exact; NaN and inf kept). Under lw.nativeHalf an f16
+/// value is widened by a Halide cast (the device's conversion), otherwise with integer bit
+/// operations.
+Halide::Expr widenToF32(Halide::Expr x, const Lowering& lw);
 /// `x` (any numeric type; f32 or f64 directly, others through f64) rounded to nearest even in
-/// `to` (f16 or bf16); NaN stays NaN, overflow gives inf (IEEE 754 conversion). Under NativeHalf
-/// an f32 `x` goes to f16 by a Halide cast (the device's conversion); every other case uses
-/// integer bit operations.
-Halide::Expr narrowFloat(Halide::Expr x, DType to);
+/// `to` (f16 or bf16); NaN stays NaN, overflow gives inf (IEEE 754 conversion). Under
+/// lw.nativeHalf an f32 `x` goes to f16 by a Halide cast (the device's conversion); every other
+/// case uses integer bit operations.
+Halide::Expr narrowFloat(Halide::Expr x, DType to, const Lowering& lw);
 
-/// One family's table rows: op kind -> algorithm.
-using DefineFn = Expected<TensorFunc> (*)(const Op&, const std::vector<TensorFunc>&);
+/// An op's estimated work for scheduling: multiply-adds for the contractions (conv, matmul),
+/// elements read and written for every other op.
+using WorkFn = int64_t (*)(const Op&);
+/// Whether `op` (on f16 values) computes directly in Float(16) under Lowering::nativeHalf without
+/// changing a number; the operand and result types are checked by halfArithmetic. A row whose rule
+/// is nullptr computes in f32 with the device's conversions at the edges (LowPrecision.cpp).
+using HalfFn = bool (*)(const Op&);
+
+/// One op kind's code-generation facts: its Halide algorithm, its work estimate and its
+/// half-precision rule. Every op kind of ir/Ops.def has exactly one row, in the table of the
+/// family file (codegen/halide/ops/<Family>.cpp) named like its ir/ops file; algorithmRow()
+/// asserts it and op_rows_test checks it.
 struct AlgorithmRow {
   OpKind kind;
   DefineFn define;
+  WorkFn work;
+  HalfFn half;
 };
+
+/// The row of `kind` (every op kind has one).
+const AlgorithmRow& algorithmRow(OpKind kind);
+/// Every family's rows, in family order (for tests and tools).
+std::vector<std::span<const AlgorithmRow>> algorithmFamilies();
+
+/// WorkFn of the ops that touch each element about once: operand elements plus result elements.
+int64_t workElements(const Op& op);
+/// HalfFn of the ops exact in half on half values (add, sub, mul, max, relu, compares, ...; the
+/// reasons are in LowPrecision.cpp).
+bool halfExact(const Op& op);
+/// HalfFn of leaky_relu: exact in half only when alpha is a binary16 number.
+bool halfExactIfAlphaIsHalf(const Op& op);
+
 /// Defines `op` with `fn` when operands or result are f16/bf16: those operands are widened to f32,
 /// the op is computed in f32, and an f32 result is rounded to the result's 16-bit type.
 Expected<TensorFunc> defineLifted(const Op& op, const std::vector<TensorFunc>& operands,
-                                  DefineFn fn);
+                                  DefineFn fn, const Lowering& lw);
 
 std::span<const AlgorithmRow> elementwiseAlgorithms();
 std::span<const AlgorithmRow> convAlgorithms();
 std::span<const AlgorithmRow> linearAlgorithms();
 std::span<const AlgorithmRow> reduceAlgorithms();
 std::span<const AlgorithmRow> shapeAlgorithms();
+/// gather, gather_elements, gather_nd, scatter_*, reverse_sequence, tensor_scatter (ops/Index.cpp).
+std::span<const AlgorithmRow> indexAlgorithms();
 std::span<const AlgorithmRow> quantizeAlgorithms();
 /// grid_sample, deform_conv, roi_align (ops/Sample.cpp).
 std::span<const AlgorithmRow> sampleAlgorithms();

@@ -23,6 +23,10 @@ HalideEvaluator::HalideEvaluator() = default;
 HalideEvaluator::~HalideEvaluator() = default;
 
 namespace {
+/// The evaluator lowers like a CPU kernel: f16 is Float(16), computed in f32 with exact
+/// conversions.
+const Lowering kEvaluatorLowering{};
+
 std::vector<int> halideSizes(const TensorType& t) {
   return std::vector<int>(t.shape.rbegin(), t.shape.rend());
 }
@@ -59,10 +63,11 @@ HalideEvaluator::evaluateLocked(const Op& op) {
     std::vector<TensorFunc> operands;
     for (size_t i = 0; i < op.operands.size(); ++i) {
       const TensorType& t = op.operands[i]->type;
-      c->params.emplace_back(halideType(t.dtype), t.rank(), fmt::format("in{}", i));
+      c->params.emplace_back(halideType(t.dtype, kEvaluatorLowering), t.rank(),
+                             fmt::format("in{}", i));
       operands.push_back(wrapFunc(c->params.back(), t));
     }
-    DNNCC_ASSIGN_OR_RETURN(TensorFunc result, defineOp(op, operands));
+    DNNCC_ASSIGN_OR_RETURN(TensorFunc result, defineOp(op, operands, kEvaluatorLowering));
     for (Halide::Func& f : result.stages)
       f.compute_root();
     // The JIT looks the output up by its Func's name, which fails for an op named like a C math
@@ -78,13 +83,13 @@ HalideEvaluator::evaluateLocked(const Op& op) {
   for (size_t i = 0; i < op.operands.size(); ++i) {
     const Value* v = op.operands[i];
     // Halide reads the bytes without writing them; the const_cast is for its buffer type.
-    Halide::Buffer<> b(halideType(v->type.dtype), const_cast<uint8_t*>(v->data->data()),
-                       halideSizes(v->type));
+    Halide::Buffer<> b(halideType(v->type.dtype, kEvaluatorLowering),
+                       const_cast<uint8_t*>(v->data->data()), halideSizes(v->type));
     c.params[i].set(b);
   }
   const TensorType& rt = op.result->type;
   auto out = std::make_shared<std::vector<uint8_t>>(rt.byteSize());
-  Halide::Buffer<> ob(halideType(rt.dtype), out->data(), halideSizes(rt));
+  Halide::Buffer<> ob(halideType(rt.dtype, kEvaluatorLowering), out->data(), halideSizes(rt));
   c.pipeline.realize(Halide::Realization(ob), jitTarget());
   return std::shared_ptr<const std::vector<uint8_t>>(std::move(out));
 }

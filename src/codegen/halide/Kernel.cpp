@@ -28,13 +28,9 @@ template <class Dims> void constrain(Dims dimOf, const TensorType& t) {
   }
 }
 
-/// The kernel target: the target's Halide string plus NoRuntime, plus any Halide features in the
-/// environment variable DNNCC_HALIDE_FEATURES (a debugging aid, e.g. "profile" or "debug").
+/// The kernel target: the target's Halide string (with any --halide-features) plus NoRuntime.
 Halide::Target halideTarget(const TargetInfo& target) {
-  std::string s = target.halideTarget;
-  if (const char* extra = std::getenv("DNNCC_HALIDE_FEATURES"); extra && *extra)
-    s += std::string("-") + extra;
-  Halide::Target t(s);
+  Halide::Target t(target.halideTarget);
   // OpenCL kernels may use `half` only where the device has cl_khr_fp16 (gpu.fp16), `double`
   // only where it has cl_khr_fp64 (gpu.fp64).
   if (target.gpu.api == GpuApi::opencl && target.gpu.fp16)
@@ -45,7 +41,7 @@ Halide::Target halideTarget(const TargetInfo& target) {
 }
 
 /// OpenCL devices without cl_khr_fp16 cannot hold bfloat16 tensors (Halide's OpenCL code declares
-/// them as `half`; float16 is held as bits there, see HalfAsBits, bfloat16 is not yet).
+/// them as `half`; float16 is held as bits there, see Lowering::halfAsBits, bfloat16 is not yet).
 Status checkBFloatSupport(const KernelSpec& k, const TargetInfo& target) {
   if (target.gpu.api != GpuApi::opencl || target.gpu.fp16)
     return Status::ok();
@@ -135,6 +131,13 @@ bool computesInHalf(const TargetInfo& target) {
   return target.isGpu() && target.gpu.fp16 && !holdsHalfAsBits(target);
 }
 
+Lowering loweringFor(const TargetInfo& target) {
+  Lowering lw;
+  lw.halfAsBits = holdsHalfAsBits(target);
+  lw.nativeHalf = computesInHalf(target);
+  return lw;
+}
+
 std::string kernelKey(const KernelSpec& k, const TargetInfo& target) {
   std::map<const Value*, std::string> local;
   std::string key = target.halideTarget + "|";
@@ -196,8 +199,7 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
   if (Status bf16 = checkBFloatSupport(k, target); !bf16.isOk())
     return Status(bf16).withDefaults(
         {"", k.ops.front()->name, std::string(opName(k.ops.front()->kind))});
-  HalfAsBits bits(holdsHalfAsBits(target));
-  NativeHalf native(computesInHalf(target));
+  const Lowering lw = loweringFor(target);
   try {
     std::map<const Value*, TensorFunc> funcs;
     std::vector<Halide::Argument> args;
@@ -205,7 +207,7 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
     for (size_t i = 0; i < k.inputs.size(); ++i) {
       const TensorType& t = k.inputs[i]->type;
       int dims = static_cast<int>(bufferDims(t).size());
-      Halide::ImageParam p(halideType(t.dtype), dims, fmt::format("in{}", i));
+      Halide::ImageParam p(halideType(t.dtype, lw), dims, fmt::format("in{}", i));
       constrain([&](int d) { return p.dim(d); }, t);
       params.push_back(p);
       args.push_back(p);
@@ -216,7 +218,7 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
       std::vector<TensorFunc> operands;
       for (const Value* v : op->operands)
         operands.push_back(funcs.at(v));
-      Expected<TensorFunc> r = defineOp(*op, operands);
+      Expected<TensorFunc> r = defineOp(*op, operands, lw);
       if (!r)
         return Status(r.status()).withDefaults({"", op->name, std::string(opName(op->kind))});
       funcs[op->result] = *r;
@@ -255,18 +257,19 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
 }
 
 Status checkKernel(const KernelSpec& k) {
+  const Lowering lw; // the host's: the algorithms are the same on every target
   std::map<const Value*, TensorFunc> funcs;
   try {
     for (size_t i = 0; i < k.inputs.size(); ++i) {
       const TensorType& t = k.inputs[i]->type;
       funcs[k.inputs[i]] = wrapParam(
-          Halide::ImageParam(halideType(t.dtype), static_cast<int>(bufferDims(t).size())), t);
+          Halide::ImageParam(halideType(t.dtype, lw), static_cast<int>(bufferDims(t).size())), t);
     }
     for (const Op* op : k.ops) {
       std::vector<TensorFunc> operands;
       for (const Value* v : op->operands)
         operands.push_back(funcs.at(v));
-      Expected<TensorFunc> r = defineOp(*op, operands);
+      Expected<TensorFunc> r = defineOp(*op, operands, lw);
       if (!r)
         return r.status();
       funcs[op->result] = *r;

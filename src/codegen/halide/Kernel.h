@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "codegen/Target.h"
+#include "codegen/halide/Algorithm.h"
 #include "ir/IR.h"
 
 namespace dnncc::hl {
@@ -19,14 +20,16 @@ struct KernelSpec {
   const Value* output = nullptr;
 };
 
-/// Whether kernels for `target` hold f16 tensors as UInt(16) bit patterns (see hl::HalfAsBits):
+/// Whether kernels for `target` hold f16 tensors as UInt(16) bit patterns (Lowering::halfAsBits):
 /// OpenCL targets whose device lacks cl_khr_fp16 (gpu.fp16 false). Others use Halide's Float(16).
 bool holdsHalfAsBits(const TargetInfo& target);
-/// Whether kernels for `target` compute in half precision (see hl::NativeHalf): GPU targets whose
+/// Whether kernels for `target` compute in half precision (Lowering::nativeHalf): GPU targets whose
 /// device has IEEE binary16 arithmetic (gpu.fp16: rk3399-mali's OpenCL with cl_khr_fp16, the CUDA
 /// targets, sm_53 and newer) and that hold f16 as Float(16). CPU targets and OpenCL devices
 /// without cl_khr_fp16 keep the exact f32 lifting.
 bool computesInHalf(const TargetInfo& target);
+/// The lowering options of `target`'s kernels: holdsHalfAsBits and computesInHalf.
+Lowering loweringFor(const TargetInfo& target);
 
 /// A string that is equal for two kernels exactly when they compile to the same code: ops,
 /// attributes, types and layouts of every argument, and the target.

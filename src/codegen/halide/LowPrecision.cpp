@@ -1,7 +1,8 @@
 // float16 / bfloat16 support of the code generator: exact conversions written with integer bit
 // operations (Halide 14's own float16 casts turn NaN into inf on the CPU), the device's native
-// conversions and half arithmetic where a GPU computes in binary16 (NativeHalf), and the lifting of
-// an op on 16-bit floats to an op computed in f32 whose result is rounded to the 16-bit type.
+// conversions and half arithmetic where a GPU computes in binary16 (Lowering::nativeHalf), and the
+// lifting of an op on 16-bit floats to an op computed in f32 whose result is rounded to the 16-bit
+// type.
 #include <cmath>
 
 #include <fmt/format.h>
@@ -66,8 +67,8 @@ Expr toBFloatBits(Expr x) {
 }
 } // namespace
 
-Expr widenToF32(Expr x) {
-  if (NativeHalf::active() && x.type() == Halide::Float(16))
+Expr widenToF32(Expr x, const Lowering& lw) {
+  if (lw.nativeHalf && x.type() == Halide::Float(16))
     return Halide::cast(Halide::Float(32), x);
   Expr h = Halide::cast(Halide::UInt(32), Halide::reinterpret(Halide::UInt(16), x));
   if (x.type().is_bfloat())
@@ -83,10 +84,10 @@ Expr widenToF32(Expr x) {
   return Halide::reinterpret(Halide::Float(32), bits | sign);
 }
 
-Expr narrowFloat(Expr x, DType to) {
+Expr narrowFloat(Expr x, DType to, const Lowering& lw) {
   // (An f64 x keeps the bit operations: one rounding from f64, where a device's f64 -> f16
   // conversion may go through f32.)
-  if (NativeHalf::active() && to == DType::f16 && x.type() == Halide::Float(32))
+  if (lw.nativeHalf && to == DType::f16 && x.type() == Halide::Float(32))
     return Halide::cast(Halide::Float(16), x);
   if (!x.type().is_float() || x.type().bits() < 32)
     x = Halide::cast(Halide::Float(64), x);
@@ -97,11 +98,12 @@ Expr narrowFloat(Expr x, DType to) {
       x = Halide::cast(Halide::Float(32), x);
     return Halide::reinterpret(Halide::BFloat(16), toBFloatBits(x));
   }
-  return Halide::reinterpret(halideType(DType::f16), toHalfBits(x));
+  return Halide::reinterpret(halideType(DType::f16, lw), toHalfBits(x));
 }
 
-bool halfArithmetic(const Op& op) {
-  // The set: ops whose f16 result is their f32 result on the widened operands rounded once.
+bool halfExact(const Op&) {
+  // The ops whose rows name this rule: their f16 result is their f32 result on the widened
+  // operands rounded once.
   //  - add, sub, mul: IEEE binary16 arithmetic is correctly rounded (PTX add/sub/mul/fma .f16;
   //    OpenCL C with cl_khr_fp16, 0 ulp), and rounding the f32 result to f16 gives the same
   //    number: f32's 24-bit significand is at least 2 * 11 + 2 bits, so the double rounding
@@ -118,49 +120,33 @@ bool halfArithmetic(const Op& op) {
   // f32 inside, with the device's conversions at the edges.
   // Halide compiles float arithmetic with fast-math flags (as for f32 kernels): a mul feeding an
   // add of the same kernel may contract to one fused multiply-add, rounded once.
-  bool compare = false;
-  switch (op.kind) {
-  case OpKind::Equal:
-  case OpKind::Less:
-  case OpKind::Greater:
-    compare = true;
-    break;
-  case OpKind::Add:
-  case OpKind::Sub:
-  case OpKind::Mul:
-  case OpKind::Neg:
-  case OpKind::Abs:
-  case OpKind::Relu:
-  case OpKind::Max:
-  case OpKind::Min:
-  case OpKind::Clip:
-  case OpKind::Where:
-  case OpKind::PRelu:
-  case OpKind::Identity:
-    break;
-  case OpKind::LeakyRelu: {
-    double alpha = op.attr<LeakyReluAttrs>().alpha;
-    if (!std::isfinite(alpha) ||
-        halfBitsToDouble(doubleToHalfBits(alpha, false), false) !=
-            static_cast<double>(static_cast<float>(alpha)))
-      return false;
-    break;
-  }
-  default:
-    return false;
-  }
-  if (op.result->type.dtype != (compare ? DType::boolean : DType::f16))
-    return false;
-  for (size_t i = 0; i < op.operands.size(); ++i) {
-    DType want = op.kind == OpKind::Where && i == 0 ? DType::boolean : DType::f16;
-    if (op.operands[i]->type.dtype != want)
-      return false;
-  }
   return true;
 }
 
+bool halfExactIfAlphaIsHalf(const Op& op) {
+  double alpha = op.attr<LeakyReluAttrs>().alpha;
+  return std::isfinite(alpha) && halfBitsToDouble(doubleToHalfBits(alpha, false), false) ==
+                                     static_cast<double>(static_cast<float>(alpha));
+}
+
+bool halfArithmetic(const Op& op) {
+  HalfFn rule = algorithmRow(op.kind).half;
+  if (!rule || !rule(op))
+    return false;
+  // Half values in and out: f16 (or a bool condition / comparison result), at least one f16
+  // operand.
+  auto halfOrBool = [](DType t) { return t == DType::f16 || t == DType::boolean; };
+  bool anyHalf = false;
+  for (const Value* v : op.operands) {
+    if (!halfOrBool(v->type.dtype))
+      return false;
+    anyHalf |= v->type.dtype == DType::f16;
+  }
+  return anyHalf && halfOrBool(op.result->type.dtype);
+}
+
 Expected<TensorFunc> defineLifted(const Op& op, const std::vector<TensorFunc>& operands,
-                                  DefineFn fn) {
+                                  DefineFn fn, const Lowering& lw) {
   // The algorithm sees a shadow of the op whose 16-bit float values are f32 (algorithms read
   // types from the op, e.g. concat's undef); shadow constants carry no data, so no algorithm
   // reads 16-bit bytes as f32.
@@ -179,7 +165,7 @@ Expected<TensorFunc> defineLifted(const Op& op, const std::vector<TensorFunc>& o
     shadow.operands[i] = lift(op.operands[i], i);
     auto v = makeVars(operands[i].type.rank());
     Halide::Func f(fmt::format("{}_in{}_f32", opName(op.kind), i));
-    f(halideOrder(v)) = widenToF32(operands[i](asIdx(v)));
+    f(halideOrder(v)) = widenToF32(operands[i](asIdx(v)), lw);
     TensorType t = operands[i].type;
     t.dtype = DType::f32;
     lifted[i] = wrapFunc(f, t);
@@ -188,14 +174,14 @@ Expected<TensorFunc> defineLifted(const Op& op, const std::vector<TensorFunc>& o
   DType rt = op.result->type.dtype;
   if (isLowPrecision(rt))
     shadow.result = lift(op.result, operands.size());
-  DNNCC_ASSIGN_OR_RETURN(TensorFunc r, fn(shadow, lifted));
+  DNNCC_ASSIGN_OR_RETURN(TensorFunc r, fn(shadow, lifted, lw));
   r.type = op.result->type;
-  if (!isLowPrecision(rt) || r.func.value().type() == halideType(rt))
+  if (!isLowPrecision(rt) || r.func.value().type() == halideType(rt, lw))
     return r;
   // Round the f32 result to the 16-bit type on store.
   auto v = r.vars.size() == static_cast<size_t>(r.type.rank()) ? r.vars : makeVars(r.type.rank());
   Halide::Func out(fmt::format("{}_{}", opName(op.kind), dtypeName(rt)));
-  out(halideOrder(v)) = narrowFloat(r.func(halideOrder(asIdx(v))), rt);
+  out(halideOrder(v)) = narrowFloat(r.func(halideOrder(asIdx(v))), rt, lw);
   r.func = out;
   r.stages.push_back(out);
   r.vars = v;

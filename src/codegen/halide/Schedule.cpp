@@ -299,33 +299,8 @@ std::vector<Halide::Func> reductionStages(const KernelPipeline& p) {
 
 int64_t estimateWork(const std::vector<const Op*>& ops) {
   int64_t work = 0;
-  for (const Op* op : ops) {
-    int64_t out = op->result->type.numElements();
-    switch (op->kind) {
-    case OpKind::Conv: {
-      const auto& w = op->operands[1]->type;
-      work += out * (w.numElements() / w.shape[0]);
-      break;
-    }
-    case OpKind::ConvTranspose: {
-      const auto& w = op->operands[1]->type;
-      work += out * (w.numElements() / w.shape[1]);
-      break;
-    }
-    case OpKind::MatMul:
-      work += out * op->operands[0]->type.shape.back();
-      break;
-    case OpKind::Gemm: {
-      const auto& a = op->operands[0]->type;
-      work += out * (op->attr<GemmAttrs>().transA ? a.shape[0] : a.shape[1]);
-      break;
-    }
-    default: // everything else reads each operand element about once
-      for (const Value* v : op->operands)
-        work += v->type.numElements();
-      work += out;
-    }
-  }
+  for (const Op* op : ops)
+    work += algorithmRow(op->kind).work(*op);
   return work;
 }
 

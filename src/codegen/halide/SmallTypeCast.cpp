@@ -137,7 +137,8 @@ Expr encodeSmallInt(Expr x, DType to) {
 }
 } // namespace
 
-Expected<Halide::Expr> castSmallType(Halide::Expr x, DType from, const CastAttrs& a) {
+Expected<Halide::Expr> castSmallType(Halide::Expr x, DType from, const CastAttrs& a,
+                                     const Lowering& lw) {
   // First the value as an ordinary Halide number: small floats decode to f32, small ints are
   // already their value.
   if (auto f = miniFloatFormat(from))
@@ -148,7 +149,7 @@ Expected<Halide::Expr> castSmallType(Halide::Expr x, DType from, const CastAttrs
   if (!isSmallType(to)) {
     if (to == DType::boolean)
       return Halide::cast(Halide::UInt(8), x != Halide::Internal::make_zero(x.type()));
-    return Halide::cast(halideType(to), x);
+    return Halide::cast(halideType(to, lw), x);
   }
   if (to == DType::u4 || to == DType::i4 || to == DType::u2 || to == DType::i2)
     return encodeSmallInt(x, to);

@@ -4,6 +4,7 @@
 
 #include <Halide.h>
 
+#include "codegen/halide/Algorithm.h"
 #include "ir/Attrs.h"
 #include "support/Status.h"
 
@@ -19,6 +20,7 @@ namespace dnncc::hl {
 /// - to u4/i4/u2/i2: floats truncate toward zero (NaN and inf give 0), then the value wraps
 ///   modulo 2^bits;
 /// - from a small float type: its exact value as f32, then the ordinary cast.
-Expected<Halide::Expr> castSmallType(Halide::Expr x, DType from, const CastAttrs& a);
+Expected<Halide::Expr> castSmallType(Halide::Expr x, DType from, const CastAttrs& a,
+                                     const Lowering& lw);
 
 } // namespace dnncc::hl

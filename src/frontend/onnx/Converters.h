@@ -47,8 +47,8 @@ std::span<const ConverterRow> reduceConverters();
 std::span<const ConverterRow> shapeConverters();
 /// Old forms (opsets 1-7) of ops whose attributes changed later (ops/Legacy.cpp).
 std::span<const ConverterRow> legacyConverters();
-/// Resize and Upsample (ops/Resize.cpp).
-std::span<const ConverterRow> resizeConverters();
+/// GridSample, RoiAlign, Resize and Upsample (ops/Sample.cpp).
+std::span<const ConverterRow> sampleConverters();
 std::span<const ConverterRow> quantizeConverters();
 std::span<const ConverterRow> einsumConverters();
 std::span<const ConverterRow> controlFlowConverters();

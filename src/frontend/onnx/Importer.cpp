@@ -490,12 +490,12 @@ namespace onnximport {
 const ConverterRow* findConverter(std::string_view opType, int opset) {
   static const std::vector<ConverterRow> rows = [] {
     std::vector<ConverterRow> all;
-    for (auto family : {elementwiseConverters(), convConverters(), linearConverters(),
-                        reduceConverters(), shapeConverters(), quantizeConverters(),
-                        einsumConverters(), controlFlowConverters(), sequenceConverters(),
-                        indexConverters(), normalizationConverters(), lossConverters(),
-                        attentionConverters(), recurrentConverters(), spectralConverters(),
-                        legacyConverters(), resizeConverters(), dataDependentConverters()})
+    for (auto family :
+         {elementwiseConverters(), convConverters(), linearConverters(), reduceConverters(),
+          shapeConverters(), quantizeConverters(), einsumConverters(), controlFlowConverters(),
+          sequenceConverters(), indexConverters(), normalizationConverters(), lossConverters(),
+          attentionConverters(), recurrentConverters(), spectralConverters(), legacyConverters(),
+          sampleConverters(), dataDependentConverters()})
       all.insert(all.end(), family.begin(), family.end());
     return all;
   }();

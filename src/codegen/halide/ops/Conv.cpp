@@ -35,7 +35,7 @@ bool anyPadding(const IntList& pads) {
 /// y[n, oc, o...] = bias[oc] + sum_{ic, k...} w[oc, ic, k...] *
 ///                  x[n, g * ICg + ic, o * stride + k * dilation - padBegin]   (ONNX Conv)
 /// RDom order (innermost first): k_last, ..., k_first, ic.
-Expected<TensorFunc> conv(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> conv(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   const auto& a = op.attr<ConvAttrs>();
   const TensorFunc& x = in[0];
   const TensorFunc& w = in[1];
@@ -44,7 +44,7 @@ Expected<TensorFunc> conv(const Op& op, const std::vector<TensorFunc>& in) {
   int64_t ocg = w.type.shape[0] / a.group;
   // Without padding every read is in bounds (the output extent guarantees it): no select.
   bool pad = anyPadding(a.pads);
-  Halide::Func xp = pad ? padded(x, Halide::cast(halideType(x.type.dtype), 0)) : x.func;
+  Halide::Func xp = pad ? padded(x, Halide::cast(halideType(x.type.dtype, lw), 0)) : x.func;
   Halide::Region ranges;
   for (int i = k - 1; i >= 0; --i)
     ranges.emplace_back(0, static_cast<int>(w.type.shape[2 + i]));
@@ -62,7 +62,7 @@ Expected<TensorFunc> conv(const Op& op, const std::vector<TensorFunc>& in) {
   }
   Halide::Func f("conv");
   auto hv = halideOrder(v);
-  f(hv) = in.size() == 3 ? in[2]({oc}) : Halide::cast(halideType(x.type.dtype), 0);
+  f(hv) = in.size() == 3 ? in[2]({oc}) : Halide::cast(halideType(x.type.dtype, lw), 0);
   f(hv) += w(wi) * xp(halideOrder(xi));
   TensorFunc out;
   out.func = f;
@@ -77,14 +77,15 @@ Expected<TensorFunc> conv(const Op& op, const std::vector<TensorFunc>& in) {
 ///                  x[n, g * ICg + ic, (o + padBegin - k * dilation) / stride]
 /// (ONNX ConvTranspose) over the taps where o + padBegin - k * dilation is a multiple of the
 /// stride inside the input; g = oc / OCg. RDom order (innermost first): k_last, ..., k_first, ic.
-Expected<TensorFunc> convTranspose(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> convTranspose(const Op& op, const std::vector<TensorFunc>& in,
+                                   const Lowering& lw) {
   const auto& a = op.attr<ConvTransposeAttrs>();
   const TensorFunc& x = in[0];
   const TensorFunc& w = in[1];
   int k = x.type.rank() - 2;
   int icg = static_cast<int>(x.type.shape[1] / a.group);
   int ocg = static_cast<int>(w.type.shape[1]);
-  Halide::Type t = halideType(x.type.dtype);
+  Halide::Type t = halideType(x.type.dtype, lw);
   Halide::Region ranges;
   for (int i = k - 1; i >= 0; --i)
     ranges.emplace_back(0, static_cast<int>(w.type.shape[2 + i]));
@@ -122,11 +123,11 @@ Expected<TensorFunc> convTranspose(const Op& op, const std::vector<TensorFunc>& 
   return out;
 }
 
-Expected<TensorFunc> pool(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> pool(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   const auto& a = op.attr<PoolAttrs>();
   const TensorFunc& x = in[0];
   int k = x.type.rank() - 2;
-  Halide::Type t = halideType(x.type.dtype);
+  Halide::Type t = halideType(x.type.dtype, lw);
   bool isMax = op.kind == OpKind::MaxPool;
   Halide::Func xp = padded(x, isMax ? t.min() : Halide::cast(t, 0));
   Halide::Region ranges;
@@ -185,11 +186,12 @@ Expected<TensorFunc> pool(const Op& op, const std::vector<TensorFunc>& in) {
 /// Indices output, storage_order=0): window positions in the padding never win; the scan order
 /// is the window's row-major order and a later element wins only when strictly greater
 /// (Halide's argmax keeps the first maximum in RDom order: k_last innermost).
-Expected<TensorFunc> maxPoolIndices(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> maxPoolIndices(const Op& op, const std::vector<TensorFunc>& in,
+                                    const Lowering& lw) {
   const auto& a = op.attr<PoolAttrs>();
   const TensorFunc& x = in[0];
   int k = x.type.rank() - 2;
-  Halide::Type t = halideType(x.type.dtype);
+  Halide::Type t = halideType(x.type.dtype, lw);
   Halide::Region ranges;
   for (int i = k - 1; i >= 0; --i)
     ranges.emplace_back(0, static_cast<int>(a.kernel[i]));
@@ -217,12 +219,13 @@ Expected<TensorFunc> maxPoolIndices(const Op& op, const std::vector<TensorFunc>&
 
 /// y = 0 except y.flat[indices[i]] = x[i] (ONNX MaxUnpool), in x's row-major order (a later
 /// duplicate index wins). Indices outside y are clamped into it.
-Expected<TensorFunc> maxUnpool(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> maxUnpool(const Op& op, const std::vector<TensorFunc>& in,
+                               const Lowering& lw) {
   const TensorFunc& x = in[0];
   const TensorFunc& idx = in[1];
   const auto& shape = op.result->type.shape;
   int rank = x.type.rank();
-  Halide::Type t = halideType(x.type.dtype);
+  Halide::Type t = halideType(x.type.dtype, lw);
   Halide::Region ranges;
   for (int i = rank - 1; i >= 0; --i)
     ranges.emplace_back(0, static_cast<int>(x.type.shape[i]));
@@ -252,10 +255,11 @@ Expected<TensorFunc> maxUnpool(const Op& op, const std::vector<TensorFunc>& in) 
   return res;
 }
 
-Expected<TensorFunc> globalPool(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> globalPool(const Op& op, const std::vector<TensorFunc>& in,
+                                const Lowering& lw) {
   const TensorFunc& x = in[0];
   int k = x.type.rank() - 2;
-  Halide::Type t = halideType(x.type.dtype);
+  Halide::Type t = halideType(x.type.dtype, lw);
   Halide::Region ranges;
   int64_t n = 1;
   for (int i = k - 1; i >= 0; --i) {
@@ -293,15 +297,28 @@ Expected<TensorFunc> globalPool(const Op& op, const std::vector<TensorFunc>& in)
   return out;
 }
 
+/// Multiply-adds: each output element reads one input-channel group's weights.
+int64_t workConv(const Op& op) {
+  const TensorType& w = op.operands[1]->type;
+  return op.result->type.numElements() * (w.numElements() / w.shape[0]);
+}
+
+/// Multiply-adds: w is [C, OC/group, K...], each output element reads C/group * K weights.
+int64_t workConvTranspose(const Op& op) {
+  const TensorType& w = op.operands[1]->type;
+  return op.result->type.numElements() * (w.numElements() / w.shape[1]);
+}
+
 const AlgorithmRow kRows[] = {
-    {OpKind::Conv, conv},
-    {OpKind::ConvTranspose, convTranspose},
-    {OpKind::MaxPool, pool},
-    {OpKind::AvgPool, pool},
-    {OpKind::MaxPoolIndices, maxPoolIndices},
-    {OpKind::MaxUnpool, maxUnpool},
-    {OpKind::GlobalAvgPool, globalPool},
-    {OpKind::GlobalMaxPool, globalPool},
+    // kind, Halide algorithm, work estimate, half-precision rule (Algorithm.h)
+    {OpKind::Conv, conv, workConv, nullptr},
+    {OpKind::ConvTranspose, convTranspose, workConvTranspose, nullptr},
+    {OpKind::MaxPool, pool, workElements, nullptr},
+    {OpKind::AvgPool, pool, workElements, nullptr},
+    {OpKind::MaxPoolIndices, maxPoolIndices, workElements, nullptr},
+    {OpKind::MaxUnpool, maxUnpool, workElements, nullptr},
+    {OpKind::GlobalAvgPool, globalPool, workElements, nullptr},
+    {OpKind::GlobalMaxPool, globalPool, workElements, nullptr},
 };
 } // namespace
 

@@ -39,11 +39,11 @@ Selection selectPositions(const std::string& name, const std::function<Expr(Expr
 
 /// NonZero-13: y[d, j] = coordinate d of the j-th non-zero element of x in row-major order (NaN
 /// counts as non-zero); columns past the count are 0.
-Expected<TensorFunc> nonZero(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> nonZero(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   const TensorFunc& x = in[0];
   const auto& shape = x.type.shape;
   int n = static_cast<int>(x.type.numElements());
-  Halide::Type t = halideType(x.type.dtype);
+  Halide::Type t = halideType(x.type.dtype, lw);
   Selection sel = selectPositions("non_zero", [&](Expr k) {
     return x(unflatten(k, shape)) != constant(t, 0);
   }, n);
@@ -62,18 +62,18 @@ Expected<TensorFunc> nonZero(const Op& op, const std::vector<TensorFunc>& in) {
 /// Compress-11: the slices of x along `axis` whose condition entry is true, in order; slices past
 /// the count are 0. (The importer flattens x when the node has no axis and cuts the longer of x
 /// and the condition.)
-Expected<TensorFunc> compress(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> compress(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   const TensorFunc& x = in[0];
   const TensorFunc& cond = in[1];
   int axis = static_cast<int>(op.attr<AxisAttrs>().axis);
   int n = static_cast<int>(x.type.shape[axis]);
-  Selection sel = selectPositions("compress", [&](Expr k) {
-    return cond({k}) != constant(halideType(cond.type.dtype), 0);
-  }, n);
+  Selection sel = selectPositions(
+      "compress", [&](Expr k) { return cond({k}) != constant(halideType(cond.type.dtype, lw), 0); },
+      n);
   auto v = makeVars(x.type.rank());
   Idx at = asIdx(v);
   at[axis] = Halide::clamp(sel.position(v[axis]), 0, n - 1); // bounds for Halide
-  Expr y = Halide::select(v[axis] < sel.count, x(at), constant(halideType(x.type.dtype), 0));
+  Expr y = Halide::select(v[axis] < sel.count, x(at), constant(halideType(x.type.dtype, lw), 0));
   TensorFunc out = pureResult(op, v, y);
   out.stages.insert(out.stages.begin(), sel.stages.begin(), sel.stages.end());
   return out;
@@ -118,7 +118,7 @@ struct NmsSelection {
   Halide::Func selected, boxOfRank;
   std::vector<Halide::Func> stages;
 };
-NmsSelection nmsSelect(const Op& op, const std::vector<TensorFunc>& in) {
+NmsSelection nmsSelect(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   const auto& a = op.attr<NmsAttrs>();
   const TensorFunc& boxes = in[0];
   const TensorFunc& scores = in[1];
@@ -161,10 +161,11 @@ NmsSelection nmsSelect(const Op& op, const std::vector<TensorFunc>& in) {
 /// non_max_suppression: row j of the result is (batch, class, box) of the j-th selected box in
 /// batch, class, score order (ONNX NonMaxSuppression-11 selected_indices); rows past the count
 /// are 0.
-Expected<TensorFunc> nonMaxSuppression(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> nonMaxSuppression(const Op& op, const std::vector<TensorFunc>& in,
+                                       const Lowering& lw) {
   int n = static_cast<int>(in[0].type.shape[1]), classes = static_cast<int>(in[1].type.shape[1]);
   int batches = static_cast<int>(in[0].type.shape[0]), total = batches * classes * n;
-  NmsSelection nms = nmsSelect(op, in);
+  NmsSelection nms = nmsSelect(op, in, lw);
   auto split = [&](Expr k) { // flat (batch, class, rank) index -> Halide-order (r, c, b)
     return std::vector<Expr>{k % n, (k / n) % classes,
                              Halide::clamp(k / (n * classes), 0, batches - 1)};
@@ -186,9 +187,10 @@ Expected<TensorFunc> nonMaxSuppression(const Op& op, const std::vector<TensorFun
 }
 
 /// non_max_suppression_count: the number of rows of NonMaxSuppression's selected_indices.
-Expected<TensorFunc> nonMaxSuppressionCount(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> nonMaxSuppressionCount(const Op& op, const std::vector<TensorFunc>& in,
+                                            const Lowering& lw) {
   int n = static_cast<int>(in[0].type.shape[1]), classes = static_cast<int>(in[1].type.shape[1]);
-  NmsSelection nms = nmsSelect(op, in);
+  NmsSelection nms = nmsSelect(op, in, lw);
   Halide::RDom all(0, n, 0, classes, 0, static_cast<int>(in[0].type.shape[0]), "all");
   Halide::Func count("nms_count");
   count() = Halide::cast(Halide::Int(64), 0);
@@ -262,7 +264,7 @@ UniqueAnalysis uniqueAnalysis(const Op& op, const TensorFunc& x) {
 
 /// unique, unique_indices, unique_inverse, unique_counts, unique_count: the outputs of
 /// ONNX Unique-11 (see uniqueAnalysis); entries past the number of unique values are 0.
-Expected<TensorFunc> unique(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> unique(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   const TensorFunc& x = in[0];
   int axis = static_cast<int>(op.attr<UniqueAttrs>().axis);
   int n = static_cast<int>(x.type.shape[axis]);
@@ -293,15 +295,16 @@ Expected<TensorFunc> unique(const Op& op, const std::vector<TensorFunc>& in) {
 }
 
 const AlgorithmRow kRows[] = {
-    {OpKind::NonZero, nonZero},
-    {OpKind::Compress, compress},
-    {OpKind::NonMaxSuppression, nonMaxSuppression},
-    {OpKind::NonMaxSuppressionCount, nonMaxSuppressionCount},
-    {OpKind::Unique, unique},
-    {OpKind::UniqueIndices, unique},
-    {OpKind::UniqueInverse, unique},
-    {OpKind::UniqueCounts, unique},
-    {OpKind::UniqueCount, unique},
+    // kind, Halide algorithm, work estimate, half-precision rule (Algorithm.h)
+    {OpKind::NonZero, nonZero, workElements, nullptr},
+    {OpKind::Compress, compress, workElements, nullptr},
+    {OpKind::NonMaxSuppression, nonMaxSuppression, workElements, nullptr},
+    {OpKind::NonMaxSuppressionCount, nonMaxSuppressionCount, workElements, nullptr},
+    {OpKind::Unique, unique, workElements, nullptr},
+    {OpKind::UniqueIndices, unique, workElements, nullptr},
+    {OpKind::UniqueInverse, unique, workElements, nullptr},
+    {OpKind::UniqueCounts, unique, workElements, nullptr},
+    {OpKind::UniqueCount, unique, workElements, nullptr},
 };
 } // namespace
 

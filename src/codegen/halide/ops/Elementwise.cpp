@@ -105,7 +105,7 @@ std::optional<double> constantScalar(const Value* v) {
   }
 }
 
-Expected<Expr> unaryExpr(const Op& op, Expr x) {
+Expected<Expr> unaryExpr(const Op& op, Expr x, const Lowering& lw) {
   bool f = x.type().is_float();
   switch (op.kind) {
   case OpKind::Relu:
@@ -169,18 +169,20 @@ Expected<Expr> unaryExpr(const Op& op, Expr x) {
     DType toType = op.attr<CastAttrs>().to;
     if (isSmallType(op.operands[0]->type.dtype) || isSmallType(toType)) {
       if (toType != DType::f16 && toType != DType::bf16)
-        return castSmallType(x, op.operands[0]->type.dtype, op.attr<CastAttrs>());
-      DNNCC_ASSIGN_OR_RETURN(x, castSmallType(x, op.operands[0]->type.dtype, CastAttrs{DType::f32}));
-      return narrowFloat(x, toType);
+        return castSmallType(x, op.operands[0]->type.dtype, op.attr<CastAttrs>(), lw);
+      DNNCC_ASSIGN_OR_RETURN(
+          x, castSmallType(x, op.operands[0]->type.dtype, CastAttrs{DType::f32}, lw));
+      return narrowFloat(x, toType, lw);
     }
     if (toType == DType::boolean)
       return boolOf(x != 0);
     if (toType == DType::f16 || toType == DType::bf16)
-      return narrowFloat(x, toType);            // rounds to nearest even, NaN stays NaN
-    return Halide::cast(halideType(toType), x); // float -> int truncates toward zero (ONNX Cast)
+      return narrowFloat(x, toType, lw); // rounds to nearest even, NaN stays NaN
+    return Halide::cast(halideType(toType, lw),
+                        x); // float -> int truncates toward zero (ONNX Cast)
   }
   case OpKind::BitCast: // the same bits (bool is stored as uint8)
-    return Halide::reinterpret(halideType(op.attr<CastAttrs>().to), x);
+    return Halide::reinterpret(halideType(op.attr<CastAttrs>().to, lw), x);
   case OpKind::Sin:
     return Halide::sin(x);
   case OpKind::Cos:
@@ -259,13 +261,13 @@ Expected<Expr> unaryExpr(const Op& op, Expr x) {
   }
 }
 
-Expected<TensorFunc> unary(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> unary(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   auto v = makeVars(op.result->type.rank());
-  DNNCC_ASSIGN_OR_RETURN(Expr e, unaryExpr(op, at(op, in, 0, v)));
+  DNNCC_ASSIGN_OR_RETURN(Expr e, unaryExpr(op, at(op, in, 0, v), lw));
   return pureResult(op, v, e);
 }
 
-Expected<TensorFunc> binary(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> binary(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   auto v = makeVars(op.result->type.rank());
   Expr a = at(op, in, 0, v), b = at(op, in, 1, v);
   bool f = a.type().is_float();
@@ -369,7 +371,7 @@ Expected<TensorFunc> binary(const Op& op, const std::vector<TensorFunc>& in) {
   return pureResult(op, v, e);
 }
 
-Expected<TensorFunc> where(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> where(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   auto v = makeVars(op.result->type.rank());
   return pureResult(op, v,
                     Halide::select(at(op, in, 0, v) != 0, at(op, in, 1, v), at(op, in, 2, v)));
@@ -377,7 +379,7 @@ Expected<TensorFunc> where(const Op& op, const std::vector<TensorFunc>& in) {
 
 /// x, unless the scalar `ok` is zero at run time: then the pipeline fails (halide_error, which
 /// the runtime reports as the run's error) naming the value.
-Expected<TensorFunc> assertOk(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> assertOk(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   auto v = makeVars(op.result->type.rank());
   Expr ok = in[1](Idx(in[1].type.rank(), Expr(0))) != 0;
   return pureResult(op, v, Halide::require(ok, at(op, in, 0, v), shapeCheckMessage(op.result->name)));
@@ -385,30 +387,76 @@ Expected<TensorFunc> assertOk(const Op& op, const std::vector<TensorFunc>& in) {
 
 // clang-format off
 const AlgorithmRow kRows[] = {
-    {OpKind::Relu, unary},        {OpKind::Sigmoid, unary},    {OpKind::Tanh, unary},
-    {OpKind::Exp, unary},         {OpKind::Log, unary},        {OpKind::Sqrt, unary},
-    {OpKind::Erf, unary},         {OpKind::Reciprocal, unary}, {OpKind::Neg, unary},
-    {OpKind::Abs, unary},         {OpKind::Floor, unary},      {OpKind::Ceil, unary},
-    {OpKind::Not, unary},         {OpKind::Clip, unary},       {OpKind::LeakyRelu, unary},
-    {OpKind::HardSigmoid, unary}, {OpKind::HardSwish, unary},  {OpKind::Gelu, unary},
-    {OpKind::Cast, unary},        {OpKind::Identity, unary},   {OpKind::Add, binary},
-    {OpKind::Sub, binary},        {OpKind::Mul, binary},       {OpKind::Div, binary},
-    {OpKind::Pow, binary},        {OpKind::Max, binary},       {OpKind::Min, binary},
-    {OpKind::Equal, binary},      {OpKind::Less, binary},      {OpKind::Greater, binary},
-    {OpKind::And, binary},        {OpKind::Or, binary},        {OpKind::Where, where},
-    {OpKind::Assert, assertOk},
-    {OpKind::Sin, unary},         {OpKind::Cos, unary},        {OpKind::Tan, unary},
-    {OpKind::Asin, unary},        {OpKind::Acos, unary},       {OpKind::Atan, unary},
-    {OpKind::Sinh, unary},        {OpKind::Cosh, unary},       {OpKind::Asinh, unary},
-    {OpKind::Acosh, unary},       {OpKind::Atanh, unary},      {OpKind::Round, unary},
-    {OpKind::Sign, unary},        {OpKind::IsNaN, unary},      {OpKind::IsInf, unary},
-    {OpKind::BitNot, unary},      {OpKind::Softplus, unary},   {OpKind::Softsign, unary},
-    {OpKind::Mish, unary},        {OpKind::Elu, unary},        {OpKind::Celu, unary},
-    {OpKind::Selu, unary},        {OpKind::ThresholdedRelu, unary},
-    {OpKind::Shrink, unary},      {OpKind::Swish, unary},      {OpKind::Xor, binary},
-    {OpKind::Mod, binary},        {OpKind::Fmod, binary},      {OpKind::ShiftLeft, binary},
-    {OpKind::ShiftRight, binary}, {OpKind::BitAnd, binary},    {OpKind::BitOr, binary},
-    {OpKind::BitXor, binary},     {OpKind::PRelu, binary},     {OpKind::BitCast, unary},
+    // kind, Halide algorithm, work estimate, half-precision rule (Algorithm.h)
+    {OpKind::Relu, unary, workElements, halfExact},
+    {OpKind::Sigmoid, unary, workElements, nullptr},
+    {OpKind::Tanh, unary, workElements, nullptr},
+    {OpKind::Exp, unary, workElements, nullptr},
+    {OpKind::Log, unary, workElements, nullptr},
+    {OpKind::Sqrt, unary, workElements, nullptr},
+    {OpKind::Erf, unary, workElements, nullptr},
+    {OpKind::Reciprocal, unary, workElements, nullptr},
+    {OpKind::Neg, unary, workElements, halfExact},
+    {OpKind::Abs, unary, workElements, halfExact},
+    {OpKind::Floor, unary, workElements, nullptr},
+    {OpKind::Ceil, unary, workElements, nullptr},
+    {OpKind::Not, unary, workElements, nullptr},
+    {OpKind::Clip, unary, workElements, halfExact},
+    {OpKind::LeakyRelu, unary, workElements, halfExactIfAlphaIsHalf},
+    {OpKind::HardSigmoid, unary, workElements, nullptr},
+    {OpKind::HardSwish, unary, workElements, nullptr},
+    {OpKind::Gelu, unary, workElements, nullptr},
+    {OpKind::Cast, unary, workElements, nullptr},
+    {OpKind::Identity, unary, workElements, halfExact},
+    {OpKind::Add, binary, workElements, halfExact},
+    {OpKind::Sub, binary, workElements, halfExact},
+    {OpKind::Mul, binary, workElements, halfExact},
+    {OpKind::Div, binary, workElements, nullptr},
+    {OpKind::Pow, binary, workElements, nullptr},
+    {OpKind::Max, binary, workElements, halfExact},
+    {OpKind::Min, binary, workElements, halfExact},
+    {OpKind::Equal, binary, workElements, halfExact},
+    {OpKind::Less, binary, workElements, halfExact},
+    {OpKind::Greater, binary, workElements, halfExact},
+    {OpKind::And, binary, workElements, nullptr},
+    {OpKind::Or, binary, workElements, nullptr},
+    {OpKind::Where, where, workElements, halfExact},
+    {OpKind::Assert, assertOk, workElements, nullptr},
+    {OpKind::Sin, unary, workElements, nullptr},
+    {OpKind::Cos, unary, workElements, nullptr},
+    {OpKind::Tan, unary, workElements, nullptr},
+    {OpKind::Asin, unary, workElements, nullptr},
+    {OpKind::Acos, unary, workElements, nullptr},
+    {OpKind::Atan, unary, workElements, nullptr},
+    {OpKind::Sinh, unary, workElements, nullptr},
+    {OpKind::Cosh, unary, workElements, nullptr},
+    {OpKind::Asinh, unary, workElements, nullptr},
+    {OpKind::Acosh, unary, workElements, nullptr},
+    {OpKind::Atanh, unary, workElements, nullptr},
+    {OpKind::Round, unary, workElements, nullptr},
+    {OpKind::Sign, unary, workElements, nullptr},
+    {OpKind::IsNaN, unary, workElements, nullptr},
+    {OpKind::IsInf, unary, workElements, nullptr},
+    {OpKind::BitNot, unary, workElements, nullptr},
+    {OpKind::Softplus, unary, workElements, nullptr},
+    {OpKind::Softsign, unary, workElements, nullptr},
+    {OpKind::Mish, unary, workElements, nullptr},
+    {OpKind::Elu, unary, workElements, nullptr},
+    {OpKind::Celu, unary, workElements, nullptr},
+    {OpKind::Selu, unary, workElements, nullptr},
+    {OpKind::ThresholdedRelu, unary, workElements, nullptr},
+    {OpKind::Shrink, unary, workElements, nullptr},
+    {OpKind::Swish, unary, workElements, nullptr},
+    {OpKind::Xor, binary, workElements, nullptr},
+    {OpKind::Mod, binary, workElements, nullptr},
+    {OpKind::Fmod, binary, workElements, nullptr},
+    {OpKind::ShiftLeft, binary, workElements, nullptr},
+    {OpKind::ShiftRight, binary, workElements, nullptr},
+    {OpKind::BitAnd, binary, workElements, nullptr},
+    {OpKind::BitOr, binary, workElements, nullptr},
+    {OpKind::BitXor, binary, workElements, nullptr},
+    {OpKind::PRelu, binary, workElements, halfExact},
+    {OpKind::BitCast, unary, workElements, nullptr},
 };
 // clang-format on
 } // namespace

@@ -17,11 +17,11 @@ TensorFunc reduction(const Op& op, Halide::Func f, const std::vector<Halide::Var
 }
 
 /// Y[m, n] = beta * C[m, n] + alpha * sum_k A'[m, k] * B'[k, n]   (ONNX Gemm)
-Expected<TensorFunc> gemm(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> gemm(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   const auto& a = op.attr<GemmAttrs>();
   const TensorFunc& A = in[0];
   const TensorFunc& B = in[1];
-  Halide::Type t = halideType(A.type.dtype);
+  Halide::Type t = halideType(A.type.dtype, lw);
   int64_t k = a.transA ? A.type.shape[0] : A.type.shape[1];
   Halide::RDom r(0, static_cast<int>(k), "k");
   auto v = makeVars(2);
@@ -41,10 +41,10 @@ Expected<TensorFunc> gemm(const Op& op, const std::vector<TensorFunc>& in) {
   return reduction(op, f, v, r);
 }
 
-Expected<TensorFunc> matmul(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> matmul(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   const TensorFunc& A = in[0];
   const TensorFunc& B = in[1];
-  Halide::Type t = halideType(A.type.dtype);
+  Halide::Type t = halideType(A.type.dtype, lw);
   bool vecA = A.type.rank() == 1, vecB = B.type.rank() == 1;
   int64_t k = A.type.shape.back();
   Halide::RDom r(0, static_cast<int>(k), "k");
@@ -77,9 +77,20 @@ Expected<TensorFunc> matmul(const Op& op, const std::vector<TensorFunc>& in) {
   return reduction(op, f, v, r);
 }
 
+/// Multiply-adds: K per output element.
+int64_t workMatMul(const Op& op) {
+  return op.result->type.numElements() * op.operands[0]->type.shape.back();
+}
+
+int64_t workGemm(const Op& op) {
+  const TensorType& a = op.operands[0]->type;
+  return op.result->type.numElements() * (op.attr<GemmAttrs>().transA ? a.shape[0] : a.shape[1]);
+}
+
 const AlgorithmRow kRows[] = {
-    {OpKind::Gemm, gemm},
-    {OpKind::MatMul, matmul},
+    // kind, Halide algorithm, work estimate, half-precision rule (Algorithm.h)
+    {OpKind::Gemm, gemm, workGemm, nullptr},
+    {OpKind::MatMul, matmul, workMatMul, nullptr},
 };
 } // namespace
 

@@ -16,17 +16,19 @@ using Halide::Expr;
 /// result saturates anyway.
 /// To a float8 type: y = cast(x / scale) with `saturate`; to f4e2m1: y = cast(x / scale +
 /// zero_point) (the ONNX reference; no rounding to integers).
-Expected<TensorFunc> quantizeLinear(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> quantizeLinear(const Op& op, const std::vector<TensorFunc>& in,
+                                    const Lowering& lw) {
   auto v = makeVars(op.result->type.rank());
   const CastAttrs& a = op.attr<CastAttrs>();
-  Halide::Type to = halideType(a.to);
+  Halide::Type to = halideType(a.to, lw);
   Expr scaled = at(op, in, 0, v) / at(op, in, 1, v);
   if (isSmallFloat(a.to)) {
     if (in.size() == 3) {
-      DNNCC_ASSIGN_OR_RETURN(Expr zp, castSmallType(at(op, in, 2, v), a.to, CastAttrs{DType::f32}));
+      DNNCC_ASSIGN_OR_RETURN(Expr zp,
+                             castSmallType(at(op, in, 2, v), a.to, CastAttrs{DType::f32}, lw));
       scaled = Halide::cast<float>(scaled) + zp;
     }
-    DNNCC_ASSIGN_OR_RETURN(Expr y, castSmallType(scaled, op.operands[0]->type.dtype, a));
+    DNNCC_ASSIGN_OR_RETURN(Expr y, castSmallType(scaled, op.operands[0]->type.dtype, a, lw));
     return pureResult(op, v, y);
   }
   Expr q = roundHalfEven(scaled);
@@ -42,13 +44,14 @@ Expected<TensorFunc> quantizeLinear(const Op& op, const std::vector<TensorFunc>&
 /// y = (x - zero_point) * scale   (ONNX DequantizeLinear-21..25)
 /// Computed in f32 for 8- and 16-bit x (x - zero_point is exact there, as in the ONNX reference)
 /// and in f64 for i32 x or an f64 result, then rounded once to the result type `to`.
-Expected<TensorFunc> dequantizeLinear(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> dequantizeLinear(const Op& op, const std::vector<TensorFunc>& in,
+                                      const Lowering& lw) {
   auto v = makeVars(op.result->type.rank());
   DType to = op.attr<CastAttrs>().to;
   Expr x = at(op, in, 0, v);
   DType xt = op.operands[0]->type.dtype;
   if (isSmallFloat(xt)) { // float8/float4 codes: their values (the importer drops the zero point)
-    DNNCC_ASSIGN_OR_RETURN(x, castSmallType(x, xt, CastAttrs{DType::f32}));
+    DNNCC_ASSIGN_OR_RETURN(x, castSmallType(x, xt, CastAttrs{DType::f32}, lw));
   }
   Halide::Type acc =
       x.type().bits() >= 32 || to == DType::f64 ? Halide::Float(64) : Halide::Float(32);
@@ -57,13 +60,14 @@ Expected<TensorFunc> dequantizeLinear(const Op& op, const std::vector<TensorFunc
     d = d - Halide::cast(acc, at(op, in, 2, v));
   Expr y = d * Halide::cast(acc, at(op, in, 1, v));
   if (to == DType::f16 || to == DType::bf16) // exact rounding, also where f16 is held as bits
-    return pureResult(op, v, narrowFloat(y, to));
-  return pureResult(op, v, Halide::cast(halideType(to), y));
+    return pureResult(op, v, narrowFloat(y, to, lw));
+  return pureResult(op, v, Halide::cast(halideType(to, lw), y));
 }
 
 const AlgorithmRow kRows[] = {
-    {OpKind::QuantizeLinear, quantizeLinear},
-    {OpKind::DequantizeLinear, dequantizeLinear},
+    // kind, Halide algorithm, work estimate, half-precision rule (Algorithm.h)
+    {OpKind::QuantizeLinear, quantizeLinear, workElements, nullptr},
+    {OpKind::DequantizeLinear, dequantizeLinear, workElements, nullptr},
 };
 } // namespace
 

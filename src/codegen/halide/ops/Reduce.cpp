@@ -32,7 +32,7 @@ Idx inputIdx(int rank, const std::vector<int>& axes, const Halide::RDom& r,
   return idx;
 }
 
-Expected<TensorFunc> reduce(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> reduce(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   const auto& a = op.attr<ReduceAttrs>();
   const TensorFunc& x = in[0];
   std::vector<int> axes(a.axes.begin(), a.axes.end());
@@ -47,7 +47,7 @@ Expected<TensorFunc> reduce(const Op& op, const std::vector<TensorFunc>& in) {
       ++j;
   }
   Expr value = x(inputIdx(x.type.rank(), axes, r, kept));
-  Halide::Type t = halideType(x.type.dtype);
+  Halide::Type t = halideType(x.type.dtype, lw);
   Halide::Func f(std::string(opName(op.kind)));
   auto hv = halideOrder(v);
   int64_t n = 1;
@@ -87,11 +87,11 @@ Expected<TensorFunc> reduce(const Op& op, const std::vector<TensorFunc>& in) {
 }
 
 /// softmax(x)_i = exp(x_i - max) / sum_j exp(x_j - max); log_softmax = x_i - max - log(sum).
-Expected<TensorFunc> softmax(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> softmax(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   const TensorFunc& x = in[0];
   int axis = static_cast<int>(op.attr<AxisAttrs>().axis);
   int rank = x.type.rank();
-  Halide::Type t = halideType(x.type.dtype);
+  Halide::Type t = halideType(x.type.dtype, lw);
   auto v = makeVars(rank);
   std::vector<Expr> outer;
   std::vector<Halide::Var> outerVars;
@@ -124,11 +124,12 @@ Expected<TensorFunc> softmax(const Op& op, const std::vector<TensorFunc>& in) {
 }
 
 /// y = (x - mean) / sqrt(var + epsilon) * scale + bias over axes [axis, rank) (two-pass variance).
-Expected<TensorFunc> layerNorm(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> layerNorm(const Op& op, const std::vector<TensorFunc>& in,
+                               const Lowering& lw) {
   const TensorFunc& x = in[0];
   int axis = static_cast<int>(op.attr<LayerNormAttrs>().axis);
   int rank = x.type.rank();
-  Halide::Type t = halideType(x.type.dtype);
+  Halide::Type t = halideType(x.type.dtype, lw);
   auto v = makeVars(rank);
   std::vector<int> axes;
   int64_t n = 1;
@@ -168,9 +169,10 @@ Expected<TensorFunc> layerNorm(const Op& op, const std::vector<TensorFunc>& in) 
   return res;
 }
 
-Expected<TensorFunc> batchNorm(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> batchNorm(const Op& op, const std::vector<TensorFunc>& in,
+                               const Lowering& lw) {
   auto v = makeVars(op.result->type.rank());
-  Halide::Type t = halideType(in[0].type.dtype);
+  Halide::Type t = halideType(in[0].type.dtype, lw);
   Expr c = v[1];
   Expr eps = constant(t, op.attr<BatchNormAttrs>().epsilon);
   Expr y = (in[0](asIdx(v)) - in[3]({c})) / Halide::sqrt(in[4]({c}) + eps) * in[1]({c}) +
@@ -197,8 +199,8 @@ AlongAxis alongAxis(const std::vector<Halide::Var>& v, int axis, bool skipAxis, 
 /// minimum) of its line, as a Func of the line's variables; appends its stages to `stages`.
 Halide::Func extremePosition(const TensorFunc& x, int axis, const AlongAxis& a,
                              const Halide::RDom& r, bool isMax, bool last,
-                             std::vector<Halide::Func>& stages) {
-  Halide::Type t = halideType(x.type.dtype);
+                             std::vector<Halide::Func>& stages, const Lowering& lw) {
+  Halide::Type t = halideType(x.type.dtype, lw);
   int n = static_cast<int>(x.type.shape[axis]);
   auto ho = halideOrder(a.outerVars);
   Halide::Func ext("arg_extreme"), pos("arg_position");
@@ -220,7 +222,8 @@ Halide::Func extremePosition(const TensorFunc& x, int axis, const AlongAxis& a,
 
 /// ArgMax/ArgMin: the index of the extreme value along the axis, first occurrence unless
 /// select_last_index (ONNX ArgMax-13).
-Expected<TensorFunc> argExtreme(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> argExtreme(const Op& op, const std::vector<TensorFunc>& in,
+                                const Lowering& lw) {
   const auto& a = op.attr<ArgAttrs>();
   int axis = static_cast<int>(a.axis);
   auto v = makeVars(op.result->type.rank());
@@ -228,7 +231,7 @@ Expected<TensorFunc> argExtreme(const Op& op, const std::vector<TensorFunc>& in)
   AlongAxis along = alongAxis(v, axis, a.keepdims, in[0].type.rank(), r);
   std::vector<Halide::Func> stages;
   Halide::Func pos = extremePosition(in[0], axis, along, r, op.kind == OpKind::ArgMax,
-                                     a.selectLastIndex, stages);
+                                     a.selectLastIndex, stages, lw);
   TensorFunc out =
       pureResult(op, v, Halide::cast(Halide::Int(64), pos(halideOrder(along.outerVars))));
   out.stages.insert(out.stages.begin(), stages.begin(), stages.end());
@@ -236,14 +239,14 @@ Expected<TensorFunc> argExtreme(const Op& op, const std::vector<TensorFunc>& in)
 }
 
 /// Hardmax-13: 1 at the first maximum along the axis, 0 elsewhere.
-Expected<TensorFunc> hardmax(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> hardmax(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   int axis = static_cast<int>(op.attr<AxisAttrs>().axis);
   auto v = makeVars(op.result->type.rank());
   Halide::RDom r = rdomOver(in[0].type.shape, {axis});
   AlongAxis along = alongAxis(v, axis, true, in[0].type.rank(), r);
   std::vector<Halide::Func> stages;
-  Halide::Func pos = extremePosition(in[0], axis, along, r, true, false, stages);
-  Halide::Type t = halideType(op.result->type.dtype);
+  Halide::Func pos = extremePosition(in[0], axis, along, r, true, false, stages, lw);
+  Halide::Type t = halideType(op.result->type.dtype, lw);
   Expr y = Halide::select(v[axis] == pos(halideOrder(along.outerVars)), constant(t, 1),
                           constant(t, 0));
   TensorFunc out = pureResult(op, v, y);
@@ -254,7 +257,7 @@ Expected<TensorFunc> hardmax(const Op& op, const std::vector<TensorFunc>& in) {
 /// TopK-11: an element's rank along the axis is the number of elements that come before it in
 /// the sorted order (larger, or equal at a lower index; smaller for largest=0); output position j
 /// takes the element of rank j. Values read the input there; indices are int64.
-Expected<TensorFunc> topK(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> topK(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   const auto& a = op.attr<TopKAttrs>();
   const TensorFunc& x = in[0];
   int axis = static_cast<int>(a.axis);
@@ -290,9 +293,10 @@ Expected<TensorFunc> topK(const Op& op, const std::vector<TensorFunc>& in) {
 /// leaves out its own element (the identity at the first scanned position). The reversed
 /// direction lives in the update's RDom only, so no pure stage reads backwards.
 Expr scanAlong(const TensorFunc& x, int axis, const CumAttrs& a, bool prod,
-               const std::vector<Halide::Var>& v, std::vector<Halide::Func>& stages) {
+               const std::vector<Halide::Var>& v, std::vector<Halide::Func>& stages,
+               const Lowering& lw) {
   int n = static_cast<int>(x.type.shape[axis]);
-  Halide::Type t = halideType(x.type.dtype);
+  Halide::Type t = halideType(x.type.dtype, lw);
   auto hv = halideOrder(v);
   Expr k = v[axis];
   int step = a.reverse ? 1 : -1; // from a position to the one scanned just before it
@@ -320,7 +324,8 @@ Expr scanAlong(const TensorFunc& x, int axis, const CumAttrs& a, bool prod,
 
 /// CumSum / CumProd. With a runtime axis operand, every axis is scanned and the result selects
 /// the scan of the axis the operand names (a negative axis counts from the end).
-Expected<TensorFunc> cumulative(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> cumulative(const Op& op, const std::vector<TensorFunc>& in,
+                                const Lowering& lw) {
   const auto& a = op.attr<CumAttrs>();
   const TensorFunc& x = in[0];
   bool prod = op.kind == OpKind::CumProd;
@@ -329,12 +334,12 @@ Expected<TensorFunc> cumulative(const Op& op, const std::vector<TensorFunc>& in)
   std::vector<Halide::Func> stages;
   Expr y;
   if (in.size() == 1) {
-    y = scanAlong(x, static_cast<int>(a.axis), a, prod, v, stages);
+    y = scanAlong(x, static_cast<int>(a.axis), a, prod, v, stages, lw);
   } else {
     Expr axis = Halide::cast(Halide::Int(32), in[1](Idx(in[1].type.rank(), 0)));
     axis = Halide::select(axis < 0, axis + rank, axis);
     for (int i = rank - 1; i >= 0; --i) {
-      Expr s = scanAlong(x, i, a, prod, v, stages);
+      Expr s = scanAlong(x, i, a, prod, v, stages, lw);
       y = i == rank - 1 ? s : Halide::select(axis == i, s, y);
     }
   }
@@ -344,12 +349,23 @@ Expected<TensorFunc> cumulative(const Op& op, const std::vector<TensorFunc>& in)
 }
 
 const AlgorithmRow kRows[] = {
-    {OpKind::ReduceMean, reduce}, {OpKind::ReduceSum, reduce},     {OpKind::ReduceMax, reduce},
-    {OpKind::ReduceMin, reduce},  {OpKind::ReduceProd, reduce},    {OpKind::Softmax, softmax},
-    {OpKind::LogSoftmax, softmax}, {OpKind::LayerNorm, layerNorm}, {OpKind::BatchNorm, batchNorm},
-    {OpKind::ArgMax, argExtreme},  {OpKind::ArgMin, argExtreme},   {OpKind::Hardmax, hardmax},
-    {OpKind::TopK, topK},          {OpKind::TopKIndices, topK},    {OpKind::CumSum, cumulative},
-    {OpKind::CumProd, cumulative},
+    // kind, Halide algorithm, work estimate, half-precision rule (Algorithm.h)
+    {OpKind::ReduceMean, reduce, workElements, nullptr},
+    {OpKind::ReduceSum, reduce, workElements, nullptr},
+    {OpKind::ReduceMax, reduce, workElements, nullptr},
+    {OpKind::ReduceMin, reduce, workElements, nullptr},
+    {OpKind::ReduceProd, reduce, workElements, nullptr},
+    {OpKind::Softmax, softmax, workElements, nullptr},
+    {OpKind::LogSoftmax, softmax, workElements, nullptr},
+    {OpKind::LayerNorm, layerNorm, workElements, nullptr},
+    {OpKind::BatchNorm, batchNorm, workElements, nullptr},
+    {OpKind::ArgMax, argExtreme, workElements, nullptr},
+    {OpKind::ArgMin, argExtreme, workElements, nullptr},
+    {OpKind::Hardmax, hardmax, workElements, nullptr},
+    {OpKind::TopK, topK, workElements, nullptr},
+    {OpKind::TopKIndices, topK, workElements, nullptr},
+    {OpKind::CumSum, cumulative, workElements, nullptr},
+    {OpKind::CumProd, cumulative, workElements, nullptr},
 };
 } // namespace
 

@@ -28,12 +28,13 @@ Expr reflectInto(Expr x, double lo, double hi) {
 /// nearest, floor(p) + {0, 1} with weights {1-f, f} for linear, floor(p) + {-1..2} with the cubic
 /// convolution weights (alpha -0.75) for cubic. A tap outside the input reads 0 (zeros), the edge
 /// (border) or its reflection (reflection).
-Expected<TensorFunc> gridSample(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> gridSample(const Op& op, const std::vector<TensorFunc>& in,
+                                const Lowering& lw) {
   const auto& a = op.attr<GridSampleAttrs>();
   const TensorFunc& x = in[0];
   const TensorFunc& g = in[1];
   int k = x.type.rank() - 2;
-  Halide::Type t = halideType(x.type.dtype);
+  Halide::Type t = halideType(x.type.dtype, lw);
   auto v = makeVars(op.result->type.rank());
   int taps = a.mode == GridSampleMode::nearest ? 1 : a.mode == GridSampleMode::linear ? 2 : 4;
   std::vector<Expr> base(k);
@@ -118,13 +119,14 @@ Expected<TensorFunc> gridSample(const Op& op, const std::vector<TensorFunc>& in)
 ///                                j * sw - padLeft + kw * dw + offset[n, 2m + 1, i, j])
 /// with m = (offsetGroup(ic) * KH + kh) * KW + kw and a bilinear sample that reads 0 outside the
 /// input (ONNX DeformConv; its reference samples with GridSample, align_corners=1, zeros).
-Expected<TensorFunc> deformConv(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> deformConv(const Op& op, const std::vector<TensorFunc>& in,
+                                const Lowering& lw) {
   const auto& a = op.attr<DeformConvAttrs>();
   const TensorFunc& x = in[0];
   const TensorFunc& w = in[1];
   const TensorFunc& offset = in[2];
   const TensorFunc& mask = in[4];
-  Halide::Type t = halideType(x.type.dtype);
+  Halide::Type t = halideType(x.type.dtype, lw);
   int h = static_cast<int>(x.type.shape[2]), wd = static_cast<int>(x.type.shape[3]);
   int kh = static_cast<int>(w.type.shape[2]), kw = static_cast<int>(w.type.shape[3]);
   int icg = static_cast<int>(w.type.shape[1]);
@@ -176,12 +178,12 @@ Expected<TensorFunc> deformConv(const Op& op, const std::vector<TensorFunc>& in)
 /// (iy + 0.5) * bin / samplingRatio into the bin; a sample beyond [-1, H] x [-1, W] is 0, others
 /// are clamped at 0 and at the last row/column. In max mode each sample is the largest of its
 /// four weighted corner values.
-Expected<TensorFunc> roiAlign(const Op& op, const std::vector<TensorFunc>& in) {
+Expected<TensorFunc> roiAlign(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   const auto& a = op.attr<RoiAlignAttrs>();
   const TensorFunc& x = in[0];
   const TensorFunc& rois = in[1];
   const TensorFunc& batch = in[2];
-  Halide::Type t = halideType(x.type.dtype);
+  Halide::Type t = halideType(x.type.dtype, lw);
   int n = static_cast<int>(x.type.shape[0]);
   int h = static_cast<int>(x.type.shape[2]), w = static_cast<int>(x.type.shape[3]);
   auto v = makeVars(4);
@@ -248,9 +250,10 @@ Expected<TensorFunc> roiAlign(const Op& op, const std::vector<TensorFunc>& in) {
 }
 
 const AlgorithmRow kRows[] = {
-    {OpKind::GridSample, gridSample},
-    {OpKind::DeformConv, deformConv},
-    {OpKind::RoiAlign, roiAlign},
+    // kind, Halide algorithm, work estimate, half-precision rule (Algorithm.h)
+    {OpKind::GridSample, gridSample, workElements, nullptr},
+    {OpKind::DeformConv, deformConv, workElements, nullptr},
+    {OpKind::RoiAlign, roiAlign, workElements, nullptr},
 };
 } // namespace
 

@@ -1,7 +1,7 @@
-// ONNX index and data-rearrangement ops -> IR: GatherElements, GatherND, ScatterElements/Scatter,
-// ScatterND, ReverseSequence, TensorScatter (IR ops), and the ones decomposed exactly into other
-// IR ops on static shapes: Trilu, Tile, DepthToSpace, SpaceToDepth, OneHot, with Range and EyeLike
-// folded to constants.
+// ONNX index and data-rearrangement ops -> IR: Gather, GatherElements, GatherND, ScatterElements/
+// Scatter, ScatterND, ReverseSequence, TensorScatter (IR ops of ir/ops/Index.cpp), and the ones
+// decomposed exactly into other IR ops on static shapes: Trilu, Tile, DepthToSpace, SpaceToDepth,
+// OneHot, with Range and EyeLike folded to constants.
 #include <cmath>
 #include <cstring>
 
@@ -387,7 +387,32 @@ Status tensorScatter(NodeContext& c) {
 }
 
 constexpr int kMax = kMaxOpset;
+/// Gather (all opsets): constant indices are checked and made non-negative here.
+Status gather(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * idx, c.input(1));
+  Expected<int> axis = normalizeAxis(c.attrInt("axis", 0), x->type.rank());
+  if (!axis)
+    return c.error(axis.status().message());
+  if (idx->isConstant()) { // check the bounds now, and make negative indices positive
+    int64_t dim = x->type.shape[*axis];
+    std::vector<int64_t> values = constantAsInts(*idx);
+    for (int64_t& v : values) {
+      if (v < -dim || v >= dim)
+        return c.error(fmt::format("index {} is out of range for axis extent {}", v, dim));
+      if (v < 0)
+        v += dim;
+    }
+    std::vector<uint8_t> bytes(values.size() * 8);
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    idx = c.constant(TensorType{DType::i64, idx->type.shape}, std::move(bytes));
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Gather, {x, idx}, AxisAttrs{*axis}));
+  return c.setOutput(0, y);
+}
+
 const ConverterRow kRows[] = {
+    {"Gather", 1, kMax, gather},
     {"Range", 11, kMax, range},
     {"EyeLike", 9, kMax, eyeLike},
     {"Trilu", 14, kMax, trilu},

@@ -379,29 +379,6 @@ Status slice(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
-Status gather(NodeContext& c) {
-  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
-  DNNCC_ASSIGN_OR_RETURN(Value * idx, c.input(1));
-  Expected<int> axis = normalizeAxis(c.attrInt("axis", 0), x->type.rank());
-  if (!axis)
-    return c.error(axis.status().message());
-  if (idx->isConstant()) { // check the bounds now, and make negative indices positive
-    int64_t dim = x->type.shape[*axis];
-    std::vector<int64_t> values = constantAsInts(*idx);
-    for (int64_t& v : values) {
-      if (v < -dim || v >= dim)
-        return c.error(fmt::format("index {} is out of range for axis extent {}", v, dim));
-      if (v < 0)
-        v += dim;
-    }
-    std::vector<uint8_t> bytes(values.size() * 8);
-    std::memcpy(bytes.data(), values.data(), bytes.size());
-    idx = c.constant(TensorType{DType::i64, idx->type.shape}, std::move(bytes));
-  }
-  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Gather, {x, idx}, AxisAttrs{*axis}));
-  return c.setOutput(0, y);
-}
-
 /// Expand with a `shape` known only at run time: to the declared output shape D, checking at
 /// run time that each entry is D's or 1 where x already has D's extent (broadcasting).
 Status expandToDeclared(NodeContext& c, Value* x) {
@@ -571,7 +548,6 @@ const ConverterRow kRows[] = {
     {"Concat", 4, kMax, concat},
     {"Split", 2, kMax, split},
     {"Slice", 1, kMax, slice},
-    {"Gather", 1, kMax, gather},
     {"Expand", 8, kMax, expand},
     {"Pad", 2, kMax, pad},
     {"Shape", 1, kMax, shape},

@@ -1,4 +1,5 @@
-// ONNX Resize (opsets 10-19+) and Upsample (7-9) -> IR, as a separable decomposition: shapes
+// The sampling family: ONNX GridSample and RoiAlign (IR ops of ir/ops/Sample.cpp), and Resize
+// (opsets 10-19+) and Upsample (7-9) -> IR, as a separable decomposition: shapes
 // and scales are static, so for each resized axis the importer computes, per output position, the
 // input taps (edge-clamped indices) and their weights, following the ONNX Resize spec and its
 // reference implementation (onnx/reference/ops/op_resize.py: coordinate transform, floor(x) with
@@ -43,9 +44,9 @@ struct ResizeParams {
 /// The taps of one resized axis: `taps` entries per output position.
 struct AxisPlan {
   int64_t taps = 0;
-  std::vector<int64_t> index;      ///< [out, taps], clamped into [0, in)
-  std::vector<double> weight;      ///< [out, taps]
-  std::vector<uint8_t> outside;    ///< [out]: tf_crop_and_resize position outside the input
+  std::vector<int64_t> index;   ///< [out, taps], clamped into [0, in)
+  std::vector<double> weight;   ///< [out, taps]
+  std::vector<uint8_t> outside; ///< [out]: tf_crop_and_resize position outside the input
   bool anyOutside = false;
 };
 
@@ -57,10 +58,18 @@ std::vector<double> coefficients(const ResizeParams& p, double ratio, double sca
       return {0, 1};
     bool right = false;
     switch (p.nearest) {
-    case NearestRound::preferFloor: right = ratio > 0.5; break;
-    case NearestRound::preferCeil: right = ratio >= 0.5; break;
-    case NearestRound::floor: right = false; break;
-    case NearestRound::ceil: right = true; break;
+    case NearestRound::preferFloor:
+      right = ratio > 0.5;
+      break;
+    case NearestRound::preferCeil:
+      right = ratio >= 0.5;
+      break;
+    case NearestRound::floor:
+      right = false;
+      break;
+    case NearestRound::ceil:
+      right = true;
+      break;
     }
     return {right ? 0.0 : 1.0, right ? 1.0 : 0.0};
   }
@@ -87,8 +96,7 @@ std::vector<double> coefficients(const ResizeParams& p, double ratio, double sca
     if (!p.antialias) {
       double r1 = ratio + 1, q = 1 - ratio, q1 = q + 1;
       return {((a * r1 - 5 * a) * r1 + 8 * a) * r1 - 4 * a,
-              ((a + 2) * ratio - (a + 3)) * ratio * ratio + 1,
-              ((a + 2) * q - (a + 3)) * q * q + 1,
+              ((a + 2) * ratio - (a + 3)) * ratio * ratio + 1, ((a + 2) * q - (a + 3)) * q * q + 1,
               ((a * q1 - 5 * a) * q1 + 8 * a) * q1 - 4 * a};
     }
     // Antialias: the cubic kernel stretched by 1/scale, normalised.
@@ -219,13 +227,13 @@ Expected<Value*> resizeAxis(NodeContext& c, const ResizeParams& p, Value* x, int
         }
     if (static_cast<int64_t>(picked.size()) != out)
       return c.error("nearest resize found no tap (exclude_outside removed every neighbour)");
-    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Gather, {x, i64Constant(c, {out}, picked)},
-                                     AxisAttrs{axis}));
+    DNNCC_ASSIGN_OR_RETURN(
+        y, c.emit(OpKind::Gather, {x, i64Constant(c, {out}, picked)}, AxisAttrs{axis}));
   } else {
     DType t = x->type.dtype;
     DNNCC_ASSIGN_OR_RETURN(
-        Value * g, c.emit(OpKind::Gather, {x, i64Constant(c, {out, plan.taps}, plan.index)},
-                          AxisAttrs{axis}));
+        Value * g,
+        c.emit(OpKind::Gather, {x, i64Constant(c, {out, plan.taps}, plan.index)}, AxisAttrs{axis}));
     std::vector<int64_t> wshape{out, plan.taps};
     for (int i = axis + 1; i < rank; ++i)
       wshape.push_back(1);
@@ -506,9 +514,8 @@ Status roiAlign(NodeContext& c) {
   a.outputWidth = c.attrInt("output_width", 1);
   a.samplingRatio = c.attrInt("sampling_ratio", 0);
   a.spatialScale = c.attrFloat("spatial_scale", 1.0);
-  std::string coord = c.opset() >= 16
-                          ? c.attrString("coordinate_transformation_mode", "half_pixel")
-                          : "output_half_pixel";
+  std::string coord = c.opset() >= 16 ? c.attrString("coordinate_transformation_mode", "half_pixel")
+                                      : "output_half_pixel";
   if (coord != "half_pixel" && coord != "output_half_pixel")
     return c.error(fmt::format("coordinate_transformation_mode='{}' is not half_pixel or "
                                "output_half_pixel",
@@ -533,6 +540,8 @@ const ConverterRow kRows[] = {
 };
 } // namespace
 
-std::span<const ConverterRow> resizeConverters() { return kRows; }
+std::span<const ConverterRow> sampleConverters() {
+  return kRows;
+}
 
 } // namespace dnncc::onnximport
