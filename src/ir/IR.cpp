@@ -59,25 +59,12 @@ Value* Module::addConstant(TensorType type, std::shared_ptr<const std::vector<ui
 }
 
 namespace {
-/// The small types (float8, float4, int4, int2) are storage types: casts and the quantization ops
-/// convert them and the ops that only move elements carry their bytes; arithmetic on them would
+/// The small types (float8, float4, int4, int2) are storage types: only the ops with the
+/// kSmallTypes trait (conversions, ops that move elements) take them; arithmetic on them would
 /// compute on codes.
 Status checkSmallTypes(const Op& op) {
-  switch (op.kind) {
-  case OpKind::Cast:
-  case OpKind::Identity:
-  case OpKind::Reshape:
-  case OpKind::Expand:
-  case OpKind::Transpose:
-  case OpKind::Concat:
-  case OpKind::Slice:
-  case OpKind::Gather:
-  case OpKind::QuantizeLinear:
-  case OpKind::DequantizeLinear:
+  if (hasTrait(op.kind, kSmallTypes))
     return Status::ok();
-  default:
-    break;
-  }
   for (const Value* v : op.operands)
     if (isSmallType(v->type.dtype))
       return Status::error(fmt::format("{} on {} is not supported (only casts and data movement "

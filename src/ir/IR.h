@@ -23,7 +23,7 @@ enum class OpKind : uint16_t {
 };
 
 /// Op traits (bit set), see Ops.def.
-enum OpTrait : unsigned { kElementwise = 1u, kAlias = 2u, kAnchor = 4u };
+enum OpTrait : unsigned { kElementwise = 1u, kAlias = 2u, kAnchor = 4u, kSmallTypes = 8u };
 
 struct Op;
 

@@ -57,6 +57,8 @@ std::string opListMarkdown() {
       traits.push_back("anchor");
     if (s.traits & kAlias)
       traits.push_back("alias");
+    if (s.traits & kSmallTypes)
+      traits.push_back("small types");
     std::string attrs = printAttrs(s.defaultAttrs);
     out += fmt::format("| `{}` | {} | {} | {} |\n", s.name, operands,
                        attrs.empty() ? "" : fmt::format("`{}`", attrs), fmt::join(traits, ", "));

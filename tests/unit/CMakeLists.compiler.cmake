@@ -18,6 +18,7 @@ foreach(test ir_test importer_test index_import_test importer_conv_test passes_t
   # JIT compilation of the reference evaluator makes discovery slow on a busy machine.
   gtest_discover_tests(${test} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
 endforeach()
+target_link_libraries(importer_conv_test PRIVATE onnx) # the ONNX operator schemas
 target_compile_definitions(ir_golden_test PRIVATE DNNCC_TEST_IR_DIR="${DNNCC_TEST_IR_DIR}")
 get_filename_component(DNNCC_DOCS_DIR ${CMAKE_CURRENT_LIST_DIR}/../../docs ABSOLUTE)
 target_compile_definitions(op_rows_test PRIVATE DNNCC_DOCS_DIR="${DNNCC_DOCS_DIR}")

@@ -2,11 +2,16 @@
 // LpPool, MaxPool Indices, MaxUnpool, ConvInteger) and sampling (Resize, Upsample, GridSample):
 // numbers through the reference interpreter against loops written here, and one test per
 // user-facing import error of these converters.
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <onnx/defs/schema.h>
+
+#include "frontend/onnx/Converters.h"
 #include "frontend/onnx/Importer.h"
 #include "ir/Text.h"
 #include "test_util.h"
@@ -117,6 +122,106 @@ TEST(ImportLegacy, SplitOpset1AndConsumedInputs) {
   std::vector<float> x{-1, 2, -3, 4, -5};
   EXPECT_TRUE(allClose(run(m, {x}, 0), {-1, 2}));
   EXPECT_TRUE(allClose(run(m, {x}, 1), {0, 4, 0}));
+}
+
+/// Every ONNX operator the importer has a row for is imported at every opset from its first
+/// version on (up to the newest the ONNX C++ library knows), unless the version is deprecated or
+/// listed here with the reason: an operator whose definition did not change keeps working in
+/// older models.
+TEST(ImportLegacy, RowsCoverEveryVersionOfAnOperator) {
+  struct Gap {
+    std::string_view op;
+    int from, to;
+    const char* why;
+  };
+  const Gap gaps[] = {
+      {"Tile", 1, 5, "Tile-1 repeats along one axis named by a scalar input: not implemented"},
+      {"RNN", 1, 6, "RNN-1 has output_sequence and no layout: not implemented"},
+      {"GRU", 1, 6, "GRU-1/3 have output_sequence: not implemented"},
+      {"LSTM", 1, 6, "LSTM-1 has output_sequence: not implemented"},
+      {"Upsample", 1, 6, "Upsample-1 is experimental (width_scale/height_scale attributes)"},
+  };
+  std::map<std::string, std::map<int, const onnx::OpSchema*>> versions;
+  const std::vector<onnx::OpSchema> schemas =
+      onnx::OpSchemaRegistry::get_all_schemas_with_history();
+  for (const onnx::OpSchema& s : schemas)
+    if (s.domain().empty())
+      versions[s.Name()][s.SinceVersion()] = &s;
+  int checked = 0;
+  for (const auto& [op, byVersion] : versions) {
+    bool imported = false;
+    for (int v = 1; v <= kMaxOpset && !imported; ++v)
+      imported = onnximport::findConverter(op, v) != nullptr;
+    if (!imported)
+      continue;
+    int newest = std::min(kMaxOpset, byVersion.rbegin()->first);
+    for (int v = byVersion.begin()->first; v <= newest; ++v) {
+      const onnx::OpSchema* s = std::prev(byVersion.upper_bound(v))->second;
+      if (s->Deprecated())
+        continue;
+      bool listed = false;
+      for (const Gap& g : gaps)
+        listed |= g.op == op && g.from <= v && v <= g.to;
+      ++checked;
+      EXPECT_TRUE(onnximport::findConverter(op, v) != nullptr || listed)
+          << op << "-" << s->SinceVersion() << " (opset " << v << ") has no importer row";
+      EXPECT_FALSE(onnximport::findConverter(op, v) != nullptr && listed)
+          << op << " at opset " << v << " is imported: remove it from the gaps";
+    }
+  }
+  EXPECT_GT(checked, 1000);
+}
+
+TEST(ImportLegacy, UnchangedOpset1Operators) {
+  // Softplus-1, Softsign-1: the definitions of today. Elu-1, HardSigmoid-1 with consumed_inputs.
+  OnnxBuilder b(1);
+  b.input("x", {4});
+  b.node("Softplus", {"x"}, {"sp"}, "softplus");
+  b.node("Softsign", {"x"}, {"ss"}, "softsign");
+  attrInts(b.node("Elu", {"x"}, {"elu"}, "elu"), "consumed_inputs", {0});
+  attrInts(b.node("HardSigmoid", {"x"}, {"hs"}, "hard_sigmoid"), "consumed_inputs", {0});
+  for (const char* y : {"sp", "ss", "elu", "hs"})
+    b.output(y);
+  IMPORT_OR_FAIL(m, b);
+  std::vector<float> x{-2, -0.5f, 0.5f, 3};
+  std::vector<float> sp, ss, elu, hs;
+  for (float v : x) {
+    sp.push_back(std::log1p(std::exp(v)));
+    ss.push_back(v / (1 + std::fabs(v)));
+    elu.push_back(v < 0 ? std::expm1(v) : v);
+    hs.push_back(std::max(0.0f, std::min(1.0f, 0.2f * v + 0.5f)));
+  }
+  EXPECT_TRUE(allClose(run(m, {x}, 0), sp));
+  EXPECT_TRUE(allClose(run(m, {x}, 1), ss));
+  EXPECT_TRUE(allClose(run(m, {x}, 2), elu));
+  EXPECT_TRUE(allClose(run(m, {x}, 3), hs));
+}
+
+TEST(ImportLegacy, CastOpset1NamesItsType) {
+  OnnxBuilder b(5);
+  b.input("x", {3});
+  attrString(b.node("Cast", {"x"}, {"y"}, "cast"), "to", "INT32");
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_EQ(m.outputs[0]->type.dtype, DType::i32);
+  OnnxBuilder bad(5);
+  bad.input("x", {3});
+  attrString(bad.node("Cast", {"x"}, {"y"}, "cast"), "to", "REAL");
+  bad.output("y");
+  EXPECT_EQ(importError(bad), "error: <file>: node 'cast' (Cast, opset 5): cast to 'REAL': not an "
+                              "ONNX data type name");
+}
+
+TEST(ImportLegacy, ComparisonWithLegacyBroadcast) {
+  OnnxBuilder b(6);
+  b.input("a", {2, 3});
+  b.input("c", {3});
+  auto& n = b.node("Greater", {"a", "c"}, {"y"}, "greater");
+  attrInt(n, "broadcast", 1);
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_EQ(m.outputs[0]->type.dtype, DType::boolean);
+  EXPECT_EQ(m.outputs[0]->type.shape, (std::vector<int64_t>{2, 3}));
 }
 
 TEST(ImportErrors, LegacyBroadcastOffNeedsEqualShapes) {

@@ -164,6 +164,9 @@ public:
   void setSequenceLookup(SequenceLookup f) { sequenceLookup_ = std::move(f); }
   /// Marks an attribute as understood although unused (e.g. Dropout's seed in inference).
   void ignoreAttr(std::string_view name) { (void)find(name); }
+  /// `consumed_inputs` (opsets 1-5) only marks inputs the old Caffe2 backend could overwrite in
+  /// place: it never changes results, so the converters of ops that had it ignore it.
+  void ignoreConsumedInputs() { ignoreAttr("consumed_inputs"); }
   /// The attributes present on the node that no converter read.
   std::vector<std::string> unreadAttrs() const;
 

@@ -121,12 +121,14 @@ Status bitShift(NodeContext& c) {
 
 /// Elu, Celu, ThresholdedRelu and Swish: one float attribute `alpha`, 1.0 by default in each.
 template <OpKind K> Status alphaOp(NodeContext& c) {
+  c.ignoreConsumedInputs(); // Elu-1
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(K, {x}, AlphaAttrs{c.attrFloat("alpha", 1.0)}));
   return c.setOutput(0, y);
 }
 
 Status selu(NodeContext& c) {
+  c.ignoreConsumedInputs(); // Selu-1
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   SeluAttrs a;
   a.alpha = c.attrFloat("alpha", a.alpha);
@@ -159,6 +161,7 @@ Status leakyRelu(NodeContext& c) {
 }
 
 Status hardSigmoid(NodeContext& c) {
+  c.ignoreConsumedInputs(); // HardSigmoid-1
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   HardSigmoidAttrs a{c.attrFloat("alpha", 0.2), c.attrFloat("beta", 0.5)};
   DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::HardSigmoid, {x}, a));
@@ -192,9 +195,19 @@ Status castTo(NodeContext& c, Value* x, DType dtype, int roundModeOpset) {
   return c.setOutput(0, y);
 }
 
+/// Cast (all opsets): before opset 6 `to` is the data type's name ("FLOAT", "INT64", ...).
 Status cast(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
-  DNNCC_ASSIGN_OR_RETURN(int64_t to, c.requireInt("to"));
+  int64_t to = 0;
+  if (c.opset() < 6) {
+    std::string name = c.attrString("to");
+    onnx::TensorProto_DataType t;
+    if (!onnx::TensorProto_DataType_Parse(name, &t))
+      return c.error(fmt::format("cast to '{}': not an ONNX data type name", name));
+    to = t;
+  } else {
+    DNNCC_ASSIGN_OR_RETURN(to, c.requireInt("to"));
+  }
   auto dtype = dtypeFromOnnx(static_cast<int>(to));
   if (!dtype)
     return c.error(fmt::format("cast to data type {} is not supported", to));
@@ -284,9 +297,9 @@ const ConverterRow kRows[] = {
     {"HardSwish", 14, kMax, unary<OpKind::HardSwish>},
     {"Clip", 6, kMax, clip},
     {"LeakyRelu", 6, kMax, leakyRelu},
-    {"HardSigmoid", 6, kMax, hardSigmoid},
+    {"HardSigmoid", 1, kMax, hardSigmoid},
     {"Gelu", 20, kMax, gelu},
-    {"Cast", 6, kMax, cast},
+    {"Cast", 1, kMax, cast},
     {"Identity", 1, kMax, identity},
     {"Dropout", 7, kMax, dropout},
     {"Add", 7, kMax, binary<OpKind::Add>},
@@ -324,12 +337,12 @@ const ConverterRow kRows[] = {
     {"IsNaN", 9, kMax, unary<OpKind::IsNaN>},
     {"IsInf", 10, kMax, isInf},
     {"BitwiseNot", 18, kMax, unary<OpKind::BitNot>},
-    {"Softplus", 6, kMax, unary<OpKind::Softplus>},
-    {"Softsign", 6, kMax, unary<OpKind::Softsign>},
+    {"Softplus", 1, kMax, unary<OpKind::Softplus>},
+    {"Softsign", 1, kMax, unary<OpKind::Softsign>},
     {"Mish", 18, kMax, unary<OpKind::Mish>},
-    {"Elu", 6, kMax, alphaOp<OpKind::Elu>},
+    {"Elu", 1, kMax, alphaOp<OpKind::Elu>},
     {"Celu", 12, kMax, alphaOp<OpKind::Celu>},
-    {"Selu", 6, kMax, selu},
+    {"Selu", 1, kMax, selu},
     {"ThresholdedRelu", 10, kMax, alphaOp<OpKind::ThresholdedRelu>},
     {"Shrink", 9, kMax, shrink},
     {"Swish", 24, kMax, alphaOp<OpKind::Swish>},

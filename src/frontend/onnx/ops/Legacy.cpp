@@ -12,8 +12,9 @@
 namespace dnncc::onnximport {
 namespace {
 
-/// `consumed_inputs` (opsets 1-5) only marks inputs a backend may overwrite: results do not change.
-void ignoreConsumed(NodeContext& c) { c.ignoreAttr("consumed_inputs"); }
+void ignoreConsumed(NodeContext& c) {
+  c.ignoreConsumedInputs();
+}
 
 template <OpKind K> Status unary(NodeContext& c) {
   ignoreConsumed(c);
@@ -40,9 +41,10 @@ Status clip(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
-/// Legacy broadcasting (Add/Sub/Mul/Div/Pow opsets 1-6): with broadcast=1, B's shape is a
-/// contiguous part of A's starting at `axis` (default: B's dims are A's trailing dims) or B has one
-/// element; the result has A's shape. With broadcast=0 the shapes must be equal.
+/// Legacy broadcasting (Add/Sub/Mul/Div/Pow and the logical and comparison ops, opsets 1-6): with
+/// broadcast=1, B's shape is a contiguous part of A's starting at `axis` (default: B's dims are A's
+/// trailing dims) or B has one element; the result has A's shape. With broadcast=0 the shapes must
+/// be equal.
 Expected<Value*> legacyBroadcast(NodeContext& c, Value* a, Value* b) {
   const auto& as = a->type.shape;
   const auto& bs = b->type.shape;
@@ -328,6 +330,12 @@ const ConverterRow kRows[] = {
     {"Mul", 1, 6, binary<OpKind::Mul>},
     {"Div", 1, 6, binary<OpKind::Div>},
     {"Pow", 1, 6, binary<OpKind::Pow>},
+    {"And", 1, 6, binary<OpKind::And>},
+    {"Or", 1, 6, binary<OpKind::Or>},
+    {"Xor", 1, 6, binary<OpKind::Xor>},
+    {"Equal", 1, 6, binary<OpKind::Equal>},
+    {"Greater", 1, 6, binary<OpKind::Greater>},
+    {"Less", 1, 6, binary<OpKind::Less>},
     {"Sum", 1, 7, variadic<OpKind::Add>},
     {"Max", 1, 7, variadic<OpKind::Max>},
     {"Min", 1, 7, variadic<OpKind::Min>},

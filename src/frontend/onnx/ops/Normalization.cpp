@@ -126,6 +126,7 @@ Expected<Value*> perChannel(Composer& b, Value* v, int rank) {
 /// InstanceNormalization-6: y = scale * (x - mean) / sqrt(var + epsilon) + B, the moments taken
 /// over the spatial axes of each (n, c); scale and B have shape [C].
 Status instanceNorm(NodeContext& c) {
+  c.ignoreConsumedInputs(); // InstanceNormalization-1
   Composer b(c);
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   DNNCC_ASSIGN_OR_RETURN(Value * scale, c.input(1));
@@ -231,7 +232,7 @@ constexpr int kMax = kMaxOpset;
 const ConverterRow kRows[] = {
     {"RMSNormalization", 23, kMax, rmsNorm},
     {"MeanVarianceNormalization", 9, kMax, meanVarianceNorm},
-    {"InstanceNormalization", 6, kMax, instanceNorm},
+    {"InstanceNormalization", 1, kMax, instanceNorm},
     {"GroupNormalization", 18, kMax, groupNorm},
     {"LRN", 1, kMax, lrn},
 };

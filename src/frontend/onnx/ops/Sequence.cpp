@@ -272,8 +272,8 @@ const ConverterRow kRows[] = {
     {"SplitToSequence", 11, kMax, splitToSequence},
     {"ConcatFromSequence", 11, kMax, concatFromSequence},
     {"SequenceMap", 17, kMax, sequenceMap},
-    {"OptionalHasElement", 18, kMax, optionalHasElement},
-    {"OptionalGetElement", 18, kMax, optionalGetElement},
+    {"OptionalHasElement", 15, kMax, optionalHasElement},
+    {"OptionalGetElement", 15, kMax, optionalGetElement},
 };
 
 } // namespace
