@@ -78,6 +78,7 @@ Expected<TargetInfo> parseTarget(const std::string& text, const std::string& ori
                                          origin, api));
       t.gpu.maxWorkGroup = g.value("max_work_group", 256);
       t.gpu.localMemoryBytes = g.value("local_memory_bytes", int64_t(32768));
+      t.gpu.simdWidth = g.value("simd_width", 32);
       t.gpu.fp16 = g.value("fp16", false);
       t.gpu.fp64 = g.value("fp64", false);
       t.gpu.computeCapability = g.value("compute_capability", 0);
@@ -102,6 +103,11 @@ Expected<TargetInfo> parseTarget(const std::string& text, const std::string& ori
     if (t.gpu.maxWorkGroup < 1 || t.gpu.localMemoryBytes < 0)
       return Status::error(fmt::format("target file '{}': gpu max_work_group must be positive",
                                        origin));
+    const int w = t.gpu.simdWidth;
+    if (w < 1 || (w & (w - 1)) != 0 || w > t.gpu.maxWorkGroup)
+      return Status::error(fmt::format("target file '{}': gpu simd_width {} must be a power of two "
+                                       "no larger than max_work_group {}",
+                                       origin, w, t.gpu.maxWorkGroup));
   }
   if (t.vectorBits < 32 || t.vectorBits % 32 != 0)
     return Status::error(fmt::format("target file '{}': vector_bits must be a multiple of 32",

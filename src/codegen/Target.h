@@ -17,6 +17,9 @@ struct GpuInfo {
   GpuApi api = GpuApi::none;
   int maxWorkGroup = 256;            ///< threads per work-group (block) the device allows
   int64_t localMemoryBytes = 32768;  ///< local (shared) memory per work-group
+  /// Threads that execute in lockstep: a warp (NVIDIA: 32), a wavefront (AMD GCN: 64, RDNA: 32).
+  /// Work-group sizes are multiples of it. A power of two, at most maxWorkGroup.
+  int simdWidth = 32;
   bool fp16 = false;                 ///< half-precision arithmetic available (--precision=fp16)
   bool fp64 = false;                 ///< double precision available (OpenCL: cl_khr_fp64)
   int computeCapability = 0;         ///< CUDA only, e.g. 61 for 6.1

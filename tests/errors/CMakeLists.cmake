@@ -184,6 +184,9 @@ dnncc_error_test(dnncc.gpu_api_unknown
 dnncc_error_test(dnncc.gpu_feature_missing
   CONTAINS "gpu api opencl needs the Halide target feature 'opencl' in halide_target"
   COMMAND ${DNNCC} ${TINYNET}/model.onnx --target=${BAD}/gpu_feature_missing.json -o OUT/libm.so)
+dnncc_error_test(dnncc.gpu_simd_width
+  CONTAINS "gpu simd_width 48 must be a power of two no larger than max_work_group 256"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx --target=${BAD}/gpu_simd_width.json -o OUT/libm.so)
 dnncc_error_test(dnncc.malformed_target_json
   CONTAINS "target file" "${BAD}/bad_target.json"
   COMMAND ${DNNCC} ${TINYNET}/model.onnx --target=${BAD}/bad_target.json -o OUT/libm.so)

@@ -202,6 +202,10 @@ def main():
         json.dump(dict(gpu_target, gpu={"api": "vulkan"}), f)
     with open(os.path.join(out, "gpu_feature_missing.json"), "w") as f:
         json.dump(dict(gpu_target, gpu={"api": "opencl"}), f)
+    # A wavefront that is not a power of two.
+    with open(os.path.join(out, "gpu_simd_width.json"), "w") as f:
+        json.dump(dict(gpu_target, halide_target=gpu_target["halide_target"] + "-opencl",
+                       gpu={"api": "opencl", "simd_width": 48}), f)
 
     # dnncc-run inputs: not a library, an empty data dir, a wrong input shape, a tampered output.
     with open(os.path.join(out, "libnotalib.so"), "w") as f:

@@ -35,10 +35,15 @@
 #                            rk3399-mali and nvidia-ampere): as models.gpu, the Mali OpenCL C uses
 #                            `half` and builds with clang-14, and the kernels compute in half with
 #                            native conversions (no integer f16 bit conversions)
-#   models.gpu.<target>.<name>  zoo compiled for rk3399-mali, nvidia and jetson-xavier-gpu (and
-#                            tinynet for the other NVIDIA targets): the ELF machine, the embedded
-#                            OpenCL C or PTX for the right sm_NN (assembled by ptxas where the
-#                            CUDA toolkit is installed), no undefined runtime symbol
+#   models.gpu.<target>.<name>  zoo compiled for rk3399-mali, nvidia, jetson-xavier-gpu, amd-vega
+#                            and amd-rdna2 (and tinynet for the other NVIDIA targets): the ELF
+#                            machine, the embedded OpenCL C or PTX for the right sm_NN (assembled
+#                            by ptxas where the CUDA toolkit is installed), for the AMD targets
+#                            the OpenCL C compiled by clang-14 for gfx900 / gfx1030, no undefined
+#                            runtime symbol
+#   models.opencl.<amd target>.<name>  tinynet and the zoo compiled for amd-vega and amd-rdna2
+#                            (without fp16, which PoCL lacks) and run on PoCL (amd-rdna2:
+#                            tinynet, squeezenet1_1, mobilenet_v2; the rest in 'full')
 get_filename_component(DNNCC_MODELS_REPO ${CMAKE_CURRENT_LIST_DIR}/../.. ABSOLUTE)
 set(DNNCC_MODELS_BIN ${CMAKE_CURRENT_BINARY_DIR}/models)
 
@@ -94,6 +99,10 @@ endforeach()
 # GPU targets. Each zoo model runs on PoCL through x86-64-opencl (the OpenCL schedules are the
 # ones rk3399-mali uses) and compiles for the board and NVIDIA targets.
 set(gpu_api_rk3399-mali opencl)
+set(gpu_api_amd-vega opencl)
+set(gpu_api_amd-rdna2 opencl)
+set(gpu_cl_device_amd-vega amdgcn-amd-amdhsa:gfx900)
+set(gpu_cl_device_amd-rdna2 amdgcn-amd-amdhsa:gfx1030)
 set(gpu_api_nvidia cuda)
 set(gpu_api_jetson-xavier-gpu cuda)
 set(gpu_api_nvidia-volta cuda)
@@ -116,6 +125,9 @@ function(dnncc_gpu_code_test target name model_dir)
           --api ${gpu_api_${target}})
   if(DEFINED gpu_sm_${target})
     list(APPEND sub --sm ${gpu_sm_${target}})
+  endif()
+  if(DEFINED gpu_cl_device_${target})
+    list(APPEND sub --cl-device ${gpu_cl_device_${target}})
   endif()
   list(APPEND sub ${ARGN})
   add_test(NAME models.gpu.${target}.${name} COMMAND ${DNNCC_MODEL_TEST} ${args} ${sub})
@@ -146,7 +158,7 @@ foreach(i RANGE ${zoo_last})
                    --rtol 2e-2 --atol ${atol} --device OpenCL ${top1})
   set_tests_properties(models.opencl_fp16.${name} PROPERTIES LABELS "zoo;models;opencl;fp16"
                        TIMEOUT 600)
-  foreach(target rk3399-mali nvidia jetson-xavier-gpu)
+  foreach(target rk3399-mali nvidia jetson-xavier-gpu amd-vega amd-rdna2)
     # Every zoo model has a matmul, a gemm or a 1x1 conv: the tiled schedules stage its tiles.
     dnncc_gpu_code_test(${target} ${name} ${DNNCC_MODELS_REPO}/models/zoo/${name} --staged)
   endforeach()
@@ -171,11 +183,14 @@ function(dnncc_gpu_fp16_test target name)
   if(DEFINED gpu_sm_${target})
     list(APPEND sub --sm ${gpu_sm_${target}})
   endif()
+  if(DEFINED gpu_cl_device_${target})
+    list(APPEND sub --cl-device ${gpu_cl_device_${target}})
+  endif()
   add_test(NAME models.gpu_fp16.${target}.${name} COMMAND ${DNNCC_MODEL_TEST} ${args} ${sub})
   set_tests_properties(models.gpu_fp16.${target}.${name} PROPERTIES LABELS "models;gpu;fp16"
                        TIMEOUT 300)
 endfunction()
-foreach(target rk3399-mali nvidia jetson-xavier-gpu nvidia-ampere)
+foreach(target rk3399-mali nvidia jetson-xavier-gpu nvidia-ampere amd-vega amd-rdna2)
   dnncc_gpu_fp16_test(${target} resnet18)
 endforeach()
 foreach(target rk3399-mali nvidia-ampere)
@@ -186,6 +201,38 @@ add_test(NAME models.opencl.tinynet
          COMMAND ${DNNCC_MODEL_TEST} --target=x86-64-opencl compile-run
                  ${DNNCC_MODELS_REPO}/models/tinynet ${DNNCC_MODELS_BIN}/opencl/libtinynet.so
                  --rtol 1e-3 --atol 1e-5 --device OpenCL)
+# The AMD targets' kernels (x86-64 host, OpenCL: their work-groups, wavefront, 64 KiB local
+# tiles) run on PoCL with the same tolerances as x86-64-opencl. PoCL has no cl_khr_fp16, and a
+# target with gpu.fp16 declares `half` helpers in every OpenCL module, so the run uses a copy of
+# the target file with fp16 false (<target>-pocl.json; the fp32 kernels are otherwise the same).
+# The whole zoo for amd-vega; for amd-rdna2, whose kernels differ only in the wavefront its small
+# work-groups are rounded to, three models by default and the rest of the zoo in 'full'.
+foreach(target amd-vega amd-rdna2)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+               ${DNNCC_MODELS_REPO}/targets/${target}.json)
+  file(READ ${DNNCC_MODELS_REPO}/targets/${target}.json target_json)
+  string(JSON target_json SET "${target_json}" name "\"${target}-pocl\"")
+  string(JSON target_json SET "${target_json}" gpu fp16 false)
+  file(WRITE ${DNNCC_MODELS_BIN}/${target}-pocl.json "${target_json}")
+  foreach(name tinynet squeezenet1_1 mobilenet_v2 shufflenet_v2_x1_0 resnet18 resnet50
+               efficientnet_b0 convnext_tiny bert_tiny)
+    set(dir ${DNNCC_MODELS_REPO}/models/zoo/${name})
+    if(name STREQUAL "tinynet")
+      set(dir ${DNNCC_MODELS_REPO}/models/tinynet)
+    endif()
+    add_test(NAME models.opencl.${target}.${name}
+             COMMAND ${DNNCC_MODEL_TEST} --target=${DNNCC_MODELS_BIN}/${target}-pocl.json
+                     compile-run ${dir}
+                     ${DNNCC_MODELS_BIN}/opencl-${target}/lib${name}.so --rtol 1e-3 --atol 1e-4
+                     --device OpenCL)
+    set(labels "models;opencl")
+    if(target STREQUAL "amd-rdna2" AND NOT name MATCHES "^(tinynet|squeezenet1_1|mobilenet_v2)$")
+      list(APPEND labels full)
+    endif()
+    set_tests_properties(models.opencl.${target}.${name} PROPERTIES LABELS "${labels}"
+                         TIMEOUT 600)
+  endforeach()
+endforeach()
 add_test(NAME models.opencl.copies
          COMMAND ${DNNCC_MODEL_TEST} --target=x86-64-opencl copies ${DNNCC_MODELS_BIN}/copies)
 set_tests_properties(models.opencl.tinynet models.opencl.copies PROPERTIES

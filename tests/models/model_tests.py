@@ -23,7 +23,8 @@
                inspect: OpenCL C kernels or PTX for sm_NN embedded (assembled by ptxas when the
                CUDA toolkit is installed), no undefined halide_/dnncc_ symbol; with --precision
                fp16, half arithmetic in the OpenCL C (compiled by clang-14 where installed) or
-               PTX and no integer f16 <-> f32 bit conversion; with
+               PTX and no integer f16 <-> f32 bit conversion; with --cl-device TRIPLE:CPU, the
+               OpenCL C compiled by clang-14 to that GPU's machine code (AMD gfx900, gfx1030); with
                --staged, some kernel stages tiles in local (shared) memory behind a barrier (the
                tiled conv / matmul GPU schedules, GpuTiledSchedule.cpp)
   copies       WORK  an x86-64-opencl library run on PoCL under a counting shim of the OpenCL
@@ -269,6 +270,26 @@ def compile_opencl_c(a, sources, fp16):
     print(f"clang-14 compiled all {len(sources)} OpenCL C modules")
 
 
+def compile_opencl_for_device(a, sources):
+    """Compiles each OpenCL C source to the machine code of a GPU (`--cl-device TRIPLE:CPU`,
+    e.g. amdgcn-amd-amdhsa:gfx900) with clang-14, as the device's OpenCL driver (ROCm's is
+    clang-based) would: OpenCL C 2.0, the device's own extensions (half, double). -nogpulib: the
+    ROCm device library (math functions) is not installed here; calls into it stay undefined in
+    the object, as they are before ROCm links it."""
+    clang = shutil.which("clang-14")
+    if not clang:
+        print("no clang-14 on this machine: the OpenCL C was not compiled for the device")
+        return
+    triple, cpu = a.cl_device.split(":")
+    work = fresh(a.lib + f".{cpu}")
+    for i, src in enumerate(sources):
+        path = os.path.join(work, f"module{i}.cl")
+        open(path, "w").write(src)
+        run([clang, "-x", "cl", "-cl-std=CL2.0", "-target", triple, f"-mcpu={cpu}", "-nogpulib",
+             "-Xclang", "-finclude-default-header", "-O2", "-c", "-o", path + ".o", path])
+    print(f"clang-14 compiled all {len(sources)} OpenCL C modules for {triple} {cpu}")
+
+
 def gpu_code(a):
     compile_only(a)
     data = open(a.lib, "rb").read()
@@ -285,6 +306,8 @@ def gpu_code(a):
             sources = embedded_opencl(a.lib)
             check_half_compute(a, sources, OPENCL_HALF_ARITH, "OpenCL C")
             compile_opencl_c(a, sources, True)
+        if a.cl_device:
+            compile_opencl_for_device(a, embedded_opencl(a.lib))
         staged = data.count(b"barrier(")
     else:
         modules = embedded_ptx(a.lib)
@@ -710,6 +733,8 @@ def main():
     p.add_argument("--api", choices=["opencl", "cuda"], required=True)
     p.add_argument("--sm", help="CUDA compute capability, e.g. 61")
     p.add_argument("--precision", choices=["fp32", "fp16"], help="dnncc --precision")
+    p.add_argument("--cl-device", help="OpenCL C compiled for this GPU by clang, TRIPLE:CPU "
+                   "(amdgcn-amd-amdhsa:gfx900)")
     p.add_argument("--staged", action="store_true",
                    help="require a kernel that stages tiles in local (shared) memory")
     for name in ("classify", "two-models", "exports", "neon", "nonfinite", "copies", "exact",

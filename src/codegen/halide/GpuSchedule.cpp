@@ -23,9 +23,11 @@ using Halide::Var;
 /// every GPU dnncc targets; larger groups only constrain the occupancy).
 int groupSize(const TargetInfo& target, int64_t points) {
   int64_t t = std::min<int64_t>(256, target.gpu.maxWorkGroup);
-  // Small stages: one work-group of a multiple of 32 threads (a warp / wavefront) that covers them.
+  // Small stages: one work-group of whole warps / wavefronts (gpu.simd_width) that covers them:
+  // a partly filled wavefront still occupies all its lanes.
+  const int64_t w = target.gpu.simdWidth;
   if (points < t)
-    t = std::max<int64_t>(1, std::min<int64_t>(t, (points + 31) / 32 * 32));
+    t = std::max<int64_t>(1, std::min<int64_t>(t, (points + w - 1) / w * w));
   return static_cast<int>(t);
 }
 
