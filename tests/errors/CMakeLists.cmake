@@ -129,6 +129,9 @@ dnncc_error_test(dnncc.loop_unroll_limit
   CONTAINS "error: ${BAD}/loop_too_long.onnx: node 'loop' (Loop, opset 17): "
            "more than the limit of 20000 unrolled nodes"
   COMMAND ${DNNCC} ${BAD}/loop_too_long.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.duplicate_initializer
+  CONTAINS "error: ${BAD}/duplicate_initializer.onnx: initializer 'w' is defined twice"
+  COMMAND ${DNNCC} ${BAD}/duplicate_initializer.onnx ${X86} -o OUT/libm.so)
 dnncc_error_test(dnncc.opset_too_new
   CONTAINS "error: ${BAD}/opset99.onnx: " "opset 99"
   COMMAND ${DNNCC} ${BAD}/opset99.onnx ${X86} -o OUT/libm.so)

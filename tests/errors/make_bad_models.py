@@ -180,6 +180,13 @@ def main():
     os.symlink(os.path.abspath(outside), os.path.join(ext, "link.bin"))
     save(ext, "symlink.onnx", external_model("link.bin"))
 
+    # An initializer defined twice (names are SSA in ONNX).
+    w = numpy_helper.from_array(np.ones(4, np.float32), "w")
+    save(out, "duplicate_initializer.onnx",
+         model([helper.make_node("Add", ["x", "w"], ["y"], name="add")], [f32("x", [4])],
+               [f32("y", [4])], initializers=[w, numpy_helper.from_array(np.zeros(4, np.float32),
+                                                                         "w")]))
+
     # Opset too new.
     save(out, "opset99.onnx",
          model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [f32("x", [4])],

@@ -77,6 +77,77 @@ std::vector<float> ramp(int n, float scale = 0.5f, float offset = -2.0f) {
   Module& var = **var##Expected;                                                                   \
   ASSERT_TRUE(verify(var)) << verify(var).format()
 
+// ---- tolerance of real exporters ----
+
+/// A declared shape (graph output, value_info) for `name`.
+void declare(onnx::ValueInfoProto* info, const std::string& name, std::vector<int64_t> shape) {
+  info->set_name(name);
+  auto* tt = info->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : shape)
+    tt->mutable_shape()->add_dim()->set_dim_value(d);
+}
+
+TEST(ImportTolerance, DeclaredShapesThatInferenceContradictsAreWarnings) {
+  OnnxBuilder b(17);
+  b.input("x", {2, 3});
+  b.node("Relu", {"x"}, {"t"}, "relu");
+  b.node("Neg", {"t"}, {"y"}, "neg");
+  b.output("y");
+  declare(b.graph->mutable_output(0), "y", {3, 2});
+  declare(b.graph->add_value_info(), "t", {7});
+  std::string path = b.write(test::testDir());
+  std::vector<std::string> warnings;
+  ImportOptions o = options();
+  o.warn = [&](const std::string& line) { warnings.push_back(line); };
+  auto m = importOnnx(path, o);
+  ASSERT_TRUE(m) << m.status().format();
+  EXPECT_EQ((*m)->outputs[0]->type.shape, (std::vector<int64_t>{2, 3}));
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_EQ(warnings[0], fmt::format("warning: {}: 't' is declared [7], inference gives [2,3]; "
+                                     "using the inferred shape",
+                                     path));
+  EXPECT_EQ(warnings[1], fmt::format("warning: {}: 'y' is declared [3,2], inference gives [2,3]; "
+                                     "using the inferred shape",
+                                     path));
+  // Agreeing declarations say nothing.
+  OnnxBuilder ok(17);
+  ok.input("x", {2, 3});
+  ok.node("Relu", {"x"}, {"y"}, "relu");
+  ok.output("y");
+  declare(ok.graph->mutable_output(0), "y", {2, 3});
+  warnings.clear();
+  ASSERT_TRUE(importOnnx(ok.write(test::testDir()), o));
+  EXPECT_TRUE(warnings.empty());
+}
+
+TEST(ImportTolerance, UnusedInputsStayInputs) {
+  OnnxBuilder b(17);
+  b.input("x", {2});
+  b.input("unused", {4});
+  b.node("Relu", {"x"}, {"y"}, "relu");
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  ASSERT_EQ(m.inputs.size(), 2u);
+  EXPECT_EQ(m.inputs[1]->name, "unused");
+}
+
+TEST(ImportErrors, NamesDefinedTwice) {
+  OnnxBuilder b(17);
+  b.input("x", {2});
+  b.initializer("w", {2}, {1, 2});
+  b.initializer("w", {2}, {3, 4});
+  b.node("Add", {"x", "w"}, {"y"}, "add");
+  b.output("y");
+  EXPECT_EQ(importError(b), "error: <file>: initializer 'w' is defined twice");
+  OnnxBuilder twice(17);
+  twice.input("x", {2});
+  twice.input("x", {2});
+  twice.node("Relu", {"x"}, {"y"}, "relu");
+  twice.output("y");
+  EXPECT_EQ(importError(twice), "error: <file>: graph input 'x' is listed twice");
+}
+
 // ---- attributes vs inputs across opsets ----
 
 TEST(ImportClip, Opset10TakesAttributes) {

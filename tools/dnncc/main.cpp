@@ -209,6 +209,8 @@ int main(int argc, char** argv) {
   }
   hl::HalideEvaluator evaluator;
   importOptions.evaluator = &evaluator;
+  if (verbose)
+    importOptions.warn = [](const std::string& line) { std::cerr << line << "\n"; };
   if (check) {
     int n = listProblems(model, importOptions);
     if (n == 0)

@@ -2,6 +2,7 @@
 // values and converts nodes through the (op type, opset) table.
 #include "frontend/onnx/Importer.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 #include <filesystem>
@@ -90,6 +91,7 @@ public:
       if (!node(g.node(i), i) && !collect_)
         return finish();
     outputs(g);
+    warnAboutDeclaredShapes();
     return finish();
   }
 
@@ -153,8 +155,49 @@ private:
     return false;
   }
 
+  /// A shape the model declares (graph output, value_info) that inference contradicts: inference
+  /// wins (exporters write stale value_info), with a warning.
+  void warnAboutDeclaredShapes() {
+    if (!options_.warn || !m_)
+      return;
+    std::vector<std::string> lines;
+    for (const auto& [name, shape] : declared_) {
+      auto it = values_.find(name);
+      if (it == values_.end() || !it->second || dataDependent_.count(it->second) ||
+          it->second->type.shape == shape)
+        continue;
+      lines.push_back(fmt::format("warning: {}: '{}' is declared {}, inference gives {}; using "
+                                  "the inferred shape",
+                                  path_, name, shapeString(shape),
+                                  shapeString(it->second->type.shape)));
+    }
+    std::sort(lines.begin(), lines.end());
+    for (const std::string& line : lines)
+      options_.warn(line);
+  }
+
+  /// Names are SSA in ONNX: an initializer or graph input defined twice is a malformed graph.
+  /// An initializer that is also listed as an input (a default value, IR version 4 and later;
+  /// required before IR 4) is not a duplicate: dnncc uses the initializer.
+  /// The names defined twice are poisoned: their users fail silently (one error per root cause).
+  bool uniqueNames(const onnx::GraphProto& g) {
+    std::unordered_set<std::string> seen;
+    for (const auto& t : g.initializer())
+      if (!seen.insert(t.name()).second && poisoned_.insert(t.name()).second)
+        record(Status::error(fmt::format("initializer '{}' is defined twice", t.name()), {path_}));
+    std::unordered_set<std::string> inputs;
+    for (const auto& in : g.input())
+      if (!inputs.insert(in.name()).second && poisoned_.insert(in.name()).second)
+        record(Status::error(fmt::format("graph input '{}' is listed twice", in.name()), {path_}));
+    return errors.empty() || collect_;
+  }
+
   bool initializers(const onnx::GraphProto& g) {
+    if (!uniqueNames(g))
+      return false;
     for (const auto& t : g.initializer()) {
+      if (poisoned_.count(t.name()))
+        continue;
       auto tensor = readTensor(t, dir_);
       if (!tensor) {
         poisoned_.insert(t.name()); // its users fail silently: one error per root cause

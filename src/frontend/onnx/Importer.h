@@ -1,6 +1,7 @@
 // The ONNX importer: reads a .onnx file (and its external data) into the dnncc IR.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,6 +22,9 @@ struct ImportOptions {
   /// Folds ops whose operands are all constants while importing (torch shape subgraphs become
   /// constants this way). Required.
   ConstantEvaluator* evaluator = nullptr;
+  /// Receives one line per harmless disagreement between the model and dnncc (e.g. a declared
+  /// output or value_info shape that inference contradicts: inference wins). Null: not reported.
+  std::function<void(const std::string&)> warn;
 };
 
 /// Imports `path`. Errors carry the file, node name, op type and opset; the first one stops.
