@@ -132,6 +132,10 @@ dnncc_error_test(dnncc.loop_unroll_limit
 dnncc_error_test(dnncc.duplicate_initializer
   CONTAINS "error: ${BAD}/duplicate_initializer.onnx: initializer 'w' is defined twice"
   COMMAND ${DNNCC} ${BAD}/duplicate_initializer.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.contrib_missing_input
+  CONTAINS "error: ${BAD}/contrib_missing_input.onnx: node 'sln' (SkipLayerNormalization, "
+           "opset 1): input 2 is required"
+  COMMAND ${DNNCC} ${BAD}/contrib_missing_input.onnx ${X86} -o OUT/libm.so)
 dnncc_error_test(dnncc.opset_too_new
   CONTAINS "error: ${BAD}/opset99.onnx: " "opset 99"
   COMMAND ${DNNCC} ${BAD}/opset99.onnx ${X86} -o OUT/libm.so)

@@ -187,6 +187,13 @@ def main():
                [f32("y", [4])], initializers=[w, numpy_helper.from_array(np.zeros(4, np.float32),
                                                                          "w")]))
 
+    # A contrib operator without a required input (SkipLayerNormalization needs gamma).
+    save(out, "contrib_missing_input.onnx",
+         model([helper.make_node("SkipLayerNormalization", ["x", "s"], ["y"], name="sln",
+                                 domain="com.microsoft")],
+               [f32("x", [1, 2, 4]), f32("s", [1, 2, 4])], [f32("y", [1, 2, 4])],
+               extra_opsets=[("com.microsoft", 1)]))
+
     # Opset too new.
     save(out, "opset99.onnx",
          model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [f32("x", [4])],

@@ -13,6 +13,9 @@
 #   models.cross.<target>.<name>  zoo compiled for rpi4, rpi3 and jetson-xavier: an ELF shared
 #                            object for the target's machine
 #   models.nonfinite         Pad values -inf/+inf/NaN fused with Add keep IEEE results (x86-64)
+#   models.contrib           onnxruntime's contrib operators (Gelu, BiasGelu, FastGelu, QuickGelu,
+#                            BiasAdd, SkipLayerNormalization, SkipSimplifiedLayerNormalization,
+#                            SimplifiedLayerNormalization, FusedMatMul) against its CPU kernels
 #   models.host_fp16         float16 arithmetic for --target=host has no AVX512-FP16 instruction
 #                            unless the CPU has it (--emit=asm; AMD Zen 4 has AVX-512 without it)
 #   models.neon              ARM conv and matmul kernels use NEON fmla (on --emit=asm)
@@ -257,6 +260,9 @@ foreach(target rk3399 armv7)
                    ${DNNCC_MODELS_BIN}/qemu-${target}/libtinynet.so --rtol 1e-3 --atol 1e-5)
   set_tests_properties(models.qemu.${target}.tinynet PROPERTIES LABELS "models;qemu" TIMEOUT 120)
 endforeach()
+add_test(NAME models.contrib
+         COMMAND ${DNNCC_MODEL_TEST} --target=x86-64 contrib ${DNNCC_MODELS_BIN}/contrib)
+set_tests_properties(models.contrib PROPERTIES LABELS models TIMEOUT 300)
 add_test(NAME models.host_fp16 COMMAND ${DNNCC_MODEL_TEST} host-fp16 ${DNNCC_MODELS_BIN}/host_fp16)
 set_tests_properties(models.host_fp16 PROPERTIES LABELS models TIMEOUT 300)
 add_test(NAME models.neon COMMAND ${DNNCC_MODEL_TEST} --target=rk3399 neon ${DNNCC_MODELS_BIN}/neon)

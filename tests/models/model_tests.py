@@ -15,6 +15,7 @@
                      ranges, bit for bit equal to numpy (--atol 0 --rtol 0): Mod with fmod=0 and
                      1 (f16, f32, f64; quotients up to the types' limits), Cast f64 -> f16 (ties, subnormals,
                      overflow, NaN, inf), DequantizeLinear of every float8e4m3fn byte to f16
+  contrib      WORK  onnxruntime's contrib operators (com.microsoft) against its CPU kernels
   host-fp16    WORK  float16 arithmetic for --target=host (--emit=asm) has no AVX512-FP16
                      instruction unless the CPU has AVX512-FP16; a target claiming it has some
   dynamic      WORK  TopK with k a graph input and no declared output shape: data-dependent
@@ -485,6 +486,80 @@ def exact(a):
          {"x": b, "s": np.array(scale)}, (val * np.float64(scale)).astype(np.float16), 21)
 
 
+def contrib(a):
+    """onnxruntime's contrib operators (com.microsoft, and SimplifiedLayerNormalization of the
+    default domain): each in a small model on random data, compiled for --target and compared
+    with onnxruntime's CPU kernels (rtol 1e-4, atol 1e-5). BiasAdd has no CPU kernel in
+    onnxruntime: its reference is numpy's X + bias + skip."""
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+    work = fresh(a.work)
+    rng = np.random.default_rng(11)
+
+    def case(name, node, inputs, outputs, numpy_reference=None):
+        d = fresh(os.path.join(work, name))
+        data = fresh(os.path.join(d, "test_data_set_0"))
+        vis = [helper.make_tensor_value_info(k, TensorProto.FLOAT, list(v.shape))
+               for k, v in inputs.items()]
+        outs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs]
+        model = helper.make_model(helper.make_graph([node], name, vis, outs),
+                                  opset_imports=[helper.make_opsetid("", 17),
+                                                 helper.make_opsetid("com.microsoft", 1)])
+        model.ir_version = 8
+        path = os.path.join(d, "model.onnx")
+        onnx.save(model, path)
+        if numpy_reference is None:
+            s = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+            expected = s.run(outputs, inputs)
+        else:
+            expected = numpy_reference
+        for i, (k, v) in enumerate(inputs.items()):
+            open(os.path.join(data, f"input_{i}.pb"), "wb").write(
+                numpy_helper.from_array(v, k).SerializeToString())
+        for i, (o, v) in enumerate(zip(outputs, expected)):
+            open(os.path.join(data, f"output_{i}.pb"), "wb").write(
+                numpy_helper.from_array(np.asarray(v, np.float32), o).SerializeToString())
+        lib = os.path.join(work, f"lib{name}.so")
+        compile_model(a, path, lib)
+        run([a.dnncc_run, lib, "--data", data, "--rtol", "1e-4", "--atol", "1e-5"])
+
+    f = lambda *shape: rng.standard_normal(shape).astype(np.float32)
+    ms = "com.microsoft"
+    x, b8 = f(2, 3, 8), f(8)
+    case("gelu", helper.make_node("Gelu", ["x"], ["y"], domain=ms), {"x": x}, ["y"])
+    case("bias_gelu", helper.make_node("BiasGelu", ["x", "b"], ["y"], domain=ms),
+         {"x": x, "b": b8}, ["y"])
+    case("fast_gelu", helper.make_node("FastGelu", ["x", "b"], ["y"], domain=ms),
+         {"x": x, "b": b8}, ["y"])
+    case("quick_gelu", helper.make_node("QuickGelu", ["x"], ["y"], domain=ms, alpha=1.5),
+         {"x": x}, ["y"])
+    skip = f(2, 3, 8)
+    case("bias_add", helper.make_node("BiasAdd", ["x", "b", "s"], ["y"], domain=ms),
+         {"x": x, "b": b8, "s": skip}, ["y"], numpy_reference=[x + b8 + skip])
+    gamma, beta = f(8), f(8)
+    case("skip_layer_norm",
+         helper.make_node("SkipLayerNormalization", ["x", "s", "g", "be", "b"],
+                          ["y", "", "", "sum"], domain=ms, epsilon=1e-5),
+         {"x": x, "s": skip, "g": gamma, "be": beta, "b": b8}, ["y", "sum"])
+    case("skip_layer_norm_default_epsilon",
+         helper.make_node("SkipLayerNormalization", ["x", "s", "g"], ["y"], domain=ms),
+         {"x": x, "s": skip, "g": gamma}, ["y"])
+    case("skip_simplified_layer_norm",
+         helper.make_node("SkipSimplifiedLayerNormalization", ["x", "s", "g", "b"],
+                          ["y", "", "", "sum"], domain=ms, epsilon=1e-5),
+         {"x": x, "s": skip, "g": gamma, "b": b8}, ["y", "sum"])
+    case("simplified_layer_norm",
+         helper.make_node("SimplifiedLayerNormalization", ["x", "g"], ["y", "inv"], axis=-1,
+                          epsilon=1e-5),
+         {"x": x, "g": gamma}, ["y", "inv"])
+    case("fused_matmul",
+         helper.make_node("FusedMatMul", ["p", "q"], ["y"], domain=ms, transA=1, transB=1,
+                          alpha=0.5),
+         {"p": f(2, 4, 3), "q": f(5, 4)}, ["y"])
+
+
 def dynamic(a):
     """TopK whose k is a graph input and whose outputs declare no shape: data-dependent outputs
     (docs/usage.md). Each k runs on --target and must give [3, k] outputs equal to numpy's
@@ -738,7 +813,7 @@ def main():
     p.add_argument("--staged", action="store_true",
                    help="require a kernel that stages tiles in local (shared) memory")
     for name in ("classify", "two-models", "exports", "neon", "nonfinite", "copies", "exact",
-                 "dynamic", "host-fp16"):
+                 "dynamic", "host-fp16", "contrib"):
         sub.add_parser(name).add_argument("work")
     p = sub.add_parser("emit")
     p.add_argument("kind", choices=["obj", "lib", "asm", "llvm", "ir"])
@@ -749,7 +824,8 @@ def main():
         {"compile-run": compile_run, "classify": classify, "two-models": two_models,
          "emit": emit, "exports": exports, "compile-only": compile_only,
          "neon": neon, "nonfinite": nonfinite, "gpu-code": gpu_code,
-         "copies": copies, "exact": exact, "dynamic": dynamic, "host-fp16": host_fp16}[a.cmd](a)
+         "copies": copies, "exact": exact, "dynamic": dynamic, "host-fp16": host_fp16,
+         "contrib": contrib}[a.cmd](a)
     except Failure as e:
         print(f"FAIL: {e}")
         return 1

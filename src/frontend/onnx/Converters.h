@@ -31,12 +31,15 @@ struct AnyValue {
 };
 using ConvertFn = Status (*)(NodeContext&);
 
-/// One importer table row: `opType` in the default domain, valid for opsets [since, until].
+/// One importer table row: `opType` of `domain` ("" = the default ai.onnx domain, or e.g.
+/// "com.microsoft" for onnxruntime's contrib operators), valid for the domain's opsets
+/// [since, until].
 struct ConverterRow {
   std::string_view opType;
   int since;
   int until;
   ConvertFn convert;
+  std::string_view domain = {};
 };
 
 // Rows of each op family (ops/*.cpp); the importer concatenates them once.
@@ -61,13 +64,16 @@ std::span<const ConverterRow> recurrentConverters();
 std::span<const ConverterRow> spectralConverters();
 /// NonZero, Compress (ops/DataDependent.cpp): outputs with a data-dependent extent.
 std::span<const ConverterRow> dataDependentConverters();
+/// onnxruntime's contrib operators (domain com.microsoft, and its default-domain ones such as
+/// SimplifiedLayerNormalization), decomposed into IR ops (ops/Contrib.cpp).
+std::span<const ConverterRow> contribConverters();
 
 /// The most subgraph nodes one model may import in all: If branches count once, Loop and Scan
 /// bodies once per unrolled iteration (a body with no nodes counts as one).
 inline constexpr int64_t kMaxUnrolledNodes = 20000;
 
 /// The converter for `opType` at `opset`, or null.
-const ConverterRow* findConverter(std::string_view opType, int opset);
+const ConverterRow* findConverter(std::string_view opType, int opset, std::string_view domain = {});
 
 /// Reads a TensorProto (inline or external data) into a constant's type and bytes.
 /// `modelDir` is the directory external data paths are relative to; they may not leave it.

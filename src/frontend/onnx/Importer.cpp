@@ -322,20 +322,23 @@ private:
 
   /// Converts one node and binds its outputs in the innermost scope; errors carry `where`.
   Status convert(const onnx::NodeProto& n, Location where) {
+    int opset = opset_;
+    std::string_view domain;
     if (!n.domain().empty() && n.domain() != "ai.onnx") {
+      domain = n.domain();
       auto domainOpset = domainOpsets_.find(n.domain());
-      where.opset = domainOpset == domainOpsets_.end() ? 0 : domainOpset->second;
-      return Status::error(fmt::format("unsupported op '{}' of domain '{}' (only the default "
-                                       "ai.onnx domain is supported)",
-                                       n.op_type(), n.domain()),
-                           where);
+      opset = where.opset = domainOpset == domainOpsets_.end() ? 0 : domainOpset->second;
     }
-    const ConverterRow* row = findConverter(n.op_type(), opset_);
+    const ConverterRow* row = findConverter(n.op_type(), opset, domain);
+    if (!row && !domain.empty())
+      return Status::error(fmt::format("unsupported op '{}' of domain '{}' at its opset {}",
+                                       n.op_type(), n.domain(), opset),
+                           where);
     if (!row)
       return Status::error(fmt::format("unsupported op '{}' at opset {}", n.op_type(), opset_),
                            where);
     NodeContext ctx(
-        n, opset_, *m_, *options_.evaluator,
+        n, opset, *m_, *options_.evaluator,
         [this](const std::string& name) -> Value* { return lookup(name); }, where);
     ctx.setSubgraphImporter(
         [this](const onnx::GraphProto& g, const std::vector<AnyValue>& inputs) {
@@ -530,7 +533,7 @@ std::vector<Status> checkOnnx(const std::string& path, const ImportOptions& opti
 
 namespace onnximport {
 
-const ConverterRow* findConverter(std::string_view opType, int opset) {
+const ConverterRow* findConverter(std::string_view opType, int opset, std::string_view domain) {
   static const std::vector<ConverterRow> rows = [] {
     std::vector<ConverterRow> all;
     for (auto family :
@@ -538,12 +541,12 @@ const ConverterRow* findConverter(std::string_view opType, int opset) {
           shapeConverters(), quantizeConverters(), einsumConverters(), controlFlowConverters(),
           sequenceConverters(), indexConverters(), normalizationConverters(), lossConverters(),
           attentionConverters(), recurrentConverters(), spectralConverters(), legacyConverters(),
-          sampleConverters(), dataDependentConverters()})
+          sampleConverters(), dataDependentConverters(), contribConverters()})
       all.insert(all.end(), family.begin(), family.end());
     return all;
   }();
   for (const auto& r : rows)
-    if (r.opType == opType && r.since <= opset && opset <= r.until)
+    if (r.opType == opType && r.domain == domain && r.since <= opset && opset <= r.until)
       return &r;
   return nullptr;
 }

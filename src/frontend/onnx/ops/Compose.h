@@ -47,6 +47,13 @@ private:
 Status layerNormWithStats(NodeContext& c, Value* x, Value* scale, Value* bias, int axis,
                           double epsilon);
 
+/// RMS normalization over axes [axis, rank): x / sqrt(mean(x^2) + epsilon) * scale, computed in
+/// the stash type (attribute `stash_type`, f32 by default). Binds output `yOutput` to the result
+/// and `invOutput` (when >= 0) to 1 / sqrt(mean(x^2) + epsilon), shape [d0..d(axis-1), 1, ...].
+/// ONNX RMSNormalization-23 and onnxruntime's SimplifiedLayerNormalization. Normalization.cpp.
+Status rmsNormWithStats(NodeContext& c, Value* x, Value* scale, int axis, double epsilon,
+                        int yOutput, int invOutput);
+
 /// Row-major strides of `shape` in elements.
 std::vector<int64_t> rowMajorStrides(const std::vector<int64_t>& shape);
 

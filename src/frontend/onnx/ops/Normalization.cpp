@@ -64,31 +64,36 @@ Status layerNormWithStats(NodeContext& c, Value* x, Value* scale, Value* bias, i
   return c.setOutput(2, m.invStdDev);
 }
 
-namespace {
-
-/// RMSNormalization-23: Y = X / sqrt(mean(X^2 over axes [axis, rank)) + epsilon) * scale.
-Status rmsNorm(NodeContext& c) {
+Status rmsNormWithStats(NodeContext& c, Value* x, Value* scale, int axis, double epsilon,
+                        int yOutput, int invOutput) {
   Composer b(c);
-  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
-  DNNCC_ASSIGN_OR_RETURN(Value * scale, c.input(1));
-  Expected<int> axis = normalizeAxis(c.attrInt("axis", -1), x->type.rank());
-  if (!axis)
-    return c.error(axis.status().message());
-  double eps = c.attrFloat("epsilon", 1e-5);
   DNNCC_ASSIGN_OR_RETURN(DType stash, stashType(c));
   IntList axes;
-  for (int i = *axis; i < x->type.rank(); ++i)
+  for (int i = axis; i < x->type.rank(); ++i)
     axes.push_back(i);
   DNNCC_ASSIGN_OR_RETURN(Value * xs, b.cast(x, stash));
   DNNCC_ASSIGN_OR_RETURN(Value * x2, b.op(OpKind::Mul, {xs, xs}));
   DNNCC_ASSIGN_OR_RETURN(Value * ms, b.reduce(OpKind::ReduceMean, x2, axes, true));
-  DNNCC_ASSIGN_OR_RETURN(Value * mse, b.op(OpKind::Add, {ms, b.scalar(stash, eps)}));
+  DNNCC_ASSIGN_OR_RETURN(Value * mse, b.op(OpKind::Add, {ms, b.scalar(stash, epsilon)}));
   DNNCC_ASSIGN_OR_RETURN(Value * rms, b.op(OpKind::Sqrt, {mse}));
   DNNCC_ASSIGN_OR_RETURN(Value * inv, b.op(OpKind::Reciprocal, {rms}));
   DNNCC_ASSIGN_OR_RETURN(Value * norm, b.op(OpKind::Mul, {xs, inv}));
   DNNCC_ASSIGN_OR_RETURN(norm, b.cast(norm, x->type.dtype));
   DNNCC_ASSIGN_OR_RETURN(Value * y, b.op(OpKind::Mul, {norm, scale}));
-  return c.setOutput(0, y);
+  DNNCC_TRY(c.setOutput(yOutput, y));
+  return invOutput >= 0 ? c.setOutput(invOutput, inv) : Status::ok();
+}
+
+namespace {
+
+/// RMSNormalization-23: Y = X / sqrt(mean(X^2 over axes [axis, rank)) + epsilon) * scale.
+Status rmsNorm(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * scale, c.input(1));
+  Expected<int> axis = normalizeAxis(c.attrInt("axis", -1), x->type.rank());
+  if (!axis)
+    return c.error(axis.status().message());
+  return rmsNormWithStats(c, x, scale, *axis, c.attrFloat("epsilon", 1e-5), 0, -1);
 }
 
 /// MeanVarianceNormalization-13 (function body): (X - E[X]) / (sqrt(E[X^2] - E[X]^2) + 1e-9)
