@@ -9,7 +9,6 @@
 
 #include <Halide.h>
 #include <fmt/format.h>
-#include <llvm/ADT/StringMap.h>
 #include <llvm/Support/Host.h>
 #include <nlohmann/json.hpp>
 
@@ -34,13 +33,9 @@ TargetInfo hostTarget() {
   t.arch = h.arch == Halide::Target::ARM ? (h.bits == 64 ? "aarch64" : "arm") : "x86_64";
   t.triple = llvm::sys::getDefaultTargetTriple();
   t.cpu = llvm::sys::getHostCPUName().str();
-  llvm::StringMap<bool> features;
   std::vector<std::string> on;
-  if (llvm::sys::getHostCPUFeatures(features))
-    for (const auto& f : features)
-      if (f.second)
-        on.push_back("+" + f.first().str());
-  std::sort(on.begin(), on.end());
+  for (const std::string& f : hostCpuFeatures()) // sorted
+    on.push_back("+" + f);
   t.llvmFeatures = fmt::format("{}", fmt::join(on, ","));
   t.vectorBits = h.natural_vector_size<float>() * 32;
   t.vectorRegisters = h.has_feature(Halide::Target::AVX512) || h.arch == Halide::Target::ARM ? 32 : 16;
