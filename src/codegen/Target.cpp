@@ -9,6 +9,7 @@
 
 #include <Halide.h>
 #include <fmt/format.h>
+#include <llvm/ADT/StringRef.h>
 #include <llvm/Support/Host.h>
 #include <nlohmann/json.hpp>
 
