@@ -40,4 +40,18 @@ typedef struct dnncc_tensor_info {
   int64_t size_bytes; /**< product(shape) * element size */
 } dnncc_tensor_info;
 
+/** One kernel call of the model's run, in run order (the per-kernel profile's rows). The same
+ * compiled kernel may be called several times (identical convs share their code); each call is
+ * its own entry. */
+typedef struct dnncc_kernel_info {
+  const char *name;  /**< the kernel's symbol, e.g. "conv_f32_k3s1g1_relu_9c1a0e3b" */
+  const char *ops;   /**< the IR ops it computes, in order, '+'-separated: "conv+add+relu" */
+  const char *nodes; /**< the ONNX nodes it covers, in graph order, ", "-separated ("" when
+                          the model's nodes have no names) */
+  int64_t flops;     /**< arithmetic per run: 2 per multiply-add of a conv, matmul or gemm, 1 per
+                          result element of every other op */
+  int64_t bytes;     /**< bytes of its arguments: each input read once, the output written once
+                          (the least memory traffic the kernel can have) */
+} dnncc_kernel_info;
+
 #endif /* DNNCC_RUNTIME_TYPES_H */

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include "HeaderEmitter.h"
@@ -77,6 +78,21 @@ std::vector<hl::KernelSpec> kernelSpecs(const Module& m) {
   for (auto& [pos, k] : byPosition)
     out.push_back(std::move(k));
   return out;
+}
+
+/// The kernel's row of the profile: IR ops, ONNX nodes, arithmetic and argument bytes.
+void describeKernel(const hl::KernelSpec& k, EntryKernelCall& call) {
+  std::vector<std::string> nodes;
+  for (const Op* op : k.ops) {
+    call.ops += fmt::format("{}{}", call.ops.empty() ? "" : "+", opName(op->kind));
+    if (!op->name.empty() && std::find(nodes.begin(), nodes.end(), op->name) == nodes.end())
+      nodes.push_back(op->name);
+    call.flops += hl::opFlops(*op);
+  }
+  call.nodes = fmt::format("{}", fmt::join(nodes, ", "));
+  call.bytes = k.output->type.byteSize();
+  for (const Value* v : k.inputs)
+    call.bytes += v->type.byteSize();
 }
 
 EntryBuffer entryBuffer(const Value* v, const Placement& p, const hl::Lowering& lw) {
@@ -216,6 +232,7 @@ Status generateCode(const Module& m, const CodegenOptions& o) {
     if (fresh)
       unique.emplace_back(it->second, &k);
     EntryKernelCall call{it->second, {}};
+    describeKernel(k, call);
     std::vector<const Value*> args = k.inputs;
     args.push_back(k.output);
     for (const Value* v : args) {

@@ -82,7 +82,7 @@ Status ConvertToFp16::run(Module& m, PassContext& ctx) {
       DNNCC_TRY(castAfter(inputCasts++, in, in->name + ".to_f16"));
   for (size_t i = 0; i < m.ops.size(); ++i)
     if (m.ops[i]->kind == OpKind::BitCast && m.ops[i]->result->type.dtype == DType::f32) {
-      DNNCC_TRY(castAfter(i + 1, m.ops[i]->result, m.ops[i]->name + ".to_f16"));
+      DNNCC_TRY(castAfter(i + 1, m.ops[i]->result, m.ops[i]->name)); // part of the same node
       ++i;
     }
   for (auto& op : m.ops) {

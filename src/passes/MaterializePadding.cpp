@@ -27,8 +27,9 @@ Status MaterializePadding::run(Module& m, PassContext& ctx) {
       pa.pads[2 + k] = a.pads[k];                   // begin of spatial axis k
       pa.pads[spatial + 2 + 2 + k] = a.pads[spatial + k]; // end of spatial axis k
     }
-    DNNCC_ASSIGN_OR_RETURN(Value * x, m.insertOp(i, OpKind::Pad, {conv->operands[0]}, pa,
-                                                 conv->name + ".pad"));
+    // The pad is part of the conv's ONNX node: it keeps the node's name (diagnostics, profile).
+    DNNCC_ASSIGN_OR_RETURN(Value * x,
+                           m.insertOp(i, OpKind::Pad, {conv->operands[0]}, pa, conv->name));
     conv->operands[0] = x;
     std::fill(a.pads.begin(), a.pads.end(), 0);
     ++i; // past the inserted pad, back at the conv

@@ -7,7 +7,7 @@
  * One file on purpose too: small, and a split could separate halide_error from the rest. The GPU
  * API specifics (device interface, aliasing a device allocation, naming the device) are in
  * runtime_opencl.c and runtime_cuda.c, reached through dnncc_model_info.device. */
-#define _POSIX_C_SOURCE 200112L /* posix_memalign */
+#define _POSIX_C_SOURCE 200112L /* posix_memalign, clock_gettime */
 
 #include "dnncc_runtime.h"
 
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DNNCC_ALIGNMENT 64
 #define DNNCC_ERROR_CAPACITY 512
@@ -35,6 +36,11 @@ struct dnncc_model {
   int64_t copies_to_device, copies_to_host; /* made by the last run */
   int64_t *shapes; /* num_outputs * DNNCC_MAX_RANK: output shapes of the last run (ONNX order) */
   char device[128];                         /* what dnncc_rt_device returns */
+  /* The per-kernel profile (dnncc_rt_set_profiling): on or off, and per kernel call of the last
+   * profiled run its start and duration in ns from the start of the kernels (num_kernels each). */
+  int profiling;
+  int64_t *kernel_start_ns, *kernel_ns;
+  int64_t profile_origin_ns, profile_mark_ns; /* start of the run's kernels; end of the last one */
   char last_error[DNNCC_ERROR_CAPACITY];
 };
 
@@ -336,7 +342,8 @@ int dnncc_rt_create(const dnncc_model_info *info, dnncc_model **out) {
                 "create: model library '%s' has ABI version %lld, the runtime expects %d",
                 info->name ? info->name : "?", (long long)info->abi_version, DNNCC_ABI_VERSION);
   if (info->num_inputs < 0 || info->num_outputs < 0 || info->num_buffers < 0 ||
-      info->num_run_checks < 0 || info->arena_size < 0 || !info->run_graph)
+      info->num_run_checks < 0 || info->arena_size < 0 || !info->run_graph ||
+      info->num_kernels < 0 || (info->num_kernels > 0 && !info->kernels))
     return fail(NULL, DNNCC_ERR_ABI, "create: malformed model info for '%s'", info->name);
 
   dnncc_model *m = allocZeroed(sizeof *m);
@@ -354,8 +361,10 @@ int dnncc_rt_create(const dnncc_model_info *info, dnncc_model **out) {
   m->dims = allocZeroed(sizeof(halide_dimension_t) * DNNCC_MAX_RANK * (size_t)info->num_buffers);
   m->owner = info->device ? allocZeroed(sizeof(int64_t) * (size_t)info->num_buffers) : NULL;
   m->shapes = allocZeroed(sizeof(int64_t) * DNNCC_MAX_RANK * ((size_t)info->num_outputs + 1));
+  m->kernel_start_ns = allocZeroed(sizeof(int64_t) * (size_t)info->num_kernels);
+  m->kernel_ns = allocZeroed(sizeof(int64_t) * (size_t)info->num_kernels);
   int ok = m->inputs && m->outputs && m->buffers && m->dims && (m->arena || !hostArena) &&
-           (m->owner || !info->device) && m->shapes;
+           (m->owner || !info->device) && m->shapes && m->kernel_start_ns && m->kernel_ns;
   for (int64_t i = 0; ok && i < info->num_inputs; ++i)
     ok = (m->inputs[i] = allocZeroed((size_t)info->inputs[i].size_bytes)) != NULL;
   for (int64_t i = 0; ok && i < info->num_outputs; ++i) {
@@ -441,6 +450,8 @@ void dnncc_rt_destroy(const dnncc_model_info *info, dnncc_model *model) {
   }
   free(model->owner);
   free(model->shapes);
+  free(model->kernel_start_ns);
+  free(model->kernel_ns);
   if (model->inputs)
     for (int64_t i = 0; i < mi->num_inputs; ++i)
       free(model->inputs[i]);
@@ -530,6 +541,47 @@ static int packRuntimeExtents(const dnncc_model_info *info, dnncc_model *model) 
   return DNNCC_OK;
 }
 
+static int64_t monotonicNs(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* GPU libraries: waits until every kernel issued so far has finished (kernels run
+ * asynchronously; Halide's sync of any device buffer waits for the whole queue). */
+static void waitForDevice(dnncc_model *model) {
+  for (int64_t b = 0; b < model->info->num_buffers; ++b)
+    if (model->buffers[b].device) {
+      halide_device_sync(NULL, &model->buffers[b]);
+      return;
+    }
+}
+
+/* dnncc_kernel_hook of a profiled run: kernel `kernel` took the time since the previous mark. */
+static void profileKernel(void *context, int64_t kernel) {
+  dnncc_model *model = context;
+  if (model->info->device)
+    waitForDevice(model);
+  int64_t now = monotonicNs();
+  if (kernel >= 0 && kernel < model->info->num_kernels) {
+    model->kernel_start_ns[kernel] = model->profile_mark_ns - model->profile_origin_ns;
+    model->kernel_ns[kernel] = now - model->profile_mark_ns;
+  }
+  model->profile_mark_ns = now;
+}
+
+/* Runs the kernels, with the profile's hook when it is on. */
+static int runGraph(const dnncc_model_info *info, dnncc_model *model) {
+  if (!model->profiling)
+    return info->run_graph(model->buffers, NULL, NULL);
+  if (info->device)
+    waitForDevice(model); /* the input copies are not the first kernel's time */
+  memset(model->kernel_start_ns, 0, sizeof(int64_t) * (size_t)info->num_kernels);
+  memset(model->kernel_ns, 0, sizeof(int64_t) * (size_t)info->num_kernels);
+  model->profile_origin_ns = model->profile_mark_ns = monotonicNs();
+  return info->run_graph(model->buffers, profileKernel, model);
+}
+
 int dnncc_rt_run(const dnncc_model_info *info, dnncc_model *model) {
   int status = checkModel(info, model, "run");
   if (status != DNNCC_OK)
@@ -541,7 +593,7 @@ int dnncc_rt_run(const dnncc_model_info *info, dnncc_model *model) {
     if (status != DNNCC_OK)
       return status;
   }
-  int result = info->run_graph(model->buffers);
+  int result = runGraph(info, model);
   if (result != 0)
     return fail(model, DNNCC_ERR_KERNEL, "run: kernel failed with Halide error %d: %s", result,
                 halideMessage());
@@ -563,6 +615,37 @@ int dnncc_rt_set_num_threads(const dnncc_model_info *info, dnncc_model *model, i
                 "set_num_threads: %d threads requested (0 = one per core, or a positive count)",
                 (int)threads);
   halide_set_num_threads(threads);
+  return DNNCC_OK;
+}
+
+int dnncc_rt_set_profiling(const dnncc_model_info *info, dnncc_model *model, int32_t enabled) {
+  int status = checkModel(info, model, "set_profiling");
+  if (status != DNNCC_OK)
+    return status;
+  model->profiling = enabled != 0;
+  memset(model->kernel_start_ns, 0, sizeof(int64_t) * (size_t)info->num_kernels);
+  memset(model->kernel_ns, 0, sizeof(int64_t) * (size_t)info->num_kernels);
+  return DNNCC_OK;
+}
+
+int64_t dnncc_rt_num_kernels(const dnncc_model_info *info) { return info ? info->num_kernels : 0; }
+
+const dnncc_kernel_info *dnncc_rt_kernel_info(const dnncc_model_info *info, int64_t index) {
+  return info && index >= 0 && index < info->num_kernels ? &info->kernels[index] : NULL;
+}
+
+int dnncc_rt_kernel_times(const dnncc_model_info *info, dnncc_model *model, int64_t *start_ns,
+                          int64_t *duration_ns) {
+  int status = checkModel(info, model, "kernel_times");
+  if (status != DNNCC_OK)
+    return status;
+  if (info->num_kernels > 0 && (!start_ns || !duration_ns))
+    return fail(model, DNNCC_ERR_INVALID_ARGUMENT, "kernel_times: %s pointer is null",
+                start_ns ? "duration" : "start");
+  for (int64_t k = 0; k < info->num_kernels; ++k) {
+    start_ns[k] = model->kernel_start_ns[k];
+    duration_ns[k] = model->kernel_ns[k];
+  }
   return DNNCC_OK;
 }
 

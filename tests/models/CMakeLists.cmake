@@ -16,6 +16,10 @@
 #   models.contrib           onnxruntime's contrib operators (Gelu, BiasGelu, FastGelu, QuickGelu,
 #                            BiasAdd, SkipLayerNormalization, SkipSimplifiedLayerNormalization,
 #                            SimplifiedLayerNormalization, FusedMatMul) against its CPU kernels
+#   models.profile.<target>  dnncc-run --profile / --profile-json: one row per kernel call naming
+#                            the model's ONNX nodes, every conv/gemm/activation node covered, a
+#                            valid Chrome trace; mobilenet_v2 on x86-64, tinynet under qemu
+#                            (rk3399) and on PoCL (x86-64-opencl)
 #   models.host_fp16         float16 arithmetic for --target=host has no AVX512-FP16 instruction
 #                            unless the CPU has it (--emit=asm; AMD Zen 4 has AVX-512 without it)
 #   models.neon              ARM conv and matmul kernels use NEON fmla (on --emit=asm)
@@ -263,6 +267,18 @@ endforeach()
 add_test(NAME models.contrib
          COMMAND ${DNNCC_MODEL_TEST} --target=x86-64 contrib ${DNNCC_MODELS_BIN}/contrib)
 set_tests_properties(models.contrib PROPERTIES LABELS models TIMEOUT 300)
+add_test(NAME models.profile.x86-64
+         COMMAND ${DNNCC_MODEL_TEST} --target=x86-64 profile
+                 ${DNNCC_MODELS_REPO}/models/zoo/mobilenet_v2 ${DNNCC_MODELS_BIN}/profile-x86-64)
+set_tests_properties(models.profile.x86-64 PROPERTIES LABELS "models;zoo" TIMEOUT 300)
+add_test(NAME models.profile.rk3399
+         COMMAND ${DNNCC_MODEL_TEST} --target=rk3399 profile ${DNNCC_MODELS_REPO}/models/tinynet
+                 ${DNNCC_MODELS_BIN}/profile-rk3399)
+set_tests_properties(models.profile.rk3399 PROPERTIES LABELS "models;qemu" TIMEOUT 300)
+add_test(NAME models.profile.x86-64-opencl
+         COMMAND ${DNNCC_MODEL_TEST} --target=x86-64-opencl profile
+                 ${DNNCC_MODELS_REPO}/models/tinynet ${DNNCC_MODELS_BIN}/profile-opencl)
+set_tests_properties(models.profile.x86-64-opencl PROPERTIES LABELS "models;opencl" TIMEOUT 300)
 add_test(NAME models.host_fp16 COMMAND ${DNNCC_MODEL_TEST} host-fp16 ${DNNCC_MODELS_BIN}/host_fp16)
 set_tests_properties(models.host_fp16 PROPERTIES LABELS models TIMEOUT 300)
 add_test(NAME models.neon COMMAND ${DNNCC_MODEL_TEST} --target=rk3399 neon ${DNNCC_MODELS_BIN}/neon)

@@ -177,6 +177,63 @@ def compile_run(a):
         check_outputs(model, data, outdir, a.top1)
 
 
+# ONNX ops that always run as (part of) a kernel: each such node must be named by a kernel call.
+PROFILED_OPS = {"Conv", "Gemm", "MatMul", "Relu", "Clip", "Add", "MaxPool", "AveragePool",
+                "GlobalAveragePool", "Softmax"}
+
+
+def profile(a):
+    """dnncc-run --profile and --profile-json on the target: one row per kernel call, rows naming
+    the model's ONNX nodes (every compute node covered), times that add up, a valid trace."""
+    import json
+    import onnx
+    model = os.path.join(a.model_dir, "model.onnx")
+    data = os.path.join(a.model_dir, "test_data_set_0")
+    work = fresh(a.work)
+    lib = os.path.join(work, "libmodel.so")
+    trace = os.path.join(work, "trace.json")
+    compile_model(a, model, lib)
+    runs = 3
+    out = run([a.dnncc_run, lib, "--data", data, "--rtol", "1e-3", "--atol", "1e-4", "--profile",
+               "--profile-json", trace, "--profile-runs", str(runs), "--peak-gflops", "100"])
+    summary = re.search(r"^profile: (\d+) kernel calls, median of (\d+) profiled runs: run "
+                        r"([\d.]+) ms, kernels ([\d.]+) ms", out, re.M)
+    if not summary:
+        raise Failure("dnncc-run --profile printed no summary line")
+    calls, profiled = int(summary[1]), int(summary[2])
+    if calls == 0 or profiled != runs:
+        raise Failure(f"{calls} kernel calls over {profiled} runs (expected {runs})")
+    if "% of 100.0)" not in out:
+        raise Failure("the summary does not compare the rate with --peak-gflops")
+    rows = re.findall(r"^\s+(\d+)\s+([\d.]+)\s+([\d.]+)%\s+(\S+ \(\d+%\)|\S+)\s+(\S+)\s+"
+                      r"(\S+)  (\S+)  \[(.*)\]$", out, re.M)
+    if sorted(int(r[0]) for r in rows) != list(range(calls)):
+        raise Failure(f"the table has {len(rows)} rows, not one per kernel call 0..{calls - 1}")
+    onnx_model = onnx.load(model)
+    names = {n.name for n in onnx_model.graph.node}
+    covered = set()
+    for r in rows:
+        nodes = [x for x in r[7].split(", ") if x]
+        if not nodes or not set(nodes) <= names:
+            raise Failure(f"kernel call {r[0]} ({r[5]}) names nodes {nodes} not all in the model")
+        covered.update(nodes)
+    missing = [n.name for n in onnx_model.graph.node
+               if n.op_type in PROFILED_OPS and n.name not in covered]
+    if missing:
+        raise Failure(f"no kernel call covers the nodes {missing}")
+    events = json.load(open(trace))["traceEvents"]
+    kernels = [e for e in events if e.get("cat") == "kernel"]
+    if len(kernels) != calls * runs or any(e["ph"] != "X" or e["dur"] < 0 for e in kernels):
+        raise Failure(f"the trace has {len(kernels)} kernel events, expected {calls}x{runs}")
+    symbols = {r[5] for r in rows}
+    if {e["args"]["kernel"] for e in kernels} != symbols:
+        raise Failure("the trace's kernels are not the table's")
+    for run_index in range(runs):
+        one = kernels[run_index * calls:(run_index + 1) * calls]
+        if any(b["ts"] < a_["ts"] + a_["dur"] - 1e-3 for a_, b in zip(one, one[1:])):
+            raise Failure(f"kernel calls of run {run_index} overlap in the trace")
+
+
 def check_outputs(model, data, outdir, top1):
     """Prints each output's largest absolute error, next to its largest reference magnitude; with
     `top1`, the first output's argmax over its last axis (the class of each batch row) must equal
@@ -815,6 +872,9 @@ def main():
     for name in ("classify", "two-models", "exports", "neon", "nonfinite", "copies", "exact",
                  "dynamic", "host-fp16", "contrib"):
         sub.add_parser(name).add_argument("work")
+    p = sub.add_parser("profile")
+    p.add_argument("model_dir")
+    p.add_argument("work")
     p = sub.add_parser("emit")
     p.add_argument("kind", choices=["obj", "lib", "asm", "llvm", "ir"])
     p.add_argument("work")
@@ -825,7 +885,7 @@ def main():
          "emit": emit, "exports": exports, "compile-only": compile_only,
          "neon": neon, "nonfinite": nonfinite, "gpu-code": gpu_code,
          "copies": copies, "exact": exact, "dynamic": dynamic, "host-fp16": host_fp16,
-         "contrib": contrib}[a.cmd](a)
+         "contrib": contrib, "profile": profile}[a.cmd](a)
     except Failure as e:
         print(f"FAIL: {e}")
         return 1

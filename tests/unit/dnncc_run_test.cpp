@@ -200,6 +200,53 @@ TEST_F(DnnccRun, ErrorsAreOneLine) {
                      "output_0.pb: float_data has 2 values, float32[2,3] needs 6");
 }
 
+TEST_F(DnnccRun, ProfilesEveryKernelCall) {
+  dnncc::run::writeNpy(path("x.npy"), f32({2, 3}, x_));
+  Result r = run("--input x=" + path("x.npy") + " --profile --profile-runs 4 --peak-gflops 10 " +
+                 "--profile-json " + path("trace.json"));
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex("\nprofile: 2 kernel calls, median of 4 profiled runs: run [0-9.]+ ms, "
+                        "kernels [0-9.]+ ms \\([0-9.]+%\\), outside kernels [0-9.]+ ms; "
+                        "0\\.000 GFLOP per run, [0-9.]+ GFLOP/s \\([0-9]+% of 10\\.0\\)\n")))
+      << r.out;
+  // One row per kernel call: index, time, share, rates, symbol, ops, nodes.
+  for (const char* row : {"\\n +0 +[0-9.]+ +[0-9.]+% .* fake_relu  relu  \\[relu_node\\]\\n",
+                          "\\n +1 +[0-9.]+ +[0-9.]+% .* fake_add  add  \\[add_node\\]\\n"})
+    EXPECT_TRUE(std::regex_search(r.out, std::regex(row))) << row << " in\n" << r.out;
+  EXPECT_NE(r.out.find("by ops:\n"), std::string::npos) << r.out;
+  // The trace: JSON with a run event and two kernel events per profiled run.
+  std::ifstream in(path("trace.json"));
+  std::stringstream trace;
+  trace << in.rdbuf();
+  std::string t = trace.str();
+  auto count = [&](const std::string& what) {
+    size_t n = 0;
+    for (size_t at = t.find(what); at != std::string::npos; at = t.find(what, at + 1))
+      ++n;
+    return n;
+  };
+  EXPECT_TRUE(t.starts_with("{")) << t;
+  EXPECT_EQ(count("\"cat\": \"kernel\""), 8u) << t;
+  EXPECT_EQ(count("\"cat\": \"run\""), 4u) << t;
+  EXPECT_EQ(count("\"kernel\": \"fake_add\""), 4u) << t;
+  EXPECT_EQ(count("\"nodes\": \"relu_node\""), 4u) << t;
+  // Without --profile nothing is profiled or printed.
+  r = run("--input x=" + path("x.npy"));
+  EXPECT_EQ(r.out.find("profile"), std::string::npos) << r.out;
+}
+
+TEST_F(DnnccRun, ProfileErrorsAreOneLine) {
+  dnncc::run::writeNpy(path("x.npy"), f32({2, 3}, x_));
+  expectOneErrorLine(run("--input x=" + path("x.npy") + " --profile --profile-runs 0"),
+                     "error: command line: --profile-runs needs a run count >= 1");
+  expectOneErrorLine(run("--input x=" + path("x.npy") + " --profile --peak-gflops -1"),
+                     "error: command line: --peak-gflops and --peak-gbps must be >= 0");
+  expectOneErrorLine(run("--input x=" + path("x.npy") + " --profile-json " +
+                         path("nodir/trace.json")),
+                     "error: " + path("nodir/trace.json") + ": cannot write the profile trace");
+}
+
 TEST_F(DnnccRun, KernelFailuresCarryTheRuntimeMessage) {
   std::vector<float> x = x_;
   x[1] = -999.0f; // the fake kernel's failure sentinel

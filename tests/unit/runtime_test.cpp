@@ -260,4 +260,66 @@ TEST(Runtime, SetsTheHalideThreadPoolSize) {
             "set_num_threads: -2 threads requested (0 = one per core, or a positive count)");
 }
 
+TEST(Runtime, DescribesEveryKernelCall) {
+  ASSERT_EQ(dnncc_rt_num_kernels(kInfo), 2);
+  const dnncc_kernel_info* k = dnncc_rt_kernel_info(kInfo, 1);
+  ASSERT_NE(k, nullptr);
+  EXPECT_STREQ(k->name, "fake_add");
+  EXPECT_STREQ(k->nodes, "add_node");
+  EXPECT_EQ(k->flops, 6);
+  EXPECT_EQ(dnncc_rt_kernel_info(kInfo, 2), nullptr);
+  EXPECT_EQ(dnncc_rt_kernel_info(kInfo, -1), nullptr);
+}
+
+TEST(Runtime, ProfilesEachKernelOnlyWhenAsked) {
+  Instance inst;
+  const std::array<float, 6> x{1, 2, 3, 4, 5, 6};
+  ASSERT_EQ(dnncc_rt_set_input(kInfo, inst.m, 0, x.data(), sizeof x), DNNCC_OK);
+  std::array<int64_t, 2> start{-1, -1}, ns{-1, -1};
+  // Off by default: a run records nothing.
+  ASSERT_EQ(dnncc_rt_run(kInfo, inst.m), DNNCC_OK);
+  ASSERT_EQ(dnncc_rt_kernel_times(kInfo, inst.m, start.data(), ns.data()), DNNCC_OK);
+  EXPECT_EQ(start, (std::array<int64_t, 2>{0, 0}));
+  EXPECT_EQ(ns, (std::array<int64_t, 2>{0, 0}));
+  ASSERT_EQ(dnncc_rt_set_profiling(kInfo, inst.m, 1), DNNCC_OK);
+  ASSERT_EQ(dnncc_rt_run(kInfo, inst.m), DNNCC_OK) << lastError(inst.m);
+  ASSERT_EQ(dnncc_rt_kernel_times(kInfo, inst.m, start.data(), ns.data()), DNNCC_OK);
+  EXPECT_EQ(start[0], 0);
+  EXPECT_GE(ns[0], 0);
+  EXPECT_GE(ns[1], 0);
+  EXPECT_GT(ns[0] + ns[1], 0);
+  EXPECT_GE(start[1], start[0] + ns[0]); // kernels run one after the other
+  // The profile does not change the results.
+  std::array<float, 6> y{};
+  ASSERT_EQ(dnncc_rt_get_output(kInfo, inst.m, 0, y.data(), sizeof y), DNNCC_OK);
+  EXPECT_EQ(y, (std::array<float, 6>{2, 3, 4, 5, 6, 7}));
+  // Turning it off clears the times.
+  ASSERT_EQ(dnncc_rt_set_profiling(kInfo, inst.m, 0), DNNCC_OK);
+  ASSERT_EQ(dnncc_rt_run(kInfo, inst.m), DNNCC_OK);
+  ASSERT_EQ(dnncc_rt_kernel_times(kInfo, inst.m, start.data(), ns.data()), DNNCC_OK);
+  EXPECT_EQ(ns, (std::array<int64_t, 2>{0, 0}));
+}
+
+TEST(Runtime, AFailedProfiledRunLeavesTheLaterKernelsAtZero) {
+  Instance inst;
+  std::array<float, 6> x{1, 2, 3, 4, 5, 6};
+  ASSERT_EQ(dnncc_rt_set_profiling(kInfo, inst.m, 1), DNNCC_OK);
+  ASSERT_EQ(dnncc_rt_set_input(kInfo, inst.m, 0, x.data(), sizeof x), DNNCC_OK);
+  ASSERT_EQ(dnncc_rt_run(kInfo, inst.m), DNNCC_OK);
+  x[0] = FAKE_MODEL_FAIL; // the first kernel fails
+  ASSERT_EQ(dnncc_rt_set_input(kInfo, inst.m, 0, x.data(), sizeof x), DNNCC_OK);
+  EXPECT_EQ(dnncc_rt_run(kInfo, inst.m), DNNCC_ERR_KERNEL);
+  std::array<int64_t, 2> start{-1, -1}, ns{-1, -1};
+  ASSERT_EQ(dnncc_rt_kernel_times(kInfo, inst.m, start.data(), ns.data()), DNNCC_OK);
+  EXPECT_EQ(ns, (std::array<int64_t, 2>{0, 0}));
+}
+
+TEST(Runtime, KernelTimesRejectsNullArrays) {
+  Instance inst;
+  int64_t start[2];
+  EXPECT_EQ(dnncc_rt_kernel_times(kInfo, inst.m, start, nullptr), DNNCC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(lastError(inst.m), "kernel_times: duration pointer is null");
+  EXPECT_EQ(dnncc_rt_set_profiling(kInfo, nullptr, 1), DNNCC_ERR_INVALID_ARGUMENT);
+}
+
 } // namespace

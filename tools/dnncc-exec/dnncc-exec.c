@@ -4,11 +4,14 @@
  *
  *   dnncc-exec LIB PREFIX describe
  *     one line per tensor: "input|output <dtype> <size_bytes> <rank> <d0> ... <name>"
- *   dnncc-exec LIB PREFIX run THREADS BENCH OUTDIR IN0 [IN1 ...]
+ *   dnncc-exec LIB PREFIX run THREADS BENCH PROFILE OUTDIR IN0 [IN1 ...]
  *     runs once on the raw inputs, writes OUTDIR/output_<i>.bin and prints
  *     "device <copies to device> <copies to host> <device name>" (of that run), then times BENCH
  *     runs after two warm-ups and prints "bench_ms <t1> <t2> ...". THREADS < 0 keeps the
- *     library's default.
+ *     library's default. With PROFILE > 0 it then prints one line per kernel call
+ *     "kernel <flops> <bytes> <name>\t<ops>\t<nodes>" and makes PROFILE runs with the per-kernel
+ *     profile on (after one warm-up), one line each: "profile <run ms> <start ns> <ns> ..." with
+ *     a start and a duration per kernel call.
  * Errors: one line "error: <what>: <detail>" on stderr, exit status 1. */
 #define _POSIX_C_SOURCE 200809L
 #include "dnncc/runtime_types.h"
@@ -35,6 +38,10 @@ typedef struct {
   const char *(*device)(dnncc_model *);
   int (*copy_counts)(dnncc_model *, int64_t *, int64_t *);
   int (*output_shape)(dnncc_model *, int64_t, int64_t *);
+  int (*set_profiling)(dnncc_model *, int32_t);
+  int64_t (*num_kernels)(void);
+  const dnncc_kernel_info *(*kernel_info)(int64_t);
+  int (*kernel_times)(dnncc_model *, int64_t *, int64_t *);
 } Api;
 
 static void fail(const char *what, const char *fmt, ...) {
@@ -75,6 +82,10 @@ static Api load(const char *path, const char *prefix) {
   *(void **)&a.device = symbol(lib, path, prefix, "device");
   *(void **)&a.copy_counts = symbol(lib, path, prefix, "copy_counts");
   *(void **)&a.output_shape = symbol(lib, path, prefix, "output_shape");
+  *(void **)&a.set_profiling = symbol(lib, path, prefix, "set_profiling");
+  *(void **)&a.num_kernels = symbol(lib, path, prefix, "num_kernels");
+  *(void **)&a.kernel_info = symbol(lib, path, prefix, "kernel_info");
+  *(void **)&a.kernel_times = symbol(lib, path, prefix, "kernel_times");
   return a;
 }
 
@@ -97,9 +108,40 @@ static void check(const Api *a, dnncc_model *m, const char *lib, int status) {
     fail(lib, "%s", a->last_error(m));
 }
 
+/* The "kernel" and "profile" lines of PROFILE runs with the per-kernel profile on. */
+static void profile(const Api *a, dnncc_model *m, const char *lib, int runs) {
+  int64_t n = a->num_kernels();
+  for (int64_t k = 0; k < n; ++k) {
+    const dnncc_kernel_info *info = a->kernel_info(k);
+    if (!info)
+      fail(lib, "the library has no descriptor of kernel %lld", (long long)k);
+    printf("kernel %lld %lld %s\t%s\t%s\n", (long long)info->flops, (long long)info->bytes,
+           info->name, info->ops, info->nodes);
+  }
+  int64_t *start = calloc((size_t)n + 1, sizeof *start), *ns = calloc((size_t)n + 1, sizeof *ns);
+  if (!start || !ns)
+    fail(lib, "out of memory");
+  check(a, m, lib, a->set_profiling(m, 1));
+  check(a, m, lib, a->run(m)); /* a warm-up */
+  for (int r = 0; r < runs; ++r) {
+    double t0 = nowMs();
+    int status = a->run(m);
+    double t1 = nowMs();
+    check(a, m, lib, status);
+    check(a, m, lib, a->kernel_times(m, start, ns));
+    printf("profile %.4f", t1 - t0);
+    for (int64_t k = 0; k < n; ++k)
+      printf(" %lld %lld", (long long)start[k], (long long)ns[k]);
+    printf("\n");
+  }
+  free(start);
+  free(ns);
+}
+
 int main(int argc, char **argv) {
   if (argc < 4)
-    fail("command line", "usage: dnncc-exec LIB PREFIX describe | run THREADS BENCH OUTDIR IN...");
+    fail("command line",
+         "usage: dnncc-exec LIB PREFIX describe | run THREADS BENCH PROFILE OUTDIR IN...");
   const char *lib = argv[1];
   Api a = load(lib, argv[2]);
   if (strcmp(argv[3], "describe") == 0) {
@@ -109,17 +151,17 @@ int main(int argc, char **argv) {
       describe("output", a.output_info(i));
     return 0;
   }
-  if (strcmp(argv[3], "run") != 0 || argc != 7 + a.num_inputs())
-    fail("command line", "expected: run THREADS BENCH OUTDIR and %lld input files",
+  if (strcmp(argv[3], "run") != 0 || argc != 8 + a.num_inputs())
+    fail("command line", "expected: run THREADS BENCH PROFILE OUTDIR and %lld input files",
          (long long)a.num_inputs());
-  int threads = atoi(argv[4]), bench = atoi(argv[5]);
-  const char *outDir = argv[6];
+  int threads = atoi(argv[4]), bench = atoi(argv[5]), profiled = atoi(argv[6]);
+  const char *outDir = argv[7];
   dnncc_model *m = NULL;
   check(&a, NULL, lib, a.create(&m));
   if (threads >= 0)
     check(&a, m, lib, a.set_num_threads(m, threads));
   for (int64_t i = 0; i < a.num_inputs(); ++i) {
-    const char *file = argv[7 + i];
+    const char *file = argv[8 + i];
     FILE *f = fopen(file, "rb");
     if (!f)
       fail(file, "cannot open");
@@ -168,6 +210,8 @@ int main(int argc, char **argv) {
     }
     printf("\n");
   }
+  if (profiled > 0)
+    profile(&a, m, lib, profiled);
   a.destroy(m);
   return 0;
 }

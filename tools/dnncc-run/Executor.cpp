@@ -56,7 +56,8 @@ public:
   const std::vector<TensorDesc>& inputs() const override { return inputs_; }
   const std::vector<TensorDesc>& outputs() const override { return outputs_; }
 
-  RunResult run(const std::vector<HostTensor>& in, int threads, int bench) override {
+  RunResult run(const std::vector<HostTensor>& in, int threads, int bench,
+                int profiled) override {
     const ModelApi& api = lib_.api();
     dnncc_model* model = nullptr;
     if (api.create(&model) != DNNCC_OK)
@@ -99,6 +100,29 @@ public:
         check(status);
         r.benchMs.push_back(std::chrono::duration<double, std::milli>(stop - start).count());
       }
+    }
+    if (profiled > 0) {
+      for (int64_t k = 0, n = api.num_kernels(); k < n; ++k) {
+        const dnncc_kernel_info* info = api.kernel_info(k);
+        if (!info)
+          throw UserError(library_, fmt::format("the library has no descriptor of kernel {}", k));
+        r.kernels.push_back({info->name ? info->name : "", info->ops ? info->ops : "",
+                             info->nodes ? info->nodes : "", info->flops, info->bytes});
+      }
+      check(api.set_profiling(model, 1));
+      check(api.run(model)); // a warm-up, as for --bench
+      for (int i = 0; i < profiled; ++i) {
+        auto start = std::chrono::steady_clock::now();
+        int status = api.run(model);
+        auto stop = std::chrono::steady_clock::now();
+        check(status);
+        r.profiledRunMs.push_back(std::chrono::duration<double, std::milli>(stop - start).count());
+        KernelTimes t{std::vector<int64_t>(r.kernels.size()),
+                      std::vector<int64_t>(r.kernels.size())};
+        check(api.kernel_times(model, t.startNs.data(), t.durationNs.data()));
+        r.profile.push_back(std::move(t));
+      }
+      check(api.set_profiling(model, 0));
     }
     return r;
   }
@@ -208,9 +232,10 @@ public:
   const std::vector<TensorDesc>& inputs() const override { return inputs_; }
   const std::vector<TensorDesc>& outputs() const override { return outputs_; }
 
-  RunResult run(const std::vector<HostTensor>& in, int threads, int bench) override {
+  RunResult run(const std::vector<HostTensor>& in, int threads, int bench,
+                int profiled) override {
     std::vector<std::string> args{"run", std::to_string(threads == kThreadsUnset ? -1 : threads),
-                                  std::to_string(bench), work_};
+                                  std::to_string(bench), std::to_string(profiled), work_};
     for (size_t i = 0; i < in.size(); ++i) {
       std::string file = (fs::path(work_) / fmt::format("input_{}.bin", i)).string();
       std::ofstream(file, std::ios::binary)
@@ -238,6 +263,23 @@ public:
       } else if (word == "bench_ms") {
         for (double ms; words >> ms;)
           r.benchMs.push_back(ms);
+      } else if (word == "kernel") { // kernel FLOPS BYTES NAME\tOPS\tNODES
+        KernelDesc k;
+        words >> k.flops >> k.bytes >> std::ws;
+        std::getline(words, k.name, '\t');
+        std::getline(words, k.ops, '\t');
+        std::getline(words, k.nodes);
+        r.kernels.push_back(std::move(k));
+      } else if (word == "profile") { // profile RUN_MS START0 NS0 START1 NS1 ...
+        double ms = 0;
+        words >> ms;
+        r.profiledRunMs.push_back(ms);
+        KernelTimes t;
+        for (int64_t start, ns; words >> start >> ns;) {
+          t.startNs.push_back(start);
+          t.durationNs.push_back(ns);
+        }
+        r.profile.push_back(std::move(t));
       }
     }
     for (size_t i = 0; i < outputs_.size(); ++i) {

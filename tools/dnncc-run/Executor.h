@@ -19,6 +19,18 @@ struct TensorDesc {
   int64_t sizeBytes;
 };
 
+/// One kernel call of the library (dnncc_kernel_info).
+struct KernelDesc {
+  std::string name, ops, nodes;
+  int64_t flops = 0, bytes = 0;
+};
+
+/// The per-kernel profile of one run: each kernel call's start (from the run's first kernel) and
+/// duration, in nanoseconds, in run order.
+struct KernelTimes {
+  std::vector<int64_t> startNs, durationNs;
+};
+
 /// The outputs of one run, and the durations of the timed runs that followed it.
 struct RunResult {
   std::vector<HostTensor> outputs;
@@ -26,6 +38,9 @@ struct RunResult {
   std::string device = "cpu"; ///< what the library's <prefix>_device says
   /// Host-to-device and device-to-host copies of the checked run (GPU libraries).
   int64_t copiesToDevice = 0, copiesToHost = 0;
+  std::vector<KernelDesc> kernels;    ///< filled when profiled runs were asked for
+  std::vector<KernelTimes> profile;   ///< one entry per profiled run
+  std::vector<double> profiledRunMs;  ///< the profiled runs' own durations
 };
 
 class Executor {
@@ -34,9 +49,11 @@ public:
   virtual const std::vector<TensorDesc>& inputs() const = 0;
   virtual const std::vector<TensorDesc>& outputs() const = 0;
   /// Creates an instance, sets `threads` (kThreadsUnset: the library's default), runs once on
-  /// `inputs` (ordered as inputs()), then times `bench` runs after two warm-up runs. Throws
-  /// UserError with the runtime's message on any failure.
-  virtual RunResult run(const std::vector<HostTensor>& inputs, int threads, int bench) = 0;
+  /// `inputs` (ordered as inputs()), then times `bench` runs after two warm-up runs, then makes
+  /// `profiled` runs with the per-kernel profile on. Throws UserError with the runtime's message
+  /// on any failure.
+  virtual RunResult run(const std::vector<HostTensor>& inputs, int threads, int bench,
+                        int profiled) = 0;
 };
 
 inline constexpr int kThreadsUnset = -1000000;

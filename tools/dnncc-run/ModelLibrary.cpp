@@ -49,6 +49,10 @@ ModelLibrary::ModelLibrary(const std::string& path, const std::string& prefix) {
     DNNCC_RESOLVE(device);
     DNNCC_RESOLVE(copy_counts);
     DNNCC_RESOLVE(output_shape);
+    DNNCC_RESOLVE(set_profiling);
+    DNNCC_RESOLVE(num_kernels);
+    DNNCC_RESOLVE(kernel_info);
+    DNNCC_RESOLVE(kernel_times);
 #undef DNNCC_RESOLVE
   } catch (...) {
     dlclose(handle_);

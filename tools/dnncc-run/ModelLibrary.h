@@ -28,6 +28,10 @@ struct ModelApi {
   const char* (*device)(dnncc_model* model);
   int (*copy_counts)(dnncc_model* model, int64_t* to_device, int64_t* to_host);
   int (*output_shape)(dnncc_model* model, int64_t index, int64_t* shape);
+  int (*set_profiling)(dnncc_model* model, int32_t enabled);
+  int64_t (*num_kernels)(void);
+  const dnncc_kernel_info* (*kernel_info)(int64_t index);
+  int (*kernel_times)(dnncc_model* model, int64_t* start_ns, int64_t* duration_ns);
 };
 
 /// Owns the dlopen handle (RTLD_LOCAL | RTLD_NOW) of a model library.

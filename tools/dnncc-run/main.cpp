@@ -3,6 +3,7 @@
 // Needs neither LLVM nor Halide: only the library, libc, protobuf and the ONNX protos.
 #include "HeaderEmitter.h"
 #include "Executor.h"
+#include "Profile.h"
 #include "dnncc/runtime_types.h"
 #include "TensorIO.h"
 
@@ -36,6 +37,10 @@ struct Options {
   double atol = 1e-5;
   int threads = kThreadsUnset;
   int bench = 0;
+  bool profile = false;
+  std::string profileJson;
+  int profileRuns = 10;
+  Peaks peaks;
 };
 
 std::string nameList(const std::vector<TensorDesc>& tensors) {
@@ -107,6 +112,11 @@ int runTool(const Options& opt, const std::string& toolDir) {
     throw UserError("command line", "--rtol and --atol must be >= 0");
   if (opt.bench < 0)
     throw UserError("command line", "--bench needs a run count >= 1");
+  if (opt.profileRuns < 1)
+    throw UserError("command line", "--profile-runs needs a run count >= 1");
+  if (!(opt.peaks.gflops >= 0) || !(opt.peaks.gbps >= 0))
+    throw UserError("command line", "--peak-gflops and --peak-gbps must be >= 0");
+  bool profiling = opt.profile || !opt.profileJson.empty();
   if (!fs::exists(opt.library))
     throw UserError(opt.library, "no such file");
   std::string prefix = opt.name.empty() ? modelPrefixFromPath(opt.library) : opt.name;
@@ -180,7 +190,7 @@ int runTool(const Options& opt, const std::string& toolDir) {
   std::vector<HostTensor> in;
   for (auto& t : inputs)
     in.push_back(std::move(*t));
-  RunResult result = exec->run(in, opt.threads, opt.bench);
+  RunResult result = exec->run(in, opt.threads, opt.bench, profiling ? opt.profileRuns : 0);
   if (result.device != "cpu")
     fmt::print("device: {}; the run copied {} tensor(s) to the device and {} back\n",
                result.device, result.copiesToDevice, result.copiesToHost);
@@ -225,6 +235,12 @@ int runTool(const Options& opt, const std::string& toolDir) {
     double median = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
     fmt::print("bench: runs={} median_ms={:.3f} min_ms={:.3f}\n", n, median, ms.front());
   }
+  if (profiling && result.profile.empty())
+    throw UserError(opt.library, "no profile came back");
+  if (opt.profile)
+    fmt::print("{}", formatProfile(result, opt.peaks));
+  if (!opt.profileJson.empty())
+    writeChromeTrace(result, fs::path(opt.library).filename().string(), opt.profileJson);
   return allMatch ? 0 : kExitMismatch;
 }
 
@@ -253,6 +269,15 @@ int main(int argc, char** argv) {
   app.add_option("--atol", opt.atol, "absolute tolerance (default 1e-5)");
   app.add_option("--threads", opt.threads, "kernel threads (0 = one per core)");
   app.add_option("--bench", opt.bench, "time N runs after 2 warm-up runs");
+  app.add_flag("--profile", opt.profile,
+               "print the per-kernel profile: each kernel call's time, share of the run, "
+               "GFLOP/s, GB/s, IR ops and ONNX nodes (median of --profile-runs runs)");
+  app.add_option("--profile-json", opt.profileJson,
+                 "write the profiled runs as a Chrome trace (chrome://tracing, Perfetto)");
+  app.add_option("--profile-runs", opt.profileRuns, "profiled runs after one warm-up (default 10)");
+  app.add_option("--peak-gflops", opt.peaks.gflops,
+                 "the machine's peak GFLOP/s, for the profile's percentages (benchmarks/peak.py)");
+  app.add_option("--peak-gbps", opt.peaks.gbps, "the machine's memory bandwidth in GB/s, likewise");
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

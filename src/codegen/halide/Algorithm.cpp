@@ -170,6 +170,11 @@ int64_t workElements(const Op& op) {
   return work;
 }
 
+int64_t opFlops(const Op& op) {
+  WorkFn work = algorithmRow(op.kind).work;
+  return work == &workElements ? op.result->type.numElements() : 2 * work(op);
+}
+
 Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& operands,
                               const Lowering& lw) {
   DefineFn fn = algorithmRow(op.kind).define;

@@ -136,6 +136,10 @@ std::vector<std::span<const AlgorithmRow>> algorithmFamilies();
 
 /// WorkFn of the ops that touch each element about once: operand elements plus result elements.
 int64_t workElements(const Op& op);
+/// Arithmetic operations of `op` for the per-kernel profile (dnncc_kernel_info.flops): 2 per
+/// multiply-add of the contractions (the rows whose WorkFn counts multiply-adds: every one but
+/// workElements), 1 per result element of every other op.
+int64_t opFlops(const Op& op);
 /// HalfFn of the ops exact in half on half values (add, sub, mul, max, relu, compares, ...; the
 /// reasons are in LowPrecision.cpp).
 bool halfExact(const Op& op);

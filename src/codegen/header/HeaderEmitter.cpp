@@ -16,7 +16,7 @@ namespace {
 // kRuntimeTypesText: include/dnncc/runtime_types.h as read at build time (see CMakeLists.txt).
 #include "RuntimeTypesText.inc"
 
-constexpr std::array<ModelApiFunction, 19> kApi{{
+constexpr std::array<ModelApiFunction, 23> kApi{{
     {"create", "int", "dnncc_model **out",
      "Creates an instance (allocates its arena and input/output buffers; the only allocating "
      "call). "
@@ -65,6 +65,18 @@ constexpr std::array<ModelApiFunction, 19> kApi{{
     {"copy_counts", "int", "dnncc_model *model, int64_t *to_device, int64_t *to_host",
      "Host-to-device and device-to-host copies made by the instance's last run (GPU libraries: one "
      "per input and one per output; CPU libraries: 0 and 0). Either pointer may be null."},
+    {"set_profiling", "int", "dnncc_model *model, int32_t enabled",
+     "Turns the per-kernel profile of the instance's later runs on (non-zero) or off (0, the "
+     "default; a run then pays one comparison per kernel) and clears the recorded times. GPU "
+     "libraries wait for each kernel while it is on, so profiled runs are slower."},
+    {"num_kernels", "int64_t", "void", "Number of kernel calls in a run (the profile's rows)."},
+    {"kernel_info", "const dnncc_kernel_info *", "int64_t index",
+     "Kernel call `index` in run order: its symbol, IR ops, ONNX nodes, arithmetic and bytes; null "
+     "when out of range."},
+    {"kernel_times", "int", "dnncc_model *model, int64_t *start_ns, int64_t *duration_ns",
+     "Writes num_kernels() entries to each array: when each kernel call of the last profiled run "
+     "started (nanoseconds from the start of its first kernel) and how long it took. Zeros before "
+     "the first profiled run."},
 }};
 
 // Text safe inside a /* */ comment: no "*/" and no line breaks.

@@ -170,19 +170,34 @@ public:
     return array(bufferInfo_, items, "dnncc_buffers");
   }
 
-  /// i32 run_graph(halide_buffer_t* buffers): each kernel in order, stop at the first error.
+  /// dnncc_kernel_info per call (the profile's rows).
+  llvm::Constant* kernels(const std::vector<EntryKernelCall>& calls) {
+    auto* type = llvm::StructType::get(ctx_, {i8p_, i8p_, i8p_, i64_, i64_});
+    std::vector<llvm::Constant*> items;
+    for (const EntryKernelCall& c : calls)
+      items.push_back(llvm::ConstantStruct::get(
+          type, {string(c.symbol), string(c.ops), string(c.nodes), i64(c.flops), i64(c.bytes)}));
+    return array(type, items, "dnncc_kernels");
+  }
+
+  /// i32 run_graph(halide_buffer_t* buffers, hook, context): each kernel in order, stop at the
+  /// first error; after each kernel `hook(context, i)` when the hook is not null (the profile).
   llvm::Function* runGraph(const std::vector<EntryKernelCall>& calls) {
     auto* bufPtr = buffer_->getPointerTo();
-    auto* fnType = llvm::FunctionType::get(i32_, {bufPtr}, false);
+    auto* hookType = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx_), {i8p_, i64_}, false);
+    auto* fnType = llvm::FunctionType::get(i32_, {bufPtr, hookType->getPointerTo(), i8p_}, false);
     auto* fn = llvm::Function::Create(fnType, llvm::GlobalValue::InternalLinkage, "dnncc_run_graph",
                                       mod_);
     llvm::Value* base = fn->getArg(0);
+    llvm::Value* hook = fn->getArg(1);
+    llvm::Value* context = fn->getArg(2);
     auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn);
     auto* fail = llvm::BasicBlock::Create(ctx_, "fail", fn);
     llvm::IRBuilder<> b(fail);
     llvm::PHINode* code = b.CreatePHI(i32_, static_cast<unsigned>(calls.size()), "code");
     b.CreateRet(code);
     b.SetInsertPoint(entry);
+    llvm::Value* profiled = b.CreateIsNotNull(hook, "profiled");
     for (size_t i = 0; i < calls.size(); ++i) {
       const EntryKernelCall& call = calls[i];
       std::vector<llvm::Type*> params(call.buffers.size(), bufPtr);
@@ -192,9 +207,16 @@ public:
       for (int idx : call.buffers)
         args.push_back(b.CreateInBoundsGEP(buffer_, base, b.getInt64(idx)));
       llvm::Value* r = b.CreateCall(kernel, args);
-      auto* next = llvm::BasicBlock::Create(ctx_, fmt::format("after{}", i), fn);
-      b.CreateCondBr(b.CreateICmpNE(r, b.getInt32(0)), fail, next);
+      auto* done = llvm::BasicBlock::Create(ctx_, fmt::format("after{}", i), fn);
+      b.CreateCondBr(b.CreateICmpNE(r, b.getInt32(0)), fail, done);
       code->addIncoming(r, b.GetInsertBlock());
+      b.SetInsertPoint(done);
+      auto* mark = llvm::BasicBlock::Create(ctx_, fmt::format("profile{}", i), fn);
+      auto* next = llvm::BasicBlock::Create(ctx_, fmt::format("next{}", i), fn);
+      b.CreateCondBr(profiled, mark, next);
+      b.SetInsertPoint(mark);
+      b.CreateCall(hookType, hook, {context, b.getInt64(static_cast<int64_t>(i))});
+      b.CreateBr(next);
       b.SetInsertPoint(next);
     }
     b.CreateRet(b.getInt32(0));
@@ -277,8 +299,8 @@ Status emitEntry(const EntryModule& m, const TargetInfo& target, const std::stri
   for (const EntryRunCheck& c : m.runChecks)
     checks.push_back(llvm::ConstantStruct::get(checkType, {b.i64(c.buffer), b.string(c.message)}));
   llvm::Constant* runChecks = b.array(checkType, checks, "dnncc_run_checks");
-  std::vector<llvm::Type*> fields(16, b.i64_);
-  for (int i : {1, 4, 5, 8, 9, 11, 12, 13, 15})
+  std::vector<llvm::Type*> fields(18, b.i64_);
+  for (int i : {1, 4, 5, 8, 9, 11, 12, 13, 15, 17})
     fields[i] = b.i8p_;
   auto* infoType = llvm::StructType::create(ctx, fields, "dnncc_model_info");
   llvm::Constant* infoValue = llvm::ConstantStruct::get(
@@ -290,7 +312,8 @@ Status emitEntry(const EntryModule& m, const TargetInfo& target, const std::stri
        llvm::ConstantExpr::getBitCast(weights, b.i8p_),
        b.i64(static_cast<int64_t>(m.weights.size())),
        llvm::ConstantExpr::getBitCast(run, b.i8p_), device, extents,
-       b.i64(static_cast<int64_t>(m.runChecks.size())), runChecks});
+       b.i64(static_cast<int64_t>(m.runChecks.size())), runChecks,
+       b.i64(static_cast<int64_t>(m.calls.size())), b.kernels(m.calls)});
   auto* info = new llvm::GlobalVariable(mod, infoType, true, llvm::GlobalValue::InternalLinkage,
                                         infoValue, "dnncc_model_info");
   info->setAlignment(llvm::Align(8));

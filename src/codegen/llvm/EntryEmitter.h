@@ -22,9 +22,14 @@ struct EntryBuffer {
   bool operator==(const EntryBuffer&) const = default;
 };
 
+/// One kernel call of run_graph and its row of the profile (dnncc_kernel_info).
 struct EntryKernelCall {
   std::string symbol;
   std::vector<int> buffers; ///< indices into EntryModule::buffers: inputs..., output
+  std::string ops;          ///< IR ops, '+'-separated
+  std::string nodes;        ///< ONNX node names, ", "-separated
+  int64_t flops = 0;        ///< arithmetic per run (2 per multiply-add)
+  int64_t bytes = 0;        ///< bytes of the arguments
 };
 
 struct EntryTensor {
