@@ -35,7 +35,7 @@ static double seconds(void) {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void *fmaThread(void *arg) {
+static void* fmaThread(void* arg) {
   vec x, y;
   for (int l = 0; l < LANES; ++l) {
     x[l] = 0.999999f;
@@ -54,7 +54,7 @@ static void *fmaThread(void *arg) {
   float sum = 0;
   for (int l = 0; l < LANES; ++l)
     sum += total[l];
-  *(float *)arg = sum;
+  *(float*)arg = sum;
   return NULL;
 }
 
@@ -63,25 +63,25 @@ typedef struct {
   long begin, end;
 } Slice;
 
-static void *triadThread(void *arg) {
-  Slice *s = arg;
+static void* triadThread(void* arg) {
+  Slice* s = arg;
   for (long i = s->begin; i < s->end; ++i)
     s->a[i] = s->b[i] + 3.0f * s->c[i];
   return NULL;
 }
 
 /* Runs `fn` on `threads` threads with per-thread arguments `args` (stride `size` bytes). */
-static double timed(int threads, void *(*fn)(void *), void *args, size_t size) {
+static double timed(int threads, void* (*fn)(void*), void* args, size_t size) {
   pthread_t tid[256];
   double t0 = seconds();
   for (int t = 0; t < threads; ++t)
-    pthread_create(&tid[t], NULL, fn, (char *)args + t * size);
+    pthread_create(&tid[t], NULL, fn, (char*)args + t * size);
   for (int t = 0; t < threads; ++t)
     pthread_join(tid[t], NULL);
   return seconds() - t0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   int threads = argc > 1 ? atoi(argv[1]) : 1;
   if (threads < 1 || threads > 256) {
     fprintf(stderr, "error: command line: usage: peak THREADS (1..256)\n");
@@ -106,7 +106,8 @@ int main(int argc, char **argv) {
     a[i] = 0, b[i] = 1, c[i] = 2;
   Slice slices[256];
   for (int t = 0; t < threads; ++t)
-    slices[t] = (Slice){a, b, c, STREAM_ELEMENTS * t / threads, STREAM_ELEMENTS * (t + 1) / threads};
+    slices[t] =
+        (Slice){a, b, c, STREAM_ELEMENTS * t / threads, STREAM_ELEMENTS * (t + 1) / threads};
   best = 1e30;
   for (int rep = 0; rep < 5; ++rep) {
     double t = timed(threads, triadThread, slices, sizeof slices[0]);

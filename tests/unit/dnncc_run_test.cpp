@@ -242,9 +242,9 @@ TEST_F(DnnccRun, ProfileErrorsAreOneLine) {
                      "error: command line: --profile-runs needs a run count >= 1");
   expectOneErrorLine(run("--input x=" + path("x.npy") + " --profile --peak-gflops -1"),
                      "error: command line: --peak-gflops and --peak-gbps must be >= 0");
-  expectOneErrorLine(run("--input x=" + path("x.npy") + " --profile-json " +
-                         path("nodir/trace.json")),
-                     "error: " + path("nodir/trace.json") + ": cannot write the profile trace");
+  expectOneErrorLine(
+      run("--input x=" + path("x.npy") + " --profile-json " + path("nodir/trace.json")),
+      "error: " + path("nodir/trace.json") + ": cannot write the profile trace");
 }
 
 TEST_F(DnnccRun, KernelFailuresCarryTheRuntimeMessage) {

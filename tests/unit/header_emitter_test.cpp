@@ -79,8 +79,7 @@ TEST(HeaderEmitter, StatesSizesAndShapes) {
         "const dnncc_tensor_info *tinynet_input_info(int64_t index);\n",
         "int64_t tinynet_num_inputs(void);\n", "#ifndef DNNCC_RUNTIME_TYPES_H\n",
         "int tinynet_set_profiling(dnncc_model *model, int32_t enabled);\n",
-        "const dnncc_kernel_info *tinynet_kernel_info(int64_t index);\n",
-        "} dnncc_kernel_info;\n",
+        "const dnncc_kernel_info *tinynet_kernel_info(int64_t index);\n", "} dnncc_kernel_info;\n",
         " * Model:  models/tinynet/model.onnx\n"})
     EXPECT_NE(h.find(line), std::string::npos) << "missing: " << line << "in:\n" << h;
   EXPECT_EQ(dnncc::modelApiFunctions().size(), 23u);

@@ -56,8 +56,7 @@ public:
   const std::vector<TensorDesc>& inputs() const override { return inputs_; }
   const std::vector<TensorDesc>& outputs() const override { return outputs_; }
 
-  RunResult run(const std::vector<HostTensor>& in, int threads, int bench,
-                int profiled) override {
+  RunResult run(const std::vector<HostTensor>& in, int threads, int bench, int profiled) override {
     const ModelApi& api = lib_.api();
     dnncc_model* model = nullptr;
     if (api.create(&model) != DNNCC_OK)
@@ -232,8 +231,7 @@ public:
   const std::vector<TensorDesc>& inputs() const override { return inputs_; }
   const std::vector<TensorDesc>& outputs() const override { return outputs_; }
 
-  RunResult run(const std::vector<HostTensor>& in, int threads, int bench,
-                int profiled) override {
+  RunResult run(const std::vector<HostTensor>& in, int threads, int bench, int profiled) override {
     std::vector<std::string> args{"run", std::to_string(threads == kThreadsUnset ? -1 : threads),
                                   std::to_string(bench), std::to_string(profiled), work_};
     for (size_t i = 0; i < in.size(); ++i) {

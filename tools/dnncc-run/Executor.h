@@ -38,9 +38,9 @@ struct RunResult {
   std::string device = "cpu"; ///< what the library's <prefix>_device says
   /// Host-to-device and device-to-host copies of the checked run (GPU libraries).
   int64_t copiesToDevice = 0, copiesToHost = 0;
-  std::vector<KernelDesc> kernels;    ///< filled when profiled runs were asked for
-  std::vector<KernelTimes> profile;   ///< one entry per profiled run
-  std::vector<double> profiledRunMs;  ///< the profiled runs' own durations
+  std::vector<KernelDesc> kernels;   ///< filled when profiled runs were asked for
+  std::vector<KernelTimes> profile;  ///< one entry per profiled run
+  std::vector<double> profiledRunMs; ///< the profiled runs' own durations
 };
 
 class Executor {

@@ -31,7 +31,9 @@ std::string rate(double achieved, double peak, bool has) {
 }
 
 /// Bytes per nanosecond and arithmetic per nanosecond are GB/s and GFLOP/s.
-double perNs(int64_t amount, double ns) { return ns > 0 ? static_cast<double>(amount) / ns : 0; }
+double perNs(int64_t amount, double ns) {
+  return ns > 0 ? static_cast<double>(amount) / ns : 0;
+}
 
 } // namespace
 
@@ -78,18 +80,15 @@ std::string formatProfile(const RunResult& r, const Peaks& peaks) {
       "profile: {} kernel calls, median of {} profiled runs: run {:.3f} ms, kernels {:.3f} ms "
       "({:.1f}%), outside kernels {:.3f} ms; {:.3f} GFLOP per run, {:.1f} GFLOP/s{}\n",
       rows.size(), r.profile.size(), runMs, kernelMs, runMs > 0 ? 100 * kernelMs / runMs : 0,
-      median(outside), static_cast<double>(flops) / 1e9,
-      perNs(flops, runMs * 1e6),
-      peaks.gflops > 0 ? fmt::format(" ({:.0f}% of {:.1f})", 100 * perNs(flops, runMs * 1e6) /
-                                                                 peaks.gflops,
-                                     peaks.gflops)
+      median(outside), static_cast<double>(flops) / 1e9, perNs(flops, runMs * 1e6),
+      peaks.gflops > 0 ? fmt::format(" ({:.0f}% of {:.1f})",
+                                     100 * perNs(flops, runMs * 1e6) / peaks.gflops, peaks.gflops)
                        : "");
-  out += fmt::format("{:>5} {:>9} {:>6} {:>14} {:>14}  {}\n", "#", "ms", "share", "GFLOP/s",
-                     "GB/s", "kernel  ops  [nodes]");
+  out += fmt::format("{:>5} {:>9} {:>6} {:>14} {:>14}  {}\n", "#", "ms", "share", "GFLOP/s", "GB/s",
+                     "kernel  ops  [nodes]");
   for (const ProfileRow& row : rows)
-    out += fmt::format("{:>5} {:>9.4f} {:>5.1f}% {:>14} {:>14}  {}  {}  [{}]\n", row.index,
-                       row.ms, 100 * row.share,
-                       rate(row.gflops, peaks.gflops, row.kernel->flops > 0),
+    out += fmt::format("{:>5} {:>9.4f} {:>5.1f}% {:>14} {:>14}  {}  {}  [{}]\n", row.index, row.ms,
+                       100 * row.share, rate(row.gflops, peaks.gflops, row.kernel->flops > 0),
                        rate(row.gbps, peaks.gbps, row.kernel->bytes > 0), row.kernel->name,
                        row.kernel->ops, row.kernel->nodes);
   // The same op pattern together: where a fusion or a schedule would pay.
@@ -117,19 +116,27 @@ void writeChromeTrace(const RunResult& r, const std::string& library, const std:
   using nlohmann::json;
   json events = json::array();
   auto threadName = [&](int tid, const char* name) {
-    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", tid},
+    events.push_back({{"name", "thread_name"},
+                      {"ph", "M"},
+                      {"pid", 1},
+                      {"tid", tid},
                       {"args", {{"name", name}}}});
   };
-  events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1},
-                    {"args", {{"name", library}}}});
+  events.push_back(
+      {{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", library}}}});
   threadName(1, "runs");
   threadName(2, "kernels");
   double originUs = 0;
   for (size_t run = 0; run < r.profile.size(); ++run) {
     const KernelTimes& t = r.profile[run];
     double runUs = run < r.profiledRunMs.size() ? r.profiledRunMs[run] * 1e3 : 0;
-    events.push_back({{"name", fmt::format("run {}", run)}, {"cat", "run"}, {"ph", "X"},
-                      {"pid", 1}, {"tid", 1}, {"ts", originUs}, {"dur", runUs}});
+    events.push_back({{"name", fmt::format("run {}", run)},
+                      {"cat", "run"},
+                      {"ph", "X"},
+                      {"pid", 1},
+                      {"tid", 1},
+                      {"ts", originUs},
+                      {"dur", runUs}});
     for (size_t k = 0; k < r.kernels.size() && k < t.durationNs.size(); ++k) {
       const KernelDesc& d = r.kernels[k];
       double ns = static_cast<double>(t.durationNs[k]);

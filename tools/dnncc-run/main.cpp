@@ -1,11 +1,11 @@
 // dnncc-run: loads a compiled model library, runs it on given inputs, compares the outputs with
 // reference data (ONNX test-data directories or .npy/.pb files), writes them out, and benchmarks.
 // Needs neither LLVM nor Halide: only the library, libc, protobuf and the ONNX protos.
-#include "HeaderEmitter.h"
 #include "Executor.h"
+#include "HeaderEmitter.h"
 #include "Profile.h"
-#include "dnncc/runtime_types.h"
 #include "TensorIO.h"
+#include "dnncc/runtime_types.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

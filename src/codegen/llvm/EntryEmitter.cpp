@@ -310,9 +310,8 @@ Status emitEntry(const EntryModule& m, const TargetInfo& target, const std::stri
        b.tensors(m.outputs, "dnncc_outputs"), b.i64(m.arenaSize),
        b.i64(static_cast<int64_t>(m.buffers.size())), b.buffers(m.buffers),
        llvm::ConstantExpr::getBitCast(weights, b.i8p_),
-       b.i64(static_cast<int64_t>(m.weights.size())),
-       llvm::ConstantExpr::getBitCast(run, b.i8p_), device, extents,
-       b.i64(static_cast<int64_t>(m.runChecks.size())), runChecks,
+       b.i64(static_cast<int64_t>(m.weights.size())), llvm::ConstantExpr::getBitCast(run, b.i8p_),
+       device, extents, b.i64(static_cast<int64_t>(m.runChecks.size())), runChecks,
        b.i64(static_cast<int64_t>(m.calls.size())), b.kernels(m.calls)});
   auto* info = new llvm::GlobalVariable(mod, infoType, true, llvm::GlobalValue::InternalLinkage,
                                         infoValue, "dnncc_model_info");
