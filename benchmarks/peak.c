@@ -35,7 +35,7 @@ static double seconds(void) {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void* fmaThread(void* arg) {
+static void *fmaThread(void *arg) {
   vec x, y;
   for (int l = 0; l < LANES; ++l) {
     x[l] = 0.999999f;
@@ -63,15 +63,15 @@ typedef struct {
   long begin, end;
 } Slice;
 
-static void* triadThread(void* arg) {
-  Slice* s = arg;
+static void *triadThread(void *arg) {
+  Slice *s = arg;
   for (long i = s->begin; i < s->end; ++i)
     s->a[i] = s->b[i] + 3.0f * s->c[i];
   return NULL;
 }
 
 /* Runs `fn` on `threads` threads with per-thread arguments `args` (stride `size` bytes). */
-static double timed(int threads, void* (*fn)(void*), void* args, size_t size) {
+static double timed(int threads, void *(*fn)(void *), void *args, size_t size) {
   pthread_t tid[256];
   double t0 = seconds();
   for (int t = 0; t < threads; ++t)

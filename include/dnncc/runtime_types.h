@@ -44,9 +44,9 @@ typedef struct dnncc_tensor_info {
  * compiled kernel may be called several times (identical convs share their code); each call is
  * its own entry. */
 typedef struct dnncc_kernel_info {
-  const char* name;  /**< the kernel's symbol, e.g. "conv_f32_k3s1g1_relu_9c1a0e3b" */
-  const char* ops;   /**< the IR ops it computes, in order, '+'-separated: "conv+add+relu" */
-  const char* nodes; /**< the ONNX nodes it covers, in graph order, ", "-separated ("" when
+  const char *name;  /**< the kernel's symbol, e.g. "conv_f32_k3s1g1_relu_9c1a0e3b" */
+  const char *ops;   /**< the IR ops it computes, in order, '+'-separated: "conv+add+relu" */
+  const char *nodes; /**< the ONNX nodes it covers, in graph order, ", "-separated ("" when
                           the model's nodes have no names) */
   int64_t flops;     /**< arithmetic per run: 2 per multiply-add of a conv, matmul or gemm, 1 per
                           result element of every other op */

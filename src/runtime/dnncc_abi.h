@@ -77,14 +77,14 @@ typedef struct dnncc_run_check {
 
 /** Called by run_graph after kernel call `kernel` (index into dnncc_model_info.kernels) returned
  * 0, when the instance's profile is on; `context` is run_graph's. */
-typedef void (*dnncc_kernel_hook)(void* context, int64_t kernel);
+typedef void (*dnncc_kernel_hook)(void *context, int64_t kernel);
 
 /** Runs every kernel of the model in order on the prepared buffers; returns 0 or the first non-zero
  * Halide error code. `buffers` has dnncc_model_info.num_buffers entries. When `hook` is not null
  * it is called after each kernel (the per-kernel profile); when null the only cost is one
  * comparison per kernel. */
-typedef int (*dnncc_graph_fn)(struct halide_buffer_t* buffers, dnncc_kernel_hook hook,
-                              void* context);
+typedef int (*dnncc_graph_fn)(struct halide_buffer_t *buffers, dnncc_kernel_hook hook,
+                              void *context);
 
 /** Everything the runtime needs to know about one compiled model. */
 typedef struct dnncc_model_info {
@@ -106,7 +106,7 @@ typedef struct dnncc_model_info {
   int64_t num_run_checks;
   const dnncc_run_check *run_checks; /**< num_run_checks entries, in order */
   int64_t num_kernels;               /**< kernel calls run_graph makes */
-  const dnncc_kernel_info* kernels;  /**< num_kernels entries, in call order */
+  const dnncc_kernel_info *kernels;  /**< num_kernels entries, in call order */
 } dnncc_model_info;
 
 #ifdef __cplusplus

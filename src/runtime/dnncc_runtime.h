@@ -27,16 +27,16 @@ int dnncc_rt_set_num_threads(const dnncc_model_info *info, dnncc_model *model, i
 /** Turns the per-kernel profile of later runs on (non-zero) or off (0, the default) and clears
  * the recorded times. While on, run records each kernel call's start and duration; GPU libraries
  * then wait for each kernel to finish, so the run itself gets slower. */
-int dnncc_rt_set_profiling(const dnncc_model_info* info, dnncc_model* model, int32_t enabled);
+int dnncc_rt_set_profiling(const dnncc_model_info *info, dnncc_model *model, int32_t enabled);
 /** Number of kernel calls in a run (the profile's rows). */
-int64_t dnncc_rt_num_kernels(const dnncc_model_info* info);
+int64_t dnncc_rt_num_kernels(const dnncc_model_info *info);
 /** Descriptor of kernel call `index` (run order), or null when out of range. */
-const dnncc_kernel_info* dnncc_rt_kernel_info(const dnncc_model_info* info, int64_t index);
+const dnncc_kernel_info *dnncc_rt_kernel_info(const dnncc_model_info *info, int64_t index);
 /** The last profiled run's times, num_kernels entries each, in nanoseconds: when each kernel call
  * started, counted from the start of the run's first kernel, and how long it took. Zeros when no
  * run was profiled since set_profiling; a failed run leaves the kernels after the failure at 0. */
-int dnncc_rt_kernel_times(const dnncc_model_info* info, dnncc_model* model, int64_t* start_ns,
-                          int64_t* duration_ns);
+int dnncc_rt_kernel_times(const dnncc_model_info *info, dnncc_model *model, int64_t *start_ns,
+                          int64_t *duration_ns);
 int64_t dnncc_rt_num_inputs(const dnncc_model_info *info);
 int64_t dnncc_rt_num_outputs(const dnncc_model_info *info);
 /** Descriptor of input/output `index`, or null when out of range. */

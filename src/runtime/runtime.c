@@ -549,7 +549,7 @@ static int64_t monotonicNs(void) {
 
 /* GPU libraries: waits until every kernel issued so far has finished (kernels run
  * asynchronously; Halide's sync of any device buffer waits for the whole queue). */
-static void waitForDevice(dnncc_model* model) {
+static void waitForDevice(dnncc_model *model) {
   for (int64_t b = 0; b < model->info->num_buffers; ++b)
     if (model->buffers[b].device) {
       halide_device_sync(NULL, &model->buffers[b]);
@@ -558,8 +558,8 @@ static void waitForDevice(dnncc_model* model) {
 }
 
 /* dnncc_kernel_hook of a profiled run: kernel `kernel` took the time since the previous mark. */
-static void profileKernel(void* context, int64_t kernel) {
-  dnncc_model* model = context;
+static void profileKernel(void *context, int64_t kernel) {
+  dnncc_model *model = context;
   if (model->info->device)
     waitForDevice(model);
   int64_t now = monotonicNs();
@@ -571,7 +571,7 @@ static void profileKernel(void* context, int64_t kernel) {
 }
 
 /* Runs the kernels, with the profile's hook when it is on. */
-static int runGraph(const dnncc_model_info* info, dnncc_model* model) {
+static int runGraph(const dnncc_model_info *info, dnncc_model *model) {
   if (!model->profiling)
     return info->run_graph(model->buffers, NULL, NULL);
   if (info->device)
@@ -618,7 +618,7 @@ int dnncc_rt_set_num_threads(const dnncc_model_info *info, dnncc_model *model, i
   return DNNCC_OK;
 }
 
-int dnncc_rt_set_profiling(const dnncc_model_info* info, dnncc_model* model, int32_t enabled) {
+int dnncc_rt_set_profiling(const dnncc_model_info *info, dnncc_model *model, int32_t enabled) {
   int status = checkModel(info, model, "set_profiling");
   if (status != DNNCC_OK)
     return status;
@@ -628,16 +628,16 @@ int dnncc_rt_set_profiling(const dnncc_model_info* info, dnncc_model* model, int
   return DNNCC_OK;
 }
 
-int64_t dnncc_rt_num_kernels(const dnncc_model_info* info) {
+int64_t dnncc_rt_num_kernels(const dnncc_model_info *info) {
   return info ? info->num_kernels : 0;
 }
 
-const dnncc_kernel_info* dnncc_rt_kernel_info(const dnncc_model_info* info, int64_t index) {
+const dnncc_kernel_info *dnncc_rt_kernel_info(const dnncc_model_info *info, int64_t index) {
   return info && index >= 0 && index < info->num_kernels ? &info->kernels[index] : NULL;
 }
 
-int dnncc_rt_kernel_times(const dnncc_model_info* info, dnncc_model* model, int64_t* start_ns,
-                          int64_t* duration_ns) {
+int dnncc_rt_kernel_times(const dnncc_model_info *info, dnncc_model *model, int64_t *start_ns,
+                          int64_t *duration_ns) {
   int status = checkModel(info, model, "kernel_times");
   if (status != DNNCC_OK)
     return status;

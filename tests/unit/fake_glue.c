@@ -44,15 +44,15 @@ EXPORT int API(copy_counts)(dnncc_model *m, int64_t *to_device, int64_t *to_host
 EXPORT int API(output_shape)(dnncc_model *m, int64_t i, int64_t *shape) {
   return dnncc_rt_output_shape(I, m, i, shape);
 }
-EXPORT int API(set_profiling)(dnncc_model* m, int32_t enabled) {
+EXPORT int API(set_profiling)(dnncc_model *m, int32_t enabled) {
   return dnncc_rt_set_profiling(I, m, enabled);
 }
 EXPORT int64_t API(num_kernels)(void) {
   return dnncc_rt_num_kernels(I);
 }
-EXPORT const dnncc_kernel_info* API(kernel_info)(int64_t i) {
+EXPORT const dnncc_kernel_info *API(kernel_info)(int64_t i) {
   return dnncc_rt_kernel_info(I, i);
 }
-EXPORT int API(kernel_times)(dnncc_model* m, int64_t* start_ns, int64_t* duration_ns) {
+EXPORT int API(kernel_times)(dnncc_model *m, int64_t *start_ns, int64_t *duration_ns) {
   return dnncc_rt_kernel_times(I, m, start_ns, duration_ns);
 }

@@ -58,7 +58,7 @@ static const dnncc_kernel_info kKernels[2] = {
     {.name = "fake_add", .ops = "add", .nodes = "add_node", .flops = 6, .bytes = 52},
 };
 
-static int runGraph(halide_buffer_t* buffers, dnncc_kernel_hook hook, void* context) {
+static int runGraph(halide_buffer_t *buffers, dnncc_kernel_hook hook, void *context) {
   int result = reluKernel(&buffers[0], &buffers[1]);
   if (result != 0)
     return result;
@@ -101,7 +101,7 @@ static const dnncc_buffer_info kNonZeroBuffers[3] = {
 };
 static const dnncc_output_extent kNonZeroExtents[1] = {{.axis = 1, .buffer = 2}};
 
-static int nonZeroGraph(halide_buffer_t* buffers, dnncc_kernel_hook hook, void* context) {
+static int nonZeroGraph(halide_buffer_t *buffers, dnncc_kernel_hook hook, void *context) {
   (void)hook, (void)context; /* one kernel without a profile row: num_kernels is 0 */
   int64_t *idx = (int64_t *)buffers[1].host, n = 0;
   for (int y = 0; y < 2; ++y)

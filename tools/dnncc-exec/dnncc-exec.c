@@ -40,7 +40,7 @@ typedef struct {
   int (*output_shape)(dnncc_model *, int64_t, int64_t *);
   int (*set_profiling)(dnncc_model*, int32_t);
   int64_t (*num_kernels)(void);
-  const dnncc_kernel_info* (*kernel_info)(int64_t);
+  const dnncc_kernel_info *(*kernel_info)(int64_t);
   int (*kernel_times)(dnncc_model*, int64_t*, int64_t*);
 } Api;
 
@@ -109,10 +109,10 @@ static void check(const Api *a, dnncc_model *m, const char *lib, int status) {
 }
 
 /* The "kernel" and "profile" lines of PROFILE runs with the per-kernel profile on. */
-static void profile(const Api* a, dnncc_model* m, const char* lib, int runs) {
+static void profile(const Api *a, dnncc_model *m, const char *lib, int runs) {
   int64_t n = a->num_kernels();
   for (int64_t k = 0; k < n; ++k) {
-    const dnncc_kernel_info* info = a->kernel_info(k);
+    const dnncc_kernel_info *info = a->kernel_info(k);
     if (!info)
       fail(lib, "the library has no descriptor of kernel %lld", (long long)k);
     printf("kernel %lld %lld %s\t%s\t%s\n", (long long)info->flops, (long long)info->bytes,
@@ -155,13 +155,13 @@ int main(int argc, char **argv) {
     fail("command line", "expected: run THREADS BENCH PROFILE OUTDIR and %lld input files",
          (long long)a.num_inputs());
   int threads = atoi(argv[4]), bench = atoi(argv[5]), profiled = atoi(argv[6]);
-  const char* outDir = argv[7];
+  const char *outDir = argv[7];
   dnncc_model *m = NULL;
   check(&a, NULL, lib, a.create(&m));
   if (threads >= 0)
     check(&a, m, lib, a.set_num_threads(m, threads));
   for (int64_t i = 0; i < a.num_inputs(); ++i) {
-    const char* file = argv[8 + i];
+    const char *file = argv[8 + i];
     FILE *f = fopen(file, "rb");
     if (!f)
       fail(file, "cannot open");
