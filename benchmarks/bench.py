@@ -197,6 +197,27 @@ def geomean(values: list[float]) -> float | None:
     return statistics.geometric_mean(values) if values else None
 
 
+def profile_text(runner: str, library: Path, data_dir: Path, args: argparse.Namespace) -> str:
+    """dnncc-run's per-kernel profile of `library` against the measured peaks: the summary, the
+    20 longest kernel calls and the time per op pattern."""
+    command = [runner, str(library), "--data", str(data_dir), "--threads", str(args.threads),
+               "--profile", "--profile-runs", str(args.runs)]
+    for flag, key in (("--peak-gflops", "fma_gflops"), ("--peak-gbps", "stream_gbps")):
+        if key in args.peak:
+            command += [flag, str(args.peak[key])]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=args.run_timeout)
+    if proc.returncode != 0:
+        return f"(dnncc-run --profile failed: {first_line(proc.stderr + proc.stdout)})"
+    lines = proc.stdout.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("profile: ")), len(lines))
+    by_ops = next((i for i, line in enumerate(lines) if line == "by ops:"), len(lines))
+    rows = lines[start + 2:by_ops]
+    kept = lines[start:start + 2] + rows[:20]
+    if len(rows) > 20:
+        kept.append(f"  ... {len(rows) - 20} shorter kernel calls")
+    return "\n".join(kept + lines[by_ops:])
+
+
 def render(results: list[Result], args: argparse.Namespace, dnncc_version: str) -> str:
     peak = args.peak.get("fma_gflops")
     lines = [
@@ -242,6 +263,11 @@ def render(results: list[Result], args: argparse.Namespace, dnncc_version: str) 
     for target, values in ratios.items():
         lines.append(f"| **geomean** ({len(values)} models) | {target} | | | | | | | | "
                      f"| **{fmt(geomean(values), 2)}** | | |")
+    if args.profile:
+        name, target, text = args.profile
+        lines += ["", f"## Where the time goes: {name} ({target})", "",
+                  f"`dnncc-run --profile` of the library above (median of {args.runs} profiled runs; "
+                  "columns in docs/usage.md, *Profiling*):", "", "```", text, "```"]
     return "\n".join(lines) + "\n"
 
 
@@ -256,6 +282,9 @@ def main() -> int:
     parser.add_argument("--targets", default="host,x86-64",
                         help="comma-separated dnncc targets, one row each (default: host,x86-64)")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "docs" / "benchmarks.md", help="markdown report")
+    parser.add_argument("--profile-model", default="mobilenet_v2",
+                        help="model whose per-kernel profile (first target) goes into the report "
+                        "(default: mobilenet_v2; '' for none)")
     parser.add_argument("--work", type=Path, help="where compiled libraries go (default: a temporary directory)")
     parser.add_argument("--compile-timeout", type=int, default=1800, help="seconds per compile (default: 1800)")
     parser.add_argument("--run-timeout", type=int, default=900, help="seconds per dnncc-run (default: 900)")
@@ -286,6 +315,7 @@ def main() -> int:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         results = []
+        args.profile = None
         for name in names:
             model_path = args.zoo / name / "model.onnx"
             data_dir = args.zoo / name / "test_data_set_0"
@@ -303,6 +333,10 @@ def main() -> int:
                     result.notes.append("dnncc not found")
                 else:
                     bench_dnncc(result, model_path, data_dir, args, dnncc, runner, work)
+                    if (name == args.profile_model and target == args.targets[0]
+                            and result.correct == "yes"):
+                        args.profile = (name, target, profile_text(
+                            runner, work / f"lib{name}.so", data_dir, args))
                 results.append(result)
                 print(f"bench: {name:20s} {target:8s} compile {fmt(result.compile_s, 1)} s, dnncc "
                       f"{fmt(result.dnncc_median_ms, 2)} ms, onnxruntime "
