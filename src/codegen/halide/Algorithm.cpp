@@ -171,8 +171,22 @@ int64_t workElements(const Op& op) {
 }
 
 int64_t opFlops(const Op& op) {
-  WorkFn work = algorithmRow(op.kind).work;
-  return work == &workElements ? op.result->type.numElements() : 2 * work(op);
+  switch (op.kind) {
+  case OpKind::Conv:
+  case OpKind::ConvTranspose:
+  case OpKind::MatMul:
+  case OpKind::Gemm:
+    return 2 * algorithmRow(op.kind).work(op); // multiply-adds
+  case OpKind::MaxPool:
+  case OpKind::AvgPool: {
+    int64_t taps = op.result->type.numElements();
+    for (int64_t k : op.attr<PoolAttrs>().kernel)
+      taps *= k;
+    return taps;
+  }
+  default:
+    return op.result->type.numElements();
+  }
 }
 
 Expected<TensorFunc> defineOp(const Op& op, const std::vector<TensorFunc>& operands,

@@ -111,7 +111,8 @@ Halide::Expr widenToF32(Halide::Expr x, const Lowering& lw);
 Halide::Expr narrowFloat(Halide::Expr x, DType to, const Lowering& lw);
 
 /// An op's estimated work for scheduling: multiply-adds for the contractions (conv, matmul),
-/// elements read and written for every other op.
+/// multiply-add equivalents of the window taps for max/avg pooling, elements read and written for
+/// every other op.
 using WorkFn = int64_t (*)(const Op&);
 /// Whether `op` (on f16 values) computes directly in Float(16) under Lowering::nativeHalf without
 /// changing a number; the operand and result types are checked by halfArithmetic. A row whose rule
@@ -137,8 +138,8 @@ std::vector<std::span<const AlgorithmRow>> algorithmFamilies();
 /// WorkFn of the ops that touch each element about once: operand elements plus result elements.
 int64_t workElements(const Op& op);
 /// Arithmetic operations of `op` for the per-kernel profile (dnncc_kernel_info.flops): 2 per
-/// multiply-add of the contractions (the rows whose WorkFn counts multiply-adds: every one but
-/// workElements), 1 per result element of every other op.
+/// multiply-add of conv, conv_transpose, matmul and gemm, 1 per window tap of max/avg pooling, 1
+/// per result element of every other op.
 int64_t opFlops(const Op& op);
 /// HalfFn of the ops exact in half on half values (add, sub, mul, max, relu, compares, ...; the
 /// reasons are in LowPrecision.cpp).

@@ -78,7 +78,28 @@ bool scheduleGeneric(KernelPipeline& p, const TargetInfo& target) {
     }
   int vw = lanes(target, t.dtype);
   std::string vecName;
-  if (vecPos >= 0) {
+  // A kernel without reductions whose innermost axis is shorter than a vector (14x14 feature
+  // maps, small heads) would run scalar: the innermost storage axes, contiguous in the output,
+  // are fused until they fill a vector (a channel shuffle's [.., 14, 14] becomes one axis of 196).
+  // Dense inputs index the fused axis affinely (their strides are compile-time constants), so
+  // their loads stay dense vectors too.
+  int fusedFrom = vecPos;
+  if (vecPos > 0 && reductions.empty() && t.block == 0 && t.shape[order[vecPos]] < vw) {
+    int64_t extent = t.shape[order[vecPos]];
+    while (fusedFrom > 0 && extent < vw)
+      extent *= t.shape[order[--fusedFrom]];
+    if (extent >= vw) {
+      Halide::Var fused = axisVar(order[vecPos]);
+      for (int i = vecPos - 1; i >= fusedFrom; --i) {
+        Halide::Var next(fmt::format("{}_{}", fused.name(), order[i]));
+        p.output.fuse(fused, axisVar(order[i]), next);
+        fused = next;
+      }
+      p.output.vectorize(fused, vw, TailStrategy::ShiftInwards);
+    } else {
+      fusedFrom = vecPos; // too small even fused: scalar, as before
+    }
+  } else if (vecPos >= 0) {
     int axis = order[vecPos];
     vecName = axisVar(axis).name();
     if (t.shape[axis] >= vw)
@@ -91,9 +112,10 @@ bool scheduleGeneric(KernelPipeline& p, const TargetInfo& target) {
       computePos = i;
       break;
     }
-  // Threads over the outermost non-trivial axis, for kernels with enough work.
-  for (int i = 0; i < rank; ++i)
-    if (t.shape[order[i]] > 1 && i != vecPos && p.work >= kParallelWork) {
+  // Threads over the outermost non-trivial axis (outside the fused ones), for kernels with
+  // enough work.
+  for (int i = 0; i < fusedFrom; ++i)
+    if (t.shape[order[i]] > 1 && p.work >= kParallelWork) {
       p.output.parallel(axisVar(order[i]));
       break;
     }
@@ -213,7 +235,12 @@ bool scheduleMatMul(KernelPipeline& p, const TargetInfo& target) {
       .unroll(mi);
   bool batched = t.numElements() / (nExt * mExt) > 1;
   Var task("task");
-  bool threads = p.work >= kParallelWork;
+  // A matmul with fewer rows than a register tile (a classifier's [1, K] x [K, N]) streams B
+  // once with no reuse: it is bound by the bytes of B, not by multiply-adds, and two cores read
+  // them faster than one (shufflenet_v2's 1024x1000 classifier, 1.02M multiply-adds: 0.12-0.16
+  // ms on one core, 0.07 ms on two, measured with dnncc-run --profile).
+  bool streamsB = mExt <= tm && p.anchor->operands[1]->type.byteSize() >= kParallelBytes;
+  bool threads = p.work >= kParallelWork || streamsB;
   if (!batched) {
     p.output.fuse(mo, no, task);
     if (threads)
@@ -252,10 +279,34 @@ bool scheduleUpdatesOnly(KernelPipeline& p, const TargetInfo& target) {
     if (loops.size() > 1)
       s.reorder(loops);
     int inner = order.back();
-    if (updateHasVar(p.output, u, axisVar(inner).name()) && t.shape[inner] >= vw)
-      s.vectorize(axisVar(inner), vw, TailStrategy::GuardWithIf);
+    // As in scheduleGeneric: inner axes shorter than a vector are fused with the next ones
+    // (contiguous in the output) that the update also writes along.
+    std::vector<int> fusedAxes{inner};
+    if (updateHasVar(p.output, u, axisVar(inner).name()) && t.block == 0) {
+      int64_t extent = t.shape[inner];
+      for (int i = static_cast<int>(order.size()) - 2; i >= 0 && extent < vw; --i) {
+        if (!updateHasVar(p.output, u, axisVar(order[i]).name()))
+          break;
+        extent *= t.shape[order[i]];
+        fusedAxes.push_back(order[i]);
+      }
+      if (extent < vw)
+        fusedAxes.resize(1);
+    }
+    Halide::Var vec = axisVar(inner);
+    for (size_t i = 1; i < fusedAxes.size(); ++i) {
+      Halide::Var next(fmt::format("{}_{}", vec.name(), fusedAxes[i]));
+      s.fuse(vec, axisVar(fusedAxes[i]), next);
+      vec = next;
+    }
+    int64_t vecExtent = 1;
+    for (int axis : fusedAxes)
+      vecExtent *= t.shape[axis];
+    if (updateHasVar(p.output, u, axisVar(inner).name()) && vecExtent >= vw)
+      s.vectorize(vec, vw, TailStrategy::GuardWithIf);
     for (int axis : order)
-      if (axis != inner && t.shape[axis] > 1 && updateHasVar(p.output, u, axisVar(axis).name())) {
+      if (std::find(fusedAxes.begin(), fusedAxes.end(), axis) == fusedAxes.end() &&
+          t.shape[axis] > 1 && updateHasVar(p.output, u, axisVar(axis).name())) {
         if (p.work >= kParallelWork)
           s.parallel(axisVar(axis));
         break;
