@@ -110,7 +110,23 @@ class BertTiny(nn.Module):
         return x
 
 
-BUILTIN_MODELS = {"bert_tiny": BertTiny}
+class LstmKeywordSpotter(nn.Module):
+    """A keyword-spotting model in the style of "Hello Edge" (Zhang et al. 2017): 49 frames of 40
+    MFCC features, a 2-layer LSTM (hidden 128), and a linear classifier over 12 keywords on the
+    last frame's hidden state. The exporter emits ONNX LSTM nodes (one per layer)."""
+
+    def __init__(self, features: int = 40, hidden: int = 128, layers: int = 2,
+                 classes: int = 12) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(features, hidden, num_layers=layers, batch_first=True)
+        self.classifier = nn.Linear(hidden, classes)
+
+    def forward(self, frames: torch.Tensor) -> torch.Tensor:
+        states, _ = self.lstm(frames)
+        return self.classifier(states[:, -1])
+
+
+BUILTIN_MODELS = {"bert_tiny": BertTiny, "lstm_kws": LstmKeywordSpotter}
 
 
 # --------------------------------------------------------------------------------------------

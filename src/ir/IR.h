@@ -171,6 +171,13 @@ private:
 /// outputs defined. Returns the first violation, naming the op.
 Status verify(const Module& m);
 
+/// For a slice that reads one contiguous run of its operand's bytes, the run's offset in bytes;
+/// nothing for any other op. Contiguous: operand and result row-major and unblocked, the axes
+/// inside the sliced one taken whole, the axes outside it one index each, the sliced axis read
+/// with step 1 (x[t] of a [T, B, H] sequence, a channel range of a [1, C, H, W] map). Such a slice
+/// can be a view of its operand's bytes instead of a copy (passes/ViewSlices).
+std::optional<int64_t> contiguousSliceOffset(const Op& slice);
+
 /// Re-runs type inference for one op (used by verify and by passes that change operands).
 Expected<TensorType> inferType(const Op& op);
 

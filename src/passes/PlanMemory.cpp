@@ -1,6 +1,7 @@
 // plan-memory: the static memory plan. Every kernel output that is not a model output gets a
 // place in one arena; two tensors share bytes when their lifetimes (from the kernel that writes
-// them to the last kernel that reads them, through views) do not overlap. Placement is greedy by
+// them to the last kernel that reads them, through views: reshapes and view-slices) do not
+// overlap. Placement is greedy by
 // size, largest first, each at the lowest 64-byte aligned offset free during its lifetime (the
 // "greedy by size" offset planner of Pisarchyk & Lee, "Efficient Memory Management for Deep Neural
 // Net Inference", 2020). Constants read by kernels are laid out in the weights blob. The length of
@@ -20,7 +21,20 @@ namespace {
 constexpr int64_t kAlign = 64;
 int64_t alignUp(int64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
-bool isView(const Op* op) { return op && op->kind == OpKind::Reshape && op->group < 0; }
+/// A reshape or slice that is not a kernel (fuse-elementwise, view-slices): its result is its
+/// operand's bytes, from the start (reshape) or from a slice's contiguous offset.
+bool isView(const Op* op) {
+  return op && (op->kind == OpKind::Reshape || op->kind == OpKind::Slice) && op->group < 0;
+}
+
+/// Bytes from the start of a view's root to the view's first byte.
+int64_t viewOffset(const Value* v) {
+  int64_t offset = 0;
+  for (; isView(v->producer); v = v->producer->operands[0])
+    if (v->producer->kind == OpKind::Slice)
+      offset += contiguousSliceOffset(*v->producer).value_or(0);
+  return offset;
+}
 
 const Value* viewRoot(const Value* v) {
   while (isView(v->producer))
@@ -131,10 +145,13 @@ Status PlanMemory::run(Module& m, PassContext& ctx) {
     plan.arenaSize = std::max(plan.arenaSize, offset + b->size);
     plan.unsharedSize += b->size;
   }
-  // Views share their root's placement.
+  // Views share their root's placement, a slice's from its offset on.
   for (const auto& op : m.ops)
-    if (isView(op.get()))
-      plan.byValue[op->result->id] = plan.byValue[viewRoot(op->result)->id];
+    if (isView(op.get())) {
+      Placement& p = plan.byValue[op->result->id];
+      p = plan.byValue[viewRoot(op->result)->id];
+      p.offset += viewOffset(op->result);
+    }
   if (ctx.remark)
     ctx.remark(fmt::format("plan-memory: arena {} bytes ({} without reuse), weights {} bytes",
                            plan.arenaSize, plan.unsharedSize, plan.weightsSize));

@@ -168,6 +168,29 @@ TEST(ElementwiseNumbers, AttributesReachTheFormulas) {
   }
 }
 
+TEST(ElementwiseNumbers, TanhIsWithinThreeUlpsAndKeepsIeeeSpecials) {
+  // f32 tanh is computed in vector arithmetic (a series near 0, exp further out): every value of
+  // a dense sweep within 3 ULP of the double result, and NaN, +-inf, +-0 as IEEE tanh gives them.
+  std::vector<float> in;
+  for (int i = -4000; i <= 4000; ++i)
+    in.push_back(static_cast<float>(i) * 0.005f); // [-20, 20], the series/exp switch at 0.4
+  for (float v = 1e-30f; v < 50.f; v *= 1.7f) {
+    in.push_back(v);
+    in.push_back(-v);
+  }
+  IMPORT_OR_FAIL(m, unaryModel(13, "Tanh", static_cast<int>(in.size()), [](auto&) {}));
+  std::vector<float> got = run(m, {in});
+  ASSERT_EQ(got.size(), in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    double want = std::tanh(static_cast<double>(in[i]));
+    double ulp = std::nextafter(std::fabs(static_cast<float>(want)), INFINITY) -
+                 std::fabs(static_cast<float>(want));
+    EXPECT_LE(std::fabs(got[i] - want), 3 * ulp) << "tanh(" << in[i] << ") = " << got[i];
+  }
+  IMPORT_OR_FAIL(special, unaryModel(13, "Tanh", 5, [](auto&) {}));
+  EXPECT_TRUE(sameBits(run(special, {{kNaN, kInf, -kInf, 0.f, -0.f}}), {kNaN, 1.f, -1.f, 0.f, -0.f}));
+}
+
 TEST(ElementwiseNumbers, RoundIsHalfToEvenAndPredicatesSeeNaNAndInf) {
   IMPORT_OR_FAIL(round, unaryModel(13, "Round", 8, [](auto&) {}));
   EXPECT_TRUE(sameBits(run(round, {{-2.5f, -1.5f, -0.5f, 0.5f, 1.5f, 2.5f, 2.6f, kNaN}}),

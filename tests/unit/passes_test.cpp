@@ -386,7 +386,7 @@ std::map<int, int> kernelPositions(const Module& m) {
 }
 
 bool isView(const Op* op) {
-  return op && op->kind == OpKind::Reshape && op->group < 0;
+  return op && (op->kind == OpKind::Reshape || op->kind == OpKind::Slice) && op->group < 0;
 }
 const Value* root(const Value* v) {
   while (isView(v->producer))
@@ -447,10 +447,13 @@ void checkPlan(const Module& m) {
     }
   for (const auto& op : m.ops)
     if (isView(op.get())) {
+      // A view sits at its operand's bytes, a slice from its contiguous offset on, and inside them.
       const Placement& v = plan.byValue[op->result->id];
-      const Placement& r = plan.byValue[root(op->result)->id];
-      EXPECT_TRUE(v.storage == r.storage && v.offset == r.offset && v.index == r.index)
-          << "a view shares its root's placement: " << printOp(*op);
+      const Placement& x = plan.byValue[op->operands[0]->id];
+      int64_t offset = op->kind == OpKind::Slice ? contiguousSliceOffset(*op).value_or(-1) : 0;
+      EXPECT_TRUE(v.storage == x.storage && v.offset == x.offset + offset && v.index == x.index)
+          << "a view shares its operand's placement: " << printOp(*op);
+      EXPECT_LE(offset + op->result->type.byteSize(), op->operands[0]->type.byteSize());
     }
   for (size_t i = 0; i < m.outputs.size(); ++i) {
     const Placement& p = plan.byValue[m.outputs[i]->id];
@@ -512,7 +515,7 @@ Module& randomNet(Builder& b, uint32_t seed) {
   std::vector<Value*> vals{b.input({1, 4, 8, 8})};
   auto pick = [&] { return vals[rng() % vals.size()]; };
   for (int i = 0; i < 14; ++i) {
-    switch (rng() % 5) {
+    switch (rng() % 6) {
     case 0:
       vals.push_back(b.conv(pick(), 4));
       break;
@@ -525,6 +528,13 @@ Module& randomNet(Builder& b, uint32_t seed) {
     case 3: {
       Value* flat = b.op(OpKind::Reshape, {pick()}, NoAttrs{}, {1, 256});
       vals.push_back(b.op(OpKind::Reshape, {flat}, NoAttrs{}, {1, 4, 8, 8}));
+      break;
+    }
+    case 4: { // a channel split and its halves swapped: two views and a concat
+      Value* x = pick();
+      Value* lo = b.op(OpKind::Slice, {x}, SliceAttrs{{0, 0, 0, 0}, {1, 1, 1, 1}}, {1, 2, 8, 8});
+      Value* hi = b.op(OpKind::Slice, {x}, SliceAttrs{{0, 2, 0, 0}, {1, 1, 1, 1}}, {1, 2, 8, 8});
+      vals.push_back(b.op(OpKind::Concat, {hi, lo}, AxisAttrs{1}));
       break;
     }
     default:
@@ -544,12 +554,66 @@ TEST(PlanMemory, NoTwoLiveBuffersShareBytesOnRandomNets) {
     SCOPED_TRACE(seed);
     Builder b;
     Module& m = randomNet(b, seed);
-    Status s = test::runPasses(m, "dce,fuse-elementwise,plan-memory");
+    Status s = test::runPasses(m, "dce,fuse-elementwise,view-slices,plan-memory");
     ASSERT_TRUE(s) << s.format();
     checkPlan(m);
     if (HasFailure())
       return;
   }
+}
+
+// ---- view-slices ----
+
+TEST(ViewSlices, ContiguousSlicesBecomeViewsAtTheirOffset) {
+  Builder b;
+  Value* seq = b.op(OpKind::Relu, {b.input({5, 1, 8})}); // [T, B, H]
+  // x[3] of the sequence: bytes [3*8*4, 4*8*4) of its operand.
+  Value* step = b.op(OpKind::Slice, {seq}, SliceAttrs{{3, 0, 0}, {1, 1, 1}}, {1, 1, 8});
+  // a range of the last axis under axes of extent 1: contiguous too.
+  Value* part = b.op(OpKind::Slice, {step}, SliceAttrs{{0, 0, 2}, {1, 1, 1}}, {1, 1, 4});
+  // (An element-wise reader would join the slice's kernel and read it inline: no copy either.)
+  b.output(b.op(OpKind::Concat, {part, part}, AxisAttrs{2}), "y");
+  ASSERT_TRUE(test::runPasses(b.m, "fuse-elementwise,view-slices,plan-memory"));
+  checkPlan(b.m);
+  EXPECT_EQ(step->producer->group, -1);
+  EXPECT_EQ(part->producer->group, -1);
+  EXPECT_EQ(contiguousSliceOffset(*step->producer), 3 * 8 * 4);
+  const MemoryPlan& plan = *b.m.plan;
+  EXPECT_EQ(plan.byValue[part->id].offset, plan.byValue[seq->id].offset + (3 * 8 + 2) * 4);
+}
+
+TEST(ViewSlices, OtherSlicesStayKernels) {
+  Builder b;
+  Value* x = b.op(OpKind::Relu, {b.input({2, 4, 6})});
+  // Inner axis cut under an outer axis of extent 2: two runs, not one.
+  Value* inner = b.op(OpKind::Slice, {x}, SliceAttrs{{0, 0, 1}, {1, 1, 1}}, {2, 4, 3});
+  // Every other row: not contiguous.
+  Value* strided = b.op(OpKind::Slice, {x}, SliceAttrs{{0, 0, 0}, {1, 2, 1}}, {1, 2, 6});
+  // A model output owns its buffer: it stays a copy even though it is contiguous.
+  Value* out = b.op(OpKind::Slice, {x}, SliceAttrs{{1, 0, 0}, {1, 1, 1}}, {1, 4, 6});
+  b.output(b.op(OpKind::Relu, {inner}), "a");
+  b.output(b.op(OpKind::Relu, {strided}), "b");
+  b.output(out, "c");
+  ASSERT_TRUE(test::runPasses(b.m, "fuse-elementwise,view-slices,plan-memory"));
+  checkPlan(b.m);
+  EXPECT_FALSE(contiguousSliceOffset(*inner->producer));
+  EXPECT_FALSE(contiguousSliceOffset(*strided->producer));
+  EXPECT_TRUE(contiguousSliceOffset(*out->producer));
+  for (const Value* v : {inner, strided, out})
+    EXPECT_GE(v->producer->group, 0) << printOp(*v->producer);
+}
+
+TEST(ViewSlices, GpuTargetsKeepCopies) {
+  Builder b;
+  Value* x = b.op(OpKind::Relu, {b.input({4, 8})});
+  Value* row = b.op(OpKind::Slice, {x}, SliceAttrs{{2, 0}, {1, 1}}, {1, 8});
+  b.output(b.op(OpKind::Relu, {row}), "y");
+  PassContext ctx;
+  ctx.gpu = true;
+  auto passes = parsePipeline("fuse-elementwise,view-slices,plan-memory");
+  ASSERT_TRUE(passes);
+  ASSERT_TRUE(runPipeline(b.m, *passes, ctx));
+  EXPECT_GE(row->producer->group, 0);
 }
 
 } // namespace

@@ -112,6 +112,31 @@ Expected<TensorType> inferSlice(const Op& op) {
   return makeType(x.dtype, r->shape);
 }
 
+std::optional<int64_t> contiguousSliceOffset(const Op& slice) {
+  if (slice.kind != OpKind::Slice)
+    return std::nullopt;
+  const TensorType& x = slice.operands[0]->type;
+  const TensorType& r = slice.result->type;
+  if (x.layout != Layout::rowMajor || r.layout != Layout::rowMajor || x.block != 0 ||
+      r.block != 0 || x.dtype != r.dtype || r.numElements() == 0)
+    return std::nullopt;
+  const auto& a = slice.attr<SliceAttrs>();
+  int axis = x.rank() - 1; // inner axes taken whole
+  while (axis >= 0 && r.shape[axis] == x.shape[axis] && a.starts[axis] == 0 &&
+         (a.steps[axis] == 1 || r.shape[axis] == 1))
+    --axis;
+  if (axis >= 0 && r.shape[axis] > 1 && a.steps[axis] != 1)
+    return std::nullopt; // the sliced axis must be read in order
+  for (int i = 0; i < axis; ++i)
+    if (r.shape[i] != 1)
+      return std::nullopt; // outer axes keep one index
+  std::vector<int64_t> strides = x.strides();
+  int64_t offset = 0;
+  for (int i = 0; i < x.rank(); ++i)
+    offset += a.starts[i] * strides[i];
+  return offset * dtypeSize(x.dtype);
+}
+
 Expected<TensorType> inferPad(const Op& op) {
   const TensorType& x = op.operands[0]->type;
   const IntList& pads = op.attr<PadAttrs>().pads;

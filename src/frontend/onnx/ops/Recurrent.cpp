@@ -282,17 +282,21 @@ template <Cell K> Status recurrent(NodeContext& c) {
   std::vector<Value*> yDirs, hLast, cLast;
   for (int64_t d = 0; d < dirs; ++d) {
     bool reverse = direction == "reverse" || d == 1;
-    // x W_g^T + Wb_g for all steps at once: [S, B, H] per gate; R_g^T and Rb_g per gate.
+    // x W_g^T + Wb_g for all steps at once: [S, B, H] per gate, computed as one [S*B, I] x
+    // [I, H] product (a 2-D matmul tiles the S*B rows; a batched one would redo [B, I] x [I, H]
+    // per step); R_g^T and Rb_g per gate.
+    DNNCC_ASSIGN_OR_RETURN(Value * rows, b.reshape(x, {steps * batch, inputSize}));
     std::vector<Value*> xw(gates), rT(gates), rb(gates, nullptr);
     for (int g = 0; g < gates; ++g) {
       DNNCC_ASSIGN_OR_RETURN(Value * wT, gateMatrix(b, w, d, g, hidden));
-      DNNCC_ASSIGN_OR_RETURN(xw[g], b.op(OpKind::MatMul, {x, wT}));
+      DNNCC_ASSIGN_OR_RETURN(xw[g], b.op(OpKind::MatMul, {rows, wT}));
       DNNCC_ASSIGN_OR_RETURN(rT[g], gateMatrix(b, r, d, g, hidden));
       if (bias) {
         DNNCC_ASSIGN_OR_RETURN(Value * wb, rowPart(b, bias, d, g * hidden, hidden));
         DNNCC_ASSIGN_OR_RETURN(xw[g], b.op(OpKind::Add, {xw[g], wb}));
         DNNCC_ASSIGN_OR_RETURN(rb[g], rowPart(b, bias, d, (gates + g) * hidden, hidden));
       }
+      DNNCC_ASSIGN_OR_RETURN(xw[g], b.reshape(xw[g], {steps, batch, hidden}));
     }
     std::vector<Value*> p(3, nullptr);
     if (peep)
