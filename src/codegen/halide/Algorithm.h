@@ -49,6 +49,10 @@ struct Lowering {
   /// Off (CPU targets, the host evaluator, OpenCL devices without cl_khr_fp16), f16 ops are
   /// lifted to f32 with the exact integer conversions of LowPrecision.cpp.
   bool nativeHalf = false;
+  /// The kernels run on a GPU, whose math library computes transcendental functions per thread
+  /// (OpenCL C / PTX tanh). Off, f32 tanh is lowered to vector arithmetic instead of Halide's
+  /// per-lane C library call.
+  bool gpu = false;
 };
 
 /// Halide element type of a DType (bool is stored as uint8: 0 or 1). f16 is Float(16), or

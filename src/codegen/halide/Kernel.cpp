@@ -135,6 +135,7 @@ Lowering loweringFor(const TargetInfo& target) {
   Lowering lw;
   lw.halfAsBits = holdsHalfAsBits(target);
   lw.nativeHalf = computesInHalf(target);
+  lw.gpu = target.isGpu();
   return lw;
 }
 

@@ -133,7 +133,7 @@ Expected<Expr> unaryExpr(const Op& op, Expr x, const Lowering& lw) {
   case OpKind::Sigmoid:
     return typed(x, 1) / (typed(x, 1) + Halide::exp(-x));
   case OpKind::Tanh:
-    return x.type() == Halide::Float(32) ? tanhF32(x) : Halide::tanh(x);
+    return x.type() == Halide::Float(32) && !lw.gpu ? tanhF32(x) : Halide::tanh(x);
   case OpKind::Exp:
     return Halide::exp(x);
   case OpKind::Log:
