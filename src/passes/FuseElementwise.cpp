@@ -3,7 +3,8 @@
 // is read only by same-shape element-wise ops (so the kernel computes each output point once:
 // conv + bias + relu + residual add, or conv + x * sigmoid(x), becomes one kernel). Groupings in
 // which a value other than a kernel's last result is needed outside it are redone without fusing
-// through that value. A reshape is a view of its operand (group -1) unless it is a model output
+// through that value. A 1x1 conv takes an element-wise producer of its input that nothing else
+// reads into its kernel (a prologue: the squeeze-excitation scale x * s). A reshape is a view of its operand (group -1) unless it is a model output
 // that cannot own its bytes (its root is an input, a constant or another output): then it copies.
 #include <map>
 
@@ -23,12 +24,26 @@ const Value* viewRoot(const Value* v) {
 } // namespace
 
 namespace {
+/// A conv with 1x1 kernels, unit strides and no padding: output position p reads input position p.
+bool isPointwiseConv(const Op& op) {
+  if (op.kind != OpKind::Conv)
+    return false;
+  const auto& a = op.attr<ConvAttrs>();
+  const TensorType& w = op.operands[1]->type;
+  for (int i = 2; i < w.rank(); ++i)
+    if (w.shape[i] != 1)
+      return false;
+  return std::all_of(a.strides.begin(), a.strides.end(), [](int64_t s) { return s == 1; }) &&
+         std::all_of(a.pads.begin(), a.pads.end(), [](int64_t p) { return p == 0; });
+}
+
 /// One greedy grouping. An element-wise op joins the group of the op producing one of its
 /// operands `v` when `v` is not a model output, has the op's result shape, is not in `barred`, and
 /// every use of `v` is a same-shape element-wise op (x * sigmoid(x) uses x twice; both uses join).
 int assignGroups(Module& m, const std::vector<std::vector<Op*>>& users,
                  const std::vector<bool>& isOutput, const std::vector<bool>& barred) {
   std::map<int, int> size;
+  std::map<int, bool> hasAnchor;
   int next = 0;
   for (auto& op : m.ops) {
     op->group = -1;
@@ -50,8 +65,21 @@ int assignGroups(Module& m, const std::vector<std::vector<Op*>>& users,
         break;
       }
     }
+    // A 1x1 conv reads its input once per output position: an element-wise producer of that
+    // input read by nothing else (the squeeze-excitation scale x * s of EfficientNet and
+    // MobileNetV3) is computed inside the conv's kernel, as it loads the input, instead of being
+    // written out and read back: the conv joins the producer's group.
+    if (op->group < 0 && isPointwiseConv(*op)) {
+      Value* x = op->operands[0];
+      Op* p = x->producer;
+      if (p && p->group >= 0 && !isOutput[x->id] && !barred[x->id] &&
+          hasTrait(p->kind, kElementwise) && users[x->id].size() == 1 &&
+          !hasAnchor[p->group] && size[p->group] < kMaxGroupOps)
+        op->group = p->group;
+    }
     if (op->group < 0)
       op->group = next++;
+    hasAnchor[op->group] = hasAnchor[op->group] || hasTrait(op->kind, kAnchor);
     ++size[op->group];
   }
   return next;

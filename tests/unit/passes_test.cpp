@@ -5,6 +5,7 @@
 #include <map>
 #include <random>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "ir/SmallTypes.h"
@@ -251,6 +252,45 @@ TEST(FuseElementwise, DiamondOfElementwiseUsesFusesIntoOneKernel) {
   const Op* conv = test::findOp(b.m, OpKind::Conv);
   for (OpKind k : {OpKind::Relu, OpKind::Sigmoid, OpKind::Add})
     EXPECT_EQ(test::findOp(b.m, k)->group, conv->group) << opName(k);
+}
+
+/// x * s with a per-channel s, as a squeeze-excitation block scales its input.
+Value* channelScale(Builder& b, Value* x) {
+  Value* s = b.op(OpKind::Sigmoid, {b.op(OpKind::GlobalAvgPool, {x})});
+  return b.op(OpKind::Mul, {x, s});
+}
+
+TEST(FuseElementwise, PointwiseConvTakesItsElementwiseInputIntoItsKernel) {
+  Builder b;
+  Value* x = b.op(OpKind::Relu, {b.input({1, 4, 4, 4})});
+  Value* scaled = channelScale(b, x);
+  Value* w = b.constant({8, 4, 1, 1});
+  Value* y = b.op(OpKind::Conv, {scaled, w}, ConvAttrs{{1, 1}, {0, 0, 0, 0}, {1, 1}, 1});
+  b.output(b.op(OpKind::Relu, {y}), "y");
+  ASSERT_TRUE(test::runPasses(b.m, "fuse-elementwise,plan-memory"));
+  // mul, conv and the relu after it: one kernel; the scaled input needs no memory.
+  EXPECT_EQ(y->producer->group, scaled->producer->group);
+  EXPECT_EQ(test::findOp(b.m, OpKind::Conv)->group, b.m.outputs[0]->producer->group);
+  EXPECT_EQ(b.m.plan->byValue[scaled->id].storage, Storage::none);
+}
+
+TEST(FuseElementwise, OnlyPointwiseConvsTakeAnInputProducerThatNothingElseReads) {
+  for (int kernel : {1, 3})
+    for (bool sharedInput : {false, true}) {
+      SCOPED_TRACE(fmt::format("{}x{} conv, input read elsewhere too: {}", kernel, kernel,
+                               sharedInput));
+      Builder b;
+      Value* scaled = channelScale(b, b.op(OpKind::Relu, {b.input({1, 4, 4, 4})}));
+      Value* w = b.constant({8, 4, kernel, kernel});
+      int64_t pad = kernel / 2;
+      Value* y =
+          b.op(OpKind::Conv, {scaled, w}, ConvAttrs{{1, 1}, {pad, pad, pad, pad}, {1, 1}, 1});
+      b.output(y, "y");
+      if (sharedInput)
+        b.output(b.op(OpKind::GlobalMaxPool, {scaled}), "z");
+      ASSERT_TRUE(test::runPasses(b.m, "fuse-elementwise"));
+      EXPECT_EQ(y->producer->group == scaled->producer->group, kernel == 1 && !sharedInput);
+    }
 }
 
 TEST(FuseElementwise, OperandAlsoReadByANonElementwiseOpIsNotFused) {

@@ -10,6 +10,8 @@
 
 #include "codegen/halide/GpuSchedule.h"
 
+#include <map>
+
 #include <fmt/format.h>
 
 namespace dnncc::hl {
@@ -189,6 +191,18 @@ bool scheduleConvNHWC(KernelPipeline& p, const TargetInfo& target) {
   if (p.work >= kParallelWork)
     p.output.parallel(task);
   p.output.vectorize(ci, vw).unroll(ci).unroll(xi);
+  // An element-wise prologue the conv reads (fuse-elementwise puts one before a 1x1 conv: the
+  // squeeze-excitation scale x * s) is computed per tile into a small buffer, IC channels x TW
+  // columns vectorised over channels, which the tile's inner loop then loads like the input.
+  std::map<std::string, Halide::Internal::Function> called =
+      Halide::Internal::find_direct_calls(conv.function());
+  for (TensorFunc& other : p.others)
+    if (Halide::Func stage = other.func;
+        called.count(stage.name()) && !stage.has_update_definition()) {
+      stage.compute_at(p.output, xo).reorder_storage(c, x, y, n).reorder(c, x, y, n);
+      if (p.anchor->operands[0]->type.shape[1] >= vw)
+        stage.vectorize(c, vw, TailStrategy::GuardWithIf);
+    }
   // The accumulator tile, channels innermost like the vectors, small enough to live in registers.
   conv.compute_at(p.output, xo)
       .reorder_storage(c, x, y, n)
