@@ -4,8 +4,9 @@
 // conv + bias + relu + residual add, or conv + x * sigmoid(x), becomes one kernel). Groupings in
 // which a value other than a kernel's last result is needed outside it are redone without fusing
 // through that value. A 1x1 conv takes an element-wise producer of its input that nothing else
-// reads into its kernel (a prologue: the squeeze-excitation scale x * s). A reshape is a view of its operand (group -1) unless it is a model output
-// that cannot own its bytes (its root is an input, a constant or another output): then it copies.
+// reads into its kernel (a prologue: the squeeze-excitation scale x * s). A reshape is a view of
+// its operand (group -1) unless it is a model output that cannot own its bytes (its root is an
+// input, a constant or another output): then it copies.
 #include <map>
 
 #include <fmt/format.h>
