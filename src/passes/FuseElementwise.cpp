@@ -74,8 +74,8 @@ int assignGroups(Module& m, const std::vector<std::vector<Op*>>& users,
       Value* x = op->operands[0];
       Op* p = x->producer;
       if (p && p->group >= 0 && !isOutput[x->id] && !barred[x->id] &&
-          hasTrait(p->kind, kElementwise) && users[x->id].size() == 1 &&
-          !hasAnchor[p->group] && size[p->group] < kMaxGroupOps)
+          hasTrait(p->kind, kElementwise) && users[x->id].size() == 1 && !hasAnchor[p->group] &&
+          size[p->group] < kMaxGroupOps)
         op->group = p->group;
     }
     if (op->group < 0)

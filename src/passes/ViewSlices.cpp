@@ -14,7 +14,9 @@
 
 namespace dnncc {
 namespace {
-bool isReshapeView(const Op* op) { return op && op->kind == OpKind::Reshape && op->group < 0; }
+bool isReshapeView(const Op* op) {
+  return op && op->kind == OpKind::Reshape && op->group < 0;
+}
 } // namespace
 
 Status ViewSlices::run(Module& m, PassContext& ctx) {

@@ -188,7 +188,8 @@ TEST(ElementwiseNumbers, TanhIsWithinThreeUlpsAndKeepsIeeeSpecials) {
     EXPECT_LE(std::fabs(got[i] - want), 3 * ulp) << "tanh(" << in[i] << ") = " << got[i];
   }
   IMPORT_OR_FAIL(special, unaryModel(13, "Tanh", 5, [](auto&) {}));
-  EXPECT_TRUE(sameBits(run(special, {{kNaN, kInf, -kInf, 0.f, -0.f}}), {kNaN, 1.f, -1.f, 0.f, -0.f}));
+  EXPECT_TRUE(
+      sameBits(run(special, {{kNaN, kInf, -kInf, 0.f, -0.f}}), {kNaN, 1.f, -1.f, 0.f, -0.f}));
 }
 
 TEST(ElementwiseNumbers, RoundIsHalfToEvenAndPredicatesSeeNaNAndInf) {

@@ -277,8 +277,8 @@ TEST(FuseElementwise, PointwiseConvTakesItsElementwiseInputIntoItsKernel) {
 TEST(FuseElementwise, OnlyPointwiseConvsTakeAnInputProducerThatNothingElseReads) {
   for (int kernel : {1, 3})
     for (bool sharedInput : {false, true}) {
-      SCOPED_TRACE(fmt::format("{}x{} conv, input read elsewhere too: {}", kernel, kernel,
-                               sharedInput));
+      SCOPED_TRACE(
+          fmt::format("{}x{} conv, input read elsewhere too: {}", kernel, kernel, sharedInput));
       Builder b;
       Value* scaled = channelScale(b, b.op(OpKind::Relu, {b.input({1, 4, 4, 4})}));
       Value* w = b.constant({8, 4, kernel, kernel});

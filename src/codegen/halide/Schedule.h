@@ -26,7 +26,6 @@ inline constexpr int64_t kParallelWork = 1 << 20;
 /// Bytes a memory-bound kernel streams from above L2 before two cores pay off.
 inline constexpr int64_t kParallelBytes = 1 << 20;
 
-
 /// The stages of a kernel that are not inlined, other than its output: the ones with update
 /// definitions (reductions), the anchor's first.
 std::vector<Halide::Func> reductionStages(const KernelPipeline& p);

@@ -106,23 +106,28 @@ std::optional<double> constantScalar(const Value* v) {
 }
 
 /// tanh of an f32 `x` in vector arithmetic (Halide::tanh calls the C library's tanhf one lane at
-/// a time), with IEEE semantics. |x| < 0.4: the odd Taylor series of tanh through x^13 (the next term, 929569/638512875
-/// x^15, is below 2e-9 there); otherwise 1 - 2 / (exp(2|x|) + 1) with tanh's sign, where the
-/// cancellation costs at most two bits (tanh(0.4) = 0.38). NaN stays NaN, +-inf gives +-1, -0
-/// gives -0. Series coefficients: tanh x = sum 2^2n (2^2n - 1) B_2n x^(2n-1) / (2n)! (Abramowitz
-/// & Stegun 4.5.64).
+/// a time), with IEEE semantics. |x| < 0.4: the odd Taylor series of tanh through x^13 (the next
+/// term, 929569/638512875 x^15, is below 2e-9 there); otherwise 1 - 2 / (exp(2|x|) + 1) with tanh's
+/// sign, where the cancellation costs at most two bits (tanh(0.4) = 0.38). NaN stays NaN, +-inf
+/// gives +-1, -0 gives -0. Series coefficients: tanh x = sum 2^2n (2^2n - 1) B_2n x^(2n-1) / (2n)!
+/// (Abramowitz & Stegun 4.5.64).
 Expr tanhF32(Expr x) {
   Expr a = Halide::abs(x);
   Expr x2 = x * x;
-  Expr series = x * (1.0f + x2 * (-1.0f / 3 + x2 * (2.0f / 15 + x2 * (-17.0f / 315 +
-                x2 * (62.0f / 2835 + x2 * (-1382.0f / 155925 + x2 * (21844.0f / 6081075)))))));
+  // Horner's rule in x^2, from the x^13 coefficient down to 1.
+  const float coefficients[] = {21844.0f / 6081075, -1382.0f / 155925, 62.0f / 2835,
+                                -17.0f / 315,       2.0f / 15,          -1.0f / 3, 1.0f};
+  Expr poly = coefficients[0];
+  for (size_t i = 1; i < std::size(coefficients); ++i)
+    poly = poly * x2 + coefficients[i];
+  Expr series = x * poly;
   // Halide's exp is not IEEE at the extremes (exp(inf) is 0): |x| is capped at 20, where tanh
   // is 1 in f32 (1 - 4e-18), and NaN is passed through.
   Expr far = 1.0f - 2.0f / (Halide::exp(2.0f * Halide::min(a, 20.0f)) + 1.0f);
   // IEEE semantics for this expression (kernels otherwise compile with fast-math flags, under
   // which LLVM may assume no NaN or infinity reaches the comparisons).
-  return Halide::strict_float(Halide::select(
-      Halide::is_nan(x), x, a < 0.4f, series, Halide::select(x < 0.0f, -far, far)));
+  return Halide::strict_float(
+      Halide::select(Halide::is_nan(x), x, a < 0.4f, series, Halide::select(x < 0.0f, -far, far)));
 }
 
 Expected<Expr> unaryExpr(const Op& op, Expr x, const Lowering& lw) {
