@@ -89,16 +89,19 @@ public:
       check(api.get_output(model, int64_t(i), t.bytes.data(), t.bytes.size()));
       r.outputs.push_back(std::move(t));
     }
+    // One run, timed by the wall clock, in milliseconds.
+    auto timedRun = [&] {
+      auto start = std::chrono::steady_clock::now();
+      int status = api.run(model);
+      auto stop = std::chrono::steady_clock::now();
+      check(status);
+      return std::chrono::duration<double, std::milli>(stop - start).count();
+    };
     if (bench > 0) {
       for (int i = 0; i < 2; ++i)
         check(api.run(model));
-      for (int i = 0; i < bench; ++i) {
-        auto start = std::chrono::steady_clock::now();
-        int status = api.run(model);
-        auto stop = std::chrono::steady_clock::now();
-        check(status);
-        r.benchMs.push_back(std::chrono::duration<double, std::milli>(stop - start).count());
-      }
+      for (int i = 0; i < bench; ++i)
+        r.benchMs.push_back(timedRun());
     }
     if (profiled > 0) {
       for (int64_t k = 0, n = api.num_kernels(); k < n; ++k) {
@@ -111,11 +114,7 @@ public:
       check(api.set_profiling(model, 1));
       check(api.run(model)); // a warm-up, as for --bench
       for (int i = 0; i < profiled; ++i) {
-        auto start = std::chrono::steady_clock::now();
-        int status = api.run(model);
-        auto stop = std::chrono::steady_clock::now();
-        check(status);
-        r.profiledRunMs.push_back(std::chrono::duration<double, std::milli>(stop - start).count());
+        r.profiledRunMs.push_back(timedRun());
         KernelTimes t{std::vector<int64_t>(r.kernels.size()),
                       std::vector<int64_t>(r.kernels.size())};
         check(api.kernel_times(model, t.startNs.data(), t.durationNs.data()));
