@@ -49,7 +49,7 @@ typedef struct dnncc_kernel_info {
   const char *nodes; /**< the ONNX nodes it covers, in graph order, ", "-separated ("" when
                           the model's nodes have no names) */
   int64_t flops;     /**< arithmetic per run: 2 per multiply-add of a conv, matmul or gemm, 1 per
-                          result element of every other op */
+                          pooling window tap, 1 per result element of every other op */
   int64_t bytes;     /**< bytes of its arguments: each input read once, the output written once
                           (the least memory traffic the kernel can have) */
 } dnncc_kernel_info;
