@@ -178,12 +178,8 @@ int64_t opFlops(const Op& op) {
   case OpKind::Gemm:
     return 2 * algorithmRow(op.kind).work(op); // multiply-adds
   case OpKind::MaxPool:
-  case OpKind::AvgPool: {
-    int64_t taps = op.result->type.numElements();
-    for (int64_t k : op.attr<PoolAttrs>().kernel)
-      taps *= k;
-    return taps;
-  }
+  case OpKind::AvgPool:
+    return poolWindowTaps(op);
   default:
     return op.result->type.numElements();
   }

@@ -141,6 +141,8 @@ std::vector<std::span<const AlgorithmRow>> algorithmFamilies();
 
 /// WorkFn of the ops that touch each element about once: operand elements plus result elements.
 int64_t workElements(const Op& op);
+/// Window positions a max/avg pool visits: output elements x kernel size (ops/Conv.cpp).
+int64_t poolWindowTaps(const Op& op);
 /// Arithmetic operations of `op` for the per-kernel profile (dnncc_kernel_info.flops): 2 per
 /// multiply-add of conv, conv_transpose, matmul and gemm, 1 per window tap of max/avg pooling, 1
 /// per result element of every other op.

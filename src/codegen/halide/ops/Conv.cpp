@@ -315,13 +315,8 @@ int64_t workConvTranspose(const Op& op) {
 /// counts as kMultiplyAddsPerTap multiply-adds (what decides whether a kernel uses threads).
 constexpr int64_t kMultiplyAddsPerTap = 8;
 
-/// Window taps (output elements x kernel size) in multiply-add equivalents.
-int64_t workPool(const Op& op) {
-  int64_t taps = op.result->type.numElements();
-  for (int64_t k : op.attr<PoolAttrs>().kernel)
-    taps *= k;
-  return taps * kMultiplyAddsPerTap;
-}
+/// Window taps in multiply-add equivalents.
+int64_t workPool(const Op& op) { return poolWindowTaps(op) * kMultiplyAddsPerTap; }
 
 const AlgorithmRow kRows[] = {
     // kind, Halide algorithm, work estimate, half-precision rule (Algorithm.h)
@@ -337,5 +332,12 @@ const AlgorithmRow kRows[] = {
 } // namespace
 
 std::span<const AlgorithmRow> convAlgorithms() { return kRows; }
+
+int64_t poolWindowTaps(const Op& op) {
+  int64_t taps = op.result->type.numElements();
+  for (int64_t k : op.attr<PoolAttrs>().kernel)
+    taps *= k;
+  return taps;
+}
 
 } // namespace dnncc::hl
