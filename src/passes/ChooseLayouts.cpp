@@ -6,6 +6,9 @@
 // Constant weights are further blocked by one or two vectors of output channels (columns of a
 // matmul's B), the register tile the conv and matmul schedules use, so a kernel streams each block
 // sequentially.
+#include <map>
+#include <tuple>
+
 #include <fmt/format.h>
 
 #include "passes/Pass.h"
@@ -29,17 +32,28 @@ int64_t blockFor(int64_t channels, int lanes) {
   return 0;
 }
 
-/// A constant used by one op stored with `layout` and `block`; a copy when the constant has
-/// other users.
-Value* withLayout(Module& m, Value* c, Layout layout, int lanes, const std::vector<int>& uses) {
+/// Copies of constants in another layout, by (constant id, layout, block): every op that wants
+/// the same layout of a constant shares one copy (an unrolled LSTM reads its recurrence weights
+/// once per time step: one copy per step made a 0.9 MB model a 26 MB library whose steps each
+/// streamed their own weights from memory).
+using LayoutCopies = std::map<std::tuple<int, Layout, int64_t>, Value*>;
+
+/// A constant used by one op stored with `layout` and `block`; a copy (shared with the other ops
+/// that want the same) when the constant has other users.
+Value* withLayout(Module& m, Value* c, Layout layout, int lanes, const std::vector<int>& uses,
+                  LayoutCopies& copies) {
   TensorType t = c->type;
   t.layout = layout;
   t.block = 0;
   t.block = blockFor(t.shape[t.blockedAxis()], lanes);
   if (c->type == t)
     return c;
-  if (uses[c->id] > 1 || c->type.layout != Layout::rowMajor || c->type.block != 0)
-    return m.addConstant(t, c->data, c->name);
+  if (uses[c->id] > 1 || c->type.layout != Layout::rowMajor || c->type.block != 0) {
+    Value*& copy = copies[{c->id, t.layout, t.block}];
+    if (copy == nullptr)
+      copy = m.addConstant(t, c->data, c->name);
+    return copy;
+  }
   c->type = t;
   return c;
 }
@@ -54,6 +68,7 @@ Status ChooseLayouts::run(Module& m, PassContext& ctx) {
     if (op->kind == OpKind::Reshape)
       mustBeRowMajor[op->operands[0]->id] = true;
   int nhwc = 0;
+  LayoutCopies copies;
   for (auto& op : m.ops) {
     Value* r = op->result;
     r->type.layout = Layout::rowMajor;
@@ -77,12 +92,12 @@ Status ChooseLayouts::run(Module& m, PassContext& ctx) {
     int lanes = ctx.vectorLanes;
     Value* w = op->operands.size() > 1 ? op->operands[1] : nullptr;
     if (op->kind == OpKind::Conv && w->isConstant() && w->type.rank() >= 3)
-      op->operands[1] = withLayout(m, w, Layout::hwio, lanes, uses);
+      op->operands[1] = withLayout(m, w, Layout::hwio, lanes, uses, copies);
     if (op->kind == OpKind::Gemm && w->isConstant())
       op->operands[1] = withLayout(
-          m, w, op->attr<GemmAttrs>().transB ? Layout::hwio : Layout::rowMajor, lanes, uses);
+          m, w, op->attr<GemmAttrs>().transB ? Layout::hwio : Layout::rowMajor, lanes, uses, copies);
     if (op->kind == OpKind::MatMul && w->isConstant() && w->type.rank() == 2)
-      op->operands[1] = withLayout(m, w, Layout::rowMajor, lanes, uses);
+      op->operands[1] = withLayout(m, w, Layout::rowMajor, lanes, uses, copies);
   }
   if (ctx.remark)
     ctx.remark(fmt::format("choose-layouts: {} tensors stored nhwc", nhwc));
