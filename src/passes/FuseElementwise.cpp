@@ -4,7 +4,9 @@
 // conv + bias + relu + residual add, or conv + x * sigmoid(x), becomes one kernel). Groupings in
 // which a value other than a kernel's last result is needed outside it are redone without fusing
 // through that value. A 1x1 conv takes an element-wise producer of its input that nothing else
-// reads into its kernel (a prologue: the squeeze-excitation scale x * s). A reshape is a view of
+// reads into its kernel (a prologue: the squeeze-excitation scale x * s). A kernel of element-wise
+// ops only whose result has one reader, an element-wise op of the same shape, is then computed in
+// that reader's kernel (consumer-side fusion). A reshape is a view of
 // its operand (group -1) unless it is a model output that cannot own its bytes (its root is an
 // input, a constant or another output): then it copies.
 #include <map>
@@ -38,13 +40,24 @@ bool isPointwiseConv(const Op& op) {
          std::all_of(a.pads.begin(), a.pads.end(), [](int64_t p) { return p == 0; });
 }
 
+/// A depthwise 2-D conv: one input channel per output channel (group = C, weights [C, 1, KH, KW]).
+bool isDepthwiseConv(const Op& op) {
+  if (op.kind != OpKind::Conv || op.result->type.rank() != 4)
+    return false;
+  const TensorType& w = op.operands[1]->type;
+  int64_t channels = op.operands[0]->type.shape[1];
+  return op.attr<ConvAttrs>().group == channels && w.shape[0] == channels && w.shape[1] == 1;
+}
+
 /// One greedy grouping. An element-wise op joins the group of the op producing one of its
 /// operands `v` when `v` is not a model output, has the op's result shape, is not in `barred`, and
 /// every use of `v` is a same-shape element-wise op (x * sigmoid(x) uses x twice; both uses join).
 int assignGroups(Module& m, const std::vector<std::vector<Op*>>& users,
-                 const std::vector<bool>& isOutput, const std::vector<bool>& barred) {
+                 const std::vector<bool>& isOutput, const std::vector<bool>& barred,
+                 bool convChains) {
   std::map<int, int> size;
-  std::map<int, bool> hasAnchor;
+  std::map<int, const Op*> firstOp;
+  std::map<int, int> anchors;
   int next = 0;
   for (auto& op : m.ops) {
     op->group = -1;
@@ -74,16 +87,69 @@ int assignGroups(Module& m, const std::vector<std::vector<Op*>>& users,
       Value* x = op->operands[0];
       Op* p = x->producer;
       if (p && p->group >= 0 && !isOutput[x->id] && !barred[x->id] &&
-          hasTrait(p->kind, kElementwise) && users[x->id].size() == 1 && !hasAnchor[p->group] &&
+          hasTrait(p->kind, kElementwise) && users[x->id].size() == 1 && anchors[p->group] == 0 &&
           size[p->group] < kMaxGroupOps)
+        op->group = p->group;
+    }
+    // Tile-level fusion of an inverted residual block's expansion (MobileNetV2/V3,
+    // EfficientNet): a depthwise conv reading the result of a kernel that starts with a 1x1 conv
+    // (plus its element-wise epilogue), read by nothing else, joins that kernel. The kernel
+    // computes the expanded rows each tile of the depthwise output needs as it goes
+    // (Schedule.cpp, conv_chain), so the expanded tensor, the block's largest, never goes
+    // through memory. CPU targets only (the GPU schedules tile one conv per kernel).
+    if (op->group < 0 && convChains && isDepthwiseConv(*op) &&
+        op->result->type.dtype == DType::f32) {
+      Value* x = op->operands[0];
+      Op* p = x->producer;
+      if (p && p->group >= 0 && !isOutput[x->id] && !barred[x->id] &&
+          users[x->id].size() == 1 && anchors[p->group] == 1 &&
+          isPointwiseConv(*firstOp[p->group]) &&
+          firstOp[p->group]->operands[0]->type.rank() == 4 && size[p->group] < kMaxGroupOps)
         op->group = p->group;
     }
     if (op->group < 0)
       op->group = next++;
-    hasAnchor[op->group] = hasAnchor[op->group] || hasTrait(op->kind, kAnchor);
+    firstOp.try_emplace(op->group, op.get());
+    anchors[op->group] += hasTrait(op->kind, kAnchor) ? 1 : 0;
     ++size[op->group];
   }
   return next;
+}
+/// Consumer-side fusion, after the producer-side grouping: a kernel made only of element-wise
+/// ops whose result has a single reader, an element-wise op with the same result shape in another
+/// kernel, is computed inside that kernel instead (each element still once, read from the same
+/// operands; one kernel call and one round trip through memory fewer). An LSTM step's tanh(c)
+/// could not join c's kernel, as the next step reads c too; it now joins the output gate's
+/// kernel, which multiplies it.
+/// Returns the number of kernels merged away.
+int mergeIntoConsumers(Module& m, const std::vector<std::vector<Op*>>& users,
+                       const std::vector<bool>& isOutput) {
+  int merged = 0;
+  for (bool changed = true; changed;) {
+    changed = false;
+    std::map<int, std::vector<Op*>> members;
+    for (auto& op : m.ops)
+      if (op->group >= 0)
+        members[op->group].push_back(op.get());
+    for (const auto& [g, ops] : members) {
+      bool elementwise = std::all_of(ops.begin(), ops.end(),
+                                     [](const Op* op) { return hasTrait(op->kind, kElementwise); });
+      const Value* out = ops.back()->result;
+      if (!elementwise || isOutput[out->id] || users[out->id].size() != 1)
+        continue;
+      const Op* u = users[out->id].front();
+      if (u->group < 0 || u->group == g || !hasTrait(u->kind, kElementwise) ||
+          u->result->type.shape != out->type.shape ||
+          members[u->group].size() + ops.size() > kMaxGroupOps)
+        continue;
+      for (Op* op : ops)
+        op->group = u->group;
+      ++merged;
+      changed = true;
+      break;
+    }
+  }
+  return merged;
 }
 } // namespace
 
@@ -100,7 +166,7 @@ Status FuseElementwise::run(Module& m, PassContext& ctx) {
   std::vector<bool> barred(m.numValueIds(), false);
   int next = 0;
   for (bool valid = false; !valid;) {
-    next = assignGroups(m, users, isOutput, barred);
+    next = assignGroups(m, users, isOutput, barred, !ctx.gpu);
     std::map<int, const Op*> last;
     for (auto& op : m.ops)
       if (op->group >= 0)
@@ -123,6 +189,7 @@ Status FuseElementwise::run(Module& m, PassContext& ctx) {
       for (size_t id = 0; id < users.size(); ++id)
         barred[id] = barred[id] || users[id].size() > 1;
   }
+  int kernels = next - mergeIntoConsumers(m, users, isOutput);
   // Model outputs reached only through views of something that cannot be the output's buffer.
   std::vector<const Value*> claimed;
   for (Value* out : m.outputs) {
@@ -131,12 +198,13 @@ Status FuseElementwise::run(Module& m, PassContext& ctx) {
     if (out->producer && out->producer->kind == OpKind::Reshape &&
         (!root->producer || shared)) {
       out->producer->group = next++;
+      ++kernels;
       root = out;
     }
     claimed.push_back(root);
   }
   if (ctx.remark)
-    ctx.remark(fmt::format("fuse-elementwise: {} ops in {} kernels", m.ops.size(), next));
+    ctx.remark(fmt::format("fuse-elementwise: {} ops in {} kernels", m.ops.size(), kernels));
   return Status::ok();
 }
 

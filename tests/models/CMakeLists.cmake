@@ -20,6 +20,9 @@
 #                            the model's ONNX nodes, every conv/gemm/activation node covered, a
 #                            valid Chrome trace; mobilenet_v2 on x86-64, tinynet under qemu
 #                            (rk3399) and on PoCL (x86-64-opencl)
+#   models.conv_chains.<target>  1x1 conv + activation + depthwise conv models (odd channels,
+#                            strides 1/2, kernels 3/5, narrow maps, batch 2) in one kernel call,
+#                            matching onnxruntime: on x86-64, host, and under qemu (rk3399, armv7)
 #   models.host_fp16         float16 arithmetic for --target=host has no AVX512-FP16 instruction
 #                            unless the CPU has it (--emit=asm; AMD Zen 4 has AVX-512 without it)
 #   models.neon              ARM conv and matmul kernels use NEON fmla (on --emit=asm)
@@ -271,6 +274,16 @@ add_test(NAME models.profile.x86-64
          COMMAND ${DNNCC_MODEL_TEST} --target=x86-64 profile
                  ${DNNCC_MODELS_REPO}/models/zoo/mobilenet_v2 ${DNNCC_MODELS_BIN}/profile-x86-64)
 set_tests_properties(models.profile.x86-64 PROPERTIES LABELS "models;zoo" TIMEOUT 300)
+foreach(target x86-64 host rk3399 armv7)
+  add_test(NAME models.conv_chains.${target}
+           COMMAND ${DNNCC_MODEL_TEST} --target=${target} conv-chains
+                   ${DNNCC_MODELS_BIN}/conv-chains-${target})
+  set(labels models)
+  if(target MATCHES "rk3399|armv7")
+    list(APPEND labels qemu)
+  endif()
+  set_tests_properties(models.conv_chains.${target} PROPERTIES LABELS "${labels}" TIMEOUT 300)
+endforeach()
 add_test(NAME models.profile.rk3399
          COMMAND ${DNNCC_MODEL_TEST} --target=rk3399 profile ${DNNCC_MODELS_REPO}/models/tinynet
                  ${DNNCC_MODELS_BIN}/profile-rk3399)

@@ -234,6 +234,69 @@ def profile(a):
             raise Failure(f"kernel calls of run {run_index} overlap in the trace")
 
 
+def conv_chains(a):
+    """1x1 conv + activation + depthwise conv (an inverted residual block's expansion), which
+    fuse-elementwise puts into one kernel on CPU targets (the conv_chain schedule): odd channel
+    counts, strides 1 and 2, kernels 3 and 5, maps narrower than a register tile, batch 2, each
+    activation form (none, Clip, HardSwish, x * Sigmoid(x)). Each model matches onnxruntime on
+    --target, and its profile shows the two convs in one kernel call."""
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+    work = fresh(a.work)
+    rng = np.random.default_rng(7)
+    # (name, batch, in channels, expanded channels, H, W, depthwise kernel, stride, activation)
+    cases = [("relu6_s1", 1, 3, 20, 9, 9, 3, 1, "clip"),
+             ("hardswish_s2", 1, 8, 48, 14, 14, 3, 2, "hardswish"),
+             ("plain_k5_batch2", 2, 16, 32, 7, 7, 5, 1, None),
+             ("narrow", 1, 4, 16, 20, 3, 3, 1, "clip"),
+             ("silu_s2_odd", 1, 6, 40, 11, 13, 3, 2, "silu")]
+    for name, n, ic, c, h, w, k, stride, act in cases:
+        d = fresh(os.path.join(work, name))
+        data = fresh(os.path.join(d, "test_data_set_0"))
+        inits = [numpy_helper.from_array(rng.standard_normal((c, ic, 1, 1)).astype(np.float32)
+                                         * 0.5, "w1"),
+                 numpy_helper.from_array(rng.standard_normal(c).astype(np.float32), "b1"),
+                 numpy_helper.from_array(rng.standard_normal((c, 1, k, k)).astype(np.float32)
+                                         * 0.5, "w2"),
+                 numpy_helper.from_array(rng.standard_normal(c).astype(np.float32), "b2")]
+        nodes = [helper.make_node("Conv", ["x", "w1", "b1"], ["e"], name="expand")]
+        if act == "clip":
+            inits += [numpy_helper.from_array(np.array(0, np.float32), "lo"),
+                      numpy_helper.from_array(np.array(6, np.float32), "hi")]
+            nodes.append(helper.make_node("Clip", ["e", "lo", "hi"], ["ea"], name="act"))
+        elif act == "hardswish":
+            nodes.append(helper.make_node("HardSwish", ["e"], ["ea"], name="act"))
+        elif act == "silu":
+            nodes += [helper.make_node("Sigmoid", ["e"], ["es"], name="sigmoid"),
+                      helper.make_node("Mul", ["e", "es"], ["ea"], name="act")]
+        pad = k // 2
+        nodes.append(helper.make_node("Conv", ["ea" if act else "e", "w2", "b2"], ["y"],
+                                      name="depthwise", group=c, strides=[stride, stride],
+                                      pads=[pad] * 4, kernel_shape=[k, k]))
+        x = rng.standard_normal((n, ic, h, w)).astype(np.float32)
+        graph = helper.make_graph(
+            nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
+                                  ir_version=8)
+        path = os.path.join(d, "model.onnx")
+        onnx.save(model, path)
+        y = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+        open(os.path.join(data, "input_0.pb"), "wb").write(
+            numpy_helper.from_array(x, "x").SerializeToString())
+        open(os.path.join(data, "output_0.pb"), "wb").write(
+            numpy_helper.from_array(y, "y").SerializeToString())
+        lib = os.path.join(work, f"lib{name}.so")
+        compile_model(a, path, lib)
+        out = run([a.dnncc_run, lib, "--data", data, "--rtol", "1e-3", "--atol", "1e-4",
+                   "--profile", "--profile-runs", "1"])
+        calls = re.search(r"^profile: (\d+) kernel calls", out, re.M)
+        if not calls or int(calls[1]) != 1 or "[expand, " not in out or "depthwise]" not in out:
+            raise Failure(f"{name}: the 1x1 and the depthwise conv are not one kernel call:\n{out}")
+
+
 def check_outputs(model, data, outdir, top1):
     """Prints each output's largest absolute error, next to its largest reference magnitude; with
     `top1`, the first output's argmax over its last axis (the class of each batch row) must equal
@@ -870,7 +933,7 @@ def main():
     p.add_argument("--staged", action="store_true",
                    help="require a kernel that stages tiles in local (shared) memory")
     for name in ("classify", "two-models", "exports", "neon", "nonfinite", "copies", "exact",
-                 "dynamic", "host-fp16", "contrib"):
+                 "dynamic", "host-fp16", "contrib", "conv-chains"):
         sub.add_parser(name).add_argument("work")
     p = sub.add_parser("profile")
     p.add_argument("model_dir")
@@ -885,7 +948,7 @@ def main():
          "emit": emit, "exports": exports, "compile-only": compile_only,
          "neon": neon, "nonfinite": nonfinite, "gpu-code": gpu_code,
          "copies": copies, "exact": exact, "dynamic": dynamic, "host-fp16": host_fp16,
-         "contrib": contrib, "profile": profile}[a.cmd](a)
+         "contrib": contrib, "profile": profile, "conv-chains": conv_chains}[a.cmd](a)
     except Failure as e:
         print(f"FAIL: {e}")
         return 1

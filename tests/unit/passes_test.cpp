@@ -293,6 +293,32 @@ TEST(FuseElementwise, OnlyPointwiseConvsTakeAnInputProducerThatNothingElseReads)
     }
 }
 
+TEST(FuseElementwise, DepthwiseConvJoinsTheExpansionKernelOnCpuTargetsOnly) {
+  for (bool gpu : {false, true})
+    for (bool sharedExpansion : {false, true}) {
+      SCOPED_TRACE(fmt::format("gpu: {}, expansion read elsewhere too: {}", gpu, sharedExpansion));
+      Builder b;
+      Value* pointwise = b.op(OpKind::Conv, {b.input({1, 2, 6, 6}), b.constant({8, 2, 1, 1})},
+                              ConvAttrs{{1, 1}, {0, 0, 0, 0}, {1, 1}, 1});
+      Value* expanded = b.op(OpKind::Clip, {pointwise}, ClipAttrs{0, 6});
+      Value* w = b.constant({8, 1, 3, 3});
+      Value* dw = b.op(OpKind::Conv, {expanded, w}, ConvAttrs{{1, 1}, {1, 1, 1, 1}, {1, 1}, 8});
+      Value* y = b.op(OpKind::Clip, {dw}, ClipAttrs{0, 6});
+      b.output(b.conv(y, 2), "y");
+      if (sharedExpansion)
+        b.output(b.op(OpKind::GlobalMaxPool, {expanded}), "z");
+      PassContext ctx;
+      ctx.gpu = gpu;
+      ASSERT_TRUE(FuseElementwise().run(b.m, ctx));
+      const Op* expand = test::findOp(b.m, OpKind::Conv);
+      bool joined = dw->producer->group == expand->group;
+      EXPECT_EQ(joined, !gpu && !sharedExpansion);
+      EXPECT_EQ(y->producer->group, dw->producer->group) << "the clip follows the depthwise conv";
+      // The projection conv after it starts a kernel of its own either way.
+      EXPECT_NE(b.m.outputs[0]->producer->group, dw->producer->group);
+    }
+}
+
 TEST(FuseElementwise, OperandAlsoReadByANonElementwiseOpIsNotFused) {
   Builder b;
   Value* c = b.conv(b.input({1, 2, 4, 4}), 2);

@@ -218,6 +218,106 @@ bool scheduleConvNHWC(KernelPipeline& p, const TargetInfo& target) {
   return true;
 }
 
+/// A 1x1 conv (with its element-wise epilogue E) feeding a depthwise conv, in one kernel
+/// (fuse-elementwise puts them together: an inverted residual block's expansion). Output NHWC,
+/// tiled like scheduleConvNHWC: channel blocks of CB x TW columns. Each task takes one channel
+/// block and a strip of output rows; walking down the strip it computes the rows of E that the
+/// next output row needs and keeps the last KH of them (Halide's sliding window and storage
+/// folding: a strip of a stride-1 conv computes each expanded row once, plus KH - 1 rows of
+/// halo at its start). E is computed for the block's CB channels only (a depthwise conv reads
+/// channel c for channel c), with the 1x1 conv's own register tile. The expanded tensor never
+/// goes through memory: per task it lives in KH rows x W x CB floats.
+bool scheduleConvChain(KernelPipeline& p, const TargetInfo& target) {
+  const TensorType& t = p.outputType;
+  if (!p.anchor || p.anchor->kind != OpKind::Conv || t.rank() != 4 ||
+      t.layout != Layout::nhwc || t.dtype != DType::f32)
+    return false;
+  int dwIndex = -1;
+  for (size_t i = 0; i < p.otherOps.size(); ++i)
+    if (p.otherOps[i]->kind == OpKind::Conv)
+      dwIndex = static_cast<int>(i);
+  if (dwIndex < 0)
+    return false;
+  const Op* dw = p.otherOps[dwIndex];
+  const Value* expanded = dw->operands[0];
+  // E: the Func of the value the depthwise conv reads (the 1x1 conv itself when it has no
+  // epilogue: then a wrapper, so that the conv's accumulator tile can sit inside E's loops).
+  Halide::Func conv1 = p.anchorFunc.func;
+  Halide::Func e;
+  if (expanded == p.anchor->result) {
+    e = conv1.in();
+  } else {
+    for (size_t i = 0; i < p.otherOps.size(); ++i)
+      if (p.otherOps[i]->result == expanded)
+        e = p.others[i].func;
+  }
+  if (!e.defined() || e.has_update_definition())
+    return false;
+  int vw = lanes(target, t.dtype);
+  int64_t channels = t.shape[1], rows = t.shape[2], w = t.shape[3];
+  int64_t inWidth = expanded->type.shape[3];
+  if (channels < vw)
+    return false;
+  int64_t wBlock = dw->operands[1]->type.block;
+  int cb = wBlock > 0 ? static_cast<int>(wBlock) : channels >= 2 * vw ? 2 * vw : vw;
+  int tw = tileWidth(target, cb / vw, w, 8);
+  int ew = tileWidth(target, cb / vw, inWidth, 8);
+  // Rows per task: whole columns of the output when there are enough channel blocks to keep
+  // the threads busy, else strips (each recomputing KH - 1 halo rows of E).
+  int64_t blocks = (channels + cb - 1) / cb;
+  constexpr int64_t kMinTasks = 8;
+  int64_t strips = std::min(rows, (kMinTasks + blocks - 1) / blocks);
+  int strip = static_cast<int>((rows + strips - 1) / strips);
+  Var n = axisVar(0), c = axisVar(1), y = axisVar(2), x = axisVar(3);
+  Var co("co"), ci("ci"), yo("yo"), yi("yi"), xo("xo"), xi("xi"), task("task");
+  p.output.split(c, co, ci, cb, TailStrategy::ShiftInwards)
+      .split(y, yo, yi, strip, TailStrategy::ShiftInwards)
+      .split(x, xo, xi, tw, TailStrategy::ShiftInwards)
+      .reorder(ci, xi, xo, yi, yo, co, n)
+      .fuse(yo, co, task);
+  if (p.work >= kParallelWork)
+    p.output.parallel(task);
+  p.output.vectorize(ci, vw).unroll(ci).unroll(xi);
+  // The depthwise accumulators: a TW x CB tile in registers, as in scheduleConvNHWC.
+  Halide::Func dwConv = p.others[dwIndex].func;
+  Halide::RDom r = *p.others[dwIndex].rdom; // r[0] = kw, r[1] = kh, r[2] = ic
+  dwConv.compute_at(p.output, xo)
+      .reorder_storage(c, x, y, n)
+      .reorder(c, x, y, n)
+      .vectorize(c, vw)
+      .unroll(c)
+      .unroll(x);
+  dwConv.update()
+      .reorder(c, x, r[2], r[0], r[1], y, n)
+      .vectorize(c, vw)
+      .unroll(c)
+      .unroll(x);
+  // E: rows computed as the strip advances, kept for the whole task (sliding window).
+  Var ex("ex"), exi("exi");
+  e.store_at(p.output, task)
+      .compute_at(p.output, yi)
+      .reorder_storage(c, x, y, n)
+      .split(x, ex, exi, ew, TailStrategy::ShiftInwards)
+      .reorder(c, exi, ex, y, n)
+      .vectorize(c, vw)
+      .unroll(c)
+      .unroll(exi);
+  // The 1x1 conv's accumulators: CB channels x EW columns of E per tile.
+  Halide::RDom r1 = *p.anchorFunc.rdom;
+  conv1.compute_at(e, ex)
+      .reorder_storage(c, x, y, n)
+      .reorder(c, x, y, n)
+      .vectorize(c, vw)
+      .unroll(c)
+      .unroll(x);
+  conv1.update()
+      .reorder(c, x, r1[2], r1[0], r1[1], y, n)
+      .vectorize(c, vw)
+      .unroll(c)
+      .unroll(x);
+  return true;
+}
+
 /// matmul / gemm with a row-major output: tile NB columns (1-2 vectors) x TM rows.
 bool scheduleMatMul(KernelPipeline& p, const TargetInfo& target) {
   const TensorType& t = p.outputType;
@@ -335,6 +435,7 @@ struct Strategy {
 };
 // Ordered by priority; the generic strategy always applies and comes last.
 const Strategy kStrategies[] = {
+    {"conv_chain", scheduleConvChain},
     {"conv_nhwc_tiled", scheduleConvNHWC},
     {"matmul_tiled", scheduleMatMul},
     {"updates_only", scheduleUpdatesOnly},

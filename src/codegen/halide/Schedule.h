@@ -17,6 +17,7 @@ struct KernelPipeline {
   const Op* anchor = nullptr;    ///< the kernel's heavy op (conv, matmul, ...), or null
   TensorFunc anchorFunc;         ///< the anchor's lowered stages
   std::vector<TensorFunc> others; ///< lowered stages of the remaining ops
+  std::vector<const Op*> otherOps; ///< the op of each entry of `others`
   /// Estimated work of one call in multiply-adds (or elements for data movement): below
   /// kParallelWork a kernel runs on one thread, as waking the thread pool costs more.
   int64_t work = 0;

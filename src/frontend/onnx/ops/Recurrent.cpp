@@ -165,7 +165,8 @@ Expected<Value*> activate(Composer& b, const std::string& name, Value* x) {
 }
 
 /// Rows [gate * hidden, (gate + 1) * hidden) of `m` [dirs, G * hidden, n] for direction `dir`,
-/// transposed to [n, hidden] (the right operand of x * W^T).
+/// transposed to [n, hidden] (the right operand of x * W^T; gate 0 with G * hidden rows: all
+/// gates).
 Expected<Value*> gateMatrix(Composer& b, Value* m, int64_t dir, int64_t gate, int64_t hidden) {
   DNNCC_ASSIGN_OR_RETURN(Value * d, b.slice(m, 0, dir, 1));
   DNNCC_ASSIGN_OR_RETURN(d, b.slice(d, 1, gate * hidden, hidden));
@@ -282,21 +283,28 @@ template <Cell K> Status recurrent(NodeContext& c) {
   std::vector<Value*> yDirs, hLast, cLast;
   for (int64_t d = 0; d < dirs; ++d) {
     bool reverse = direction == "reverse" || d == 1;
-    // x W_g^T + Wb_g for all steps at once: [S, B, H] per gate, computed as one [S*B, I] x
-    // [I, H] product (a 2-D matmul tiles the S*B rows; a batched one would redo [B, I] x [I, H]
-    // per step); R_g^T and Rb_g per gate.
+    // x W^T + Wb for all steps and gates at once: one [S*B, I] x [I, G*H] product (a 2-D matmul
+    // tiles the S*B rows and is large enough for threads; per-gate or batched products would
+    // redo small ones), stored [S*G, B, H] so that each step's gate is one contiguous slice (a
+    // view, not a copy); R_g^T and Rb_g per gate, as each step's gate kernel reads them.
     DNNCC_ASSIGN_OR_RETURN(Value * rows, b.reshape(x, {steps * batch, inputSize}));
-    std::vector<Value*> xw(gates), rT(gates), rb(gates, nullptr);
+    DNNCC_ASSIGN_OR_RETURN(Value * wAll, gateMatrix(b, w, d, 0, gates * hidden));
+    DNNCC_ASSIGN_OR_RETURN(Value * xw, b.op(OpKind::MatMul, {rows, wAll}));
+    if (bias) {
+      DNNCC_ASSIGN_OR_RETURN(Value * wb, rowPart(b, bias, d, 0, gates * hidden));
+      DNNCC_ASSIGN_OR_RETURN(xw, b.op(OpKind::Add, {xw, wb}));
+    }
+    DNNCC_ASSIGN_OR_RETURN(xw, b.reshape(xw, {steps, batch, gates, hidden}));
+    if (batch > 1) {
+      DNNCC_ASSIGN_OR_RETURN(xw, b.transpose(xw, {0, 2, 1, 3}));
+    }
+    DNNCC_ASSIGN_OR_RETURN(xw, b.reshape(xw, {steps * gates, batch, hidden}));
+    std::vector<Value*> rT(gates), rb(gates, nullptr);
     for (int g = 0; g < gates; ++g) {
-      DNNCC_ASSIGN_OR_RETURN(Value * wT, gateMatrix(b, w, d, g, hidden));
-      DNNCC_ASSIGN_OR_RETURN(xw[g], b.op(OpKind::MatMul, {rows, wT}));
       DNNCC_ASSIGN_OR_RETURN(rT[g], gateMatrix(b, r, d, g, hidden));
       if (bias) {
-        DNNCC_ASSIGN_OR_RETURN(Value * wb, rowPart(b, bias, d, g * hidden, hidden));
-        DNNCC_ASSIGN_OR_RETURN(xw[g], b.op(OpKind::Add, {xw[g], wb}));
         DNNCC_ASSIGN_OR_RETURN(rb[g], rowPart(b, bias, d, (gates + g) * hidden, hidden));
       }
-      DNNCC_ASSIGN_OR_RETURN(xw[g], b.reshape(xw[g], {steps, batch, hidden}));
     }
     std::vector<Value*> p(3, nullptr);
     if (peep)
@@ -313,7 +321,7 @@ template <Cell K> Status recurrent(NodeContext& c) {
       int64_t step = reverse ? steps - 1 - i : i;
       // gate g pre-activation: x_t W_g^T + Wb_g + h R_g^T + Rb_g
       auto xPart = [&](int g) -> Expected<Value*> {
-        DNNCC_ASSIGN_OR_RETURN(Value * v, b.slice(xw[g], 0, step, 1));
+        DNNCC_ASSIGN_OR_RETURN(Value * v, b.slice(xw, 0, step * gates + g, 1));
         return b.reshape(v, {batch, hidden});
       };
       auto hPart = [&](int g, Value* state) -> Expected<Value*> {
