@@ -101,9 +101,8 @@ int assignGroups(Module& m, const std::vector<std::vector<Op*>>& users,
         op->result->type.dtype == DType::f32) {
       Value* x = op->operands[0];
       Op* p = x->producer;
-      if (p && p->group >= 0 && !isOutput[x->id] && !barred[x->id] &&
-          users[x->id].size() == 1 && anchors[p->group] == 1 &&
-          isPointwiseConv(*firstOp[p->group]) &&
+      if (p && p->group >= 0 && !isOutput[x->id] && !barred[x->id] && users[x->id].size() == 1 &&
+          anchors[p->group] == 1 && isPointwiseConv(*firstOp[p->group]) &&
           firstOp[p->group]->operands[0]->type.rank() == 4 && size[p->group] < kMaxGroupOps)
         op->group = p->group;
     }

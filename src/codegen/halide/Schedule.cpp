@@ -229,8 +229,8 @@ bool scheduleConvNHWC(KernelPipeline& p, const TargetInfo& target) {
 /// goes through memory: per task it lives in KH rows x W x CB floats.
 bool scheduleConvChain(KernelPipeline& p, const TargetInfo& target) {
   const TensorType& t = p.outputType;
-  if (!p.anchor || p.anchor->kind != OpKind::Conv || t.rank() != 4 ||
-      t.layout != Layout::nhwc || t.dtype != DType::f32)
+  if (!p.anchor || p.anchor->kind != OpKind::Conv || t.rank() != 4 || t.layout != Layout::nhwc ||
+      t.dtype != DType::f32)
     return false;
   int dwIndex = -1;
   for (size_t i = 0; i < p.otherOps.size(); ++i)
@@ -287,11 +287,7 @@ bool scheduleConvChain(KernelPipeline& p, const TargetInfo& target) {
       .vectorize(c, vw)
       .unroll(c)
       .unroll(x);
-  dwConv.update()
-      .reorder(c, x, r[2], r[0], r[1], y, n)
-      .vectorize(c, vw)
-      .unroll(c)
-      .unroll(x);
+  dwConv.update().reorder(c, x, r[2], r[0], r[1], y, n).vectorize(c, vw).unroll(c).unroll(x);
   // E: rows computed as the strip advances, kept for the whole task (sliding window).
   Var ex("ex"), exi("exi");
   e.store_at(p.output, task)
@@ -310,11 +306,7 @@ bool scheduleConvChain(KernelPipeline& p, const TargetInfo& target) {
       .vectorize(c, vw)
       .unroll(c)
       .unroll(x);
-  conv1.update()
-      .reorder(c, x, r1[2], r1[0], r1[1], y, n)
-      .vectorize(c, vw)
-      .unroll(c)
-      .unroll(x);
+  conv1.update().reorder(c, x, r1[2], r1[0], r1[1], y, n).vectorize(c, vw).unroll(c).unroll(x);
   return true;
 }
 
@@ -435,10 +427,8 @@ struct Strategy {
 };
 // Ordered by priority; the generic strategy always applies and comes last.
 const Strategy kStrategies[] = {
-    {"conv_chain", scheduleConvChain},
-    {"conv_nhwc_tiled", scheduleConvNHWC},
-    {"matmul_tiled", scheduleMatMul},
-    {"updates_only", scheduleUpdatesOnly},
+    {"conv_chain", scheduleConvChain}, {"conv_nhwc_tiled", scheduleConvNHWC},
+    {"matmul_tiled", scheduleMatMul},  {"updates_only", scheduleUpdatesOnly},
     {"generic", scheduleGeneric},
 };
 // GPU targets: every stage on the device; the generic strategy always applies.
