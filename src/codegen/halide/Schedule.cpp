@@ -426,11 +426,15 @@ struct Strategy {
   bool (*apply)(KernelPipeline&, const TargetInfo&);
 };
 // Ordered by priority; the generic strategy always applies and comes last.
+// clang-format off
 const Strategy kStrategies[] = {
-    {"conv_chain", scheduleConvChain}, {"conv_nhwc_tiled", scheduleConvNHWC},
-    {"matmul_tiled", scheduleMatMul},  {"updates_only", scheduleUpdatesOnly},
+    {"conv_chain", scheduleConvChain},
+    {"conv_nhwc_tiled", scheduleConvNHWC},
+    {"matmul_tiled", scheduleMatMul},
+    {"updates_only", scheduleUpdatesOnly},
     {"generic", scheduleGeneric},
 };
+// clang-format on
 // GPU targets: every stage on the device; the generic strategy always applies.
 const Strategy kGpuStrategies[] = {
     {"gpu_conv_tiled", scheduleGpuConv},
