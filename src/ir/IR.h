@@ -175,8 +175,14 @@ Status verify(const Module& m);
 /// nothing for any other op. Contiguous: operand and result row-major and unblocked, the axes
 /// inside the sliced one taken whole, the axes outside it one index each, the sliced axis read
 /// with step 1 (x[t] of a [T, B, H] sequence, a channel range of a [1, C, H, W] map). Such a slice
-/// can be a view of its operand's bytes instead of a copy (passes/ViewSlices).
+/// can be a view of its operand's bytes instead of a copy (passes/MakeViews).
 std::optional<int64_t> contiguousSliceOffset(const Op& slice);
+
+/// True when `layout` for the result of `transpose` stores its elements in the same order as the
+/// operand's storage: memory holds the same bytes, so the transpose need not move any (ConvNeXt's
+/// permute of an NHWC-stored [N, C, H, W] map to a row-major [N, H, W, C]). Axes of extent 1 are
+/// ignored; blocked types never qualify. False for any other op.
+bool transposeKeepsBytes(const Op& transpose, Layout layout);
 
 /// Re-runs type inference for one op (used by verify and by passes that change operands).
 Expected<TensorType> inferType(const Op& op);

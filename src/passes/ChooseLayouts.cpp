@@ -1,11 +1,11 @@
 // choose-layouts: picks each tensor's storage order; kernels read any strides, so this only
-// changes speed. Image activations (rank 4, produced by conv/pooling/batch_norm/pad, or element-wise
-// and concat ops over such) are stored NHWC so kernels vectorise across channels; conv weights are
-// stored HWIO and the B of gemm with trans_b=1 transposed, both output-channel innermost. Model
-// outputs and operands of reshape views stay row-major (their bytes are seen as row-major).
-// Constant weights are further blocked by one or two vectors of output channels (columns of a
-// matmul's B), the register tile the conv and matmul schedules use, so a kernel streams each block
-// sequentially.
+// changes speed. Image activations (rank 4, produced by conv/pooling/batch_norm/pad, or
+// element-wise and concat ops over such, and a transpose that keeps its operand's bytes in place
+// when stored so) are stored NHWC so kernels vectorise across channels; conv weights are stored
+// HWIO and the B of gemm with trans_b=1 transposed, both output-channel innermost. Model outputs
+// and operands of reshape views stay row-major (their bytes are seen as row-major). Constant
+// weights are further blocked by one or two vectors of output channels (columns of a matmul's B),
+// the register tile the conv and matmul schedules use, so a kernel streams each block sequentially.
 #include <map>
 #include <tuple>
 
@@ -84,6 +84,12 @@ Status ChooseLayouts::run(Module& m, PassContext& ctx) {
         }
         image = any && all;
       }
+      // A transpose whose result, stored NHWC, keeps its operand's bytes in place (the
+      // permute back to [N, C, H, W] of ConvNeXt's channels-last blocks) is stored so:
+      // make-views then turns it into a view.
+      if (op->kind == OpKind::Transpose && transposeKeepsBytes(*op, Layout::nhwc) &&
+          !transposeKeepsBytes(*op, Layout::rowMajor))
+        image = true;
       if (image) {
         r->type.layout = Layout::nhwc;
         ++nhwc;

@@ -1,12 +1,11 @@
 // plan-memory: the static memory plan. Every kernel output that is not a model output gets a
 // place in one arena; two tensors share bytes when their lifetimes (from the kernel that writes
-// them to the last kernel that reads them, through views: reshapes and view-slices) do not
-// overlap. Placement is greedy by
-// size, largest first, each at the lowest 64-byte aligned offset free during its lifetime (the
-// "greedy by size" offset planner of Pisarchyk & Lee, "Efficient Memory Management for Deep Neural
-// Net Inference", 2020). Constants read by kernels are laid out in the weights blob. The length of
-// a run-time output extent (Module::runtimeExtents) and each run check live until the end of the
-// run.
+// them to the last kernel that reads them, through views: reshapes, and make-views' slices and
+// transposes) do not overlap. Placement is greedy by size, largest first, each at the lowest
+// 64-byte aligned offset free during its lifetime (the "greedy by size" offset planner of Pisarchyk
+// & Lee, "Efficient Memory Management for Deep Neural Net Inference", 2020). Constants read by
+// kernels are laid out in the weights blob. The length of a run-time output extent
+// (Module::runtimeExtents) and each run check live until the end of the run.
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -21,10 +20,14 @@ namespace {
 constexpr int64_t kAlign = 64;
 int64_t alignUp(int64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
-/// A reshape or slice that is not a kernel (fuse-elementwise, view-slices): its result is its
-/// operand's bytes, from the start (reshape) or from a slice's contiguous offset.
+/// A reshape, slice or transpose that is not a kernel (fuse-elementwise, make-views): its result
+/// is its operand's bytes, from the start (reshape, transpose) or from a slice's contiguous
+/// offset.
 bool isView(const Op* op) {
-  return op && (op->kind == OpKind::Reshape || op->kind == OpKind::Slice) && op->group < 0;
+  return op &&
+         (op->kind == OpKind::Reshape || op->kind == OpKind::Slice ||
+          op->kind == OpKind::Transpose) &&
+         op->group < 0;
 }
 
 /// Bytes from the start of a view's root to the view's first byte.

@@ -452,7 +452,10 @@ std::map<int, int> kernelPositions(const Module& m) {
 }
 
 bool isView(const Op* op) {
-  return op && (op->kind == OpKind::Reshape || op->kind == OpKind::Slice) && op->group < 0;
+  return op &&
+         (op->kind == OpKind::Reshape || op->kind == OpKind::Slice ||
+          op->kind == OpKind::Transpose) &&
+         op->group < 0;
 }
 const Value* root(const Value* v) {
   while (isView(v->producer))
@@ -620,7 +623,7 @@ TEST(PlanMemory, NoTwoLiveBuffersShareBytesOnRandomNets) {
     SCOPED_TRACE(seed);
     Builder b;
     Module& m = randomNet(b, seed);
-    Status s = test::runPasses(m, "dce,fuse-elementwise,view-slices,plan-memory");
+    Status s = test::runPasses(m, "dce,fuse-elementwise,make-views,plan-memory");
     ASSERT_TRUE(s) << s.format();
     checkPlan(m);
     if (HasFailure())
@@ -628,9 +631,9 @@ TEST(PlanMemory, NoTwoLiveBuffersShareBytesOnRandomNets) {
   }
 }
 
-// ---- view-slices ----
+// ---- make-views ----
 
-TEST(ViewSlices, ContiguousSlicesBecomeViewsAtTheirOffset) {
+TEST(MakeViews, ContiguousSlicesBecomeViewsAtTheirOffset) {
   Builder b;
   Value* seq = b.op(OpKind::Relu, {b.input({5, 1, 8})}); // [T, B, H]
   // x[3] of the sequence: bytes [3*8*4, 4*8*4) of its operand.
@@ -639,7 +642,7 @@ TEST(ViewSlices, ContiguousSlicesBecomeViewsAtTheirOffset) {
   Value* part = b.op(OpKind::Slice, {step}, SliceAttrs{{0, 0, 2}, {1, 1, 1}}, {1, 1, 4});
   // (An element-wise reader would join the slice's kernel and read it inline: no copy either.)
   b.output(b.op(OpKind::Concat, {part, part}, AxisAttrs{2}), "y");
-  ASSERT_TRUE(test::runPasses(b.m, "fuse-elementwise,view-slices,plan-memory"));
+  ASSERT_TRUE(test::runPasses(b.m, "fuse-elementwise,make-views,plan-memory"));
   checkPlan(b.m);
   EXPECT_EQ(step->producer->group, -1);
   EXPECT_EQ(part->producer->group, -1);
@@ -648,7 +651,7 @@ TEST(ViewSlices, ContiguousSlicesBecomeViewsAtTheirOffset) {
   EXPECT_EQ(plan.byValue[part->id].offset, plan.byValue[seq->id].offset + (3 * 8 + 2) * 4);
 }
 
-TEST(ViewSlices, OtherSlicesStayKernels) {
+TEST(MakeViews, OtherSlicesStayKernels) {
   Builder b;
   Value* x = b.op(OpKind::Relu, {b.input({2, 4, 6})});
   // Inner axis cut under an outer axis of extent 2: two runs, not one.
@@ -660,7 +663,7 @@ TEST(ViewSlices, OtherSlicesStayKernels) {
   b.output(b.op(OpKind::Relu, {inner}), "a");
   b.output(b.op(OpKind::Relu, {strided}), "b");
   b.output(out, "c");
-  ASSERT_TRUE(test::runPasses(b.m, "fuse-elementwise,view-slices,plan-memory"));
+  ASSERT_TRUE(test::runPasses(b.m, "fuse-elementwise,make-views,plan-memory"));
   checkPlan(b.m);
   EXPECT_FALSE(contiguousSliceOffset(*inner->producer));
   EXPECT_FALSE(contiguousSliceOffset(*strided->producer));
@@ -669,14 +672,43 @@ TEST(ViewSlices, OtherSlicesStayKernels) {
     EXPECT_GE(v->producer->group, 0) << printOp(*v->producer);
 }
 
-TEST(ViewSlices, GpuTargetsKeepCopies) {
+TEST(MakeViews, TransposesThatKeepTheBytesBecomeViews) {
+  // A ConvNeXt block: conv (stored NHWC) -> permute to [N, H, W, C] (row-major: the same bytes)
+  // -> channels-last work -> permute back to [N, C, H, W] (stored NHWC: the same bytes again)
+  // + the block input. A real shuffle of axes stays a kernel.
+  Builder b;
+  Value* x = b.input({1, 8, 5, 5});
+  Value* c = b.conv(x, 8);
+  Value* last = b.op(OpKind::Transpose, {c}, TransposeAttrs{{0, 2, 3, 1}}, {1, 5, 5, 8});
+  Value* act = b.op(OpKind::Sigmoid, {b.op(OpKind::Relu, {last})});
+  Value* first = b.op(OpKind::Transpose, {act}, TransposeAttrs{{0, 3, 1, 2}}, {1, 8, 5, 5});
+  Value* sum = b.op(OpKind::Add, {first, c});
+  Value* shuffled = b.op(OpKind::Transpose, {sum}, TransposeAttrs{{0, 1, 3, 2}}, {1, 8, 5, 5});
+  b.output(b.op(OpKind::Relu, {shuffled}), "y");
+  auto before = clone(b.m);
+  ASSERT_TRUE(test::runPasses(b.m, "fuse-elementwise,choose-layouts,make-views,plan-memory"));
+  checkPlan(b.m);
+  EXPECT_EQ(c->type.layout, Layout::nhwc);
+  EXPECT_EQ(last->type.layout, Layout::rowMajor);
+  EXPECT_EQ(first->type.layout, Layout::nhwc);
+  EXPECT_EQ(last->producer->group, -1);
+  EXPECT_EQ(first->producer->group, -1);
+  EXPECT_GE(shuffled->producer->group, 0);
+  const MemoryPlan& plan = *b.m.plan;
+  EXPECT_EQ(plan.byValue[last->id].offset, plan.byValue[c->id].offset);
+  EXPECT_EQ(plan.byValue[first->id].offset, plan.byValue[act->id].offset);
+  for (uint32_t seed : {1u, 2u})
+    EXPECT_TRUE(test::sameNumbers(*before, b.m, seed, 1e-6, 1e-6)) << "seed " << seed;
+}
+
+TEST(MakeViews, GpuTargetsKeepCopies) {
   Builder b;
   Value* x = b.op(OpKind::Relu, {b.input({4, 8})});
   Value* row = b.op(OpKind::Slice, {x}, SliceAttrs{{2, 0}, {1, 1}}, {1, 8});
   b.output(b.op(OpKind::Relu, {row}), "y");
   PassContext ctx;
   ctx.gpu = true;
-  auto passes = parsePipeline("fuse-elementwise,view-slices,plan-memory");
+  auto passes = parsePipeline("fuse-elementwise,make-views,plan-memory");
   ASSERT_TRUE(passes);
   ASSERT_TRUE(runPipeline(b.m, *passes, ctx));
   EXPECT_GE(row->producer->group, 0);

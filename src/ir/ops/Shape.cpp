@@ -137,6 +137,25 @@ std::optional<int64_t> contiguousSliceOffset(const Op& slice) {
   return offset * dtypeSize(x.dtype);
 }
 
+bool transposeKeepsBytes(const Op& transpose, Layout layout) {
+  if (transpose.kind != OpKind::Transpose)
+    return false;
+  const TensorType& x = transpose.operands[0]->type;
+  const TensorType& r = transpose.result->type;
+  if (x.block != 0 || r.block != 0 || x.dtype != r.dtype)
+    return false;
+  const IntList& perm = transpose.attr<TransposeAttrs>().perm;
+  // Operand axes from outermost to innermost in memory, for the operand and through the result.
+  std::vector<int64_t> operandOrder, resultOrder;
+  for (int axis : storageOrder(x.layout, x.rank()))
+    if (x.shape[axis] != 1)
+      operandOrder.push_back(axis);
+  for (int axis : storageOrder(layout, r.rank()))
+    if (r.shape[axis] != 1)
+      resultOrder.push_back(perm[axis]);
+  return operandOrder == resultOrder;
+}
+
 Expected<TensorType> inferPad(const Op& op) {
   const TensorType& x = op.operands[0]->type;
   const IntList& pads = op.attr<PadAttrs>().pads;
