@@ -366,31 +366,41 @@ bool scheduleMatMul(KernelPipeline& p, const TargetInfo& target) {
   return true;
 }
 
-/// softmax / log_softmax over the innermost storage axis (attention scores [B, H, S, S]): rows in
-/// storage order, each row's max and sum reduced in vectors (rfactor: VW partial results, then a
-/// horizontal step) and its exponentials computed once, vectorised, into a row buffer that the
-/// sum and the output read. The generic schedule reduced each row with scalar code and computed
-/// every exponential twice: bert_tiny's four softmaxes took 17% of its run.
-bool scheduleSoftmaxRows(KernelPipeline& p, const TargetInfo& target) {
+/// The axis a row-wise normalisation reduces over (softmax, log_softmax, layer_norm over one
+/// axis), or -1 for any other op.
+int rowReductionAxis(const Op& op) {
+  if (op.kind == OpKind::Softmax || op.kind == OpKind::LogSoftmax)
+    return static_cast<int>(op.attr<AxisAttrs>().axis);
+  if (op.kind == OpKind::LayerNorm && op.attr<LayerNormAttrs>().axis == op.result->type.rank() - 1)
+    return op.result->type.rank() - 1;
+  return -1;
+}
+
+/// softmax / log_softmax / layer_norm over the innermost storage axis (attention scores
+/// [B, H, S, S], a transformer's or ConvNeXt's channels): rows in storage order, each row's
+/// reductions (max and sum; sum and sum of squares) computed in vectors (rfactor: VW partial
+/// results, then a horizontal step), and full-rank intermediate stages (softmax's exponentials)
+/// computed once per element, vectorised, into a row buffer. The generic schedule reduced each
+/// row with scalar code and computed every exponential twice: bert_tiny's four softmaxes took 17%
+/// of its run.
+bool scheduleRowReductions(KernelPipeline& p, const TargetInfo& target) {
   const TensorType& t = p.outputType;
-  if (!p.anchor || (p.anchor->kind != OpKind::Softmax && p.anchor->kind != OpKind::LogSoftmax) ||
-      t.block != 0 || t.rank() == 0 || !isFloat(t.dtype) || t.dtype == DType::f64 ||
-      p.anchorFunc.stages.size() != 4)
+  if (!p.anchor || t.block != 0 || t.rank() == 0 || !isFloat(t.dtype) || t.dtype == DType::f64)
     return false;
+  int axis = rowReductionAxis(*p.anchor);
   int rank = t.rank();
-  int axis = static_cast<int>(p.anchor->attr<AxisAttrs>().axis);
+  if (axis < 0 || p.anchor->result->type.layout != t.layout)
+    return false;
   std::vector<int> order = storageOrder(t.layout, rank);
   int vw = lanes(target, t.dtype);
   int64_t extent = t.shape[axis];
   if (order.back() != axis || extent < vw || extent % vw != 0)
     return false;
-  Halide::Func mx = p.anchorFunc.stages[0], ex = p.anchorFunc.stages[1],
-               sm = p.anchorFunc.stages[2];
   std::vector<Halide::VarOrRVar> loops;
   for (auto it = order.rbegin(); it != order.rend(); ++it)
     loops.emplace_back(axisVar(*it));
   p.output.reorder(loops).vectorize(axisVar(axis), vw, TailStrategy::ShiftInwards);
-  // The row loop: the next non-trivial axis outside the softmax axis (none: one row, at root).
+  // The row loop: the next non-trivial axis outside the reduced one (none: one row, at root).
   int rowPos = -1;
   for (int i = rank - 2; i >= 0; --i)
     if (t.shape[order[i]] > 1) {
@@ -409,16 +419,22 @@ bool scheduleSoftmaxRows(KernelPipeline& p, const TargetInfo& target) {
       f.compute_root();
   };
   Halide::RDom r = *p.anchorFunc.rdom;
-  for (Halide::Func f : {mx, sm}) {
-    Halide::RVar ro("ro"), ri("ri");
-    Var u("u");
-    Halide::Func partial = f.update().split(r.x, ro, ri, vw).rfactor(ri, u);
-    at(f);
-    partial.compute_at(f, Halide::Var::outermost()).vectorize(u);
-    partial.update().vectorize(u);
+  const std::string vecName = axisVar(axis).name();
+  for (Halide::Func f : p.anchorFunc.stages) {
+    if (f.name() == p.anchorFunc.func.name())
+      continue; // the result: inlined into the output
+    if (f.has_update_definition()) {
+      Halide::RVar ro("ro"), ri("ri");
+      Var u("u");
+      Halide::Func partial = f.update().split(r.x, ro, ri, vw).rfactor(ri, u);
+      at(f);
+      partial.compute_at(f, Halide::Var::outermost()).vectorize(u);
+      partial.update().vectorize(u);
+    } else if (hasArg(f, vecName)) {
+      at(f);
+      f.vectorize(axisVar(axis), vw);
+    }
   }
-  at(ex);
-  ex.vectorize(axisVar(axis), vw);
   return true;
 }
 
@@ -487,7 +503,7 @@ const Strategy kStrategies[] = {
     {"conv_chain", scheduleConvChain},
     {"conv_nhwc_tiled", scheduleConvNHWC},
     {"matmul_tiled", scheduleMatMul},
-    {"softmax_rows", scheduleSoftmaxRows},
+    {"row_reductions", scheduleRowReductions},
     {"updates_only", scheduleUpdatesOnly},
     {"generic", scheduleGeneric},
 };
