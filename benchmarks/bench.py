@@ -429,13 +429,13 @@ def main() -> int:
 
     report = render(results, args, dnncc_version)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    # Sections of the report that other scripts own (from "## GPU" on: benchmarks/gpu_zoo.py's
-    # runs on lent GPUs) are kept.
+    # Sections of the report that other scripts own (from "## ARM instruction mix" or "## GPU"
+    # on: benchmarks/arm_mix.py, and benchmarks/gpu_zoo.py's runs on lent GPUs) are kept.
     if args.out.exists():
         old = args.out.read_text()
-        keep = old.find("\n## GPU")
-        if keep >= 0:
-            report = report.rstrip("\n") + "\n" + old[keep:]
+        owned = [i for i in (old.find("\n## ARM instruction mix"), old.find("\n## GPU")) if i >= 0]
+        if owned:
+            report = report.rstrip("\n") + "\n" + old[min(owned):]
     args.out.write_text(report)
     print(f"bench: wrote {args.out}")
     return 0
