@@ -631,6 +631,36 @@ TEST(PlanMemory, NoTwoLiveBuffersShareBytesOnRandomNets) {
   }
 }
 
+// ---- materialize-padding ----
+
+TEST(MaterializePadding, PadsWideMapsAndStridedConvsOnly) {
+  struct Case {
+    int64_t width, stride, group;
+    bool padded;
+  };
+  // Wide maps and strided convs read a pre-padded copy; small stride-1 maps and depthwise convs
+  // handle their borders in the conv kernel.
+  for (const Case& c :
+       {Case{28, 1, 1, true}, Case{14, 1, 1, false}, Case{14, 2, 1, true}, Case{28, 1, 8, false}}) {
+    SCOPED_TRACE(fmt::format("width {}, stride {}, group {}", c.width, c.stride, c.group));
+    Builder b;
+    Value* x = b.input({1, 8, 4, c.width});
+    Value* w = b.constant({8, 8 / c.group, 3, 3});
+    Value* y =
+        b.op(OpKind::Conv, {x, w}, ConvAttrs{{c.stride, c.stride}, {1, 1, 1, 1}, {1, 1}, c.group});
+    b.output(y, "y");
+    auto before = clone(b.m);
+    ASSERT_TRUE(test::runPasses(b.m, "materialize-padding"));
+    const Op* conv = y->producer;
+    EXPECT_EQ(conv->operands[0]->producer != nullptr &&
+                  conv->operands[0]->producer->kind == OpKind::Pad,
+              c.padded);
+    const IntList& pads = conv->attr<ConvAttrs>().pads;
+    EXPECT_EQ(std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; }), c.padded);
+    EXPECT_TRUE(test::sameNumbers(*before, b.m, 1, 1e-6, 1e-6));
+  }
+}
+
 // ---- make-views ----
 
 TEST(MakeViews, ContiguousSlicesBecomeViewsAtTheirOffset) {
