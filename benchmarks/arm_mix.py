@@ -74,8 +74,11 @@ class Kernel:
     blocks: list[dict[str, int]] = field(default_factory=list)
 
     def hot(self) -> dict[str, int]:
-        """The basic block with the most multiply-adds (ties: the larger one)."""
-        return max(self.blocks, key=lambda b: (multiply_adds(b), sum(b.values())), default={})
+        """The basic block with the most multiply-adds (ties: the densest one, as an unrolled
+        reduction loop is denser than the blocks around it)."""
+        return max(self.blocks,
+                   key=lambda b: (multiply_adds(b), multiply_adds(b) / max(1, sum(b.values()))),
+                   default={})
 
 
 def multiply_adds(block: dict[str, int]) -> int:
