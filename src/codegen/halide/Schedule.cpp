@@ -54,6 +54,33 @@ int lanes(const TargetInfo& target, DType t) {
   return std::max<int>(1, target.vectorBits / (8 * static_cast<int>(dtypeSize(t))));
 }
 
+/// Position in `order` (storage order, outer -> inner) of the innermost axis before `before`
+/// with extent > 1, or -1.
+int innermostNonTrivial(const TensorType& t, const std::vector<int>& order, int before) {
+  for (int i = before - 1; i >= 0; --i)
+    if (t.shape[order[i]] > 1)
+      return i;
+  return -1;
+}
+
+/// The output's loops in storage order (`order`, outer -> inner).
+void loopsInStorageOrder(KernelPipeline& p, const std::vector<int>& order) {
+  std::vector<Halide::VarOrRVar> loops;
+  for (auto it = order.rbegin(); it != order.rend(); ++it)
+    loops.emplace_back(axisVar(*it));
+  p.output.reorder(loops);
+}
+
+/// Threads over the outermost axis before position `before` of `order` with extent > 1, for
+/// kernels with enough work.
+void parallelOutermost(KernelPipeline& p, const std::vector<int>& order, int before) {
+  for (int i = 0; i < before; ++i)
+    if (p.outputType.shape[order[i]] > 1 && p.work >= kParallelWork) {
+      p.output.parallel(axisVar(order[i]));
+      return;
+    }
+}
+
 /// Generic: loops in storage order, the innermost non-trivial storage axis vectorised, the
 /// outermost non-trivial one parallel; reductions computed per iteration of the loop just outside
 /// the vector loop, vectorised along the same axis where they have it. Always applies.
@@ -67,17 +94,9 @@ bool scheduleGeneric(KernelPipeline& p, const TargetInfo& target) {
     return true;
   }
   std::vector<int> order = storageOrder(t.layout, rank); // outer -> inner
-  std::vector<Halide::VarOrRVar> loops;
-  for (auto it = order.rbegin(); it != order.rend(); ++it)
-    loops.emplace_back(axisVar(*it));
-  p.output.reorder(loops);
+  loopsInStorageOrder(p, order);
   // The vector axis: innermost storage axis with extent > 1.
-  int vecPos = -1;
-  for (int i = rank - 1; i >= 0; --i)
-    if (t.shape[order[i]] > 1) {
-      vecPos = i;
-      break;
-    }
+  int vecPos = innermostNonTrivial(t, order, rank);
   int vw = lanes(target, t.dtype);
   std::string vecName;
   // A kernel without reductions whose innermost axis is shorter than a vector (14x14 feature
@@ -108,19 +127,9 @@ bool scheduleGeneric(KernelPipeline& p, const TargetInfo& target) {
       p.output.vectorize(axisVar(axis), vw, TailStrategy::ShiftInwards);
   }
   // The loop reductions are computed in: next non-trivial axis outside the vector axis.
-  int computePos = -1;
-  for (int i = vecPos - 1; i >= 0; --i)
-    if (t.shape[order[i]] > 1) {
-      computePos = i;
-      break;
-    }
-  // Threads over the outermost non-trivial axis (outside the fused ones), for kernels with
-  // enough work.
-  for (int i = 0; i < fusedFrom; ++i)
-    if (t.shape[order[i]] > 1 && p.work >= kParallelWork) {
-      p.output.parallel(axisVar(order[i]));
-      break;
-    }
+  int computePos = innermostNonTrivial(t, order, vecPos);
+  // Threads over the outermost non-trivial axis outside the fused ones.
+  parallelOutermost(p, order, fusedFrom);
   // Stages are listed producers first: one computed at root (a scan or scatter) may read the
   // stages before it, so those are computed at root too.
   size_t rootedPrefix = 0;
@@ -160,6 +169,21 @@ int tileWidth(const TargetInfo& target, int accumulatorVectors, int64_t extent, 
     if (computed(t) * 100 <= extent * 115)
       return t;
   return widest;
+}
+
+/// A conv's accumulator tile (NHWC, output channels innermost like the vectors, small enough to
+/// live in registers) computed per iteration of `loop` of `consumer`, accumulating over the whole
+/// reduction `r` (r[0] = kw, r[1] = kh, r[2] = ic).
+void accumulatorTile(Halide::Func conv, const Halide::RDom& r, Halide::Func consumer,
+                     const Var& loop, int vw) {
+  Var n = axisVar(0), c = axisVar(1), y = axisVar(2), x = axisVar(3);
+  conv.compute_at(consumer, loop)
+      .reorder_storage(c, x, y, n)
+      .reorder(c, x, y, n)
+      .vectorize(c, vw)
+      .unroll(c)
+      .unroll(x);
+  conv.update().reorder(c, x, r[2], r[0], r[1], y, n).vectorize(c, vw).unroll(c).unroll(x);
 }
 
 /// 2-D conv with an NHWC output: tile CB output channels (1-2 vectors) x TW output columns.
@@ -203,18 +227,7 @@ bool scheduleConvNHWC(KernelPipeline& p, const TargetInfo& target) {
       if (p.anchor->operands[0]->type.shape[1] >= vw)
         stage.vectorize(c, vw, TailStrategy::GuardWithIf);
     }
-  // The accumulator tile, channels innermost like the vectors, small enough to live in registers.
-  conv.compute_at(p.output, xo)
-      .reorder_storage(c, x, y, n)
-      .reorder(c, x, y, n)
-      .vectorize(c, vw)
-      .unroll(c)
-      .unroll(x);
-  conv.update()
-      .reorder(c, x, r[2], r[0], r[1], y, n)
-      .vectorize(c, vw)
-      .unroll(c)
-      .unroll(x);
+  accumulatorTile(conv, r, p.output, xo, vw);
   return true;
 }
 
@@ -279,15 +292,7 @@ bool scheduleConvChain(KernelPipeline& p, const TargetInfo& target) {
     p.output.parallel(task);
   p.output.vectorize(ci, vw).unroll(ci).unroll(xi);
   // The depthwise accumulators: a TW x CB tile in registers, as in scheduleConvNHWC.
-  Halide::Func dwConv = p.others[dwIndex].func;
-  Halide::RDom r = *p.others[dwIndex].rdom; // r[0] = kw, r[1] = kh, r[2] = ic
-  dwConv.compute_at(p.output, xo)
-      .reorder_storage(c, x, y, n)
-      .reorder(c, x, y, n)
-      .vectorize(c, vw)
-      .unroll(c)
-      .unroll(x);
-  dwConv.update().reorder(c, x, r[2], r[0], r[1], y, n).vectorize(c, vw).unroll(c).unroll(x);
+  accumulatorTile(p.others[dwIndex].func, *p.others[dwIndex].rdom, p.output, xo, vw);
   // E: rows computed as the strip advances, kept for the whole task (sliding window).
   Var ex("ex"), exi("exi");
   e.store_at(p.output, task)
@@ -299,14 +304,7 @@ bool scheduleConvChain(KernelPipeline& p, const TargetInfo& target) {
       .unroll(c)
       .unroll(exi);
   // The 1x1 conv's accumulators: CB channels x EW columns of E per tile.
-  Halide::RDom r1 = *p.anchorFunc.rdom;
-  conv1.compute_at(e, ex)
-      .reorder_storage(c, x, y, n)
-      .reorder(c, x, y, n)
-      .vectorize(c, vw)
-      .unroll(c)
-      .unroll(x);
-  conv1.update().reorder(c, x, r1[2], r1[0], r1[1], y, n).vectorize(c, vw).unroll(c).unroll(x);
+  accumulatorTile(conv1, *p.anchorFunc.rdom, e, ex, vw);
   return true;
 }
 
@@ -396,22 +394,11 @@ bool scheduleRowReductions(KernelPipeline& p, const TargetInfo& target) {
   int64_t extent = t.shape[axis];
   if (order.back() != axis || extent < vw || extent % vw != 0)
     return false;
-  std::vector<Halide::VarOrRVar> loops;
-  for (auto it = order.rbegin(); it != order.rend(); ++it)
-    loops.emplace_back(axisVar(*it));
-  p.output.reorder(loops).vectorize(axisVar(axis), vw, TailStrategy::ShiftInwards);
+  loopsInStorageOrder(p, order);
+  p.output.vectorize(axisVar(axis), vw, TailStrategy::ShiftInwards);
   // The row loop: the next non-trivial axis outside the reduced one (none: one row, at root).
-  int rowPos = -1;
-  for (int i = rank - 2; i >= 0; --i)
-    if (t.shape[order[i]] > 1) {
-      rowPos = i;
-      break;
-    }
-  for (int i = 0; i < rowPos; ++i)
-    if (t.shape[order[i]] > 1 && p.work >= kParallelWork) {
-      p.output.parallel(axisVar(order[i]));
-      break;
-    }
+  int rowPos = innermostNonTrivial(t, order, rank - 1);
+  parallelOutermost(p, order, rowPos);
   auto at = [&](Halide::Func f) {
     if (rowPos >= 0)
       f.compute_at(p.output, axisVar(order[rowPos]));
