@@ -114,6 +114,7 @@ int assignGroups(Module& m, const std::vector<std::vector<Op*>>& users,
   }
   return next;
 }
+
 /// Consumer-side fusion, after the producer-side grouping: a kernel made only of element-wise
 /// ops whose result has a single reader, an element-wise op with the same result shape in another
 /// kernel, is computed inside that kernel instead (each element still once, read from the same
