@@ -56,12 +56,12 @@ def classify(mnemonic: str, operands: str) -> str:
     if mnemonic.startswith(("ld1", "ld2", "ld3", "ld4")) or (mnemonic in ("ldr", "ldp", "ldur")
                                                             and q_reg):
         return "load"
-    if mnemonic.startswith(("vld", "vldr", "vldm")):
+    if mnemonic.startswith("vld"):
         return "load"
     if mnemonic.startswith(("st1", "st2", "st3", "st4")) or (mnemonic in ("str", "stp", "stur")
                                                             and q_reg):
         return "store"
-    if mnemonic.startswith(("vst", "vstr", "vstm")):
+    if mnemonic.startswith("vst"):
         return "store"
     if a64_vector or (mnemonic.startswith("v") and mnemonic not in ("vmrs", "vmsr")):
         return "vector"
