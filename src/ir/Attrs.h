@@ -143,11 +143,16 @@ struct CastAttrs {
 
 /// conv over N-d images: x [N, C, D1..Dk], w [OC, C/group, K1..Kk], optional bias [OC].
 /// `pads` is [begin_1..begin_k, end_1..end_k] (ONNX order), explicit (auto_pad resolved on import).
+/// Integer form (passes/QdqToInteger): x u8 or i8, w i8 or u8, bias i32, result i32, each product
+/// widened to i32 and summed exactly; the padding holds `pad_value` (x's zero point, so that it
+/// stands for a real 0; the bias carries -zero_point * sum(w)). Float convs pad with 0.
 struct ConvAttrs {
   IntList strides, pads, dilations;
   int64_t group = 1;
+  int64_t padValue = 0;
   template <class V> void visitFields(V&& v) {
     v("strides", strides); v("pads", pads); v("dilations", dilations); v("group", group);
+    v("pad_value", padValue);
   }
   bool operator==(const ConvAttrs&) const = default;
 };

@@ -164,6 +164,12 @@ private:
         if (b.size() < 2 || b[0] != 'b' || std::atoll(b.c_str() + 1) <= 0)
           return error(fmt::format("expected a block size 'bN', got '{}'", b));
         t.block = std::atoll(b.c_str() + 1);
+        if (consume(',')) {
+          std::string g = word();
+          if (g.size() < 2 || g[0] != 'g' || std::atoll(g.c_str() + 1) <= 0)
+            return error(fmt::format("expected a group size 'gN', got '{}'", g));
+          t.group = std::atoll(g.c_str() + 1);
+        }
       }
       DNNCC_TRY(expect('}'));
     }

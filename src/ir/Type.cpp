@@ -163,11 +163,32 @@ int TensorType::blockedAxis() const {
   return order.empty() ? 0 : order.back();
 }
 
+int TensorType::groupedAxis() const {
+  std::vector<int> order = storageOrder(layout, rank());
+  return order.size() < 2 ? -1 : order[order.size() - 2];
+}
+
 std::vector<BufferDim> bufferDims(const TensorType& t) {
   int rank = t.rank();
-  std::vector<BufferDim> dims(rank + (t.block > 0 ? 1 : 0));
+  std::vector<BufferDim> dims(rank + (t.block > 0 ? 1 : 0) + (t.group > 0 ? 1 : 0));
   std::vector<int> order = storageOrder(t.layout, rank); // outer -> inner
   int64_t stride = 1;
+  if (t.group > 0) {
+    // Innermost first: position in the group, in the block, group index, the other axes, block
+    // index (see TensorType::group).
+    int a = order[rank - 1], g = order[rank - 2];
+    dims[rank - 1 - g] = {t.group, 1};
+    dims[rank - 1 - a] = {t.block, t.group};
+    stride = t.group * t.block;
+    dims[rank + 1] = {t.shape[g] / t.group, stride};
+    stride *= t.shape[g] / t.group;
+    for (int i = rank - 3; i >= 0; --i) {
+      dims[rank - 1 - order[i]] = {t.shape[order[i]], stride};
+      stride *= t.shape[order[i]];
+    }
+    dims[rank] = {t.shape[a] / t.block, stride};
+    return dims;
+  }
   if (t.block > 0) {
     int a = order.back();
     dims[rank - 1 - a] = {t.block, 1};
@@ -191,12 +212,15 @@ int64_t storageOffset(const TensorType& t, const std::vector<int64_t>& idx) {
   int rank = t.rank();
   int64_t off = 0;
   int a = t.block > 0 ? t.blockedAxis() : -1;
+  int g = t.group > 0 ? t.groupedAxis() : -1;
   for (int i = 0; i < rank; ++i) {
-    int64_t v = i == a ? idx[i] % t.block : idx[i];
+    int64_t v = i == a ? idx[i] % t.block : i == g ? idx[i] % t.group : idx[i];
     off += v * dims[rank - 1 - i].stride;
   }
   if (a >= 0)
     off += idx[a] / t.block * dims[rank].stride;
+  if (g >= 0)
+    off += idx[g] / t.group * dims[rank + 1].stride;
   return off;
 }
 
@@ -207,7 +231,8 @@ std::string shapeString(const std::vector<int64_t>& shape) {
 std::string toString(const TensorType& t) {
   std::string s = fmt::format("{}{}", dtypeName(t.dtype), shapeString(t.shape));
   if (t.layout != Layout::rowMajor || t.block > 0)
-    s += t.block > 0 ? fmt::format("{{{},b{}}}", layoutName(t.layout), t.block)
+    s += t.block > 0 ? fmt::format("{{{},b{}{}}}", layoutName(t.layout), t.block,
+                                   t.group > 0 ? fmt::format(",g{}", t.group) : "")
                      : fmt::format("{{{}}}", layoutName(t.layout));
   if (t.quant)
     s += fmt::format("<q {}, {}>", t.quant->scale, t.quant->zeroPoint);

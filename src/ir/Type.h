@@ -74,6 +74,12 @@ struct TensorType {
   /// are stored [OC/16][KH][KW][IC][16], so a kernel streams one block of output channels
   /// sequentially. The axis extent is a multiple of `block`.
   int64_t block = 0;
+  /// When > 0 (with block > 0), the storage axis just outside the blocked one (IC of hwio conv
+  /// weights, K of a matmul's B) is split into groups of `group` elements stored innermost, inside
+  /// the block: hwio weights with block 16 and group 4 are stored [OC/16][KH][KW][IC/4][16][4],
+  /// the order AVX-512 VNNI's vpdpbusd and ARM's sdot/udot read (each 32-bit lane holds 4
+  /// consecutive input channels of one output channel). The axis extent is a multiple of `group`.
+  int64_t group = 0;
   std::optional<QuantParams> quant;
 
   int rank() const { return static_cast<int>(shape.size()); }
@@ -83,6 +89,8 @@ struct TensorType {
   std::vector<int64_t> strides() const;
   /// The logical axis that `block` splits (the innermost storage axis).
   int blockedAxis() const;
+  /// The logical axis that `group` splits (the storage axis outside the blocked one).
+  int groupedAxis() const;
   /// Same dtype and shape; layout and quantization are ignored.
   bool sameShapeAndDType(const TensorType& o) const {
     return dtype == o.dtype && shape == o.shape;
@@ -97,7 +105,8 @@ struct BufferDim {
 };
 /// Buffer dimensions in Halide order: dims 0..rank-1 are the logical axes reversed (dim i is ONNX
 /// axis rank-1-i); for a blocked type the blocked axis's dim holds the position inside a block and
-/// one extra last dim the block index.
+/// one extra dim the block index; for a grouped type (TensorType::group) the grouped axis's dim
+/// holds the position inside a group and one more last dim the group index.
 std::vector<BufferDim> bufferDims(const TensorType& t);
 /// Element offset of the logical index `idx` (ONNX order) in the tensor's memory.
 int64_t storageOffset(const TensorType& t, const std::vector<int64_t>& idx);

@@ -5,7 +5,9 @@
 // HWIO and the B of gemm with trans_b=1 transposed, both output-channel innermost. Model outputs
 // and operands of reshape views stay row-major (their bytes are seen as row-major). Constant
 // weights are further blocked by one or two vectors of output channels (columns of a matmul's B),
-// the register tile the conv and matmul schedules use, so a kernel streams each block sequentially.
+// the register tile the conv and matmul schedules use, so a kernel streams each block sequentially;
+// the 8-bit weights of integer convs and matmuls also in groups of 4 input channels, the order of
+// the integer dot-product instructions (VNNI vpdpbusd, ARM sdot).
 #include <map>
 #include <tuple>
 
@@ -36,20 +38,36 @@ int64_t blockFor(int64_t channels, int lanes) {
 /// the same layout of a constant shares one copy (an unrolled LSTM reads its recurrence weights
 /// once per time step: one copy per step made a 0.9 MB model a 26 MB library whose steps each
 /// streamed their own weights from memory).
-using LayoutCopies = std::map<std::tuple<int, Layout, int64_t>, Value*>;
+using LayoutCopies = std::map<std::tuple<int, Layout, int64_t, int64_t>, Value*>;
+
+/// Input channels (a matmul's K) per 32-bit lane of the integer dot-product instructions
+/// (vpdpbusd, sdot): 8-bit weights of an integer conv or matmul are grouped so (TensorType::group).
+constexpr int64_t kDotProductGroup = 4;
+
+/// The group of the weights `w` of `op`: kDotProductGroup for the 8-bit weights of an integer
+/// conv (not depthwise) or matmul whose reduced axis divides into such groups, else 0.
+int64_t groupFor(const Op& op, const Value* w, Layout layout) {
+  if (op.result->type.dtype != DType::i32 || dtypeSize(w->type.dtype) != 1)
+    return 0;
+  TensorType t = w->type;
+  t.layout = layout;
+  int g = t.groupedAxis();
+  return g >= 0 && t.shape[g] % kDotProductGroup == 0 ? kDotProductGroup : 0;
+}
 
 /// A constant used by one op stored with `layout` and `block`; a copy (shared with the other ops
 /// that want the same) when the constant has other users.
 Value* withLayout(Module& m, Value* c, Layout layout, int lanes, const std::vector<int>& uses,
-                  LayoutCopies& copies) {
+                  LayoutCopies& copies, int64_t group = 0) {
   TensorType t = c->type;
   t.layout = layout;
   t.block = 0;
   t.block = blockFor(t.shape[t.blockedAxis()], lanes);
+  t.group = t.block > 0 ? group : 0;
   if (c->type == t)
     return c;
   if (uses[c->id] > 1 || c->type.layout != Layout::rowMajor || c->type.block != 0) {
-    Value*& copy = copies[{c->id, t.layout, t.block}];
+    Value*& copy = copies[{c->id, t.layout, t.block, t.group}];
     if (copy == nullptr)
       copy = m.addConstant(t, c->data, c->name);
     return copy;
@@ -98,12 +116,16 @@ Status ChooseLayouts::run(Module& m, PassContext& ctx) {
     int lanes = ctx.vectorLanes;
     Value* w = op->operands.size() > 1 ? op->operands[1] : nullptr;
     if (op->kind == OpKind::Conv && w->isConstant() && w->type.rank() >= 3)
-      op->operands[1] = withLayout(m, w, Layout::hwio, lanes, uses, copies);
+      op->operands[1] = withLayout(m, w, Layout::hwio, lanes, uses, copies,
+                                   op->attr<ConvAttrs>().group == 1
+                                       ? groupFor(*op, w, Layout::hwio)
+                                       : 0);
     if (op->kind == OpKind::Gemm && w->isConstant())
       op->operands[1] = withLayout(
           m, w, op->attr<GemmAttrs>().transB ? Layout::hwio : Layout::rowMajor, lanes, uses, copies);
     if (op->kind == OpKind::MatMul && w->isConstant() && w->type.rank() == 2)
-      op->operands[1] = withLayout(m, w, Layout::rowMajor, lanes, uses, copies);
+      op->operands[1] = withLayout(m, w, Layout::rowMajor, lanes, uses, copies,
+                                   groupFor(*op, w, Layout::rowMajor));
   }
   if (ctx.remark)
     ctx.remark(fmt::format("choose-layouts: {} tensors stored nhwc", nhwc));

@@ -39,6 +39,7 @@ Status MaterializePadding::run(Module& m, PassContext& ctx) {
       continue;
     int spatial = conv->operands[0]->type.rank() - 2;
     PadAttrs pa;
+    pa.value = static_cast<double>(a.padValue); // an integer conv pads with x's zero point
     pa.pads.assign(2 * (spatial + 2), 0);
     for (int k = 0; k < spatial; ++k) {
       pa.pads[2 + k] = a.pads[k];                   // begin of spatial axis k
@@ -49,6 +50,7 @@ Status MaterializePadding::run(Module& m, PassContext& ctx) {
                            m.insertOp(i, OpKind::Pad, {conv->operands[0]}, pa, conv->name));
     conv->operands[0] = x;
     std::fill(a.pads.begin(), a.pads.end(), 0);
+    a.padValue = 0;
     ++i; // past the inserted pad, back at the conv
     ++padded;
   }

@@ -54,7 +54,7 @@ public:
 
 /// The pipeline `dnncc` runs by default.
 inline constexpr std::string_view kDefaultPipeline =
-    "fold-batch-norm,fold-constants,convert-to-fp16,defer-run-checks,dce,materialize-padding,"
+    "qdq-to-integer,fold-batch-norm,fold-constants,convert-to-fp16,defer-run-checks,dce,materialize-padding,"
     "fuse-elementwise,choose-layouts,make-views,plan-memory";
 
 /// Name and summary of every pass.

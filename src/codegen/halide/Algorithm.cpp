@@ -117,14 +117,19 @@ TensorFunc wrapParam(const Halide::ImageParam& p, const TensorType& type) {
   if (type.block == 0)
     return wrapFunc(p, type);
   int rank = type.rank(), a = type.blockedAxis();
+  int g = type.group > 0 ? type.groupedAxis() : -1;
   auto v = makeVars(rank);
-  int block = static_cast<int>(type.block);
+  int block = static_cast<int>(type.block), group = static_cast<int>(type.group);
   Idx args;
   for (int i = 0; i < rank; ++i) {
     int axis = rank - 1 - i;
-    args.push_back(axis == a ? Halide::Expr(v[a] % block) : Halide::Expr(v[axis]));
+    args.push_back(axis == a   ? Halide::Expr(v[a] % block)
+                   : axis == g ? Halide::Expr(v[g] % group)
+                               : Halide::Expr(v[axis]));
   }
   args.push_back(v[a] / block);
+  if (g >= 0)
+    args.push_back(v[g] / group);
   Halide::Func f(p.name() + "_blocked");
   f(halideOrder(v)) = p(args);
   TensorFunc t = wrapFunc(f, type);

@@ -9,6 +9,9 @@
 #include <mutex>
 
 #include <fmt/format.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Metadata.h>
+#include <llvm/IR/Module.h>
 
 #include "codegen/halide/Algorithm.h"
 #include "codegen/halide/DeviceLowering.h"
@@ -38,6 +41,55 @@ Halide::Target halideTarget(const TargetInfo& target) {
   if (target.gpu.api == GpuApi::opencl && target.gpu.fp64)
     t = t.with_feature(Halide::Target::CLDoubles);
   return t.with_feature(Halide::Target::NoRuntime);
+}
+
+/// Whether Halide should compile kernel `k` with its AVX-512 VNNI patterns: an integer conv or
+/// matmul of 8-bit operands on an x86 target whose CPU has VNNI. Halide 14 matches 8-bit dot
+/// products to vpdpbusd only under its avx512_sapphirerapids feature, which also makes LLVM
+/// compile for the Sapphire Rapids CPU model (with AVX512-FP16 and AMX, which other VNNI CPUs
+/// such as AMD Zen 4 lack: see HostTarget.h); such kernels are emitted for the target's own CPU
+/// and features instead (emitForCpu).
+bool usesVnniPatterns(const KernelSpec& k, const TargetInfo& target, const Halide::Target& ht) {
+  if (ht.arch != Halide::Target::X86 || ht.has_feature(Halide::Target::AVX512_SapphireRapids) ||
+      !ht.has_feature(Halide::Target::AVX512_Skylake) ||
+      target.llvmFeatures.find("+avx512vnni") == std::string::npos)
+    return false;
+  return std::any_of(k.ops.begin(), k.ops.end(), [](const Op* op) {
+    return (op->kind == OpKind::Conv || op->kind == OpKind::MatMul) &&
+           op->result->type.dtype == DType::i32 && dtypeSize(op->operands[0]->type.dtype) == 1;
+  });
+}
+
+/// Replaces the string of module flag `key` (Halide keeps the LLVM CPU and attributes it compiles
+/// for in the flags "halide_mcpu" and "halide_mattrs", which its object emission reads).
+void setModuleFlag(llvm::Module& m, const char* key, const std::string& value) {
+  llvm::NamedMDNode* flags = m.getModuleFlagsMetadata();
+  for (unsigned i = 0; flags && i < flags->getNumOperands(); ++i) {
+    llvm::MDNode* flag = flags->getOperand(i);
+    auto* name = llvm::dyn_cast<llvm::MDString>(flag->getOperand(1));
+    if (name && name->getString() == key) {
+      llvm::Metadata* ops[] = {flag->getOperand(0).get(), name,
+                               llvm::MDString::get(m.getContext(), value)};
+      flags->setOperand(i, llvm::MDNode::get(m.getContext(), ops));
+    }
+  }
+}
+
+/// Compiles `f` with Halide target `patterns` (the instruction patterns its code generation
+/// may match) into an object or assembly file for the target's own LLVM CPU and features.
+void emitForCpu(Halide::Func f, const std::vector<Halide::Argument>& args,
+                const std::string& symbol, const Halide::Target& patterns,
+                const TargetInfo& target, const std::string& path, KernelOutput kind) {
+  Halide::Module module = f.compile_to_module(args, symbol, patterns);
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> m = Halide::compile_module_to_llvm_module(module, context);
+  setModuleFlag(*m, "halide_mcpu", target.cpu);
+  setModuleFlag(*m, "halide_mattrs", target.llvmFeatures);
+  auto out = Halide::make_raw_fd_ostream(path);
+  if (kind == KernelOutput::assembly)
+    Halide::compile_llvm_module_to_assembly(*m, *out);
+  else
+    Halide::compile_llvm_module_to_object(*m, *out);
 }
 
 /// True when a kernel may skip checking its arguments: on CPU targets the generated entry code
@@ -265,7 +317,10 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
       ht = ht.with_feature(Halide::Target::NoAsserts).with_feature(Halide::Target::NoBoundsQuery);
     if (hasNonFiniteConstant(pipe.output))
       ht = ht.with_feature(Halide::Target::StrictFloat);
-    if (kind == KernelOutput::assembly)
+    if (usesVnniPatterns(k, target, ht))
+      emitForCpu(pipe.output, args, symbol,
+                 ht.with_feature(Halide::Target::AVX512_SapphireRapids), target, path, kind);
+    else if (kind == KernelOutput::assembly)
       pipe.output.compile_to_assembly(path, args, symbol, ht);
     else
       pipe.output.compile_to_object(path, args, symbol, ht);

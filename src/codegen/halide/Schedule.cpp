@@ -173,9 +173,13 @@ int tileWidth(const TargetInfo& target, int accumulatorVectors, int64_t extent, 
 
 /// A conv's accumulator tile (NHWC, output channels innermost like the vectors, small enough to
 /// live in registers) computed per iteration of `loop` of `consumer`, accumulating over the whole
-/// reduction `r` (r[0] = kw, r[1] = kh, r[2] = ic).
+/// reduction `r` (r[0] = kw, r[1] = kh, r[2] = ic). With `group` > 0 (the 8-bit weights of an
+/// integer conv stored in groups of input channels, TensorType::group) each step reduces `group`
+/// input channels at once into every i32 lane: Halide matches that vector reduction of widening
+/// 8-bit products to the dot-product instructions (vpdpbusd on AVX-512 VNNI; pmaddwd pairs
+/// without it; sdot/udot on ARM with the dot-product extension).
 void accumulatorTile(Halide::Func conv, const Halide::RDom& r, Halide::Func consumer,
-                     const Var& loop, int vw) {
+                     const Var& loop, int vw, int group = 0) {
   Var n = axisVar(0), c = axisVar(1), y = axisVar(2), x = axisVar(3);
   conv.compute_at(consumer, loop)
       .reorder_storage(c, x, y, n)
@@ -183,16 +187,32 @@ void accumulatorTile(Halide::Func conv, const Halide::RDom& r, Halide::Func cons
       .vectorize(c, vw)
       .unroll(c)
       .unroll(x);
+  if (group > 0) {
+    Halide::RVar ico("ico"), ici("ici");
+    conv.update()
+        .split(r[2], ico, ici, group)
+        .reorder(ici, c, x, ico, r[0], r[1], y, n)
+        .atomic()
+        .vectorize(ici)
+        .vectorize(c, vw)
+        .unroll(c)
+        .unroll(x);
+    return;
+  }
   conv.update().reorder(c, x, r[2], r[0], r[1], y, n).vectorize(c, vw).unroll(c).unroll(x);
 }
 
 /// 2-D conv with an NHWC output: tile CB output channels (1-2 vectors) x TW output columns.
 bool scheduleConvNHWC(KernelPipeline& p, const TargetInfo& target) {
   const TensorType& t = p.outputType;
-  if (!p.anchor || p.anchor->kind != OpKind::Conv || t.rank() != 4 || t.layout != Layout::nhwc ||
-      t.dtype != DType::f32)
+  if (!p.anchor || p.anchor->kind != OpKind::Conv || t.rank() != 4 || t.layout != Layout::nhwc)
     return false;
-  int vw = lanes(target, t.dtype);
+  // f32, or the i32 accumulators of an integer conv (whose epilogue may requantize the kernel's
+  // output to 8 bits).
+  DType acc = p.anchor->result->type.dtype;
+  if (acc != DType::f32 && acc != DType::i32)
+    return false;
+  int vw = lanes(target, acc);
   int64_t oc = t.shape[1], w = t.shape[3];
   if (oc < vw)
     return false;
@@ -227,7 +247,8 @@ bool scheduleConvNHWC(KernelPipeline& p, const TargetInfo& target) {
       if (p.anchor->operands[0]->type.shape[1] >= vw)
         stage.vectorize(c, vw, TailStrategy::GuardWithIf);
     }
-  accumulatorTile(conv, r, p.output, xo, vw);
+  accumulatorTile(conv, r, p.output, xo, vw,
+                  static_cast<int>(p.anchor->operands[1]->type.group));
   return true;
 }
 

@@ -703,7 +703,9 @@ Expected<Value*> NodeContext::emit(OpKind kind, std::vector<Value*> operands, At
                                    resultType);
   if (!v)
     return Status(v.status()).withDefaults(where_);
-  if (!allConstant)
+  // A dequantized constant (a QDQ model's weights and biases) stays quantized: qdq-to-integer
+  // computes with the integers, and fold-constants folds what it leaves.
+  if (!allConstant || kind == OpKind::DequantizeLinear)
     return v;
   // Fold at once: torch's Shape -> Gather -> Concat -> Reshape chains become constants here.
   Expected<Value*> folded = foldToConstant(m_, *m_.ops.back(), evaluator_);

@@ -33,8 +33,17 @@ Expected<TensorType> inferConv(const Op& op) {
   if (k < 1 || w.rank() != x.rank())
     return Status::error(fmt::format("input {} and weights {} must both be [N, C, spatial...]",
                                      shapeString(x.shape), shapeString(w.shape)));
-  if (x.dtype != w.dtype)
-    return Status::error("input and weights have different types");
+  DNNCC_ASSIGN_OR_RETURN(DType type, productType(x.dtype, w.dtype));
+  if (type == DType::i32 && x.dtype != DType::i32) {
+    int64_t lo = x.dtype == DType::u8 ? 0 : -128, hi = x.dtype == DType::u8 ? 255 : 127;
+    if (a.padValue < lo || a.padValue > hi)
+      return Status::error(
+          fmt::format("pad_value={} is outside {}", a.padValue, dtypeName(x.dtype)));
+  } else if (a.padValue != 0) {
+    return Status::error(fmt::format("pad_value={} on a {} conv (only integer convs of 8-bit "
+                                     "inputs pad with their zero point)",
+                                     a.padValue, dtypeName(x.dtype)));
+  }
   DNNCC_TRY(checkLen("strides", a.strides, k));
   DNNCC_TRY(checkLen("dilations", a.dilations, k));
   DNNCC_TRY(checkLen("pads", a.pads, 2 * k));
@@ -50,6 +59,9 @@ Expected<TensorType> inferConv(const Op& op) {
   if (op.operands.size() == 3 && op.operands[2]->type.shape != std::vector<int64_t>{w.shape[0]})
     return Status::error(fmt::format("bias shape {} is not [{}]",
                                      shapeString(op.operands[2]->type.shape), w.shape[0]));
+  if (op.operands.size() == 3 && op.operands[2]->type.dtype != type)
+    return Status::error(fmt::format("bias of type {} is not {}",
+                                     dtypeName(op.operands[2]->type.dtype), dtypeName(type)));
   std::vector<int64_t> shape{x.shape[0], w.shape[0]};
   for (int i = 0; i < k; ++i) {
     DNNCC_ASSIGN_OR_RETURN(int64_t e, windowExtent(x.shape[2 + i], w.shape[2 + i], a.strides[i],
@@ -57,7 +69,7 @@ Expected<TensorType> inferConv(const Op& op) {
                                                    false));
     shape.push_back(e);
   }
-  return makeType(x.dtype, std::move(shape));
+  return makeType(type, std::move(shape));
 }
 
 Expected<TensorType> inferConvTranspose(const Op& op) {

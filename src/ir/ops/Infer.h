@@ -18,6 +18,11 @@ Status checkLen(const char* what, const IntList& v, size_t want);
 Expected<int64_t> windowExtent(int64_t in, int64_t kernel, int64_t stride, int64_t dilation,
                                int64_t padBegin, int64_t padEnd, bool ceilMode);
 
+/// The result type of a product of operands of types `a` and `b` (conv, matmul): their common
+/// type, or i32 when both are 8-bit integers (u8 or i8, in any mix: the integer conv and matmul
+/// widen each product to i32, as ONNX ConvInteger / MatMulInteger accumulate). Errors otherwise.
+Expected<DType> productType(DType a, DType b);
+
 /// A TensorType with the given dtype and shape (rowMajor, no quantization).
 inline TensorType makeType(DType dtype, std::vector<int64_t> shape) {
   TensorType t;

@@ -5,6 +5,17 @@
 
 namespace dnncc {
 
+Expected<DType> productType(DType a, DType b) {
+  auto int8 = [](DType t) { return t == DType::u8 || t == DType::i8; };
+  if (int8(a) && int8(b))
+    return DType::i32;
+  if (a != b)
+    return Status::error(fmt::format("operands of types {} and {} (the same type, or 8-bit "
+                                     "integers with an i32 result)",
+                                     dtypeName(a), dtypeName(b)));
+  return a;
+}
+
 Expected<TensorType> inferGemm(const Op& op) {
   const auto& a = op.attr<GemmAttrs>();
   const TensorType& A = op.operands[0]->type;
@@ -12,8 +23,7 @@ Expected<TensorType> inferGemm(const Op& op) {
   if (A.rank() != 2 || B.rank() != 2)
     return Status::error(fmt::format("A {} and B {} must be matrices", shapeString(A.shape),
                                      shapeString(B.shape)));
-  if (A.dtype != B.dtype)
-    return Status::error("A and B have different types");
+  DNNCC_ASSIGN_OR_RETURN(DType type, productType(A.dtype, B.dtype));
   int64_t m = a.transA ? A.shape[1] : A.shape[0];
   int64_t kA = a.transA ? A.shape[0] : A.shape[1];
   int64_t kB = a.transB ? B.shape[1] : B.shape[0];
@@ -26,7 +36,10 @@ Expected<TensorType> inferGemm(const Op& op) {
       return Status::error(fmt::format("C {} does not broadcast to [{},{}]",
                                        shapeString(op.operands[2]->type.shape), m, n));
   }
-  return makeType(A.dtype, {m, n});
+  if (op.operands.size() == 3 && op.operands[2]->type.dtype != type)
+    return Status::error(fmt::format("C of type {} is not {}",
+                                     dtypeName(op.operands[2]->type.dtype), dtypeName(type)));
+  return makeType(type, {m, n});
 }
 
 Expected<TensorType> inferMatMul(const Op& op) {
@@ -34,8 +47,8 @@ Expected<TensorType> inferMatMul(const Op& op) {
   std::vector<int64_t> b = op.operands[1]->type.shape;
   if (a.empty() || b.empty())
     return Status::error("matmul operands must have rank >= 1");
-  if (op.operands[0]->type.dtype != op.operands[1]->type.dtype)
-    return Status::error("operands have different types");
+  DNNCC_ASSIGN_OR_RETURN(DType type,
+                         productType(op.operands[0]->type.dtype, op.operands[1]->type.dtype));
   // numpy.matmul: 1-d operands get a dimension prepended (A) / appended (B), removed afterwards.
   bool vecA = a.size() == 1, vecB = b.size() == 1;
   if (vecA)
@@ -52,7 +65,7 @@ Expected<TensorType> inferMatMul(const Op& op) {
     batch.push_back(m);
   if (!vecB)
     batch.push_back(n);
-  return makeType(op.operands[0]->type.dtype, std::move(batch));
+  return makeType(type, std::move(batch));
 }
 
 } // namespace dnncc

@@ -35,7 +35,8 @@ bool anyPadding(const IntList& pads) {
 }
 
 /// y[n, oc, o...] = bias[oc] + sum_{ic, k...} w[oc, ic, k...] *
-///                  x[n, g * ICg + ic, o * stride + k * dilation - padBegin]   (ONNX Conv)
+///                  x[n, g * ICg + ic, o * stride + k * dilation - padBegin]   (ONNX Conv),
+/// x reading pad_value outside its bounds; 8-bit integer operands multiply in i32.
 /// RDom order (innermost first): k_last, ..., k_first, ic.
 Expected<TensorFunc> conv(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   const auto& a = op.attr<ConvAttrs>();
@@ -46,7 +47,8 @@ Expected<TensorFunc> conv(const Op& op, const std::vector<TensorFunc>& in, const
   int64_t ocg = w.type.shape[0] / a.group;
   // Without padding every read is in bounds (the output extent guarantees it): no select.
   bool pad = anyPadding(a.pads);
-  Halide::Func xp = pad ? padded(x, Halide::cast(halideType(x.type.dtype, lw), 0)) : x.func;
+  Halide::Func xp =
+      pad ? padded(x, Halide::cast(halideType(x.type.dtype, lw), static_cast<int>(a.padValue))) : x.func;
   Halide::Region ranges;
   for (int i = k - 1; i >= 0; --i)
     ranges.emplace_back(0, static_cast<int>(w.type.shape[2 + i]));
@@ -64,8 +66,10 @@ Expected<TensorFunc> conv(const Op& op, const std::vector<TensorFunc>& in, const
   }
   Halide::Func f("conv");
   auto hv = halideOrder(v);
-  f(hv) = in.size() == 3 ? in[2]({oc}) : Halide::cast(halideType(x.type.dtype, lw), 0);
-  f(hv) += w(wi) * xp(halideOrder(xi));
+  // The integer conv of 8-bit operands widens each product to the i32 result.
+  Halide::Type t = halideType(op.result->type.dtype, lw);
+  f(hv) = in.size() == 3 ? in[2]({oc}) : Halide::cast(t, 0);
+  f(hv) += Halide::cast(t, w(wi)) * Halide::cast(t, xp(halideOrder(xi)));
   TensorFunc out;
   out.func = f;
   out.type = op.result->type;

@@ -21,7 +21,7 @@ Expected<TensorFunc> gemm(const Op& op, const std::vector<TensorFunc>& in, const
   const auto& a = op.attr<GemmAttrs>();
   const TensorFunc& A = in[0];
   const TensorFunc& B = in[1];
-  Halide::Type t = halideType(A.type.dtype, lw);
+  Halide::Type t = halideType(op.result->type.dtype, lw);
   int64_t k = a.transA ? A.type.shape[0] : A.type.shape[1];
   Halide::RDom r(0, static_cast<int>(k), "k");
   auto v = makeVars(2);
@@ -32,7 +32,8 @@ Expected<TensorFunc> gemm(const Op& op, const std::vector<TensorFunc>& in, const
     if (a.beta != 1)
       init = init * constant(t, a.beta);
   }
-  Expr prod = (a.transA ? A({r, m}) : A({m, r})) * (a.transB ? B({n, r}) : B({r, n}));
+  Expr prod = Halide::cast(t, a.transA ? A({r, m}) : A({m, r})) *
+              Halide::cast(t, a.transB ? B({n, r}) : B({r, n}));
   if (a.alpha != 1)
     prod = prod * constant(t, a.alpha);
   Halide::Func f("gemm");
@@ -44,7 +45,7 @@ Expected<TensorFunc> gemm(const Op& op, const std::vector<TensorFunc>& in, const
 Expected<TensorFunc> matmul(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   const TensorFunc& A = in[0];
   const TensorFunc& B = in[1];
-  Halide::Type t = halideType(A.type.dtype, lw);
+  Halide::Type t = halideType(op.result->type.dtype, lw); // i32 for 8-bit integer operands
   bool vecA = A.type.rank() == 1, vecB = B.type.rank() == 1;
   int64_t k = A.type.shape.back();
   Halide::RDom r(0, static_cast<int>(k), "k");
@@ -73,7 +74,7 @@ Expected<TensorFunc> matmul(const Op& op, const std::vector<TensorFunc>& in, con
   Halide::Func f("matmul");
   auto hv = halideOrder(v);
   f(hv) = Halide::cast(t, 0);
-  f(hv) += A(ai) * B(bi);
+  f(hv) += Halide::cast(t, A(ai)) * Halide::cast(t, B(bi));
   return reduction(op, f, v, r);
 }
 
