@@ -352,6 +352,47 @@ TEST(IrText, LayoutQuantGroupAndNamesRoundTrip) {
   EXPECT_EQ(roundTrip(text), text);
 }
 
+// hwio conv weights [OC=32, IC=8, KH=1, KW=2] with block 16 and group 4 are stored
+// [OC/16][KH][KW][IC/4][16][4] (TensorType::group).
+TEST(IrType, GroupedWeightsLayout) {
+  TensorType t{DType::i8, {32, 8, 1, 2}};
+  t.layout = Layout::hwio;
+  t.block = 16;
+  t.group = 4;
+  EXPECT_EQ(t.blockedAxis(), 0);
+  EXPECT_EQ(t.groupedAxis(), 1);
+  auto offset = [&](int64_t oc, int64_t ic, int64_t kw) {
+    return ((((oc / 16) * 1 + 0) * 2 + kw) * 2 + ic / 4) * 64 + (oc % 16) * 4 + ic % 4;
+  };
+  for (int64_t oc : {0, 5, 16, 31})
+    for (int64_t ic : {0, 3, 4, 7})
+      for (int64_t kw : {0, 1})
+        EXPECT_EQ(storageOffset(t, {oc, ic, 0, kw}), offset(oc, ic, kw)) << oc << " " << ic;
+  std::vector<BufferDim> dims = bufferDims(t); // Halide order: kw, kh, ic%4, oc%16, oc/16, ic/4
+  ASSERT_EQ(dims.size(), 6u);
+  EXPECT_EQ(dims[2].extent, 4);
+  EXPECT_EQ(dims[2].stride, 1);
+  EXPECT_EQ(dims[3].stride, 4);
+  EXPECT_EQ(dims[5].stride, 64);
+  EXPECT_EQ(dims[0].stride, 128);
+  EXPECT_EQ(dims[4].stride, 256);
+
+  Module m;
+  Value* c = m.addConstant(t, std::vector<uint8_t>(512, 1), "w");
+  Value* x = m.addInput(TensorType{DType::u8, {1, 8, 3, 3}}, "x");
+  ConvAttrs a{{1, 1}, {0, 0, 0, 0}, {1, 1}, 1};
+  a.padValue = 7;
+  auto y = m.appendOp(OpKind::Conv, {x, c}, a);
+  ASSERT_TRUE(y) << y.status().message();
+  EXPECT_EQ((*y)->type.dtype, DType::i32);
+  m.outputs = {*y};
+  std::string text = print(m, {.elideConstants = false});
+  EXPECT_TRUE(test::fileCheck(text, {"CHECK: i8[32,8,1,2]{hwio,b16,g4}", "CHECK: pad_value=7}"}));
+  EXPECT_EQ(roundTrip(text), text);
+  c->type.group = 3;
+  EXPECT_FALSE(verify(m).isOk());
+}
+
 TEST(IrText, ConstantsAddedAfterOpsRoundTrip) {
   // Passes and the importer add constants after ops (fold-batch-norm, gather index rewriting), so
   // value ids are not in printed order.
@@ -462,6 +503,13 @@ TEST(IrInfer, Errors) {
       "weights expect 2 input channels per group, input has 4");
   EXPECT_EQ(inferError(p.m, OpKind::MatMul, {v["a"], v["a"]}, NoAttrs{}),
             "inner dimensions 3 and 2 differ");
+  EXPECT_EQ(inferError(p.m, OpKind::MatMul, {v["qa"], v["a"]}, NoAttrs{}),
+            "operands of types u8 and f32 (the same type, or 8-bit integers with an i32 result)");
+  ConvAttrs padded{{1, 1}, {1, 1, 1, 1}, {1, 1}, 2};
+  padded.padValue = 3;
+  EXPECT_EQ(inferError(p.m, OpKind::Conv, {v["x"], v["w"]}, padded),
+            "pad_value=3 on a f32 conv (only integer convs of 8-bit inputs pad with their zero "
+            "point)");
   EXPECT_EQ(inferError(p.m, OpKind::Gemm, {v["a"], v["gb"]}, GemmAttrs{}),
             "inner dimensions 3 and 4 differ");
   EXPECT_EQ(inferError(p.m, OpKind::Add, {v["a"], v["s4"]}, NoAttrs{}),
