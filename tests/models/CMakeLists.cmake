@@ -16,6 +16,13 @@
 #   models.contrib           onnxruntime's contrib operators (Gelu, BiasGelu, FastGelu, QuickGelu,
 #                            BiasAdd, SkipLayerNormalization, SkipSimplifiedLayerNormalization,
 #                            SimplifiedLayerNormalization, FusedMatMul) against its CPU kernels
+#   models.int8.<target>     int8_tests.py quantized: small CNN and MLP models quantized by
+#                            onnxruntime (QDQ u8/s8, QOperator) run as integer convs and matmuls
+#                            and match onnxruntime within one quantization step: x86-64, host,
+#                            and under qemu (rk3399, armv7)
+#   models.int8_asm.<target> int8_tests.py asm: the int8 conv kernels' multiply-accumulate
+#                            instructions (vpdpbusd on x86-64-avx512-vnni, vpmaddwd on x86-64,
+#                            widening NEON multiplies on rk3399 and armv7), weights 1 byte each
 #   models.profile.<target>  dnncc-run --profile / --profile-json: one row per kernel call naming
 #                            the model's ONNX nodes, every conv/gemm/activation node covered, a
 #                            valid Chrome trace; mobilenet_v2 on x86-64, tinynet under qemu
@@ -283,6 +290,29 @@ foreach(target x86-64 host rk3399 armv7)
     list(APPEND labels qemu)
   endif()
   set_tests_properties(models.conv_chains.${target} PROPERTIES LABELS "${labels}" TIMEOUT 300)
+endforeach()
+set(DNNCC_INT8_TEST ${CMAKE_COMMAND} -E env DNNCC_CACHE_DIR=${CMAKE_BINARY_DIR}/dnncc-cache
+    ${DNNCC_TEST_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/int8_tests.py --dnncc $<TARGET_FILE:dnncc>
+    --dnncc-run $<TARGET_FILE:dnncc-run>)
+foreach(target x86-64 host rk3399 armv7)
+  add_test(NAME models.int8.${target}
+           COMMAND ${DNNCC_INT8_TEST} --target=${target} quantized ${DNNCC_MODELS_BIN}/int8-${target})
+  set(labels models)
+  if(target MATCHES "rk3399|armv7")
+    list(APPEND labels qemu)
+  endif()
+  set_tests_properties(models.int8.${target} PROPERTIES LABELS "${labels}" TIMEOUT 600)
+endforeach()
+# The instructions of the integer conv kernels, per target (int8_tests.py asm --expect).
+set(int8_asm_x86-64-avx512-vnni "vpdpbusd")
+set(int8_asm_x86-64 "vpmaddwd")
+set(int8_asm_rk3399 "smlal|smull|mul\\s+v\\d+\\.8h")
+set(int8_asm_armv7 "vmlal\\.s16|vmull\\.s16|vmul\\.i16")
+foreach(target x86-64-avx512-vnni x86-64 rk3399 armv7)
+  add_test(NAME models.int8_asm.${target}
+           COMMAND ${DNNCC_INT8_TEST} --target=${target} asm ${DNNCC_MODELS_BIN}/int8-asm-${target}
+                   --expect "${int8_asm_${target}}")
+  set_tests_properties(models.int8_asm.${target} PROPERTIES LABELS models TIMEOUT 300)
 endforeach()
 add_test(NAME models.profile.rk3399
          COMMAND ${DNNCC_MODEL_TEST} --target=rk3399 profile ${DNNCC_MODELS_REPO}/models/tinynet

@@ -67,6 +67,24 @@ std::span<const ConverterRow> dataDependentConverters();
 /// onnxruntime's contrib operators (domain com.microsoft, and its default-domain ones such as
 /// SimplifiedLayerNormalization), decomposed into IR ops (ops/Contrib.cpp).
 std::span<const ConverterRow> contribConverters();
+/// onnxruntime's quantized operators (domain com.microsoft: QLinearAdd, QGemm, ...) as
+/// DequantizeLinear -> float op -> QuantizeLinear (ops/QuantizedContrib.cpp).
+std::span<const ConverterRow> quantizedContribConverters();
+
+/// Checks a quantization's parameters (ops/Quantize.cpp): `scale` of a float type, and, when it
+/// is a constant, finite and > 0; the zero point `zp` (may be null) of the quantized type `type`.
+/// Errors name `what` (e.g. "y_scale" or "A").
+Status checkQuantParams(NodeContext& c, const Value* scale, const Value* zp, DType type,
+                        std::string_view what);
+
+/// DynamicQuantizeLinear's three results: y (uint8), its scale and its zero point (scalars).
+struct DynamicQuantized {
+  Value* y = nullptr;
+  Value* scale = nullptr;
+  Value* zeroPoint = nullptr;
+};
+/// DynamicQuantizeLinear-11 of the f32 `x` (ops/Quantize.cpp).
+Expected<DynamicQuantized> dynamicQuantize(NodeContext& c, Value* x);
 
 /// The most subgraph nodes one model may import in all: If branches count once, Loop and Scan
 /// bodies once per unrolled iteration (a body with no nodes counts as one).

@@ -541,7 +541,8 @@ const ConverterRow* findConverter(std::string_view opType, int opset, std::strin
           shapeConverters(), quantizeConverters(), einsumConverters(), controlFlowConverters(),
           sequenceConverters(), indexConverters(), normalizationConverters(), lossConverters(),
           attentionConverters(), recurrentConverters(), spectralConverters(), legacyConverters(),
-          sampleConverters(), dataDependentConverters(), contribConverters()})
+          sampleConverters(), dataDependentConverters(), contribConverters(),
+          quantizedContribConverters()})
       all.insert(all.end(), family.begin(), family.end());
     return all;
   }();

@@ -3,6 +3,7 @@
 // accumulate (x - zero_point) products in i32 (ONNX spec: "accumulation may overflow if and only
 // if in 32 bits") and requantize as the ONNX reference does: acc * (scale_a * scale_b / scale_y)
 // in f64, plus the zero point, rounded half to even and saturated.
+#include <cmath>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -95,6 +96,7 @@ Status quantizeLinear(NodeContext& c) {
   if (!isFloat(precision))
     return c.error(fmt::format("y_scale of type {} is not supported (float types only)",
                                dtypeName(precision)));
+  DNNCC_TRY(checkQuantParams(c, scale, nullptr, to, "y"));
   DNNCC_ASSIGN_OR_RETURN(x, castTo(c, x, precision));
   DNNCC_ASSIGN_OR_RETURN(scale, castTo(c, scale, precision));
   std::vector<Value*> operands{x};
@@ -140,6 +142,7 @@ Status dequantizeLinear(NodeContext& c) {
   if (!isFloat(scale->type.dtype))
     return c.error(
         fmt::format("x_scale of type {} is not a float type", dtypeName(scale->type.dtype)));
+  DNNCC_TRY(checkQuantParams(c, scale, nullptr, x->type.dtype, "x"));
   DType to = scale->type.dtype;
   if (int64_t code = c.opset() >= 23 ? c.attrInt("output_dtype", 0) : 0) {
     auto t = dtypeFromOnnx(static_cast<int>(code));
@@ -170,12 +173,13 @@ Value* f32Scalar(NodeContext& c, double v) {
   return c.constant(TensorType{DType::f32, {}}, scalarBytes(DType::f32, v));
 }
 
+} // namespace
+
 /// DynamicQuantizeLinear-11 (uint8), as the ONNX function body and reference:
 ///   lo = min(0, min(x)), hi = max(0, max(x)), y_scale = (hi == lo ? 1 : hi - lo) / 255,
 ///   y_zero_point = saturate(round(-lo / y_scale)), y = saturate(round(x / y_scale) +
 ///   y_zero_point).
-Status dynamicQuantizeLinear(NodeContext& c) {
-  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+Expected<DynamicQuantized> dynamicQuantize(NodeContext& c, Value* x) {
   if (x->type.dtype != DType::f32)
     return c.error(fmt::format("x of type {} is not float", dtypeName(x->type.dtype)));
   IntList all(x->type.rank());
@@ -198,9 +202,40 @@ Status dynamicQuantizeLinear(NodeContext& c) {
                          c.emit(OpKind::QuantizeLinear, {negLo, scale}, CastAttrs{DType::u8}));
   DNNCC_ASSIGN_OR_RETURN(Value * y,
                          c.emit(OpKind::QuantizeLinear, {x, scale, zp}, CastAttrs{DType::u8}));
-  DNNCC_TRY(c.setOutput(0, y));
-  DNNCC_TRY(c.setOutput(1, scale));
-  return c.setOutput(2, zp);
+  return DynamicQuantized{y, scale, zp};
+}
+
+Status checkQuantParams(NodeContext& c, const Value* scale, const Value* zp, DType type,
+                        std::string_view what) {
+  if (!isFloat(scale->type.dtype))
+    return c.error(fmt::format("the scale of {} has type {}, not a float type", what,
+                               dtypeName(scale->type.dtype)));
+  if (scale->isConstant() && scale->type.layout == Layout::rowMajor) {
+    const uint8_t* p = scale->data->data();
+    for (int64_t i = 0; i < scale->type.numElements(); ++i) {
+      double s = scale->type.dtype == DType::f32   ? reinterpret_cast<const float*>(p)[i]
+                 : scale->type.dtype == DType::f64 ? reinterpret_cast<const double*>(p)[i]
+                                                   : 1.0; // f16/bf16 scales: checked where used
+      if (!std::isfinite(s) || s <= 0)
+        return c.error(fmt::format("the scale of {} is {} (element {}): a scale must be finite "
+                                   "and positive",
+                                   what, s, i));
+    }
+  }
+  if (zp && zp->type.dtype != type)
+    return c.error(fmt::format("the zero point of {} has type {}, not {}", what,
+                               dtypeName(zp->type.dtype), dtypeName(type)));
+  return Status::ok();
+}
+
+namespace {
+
+Status dynamicQuantizeLinear(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(DynamicQuantized q, dynamicQuantize(c, x));
+  DNNCC_TRY(c.setOutput(0, q.y));
+  DNNCC_TRY(c.setOutput(1, q.scale));
+  return c.setOutput(2, q.zeroPoint);
 }
 
 /// A 1-D parameter of M > 1 elements of the left matmul operand `a` [.., M, K] as [M, 1] (ONNX
@@ -222,26 +257,66 @@ Expected<Value*> perChannelParam(NodeContext& c, Value* p, int rank) {
   return p;
 }
 
-/// x - zero_point in i32 for an int8/uint8 `x` (zero point absent: just the cast). `zp` already
-/// has a shape that broadcasts to x.
-Expected<Value*> centered(NodeContext& c, Value* x, Value* zp, std::string_view what) {
+/// Whether `zp` (a zero point) is absent or a constant whose elements are all 0.
+bool zeroOrAbsent(const Value* zp) {
+  if (!zp)
+    return true;
+  if (!zp->isConstant())
+    return false;
+  std::vector<int64_t> v = constantAsInts(*zp);
+  return std::all_of(v.begin(), v.end(), [](int64_t z) { return z == 0; });
+}
+
+/// Checks that `x` is 8-bit and its zero point `zp` (if any) has its type.
+Status checkInt8(NodeContext& c, const Value* x, const Value* zp, std::string_view what) {
   if (x->type.dtype != DType::i8 && x->type.dtype != DType::u8)
     return c.error(
         fmt::format("{} of type {} is not int8 or uint8", what, dtypeName(x->type.dtype)));
+  if (zp && zp->type.dtype != x->type.dtype)
+    return c.error(fmt::format("the zero point type {} of {} differs from its type {}",
+                               dtypeName(zp->type.dtype), what, dtypeName(x->type.dtype)));
+  return Status::ok();
+}
+
+/// x - zero_point in i32 for an int8/uint8 `x` (zero point absent: just the cast). `zp` already
+/// has a shape that broadcasts to x.
+Expected<Value*> centered(NodeContext& c, Value* x, Value* zp, std::string_view what) {
+  DNNCC_TRY(checkInt8(c, x, zp, what));
   DNNCC_ASSIGN_OR_RETURN(Value * xi, castTo(c, x, DType::i32));
   if (!zp)
     return xi;
-  if (zp->type.dtype != x->type.dtype)
-    return c.error(fmt::format("the zero point type {} of {} differs from its type {}",
-                               dtypeName(zp->type.dtype), what, dtypeName(x->type.dtype)));
   DNNCC_ASSIGN_OR_RETURN(Value * z, castTo(c, zp, DType::i32));
   return c.emit(OpKind::Sub, {xi, z});
 }
 
+/// -zp * sum of i32(w) over `axes` (the correction for the zero point of the other operand):
+/// sum (x - zp) * w = sum x * w - zp * sum w.
+Expected<Value*> zeroPointCorrection(NodeContext& c, Value* zp, Value* w, IntList axes,
+                                     bool keepdims) {
+  DNNCC_ASSIGN_OR_RETURN(Value * wi, castTo(c, w, DType::i32));
+  DNNCC_ASSIGN_OR_RETURN(Value * sum,
+                         c.emit(OpKind::ReduceSum, {wi}, ReduceAttrs{axes, keepdims}));
+  DNNCC_ASSIGN_OR_RETURN(Value * z, castTo(c, zp, DType::i32));
+  DNNCC_ASSIGN_OR_RETURN(z, c.emit(OpKind::Neg, {z}));
+  return c.emit(OpKind::Mul, {sum, z});
+}
+
 /// (a - a_zero_point) @ (b - b_zero_point) in i32, numpy.matmul batching (ONNX MatMulInteger-10).
+/// With b's zero point 0 the integer matmul takes the 8-bit operands themselves (each product
+/// widened to i32) and a's zero point becomes -za * colsum(b), added after.
 Expected<Value*> integerMatMul(NodeContext& c, Value* a, Value* azp, Value* b, Value* bzp) {
   if (azp) {
     DNNCC_ASSIGN_OR_RETURN(azp, perRowParam(c, azp, a));
+  }
+  if (zeroOrAbsent(bzp) && b->type.rank() >= 2) {
+    DNNCC_TRY(checkInt8(c, a, azp, "A"));
+    DNNCC_TRY(checkInt8(c, b, bzp, "B"));
+    DNNCC_ASSIGN_OR_RETURN(Value * acc, c.emit(OpKind::MatMul, {a, b}));
+    if (zeroOrAbsent(azp))
+      return acc;
+    DNNCC_ASSIGN_OR_RETURN(Value * corr,
+                           zeroPointCorrection(c, azp, b, {b->type.rank() - 2}, true));
+    return c.emit(OpKind::Add, {acc, corr});
   }
   DNNCC_ASSIGN_OR_RETURN(Value * ai, centered(c, a, azp, "A"));
   DNNCC_ASSIGN_OR_RETURN(Value * bi, centered(c, b, bzp, "B"));
@@ -270,20 +345,42 @@ Expected<Value*> integerConv(NodeContext& c, Value* x, Value* xzp, Value* w, Val
                                     ? reshapeTo(c, wzp, {})
                                     : perChannelParam(c, wzp, w->type.rank()));
   }
-  DNNCC_ASSIGN_OR_RETURN(Value * xi, centered(c, x, xzp, "x"));
-  DNNCC_ASSIGN_OR_RETURN(Value * wi, centered(c, w, wzp, "w"));
   IntList kernel(w->type.shape.begin() + 2, w->type.shape.end());
   DNNCC_ASSIGN_OR_RETURN(ConvWindow win, convWindow(c, x->type, kernel));
   if (win.kernel != kernel)
     return c.error(fmt::format("kernel_shape [{}] differs from the weights' [{}]",
                                fmt::join(win.kernel, ","), fmt::join(kernel, ",")));
   ConvAttrs a{win.strides, win.pads, win.dilations, c.attrInt("group", 1)};
-  std::vector<Value*> operands{xi, wi};
-  if (bias) {
-    if (bias->type.dtype != DType::i32)
-      return c.error(fmt::format("B of type {} is not int32", dtypeName(bias->type.dtype)));
-    operands.push_back(bias);
+  if (bias && bias->type.dtype != DType::i32)
+    return c.error(fmt::format("B of type {} is not int32", dtypeName(bias->type.dtype)));
+  // With w's zero point 0 and x's a constant, the integer conv takes the 8-bit tensors
+  // themselves, padding x with its zero point; the bias carries -zx * sum(w) per output channel.
+  if (zeroOrAbsent(wzp) && (!xzp || xzp->isConstant())) {
+    DNNCC_TRY(checkInt8(c, x, xzp, "x"));
+    DNNCC_TRY(checkInt8(c, w, wzp, "w"));
+    int64_t zx = xzp ? constantAsInts(*xzp)[0] : 0;
+    if (zx != 0) {
+      IntList axes;
+      for (int i = 1; i < w->type.rank(); ++i)
+        axes.push_back(i);
+      DNNCC_ASSIGN_OR_RETURN(Value * corr, zeroPointCorrection(c, xzp, w, axes, false));
+      if (bias) {
+        DNNCC_ASSIGN_OR_RETURN(bias, c.emit(OpKind::Add, {bias, corr}));
+      } else {
+        bias = corr;
+      }
+    }
+    a.padValue = zx;
+    std::vector<Value*> operands{x, w};
+    if (bias)
+      operands.push_back(bias);
+    return c.emit(OpKind::Conv, operands, a);
   }
+  DNNCC_ASSIGN_OR_RETURN(Value * xi, centered(c, x, xzp, "x"));
+  DNNCC_ASSIGN_OR_RETURN(Value * wi, centered(c, w, wzp, "w"));
+  std::vector<Value*> operands{xi, wi};
+  if (bias)
+    operands.push_back(bias);
   return c.emit(OpKind::Conv, operands, a);
 }
 

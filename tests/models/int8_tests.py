@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Tests of 8-bit integer models (registered by tests/models/CMakeLists.cmake):
+  quantized WORK  small CNN and matmul models quantized by onnxruntime's quantize_static (QDQ
+                  with uint8 and with int8 activations, and the QOperator format: QLinearConv,
+                  QLinearMatMul), per-channel int8 weights: each compiles for --target with its
+                  convs and matrix products as integer ops (i32 accumulators, 8-bit operands) and
+                  matches onnxruntime's own int8 run within one quantization step of the output
+  asm WORK        --emit=asm of a QDQ conv model for --target: the conv kernels use the target's
+                  integer multiply-accumulate instructions (--expect, a regular expression:
+                  vpdpbusd for AVX-512 VNNI, vpmaddwd for AVX2, NEON's widening smlal / smull or
+                  16-bit mul on ARM) and the 8-bit weights take one byte each in the library
+Options as model_tests.py (--dnncc, --dnncc-run, --target). Exit 0 = pass."""
+import argparse
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model_tests import Failure, compile_model, fresh, run  # noqa: E402
+
+
+def float_models(rng):
+    """(name, float ModelProto, input shape) of the models quantized below."""
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    def init(name, shape, scale=0.3):
+        return numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32) * scale, name)
+
+    # A CNN with the layers of a mobile network: a padded 3x3 conv, a 1x1 conv, a residual add, a
+    # strided depthwise conv with odd spatial extents, global pooling and a classifier.
+    c = 32
+    inits = [init("w1", (c, 8, 3, 3)), init("b1", (c,)), init("w2", (c, c, 1, 1)),
+             init("b2", (c,)), init("w3", (c, 1, 3, 3)), init("b3", (c,)), init("wf", (10, c)),
+             init("bf", (10,))]
+    nodes = [helper.make_node("Conv", ["x", "w1", "b1"], ["a"], pads=[1] * 4, name="conv1"),
+             helper.make_node("Relu", ["a"], ["ar"], name="relu1"),
+             helper.make_node("Conv", ["ar", "w2", "b2"], ["p"], name="pointwise"),
+             helper.make_node("Add", ["ar", "p"], ["s"], name="residual"),
+             helper.make_node("Conv", ["s", "w3", "b3"], ["d"], pads=[1] * 4, group=c,
+                              strides=[2, 2], name="depthwise"),
+             helper.make_node("Relu", ["d"], ["dr"], name="relu2"),
+             helper.make_node("GlobalAveragePool", ["dr"], ["g"], name="pool"),
+             helper.make_node("Flatten", ["g"], ["f"], name="flatten"),
+             helper.make_node("Gemm", ["f", "wf", "bf"], ["y"], transB=1, name="classifier")]
+    cnn = helper.make_graph(nodes, "cnn",
+                            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 13, 11])],
+                            [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    # Two matmuls with constant weights over a [1, 6, 64] sequence (a transformer's MLP).
+    inits = [init("m1", (64, 96), 0.1), init("mb1", (96,)), init("m2", (96, 40), 0.1)]
+    nodes = [helper.make_node("MatMul", ["x", "m1"], ["h"], name="fc1"),
+             helper.make_node("Add", ["h", "mb1"], ["hb"], name="fc1_bias"),
+             helper.make_node("Relu", ["hb"], ["hr"], name="act"),
+             helper.make_node("MatMul", ["hr", "m2"], ["y"], name="fc2")]
+    mlp = helper.make_graph(nodes, "mlp",
+                            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 6, 64])],
+                            [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    return [("cnn", helper.make_model(cnn, opset_imports=[helper.make_opsetid("", 17)],
+                                      ir_version=8), [1, 8, 13, 11]),
+            ("mlp", helper.make_model(mlp, opset_imports=[helper.make_opsetid("", 17)],
+                                      ir_version=8), [1, 6, 64])]
+
+
+def quantize(src, dst, shape, fmt, activations, rng):
+    """onnxruntime's static quantization of `src` with 8 random calibration samples."""
+    import numpy as np
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
+                                          quantize_static)
+
+    class Samples(CalibrationDataReader):
+        def __init__(self):
+            self.it = iter([{"x": rng.standard_normal(shape).astype(np.float32)}
+                            for _ in range(8)])
+
+        def get_next(self):
+            return next(self.it, None)
+
+    quantize_static(src, dst, Samples(),
+                    quant_format=QuantFormat.QDQ if fmt == "qdq" else QuantFormat.QOperator,
+                    per_channel=True, weight_type=QuantType.QInt8,
+                    activation_type=QuantType.QUInt8 if activations == "u8" else QuantType.QInt8)
+
+
+def output_step(model):
+    """The scale of the DequantizeLinear that produces the model's output: one quantization step."""
+    import onnx
+    from onnx import numpy_helper
+    inits = {t.name: t for t in model.graph.initializer}
+    out = model.graph.output[0].name
+    for n in model.graph.node:
+        if n.output[0] == out and n.op_type == "DequantizeLinear":
+            return float(numpy_helper.to_array(inits[n.input[1]]).max())
+    raise Failure(f"the output of {model.graph.name} is not produced by a DequantizeLinear")
+
+
+def quantized(a):
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    from onnx import numpy_helper
+    work = fresh(a.work)
+    rng = np.random.default_rng(11)
+    for name, model, shape in float_models(rng):
+        src = os.path.join(work, f"{name}_f32.onnx")
+        onnx.save(model, src)
+        for fmt, activations in (("qdq", "u8"), ("qdq", "s8"), ("qoperator", "u8")):
+            case = f"{name}_{fmt}_{activations}"
+            d = fresh(os.path.join(work, case))
+            path = os.path.join(d, "model.onnx")
+            quantize(src, path, shape, fmt, activations, rng)
+            q = onnx.load(path)
+            x = rng.standard_normal(shape).astype(np.float32)
+            y = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+            data = fresh(os.path.join(d, "test_data_set_0"))
+            open(os.path.join(data, "input_0.pb"), "wb").write(
+                numpy_helper.from_array(x, "x").SerializeToString())
+            open(os.path.join(data, "output_0.pb"), "wb").write(
+                numpy_helper.from_array(y, "y").SerializeToString())
+            ir = run([a.dnncc, path, f"--target={a.target}", "--emit=ir", "-o", "-"])
+            products = re.findall(r"= (conv|matmul|gemm)\(.*: (\w+)\[", ir)
+            floats = [p for p in products if p[1] != "i32"]
+            if not products or floats:
+                raise Failure(f"{case}: convs and matrix products not all integer: {products}")
+            lib = os.path.join(d, f"lib{case}.so")
+            compile_model(a, path, lib)
+            step = output_step(q)
+            run([a.dnncc_run, lib, "--data", data, "--rtol", "0", "--atol", f"{step * 1.001:.9g}"])
+            print(f"{case}: {len(products)} integer products, output within one step ({step:.4g})")
+
+
+def asm(a):
+    import numpy as np
+    import onnx
+    work = fresh(a.work)
+    rng = np.random.default_rng(5)
+    name, model, shape = float_models(rng)[0]
+    src = os.path.join(work, "cnn_f32.onnx")
+    onnx.save(model, src)
+    path = os.path.join(work, "cnn_qdq.onnx")
+    quantize(src, path, shape, "qdq", "u8", rng)
+    out = os.path.join(work, "cnn.s")
+    compile_model(a, path, out, "--emit=asm")
+    text = open(out).read()
+    # The kernels of the integer convs (named dnncc_conv_i32_...) and their instructions.
+    kernels = re.split(r"^(dnncc_conv_i32_\w+_[0-9a-f]{8}):", text, flags=re.M)
+    dense = [(kernels[i], kernels[i + 1]) for i in range(1, len(kernels) - 1, 2)
+             if "g1_" in kernels[i]]
+    if not dense:
+        raise Failure("no integer conv kernel (dnncc_conv_i32_*g1_*) in the assembly")
+    instruction = re.compile(rf"\b(?:{a.expect})\b")
+    for symbol, body in dense:
+        uses = len(instruction.findall(body))
+        if uses == 0:
+            raise Failure(f"{symbol} has no {a.expect}")
+        print(f"{symbol}: {uses} x {a.expect}")
+    lib = os.path.join(work, "libcnn.so")
+    compile_model(a, path, lib)
+    header = open(os.path.join(work, "libcnn.h")).read()
+    weights = re.search(r"_WEIGHTS_SIZE (\d+)", header)
+    count = sum(int(np.prod(list(t.dims))) for t in onnx.load(path).graph.initializer
+                if t.data_type in (onnx.TensorProto.INT8, onnx.TensorProto.UINT8))
+    if not weights:
+        raise Failure("the header states no weight size")
+    size = int(weights[1])
+    print(f"8-bit initializers: {count} elements; the library's weights: {size} bytes")
+    # Every 8-bit weight takes one byte; the rest (i32 biases, f32 scales) is small.
+    if size >= 2 * count:
+        raise Failure(f"{size} bytes of weights for {count} 8-bit weights: not stored as bytes")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dnncc", required=True)
+    ap.add_argument("--dnncc-run")
+    ap.add_argument("--target", default="x86-64")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("quantized").add_argument("work")
+    p = sub.add_parser("asm")
+    p.add_argument("work")
+    p.add_argument("--expect", required=True,
+                   help="a regular expression of the instructions every dense int8 conv kernel "
+                   "uses (e.g. vpdpbusd)")
+    a = ap.parse_args()
+    try:
+        {"quantized": quantized, "asm": asm}[a.cmd](a)
+    except Failure as e:
+        print(f"FAIL: {e}")
+        return 1
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
