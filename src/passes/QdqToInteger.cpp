@@ -3,9 +3,9 @@
 // exports) on the 8-bit integers themselves. With x = sx * (xq - zx) and w = sw[oc] * wq
 // (symmetric weights: zero point 0),
 //   conv(x, w) + b = sx * sw[oc] * (sum xq * wq - zx * sum wq) + b
-// so conv(DQ(xq), DQ(wq), b) becomes DQ(conv_i32(xq, wq, -zx * sum(wq)), sx * sw) + b: an exact
-// i32 accumulation, then one multiply per element (the requantization onnxruntime's integer
-// kernels do). The padding of xq holds zx (a real 0). The result is f32 as before: the ops that
+// so conv(DQ(xq), DQ(wq), b) becomes f32(conv_i32(xq, wq, -zx * sum(wq))) * (sx * sw) + b: an
+// exact i32 accumulation, then one multiply per element in f32 (the requantization onnxruntime's
+// integer kernels do). The padding of xq holds zx (a real 0). The result is f32 as before: the ops that
 // follow (activation, QuantizeLinear) are unchanged and fuse into the conv's kernel as its
 // epilogue, so the tensors between kernels are the model's own 8-bit ones. The same for
 // matmul(DQ(a), DQ(B)) and gemm with a constant B. A bias given as DQ(bq i32, sx * sw) (how the
@@ -133,7 +133,7 @@ public:
     return v;
   }
 
-  /// acc (i32, output channels on `axis` of rank `rank`) -> f32 acc * scale[c] (+ bias): the
+  /// acc (i32, output channels on `axis` of rank `rank`) -> f32(acc) * scale[c] (+ bias): the
   /// value that replaces the float op's result.
   Expected<Value*> requantize(Value* acc, const std::vector<double>& scale, int axis,
                               Value* floatBias, const std::string& name) {
@@ -144,8 +144,9 @@ public:
       s[i] = static_cast<float>(scale.size() == 1 ? scale[0] : scale[i]);
     Value* sc = m_.addConstant(TensorType{DType::f32, channelShape(rank, axis, c)}, bytesOf(s),
                                name + ".requant_scale");
-    DNNCC_ASSIGN_OR_RETURN(Value * y, emit(OpKind::DequantizeLinear, {acc, sc},
-                                           CastAttrs{DType::f32}, name));
+    // In f32, as onnxruntime's integer kernels requantize (an i32 beyond 2^24 rounds).
+    DNNCC_ASSIGN_OR_RETURN(Value * f, emit(OpKind::Cast, {acc}, CastAttrs{DType::f32}, name));
+    DNNCC_ASSIGN_OR_RETURN(Value * y, emit(OpKind::Mul, {f, sc}, NoAttrs{}, name));
     if (!floatBias)
       return y;
     if (floatBias->type.rank() == 1 && rank > 1) { // [C] -> [1, C, 1...]
@@ -195,7 +196,7 @@ Bias splitBias(Value* b, const std::vector<double>& accScale, int64_t channels) 
   return out;
 }
 
-/// conv(DQ(xq), DQ(wq const), bias) -> DQ(conv_i32(xq, wq, bias_i32), sx * sw) [+ bias].
+/// conv(DQ(xq), DQ(wq const), bias) -> f32(conv_i32(xq, wq, bias_i32)) * (sx * sw) [+ bias].
 Expected<bool> rewriteConv(Module& m, size_t& at) {
   Op& op = *m.ops[at];
   if (op.result->type.dtype != DType::f32)
@@ -246,7 +247,7 @@ Value* columnsLast(Module& m, Value* b, bool trans) {
 }
 
 /// matmul(DQ(a), DQ(B const)) and gemm(DQ(A), DQ(B const), C) (no trans_a, beta 1) ->
-/// DQ(matmul_i32(a, B) - za * colsum(B) [+ C_i32], alpha * sa * sB) [+ C].
+/// f32(matmul_i32(a, B) - za * colsum(B) [+ C_i32]) * (alpha * sa * sB) [+ C].
 Expected<bool> rewriteMatMul(Module& m, size_t& at) {
   Op& op = *m.ops[at];
   if (op.result->type.dtype != DType::f32 || op.operands[1]->type.rank() != 2 ||

@@ -90,6 +90,10 @@ Halide::Expr at(const Op& op, const std::vector<TensorFunc>& in, size_t i,
   return in[i](broadcastIdx(in[i].type, op.result->type.shape, asIdx(v)));
 }
 
+Halide::Expr roundTiesToEven(Halide::Expr x, const Lowering& lw) {
+  return lw.nativeRound ? Halide::round(x) : roundHalfEven(x);
+}
+
 Halide::Expr roundHalfEven(Halide::Expr x) {
   Halide::Type t = x.type();
   auto c = [&](double v) { return Halide::Internal::make_const(t, v); };

@@ -53,6 +53,9 @@ struct Lowering {
   /// (OpenCL C / PTX tanh). Off, f32 tanh is lowered to vector arithmetic instead of Halide's
   /// per-lane C library call.
   bool gpu = false;
+  /// Halide::round is one vector instruction rounding ties to even on the target (x86 SSE4.1
+  /// roundps, AArch64 frintn): QuantizeLinear uses it instead of roundHalfEven's compares.
+  bool nativeRound = false;
 };
 
 /// Halide element type of a DType (bool is stored as uint8: 0 or 1). f16 is Float(16), or
@@ -98,6 +101,9 @@ Halide::Expr at(const Op& op, const std::vector<TensorFunc>& in, size_t i,
 /// Halide::round, which Halide 14's OpenCL code emits as OpenCL round() (ties away from zero).
 /// NaN and infinities pass through; integral values (all |x| >= 2^52 / 2^23) are returned as is.
 Halide::Expr roundHalfEven(Halide::Expr x);
+/// `x` rounded to the nearest integer, ties to even: Halide::round where lw.nativeRound, else
+/// roundHalfEven. The sign of a zero result is not specified.
+Halide::Expr roundTiesToEven(Halide::Expr x, const Lowering& lw);
 /// Row-major linear index -> multi-index in ONNX order (all int32 arithmetic; tensors stay
 /// below 2^31 elements).
 Idx unflatten(Halide::Expr linear, const std::vector<int64_t>& shape);

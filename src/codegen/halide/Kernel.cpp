@@ -203,6 +203,7 @@ Lowering loweringFor(const TargetInfo& target) {
   lw.halfAsBits = holdsHalfAsBits(target);
   lw.nativeHalf = computesInHalf(target);
   lw.gpu = target.isGpu();
+  lw.nativeRound = !lw.gpu && (target.arch == "x86_64" || target.arch == "aarch64");
   return lw;
 }
 

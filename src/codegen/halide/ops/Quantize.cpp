@@ -11,7 +11,7 @@ using Halide::Expr;
 
 /// y = saturate(round(x / scale) + zero_point)   (ONNX QuantizeLinear-21..25)
 /// The division is in the type of x and scale (the importer casts both to the precision); the
-/// rounding is to nearest, ties to even (Halide::round); saturation clamps to the range of `to`.
+/// rounding is to nearest, ties to even (roundTiesToEven); saturation clamps to the range of `to`.
 /// The zero point is added in f32 (f64 for f64 x): exact, as |round(x / scale)| < 2^24 unless the
 /// result saturates anyway.
 /// To a float8 type: y = cast(x / scale) with `saturate`; to f4e2m1: y = cast(x / scale +
@@ -31,7 +31,7 @@ Expected<TensorFunc> quantizeLinear(const Op& op, const std::vector<TensorFunc>&
     DNNCC_ASSIGN_OR_RETURN(Expr y, castSmallType(scaled, op.operands[0]->type.dtype, a, lw));
     return pureResult(op, v, y);
   }
-  Expr q = roundHalfEven(scaled);
+  Expr q = roundTiesToEven(scaled, lw);
   Halide::Type acc = q.type().bits() == 64 ? Halide::Float(64) : Halide::Float(32);
   q = Halide::cast(acc, q);
   if (in.size() == 3)
