@@ -63,6 +63,11 @@ Value* withLayout(Module& m, Value* c, Layout layout, int lanes, const std::vect
   t.layout = layout;
   t.block = 0;
   t.block = blockFor(t.shape[t.blockedAxis()], lanes);
+  // Grouped 8-bit weights take half a vector when a whole one does not divide the channels
+  // (MobileNetV2's 24-channel projections on 16-lane AVX-512): the dot-product instructions
+  // need the grouped layout.
+  if (group > 0 && t.block == 0 && lanes >= 8)
+    t.block = blockFor(t.shape[t.blockedAxis()], lanes / 2);
   t.group = t.block > 0 ? group : 0;
   if (c->type == t)
     return c;

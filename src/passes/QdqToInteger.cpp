@@ -9,7 +9,11 @@
 // follow (activation, QuantizeLinear) are unchanged and fuse into the conv's kernel as its
 // epilogue, so the tensors between kernels are the model's own 8-bit ones. The same for
 // matmul(DQ(a), DQ(B)) and gemm with a constant B. A bias given as DQ(bq i32, sx * sw) (how the
-// quantizers store it) joins the i32 accumulator; any other bias is added in f32.
+// quantizers store it) joins the i32 accumulator; any other bias is added in f32. Where the
+// float result's only reader is a QuantizeLinear (scale sy), sy joins the requantization:
+// QuantizeLinear(f32(acc) * (sx * sw / sy), 1, zy), one multiply per element instead of a multiply
+// and a divide (onnxruntime's requantization; it can differ from the float model's by one step
+// where the scaled value lies within an ulp of a rounding tie).
 #include <cmath>
 #include <cstring>
 
@@ -166,6 +170,54 @@ public:
   size_t& at_;
 };
 
+/// The QuantizeLinear that is the only reader of `v` (from position `from` of m.ops on), when `v`
+/// is not a model output and the scale is a constant f32 scalar: its scale then joins the
+/// requantization (f32(acc) * (sx * sw / sy), one multiply instead of a multiply and a divide
+/// per element, as onnxruntime requantizes), and the QuantizeLinear divides by 1.
+struct OutputQuantize {
+  Op* op = nullptr;
+  double scale = 1;
+};
+
+OutputQuantize soleQuantizeUser(Module& m, const Value* v, size_t from) {
+  if (std::find(m.outputs.begin(), m.outputs.end(), v) != m.outputs.end())
+    return {};
+  Op* user = nullptr;
+  for (size_t i = from; i < m.ops.size(); ++i)
+    for (const Value* o : m.ops[i]->operands)
+      if (o == v) {
+        if (user)
+          return {};
+        user = m.ops[i].get();
+      }
+  if (!user || user->kind != OpKind::QuantizeLinear || user->operands[0] != v)
+    return {};
+  const Value* s = user->operands[1];
+  if (!s->isConstant() || s->type.dtype != DType::f32 || s->type.numElements() != 1)
+    return {};
+  double sy = s->dataAs<float>()[0];
+  if (!std::isfinite(sy) || sy <= 0)
+    return {};
+  return {user, sy};
+}
+
+/// Makes `q` divide by 1 (its scale moved into the requantization).
+void unitScale(Module& m, Op* q) {
+  std::vector<float> one{1.0f};
+  q->operands[1] = m.addConstant(TensorType{DType::f32, {}}, bytesOf(one), "one");
+}
+
+/// `b` / `sy` as a new constant (b constant f32), or null.
+Value* scaledBias(Module& m, Value* b, double sy) {
+  auto v = values(b);
+  if (!v || b->type.dtype != DType::f32)
+    return nullptr;
+  std::vector<float> out(v->size());
+  for (size_t i = 0; i < v->size(); ++i)
+    out[i] = static_cast<float>((*v)[i] / sy);
+  return m.addConstant(TensorType{DType::f32, b->type.shape}, bytesOf(out), b->name + ".requant");
+}
+
 /// The bias of a rewritten op: an i32 constant to add to the accumulator when it is
 /// DQ(bq i32, scale) with scale == the accumulator's scale in f32 (so the integer sum is what the
 /// float model computes), else the float bias itself (or null).
@@ -194,6 +246,24 @@ Bias splitBias(Value* b, const std::vector<double>& accScale, int64_t channels) 
   out.integer = *bq;
   out.floatBias = nullptr;
   return out;
+}
+
+/// The output QuantizeLinear of `op` whose scale sy joins the requantization: divides `scale`
+/// and the float bias (replaced by a scaled copy) by sy. None when the bias is not a constant.
+OutputQuantize withOutputScale(Module& m, const Op& op, size_t at, std::vector<double>& scale,
+                               Value*& floatBias) {
+  OutputQuantize q = soleQuantizeUser(m, op.result, at + 1);
+  if (!q.op)
+    return q;
+  if (floatBias) {
+    Value* b = scaledBias(m, floatBias, q.scale);
+    if (!b)
+      return {};
+    floatBias = b;
+  }
+  for (double& s : scale)
+    s /= q.scale;
+  return q;
 }
 
 /// conv(DQ(xq), DQ(wq const), bias) -> f32(conv_i32(xq, wq, bias_i32)) * (sx * sw) [+ bias].
@@ -227,10 +297,13 @@ Expected<bool> rewriteConv(Module& m, size_t& at) {
   attrs.padValue = static_cast<int64_t>(x->zeroPoint[0]);
   std::string name = op.name;
   Value* result = op.result;
+  OutputQuantize q = withOutputScale(m, op, at, scale, bias.floatBias);
   Rewriter r(m, at);
   DNNCC_ASSIGN_OR_RETURN(Value * acc, r.emit(OpKind::Conv, {x->q, w->q, b}, attrs, name));
   DNNCC_ASSIGN_OR_RETURN(Value * y, r.requantize(acc, scale, 1, bias.floatBias, name));
   m.replaceAllUses(result, y);
+  if (q.op)
+    unitScale(m, q.op);
   return true;
 }
 
@@ -290,6 +363,7 @@ Expected<bool> rewriteMatMul(Module& m, size_t& at) {
   }
   std::string name = op.name;
   Value* result = op.result;
+  OutputQuantize q = withOutputScale(m, op, at, scale, bias.floatBias);
   Rewriter r(m, at);
   DNNCC_ASSIGN_OR_RETURN(Value * acc, r.emit(OpKind::MatMul, {a->q, bq}, NoAttrs{}, name));
   if (any) {
@@ -302,6 +376,8 @@ Expected<bool> rewriteMatMul(Module& m, size_t& at) {
     DNNCC_ASSIGN_OR_RETURN(y, r.emit(OpKind::Add, {y, bias.floatBias}, NoAttrs{}, name));
   }
   m.replaceAllUses(result, y);
+  if (q.op)
+    unitScale(m, q.op);
   return true;
 }
 

@@ -220,6 +220,7 @@ bool scheduleConvNHWC(KernelPipeline& p, const TargetInfo& target) {
   // out for exactly this tile), else one or two vectors.
   int64_t wBlock = p.anchor->operands[1]->type.block;
   int cb = wBlock > 0 ? static_cast<int>(wBlock) : oc >= 2 * vw ? 2 * vw : vw;
+  vw = std::min(vw, cb); // a block of half a vector (grouped 8-bit weights, ChooseLayouts.cpp)
   int tw = tileWidth(target, cb / vw, w, 8);
   Var n = axisVar(0), c = axisVar(1), y = axisVar(2), x = axisVar(3);
   Var co("co"), ci("ci"), xo("xo"), xi("xi");
@@ -333,15 +334,20 @@ bool scheduleConvChain(KernelPipeline& p, const TargetInfo& target) {
 bool scheduleMatMul(KernelPipeline& p, const TargetInfo& target) {
   const TensorType& t = p.outputType;
   if (!p.anchor || (p.anchor->kind != OpKind::MatMul && p.anchor->kind != OpKind::Gemm) ||
-      t.rank() < 2 || t.layout != Layout::rowMajor || t.dtype != DType::f32)
+      t.rank() < 2 || t.layout != Layout::rowMajor)
+    return false;
+  // f32, or the i32 accumulators of an integer matmul (requantized by the epilogue).
+  DType acc = p.anchor->result->type.dtype;
+  if (acc != DType::f32 && acc != DType::i32)
     return false;
   int rank = t.rank();
-  int vw = lanes(target, t.dtype);
+  int vw = lanes(target, acc);
   int64_t nExt = t.shape[rank - 1], mExt = t.shape[rank - 2];
-  if (nExt < vw)
+  const TensorType& bt = p.anchor->operands[1]->type;
+  if (nExt < std::min<int64_t>(vw, bt.block > 0 ? bt.block : vw))
     return false;
-  int64_t bBlock = p.anchor->operands[1]->type.block;
-  int nb = bBlock > 0 ? static_cast<int>(bBlock) : nExt >= 2 * vw ? 2 * vw : vw;
+  int nb = bt.block > 0 ? static_cast<int>(bt.block) : nExt >= 2 * vw ? 2 * vw : vw;
+  vw = std::min(vw, nb); // a block of half a vector (grouped 8-bit weights, ChooseLayouts.cpp)
   int tm = tileWidth(target, nb / vw, mExt, 6);
   Var n = axisVar(rank - 1), m = axisVar(rank - 2);
   Var no("no"), ni("ni"), mo("mo"), mi("mi");
@@ -378,6 +384,23 @@ bool scheduleMatMul(KernelPipeline& p, const TargetInfo& target) {
   for (int i = rank - 3; i >= 0; --i)
     mmLoops.emplace_back(axisVar(i));
   mm.compute_at(p.output, tile).reorder(mmLoops).vectorize(n, vw).unroll(n).unroll(m);
+  if (bt.group > 0 && bt.rank() == 2) {
+    // 8-bit B in groups of K (TensorType::group): each step reduces a group into every i32 lane,
+    // the dot-product instructions' form (see accumulatorTile).
+    Halide::RVar ko("ko"), ki("ki");
+    std::vector<Halide::VarOrRVar> updLoops{ki, n, m, ko};
+    for (int i = rank - 3; i >= 0; --i)
+      updLoops.emplace_back(axisVar(i));
+    mm.update()
+        .split(r.x, ko, ki, static_cast<int>(bt.group))
+        .reorder(updLoops)
+        .atomic()
+        .vectorize(ki)
+        .vectorize(n, vw)
+        .unroll(n)
+        .unroll(m);
+    return true;
+  }
   std::vector<Halide::VarOrRVar> updLoops{n, m, r.x};
   for (int i = rank - 3; i >= 0; --i)
     updLoops.emplace_back(axisVar(i));

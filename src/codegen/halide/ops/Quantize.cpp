@@ -21,7 +21,12 @@ Expected<TensorFunc> quantizeLinear(const Op& op, const std::vector<TensorFunc>&
   auto v = makeVars(op.result->type.rank());
   const CastAttrs& a = op.attr<CastAttrs>();
   Halide::Type to = halideType(a.to, lw);
-  Expr scaled = at(op, in, 0, v) / at(op, in, 1, v);
+  // A scale of exactly 1 (qdq-to-integer's requantization) divides nothing.
+  const Value* s = op.operands[1];
+  bool unit = s->isConstant() && s->type.numElements() == 1 &&
+              ((s->type.dtype == DType::f32 && s->dataAs<float>()[0] == 1.0f) ||
+               (s->type.dtype == DType::f64 && s->dataAs<double>()[0] == 1.0));
+  Expr scaled = unit ? at(op, in, 0, v) : at(op, in, 0, v) / at(op, in, 1, v);
   if (isSmallFloat(a.to)) {
     if (in.size() == 3) {
       DNNCC_ASSIGN_OR_RETURN(Expr zp,
