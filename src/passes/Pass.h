@@ -20,6 +20,19 @@ namespace dnncc {
 enum class Precision { fp32, fp16 };
 
 
+/// Post-training quantization (dnncc --quantize=int8, passes/QuantizeInt8): calibration samples
+/// and how activation ranges are taken from them.
+struct QuantizeOptions {
+  /// One entry per sample: the row-major bytes of each module input, in Module::inputs order.
+  std::vector<std::vector<std::vector<uint8_t>>> samples;
+  /// minmax: the range of all values seen; percentile: the `percentile`-th and
+  /// (100 - percentile)-th percentiles (outliers clipped), both widened to include 0.
+  enum class Method { minmax, percentile } method = Method::minmax;
+  double percentile = 99.99;
+  /// Convs and matmuls that stay f32: the first and the last of the model (by position) when set.
+  bool keepFirstAndLast = false;
+};
+
 /// What passes may use besides the module.
 struct PassContext {
   /// Folds ops on constants (fold-constants); may be null for pipelines that do not fold.
@@ -30,6 +43,8 @@ struct PassContext {
   Precision precision = Precision::fp32;
   /// The target's kernels run on a GPU (defer-run-checks acts only then).
   bool gpu = false;
+  /// quantize-int8's calibration samples; null when not quantizing.
+  const QuantizeOptions* quantize = nullptr;
   /// Receives one line per remark a pass makes (e.g. the arena size), if set.
   std::function<void(const std::string&)> remark;
 };
@@ -56,6 +71,13 @@ public:
 inline constexpr std::string_view kDefaultPipeline =
     "qdq-to-integer,fold-batch-norm,fold-constants,convert-to-fp16,defer-run-checks,dce,materialize-padding,"
     "fuse-elementwise,choose-layouts,make-views,plan-memory";
+
+/// The pipeline of `dnncc --quantize=int8`: batch norms folded into the weights first, then
+/// quantize-int8 (calibration and QDQ pairs) and qdq-to-integer, then the default passes.
+inline constexpr std::string_view kInt8Pipeline =
+    "fold-batch-norm,fold-constants,quantize-int8,qdq-to-integer,fold-constants,convert-to-fp16,"
+    "defer-run-checks,dce,materialize-padding,fuse-elementwise,choose-layouts,make-views,"
+    "plan-memory";
 
 /// Name and summary of every pass.
 std::vector<std::pair<std::string_view, std::string_view>> listPasses();

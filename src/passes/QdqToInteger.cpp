@@ -301,6 +301,7 @@ Expected<bool> rewriteConv(Module& m, size_t& at) {
   Rewriter r(m, at);
   DNNCC_ASSIGN_OR_RETURN(Value * acc, r.emit(OpKind::Conv, {x->q, w->q, b}, attrs, name));
   DNNCC_ASSIGN_OR_RETURN(Value * y, r.requantize(acc, scale, 1, bias.floatBias, name));
+  y->name = result->name; // the ONNX tensor name (a model output keeps its name)
   m.replaceAllUses(result, y);
   if (q.op)
     unitScale(m, q.op);
@@ -375,6 +376,7 @@ Expected<bool> rewriteMatMul(Module& m, size_t& at) {
   if (bias.floatBias) {
     DNNCC_ASSIGN_OR_RETURN(y, r.emit(OpKind::Add, {y, bias.floatBias}, NoAttrs{}, name));
   }
+  y->name = result->name; // the ONNX tensor name (a model output keeps its name)
   m.replaceAllUses(result, y);
   if (q.op)
     unitScale(m, q.op);

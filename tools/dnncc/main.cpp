@@ -19,6 +19,7 @@
 #include "codegen/halide/Kernel.h"
 #include "frontend/onnx/Importer.h"
 #include "ir/Text.h"
+#include "Calibration.h"
 #include "passes/Pass.h"
 
 namespace fs = std::filesystem;
@@ -110,10 +111,12 @@ int listProblems(const std::string& model, const ImportOptions& importOptions) {
 int main(int argc, char** argv) {
   CLI::App app{"dnncc: compiles an ONNX model into a native shared library", "dnncc"};
   std::string model, output, targetName = "host", emit = "so", prefix, passes(kDefaultPipeline),
-                             precision = "fp32", halideFeatures;
+                             precision = "fp32", halideFeatures, quantize = "none",
+                             calibration, calibrationMethod = "minmax";
   std::vector<std::string> shapes, printAfter;
   bool check = false, listTargets = false, listPassesFlag = false, listOps = false, version = false,
-       verbose = false, timePasses = false, verifyEach = false, keepTemps = false;
+       verbose = false, timePasses = false, verifyEach = false, keepTemps = false,
+       keepFloatEnds = false;
   int jobs = 0;
   app.add_option("model", model, "the ONNX model file");
   app.add_option("-o,--output", output, "the output file (default: lib<model>.so; '-' = stdout "
@@ -130,6 +133,21 @@ int main(int argc, char** argv) {
                  "outputs, each op computed in f32 (GPU targets)")
       ->check(CLI::IsMember({"fp32", "fp16"}))
       ->capture_default_str();
+  app.add_option("--quantize", quantize,
+                 "int8: post-training quantization of the convs and matmuls (per-channel int8 "
+                 "weights, u8 activations calibrated on --calibration samples)")
+      ->check(CLI::IsMember({"none", "int8"}))
+      ->capture_default_str();
+  app.add_option("--calibration", calibration,
+                 "directory of calibration samples for --quantize: test_data_set_*/input_<i>.pb "
+                 "directories, or .npy / .pb files of a one-input model");
+  app.add_option("--calibration-method", calibrationMethod,
+                 "activation ranges: minmax (all values seen) or percentile (99.99th, outliers "
+                 "clipped)")
+      ->check(CLI::IsMember({"minmax", "percentile"}))
+      ->capture_default_str();
+  app.add_flag("--quantize-keep-float-ends", keepFloatEnds,
+               "keep the first and the last conv or matmul in f32 (--quantize)");
   app.add_option("--name", prefix, "API prefix of the library (default: from the output name)");
   app.add_option("--input-shape", shapes, "static shape of an input, NAME=1x3x224x224");
   app.add_flag("--check", check, "list every unsupported op and attribute of the model, then exit");
@@ -200,6 +218,14 @@ int main(int argc, char** argv) {
   if (precision == "fp16" && !target->isGpu())
     return fail(Status::error(
         fmt::format("--precision=fp16 needs a GPU target; '{}' is a CPU target", target->name)));
+  if (quantize != "none" && precision != "fp32")
+    return fail(Status::error("--quantize=int8 and --precision=fp16 cannot be combined"));
+  if (quantize != "none" && calibration.empty())
+    return fail(Status::error("--quantize=int8 needs --calibration DIR (sample inputs)"));
+  if (quantize == "none" && !calibration.empty())
+    return fail(Status::error("--calibration is only read with --quantize=int8"));
+  if (quantize != "none" && !app.count("--passes"))
+    passes = std::string(kInt8Pipeline);
   ImportOptions importOptions;
   for (const std::string& s : shapes) {
     auto parsed = parseShape(s);
@@ -258,7 +284,20 @@ int main(int argc, char** argv) {
   auto pipeline = parsePipeline(passes);
   if (!pipeline)
     return fail(pipeline.status());
+  QuantizeOptions quantizeOptions;
   PassContext ctx;
+  if (quantize != "none") {
+    auto t2 = Clock::now();
+    if (Status s = loadCalibration(calibration, m, quantizeOptions); !s.isOk())
+      return fail(s);
+    quantizeOptions.method = calibrationMethod == "percentile"
+                                 ? QuantizeOptions::Method::percentile
+                                 : QuantizeOptions::Method::minmax;
+    quantizeOptions.keepFirstAndLast = keepFloatEnds;
+    ctx.quantize = &quantizeOptions;
+    log(fmt::format("calibration: {} samples read in {:.2f} s", quantizeOptions.samples.size(),
+                    std::chrono::duration<double>(Clock::now() - t2).count()));
+  }
   ctx.evaluator = &evaluator;
   ctx.vectorLanes = target->vectorLanes();
   ctx.precision = precision == "fp16" ? Precision::fp16 : Precision::fp32;
