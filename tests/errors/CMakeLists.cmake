@@ -271,6 +271,33 @@ dnncc_error_test(dnncc.bfloat16_without_cl_khr_fp16
 dnncc_error_test(dnncc.precision_fp16_on_cpu
   CONTAINS "--precision=fp16 needs a GPU target; 'x86-64' is a CPU target"
   COMMAND ${DNNCC} ${TINYNET}/model.onnx --target=x86-64 --precision=fp16 -o OUT/libm.so)
+# Post-training quantization (--quantize=int8) and quantization parameters.
+dnncc_error_test(dnncc.quantize_without_calibration
+  CONTAINS "--quantize=int8 needs --calibration DIR"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx --quantize=int8 -o OUT/libm.so)
+dnncc_error_test(dnncc.calibration_without_quantize
+  CONTAINS "--calibration is only read with --quantize=int8"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx --calibration ${BAD}/calib_empty -o OUT/libm.so)
+dnncc_error_test(dnncc.calibration_empty
+  CONTAINS "calib_empty: no calibration samples"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx --quantize=int8 --calibration ${BAD}/calib_empty
+          -o OUT/libm.so)
+dnncc_error_test(dnncc.calibration_wrong_shape
+  CONTAINS "sample.npy: input 'image' expects f32[1,3,32,32]" "the file holds float32[1,3,2,2]"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx --quantize=int8 --calibration ${BAD}/calib_wrong_shape
+          -o OUT/libm.so)
+dnncc_error_test(dnncc.calibration_nan
+  CONTAINS "sample.npy: element 5 is nan: calibration samples must be finite"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx --quantize=int8 --calibration ${BAD}/calib_nan
+          -o OUT/libm.so)
+dnncc_error_test(dnncc.quantize_negative_scale
+  CONTAINS "node 'q_negative' (QuantizeLinear"
+           "the scale of y is -0.5 (element 0): a scale must be finite and positive"
+  COMMAND ${DNNCC} ${BAD}/quantize_negative_scale.onnx -o OUT/libm.so)
+dnncc_error_test(dnncc.dequantize_zero_scale
+  CONTAINS "node 'dq_zero' (DequantizeLinear"
+           "the scale of x is 0 (element 0): a scale must be finite and positive"
+  COMMAND ${DNNCC} ${BAD}/dequantize_zero_scale.onnx -o OUT/libm.so)
 # A numeric mismatch is exit 2 with the verdict on stdout and nothing on stderr.
 dnncc_error_test(dnncc_run.numeric_mismatch LIBRARY EXIT 2 LINES 0
   STDOUT "output 'probabilities'" "MISMATCH"

@@ -84,6 +84,18 @@ def main():
                                  name="nms_cpb", center_point_box=2)],
                [f32("boxes", [1, 3, 4]), f32("scores", [1, 1, 3]), i64("max_out", [1])],
                [i64("y", None)]))
+    # Quantization parameters out of range: a negative QuantizeLinear scale, a zero
+    # DequantizeLinear scale.
+    scale = numpy_helper.from_array(np.array(-0.5, np.float32), "scale")
+    save(out, "quantize_negative_scale.onnx",
+         model([helper.make_node("QuantizeLinear", ["x", "scale"], ["y"], name="q_negative")],
+               [f32("x", [4])], [helper.make_tensor_value_info("y", TensorProto.UINT8, [4])],
+               [scale]))
+    zero = numpy_helper.from_array(np.array(0.0, np.float32), "scale")
+    save(out, "dequantize_zero_scale.onnx",
+         model([helper.make_node("DequantizeLinear", ["x", "scale"], ["y"], name="dq_zero")],
+               [helper.make_tensor_value_info("x", TensorProto.UINT8, [4])], [f32("y", [4])],
+               [zero]))
     # A data-dependent output (NonZero) read by another node: only graph outputs may be one.
     save(out, "nonzero_consumed.onnx",
          model([helper.make_node("NonZero", ["x"], ["nz_out"], name="nz"),
@@ -232,6 +244,16 @@ def main():
     os.makedirs(d)
     bad = numpy_helper.from_array(np.zeros((1, 3, 2, 2), np.float32), ref_in.name)
     onnx.save_tensor(bad, os.path.join(d, "input_0.pb"))
+    # --quantize=int8 --calibration: an empty directory, a sample of the wrong shape, a NaN.
+    os.makedirs(os.path.join(out, "calib_empty"))
+    d = os.path.join(out, "calib_wrong_shape")
+    os.makedirs(d)
+    np.save(os.path.join(d, "sample.npy"), np.zeros((1, 3, 2, 2), np.float32))
+    d = os.path.join(out, "calib_nan")
+    os.makedirs(d)
+    sample = numpy_helper.to_array(ref_in).copy()
+    sample.flat[5] = np.nan
+    np.save(os.path.join(d, "sample.npy"), sample)
     d = os.path.join(out, "data_tampered")
     os.makedirs(d)
     shutil.copy(os.path.join(src, "input_0.pb"), d)

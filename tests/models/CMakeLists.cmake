@@ -20,6 +20,9 @@
 #                            onnxruntime (QDQ u8/s8, QOperator) run as integer convs and matmuls
 #                            and match onnxruntime within one quantization step: x86-64, host,
 #                            and under qemu (rk3399, armv7)
+#   models.int8_ptq.<target> int8_tests.py ptq: dnncc --quantize=int8 of float models, output
+#                            SNR at least onnxruntime's quantize_static with the same samples
+#                            (within 1 dB): x86-64, and under qemu (rk3399)
 #   models.int8_asm.<target> int8_tests.py asm: the int8 conv kernels' multiply-accumulate
 #                            instructions (vpdpbusd on x86-64-avx512-vnni, vpmaddwd on x86-64,
 #                            widening NEON multiplies on rk3399 and armv7), weights 1 byte each
@@ -302,6 +305,15 @@ foreach(target x86-64 host rk3399 armv7)
     list(APPEND labels qemu)
   endif()
   set_tests_properties(models.int8.${target} PROPERTIES LABELS "${labels}" TIMEOUT 600)
+endforeach()
+foreach(target x86-64 rk3399)
+  add_test(NAME models.int8_ptq.${target}
+           COMMAND ${DNNCC_INT8_TEST} --target=${target} ptq ${DNNCC_MODELS_BIN}/int8-ptq-${target})
+  set(labels models)
+  if(target MATCHES "rk3399")
+    list(APPEND labels qemu)
+  endif()
+  set_tests_properties(models.int8_ptq.${target} PROPERTIES LABELS "${labels}" TIMEOUT 600)
 endforeach()
 # The instructions of the integer conv kernels, per target (int8_tests.py asm --expect).
 set(int8_asm_x86-64-avx512-vnni "vpdpbusd")
