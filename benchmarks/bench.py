@@ -429,11 +429,13 @@ def main() -> int:
 
     report = render(results, args, dnncc_version)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    # Sections of the report that other scripts own (from "## ARM instruction mix" or "## GPU"
-    # on: benchmarks/arm_mix.py, and benchmarks/gpu_zoo.py's runs on lent GPUs) are kept.
+    # Sections of the report that other scripts own (from "## int8 quantization", "## ARM
+    # instruction mix" or "## GPU" on: benchmarks/int8_bench.py, benchmarks/arm_mix.py, and
+    # benchmarks/gpu_zoo.py's runs on lent GPUs) are kept.
     if args.out.exists():
         old = args.out.read_text()
-        owned = [i for i in (old.find("\n## ARM instruction mix"), old.find("\n## GPU")) if i >= 0]
+        owned = [i for i in (old.find("\n## int8 quantization"),
+                             old.find("\n## ARM instruction mix"), old.find("\n## GPU")) if i >= 0]
         if owned:
             report = report.rstrip("\n") + "\n" + old[min(owned):]
     args.out.write_text(report)

@@ -23,6 +23,8 @@
 #   models.int8_ptq.<target> int8_tests.py ptq: dnncc --quantize=int8 of float models, output
 #                            SNR at least onnxruntime's quantize_static with the same samples
 #                            (within 1 dB): x86-64, and under qemu (rk3399)
+#   models.int8_contrib      int8_tests.py contrib: onnxruntime's quantized com.microsoft ops
+#                            (QLinearAdd, QGemm, ...), one node each, against its CPU kernels
 #   models.int8_asm.<target> int8_tests.py asm: the int8 conv kernels' multiply-accumulate
 #                            instructions (vpdpbusd on x86-64-avx512-vnni, vpmaddwd on x86-64,
 #                            widening NEON multiplies on rk3399 and armv7), weights 1 byte each
@@ -315,6 +317,9 @@ foreach(target x86-64 rk3399)
   endif()
   set_tests_properties(models.int8_ptq.${target} PROPERTIES LABELS "${labels}" TIMEOUT 600)
 endforeach()
+add_test(NAME models.int8_contrib
+         COMMAND ${DNNCC_INT8_TEST} --target=x86-64 contrib ${DNNCC_MODELS_BIN}/int8-contrib)
+set_tests_properties(models.int8_contrib PROPERTIES LABELS models TIMEOUT 600)
 # The instructions of the integer conv kernels, per target (int8_tests.py asm --expect).
 set(int8_asm_x86-64-avx512-vnni "vpdpbusd")
 set(int8_asm_x86-64 "vpmaddwd")

@@ -8,6 +8,8 @@
   ptq WORK        dnncc --quantize=int8 (post-training quantization) of the same float models
                   against onnxruntime's quantize_static with the same calibration samples: output
                   SNR against f32 at least onnxruntime's (within 1 dB)
+  contrib WORK    onnxruntime's quantized operators (com.microsoft: QLinearAdd, QGemm, ...), one
+                  node each, against its CPU kernels (8-bit outputs within one step)
   asm WORK        --emit=asm of a QDQ conv model for --target: the conv kernels use the target's
                   integer multiply-accumulate instructions (--expect, a regular expression:
                   vpdpbusd for AVX-512 VNNI, vpmaddwd for AVX2, NEON's widening smlal / smull or
@@ -129,6 +131,103 @@ def quantized(a):
             step = output_step(q)
             run([a.dnncc_run, lib, "--data", data, "--rtol", "0", "--atol", f"{step * 1.001:.9g}"])
             print(f"{case}: {len(products)} integer products, output within one step ({step:.4g})")
+
+
+def contrib(a):
+    """onnxruntime's quantized operators (domain com.microsoft), one node each, against its CPU
+    kernels: within one quantization step for 8-bit outputs, rtol 1e-4 for float outputs."""
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+    work = fresh(a.work)
+    rng = np.random.default_rng(31)
+
+    def const(name, value):
+        return numpy_helper.from_array(np.asarray(value), name)
+
+    def u8(shape):
+        return rng.integers(0, 256, shape).astype(np.uint8)
+
+    def s8(shape):
+        return rng.integers(-127, 128, shape).astype(np.int8)
+
+    qx = [const("xs", np.float32(0.05)), const("xz", np.uint8(120))]
+    qb = [const("bs", np.float32(0.04)), const("bz", np.uint8(100))]
+    qy = [const("ys", np.float32(0.08)), const("yz", np.uint8(128))]
+    w = s8((24, 16))
+    cases = [
+        ("qlinear_add", "QLinearAdd", ["x", "xs", "xz", "b", "bs", "bz", "ys", "yz"], {},
+         {"x": u8((2, 3, 4, 5)), "b": u8((4, 5))}, qx + qb + qy),
+        ("qlinear_mul", "QLinearMul", ["x", "xs", "xz", "b", "bs", "bz", "ys", "yz"], {},
+         {"x": u8((2, 3, 4, 5)), "b": u8((2, 3, 4, 5))}, qx + qb + qy),
+        ("qlinear_sigmoid", "QLinearSigmoid", ["x", "xs", "xz", "ys", "yz"], {},
+         {"x": u8((3, 7))}, qx + [const("ys", np.float32(1 / 256)), const("yz", np.uint8(0))]),
+        ("qlinear_leaky_relu", "QLinearLeakyRelu", ["x", "xs", "xz", "ys", "yz"], {"alpha": 0.2},
+         {"x": u8((3, 7))}, qx + qy),
+        ("qlinear_global_average_pool", "QLinearGlobalAveragePool", ["x", "xs", "xz", "ys", "yz"],
+         {"channels_last": 0}, {"x": u8((1, 8, 5, 6))}, qx + qy),
+        ("qlinear_global_average_pool_nhwc", "QLinearGlobalAveragePool",
+         ["x", "xs", "xz", "ys", "yz"], {"channels_last": 1}, {"x": u8((1, 5, 6, 8))}, qx + qy),
+        ("qlinear_average_pool", "QLinearAveragePool", ["x", "xs", "xz", "ys", "yz"],
+         {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]},
+         {"x": u8((1, 4, 9, 9))}, qx + qy),
+        ("qlinear_softmax", "QLinearSoftmax", ["x", "xs", "xz", "ys", "yz"],
+         {"axis": -1, "opset": 13}, {"x": u8((4, 10))},
+         qx + [const("ys", np.float32(1 / 256)), const("yz", np.uint8(0))]),
+        ("qlinear_concat", "QLinearConcat", ["ys", "yz", "x", "xs", "xz", "b", "bs", "bz"],
+         {"axis": 1}, {"x": u8((2, 3, 4)), "b": u8((2, 5, 4))}, qx + qb + qy),
+        ("qgemm", "QGemm", ["x", "xs", "xz", "w", "ws", "wz", "c", "ys", "yz"], {"transB": 1},
+         {"x": u8((5, 16))},
+         qx + qy + [const("w", w), const("ws", np.full(24, 0.01, np.float32)),
+                    const("wz", np.zeros(24, np.int8)),
+                    const("c", rng.integers(-300, 300, 24).astype(np.int32))]),
+        ("qgemm_float_output", "QGemm", ["x", "xs", "xz", "w", "ws", "wz"], {"transB": 1},
+         {"x": u8((5, 16))},
+         qx + [const("w", w), const("ws", np.float32(0.01)), const("wz", np.int8(0))]),
+        ("matmul_integer_to_float", "MatMulIntegerToFloat",
+         ["x", "w", "xs", "ws", "xz", "", "bias"], {}, {"x": u8((2, 5, 16))},
+         qx + [const("w", w.T.copy()), const("ws", np.full(24, 0.02, np.float32)),
+               const("bias", rng.standard_normal(24).astype(np.float32))]),
+        ("dynamic_quantize_matmul", "DynamicQuantizeMatMul", ["xf", "w", "ws", "", "bias"], {},
+         {"xf": rng.standard_normal((3, 16)).astype(np.float32)},
+         [const("w", w.T.copy()), const("ws", np.float32(0.02)),
+          const("bias", rng.standard_normal(24).astype(np.float32))]),
+    ]
+    for name, op, inputs, attrs, feeds, inits in cases:
+        d = fresh(os.path.join(work, name))
+        node = helper.make_node(op, inputs, ["y"], name=name, domain="com.microsoft", **attrs)
+        graph = helper.make_graph(
+            [node], name,
+            [helper.make_tensor_value_info(k, helper.np_dtype_to_tensor_dtype(v.dtype),
+                                           list(v.shape)) for k, v in feeds.items()],
+            [helper.make_tensor_value_info("y", TensorProto.UNDEFINED, None)], inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                        helper.make_opsetid("com.microsoft", 1)],
+                                  ir_version=8)
+        path = os.path.join(d, "model.onnx")
+        onnx.save(model, path)
+        y = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+        data = fresh(os.path.join(d, "test_data_set_0"))
+        for i, (k, v) in enumerate(feeds.items()):
+            open(os.path.join(data, f"input_{i}.pb"), "wb").write(
+                numpy_helper.from_array(v, k).SerializeToString())
+        lib = os.path.join(d, f"lib{name}.so")
+        compile_model(a, path, lib)
+        if y.dtype in (np.uint8, np.int8):
+            # Within one quantization step: the codes compared here (dnncc-run compares integer
+            # outputs exactly, so the data has no reference output).
+            out = fresh(os.path.join(d, "out"))
+            run([a.dnncc_run, lib, "--data", data, "--output-dir", out])
+            got = np.load(os.path.join(out, "y.npy")).astype(np.int32)
+            step = np.abs(got - y.astype(np.int32)).max()
+            print(f"{name}: {op} codes within {step} step(s) of onnxruntime")
+            if step > 1:
+                raise Failure(f"{name}: {op} differs from onnxruntime by {step} steps")
+        else:
+            open(os.path.join(data, "output_0.pb"), "wb").write(
+                numpy_helper.from_array(y, "y").SerializeToString())
+            run([a.dnncc_run, lib, "--data", data, "--rtol", "1e-4", "--atol", "1e-5"])
 
 
 def snr_db(ref, got):
@@ -257,6 +356,7 @@ def main():
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("quantized").add_argument("work")
     sub.add_parser("ptq").add_argument("work")
+    sub.add_parser("contrib").add_argument("work")
     p = sub.add_parser("asm")
     p.add_argument("work")
     p.add_argument("--expect", required=True,
@@ -264,7 +364,7 @@ def main():
                    "uses (e.g. vpdpbusd)")
     a = ap.parse_args()
     try:
-        {"quantized": quantized, "ptq": ptq, "asm": asm}[a.cmd](a)
+        {"quantized": quantized, "ptq": ptq, "contrib": contrib, "asm": asm}[a.cmd](a)
     except Failure as e:
         print(f"FAIL: {e}")
         return 1
