@@ -201,7 +201,10 @@ def contrib(a):
             [node], name,
             [helper.make_tensor_value_info(k, helper.np_dtype_to_tensor_dtype(v.dtype),
                                            list(v.shape)) for k, v in feeds.items()],
-            [helper.make_tensor_value_info("y", TensorProto.UNDEFINED, None)], inits)
+            [helper.make_tensor_value_info(
+                "y", TensorProto.FLOAT if name in ("qgemm_float_output", "matmul_integer_to_float",
+                                                   "dynamic_quantize_matmul") else TensorProto.UINT8,
+                None)], inits)
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
                                                         helper.make_opsetid("com.microsoft", 1)],
                                   ir_version=8)
