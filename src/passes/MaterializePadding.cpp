@@ -3,7 +3,9 @@
 // planned tensor, so the conv kernel's inner loop reads memory without bounds checks and the pad
 // kernel (memory-bound, cheap next to the conv) also lays the input out channels-last. Depthwise
 // convs keep their padding: they do too little work per input element to pay for a copy; so do
-// stride-1 convs on small maps (paysOff).
+// stride-1 convs on small maps (paysOff). An integer conv whose input channels are not a multiple
+// of 4 (a first conv on RGB) gets the missing channels from the pad (holding its zero point) and
+// zero weights for them, so its reduction takes the dot-product form (channelsToAdd).
 #include <fmt/format.h>
 
 #include "passes/Pass.h"
@@ -24,6 +26,34 @@ bool paysOff(const Op& conv) {
   bool strided = std::any_of(a.strides.begin(), a.strides.end(), [](int64_t s) { return s != 1; });
   return strided || conv.result->type.shape.back() >= kMinPaddedWidth;
 }
+
+/// Input channels the integer dot-product instructions take at once (choose-layouts groups 8-bit
+/// weights so).
+constexpr int64_t kDotProductGroup = 4;
+
+/// Extra input channels that make an integer conv's input channels a multiple of
+/// kDotProductGroup (a model's first conv reads 3 channels: without them its reduction cannot use
+/// the dot-product instructions and runs 3-4x slower per multiply-add), or 0.
+int64_t channelsToAdd(const Op& conv) {
+  const Value* w = conv.operands[1];
+  if (conv.result->type.dtype != DType::i32 || conv.attr<ConvAttrs>().group != 1 ||
+      !w->isConstant() || dtypeSize(w->type.dtype) != 1 || w->type.layout != Layout::rowMajor)
+    return 0;
+  int64_t ic = w->type.shape[1];
+  return ic % kDotProductGroup == 0 ? 0 : kDotProductGroup - ic % kDotProductGroup;
+}
+
+/// `w` [OC, IC, K...] with `extra` input channels of zero weights appended.
+Value* widenedWeights(Module& m, const Value* w, int64_t extra) {
+  int64_t oc = w->type.shape[0], ic = w->type.shape[1];
+  int64_t k = w->type.numElements() / (oc * ic);
+  std::vector<uint8_t> bytes(static_cast<size_t>(oc * (ic + extra) * k), 0);
+  for (int64_t o = 0; o < oc; ++o)
+    std::copy_n(w->data->begin() + o * ic * k, ic * k, bytes.begin() + o * (ic + extra) * k);
+  TensorType t = w->type;
+  t.shape[1] = ic + extra;
+  return m.addConstant(t, std::move(bytes), w->name + ".channels_padded");
+}
 } // namespace
 
 Status MaterializePadding::run(Module& m, PassContext& ctx) {
@@ -35,12 +65,16 @@ Status MaterializePadding::run(Module& m, PassContext& ctx) {
     auto& a = conv->attr<ConvAttrs>();
     bool anyPad = std::any_of(a.pads.begin(), a.pads.end(), [](int64_t p) { return p != 0; });
     int64_t icPerGroup = conv->operands[1]->type.shape[1];
-    if (!anyPad || icPerGroup < 4 || !paysOff(*conv))
+    int64_t extra = channelsToAdd(*conv);
+    if (extra == 0 && (!anyPad || icPerGroup < 4 || !paysOff(*conv)))
       continue;
     int spatial = conv->operands[0]->type.rank() - 2;
     PadAttrs pa;
     pa.value = static_cast<double>(a.padValue); // an integer conv pads with x's zero point
     pa.pads.assign(2 * (spatial + 2), 0);
+    pa.pads[spatial + 2 + 1] = extra; // end of the channel axis: padded channels meet zero weights
+    if (extra > 0)
+      conv->operands[1] = widenedWeights(m, conv->operands[1], extra);
     for (int k = 0; k < spatial; ++k) {
       pa.pads[2 + k] = a.pads[k];                   // begin of spatial axis k
       pa.pads[spatial + 2 + 2 + k] = a.pads[spatial + k]; // end of spatial axis k

@@ -1,6 +1,7 @@
 // Tests of the passes, one group per pass, on small modules built in C++: what the rewrite does
 // (FileCheck-style checks of the printed IR) and that the numbers before and after agree.
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <random>
@@ -659,6 +660,38 @@ TEST(MaterializePadding, PadsWideMapsAndStridedConvsOnly) {
     EXPECT_EQ(std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; }), c.padded);
     EXPECT_TRUE(test::sameNumbers(*before, b.m, 1, 1e-6, 1e-6));
   }
+}
+
+// An integer conv reading 3 channels (a first conv on RGB) gets a fourth from the pad, holding
+// the input's zero point, and zero weights for it: its reduction then has the dot-product form.
+TEST(MaterializePadding, IntegerConvChannelsInGroupsOfFour) {
+  Builder b;
+  Value* x = b.input({1, 3, 9, 9});
+  Value* scale = b.m.addConstant(TensorType{DType::f32, {}}, floatBytes({0.05f}));
+  Value* zp = b.m.addConstant(TensorType{DType::u8, {}}, std::vector<uint8_t>{7});
+  Value* xq = b.op(OpKind::QuantizeLinear, {x, scale, zp}, CastAttrs{DType::u8});
+  std::vector<uint8_t> wb(8 * 3 * 3 * 3);
+  for (uint8_t& v : wb)
+    v = static_cast<uint8_t>(b.rng() % 255);
+  Value* w = b.m.addConstant(TensorType{DType::i8, {8, 3, 3, 3}}, wb);
+  std::vector<int32_t> bias{5, -3, 100, 0, 7, -9, 11, 2};
+  std::vector<uint8_t> bb(bias.size() * 4);
+  std::memcpy(bb.data(), bias.data(), bb.size());
+  Value* bv = b.m.addConstant(TensorType{DType::i32, {8}}, bb);
+  ConvAttrs a{{1, 1}, {1, 1, 1, 1}, {1, 1}, 1};
+  a.padValue = 7;
+  Value* y = b.op(OpKind::Conv, {xq, w, bv}, a);
+  b.output(y, "y");
+  auto before = clone(b.m);
+  ASSERT_TRUE(test::runPasses(b.m, "materialize-padding"));
+  const Op* conv = y->producer;
+  const Op* pad = conv->operands[0]->producer;
+  ASSERT_TRUE(pad != nullptr && pad->kind == OpKind::Pad);
+  EXPECT_EQ(pad->result->type.shape, (std::vector<int64_t>{1, 4, 11, 11}));
+  EXPECT_EQ(pad->attr<PadAttrs>().value, 7);
+  EXPECT_EQ(conv->operands[1]->type.shape, (std::vector<int64_t>{8, 4, 3, 3}));
+  EXPECT_EQ(conv->attr<ConvAttrs>().padValue, 0);
+  EXPECT_TRUE(test::sameNumbers(*before, b.m, 1, 0, 0));
 }
 
 // ---- make-views ----
