@@ -63,6 +63,10 @@ struct QuantParams {
   bool operator==(const QuantParams&) const = default;
 };
 
+/// Input channels (a matmul's K) that the integer dot-product instructions (x86 VNNI vpdpbusd,
+/// ARM sdot) reduce into one 32-bit lane: the `group` of 8-bit conv and matmul weights.
+inline constexpr int64_t kDotProductGroup = 4;
+
 /// The type of a tensor value: element type, static shape (ONNX order), storage layout and optional
 /// quantization parameters. A rank-0 shape is a scalar.
 struct TensorType {

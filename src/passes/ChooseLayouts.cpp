@@ -40,10 +40,6 @@ int64_t blockFor(int64_t channels, int lanes) {
 /// streamed their own weights from memory).
 using LayoutCopies = std::map<std::tuple<int, Layout, int64_t, int64_t>, Value*>;
 
-/// Input channels (a matmul's K) per 32-bit lane of the integer dot-product instructions
-/// (vpdpbusd, sdot): 8-bit weights of an integer conv or matmul are grouped so (TensorType::group).
-constexpr int64_t kDotProductGroup = 4;
-
 /// The group of the weights `w` of `op`: kDotProductGroup for the 8-bit weights of an integer
 /// conv (not depthwise) or matmul whose reduced axis divides into such groups, else 0.
 int64_t groupFor(const Op& op, const Value* w, Layout layout) {

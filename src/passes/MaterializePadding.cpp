@@ -27,10 +27,6 @@ bool paysOff(const Op& conv) {
   return strided || conv.result->type.shape.back() >= kMinPaddedWidth;
 }
 
-/// Input channels the integer dot-product instructions take at once (choose-layouts groups 8-bit
-/// weights so).
-constexpr int64_t kDotProductGroup = 4;
-
 /// Extra input channels that make an integer conv's input channels a multiple of
 /// kDotProductGroup (a model's first conv reads 3 channels: without them its reduction cannot use
 /// the dot-product instructions and runs 3-4x slower per multiply-add), or 0.

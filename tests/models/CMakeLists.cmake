@@ -286,37 +286,30 @@ add_test(NAME models.profile.x86-64
          COMMAND ${DNNCC_MODEL_TEST} --target=x86-64 profile
                  ${DNNCC_MODELS_REPO}/models/zoo/mobilenet_v2 ${DNNCC_MODELS_BIN}/profile-x86-64)
 set_tests_properties(models.profile.x86-64 PROPERTIES LABELS "models;zoo" TIMEOUT 300)
-foreach(target x86-64 host rk3399 armv7)
-  add_test(NAME models.conv_chains.${target}
-           COMMAND ${DNNCC_MODEL_TEST} --target=${target} conv-chains
-                   ${DNNCC_MODELS_BIN}/conv-chains-${target})
-  set(labels models)
-  if(target MATCHES "rk3399|armv7")
-    list(APPEND labels qemu)
-  endif()
-  set_tests_properties(models.conv_chains.${target} PROPERTIES LABELS "${labels}" TIMEOUT 300)
-endforeach()
+# dnncc_per_target_test(NAME SUBCOMMAND TIMEOUT COMMAND cmd... TARGETS target...): one test
+# NAME.<target> per target, running `cmd --target=<target> SUBCOMMAND <its work directory>`;
+# label 'models', and 'qemu' for the ARM targets (their libraries run under qemu-user).
+function(dnncc_per_target_test name subcommand timeout)
+  cmake_parse_arguments(T "" "" "COMMAND;TARGETS" ${ARGN})
+  foreach(target IN LISTS T_TARGETS)
+    add_test(NAME ${name}.${target}
+             COMMAND ${T_COMMAND} --target=${target} ${subcommand}
+                     ${DNNCC_MODELS_BIN}/${name}-${target})
+    set(labels models)
+    if(target MATCHES "rk3399|armv7")
+      list(APPEND labels qemu)
+    endif()
+    set_tests_properties(${name}.${target} PROPERTIES LABELS "${labels}" TIMEOUT ${timeout})
+  endforeach()
+endfunction()
+dnncc_per_target_test(models.conv_chains conv-chains 300 COMMAND ${DNNCC_MODEL_TEST}
+                      TARGETS x86-64 host rk3399 armv7)
 set(DNNCC_INT8_TEST ${CMAKE_COMMAND} -E env DNNCC_CACHE_DIR=${CMAKE_BINARY_DIR}/dnncc-cache
     ${DNNCC_TEST_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/int8_tests.py --dnncc $<TARGET_FILE:dnncc>
     --dnncc-run $<TARGET_FILE:dnncc-run>)
-foreach(target x86-64 host rk3399 armv7)
-  add_test(NAME models.int8.${target}
-           COMMAND ${DNNCC_INT8_TEST} --target=${target} quantized ${DNNCC_MODELS_BIN}/int8-${target})
-  set(labels models)
-  if(target MATCHES "rk3399|armv7")
-    list(APPEND labels qemu)
-  endif()
-  set_tests_properties(models.int8.${target} PROPERTIES LABELS "${labels}" TIMEOUT 600)
-endforeach()
-foreach(target x86-64 rk3399)
-  add_test(NAME models.int8_ptq.${target}
-           COMMAND ${DNNCC_INT8_TEST} --target=${target} ptq ${DNNCC_MODELS_BIN}/int8-ptq-${target})
-  set(labels models)
-  if(target MATCHES "rk3399")
-    list(APPEND labels qemu)
-  endif()
-  set_tests_properties(models.int8_ptq.${target} PROPERTIES LABELS "${labels}" TIMEOUT 600)
-endforeach()
+dnncc_per_target_test(models.int8 quantized 600 COMMAND ${DNNCC_INT8_TEST}
+                      TARGETS x86-64 host rk3399 armv7)
+dnncc_per_target_test(models.int8_ptq ptq 600 COMMAND ${DNNCC_INT8_TEST} TARGETS x86-64 rk3399)
 add_test(NAME models.int8_contrib
          COMMAND ${DNNCC_INT8_TEST} --target=x86-64 contrib ${DNNCC_MODELS_BIN}/int8-contrib)
 set_tests_properties(models.int8_contrib PROPERTIES LABELS models TIMEOUT 600)
