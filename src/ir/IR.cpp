@@ -189,8 +189,8 @@ Status verify(const Module& m) {
                                        "blocked axis",
                                        c->id, t.block),
                            {m.sourceFile});
-    if (t.group < 0 || (t.group > 0 && (t.block == 0 || t.rank() < 2 ||
-                                        t.shape[t.groupedAxis()] % t.group != 0)))
+    if (t.group < 0 ||
+        (t.group > 0 && (t.block == 0 || t.rank() < 2 || t.shape[t.groupedAxis()] % t.group != 0)))
       return Status::error(fmt::format("constant @{} has group {} without a block or that does "
                                        "not divide its grouped axis",
                                        c->id, t.group),

@@ -117,10 +117,9 @@ Status ChooseLayouts::run(Module& m, PassContext& ctx) {
     int lanes = ctx.vectorLanes;
     Value* w = op->operands.size() > 1 ? op->operands[1] : nullptr;
     if (op->kind == OpKind::Conv && w->isConstant() && w->type.rank() >= 3)
-      op->operands[1] = withLayout(m, w, Layout::hwio, lanes, uses, copies,
-                                   op->attr<ConvAttrs>().group == 1
-                                       ? groupFor(*op, w, Layout::hwio)
-                                       : 0);
+      op->operands[1] =
+          withLayout(m, w, Layout::hwio, lanes, uses, copies,
+                     op->attr<ConvAttrs>().group == 1 ? groupFor(*op, w, Layout::hwio) : 0);
     if (op->kind == OpKind::Gemm && w->isConstant())
       op->operands[1] = withLayout(
           m, w, op->attr<GemmAttrs>().transB ? Layout::hwio : Layout::rowMajor, lanes, uses, copies);

@@ -19,7 +19,6 @@ namespace dnncc {
 /// f32 values between the model's inputs and outputs into f16.
 enum class Precision { fp32, fp16 };
 
-
 /// Post-training quantization (dnncc --quantize=int8, passes/QuantizeInt8): calibration samples
 /// and how activation ranges are taken from them.
 struct QuantizeOptions {
@@ -69,8 +68,8 @@ public:
 
 /// The pipeline `dnncc` runs by default.
 inline constexpr std::string_view kDefaultPipeline =
-    "qdq-to-integer,fold-batch-norm,fold-constants,convert-to-fp16,defer-run-checks,dce,materialize-padding,"
-    "fuse-elementwise,choose-layouts,make-views,plan-memory";
+    "qdq-to-integer,fold-batch-norm,fold-constants,convert-to-fp16,defer-run-checks,dce,"
+    "materialize-padding,fuse-elementwise,choose-layouts,make-views,plan-memory";
 
 /// The pipeline of `dnncc --quantize=int8`: batch norms folded into the weights first, then
 /// quantize-int8 (calibration and QDQ pairs) and qdq-to-integer, then the default passes.

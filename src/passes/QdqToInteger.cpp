@@ -5,8 +5,8 @@
 //   conv(x, w) + b = sx * sw[oc] * (sum xq * wq - zx * sum wq) + b
 // so conv(DQ(xq), DQ(wq), b) becomes f32(conv_i32(xq, wq, -zx * sum(wq))) * (sx * sw) + b: an
 // exact i32 accumulation, then one multiply per element in f32 (the requantization onnxruntime's
-// integer kernels do). The padding of xq holds zx (a real 0). The result is f32 as before: the ops that
-// follow (activation, QuantizeLinear) are unchanged and fuse into the conv's kernel as its
+// integer kernels do). The padding of xq holds zx (a real 0). The result is f32 as before: the ops
+// that follow (activation, QuantizeLinear) are unchanged and fuse into the conv's kernel as its
 // epilogue, so the tensors between kernels are the model's own 8-bit ones. The same for
 // matmul(DQ(a), DQ(B)) and gemm with a constant B. A bias given as DQ(bq i32, sx * sw) (how the
 // quantizers store it) joins the i32 accumulator; any other bias is added in f32. Where the
@@ -32,12 +32,23 @@ std::optional<std::vector<double>> values(const Value* v) {
   std::vector<double> out(n);
   for (size_t i = 0; i < n; ++i) {
     switch (v->type.dtype) {
-    case DType::f32: out[i] = v->dataAs<float>()[i]; break;
-    case DType::f64: out[i] = v->dataAs<double>()[i]; break;
-    case DType::i8: out[i] = v->dataAs<int8_t>()[i]; break;
-    case DType::u8: out[i] = v->dataAs<uint8_t>()[i]; break;
-    case DType::i32: out[i] = v->dataAs<int32_t>()[i]; break;
-    default: return std::nullopt;
+    case DType::f32:
+      out[i] = v->dataAs<float>()[i];
+      break;
+    case DType::f64:
+      out[i] = v->dataAs<double>()[i];
+      break;
+    case DType::i8:
+      out[i] = v->dataAs<int8_t>()[i];
+      break;
+    case DType::u8:
+      out[i] = v->dataAs<uint8_t>()[i];
+      break;
+    case DType::i32:
+      out[i] = v->dataAs<int32_t>()[i];
+      break;
+    default:
+      return std::nullopt;
     }
   }
   return out;
@@ -72,12 +83,14 @@ bool allZero(const std::optional<std::vector<double>>& v) {
   return v && std::all_of(v->begin(), v->end(), [](double d) { return d == 0; });
 }
 
-bool isInt8(DType t) { return t == DType::u8 || t == DType::i8; }
+bool isInt8(DType t) {
+  return t == DType::u8 || t == DType::i8;
+}
 
 /// A DequantizeLinear to f32 of an 8-bit tensor, seen as its operands.
 struct Dequantized {
-  Value* q = nullptr;           ///< the 8-bit tensor
-  std::vector<double> scale;    ///< per index of the axis (or one value)
+  Value* q = nullptr;        ///< the 8-bit tensor
+  std::vector<double> scale; ///< per index of the axis (or one value)
   std::vector<double> zeroPoint;
 };
 
@@ -131,8 +144,8 @@ public:
   /// Inserts an op before the one being rewritten.
   Expected<Value*> emit(OpKind kind, std::vector<Value*> operands, Attrs attrs,
                         const std::string& name) {
-    DNNCC_ASSIGN_OR_RETURN(Value * v, m_.insertOp(at_, kind, std::move(operands),
-                                                  std::move(attrs), name));
+    DNNCC_ASSIGN_OR_RETURN(Value * v,
+                           m_.insertOp(at_, kind, std::move(operands), std::move(attrs), name));
     ++at_;
     return v;
   }

@@ -101,8 +101,8 @@ Status calibrate(const Module& m, const QuantizeOptions& q, ConstantEvaluator& e
         operands[i].type = op->operands[i]->type;
         operands[i].data = values[op->operands[i]->id];
         if (!operands[i].data)
-          return Status::error(fmt::format("calibration: the operand {} of node '{}' has no value",
-                                           i, op->name));
+          return Status::error(
+              fmt::format("calibration: the operand {} of node '{}' has no value", i, op->name));
         run.operands.push_back(&operands[i]);
       }
       Expected<Bytes> r = ev.evaluate(run);
@@ -146,8 +146,7 @@ struct ActivationQuant {
   int zeroPoint = 0;
 };
 
-Expected<ActivationQuant> quantizeActivation(Module& m, Value* x, size_t at, double lo,
-                                             double hi) {
+Expected<ActivationQuant> quantizeActivation(Module& m, Value* x, size_t at, double lo, double hi) {
   ActivationQuant a;
   a.scale = hi > lo ? (hi - lo) / 255.0 : 1.0;
   a.zeroPoint = static_cast<int>(std::clamp<double>(std::nearbyint(-lo / a.scale), 0, 255));

@@ -37,9 +37,8 @@ Status takeSamples(const run::HostTensor& t, const std::string& path, const Valu
     const float* f = reinterpret_cast<const float*>(t.bytes.data());
     for (size_t i = 0; i < t.bytes.size() / sizeof(float); ++i)
       if (!std::isfinite(f[i]))
-        return Status::error(fmt::format("element {} is {}: calibration samples must be finite",
-                                         i, f[i]),
-                             {path});
+        return Status::error(
+            fmt::format("element {} is {}: calibration samples must be finite", i, f[i]), {path});
   }
   for (size_t at = 0; at + per <= t.bytes.size(); at += per)
     out.emplace_back(t.bytes.begin() + at, t.bytes.begin() + at + per);

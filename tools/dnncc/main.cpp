@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "Calibration.h"
 #include "HeaderEmitter.h"
 #include "codegen/HostTarget.h"
 #include "codegen/ModelCompiler.h"
@@ -19,7 +20,6 @@
 #include "codegen/halide/Kernel.h"
 #include "frontend/onnx/Importer.h"
 #include "ir/Text.h"
-#include "Calibration.h"
 #include "passes/Pass.h"
 
 namespace fs = std::filesystem;
@@ -111,8 +111,8 @@ int listProblems(const std::string& model, const ImportOptions& importOptions) {
 int main(int argc, char** argv) {
   CLI::App app{"dnncc: compiles an ONNX model into a native shared library", "dnncc"};
   std::string model, output, targetName = "host", emit = "so", prefix, passes(kDefaultPipeline),
-                             precision = "fp32", halideFeatures, quantize = "none",
-                             calibration, calibrationMethod = "minmax";
+                             precision = "fp32", halideFeatures, quantize = "none", calibration,
+                             calibrationMethod = "minmax";
   std::vector<std::string> shapes, printAfter;
   bool check = false, listTargets = false, listPassesFlag = false, listOps = false, version = false,
        verbose = false, timePasses = false, verifyEach = false, keepTemps = false,
@@ -290,9 +290,8 @@ int main(int argc, char** argv) {
     auto t2 = Clock::now();
     if (Status s = loadCalibration(calibration, m, quantizeOptions); !s.isOk())
       return fail(s);
-    quantizeOptions.method = calibrationMethod == "percentile"
-                                 ? QuantizeOptions::Method::percentile
-                                 : QuantizeOptions::Method::minmax;
+    quantizeOptions.method = calibrationMethod == "percentile" ? QuantizeOptions::Method::percentile
+                                                               : QuantizeOptions::Method::minmax;
     quantizeOptions.keepFirstAndLast = keepFloatEnds;
     ctx.quantize = &quantizeOptions;
     log(fmt::format("calibration: {} samples read in {:.2f} s", quantizeOptions.samples.size(),

@@ -78,8 +78,8 @@ void setModuleFlag(llvm::Module& m, const char* key, const std::string& value) {
 /// Compiles `f` with Halide target `patterns` (the instruction patterns its code generation
 /// may match) into an object or assembly file for the target's own LLVM CPU and features.
 void emitForCpu(Halide::Func f, const std::vector<Halide::Argument>& args,
-                const std::string& symbol, const Halide::Target& patterns,
-                const TargetInfo& target, const std::string& path, KernelOutput kind) {
+                const std::string& symbol, const Halide::Target& patterns, const TargetInfo& target,
+                const std::string& path, KernelOutput kind) {
   Halide::Module module = f.compile_to_module(args, symbol, patterns);
   llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> m = Halide::compile_module_to_llvm_module(module, context);
@@ -319,8 +319,8 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
     if (hasNonFiniteConstant(pipe.output))
       ht = ht.with_feature(Halide::Target::StrictFloat);
     if (usesVnniPatterns(k, target, ht))
-      emitForCpu(pipe.output, args, symbol,
-                 ht.with_feature(Halide::Target::AVX512_SapphireRapids), target, path, kind);
+      emitForCpu(pipe.output, args, symbol, ht.with_feature(Halide::Target::AVX512_SapphireRapids),
+                 target, path, kind);
     else if (kind == KernelOutput::assembly)
       pipe.output.compile_to_assembly(path, args, symbol, ht);
     else

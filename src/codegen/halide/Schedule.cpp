@@ -248,8 +248,7 @@ bool scheduleConvNHWC(KernelPipeline& p, const TargetInfo& target) {
       if (p.anchor->operands[0]->type.shape[1] >= vw)
         stage.vectorize(c, vw, TailStrategy::GuardWithIf);
     }
-  accumulatorTile(conv, r, p.output, xo, vw,
-                  static_cast<int>(p.anchor->operands[1]->type.group));
+  accumulatorTile(conv, r, p.output, xo, vw, static_cast<int>(p.anchor->operands[1]->type.group));
   return true;
 }
 

@@ -48,7 +48,8 @@ Expected<TensorFunc> conv(const Op& op, const std::vector<TensorFunc>& in, const
   // Without padding every read is in bounds (the output extent guarantees it): no select.
   bool pad = anyPadding(a.pads);
   Halide::Func xp =
-      pad ? padded(x, Halide::cast(halideType(x.type.dtype, lw), static_cast<int>(a.padValue))) : x.func;
+      pad ? padded(x, Halide::cast(halideType(x.type.dtype, lw), static_cast<int>(a.padValue)))
+          : x.func;
   Halide::Region ranges;
   for (int i = k - 1; i >= 0; --i)
     ranges.emplace_back(0, static_cast<int>(w.type.shape[2 + i]));

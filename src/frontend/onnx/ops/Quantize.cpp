@@ -294,8 +294,7 @@ Expected<Value*> centered(NodeContext& c, Value* x, Value* zp, std::string_view 
 Expected<Value*> zeroPointCorrection(NodeContext& c, Value* zp, Value* w, IntList axes,
                                      bool keepdims) {
   DNNCC_ASSIGN_OR_RETURN(Value * wi, castTo(c, w, DType::i32));
-  DNNCC_ASSIGN_OR_RETURN(Value * sum,
-                         c.emit(OpKind::ReduceSum, {wi}, ReduceAttrs{axes, keepdims}));
+  DNNCC_ASSIGN_OR_RETURN(Value * sum, c.emit(OpKind::ReduceSum, {wi}, ReduceAttrs{axes, keepdims}));
   DNNCC_ASSIGN_OR_RETURN(Value * z, castTo(c, zp, DType::i32));
   DNNCC_ASSIGN_OR_RETURN(z, c.emit(OpKind::Neg, {z}));
   return c.emit(OpKind::Mul, {sum, z});

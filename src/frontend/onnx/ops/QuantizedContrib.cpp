@@ -217,8 +217,8 @@ Status qgemm(NodeContext& c) {
     DNNCC_ASSIGN_OR_RETURN(Value * as, c.input(1));
     DNNCC_ASSIGN_OR_RETURN(as, perTensor(c, as, "A scale"));
     DNNCC_ASSIGN_OR_RETURN(Value * cs, c.emit(OpKind::Mul, {as, bs}));
-    DNNCC_ASSIGN_OR_RETURN(Value * cf, c.emit(OpKind::DequantizeLinear, {bias, cs},
-                                              CastAttrs{DType::f32}));
+    DNNCC_ASSIGN_OR_RETURN(Value * cf,
+                           c.emit(OpKind::DequantizeLinear, {bias, cs}, CastAttrs{DType::f32}));
     operands.push_back(cf);
   }
   DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Gemm, operands, g));
