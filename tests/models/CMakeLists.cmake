@@ -23,6 +23,9 @@
 #   models.int8_ptq.<target> int8_tests.py ptq: dnncc --quantize=int8 of float models, output
 #                            SNR at least onnxruntime's quantize_static with the same samples
 #                            (within 1 dB): x86-64, and under qemu (rk3399)
+#   models.int8_zoo.<target> int8_tests.py zoo: --quantize=int8 of the zoo's CNNs (all on x86-64,
+#                            mobilenet_v2 and squeezenet1_1 under qemu on rk3399 and armv7),
+#                            SNR >= 25 dB against the f32 reference, same top-1
 #   models.int8_contrib      int8_tests.py contrib: onnxruntime's quantized com.microsoft ops
 #                            (QLinearAdd, QGemm, ...), one node each, against its CPU kernels
 #   models.int8_asm.<target> int8_tests.py asm: the int8 conv kernels' multiply-accumulate
@@ -310,6 +313,20 @@ set(DNNCC_INT8_TEST ${CMAKE_COMMAND} -E env DNNCC_CACHE_DIR=${CMAKE_BINARY_DIR}/
 dnncc_per_target_test(models.int8 quantized 600 COMMAND ${DNNCC_INT8_TEST}
                       TARGETS x86-64 host rk3399 armv7)
 dnncc_per_target_test(models.int8_ptq ptq 600 COMMAND ${DNNCC_INT8_TEST} TARGETS x86-64 rk3399)
+# --quantize=int8 across the zoo: every CNN on x86-64; two mobile CNNs under qemu (rk3399, armv7).
+set(int8_zoo_x86-64 resnet18,resnet50,squeezenet1_1,shufflenet_v2_x1_0,mobilenet_v2,mobilenet_v3_large,efficientnet_b0,convnext_tiny)
+set(int8_zoo_rk3399 mobilenet_v2,squeezenet1_1)
+set(int8_zoo_armv7 mobilenet_v2,squeezenet1_1)
+foreach(target x86-64 rk3399 armv7)
+  add_test(NAME models.int8_zoo.${target}
+           COMMAND ${DNNCC_INT8_TEST} --repo ${DNNCC_MODELS_REPO} --target=${target} zoo
+                   ${DNNCC_MODELS_BIN}/int8-zoo-${target} --models ${int8_zoo_${target}})
+  set(labels models zoo)
+  if(target MATCHES "rk3399|armv7")
+    list(APPEND labels qemu)
+  endif()
+  set_tests_properties(models.int8_zoo.${target} PROPERTIES LABELS "${labels}" TIMEOUT 900)
+endforeach()
 add_test(NAME models.int8_contrib
          COMMAND ${DNNCC_INT8_TEST} --target=x86-64 contrib ${DNNCC_MODELS_BIN}/int8-contrib)
 set_tests_properties(models.int8_contrib PROPERTIES LABELS models TIMEOUT 600)
