@@ -1,7 +1,8 @@
 // qdq-to-integer: runs the convs and matrix products of a QDQ model (QuantizeLinear /
 // DequantizeLinear pairs around float ops: onnxruntime's quantize_static in QDQ format, QAT
 // exports) on the 8-bit integers themselves. With x = sx * (xq - zx) and w = sw[oc] * wq
-// (symmetric weights: zero point 0),
+// (weights with zero point 0; constant weights with another zero point are centred, wq - zw as
+// int8, where every value fits),
 //   conv(x, w) + b = sx * sw[oc] * (sum xq * wq - zx * sum wq) + b
 // so conv(DQ(xq), DQ(wq), b) becomes f32(conv_i32(xq, wq, -zx * sum(wq))) * (sx * sw) + b: an
 // exact i32 accumulation, then one multiply per element in f32 (the requantization onnxruntime's
@@ -115,6 +116,30 @@ std::optional<Dequantized> dequantized(const Value* v, int axis) {
     d.zeroPoint = *zp;
   }
   return d;
+}
+
+/// Constant weights `w` with a non-zero zero point as the same values with zero point 0:
+/// wq - zp stored as i8 when every one fits (an asymmetric uint8 quantization with zero point
+/// 128 does), with the zero point per index of axis `axis` of w. False when some does not fit.
+bool centerWeights(Module& m, Dequantized& w, int axis) {
+  if (!w.q->isConstant() || allZero(w.zeroPoint))
+    return true;
+  auto q = values(w.q);
+  const TensorType& t = w.q->type;
+  int64_t inner = 1;
+  for (int i = axis + 1; i < t.rank(); ++i)
+    inner *= t.shape[i];
+  std::vector<uint8_t> centered(q->size());
+  for (size_t i = 0; i < q->size(); ++i) {
+    size_t c = w.zeroPoint.size() == 1 ? 0 : (i / inner) % w.zeroPoint.size();
+    double v = (*q)[i] - w.zeroPoint[c];
+    if (v < -128 || v > 127)
+      return false;
+    centered[i] = static_cast<uint8_t>(static_cast<int8_t>(v));
+  }
+  w.q = m.addConstant(TensorType{DType::i8, t.shape}, std::move(centered), w.q->name + ".centered");
+  std::fill(w.zeroPoint.begin(), w.zeroPoint.end(), 0.0);
+  return true;
 }
 
 std::vector<uint8_t> bytesOf(const std::vector<float>& v) {
@@ -286,7 +311,7 @@ Expected<bool> rewriteConv(Module& m, size_t& at) {
     return false;
   auto x = dequantized(op.operands[0], -1);
   auto w = dequantized(op.operands[1], 0);
-  if (!x || !w || !w->q->isConstant() || !allZero(w->zeroPoint))
+  if (!x || !w || !w->q->isConstant() || !centerWeights(m, *w, 0))
     return false;
   const TensorType& wt = w->q->type;
   int64_t oc = wt.shape[0], per = wt.numElements() / oc;
@@ -353,7 +378,7 @@ Expected<bool> rewriteMatMul(Module& m, size_t& at) {
   }
   auto a = dequantized(op.operands[0], -1);
   auto b = dequantized(op.operands[1], trans ? 0 : 1);
-  if (!a || !b || !b->q->isConstant() || !allZero(b->zeroPoint))
+  if (!a || !b || !b->q->isConstant() || !centerWeights(m, *b, trans ? 0 : 1))
     return false;
   Value* bq = columnsLast(m, b->q, trans);
   int64_t k = bq->type.shape[0], n = bq->type.shape[1];
