@@ -30,6 +30,10 @@ struct QuantizeOptions {
   double percentile = 99.99;
   /// Convs and matmuls that stay f32: the first and the last of the model (by position) when set.
   bool keepFirstAndLast = false;
+  /// The activations' type: u8 (x86's VNNI and vpmaddubsw multiply u8 by i8), or i8 where the
+  /// target's dot product multiplies int8 by int8 (ARM sdot: dnncc picks it for targets with
+  /// +dotprod).
+  DType activationType = DType::u8;
 };
 
 /// What passes may use besides the module.

@@ -3,7 +3,8 @@
 // JIT-compiled for the host), which records the range of every activation a conv or matmul
 // reads; then each such op with constant f32 weights gets QDQ pairs:
 //   x -> QuantizeLinear(x, sx, zx) u8 -> DequantizeLinear   (per tensor, asymmetric: the range
-//        [min(0, lo), max(0, hi)] onto [0, 255]; ONNX QuantizeLinear rounding)
+//        [min(0, lo), max(0, hi)] onto [0, 255]; ONNX QuantizeLinear rounding; i8 onto
+//        [-128, 127] on targets whose dot products take int8 x int8: ARM sdot)
 //   W -> int8 constant Wq -> DequantizeLinear(Wq, sw)       (per output channel, symmetric:
 //        sw = max|W| / 127, Wq = round(W / sw) in [-127, 127], zero point 0)
 // which qdq-to-integer then computes on the integers. The bias stays f32 (added after the
@@ -139,24 +140,28 @@ template <class T> std::vector<uint8_t> bytesOf(const std::vector<T>& v) {
   return b;
 }
 
-/// The u8 quantization of an activation: the ONNX QuantizeLinear of x = (q - zp) * scale.
+/// The 8-bit quantization of an activation: the ONNX QuantizeLinear of x = (q - zp) * scale.
 struct ActivationQuant {
   Value* dequantized = nullptr;
   double scale = 1;
   int zeroPoint = 0;
 };
 
-Expected<ActivationQuant> quantizeActivation(Module& m, Value* x, size_t at, double lo, double hi) {
+/// `x` quantized to `type` (u8 or i8, asymmetric: [lo, hi] onto the type's 256 codes).
+Expected<ActivationQuant> quantizeActivation(Module& m, Value* x, size_t at, double lo, double hi,
+                                             DType type) {
   ActivationQuant a;
+  double qmin = type == DType::u8 ? 0 : -128;
   a.scale = hi > lo ? (hi - lo) / 255.0 : 1.0;
-  a.zeroPoint = static_cast<int>(std::clamp<double>(std::nearbyint(-lo / a.scale), 0, 255));
+  a.zeroPoint =
+      static_cast<int>(std::clamp<double>(qmin + std::nearbyint(-lo / a.scale), qmin, qmin + 255));
   std::vector<float> s{static_cast<float>(a.scale)};
-  std::vector<uint8_t> z{static_cast<uint8_t>(a.zeroPoint)};
+  std::vector<uint8_t> z{static_cast<uint8_t>(a.zeroPoint)}; // i8: its two's complement byte
   std::string name = x->name.empty() ? fmt::format("v{}", x->id) : x->name;
   Value* sc = m.addConstant(TensorType{DType::f32, {}}, bytesOf(s), name + "_scale");
-  Value* zp = m.addConstant(TensorType{DType::u8, {}}, z, name + "_zero_point");
+  Value* zp = m.addConstant(TensorType{type, {}}, z, name + "_zero_point");
   DNNCC_ASSIGN_OR_RETURN(Value * xq, m.insertOp(at, OpKind::QuantizeLinear, {x, sc, zp},
-                                                CastAttrs{DType::u8}, name + "_QuantizeLinear"));
+                                                CastAttrs{type}, name + "_QuantizeLinear"));
   xq->type.quant = QuantParams{s[0], a.zeroPoint};
   DNNCC_ASSIGN_OR_RETURN(a.dequantized,
                          m.insertOp(at + 1, OpKind::DequantizeLinear, {xq, sc, zp},
@@ -226,14 +231,15 @@ Status QuantizeInt8::run(Module& m, PassContext& ctx) {
     auto it = quantized.find(x->id);
     if (it == quantized.end()) {
       auto [lo, hi] = range(watched[x->id], q);
-      DNNCC_ASSIGN_OR_RETURN(ActivationQuant a, quantizeActivation(m, x, at, lo, hi));
+      DNNCC_ASSIGN_OR_RETURN(ActivationQuant a,
+                             quantizeActivation(m, x, at, lo, hi, q.activationType));
       at += 2;
       it = quantized.emplace(x->id, a).first;
       if (ctx.remark)
-        ctx.remark(fmt::format("quantize-int8: '{}' [{:.6g}, {:.6g}] -> u8 scale {:.6g} zero "
+        ctx.remark(fmt::format("quantize-int8: '{}' [{:.6g}, {:.6g}] -> {} scale {:.6g} zero "
                                "point {}",
                                x->name.empty() ? fmt::format("%{}", x->id) : x->name, lo, hi,
-                               a.scale, a.zeroPoint));
+                               dtypeName(q.activationType), a.scale, a.zeroPoint));
     }
     std::vector<float> scales;
     DNNCC_ASSIGN_OR_RETURN(Value * wd, quantizeWeights(m, c.op->operands[1], c.axis, at, scales));

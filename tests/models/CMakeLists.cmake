@@ -22,7 +22,8 @@
 #                            and under qemu (rk3399, armv7)
 #   models.int8_ptq.<target> int8_tests.py ptq: dnncc --quantize=int8 of float models, output
 #                            SNR at least onnxruntime's quantize_static with the same samples
-#                            (within 1 dB): x86-64, and under qemu (rk3399)
+#                            (within 1 dB): x86-64, and under qemu (rk3399, jetson-xavier: int8
+#                            activations for sdot)
 #   models.int8_zoo.<target> int8_tests.py zoo: --quantize=int8 of the zoo's CNNs (all on x86-64,
 #                            mobilenet_v2 and squeezenet1_1 under qemu on rk3399 and armv7),
 #                            SNR >= 25 dB against the f32 reference, same top-1
@@ -30,7 +31,8 @@
 #                            (QLinearAdd, QGemm, ...), one node each, against its CPU kernels
 #   models.int8_asm.<target> int8_tests.py asm: the int8 conv kernels' multiply-accumulate
 #                            instructions (vpdpbusd on x86-64-avx512-vnni, vpmaddwd on x86-64,
-#                            widening NEON multiplies on rk3399 and armv7), weights 1 byte each
+#                            widening NEON multiplies on rk3399 and armv7, sdot on jetson-xavier
+#                            with int8 activations), weights 1 byte each
 #   models.profile.<target>  dnncc-run --profile / --profile-json: one row per kernel call naming
 #                            the model's ONNX nodes, every conv/gemm/activation node covered, a
 #                            valid Chrome trace; mobilenet_v2 on x86-64, tinynet under qemu
@@ -299,7 +301,7 @@ function(dnncc_per_target_test name subcommand timeout)
              COMMAND ${T_COMMAND} --target=${target} ${subcommand}
                      ${DNNCC_MODELS_BIN}/${name}-${target})
     set(labels models)
-    if(target MATCHES "rk3399|armv7")
+    if(target MATCHES "rk3399|armv7|jetson-xavier")
       list(APPEND labels qemu)
     endif()
     set_tests_properties(${name}.${target} PROPERTIES LABELS "${labels}" TIMEOUT ${timeout})
@@ -312,7 +314,8 @@ set(DNNCC_INT8_TEST ${CMAKE_COMMAND} -E env DNNCC_CACHE_DIR=${CMAKE_BINARY_DIR}/
     --dnncc-run $<TARGET_FILE:dnncc-run>)
 dnncc_per_target_test(models.int8 quantized 600 COMMAND ${DNNCC_INT8_TEST}
                       TARGETS x86-64 host rk3399 armv7)
-dnncc_per_target_test(models.int8_ptq ptq 600 COMMAND ${DNNCC_INT8_TEST} TARGETS x86-64 rk3399)
+dnncc_per_target_test(models.int8_ptq ptq 600 COMMAND ${DNNCC_INT8_TEST}
+                      TARGETS x86-64 rk3399 jetson-xavier)
 # --quantize=int8 across the zoo: every CNN on x86-64; two mobile CNNs under qemu (rk3399, armv7).
 set(int8_zoo_x86-64 resnet18,resnet50,squeezenet1_1,shufflenet_v2_x1_0,mobilenet_v2,mobilenet_v3_large,efficientnet_b0,convnext_tiny)
 set(int8_zoo_rk3399 mobilenet_v2,squeezenet1_1)
@@ -341,6 +344,12 @@ foreach(target x86-64-avx512-vnni x86-64 rk3399 armv7)
                    --expect "${int8_asm_${target}}")
   set_tests_properties(models.int8_asm.${target} PROPERTIES LABELS models TIMEOUT 300)
 endforeach()
+# ARM's dot product (jetson-xavier's +dotprod) multiplies int8 by int8: a QDQ model with int8
+# activations uses sdot.
+add_test(NAME models.int8_asm.jetson-xavier
+         COMMAND ${DNNCC_INT8_TEST} --target=jetson-xavier asm
+                 ${DNNCC_MODELS_BIN}/int8-asm-jetson-xavier --expect sdot --activations s8)
+set_tests_properties(models.int8_asm.jetson-xavier PROPERTIES LABELS models TIMEOUT 300)
 add_test(NAME models.profile.rk3399
          COMMAND ${DNNCC_MODEL_TEST} --target=rk3399 profile ${DNNCC_MODELS_REPO}/models/tinynet
                  ${DNNCC_MODELS_BIN}/profile-rk3399)

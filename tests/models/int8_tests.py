@@ -15,7 +15,8 @@
   asm WORK        --emit=asm of a QDQ conv model for --target: the conv kernels use the target's
                   integer multiply-accumulate instructions (--expect, a regular expression:
                   vpdpbusd for AVX-512 VNNI, vpmaddwd for AVX2, NEON's widening smlal / smull or
-                  16-bit mul on ARM) and the 8-bit weights take one byte each in the library
+                  16-bit mul on ARM, sdot with int8 activations (--activations s8) on ARM's
+                  dot-product targets) and the 8-bit weights take one byte each in the library
 Options as model_tests.py (--dnncc, --dnncc-run, --target). Exit 0 = pass."""
 import argparse
 import os
@@ -352,7 +353,7 @@ def asm(a):
     src = os.path.join(work, "cnn_f32.onnx")
     onnx.save(model, src)
     path = os.path.join(work, "cnn_qdq.onnx")
-    quantize(src, path, shape, "qdq", "u8", rng)
+    quantize(src, path, shape, "qdq", a.activations, rng)
     out = os.path.join(work, "cnn.s")
     compile_model(a, path, out, "--emit=asm")
     text = open(out).read()
@@ -401,6 +402,8 @@ def main():
     p.add_argument("--expect", required=True,
                    help="a regular expression of the instructions every dense int8 conv kernel "
                    "uses (e.g. vpdpbusd)")
+    p.add_argument("--activations", choices=["u8", "s8"], default="u8",
+                   help="the activations' type in the QDQ model (ARM sdot takes s8 x s8)")
     a = ap.parse_args()
     try:
         {"quantized": quantized, "ptq": ptq, "contrib": contrib, "zoo": zoo,

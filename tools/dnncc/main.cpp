@@ -293,6 +293,9 @@ int main(int argc, char** argv) {
     quantizeOptions.method = calibrationMethod == "percentile" ? QuantizeOptions::Method::percentile
                                                                : QuantizeOptions::Method::minmax;
     quantizeOptions.keepFirstAndLast = keepFloatEnds;
+    // ARM's sdot multiplies int8 by int8 (no uint8 x int8 form before ARMv8.6's usdot).
+    if (target->llvmFeatures.find("+dotprod") != std::string::npos)
+      quantizeOptions.activationType = DType::i8;
     ctx.quantize = &quantizeOptions;
     log(fmt::format("calibration: {} samples read in {:.2f} s", quantizeOptions.samples.size(),
                     std::chrono::duration<double>(Clock::now() - t2).count()));
