@@ -24,7 +24,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model_tests import Failure, compile_model, fresh, run  # noqa: E402
+from model_tests import Failure, compile_model, dispatch, fresh, run  # noqa: E402
 
 
 def float_models(rng):
@@ -405,14 +405,9 @@ def main():
     p.add_argument("--activations", choices=["u8", "s8"], default="u8",
                    help="the activations' type in the QDQ model (ARM sdot takes s8 x s8)")
     a = ap.parse_args()
-    try:
-        {"quantized": quantized, "ptq": ptq, "contrib": contrib, "zoo": zoo,
-         "asm": asm}[a.cmd](a)
-    except Failure as e:
-        print(f"FAIL: {e}")
-        return 1
-    print("ok")
-    return 0
+    a.repo = os.path.abspath(a.repo)
+    return dispatch({"quantized": quantized, "ptq": ptq, "contrib": contrib, "zoo": zoo,
+                     "asm": asm}, a)
 
 
 if __name__ == "__main__":

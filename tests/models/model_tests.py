@@ -943,12 +943,18 @@ def main():
     p.add_argument("work")
     a = ap.parse_args()
     a.repo = os.path.abspath(a.repo)
+    return dispatch({"compile-run": compile_run, "classify": classify, "two-models": two_models,
+                     "emit": emit, "exports": exports, "compile-only": compile_only,
+                     "neon": neon, "nonfinite": nonfinite, "gpu-code": gpu_code,
+                     "copies": copies, "exact": exact, "dynamic": dynamic, "host-fp16": host_fp16,
+                     "contrib": contrib, "profile": profile, "conv-chains": conv_chains}, a)
+
+
+def dispatch(commands, a):
+    """Runs subcommand a.cmd of `commands`: exit status 0 when it passes ('ok'), 1 when it fails
+    (its failure printed)."""
     try:
-        {"compile-run": compile_run, "classify": classify, "two-models": two_models,
-         "emit": emit, "exports": exports, "compile-only": compile_only,
-         "neon": neon, "nonfinite": nonfinite, "gpu-code": gpu_code,
-         "copies": copies, "exact": exact, "dynamic": dynamic, "host-fp16": host_fp16,
-         "contrib": contrib, "profile": profile, "conv-chains": conv_chains}[a.cmd](a)
+        commands[a.cmd](a)
     except Failure as e:
         print(f"FAIL: {e}")
         return 1
