@@ -138,8 +138,8 @@ def mask_iou(refs, gots) -> float:
 
 
 def bench_model(args, label: str, model: Path, imgs: np.ndarray, work: Path) -> dict:
-    name = onnx.load(model, load_external_data=False).graph.input[0].name
-    output = onnx.load(model, load_external_data=False).graph.output[0].name
+    graph = onnx.load(model, load_external_data=False).graph
+    name, output = graph.input[0].name, graph.output[0].name
     calib, evals = imgs[:CALIBRATION], imgs[CALIBRATION:]
     calib_dir = work / f"{label}_calibration"
     calib_dir.mkdir(exist_ok=True)
@@ -247,14 +247,15 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=REPO / "docs/benchmarks.md")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    results = {}
+    results, by_size = {}, {}  # the images, made once per size
     for label in args.models.split(","):
         if label == "ppocr_det":
             model, size = detector(args.work), 320
         else:
             model, size = REPO / "models/zoo" / label / "model.onnx", 224
-        imgs = images(args.engines_python, size, args.work / f"images_{size}.npy")
-        results[label] = bench_model(args, label, model, imgs, args.work)
+        if size not in by_size:
+            by_size[size] = images(args.engines_python, size, args.work / f"images_{size}.npy")
+        results[label] = bench_model(args, label, model, by_size[size], args.work)
     write_section(args.out, render(results, args))
     print(f"int8_bench: wrote the int8 section of {args.out}")
     return 0

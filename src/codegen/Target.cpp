@@ -121,6 +121,18 @@ Status addHalideFeatures(TargetInfo& target, const std::string& features) {
   return Status::ok();
 }
 
+bool TargetInfo::hasLlvmFeature(std::string_view feature) const {
+  std::string_view rest = llvmFeatures;
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    if (item.size() == feature.size() + 1 && item[0] == '+' && item.substr(1) == feature)
+      return true;
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return false;
+}
+
 const char* gpuApiName(GpuApi api) {
   switch (api) {
   case GpuApi::opencl: return "opencl";

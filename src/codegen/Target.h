@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "support/Status.h"
@@ -45,6 +46,8 @@ struct TargetInfo {
 
   /// f32 lanes per vector.
   int vectorLanes() const { return vectorBits / 32; }
+  /// Whether llvmFeatures enables `feature` (LLVM's name without the '+', e.g. "avx512vnni").
+  bool hasLlvmFeature(std::string_view feature) const;
 };
 
 /// "opencl", "cuda" or "" for GpuApi::none.

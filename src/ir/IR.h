@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,6 +27,14 @@ enum class OpKind : uint16_t {
 enum OpTrait : unsigned { kElementwise = 1u, kAlias = 2u, kAnchor = 4u, kSmallTypes = 8u };
 
 struct Op;
+
+/// The bytes of `values` (trivially copyable elements), as Module::addConstant takes them.
+template <class T> std::vector<uint8_t> bytesOf(const std::vector<T>& values) {
+  std::vector<uint8_t> b(values.size() * sizeof(T));
+  if (!b.empty())
+    std::memcpy(b.data(), values.data(), b.size());
+  return b;
+}
 
 /// An SSA value: an op result, a model input, or a constant (initializer or folded result).
 struct Value {

@@ -16,7 +16,6 @@
 // and a divide (onnxruntime's requantization; it can differ from the float model's by one step
 // where the scaled value lies within an ulp of a rounding tie).
 #include <cmath>
-#include <cstring>
 
 #include <fmt/format.h>
 
@@ -140,18 +139,6 @@ bool centerWeights(Module& m, Dequantized& w, int axis) {
   w.q = m.addConstant(TensorType{DType::i8, t.shape}, std::move(centered), w.q->name + ".centered");
   std::fill(w.zeroPoint.begin(), w.zeroPoint.end(), 0.0);
   return true;
-}
-
-std::vector<uint8_t> bytesOf(const std::vector<float>& v) {
-  std::vector<uint8_t> b(v.size() * sizeof(float));
-  std::memcpy(b.data(), v.data(), b.size());
-  return b;
-}
-
-std::vector<uint8_t> bytesOf(const std::vector<int32_t>& v) {
-  std::vector<uint8_t> b(v.size() * sizeof(int32_t));
-  std::memcpy(b.data(), v.data(), b.size());
-  return b;
 }
 
 /// The shape [1, C, 1...] of rank `rank` with `c` on `axis`: per-channel constants broadcast so.

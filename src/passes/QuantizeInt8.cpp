@@ -13,7 +13,6 @@
 // a kernel ends in a QuantizeLinear).
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <map>
 
 #include <fmt/format.h>
@@ -134,12 +133,6 @@ std::pair<double, double> range(Observed& o, const QuantizeOptions& q) {
   return {std::min(lo, 0.0), std::max(hi, 0.0)};
 }
 
-template <class T> std::vector<uint8_t> bytesOf(const std::vector<T>& v) {
-  std::vector<uint8_t> b(v.size() * sizeof(T));
-  std::memcpy(b.data(), v.data(), b.size());
-  return b;
-}
-
 /// The 8-bit quantization of an activation: the ONNX QuantizeLinear of x = (q - zp) * scale.
 struct ActivationQuant {
   Value* dequantized = nullptr;
@@ -223,8 +216,8 @@ Status QuantizeInt8::run(Module& m, PassContext& ctx) {
   DNNCC_TRY(calibrate(m, q, *ctx.evaluator, watched));
 
   std::map<int, ActivationQuant> quantized; // activation id -> its QDQ
+  size_t at = 0; // candidates are in op order: each one's position is past the previous one's
   for (const Candidate& c : candidates) {
-    size_t at = 0;
     while (m.ops[at].get() != c.op)
       ++at;
     Value* x = c.op->operands[0];

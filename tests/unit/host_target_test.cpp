@@ -45,6 +45,19 @@ bool sameTarget(const std::string& got, const std::string& want) {
   return Halide::Target(got) == Halide::Target(want);
 }
 
+// Whole feature names: avxvnni is not avx512vnni, a feature turned off ('-') is not present.
+TEST(TargetInfo, HasLlvmFeatureMatchesWholeNames) {
+  TargetInfo t;
+  t.llvmFeatures = "+avx2,+avxvnni,-avx512fp16,+avx512vnni";
+  EXPECT_TRUE(t.hasLlvmFeature("avx512vnni"));
+  EXPECT_TRUE(t.hasLlvmFeature("avx2"));
+  EXPECT_FALSE(t.hasLlvmFeature("vnni"));
+  EXPECT_FALSE(t.hasLlvmFeature("avx512fp16"));
+  t.llvmFeatures = "+neon,+v8.2a,+dotprod";
+  EXPECT_TRUE(t.hasLlvmFeature("dotprod"));
+  EXPECT_FALSE(t.hasLlvmFeature("avx512vnni"));
+}
+
 TEST(HostTarget, KnownCpusMapToTheHalideFeaturesTheyCanRun) {
   struct Case {
     const char* cpu;

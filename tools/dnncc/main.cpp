@@ -294,7 +294,7 @@ int main(int argc, char** argv) {
                                                                : QuantizeOptions::Method::minmax;
     quantizeOptions.keepFirstAndLast = keepFloatEnds;
     // ARM's sdot multiplies int8 by int8 (no uint8 x int8 form before ARMv8.6's usdot).
-    if (target->llvmFeatures.find("+dotprod") != std::string::npos)
+    if (target->hasLlvmFeature("dotprod"))
       quantizeOptions.activationType = DType::i8;
     ctx.quantize = &quantizeOptions;
     log(fmt::format("calibration: {} samples read in {:.2f} s", quantizeOptions.samples.size(),

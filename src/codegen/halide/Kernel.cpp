@@ -51,8 +51,7 @@ Halide::Target halideTarget(const TargetInfo& target) {
 /// and features instead (emitForCpu).
 bool usesVnniPatterns(const KernelSpec& k, const TargetInfo& target, const Halide::Target& ht) {
   if (ht.arch != Halide::Target::X86 || ht.has_feature(Halide::Target::AVX512_SapphireRapids) ||
-      !ht.has_feature(Halide::Target::AVX512_Skylake) ||
-      target.llvmFeatures.find("+avx512vnni") == std::string::npos)
+      !ht.has_feature(Halide::Target::AVX512_Skylake) || !target.hasLlvmFeature("avx512vnni"))
     return false;
   return std::any_of(k.ops.begin(), k.ops.end(), [](const Op* op) {
     return (op->kind == OpKind::Conv || op->kind == OpKind::MatMul) &&

@@ -215,7 +215,7 @@ Status checkQuantParams(NodeContext& c, const Value* scale, const Value* zp, DTy
     for (int64_t i = 0; i < scale->type.numElements(); ++i) {
       double s = scale->type.dtype == DType::f32   ? reinterpret_cast<const float*>(p)[i]
                  : scale->type.dtype == DType::f64 ? reinterpret_cast<const double*>(p)[i]
-                                                   : 1.0; // f16/bf16 scales: checked where used
+                                                   : 1.0; // f16/bf16 scales: not checked
       if (!std::isfinite(s) || s <= 0)
         return c.error(fmt::format("the scale of {} is {} (element {}): a scale must be finite "
                                    "and positive",
