@@ -26,3 +26,31 @@ find_program(DNNCC_CROSS_CC_aarch64 NAMES aarch64-linux-gnu-gcc REQUIRED)
 find_program(DNNCC_CROSS_AR_aarch64 NAMES aarch64-linux-gnu-ar REQUIRED)
 find_program(DNNCC_CROSS_CC_arm NAMES arm-linux-gnueabihf-gcc REQUIRED)
 find_program(DNNCC_CROSS_AR_arm NAMES arm-linux-gnueabihf-ar REQUIRED)
+
+# libarchive (Debian's libarchive-dev) reads NNEF models packed as .tgz archives.
+find_package(LibArchive REQUIRED)
+
+# The Khronos NNEF parser (C++, Apache-2.0) comes with the `nnef` package on PyPI, which ships its
+# C++ sources (nnef/cpp) next to the Python bindings; scripts/setup.sh installs it into .venv
+# (requirements.txt pins the version). It is compiled into dnncc as the static library nnef_parser.
+# DNNCC_NNEF_CPP_DIR overrides where those sources are found.
+if(NOT DNNCC_NNEF_CPP_DIR)
+  set(nnef_python ${CMAKE_SOURCE_DIR}/.venv/bin/python)
+  if(NOT EXISTS ${nnef_python})
+    message(FATAL_ERROR "the NNEF parser's sources come from the venv: run scripts/setup.sh "
+                        "first, or set DNNCC_NNEF_CPP_DIR to the `nnef` package's cpp directory")
+  endif()
+  execute_process(COMMAND ${nnef_python} -c
+                          "import nnef, os; print(os.path.join(os.path.dirname(nnef.__file__), 'cpp'))"
+                  OUTPUT_VARIABLE nnef_cpp OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE nnef_rc)
+  if(NOT nnef_rc EQUAL 0)
+    message(FATAL_ERROR "the `nnef` Python package is missing from .venv: run scripts/setup.sh")
+  endif()
+  set(DNNCC_NNEF_CPP_DIR ${nnef_cpp} CACHE PATH "the nnef package's C++ sources (nnef/cpp)")
+endif()
+if(NOT EXISTS ${DNNCC_NNEF_CPP_DIR}/src/nnef.cpp)
+  message(FATAL_ERROR "no NNEF parser sources in ${DNNCC_NNEF_CPP_DIR}")
+endif()
+add_library(nnef_parser STATIC ${DNNCC_NNEF_CPP_DIR}/src/nnef.cpp)
+target_include_directories(nnef_parser SYSTEM PUBLIC ${DNNCC_NNEF_CPP_DIR}/include)
+target_compile_options(nnef_parser PRIVATE -w)

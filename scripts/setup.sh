@@ -21,7 +21,7 @@ log() { printf 'setup: %s\n' "$*"; }
 debian_packages=(
   llvm-14-dev clang-14 lld-14 libhalide14-0-dev
   libprotobuf-dev protobuf-compiler libonnx-dev
-  libcli11-dev libfmt-dev libgtest-dev nlohmann-json3-dev
+  libcli11-dev libfmt-dev libgtest-dev nlohmann-json3-dev libarchive-dev
   ninja-build cmake g++ ccache pkg-config
   gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross
   qemu-user

@@ -1,4 +1,4 @@
-// dnncc: compiles an ONNX model into a native shared library (see docs/usage.md).
+// dnncc: compiles an ONNX or NNEF model into a native shared library (see docs/usage.md).
 //   dnncc model.onnx --target=x86-64 -o libmodel.so
 #include <chrono>
 #include <cstdio>
@@ -18,6 +18,7 @@
 #include "codegen/Target.h"
 #include "codegen/halide/Evaluator.h"
 #include "codegen/halide/Kernel.h"
+#include "frontend/nnef/Importer.h"
 #include "frontend/onnx/Importer.h"
 #include "ir/Text.h"
 #include "passes/Pass.h"
@@ -82,12 +83,39 @@ void printHostTarget(std::ostream& out, const std::string& linePrefix = "") {
     out << linePrefix << "  " << reason << "\n";
 }
 
+/// The model's format: `flag` (onnx, nnef) or, for `auto`, NNEF when the path is a directory
+/// with graph.nnef, a graph.nnef file or a .tgz archive, else ONNX.
+bool isNnef(const std::string& model, const std::string& flag) {
+  return flag == "nnef" || (flag == "auto" && isNnefModel(model));
+}
+
+/// The model's name for default output names: the file or directory name without .onnx, .nnef,
+/// .tgz or .tar.gz (a trailing '/' ignored; graph.nnef names its directory).
+std::string modelStem(const std::string& model) {
+  fs::path p = fs::path(model).lexically_normal();
+  if (p.filename().empty())
+    p = p.parent_path();
+  if (p.filename() == "graph.nnef")
+    p = p.parent_path();
+  std::string name = p.filename().string();
+  for (std::string_view suffix : {".tar.gz", ".tgz", ".nnef", ".onnx"})
+    if (name.size() > suffix.size() && name.ends_with(suffix))
+      name.resize(name.size() - suffix.size());
+  return name.empty() ? "model" : name;
+}
+
+Expected<std::unique_ptr<Module>> importModel(const std::string& model, bool nnef,
+                                              const ImportOptions& importOptions) {
+  return nnef ? importNnef(model, importOptions) : importOnnx(model, importOptions);
+}
+
 /// Lists every problem of a model at once: importer errors, then (if it imports) ops the code
 /// generator cannot build. Returns the number of problems printed.
-int listProblems(const std::string& model, const ImportOptions& importOptions) {
-  std::vector<Status> problems = checkOnnx(model, importOptions);
+int listProblems(const std::string& model, bool nnef, const ImportOptions& importOptions) {
+  std::vector<Status> problems =
+      nnef ? checkNnef(model, importOptions) : checkOnnx(model, importOptions);
   if (problems.empty()) {
-    auto m = importOnnx(model, importOptions);
+    auto m = importModel(model, nnef, importOptions);
     if (!m) {
       problems.push_back(m.status());
     } else {
@@ -109,16 +137,23 @@ int listProblems(const std::string& model, const ImportOptions& importOptions) {
 } // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"dnncc: compiles an ONNX model into a native shared library", "dnncc"};
+  CLI::App app{"dnncc: compiles an ONNX or NNEF model into a native shared library", "dnncc"};
   std::string model, output, targetName = "host", emit = "so", prefix, passes(kDefaultPipeline),
                              precision = "fp32", halideFeatures, quantize = "none", calibration,
-                             calibrationMethod = "minmax";
+                             calibrationMethod = "minmax", inputFormat = "auto";
   std::vector<std::string> shapes, printAfter;
   bool check = false, listTargets = false, listPassesFlag = false, listOps = false, version = false,
        verbose = false, timePasses = false, verifyEach = false, keepTemps = false,
        keepFloatEnds = false;
   int jobs = 0;
-  app.add_option("model", model, "the ONNX model file");
+  app.add_option("model", model,
+                 "the model: an ONNX file, or an NNEF model (a directory with graph.nnef, or "
+                 "a .tgz of one)");
+  app.add_option("--input-format", inputFormat,
+                 "the model's format; auto: NNEF for a directory with graph.nnef or a .tgz, "
+                 "else ONNX")
+      ->check(CLI::IsMember({"auto", "onnx", "nnef"}))
+      ->capture_default_str();
   app.add_option("-o,--output", output, "the output file (default: lib<model>.so; '-' = stdout "
                                         "for --emit=ir)");
   app.add_option("--target", targetName, "target name (see --list-targets) or a target .json file")
@@ -226,6 +261,7 @@ int main(int argc, char** argv) {
     return fail(Status::error("--calibration is only read with --quantize=int8"));
   if (quantize != "none" && !app.count("--passes"))
     passes = std::string(kInt8Pipeline);
+  const bool nnef = isNnef(model, inputFormat);
   ImportOptions importOptions;
   for (const std::string& s : shapes) {
     auto parsed = parseShape(s);
@@ -238,7 +274,7 @@ int main(int argc, char** argv) {
   if (verbose)
     importOptions.warn = [](const std::string& line) { std::cerr << line << "\n"; };
   if (check) {
-    int n = listProblems(model, importOptions);
+    int n = listProblems(model, nnef, importOptions);
     if (n == 0)
       std::cout << fmt::format("{}: every op is supported on {}\n", model, target->name);
     return n == 0 ? 0 : 1;
@@ -249,7 +285,7 @@ int main(int argc, char** argv) {
                       : emit == "llvm" ? EmitKind::llvm
                                        : EmitKind::so;
   if (output.empty()) {
-    std::string stem = fs::path(model).stem().string();
+    std::string stem = modelStem(model);
     output = emit == "ir"    ? "-"
              : emit == "so"  ? "lib" + stem + ".so"
              : emit == "lib" ? "lib" + stem + ".a"
@@ -258,7 +294,7 @@ int main(int argc, char** argv) {
                              : stem + ".ll";
   }
   if (prefix.empty())
-    prefix = modelPrefixFromPath(output == "-" ? model : output);
+    prefix = modelPrefixFromPath(output == "-" ? modelStem(model) : output);
   if (!isValidModelPrefix(prefix))
     return fail(Status::error(fmt::format("--name '{}' is not a C identifier", prefix)));
   if (output != "-" && !fs::path(output).parent_path().empty() &&
@@ -267,10 +303,10 @@ int main(int argc, char** argv) {
                                           fs::path(output).parent_path().string())));
 
   auto t0 = Clock::now();
-  auto imported = importOnnx(model, importOptions);
+  auto imported = importModel(model, nnef, importOptions);
   if (!imported) {
     // Report every problem of the model at once, not only the first.
-    int n = listProblems(model, importOptions);
+    int n = listProblems(model, nnef, importOptions);
     if (n == 0)
       return fail(imported.status());
     return 1;

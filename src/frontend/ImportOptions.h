@@ -1,0 +1,24 @@
+// What every importer (ONNX, NNEF) takes besides the model's path.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ir/Evaluator.h"
+
+namespace dnncc {
+
+struct ImportOptions {
+  /// Static shapes for inputs with symbolic or unknown dimensions, by input name.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Folds ops whose operands are all constants while importing (torch shape subgraphs become
+  /// constants this way). Required.
+  ConstantEvaluator* evaluator = nullptr;
+  /// Receives one line per harmless disagreement between the model and dnncc (e.g. a declared
+  /// output or value_info shape that inference contradicts: inference wins). Null: not reported.
+  std::function<void(const std::string&)> warn;
+};
+
+} // namespace dnncc

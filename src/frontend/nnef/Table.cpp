@@ -1,0 +1,147 @@
+// The NNEF importer's table: every family's rows, and the standard library's operation names.
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include "frontend/nnef/Converters.h"
+
+namespace dnncc::nnefimport {
+
+std::span<const std::string_view> standardOperations() {
+  static constexpr std::array<std::string_view, 119> kOps = {"external",
+                                                             "constant",
+                                                             "variable",
+                                                             "update",
+                                                             "reshape",
+                                                             "transpose",
+                                                             "concat",
+                                                             "split",
+                                                             "slice",
+                                                             "squeeze",
+                                                             "unsqueeze",
+                                                             "stack",
+                                                             "unstack",
+                                                             "tile",
+                                                             "pad",
+                                                             "gather",
+                                                             "cast",
+                                                             "add",
+                                                             "sub",
+                                                             "mul",
+                                                             "div",
+                                                             "pow",
+                                                             "exp",
+                                                             "log",
+                                                             "sin",
+                                                             "cos",
+                                                             "tan",
+                                                             "sinh",
+                                                             "cosh",
+                                                             "tanh",
+                                                             "asin",
+                                                             "acos",
+                                                             "atan",
+                                                             "asinh",
+                                                             "acosh",
+                                                             "atanh",
+                                                             "abs",
+                                                             "sign",
+                                                             "rcp",
+                                                             "neg",
+                                                             "copy",
+                                                             "lt",
+                                                             "gt",
+                                                             "le",
+                                                             "ge",
+                                                             "eq",
+                                                             "ne",
+                                                             "and",
+                                                             "or",
+                                                             "not",
+                                                             "floor",
+                                                             "ceil",
+                                                             "round",
+                                                             "select",
+                                                             "sqr",
+                                                             "sqrt",
+                                                             "rsqr",
+                                                             "rsqrt",
+                                                             "log2",
+                                                             "min",
+                                                             "max",
+                                                             "clamp",
+                                                             "matmul",
+                                                             "conv",
+                                                             "deconv",
+                                                             "box",
+                                                             "debox",
+                                                             "argmax_pool",
+                                                             "sample",
+                                                             "desample",
+                                                             "nearest_downsample",
+                                                             "area_downsample",
+                                                             "nearest_upsample",
+                                                             "multilinear_upsample",
+                                                             "sum_reduce",
+                                                             "max_reduce",
+                                                             "min_reduce",
+                                                             "argmax_reduce",
+                                                             "argmin_reduce",
+                                                             "any_reduce",
+                                                             "all_reduce",
+                                                             "mean_reduce",
+                                                             "moments",
+                                                             "relu",
+                                                             "sigmoid",
+                                                             "softabs",
+                                                             "softmax",
+                                                             "softplus",
+                                                             "elu",
+                                                             "selu",
+                                                             "gelu",
+                                                             "silu",
+                                                             "prelu",
+                                                             "leaky_relu",
+                                                             "max_pool_with_index",
+                                                             "max_pool",
+                                                             "avg_pool",
+                                                             "rms_pool",
+                                                             "linear",
+                                                             "separable_conv",
+                                                             "separable_deconv",
+                                                             "local_response_normalization",
+                                                             "local_mean_normalization",
+                                                             "local_variance_normalization",
+                                                             "local_contrast_normalization",
+                                                             "l1_normalization",
+                                                             "l2_normalization",
+                                                             "batch_normalization",
+                                                             "avg_roi_pool",
+                                                             "max_roi_pool",
+                                                             "roi_resample",
+                                                             "avg_roi_align",
+                                                             "max_roi_align",
+                                                             "min_max_linear_quantize",
+                                                             "zero_point_linear_quantize",
+                                                             "linear_quantize",
+                                                             "logarithmic_quantize",
+                                                             "copy_n",
+                                                             "add_n"};
+  return kOps;
+}
+
+const ConverterRow* findConverter(std::string_view op) {
+  static const std::vector<ConverterRow> rows = [] {
+    std::vector<ConverterRow> all;
+    for (auto family :
+         {elementwiseConverters(), convConverters(), linearConverters(), reduceConverters(),
+          shapeConverters(), normalizationConverters(), sampleConverters(), quantizeConverters()})
+      all.insert(all.end(), family.begin(), family.end());
+    return all;
+  }();
+  auto it =
+      std::find_if(rows.begin(), rows.end(), [&](const ConverterRow& r) { return r.op == op; });
+  return it == rows.end() ? nullptr : &*it;
+}
+
+} // namespace dnncc::nnefimport
