@@ -302,3 +302,64 @@ dnncc_error_test(dnncc.dequantize_zero_scale
 dnncc_error_test(dnncc_run.numeric_mismatch LIBRARY EXIT 2 LINES 0
   STDOUT "output 'probabilities'" "MISMATCH"
   COMMAND ${RUN} ${LIBDIR}/libtinynet.so --data ${BAD}/data_tampered)
+
+# NNEF models (tests/errors/bad_nnef.py): syntax errors at file:line:column, an unknown and an
+# unsupported operation, tensor files that disagree with their declarations, variable labels and
+# archive members that lead outside the model, a truncated archive, one past the size limit.
+set(NNEF ${BAD}/nnef)
+dnncc_error_test(dnncc.nnef_syntax
+  CONTAINS "syntax/graph.nnef:6:5: " "expected token ';'"
+  COMMAND ${DNNCC} ${NNEF}/syntax ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_unknown_op
+  CONTAINS "unknown_op/graph.nnef:7:9: " "undefined operation 'frobnicate'"
+  COMMAND ${DNNCC} ${NNEF}/unknown_op ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_unsupported_op
+  CONTAINS "unsupported_op/graph.nnef:7:5: node 'y' (argmax_pool): "
+           "unsupported operation 'argmax_pool'"
+  COMMAND ${DNNCC} ${NNEF}/unsupported_op ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_tensor_shape
+  CONTAINS "node 'w' (variable): " "w.dat: shape [1,5] in the header, but the graph declares [1,4]"
+  COMMAND ${DNNCC} ${NNEF}/tensor_shape ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_tensor_type
+  CONTAINS "the file holds integer items, but the graph declares variable<scalar>"
+  COMMAND ${DNNCC} ${NNEF}/tensor_type ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_tensor_version
+  CONTAINS "tensor file version 2.0; this importer reads version 1.0"
+  COMMAND ${DNNCC} ${NNEF}/tensor_version ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_tensor_truncated
+  CONTAINS "the file has 140 bytes, but the header announces 144 (128 + 16)"
+  COMMAND ${DNNCC} ${NNEF}/tensor_truncated ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_tensor_length
+  CONTAINS "data length 12 in the header, but 4 items of 32 bits take 16 bytes"
+  COMMAND ${DNNCC} ${NNEF}/tensor_length ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_label_dotdot
+  CONTAINS "node 'w' (variable): variable label '../w' must not contain '..'"
+  COMMAND ${DNNCC} ${NNEF}/label_dotdot ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_label_absolute
+  CONTAINS "must be a relative path"
+  COMMAND ${DNNCC} ${NNEF}/label_absolute ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_label_link
+  CONTAINS "variable label 'w' leads out of the model directory (a link)"
+  COMMAND ${DNNCC} ${NNEF}/label_link ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_no_graph
+  CONTAINS "no_graph: the directory holds no graph.nnef"
+  COMMAND ${DNNCC} ${NNEF}/no_graph ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_archive_dotdot
+  CONTAINS "archive_dotdot.tgz: archive member '../graph.nnef' contains '..'"
+  COMMAND ${DNNCC} ${NNEF}/archive_dotdot.tgz ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_archive_absolute
+  CONTAINS "archive member '/tmp/dnncc-bad/graph.nnef' has an absolute path"
+  COMMAND ${DNNCC} ${NNEF}/archive_absolute.tgz ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_archive_link
+  CONTAINS "archive member 'w.dat' is a link"
+  COMMAND ${DNNCC} ${NNEF}/archive_link.tgz ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_archive_truncated
+  CONTAINS "archive_truncated.tgz: " "truncated"
+  COMMAND ${DNNCC} ${NNEF}/archive_truncated.tgz ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_archive_too_large
+  CONTAINS "the archive expands past the limit of 1000000 bytes"
+  COMMAND ${DNNCC} ${NNEF}/archive_too_large.tgz --max-archive-bytes 1000000 ${X86}
+          -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_archive_no_graph
+  CONTAINS "the archive holds no graph.nnef"
+  COMMAND ${DNNCC} ${NNEF}/archive_no_graph.tgz ${X86} -o OUT/libm.so)

@@ -11,6 +11,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from bad_nnef import write_bad_nnef
+
 OPSET = 17
 
 
@@ -261,6 +263,8 @@ def main():
     tampered.flat[0] += 1.0
     onnx.save_tensor(numpy_helper.from_array(tampered, ref_out.name),
                      os.path.join(d, "output_0.pb"))
+
+    write_bad_nnef(out)
 
 
 if __name__ == "__main__":

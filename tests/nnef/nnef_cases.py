@@ -77,7 +77,8 @@ class Case:
                   for n, a in self.variables.items()]
         lines = decls + [s if s.endswith(";") else s + ";" for s in self.body]
         return ("version 1.0;\n\n"
-                f"graph {self.name}_graph( {', '.join(self.inputs)} ) -> ( {', '.join(self.outputs)} )\n"
+                f"graph {self.name}_graph( {', '.join(self.inputs)} ) -> "
+                f"( {', '.join(self.outputs)} )\n"
                 "{\n" + "".join(f"    {line}\n" for line in lines) + "}\n")
 
 
@@ -432,7 +433,8 @@ def build_cases():
          lambda d: [np.concatenate([d["a"], d["b"], d["c"]], 1)])
     case("concat_logical", "concat", {"a": bools(2, 3), "b": bools(1, 3)},
          "y = concat([a, b], axis = 0)", ["y"], lambda d: [np.concatenate([d["a"], d["b"]])])
-    case("split", "split", {"x": rand(2, 6, 3)}, "[a, b, c] = split(x, axis = 1, ratios = [1, 2, 3])",
+    case("split", "split", {"x": rand(2, 6, 3)},
+         "[a, b, c] = split(x, axis = 1, ratios = [1, 2, 3])",
          ["a", "b", "c"], lambda d: np.split(d["x"], [1, 3], axis=1))
     case("split_even", "split", {"x": rand(4, 6)}, "[a, b] = split(x, axis = 0, ratios = [1, 1])",
          ["a", "b"], lambda d: np.split(d["x"], 2, axis=0))
@@ -484,11 +486,8 @@ def build_cases():
     compare = {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
                "eq": np.equal, "ne": np.not_equal}
 
-    def positive_for(op):
-        return op in ("pow", "div")
-
     for op, f in {**arith, **compare}.items():
-        lo = 0.5 if positive_for(op) else -2.0
+        lo = 0.5 if op in ("pow", "div") else -2.0  # pow of negatives, division by ~0
         a, b = rand(2, 3, 4, lo=lo), rand(2, 3, 4, lo=lo)
         if op in compare or op in ("min", "max"):
             b = np.where(rng.random(b.shape) < 0.3, a, b)  # equal elements
@@ -679,7 +678,8 @@ def build_cases():
 
     pool_kw = dict(size=[1, 1, 3, 3], stride=[1, 1, 2, 2])
     pool_variants = [
-        ("", "size = [1, 1, 3, 3], stride = [1, 1, 2, 2], padding = [(0, 0), (0, 0), (0, 0), (0, 0)]",
+        ("", "size = [1, 1, 3, 3], stride = [1, 1, 2, 2], "
+             "padding = [(0, 0), (0, 0), (0, 0), (0, 0)]",
          dict(pool_kw, padding=[(0, 0)] * 4)),
         ("_ignore", "size = [1, 1, 3, 3], stride = [1, 1, 2, 2], border = 'ignore', "
                     "padding = [(0, 0), (0, 0), (1, 1), (1, 1)]",

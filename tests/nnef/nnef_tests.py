@@ -123,7 +123,7 @@ def ops(a):
             problems += [f"{r['name']} ({op}) fails: {r['status']}: {r['error']}" for r in failed]
         if not failed and op in unsupported:
             problems.append(f"{op} passes all its {len(rs)} cases: remove it from "
-                            f"{os.path.relpath(a.unsupported, a.repo)}")
+                            f"{a.unsupported}")
     total = len(nnef_cases.STANDARD_OPS)
     n_pass = sum(r["status"] == "pass" for r in results)
     print(f"\n{n_pass} of {len(results)} cases pass; {len(passing)} of {total} standard ops pass "
@@ -152,9 +152,10 @@ def convert(model, out):
     if rc == 0 and os.path.isfile(os.path.join(out, "graph.nnef")):
         return None
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    reasons = [line for line in lines if re.search(r"error|unsupported|not supported", line,
-                                                   re.I)]
-    return ((reasons or lines or [f"exit code {rc}"])[-1])[:300]
+    reasons = [line for line in lines if re.search(
+        r"error|unsupported|not supported|not implemented|dynamic shape", line, re.I)]
+    reason = (reasons or lines or [f"exit code {rc}"])[-1]
+    return reason if len(reason) <= 160 else reason[:160] + "..."
 
 
 def zoo(a):

@@ -146,6 +146,7 @@ int main(int argc, char** argv) {
        verbose = false, timePasses = false, verifyEach = false, keepTemps = false,
        keepFloatEnds = false;
   int jobs = 0;
+  int64_t maxArchiveBytes = ImportOptions{}.maxArchiveBytes;
   app.add_option("model", model,
                  "the model: an ONNX file, or an NNEF model (a directory with graph.nnef, or "
                  "a .tgz of one)");
@@ -153,6 +154,10 @@ int main(int argc, char** argv) {
                  "the model's format; auto: NNEF for a directory with graph.nnef or a .tgz, "
                  "else ONNX")
       ->check(CLI::IsMember({"auto", "onnx", "nnef"}))
+      ->capture_default_str();
+  app.add_option("--max-archive-bytes", maxArchiveBytes,
+                 "the most bytes an NNEF .tgz archive may expand into")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("-o,--output", output, "the output file (default: lib<model>.so; '-' = stdout "
                                         "for --emit=ir)");
@@ -263,6 +268,7 @@ int main(int argc, char** argv) {
     passes = std::string(kInt8Pipeline);
   const bool nnef = isNnef(model, inputFormat);
   ImportOptions importOptions;
+  importOptions.maxArchiveBytes = maxArchiveBytes;
   for (const std::string& s : shapes) {
     auto parsed = parseShape(s);
     if (!parsed)

@@ -59,7 +59,7 @@ struct ModelFiles {
   std::unique_ptr<TempDir> unpacked;
 };
 
-Expected<ModelFiles> locate(const std::string& path) {
+Expected<ModelFiles> locate(const std::string& path, int64_t maxArchiveBytes) {
   ModelFiles files;
   std::error_code ec;
   if (hasArchiveSuffix(path)) {
@@ -68,7 +68,7 @@ Expected<ModelFiles> locate(const std::string& path) {
     files.unpacked = std::make_unique<TempDir>();
     if (files.unpacked->path().empty())
       return Status::error("cannot create a temporary directory to unpack the archive", {path});
-    DNNCC_TRY(extractArchive(path, files.unpacked->path()));
+    DNNCC_TRY(extractArchive(path, files.unpacked->path(), {maxArchiveBytes}));
     fs::path root = files.unpacked->path();
     if (!fs::is_regular_file(root / "graph.nnef", ec)) {
       // Archives made with `tar czf model.tgz model/` hold one top directory.
@@ -170,6 +170,29 @@ std::set<std::string> fragmentNames(const std::string& graphFile) {
   return names;
 }
 
+/// The tensor names in `v` (an identifier, or arrays and tuples of them), added to `names`.
+void collectNames(const nnef::Value& v, std::set<std::string>& names) {
+  if (v.kind() == nnef::Value::Identifier)
+    names.insert(v.identifier());
+  else if (v.kind() == nnef::Value::Array || v.kind() == nnef::Value::Tuple)
+    for (size_t i = 0; i < v.size(); ++i)
+      collectNames(v[i], names);
+}
+void addNames(const nnef::ValueDict& dict, std::set<std::string>& names) {
+  for (const auto& [key, value] : dict)
+    collectNames(value, names);
+}
+bool readsAny(const nnef::ValueDict& inputs, const std::set<std::string>& names) {
+  if (names.empty())
+    return false;
+  std::set<std::string> read;
+  addNames(inputs, read);
+  for (const std::string& n : read)
+    if (names.count(n))
+      return true;
+  return false;
+}
+
 class GraphImporter {
 public:
   GraphImporter(std::string path, const ImportOptions& options, bool collect)
@@ -178,7 +201,7 @@ public:
   Expected<std::unique_ptr<Module>> run() {
     if (!options_.evaluator)
       return Status::error("internal: ImportOptions::evaluator is required", {path_});
-    DNNCC_ASSIGN_OR_RETURN(files_, locate(path_));
+    DNNCC_ASSIGN_OR_RETURN(files_, locate(path_, options_.maxArchiveBytes));
     // The standard operations without a row, and the graph's own fragments, are lowered by the
     // parser into the operations they are defined with.
     std::set<std::string> lowered = fragmentNames(files_.graph);
@@ -200,11 +223,17 @@ public:
     m_->sourceFile = path_;
     m_->name = graph.name;
     for (const nnef::Operation& op : graph.operations) {
+      // Collecting: an operation reading a failed one's result fails too; say so only once.
+      if (readsAny(op.inputs, poisoned_)) {
+        addNames(op.outputs, poisoned_);
+        continue;
+      }
       Status s = operation(graph, op);
       if (!s.isOk()) {
         if (!collect_)
           return s;
         errors.push_back(std::move(s));
+        addNames(op.outputs, poisoned_);
       }
     }
     if (!errors.empty())
@@ -471,6 +500,7 @@ private:
   std::unique_ptr<Module> m_;
   std::map<std::string, Value*> values_;
   std::map<std::string, std::pair<int, int>> positions_;
+  std::set<std::string> poisoned_; ///< results of failed operations (collect mode)
 };
 
 } // namespace
@@ -478,8 +508,12 @@ private:
 bool isNnefModel(const std::string& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec))
-    return fs::is_regular_file(fs::path(path) / "graph.nnef", ec);
-  return fs::path(path).filename() == "graph.nnef" || hasArchiveSuffix(path);
+    return true; // an ONNX model is a file; the NNEF importer says what the directory lacks
+  std::string trimmed = path;
+  while (trimmed.size() > 1 && trimmed.back() == '/')
+    trimmed.pop_back();
+  return fs::path(trimmed).filename() == "graph.nnef" || hasArchiveSuffix(trimmed) ||
+         trimmed.ends_with(".nnef");
 }
 
 Expected<std::unique_ptr<Module>> importNnef(const std::string& path,

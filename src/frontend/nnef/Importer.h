@@ -11,8 +11,9 @@
 
 namespace dnncc {
 
-/// Whether `path` names an NNEF model: a directory holding graph.nnef, a file called graph.nnef,
-/// or a .tgz / .tar.gz / .nnef.tgz archive. Anything else is left to the ONNX importer.
+/// Whether `path` names an NNEF model: a directory (which should hold graph.nnef), a file called
+/// graph.nnef, a .tgz / .tar.gz / .nnef.tgz archive, or a path ending in .nnef (so that a missing
+/// model directory gets the NNEF importer's error). Anything else is left to the ONNX importer.
 bool isNnefModel(const std::string& path);
 
 /// Imports the NNEF model at `path` (any form isNnefModel accepts). Every standard operation the
