@@ -11,7 +11,13 @@
                        each zoo model (models/zoo/NAME/model.onnx) converted to NNEF by nnef_tools
                        (cached in WORK/converted/NAME-HASH, HASH from the ONNX file), compiled and
                        run against the ONNX model's test_data_set_0 (rtol 1e-3, atol 1e-4). Models
-                       the converter rejects are skipped with its reason.
+                       the converter rejects are skipped with its reason. --archive: compile
+                       each converted model packed as a .tgz instead of its directory.
+  quantized WORK       tests/nnef/quantized_model.py's quantized model (graph.quant, quantized tensor
+                       files) compiled and run against its numpy reference: every output within one
+                       quantization step, at most 1% of them a step off (rounding ties: NNEF rounds
+                       halves away from zero, the int8 kernels' quantize_linear to even), and its
+                       convs on the int8 path (i32 accumulators in --emit=ir)
   coverage-doc FILE --work WORK
                        writes the section '## NNEF operations' of FILE (docs/operators.md: added
                        at the end when missing, the rest left as it is) from WORK/results.json:
@@ -27,10 +33,12 @@ import os
 import re
 import subprocess
 import sys
+import tarfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import nnef_cases  # noqa: E402
+import quantized_model  # noqa: E402
 
 ZOO_RTOL, ZOO_ATOL = "1e-3", "1e-4"
 SECTION = "## NNEF operations"
@@ -176,6 +184,11 @@ def zoo(a):
         if reason:
             print(f"SKIP {name}: nnef_tools cannot convert it: {reason}", flush=True)
             continue
+        if a.archive:
+            packed = os.path.join(work, f"{name}.nnef.tgz")
+            with tarfile.open(packed, "w:gz") as tar:
+                tar.add(converted, arcname=f"{name}.nnef")
+            converted = packed
         status, error = compile_and_run(a, converted, os.path.join(work, f"lib{name}.so"),
                                         os.path.join(zoo_dir, name, "test_data_set_0"),
                                         ZOO_RTOL, ZOO_ATOL)
@@ -185,6 +198,30 @@ def zoo(a):
             failed.append(name)
     if failed:
         raise Failure(f"{len(failed)} of {len(names)} models fail: {', '.join(failed)}")
+
+
+def quantized(a):
+    work = os.path.abspath(a.work)
+    model = os.path.join(work, "qnet")
+    step = quantized_model.write(model)
+    lib = os.path.join(work, "libqnet.so")
+    data = os.path.join(model, "test_data_set_0")
+    status, error = compile_and_run(a, model, lib, data, 0, step * 1.0001)
+    if status != "pass":
+        raise Failure(f"{status}: {error}")
+    rc, out = execute([a.dnncc_run, lib, "--data", data, "--rtol", "0", "--atol", "1e-5"])
+    m = re.search(r"mismatches (\d+)/(\d+)", out)
+    if not m:
+        raise Failure(f"no mismatch count in dnncc-run's output: {out[-300:]}")
+    off, total = int(m.group(1)), int(m.group(2))
+    print(f"{off} of {total} outputs one quantization step ({step}) off the reference")
+    if off > total // 100:
+        raise Failure(f"{off} of {total} outputs are a step off: more than rounding ties explain")
+    rc, ir = execute([a.dnncc, model, f"--target={a.target}", "--emit=ir", "-o", "-"])
+    integer_convs = len(re.findall(r"= conv\(.*: i32\[", ir))
+    if rc != 0 or integer_convs != 2:
+        raise Failure(f"expected both convs on the int8 path, found {integer_convs} with i32 "
+                      "results")
 
 
 def coverage_doc(a):
@@ -244,13 +281,15 @@ def main():
     p = sub.add_parser("zoo")
     p.add_argument("work")
     p.add_argument("--models", help="comma-separated zoo model names (default: all)")
+    p.add_argument("--archive", action="store_true", help="compile the models as .tgz archives")
+    sub.add_parser("quantized").add_argument("work")
     p = sub.add_parser("coverage-doc")
     p.add_argument("file")
     p.add_argument("--work", required=True, help="the WORK directory of an ops run")
     a = ap.parse_args()
     a.repo = os.path.abspath(a.repo)
     try:
-        {"ops": ops, "zoo": zoo, "coverage-doc": coverage_doc}[a.cmd](a)
+        {"ops": ops, "zoo": zoo, "quantized": quantized, "coverage-doc": coverage_doc}[a.cmd](a)
     except Failure as e:
         print(f"FAIL: {e}")
         return 1

@@ -28,3 +28,9 @@ add_executable(composite_import_test ${DNNCC_TEST_UNIT_DIR}/composite_import_tes
 target_link_libraries(composite_import_test PRIVATE dnncc_test_util dnncc_frontend_onnx
                       GTest::gtest_main)
 gtest_discover_tests(composite_import_test DISCOVERY_TIMEOUT 60)
+
+# The NNEF importer: tensor files, broadcasting, padding, lowering, graph.quant.
+add_executable(nnef_import_test ${DNNCC_TEST_UNIT_DIR}/nnef_import_test.cpp)
+target_link_libraries(nnef_import_test PRIVATE dnncc_test_util dnncc_frontend_nnef
+                      GTest::gtest_main)
+gtest_discover_tests(nnef_import_test DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)

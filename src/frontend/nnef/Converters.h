@@ -78,6 +78,10 @@ public:
                         const TensorType* resultType = nullptr);
   /// A rank-0 constant.
   Value* scalar(DType dtype, double value);
+  /// A constant of `type` holding `bytes` (row-major).
+  Value* constant(TensorType type, std::vector<uint8_t> bytes) {
+    return m_.addConstant(std::move(type), std::move(bytes));
+  }
   /// An i64 constant of shape [values.size()].
   Value* ints(const std::vector<int64_t>& values);
   /// `x` viewed with `shape` (same element count); `x` itself when the shape is unchanged.

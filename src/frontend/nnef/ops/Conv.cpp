@@ -153,13 +153,60 @@ Status conv(OpContext& c) {
   return c.setOutput("output", y);
 }
 
-/// deconv: the transpose of conv. With output_shape the output extents are as given, else
-/// in * stride (automatic padding) or as the explicit padding implies.
+/// The window of a transposed convolution over the spatial axes (deconv lists them per spatial
+/// axis, debox per axis with the batch and channel entries trivial) and its output extents.
+struct TransposedWindow {
+  IntList strides, dilations;
+  std::vector<std::pair<int64_t, int64_t>> padding;
+  std::vector<int64_t> outputShape; ///< all axes, or empty
+};
+
+/// The transpose of conv over `x` with filter `w` [C, O / groups, k...]. With output_shape the
+/// output extents are as given, else in * stride (automatic padding) or as the explicit padding
+/// implies.
+Expected<Value*> transposedConv(OpContext& c, Value* x, Value* w, Value* bias, int64_t groups,
+                                const TransposedWindow& win) {
+  const int rank = x->type.rank(), n = rank - 2;
+  IntList kernel(w->type.shape.begin() + 2, w->type.shape.end());
+  IntList strides = spatialOr(win.strides, n, 1), dilations = spatialOr(win.dilations, n, 1);
+  if (strides.size() != static_cast<size_t>(n) || dilations.size() != static_cast<size_t>(n) ||
+      (!win.padding.empty() && win.padding.size() != static_cast<size_t>(n)) ||
+      (!win.outputShape.empty() && win.outputShape.size() != static_cast<size_t>(rank)))
+    return c.error("'stride', 'dilation', 'padding' need one entry per spatial axis and "
+                   "'output_shape' one per axis");
+  std::vector<int64_t> out(n);
+  for (int i = 0; i < n; ++i) {
+    const int64_t in = x->type.shape[2 + i], window = (kernel[i] - 1) * dilations[i] + 1;
+    out[i] = !win.outputShape.empty() ? win.outputShape[2 + i]
+             : win.padding.empty()
+                 ? in * strides[i]
+                 : (in - 1) * strides[i] + window - win.padding[i].first - win.padding[i].second;
+  }
+  ConvTransposeAttrs attrs;
+  attrs.strides = strides;
+  attrs.dilations = dilations;
+  attrs.pads = resolvePadding(win.padding, out, kernel, strides, dilations);
+  attrs.group = groups;
+  attrs.outputPadding.assign(n, 0);
+  for (int i = 0; i < n; ++i) {
+    const int64_t in = x->type.shape[2 + i], window = (kernel[i] - 1) * dilations[i] + 1;
+    const int64_t natural = (in - 1) * strides[i] + window - attrs.pads[i] - attrs.pads[n + i];
+    attrs.outputPadding[i] = out[i] - natural;
+    if (attrs.outputPadding[i] < 0 || attrs.outputPadding[i] >= std::max(strides[i], dilations[i]))
+      return c.error(fmt::format("output extent {} of spatial axis {} is not reachable from the "
+                                 "input extent {}",
+                                 out[i], i, in));
+  }
+  std::vector<Value*> operands = {x, w};
+  if (bias)
+    operands.push_back(bias);
+  return c.emit(OpKind::ConvTranspose, operands, attrs);
+}
+
 Status deconv(OpContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input("input"));
   DNNCC_ASSIGN_OR_RETURN(Value * w, c.input("filter"));
-  const int rank = x->type.rank(), n = rank - 2;
-  if (w->type.rank() != rank || rank < 3)
+  if (w->type.rank() != x->type.rank() || x->type.rank() < 3)
     return c.error(fmt::format("filter {} and input {} must have one rank >= 3", toString(w->type),
                                toString(x->type)));
   if (c.attrString("border") != "constant" && c.attrString("border") != "ignore")
@@ -168,48 +215,48 @@ Status deconv(OpContext& c) {
   int64_t groups = c.attrInt("groups");
   if (groups == 0)
     groups = x->type.shape[1];
-  IntList kernel(w->type.shape.begin() + 2, w->type.shape.end());
-  IntList strides = spatialOr(c.attrInts("stride"), n, 1);
-  IntList dilations = spatialOr(c.attrInts("dilation"), n, 1);
-  std::vector<int64_t> outputShape = c.attrInts("output_shape");
-  std::vector<std::pair<int64_t, int64_t>> padding = c.attrPairs("padding");
-  if (strides.size() != static_cast<size_t>(n) || dilations.size() != static_cast<size_t>(n) ||
-      (!padding.empty() && padding.size() != static_cast<size_t>(n)) ||
-      (!outputShape.empty() && outputShape.size() != static_cast<size_t>(rank)))
-    return c.error("'stride', 'dilation', 'padding' need one entry per spatial axis and "
-                   "'output_shape' one per axis");
-  // The output extents: given, or from the padding (explicit, or automatic for in * stride).
-  std::vector<int64_t> out(n);
-  for (int i = 0; i < n; ++i) {
-    const int64_t in = x->type.shape[2 + i], window = (kernel[i] - 1) * dilations[i] + 1;
-    out[i] = !outputShape.empty() ? outputShape[2 + i]
-             : padding.empty()
-                 ? in * strides[i]
-                 : (in - 1) * strides[i] + window - padding[i].first - padding[i].second;
-  }
-  IntList pads = resolvePadding(padding, out, kernel, strides, dilations);
-  ConvTransposeAttrs attrs;
-  attrs.strides = strides;
-  attrs.dilations = dilations;
-  attrs.pads = pads;
-  attrs.group = groups;
-  attrs.outputPadding.assign(n, 0);
-  for (int i = 0; i < n; ++i) {
-    const int64_t in = x->type.shape[2 + i], window = (kernel[i] - 1) * dilations[i] + 1;
-    const int64_t natural = (in - 1) * strides[i] + window - pads[i] - pads[n + i];
-    attrs.outputPadding[i] = out[i] - natural;
-    if (attrs.outputPadding[i] < 0 || attrs.outputPadding[i] >= std::max(strides[i], dilations[i]))
-      return c.error(fmt::format("output extent {} of spatial axis {} is not reachable from the "
-                                 "input extent {}",
-                                 out[i], i, in));
-  }
   Value *bias, *extra;
   DNNCC_TRY(readBias(c, w->type.shape[1] * groups, bias, extra));
-  std::vector<Value*> operands = {x, w};
-  if (bias)
-    operands.push_back(bias);
-  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::ConvTranspose, operands, attrs));
+  TransposedWindow win{c.attrInts("stride"), c.attrInts("dilation"), c.attrPairs("padding"),
+                       c.attrInts("output_shape")};
+  DNNCC_ASSIGN_OR_RETURN(Value * y, transposedConv(c, x, w, bias, groups, win));
   DNNCC_TRY(addExtraBias(c, y, extra));
+  return c.setOutput("output", y);
+}
+
+/// debox: the transpose of box, a depthwise deconv with a filter of ones (1 / the window's
+/// volume when `normalize`).
+Status debox(OpContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input("input"));
+  const int rank = x->type.rank();
+  std::vector<int64_t> size = c.attrInts("size");
+  if (rank < 3 || size.size() != static_cast<size_t>(rank) || size[0] != 1 || size[1] != 1)
+    return c.error("debox needs 'size' for every axis of [N, C, spatial...], 1 for N and C");
+  if (c.attrString("border") != "constant")
+    return c.error(fmt::format("debox with border '{}' is not supported (constant is)",
+                               c.attrString("border")));
+  TransposedWindow win{c.attrInts("stride"), c.attrInts("dilation"), c.attrPairs("padding"),
+                       c.attrInts("output_shape")};
+  auto dropBatchAndChannel = [&](auto& v, auto unit) -> Status {
+    if (v.empty())
+      return Status::ok();
+    if (v.size() != static_cast<size_t>(rank) || v[0] != unit || v[1] != unit)
+      return c.error("debox: 'stride', 'dilation' and 'padding' list every axis, trivial for N "
+                     "and C");
+    v.erase(v.begin(), v.begin() + 2);
+    return Status::ok();
+  };
+  DNNCC_TRY(dropBatchAndChannel(win.strides, int64_t{1}));
+  DNNCC_TRY(dropBatchAndChannel(win.dilations, int64_t{1}));
+  DNNCC_TRY(dropBatchAndChannel(win.padding, std::pair<int64_t, int64_t>{0, 0}));
+  const int64_t channels = x->type.shape[1];
+  std::vector<int64_t> filterShape = {channels, 1};
+  filterShape.insert(filterShape.end(), size.begin() + 2, size.end());
+  const int64_t volume = numElements(filterShape) / channels;
+  const bool normalize = c.attrLogical("normalize");
+  std::vector<float> ones(numElements(filterShape), normalize ? 1.0f / volume : 1.0f);
+  Value* w = c.constant(TensorType{DType::f32, filterShape}, bytesOf(ones));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, transposedConv(c, x, w, nullptr, channels, win));
   return c.setOutput("output", y);
 }
 
@@ -225,10 +272,61 @@ Expected<IntList> poolKernel(OpContext& c, const Value* x) {
   return IntList(size.begin() + 2, size.end());
 }
 
+/// Whether the window of a pool slides along the channel axis only (local_response_normalization's
+/// box): size [1, n, 1, ...], unit strides and dilations, no padding but on the channel axis.
+bool channelWindow(OpContext& c, const Value* x) {
+  std::vector<int64_t> size = c.attrInts("size"), stride = c.attrInts("stride"),
+                       dilation = c.attrInts("dilation");
+  const int rank = x->type.rank();
+  if (rank < 3 || size.size() != static_cast<size_t>(rank) || size[0] != 1 || size[1] == 1)
+    return false;
+  for (int i = 2; i < rank; ++i)
+    if (size[i] != 1 || (!stride.empty() && stride[i] != 1) ||
+        (!dilation.empty() && dilation[i] != 1))
+      return false;
+  std::vector<std::pair<int64_t, int64_t>> padding = c.attrPairs("padding");
+  for (size_t i = 2; i < padding.size(); ++i)
+    if (padding[i] != std::make_pair<int64_t, int64_t>(0, 0))
+      return false;
+  return (stride.empty() || stride[0] == 1) && (dilation.empty() || dilation[0] == 1) &&
+         (padding.empty() || padding[0] == std::make_pair<int64_t, int64_t>(0, 0));
+}
+
+/// A box along the channel axis: [N, C, spatial...] viewed as [N, 1, C, spatial product], where
+/// the window is an ordinary 2-D pool window [n, 1].
+Status channelAverage(OpContext& c, Value* x, bool normalize) {
+  const std::vector<int64_t> in = x->type.shape;
+  const int64_t size = c.attrInts("size")[1];
+  std::vector<int64_t> stride = c.attrInts("stride"), dilation = c.attrInts("dilation");
+  const int64_t s = stride.empty() ? 1 : stride[1], d = dilation.empty() ? 1 : dilation[1];
+  std::vector<std::pair<int64_t, int64_t>> padding = c.attrPairs("padding");
+  IntList pads = resolvePadding(padding.empty() ? padding : decltype(padding){padding[1]}, {in[1]},
+                                {size}, {s}, {d});
+  const std::string border = c.attrString("border");
+  if (border != "constant" && border != "ignore")
+    return c.error(fmt::format("a window along the channel axis with border '{}' is not "
+                               "supported (constant and ignore are)",
+                               border));
+  DNNCC_ASSIGN_OR_RETURN(Value * y,
+                         c.reshape(x, {in[0], 1, in[1], x->type.numElements() / (in[0] * in[1])}));
+  PoolAttrs attrs{{size, 1}, {s, 1}, {pads[0], 0, pads[1], 0},
+                  {d, 1},    false,  border == "constant" || !normalize};
+  DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::AvgPool, {y}, attrs));
+  if (!normalize) {
+    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Mul, {y, c.scalar(DType::f32, size)}));
+  }
+  std::vector<int64_t> out = in;
+  out[1] = y->type.shape[2];
+  DNNCC_ASSIGN_OR_RETURN(y, c.reshape(y, out));
+  return c.setOutput("output", y);
+}
+
 /// avg_pool (`normalize`) or box (a sum unless `normalize`): a mean over the window, where
 /// border 'ignore' leaves the padding out of the count and 'constant' counts its zeros.
 Status average(OpContext& c, bool normalize) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input("input"));
+  if (channelWindow(c, x))
+    return channelAverage(c, x, normalize);
   DNNCC_ASSIGN_OR_RETURN(IntList kernel, poolKernel(c, x));
   DNNCC_ASSIGN_OR_RETURN(Window win, readWindow(c, x, kernel, true));
   bool countPadding = win.border == "constant";
@@ -270,7 +368,8 @@ Status maxPool(OpContext& c) {
 }
 
 const ConverterRow kRows[] = {
-    {"conv", conv}, {"deconv", deconv}, {"box", box}, {"avg_pool", avgPool}, {"max_pool", maxPool},
+    {"conv", conv}, {"deconv", deconv},    {"debox", debox},
+    {"box", box},   {"avg_pool", avgPool}, {"max_pool", maxPool},
 };
 } // namespace
 

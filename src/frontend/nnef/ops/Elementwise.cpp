@@ -1,5 +1,7 @@
 // NNEF element-wise operations (NNEF 1.0 sections 4.3 and 4.5: unary, binary, select, clamp,
 // activations). Binary operations broadcast the NNEF way: shapes aligned from the left.
+// gelu has no row: its standard-library fragment, x * sigmoid(1.702 x), defines it (tract
+// computes the same), and the parser lowers it so.
 #include <cmath>
 #include <numbers>
 
@@ -123,13 +125,6 @@ Status selu(OpContext& c) {
   return c.setOutput("y", y);
 }
 
-/// gelu is x Phi(x) (NNEF 1.0.5; the standard library's body is its sigmoid approximation).
-Status gelu(OpContext& c) {
-  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input("x"));
-  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Gelu, {x}, GeluAttrs{}));
-  return c.setOutput("y", y);
-}
-
 Status silu(OpContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input("x"));
   DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Swish, {x}, AlphaAttrs{1.0}));
@@ -236,7 +231,6 @@ const ConverterRow kRows[] = {
     {"softabs", softabs},
     {"elu", elu},
     {"selu", selu},
-    {"gelu", gelu},
     {"silu", silu},
     {"prelu", prelu},
     {"leaky_relu", leakyRelu},

@@ -1,5 +1,9 @@
-// NNEF up- and down-sampling (NNEF 1.0 section 4.4.3): nearest_upsample, nearest_downsample and
-// area_downsample, by integer factors over the spatial axes of [N, C, spatial...].
+// NNEF up- and down-sampling (NNEF 1.0 section 4.4.3): nearest_upsample, nearest_downsample,
+// area_downsample and multilinear_upsample, by integer factors over the spatial axes of
+// [N, C, spatial...].
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "frontend/nnef/Converters.h"
@@ -62,7 +66,74 @@ Status areaDownsample(OpContext& c) {
   return c.setOutput("output", y);
 }
 
+/// Linear interpolation of `x` along `axis` to `factor` times its extent: each output position o
+/// reads the source coordinate 'symmetric' (o + 0.5) / f - 0.5 or 'aligned' o (n - 1) / (n f - 1)
+/// from its two neighbours; a neighbour outside the input repeats the edge (border 'replicate')
+/// or is zero ('constant'). 'asymmetric' follows NNEF-Tools, whose converters write it (a
+/// depthwise deconv with the triangle kernel 1 - |t| / f): the coordinate (o + 1 - f + f / 2) / f
+/// (integer f / 2) with border 'constant', and (o + 1 - f) / f with 'replicate', which repeats
+/// only the first element; neighbours past the end are zero.
+Expected<Value*> interpolateAxis(OpContext& c, Value* x, int axis, int64_t factor,
+                                 const std::string& method, bool replicate) {
+  const int64_t n = x->type.shape[axis], m = n * factor;
+  std::vector<int64_t> first(m), second(m);
+  std::vector<float> w0(m), w1(m);
+  for (int64_t o = 0; o < m; ++o) {
+    const bool asymmetric = method == "asymmetric";
+    const double src =
+        method == "symmetric" ? (o + 0.5) / factor - 0.5
+        : asymmetric ? static_cast<double>(o + 1 - factor + (replicate ? 0 : factor / 2)) / factor
+        : m > 1      ? static_cast<double>(o) * (n - 1) / (m - 1)
+                     : 0.0;
+    const int64_t i0 = static_cast<int64_t>(std::floor(src)), i1 = i0 + 1;
+    const double f = src - i0;
+    // Whether neighbour i reads the input (clamped to the edge) or zero.
+    auto reads = [&](int64_t i) {
+      if (i >= 0 && i < n)
+        return true;
+      return replicate && (!asymmetric || i < 0);
+    };
+    first[o] = std::clamp<int64_t>(i0, 0, n - 1);
+    second[o] = std::clamp<int64_t>(i1, 0, n - 1);
+    w0[o] = static_cast<float>(reads(i0) ? 1 - f : 0);
+    w1[o] = static_cast<float>(reads(i1) ? f : 0);
+  }
+  std::vector<int64_t> weightShape(x->type.rank(), 1);
+  weightShape[axis] = m;
+  DNNCC_ASSIGN_OR_RETURN(Value * a, c.emit(OpKind::Gather, {x, c.ints(first)}, AxisAttrs{axis}));
+  DNNCC_ASSIGN_OR_RETURN(Value * b, c.emit(OpKind::Gather, {x, c.ints(second)}, AxisAttrs{axis}));
+  DNNCC_ASSIGN_OR_RETURN(
+      a, c.emit(OpKind::Mul, {a, c.constant({DType::f32, weightShape}, bytesOf(w0))}));
+  DNNCC_ASSIGN_OR_RETURN(
+      b, c.emit(OpKind::Mul, {b, c.constant({DType::f32, weightShape}, bytesOf(w1))}));
+  return c.emit(OpKind::Add, {a, b});
+}
+
+/// multilinear_upsample: separable linear interpolation along each spatial axis.
+Status multilinearUpsample(OpContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input("input"));
+  DNNCC_ASSIGN_OR_RETURN(IntList factor, readFactors(c, x));
+  const std::string method = c.attrString("method"), border = c.attrString("border");
+  if (method != "symmetric" && method != "asymmetric" && method != "aligned")
+    return c.error(fmt::format("unknown method '{}' (symmetric, asymmetric, aligned)", method));
+  if (border != "replicate" && border != "constant")
+    return c.error(
+        fmt::format("border '{}' is not supported (replicate and constant are)", border));
+  Value* y = x;
+  for (size_t i = 0; i < factor.size(); ++i) {
+    if (factor[i] == 1)
+      continue;
+    DNNCC_ASSIGN_OR_RETURN(y, interpolateAxis(c, y, static_cast<int>(2 + i), factor[i], method,
+                                              border == "replicate"));
+  }
+  if (y == x) {
+    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Identity, {x}));
+  }
+  return c.setOutput("output", y);
+}
+
 const ConverterRow kRows[] = {
+    {"multilinear_upsample", multilinearUpsample},
     {"nearest_upsample", nearestUpsample},
     {"nearest_downsample", nearestDownsample},
     {"area_downsample", areaDownsample},
