@@ -33,6 +33,12 @@ struct TensorFunc {
   /// The Func writes each output point exactly once through update definitions (concat): a kernel
   /// ending in it uses it as its output directly instead of computing it per tile of a wrapper.
   bool writesOutputOnce = false;
+  /// Every load of the op's inputs is clamped into their bounds, so a schedule may compute the
+  /// reduction stage over its region rounded up to whole vectors (TailStrategy::RoundUp) without
+  /// reading outside them. conv_transpose needs it: Halide 14 drops the vector loop's index from
+  /// its update's stores when the stride's `%` select is vectorised with GuardWithIf or Predicate
+  /// (on ARM, an output row of 5 with 4-lane vectors accumulated lanes 0-3 twice and lane 4 never).
+  bool readsClamped = false;
 };
 
 /// How the ops of a kernel are lowered, fixed by its target (Kernel.h: loweringFor) and passed

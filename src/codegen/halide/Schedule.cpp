@@ -84,6 +84,25 @@ void parallelOutermost(KernelPipeline& p, const std::vector<int>& order, int bef
 /// Generic: loops in storage order, the innermost non-trivial storage axis vectorised, the
 /// outermost non-trivial one parallel; reductions computed per iteration of the loop just outside
 /// the vector loop, vectorised along the same axis where they have it. Always applies.
+/// Whether reduction stage `f` belongs to an op whose loads are all clamped (TensorFunc::
+/// readsClamped).
+bool readsClamped(const KernelPipeline& p, const Halide::Func& f) {
+  auto in = [&](const TensorFunc& t) {
+    if (!t.readsClamped)
+      return false;
+    for (const Halide::Func& s : t.stages)
+      if (s.name() == f.name())
+        return true;
+    return false;
+  };
+  if (p.anchor && in(p.anchorFunc))
+    return true;
+  for (const auto& t : p.others)
+    if (in(t))
+      return true;
+  return false;
+}
+
 bool scheduleGeneric(KernelPipeline& p, const TargetInfo& target) {
   const TensorType& t = p.outputType;
   int rank = t.rank();
@@ -144,10 +163,17 @@ bool scheduleGeneric(KernelPipeline& p, const TargetInfo& target) {
       f.compute_root();
     if (!vecName.empty() && hasArg(f, vecName)) {
       Var v(vecName);
-      f.vectorize(v, vw, TailStrategy::GuardWithIf);
+      // Stages whose loads are all clamped compute whole vectors past the region needed (the
+      // row buffer is allocated that large); the others guard the last one.
+      TailStrategy tail = TailStrategy::GuardWithIf;
+      if (readsClamped(p, f)) {
+        f.align_bounds(v, vw);
+        tail = TailStrategy::RoundUp;
+      }
+      f.vectorize(v, vw, tail);
       for (int u = 0; u < f.num_update_definitions(); ++u) {
         if (updateHasVar(f, u, vecName))
-          f.update(u).vectorize(v, vw, TailStrategy::GuardWithIf);
+          f.update(u).vectorize(v, vw, tail);
         else
           f.update(u).unscheduled(); // writes along the vector axis through an RVar
       }

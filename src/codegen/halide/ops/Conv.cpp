@@ -127,6 +127,7 @@ Expected<TensorFunc> convTranspose(const Op& op, const std::vector<TensorFunc>& 
   out.vars = v;
   out.rdom = r;
   out.stages = {f};
+  out.readsClamped = true; // x through clamp(q), w and the bias by reduction and channel indices
   return out;
 }
 
