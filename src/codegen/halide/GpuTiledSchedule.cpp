@@ -228,7 +228,13 @@ bool isPointwiseConv(const Op& op) {
 void scheduleConvRegisterTiles(KernelPipeline& p, const TargetInfo& target) {
   const TensorType& t = p.outputType;
   int64_t oc = t.shape[1], h = t.shape[2], w = t.shape[3];
-  int cb = std::min(4, pow2Floor(oc));
+  // A vector's lanes must read the same input channels (OpenCL C has no gathers: Halide's OpenCL
+  // code generator fails on the shuffle): a grouped conv with several output channels per group
+  // keeps one channel per thread, as a vector could straddle two groups. Depthwise convs (one
+  // output channel per group) read lane c's own channel, a plain vector load.
+  const int64_t group = p.anchor->attr<ConvAttrs>().group;
+  const bool lanesShareInput = group == 1 || group == oc;
+  int cb = lanesShareInput ? std::min(4, pow2Floor(oc)) : 1;
   int tc = pow2Floor(std::min<int64_t>(16, oc / cb));
   int xw = std::min(4, pow2Floor(w));
   int txt = pow2Floor(std::min<int64_t>(8, w / xw));
