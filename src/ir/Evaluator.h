@@ -23,4 +23,13 @@ public:
 /// bytes, everything else goes through `evaluator`. Does not remove the op.
 Expected<Value*> foldToConstant(Module& m, const Op& op, ConstantEvaluator& evaluator);
 
+/// Appends an op to `m` like Module::appendOp and, when every operand is a constant, folds it at
+/// once (what the importers do: torch's Shape -> Gather -> Concat -> Reshape chains become
+/// constants). dequantize_linear stays an op (qdq-to-integer computes with the integers of
+/// quantized weights; fold-constants folds what it leaves), and so does an op the evaluator
+/// cannot run.
+Expected<Value*> appendAndFold(Module& m, ConstantEvaluator& evaluator, OpKind kind,
+                               std::vector<Value*> operands, Attrs attrs, std::string name,
+                               const TensorType* resultType);
+
 } // namespace dnncc

@@ -252,4 +252,21 @@ Expected<Value*> foldToConstant(Module& m, const Op& op, ConstantEvaluator& eval
   DNNCC_ASSIGN_OR_RETURN(auto bytes, evaluator.evaluate(op));
   return m.addConstant(type, std::move(bytes), op.result->name);
 }
+
+Expected<Value*> appendAndFold(Module& m, ConstantEvaluator& evaluator, OpKind kind,
+                               std::vector<Value*> operands, Attrs attrs, std::string name,
+                               const TensorType* resultType) {
+  bool allConstant = !operands.empty();
+  for (Value* v : operands)
+    allConstant &= v->isConstant();
+  DNNCC_ASSIGN_OR_RETURN(Value * v, m.appendOp(kind, std::move(operands), std::move(attrs),
+                                               std::move(name), resultType));
+  if (!allConstant || kind == OpKind::DequantizeLinear)
+    return v;
+  Expected<Value*> folded = foldToConstant(m, *m.ops.back(), evaluator);
+  if (!folded)
+    return v; // not foldable here (e.g. a type the evaluator lacks): keep the op
+  m.ops.pop_back();
+  return folded;
+}
 } // namespace dnncc

@@ -77,7 +77,7 @@ dnncc_error_test(dnncc.text_file
   CONTAINS "error: ${BAD}/text.onnx: " "not an ONNX model"
   COMMAND ${DNNCC} ${BAD}/text.onnx ${X86} -o OUT/libm.so)
 dnncc_error_test(dnncc.model_is_directory
-  CONTAINS "error: ${BAD}/ext: " "no such model file"
+  CONTAINS "error: ${BAD}/ext: " "the directory holds no graph.nnef, so it is not an NNEF model"
   COMMAND ${DNNCC} ${BAD}/ext ${X86} -o OUT/libm.so)
 
 # ---- dnncc: ops and attributes ----
@@ -336,14 +336,11 @@ dnncc_error_test(dnncc.nnef_label_dotdot
   CONTAINS "node 'w' (variable): variable label '../w' must not contain '..'"
   COMMAND ${DNNCC} ${NNEF}/label_dotdot ${X86} -o OUT/libm.so)
 dnncc_error_test(dnncc.nnef_label_absolute
-  CONTAINS "must be a relative path"
+  CONTAINS "variable label '" "' must be relative to the model directory"
   COMMAND ${DNNCC} ${NNEF}/label_absolute ${X86} -o OUT/libm.so)
 dnncc_error_test(dnncc.nnef_label_link
-  CONTAINS "variable label 'w' leads out of the model directory (a link)"
+  CONTAINS "variable label 'w' leaves the model directory (symlink)"
   COMMAND ${DNNCC} ${NNEF}/label_link ${X86} -o OUT/libm.so)
-dnncc_error_test(dnncc.nnef_no_graph
-  CONTAINS "no_graph: the directory holds no graph.nnef"
-  COMMAND ${DNNCC} ${NNEF}/no_graph ${X86} -o OUT/libm.so)
 dnncc_error_test(dnncc.nnef_archive_dotdot
   CONTAINS "archive_dotdot.tgz: archive member '../graph.nnef' contains '..'"
   COMMAND ${DNNCC} ${NNEF}/archive_dotdot.tgz ${X86} -o OUT/libm.so)

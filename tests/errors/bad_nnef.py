@@ -96,7 +96,6 @@ def write_bad_nnef(out):
     model_dir(out, "label_absolute", GOOD_GRAPH % os.path.join(os.path.abspath(out), "w"))
     d = model_dir(out, "label_link", GOOD_GRAPH % "w")
     os.symlink(os.path.join(os.path.abspath(out), "w.dat"), os.path.join(d, "w.dat"))
-    os.makedirs(os.path.join(out, "no_graph"))
     graph = (GOOD_GRAPH % "w").encode()
     archive(out, "archive_dotdot.tgz", [("../graph.nnef", graph), ("w.dat", good_w)])
     archive(out, "archive_absolute.tgz", [("/tmp/dnncc-bad/graph.nnef", graph)])

@@ -37,15 +37,13 @@ import tarfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "models"))
 import nnef_cases  # noqa: E402
 import quantized_model  # noqa: E402
+from model_tests import Failure, dispatch  # noqa: E402
 
 ZOO_RTOL, ZOO_ATOL = "1e-3", "1e-4"
 SECTION = "## NNEF operations"
-
-
-class Failure(Exception):
-    pass
 
 
 def execute(cmd):
@@ -288,13 +286,8 @@ def main():
     p.add_argument("--work", required=True, help="the WORK directory of an ops run")
     a = ap.parse_args()
     a.repo = os.path.abspath(a.repo)
-    try:
-        {"ops": ops, "zoo": zoo, "quantized": quantized, "coverage-doc": coverage_doc}[a.cmd](a)
-    except Failure as e:
-        print(f"FAIL: {e}")
-        return 1
-    print("ok")
-    return 0
+    return dispatch({"ops": ops, "zoo": zoo, "quantized": quantized,
+                     "coverage-doc": coverage_doc}, a)
 
 
 if __name__ == "__main__":

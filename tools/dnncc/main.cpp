@@ -83,8 +83,8 @@ void printHostTarget(std::ostream& out, const std::string& linePrefix = "") {
     out << linePrefix << "  " << reason << "\n";
 }
 
-/// The model's format: `flag` (onnx, nnef) or, for `auto`, NNEF when the path is a directory
-/// with graph.nnef, a graph.nnef file or a .tgz archive, else ONNX.
+/// The model's format: `flag` (onnx, nnef) or, for `auto`, NNEF where isNnefModel says so (a
+/// directory, a graph.nnef file, a .tgz archive, a path ending in .nnef), else ONNX.
 bool isNnef(const std::string& model, const std::string& flag) {
   return flag == "nnef" || (flag == "auto" && isNnefModel(model));
 }
@@ -151,8 +151,8 @@ int main(int argc, char** argv) {
                  "the model: an ONNX file, or an NNEF model (a directory with graph.nnef, or "
                  "a .tgz of one)");
   app.add_option("--input-format", inputFormat,
-                 "the model's format; auto: NNEF for a directory with graph.nnef or a .tgz, "
-                 "else ONNX")
+                 "the model's format; auto: NNEF for a directory, a graph.nnef file, a .tgz or "
+                 "a path ending in .nnef, else ONNX")
       ->check(CLI::IsMember({"auto", "onnx", "nnef"}))
       ->capture_default_str();
   app.add_option("--max-archive-bytes", maxArchiveBytes,

@@ -18,6 +18,7 @@
 #include "frontend/nnef/Archive.h"
 #include "frontend/nnef/Converters.h"
 #include "frontend/nnef/TensorFile.h"
+#include "support/Paths.h"
 
 namespace dnncc {
 namespace fs = std::filesystem;
@@ -99,29 +100,6 @@ Expected<ModelFiles> locate(const std::string& path, int64_t maxArchiveBytes) {
   if (fs::is_regular_file(quant, ec))
     files.quant = quant.string();
   return files;
-}
-
-/// The file a variable's `label` names: `<dir>/<label>.dat`, which must stay inside `dir` (a
-/// relative label without `..` and no symlink leading out).
-Expected<std::string> labelPath(const std::string& dir, const std::string& label) {
-  fs::path rel(label + ".dat");
-  if (label.empty() || rel.is_absolute() || rel.has_root_name())
-    return Status::error(fmt::format("variable label '{}' must be a relative path", label));
-  for (const fs::path& part : rel)
-    if (part == "..")
-      return Status::error(fmt::format("variable label '{}' must not contain '..'", label));
-  std::error_code ec;
-  fs::path base = fs::canonical(dir, ec);
-  if (ec)
-    return Status::error(fmt::format("cannot resolve the model directory '{}'", dir));
-  fs::path full = fs::weakly_canonical(base / rel, ec);
-  if (ec)
-    return Status::error(fmt::format("cannot resolve variable label '{}'", label));
-  auto [b, f] = std::mismatch(base.begin(), base.end(), full.begin(), full.end());
-  if (b != base.end())
-    return Status::error(
-        fmt::format("variable label '{}' leads out of the model directory (a link)", label));
-  return full.string();
 }
 
 /// Line and column of each tensor name's assignment in graph.nnef (its left-hand side).
@@ -378,7 +356,9 @@ private:
     NnefType declared = dtype == DType::i64       ? NnefType::integer
                         : dtype == DType::boolean ? NnefType::logical
                                                   : NnefType::scalar;
-    Expected<std::string> file = labelPath(files_.dir, label);
+    // The file a variable's label names: <dir>/<label>.dat, inside the model's directory.
+    Expected<std::string> file =
+        resolveInside(files_.dir, label + ".dat", fmt::format("variable label '{}'", label));
     if (!file)
       return c.error(file.status().message());
     Expected<TensorFile> data = readTensorFile(*file, declared, shape);

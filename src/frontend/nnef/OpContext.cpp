@@ -156,21 +156,11 @@ bool OpContext::isLiteral(std::string_view name, double value) const {
 
 Expected<Value*> OpContext::emit(OpKind kind, std::vector<Value*> operands, Attrs attrs,
                                  const TensorType* resultType) {
-  bool allConstant = !operands.empty();
-  for (Value* v : operands)
-    allConstant &= v->isConstant();
-  Expected<Value*> v =
-      m_.appendOp(kind, std::move(operands), std::move(attrs), where_.node, resultType);
+  Expected<Value*> v = appendAndFold(m_, evaluator_, kind, std::move(operands), std::move(attrs),
+                                     where_.node, resultType);
   if (!v)
     return Status(v.status()).withDefaults(where_);
-  // Quantized weights stay quantized: qdq-to-integer computes with the integers.
-  if (!allConstant || kind == OpKind::DequantizeLinear)
-    return v;
-  Expected<Value*> folded = foldToConstant(m_, *m_.ops.back(), evaluator_);
-  if (!folded)
-    return v;
-  m_.ops.pop_back();
-  return folded;
+  return v;
 }
 
 Value* OpContext::scalar(DType dtype, double value) {

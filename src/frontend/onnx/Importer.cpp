@@ -700,23 +700,11 @@ std::vector<std::string> NodeContext::unreadAttrs() const {
 
 Expected<Value*> NodeContext::emit(OpKind kind, std::vector<Value*> operands, Attrs attrs,
                                    const TensorType* resultType) {
-  bool allConstant = !operands.empty();
-  for (Value* v : operands)
-    allConstant &= v->isConstant();
-  Expected<Value*> v = m_.appendOp(kind, std::move(operands), std::move(attrs), node_.name(),
-                                   resultType);
+  Expected<Value*> v = appendAndFold(m_, evaluator_, kind, std::move(operands), std::move(attrs),
+                                     node_.name(), resultType);
   if (!v)
     return Status(v.status()).withDefaults(where_);
-  // A dequantized constant (a QDQ model's weights and biases) stays quantized: qdq-to-integer
-  // computes with the integers, and fold-constants folds what it leaves.
-  if (!allConstant || kind == OpKind::DequantizeLinear)
-    return v;
-  // Fold at once: torch's Shape -> Gather -> Concat -> Reshape chains become constants here.
-  Expected<Value*> folded = foldToConstant(m_, *m_.ops.back(), evaluator_);
-  if (!folded)
-    return v; // not foldable here (e.g. a type the evaluator lacks): keep the op
-  m_.ops.pop_back();
-  return folded;
+  return v;
 }
 
 Value* NodeContext::constant(TensorType type, std::vector<uint8_t> bytes) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "ir/SmallTypes.h"
+#include "support/Paths.h"
 
 #include "frontend/onnx/Converters.h"
 
@@ -26,27 +27,13 @@ template <class Dst, class Src> void appendAs(std::vector<uint8_t>& out, const S
 
 /// Resolves an external-data location inside `modelDir`: relative, no "..", no symlink leading out.
 Expected<fs::path> externalPath(const std::string& location, const std::string& modelDir) {
-  fs::path rel(location);
-  if (location.empty() || rel.is_absolute())
-    return Status::error(fmt::format("external data path '{}' must be relative to the model "
-                                     "directory",
-                                     location));
-  for (const auto& part : rel)
-    if (part == "..")
-      return Status::error(
-          fmt::format("external data path '{}' must not contain '..'", location));
+  DNNCC_ASSIGN_OR_RETURN(
+      std::string full,
+      resolveInside(modelDir, location, fmt::format("external data path '{}'", location)));
   std::error_code ec;
-  fs::path base = fs::canonical(modelDir.empty() ? "." : modelDir, ec);
-  if (ec)
-    return Status::error(fmt::format("cannot resolve the model directory '{}'", modelDir));
-  fs::path full = fs::canonical(base / rel, ec);
-  if (ec)
+  if (!fs::exists(full, ec))
     return Status::error(fmt::format("external data file '{}' does not exist", location));
-  auto [b, f] = std::mismatch(base.begin(), base.end(), full.begin(), full.end());
-  if (b != base.end())
-    return Status::error(
-        fmt::format("external data path '{}' leaves the model directory (symlink)", location));
-  return full;
+  return fs::path(full);
 }
 
 Status readExternal(const onnx::TensorProto& t, const std::string& modelDir, int64_t want,
