@@ -13,15 +13,12 @@ set(DNNCC_NNEF_TEST ${CMAKE_COMMAND} -E env DNNCC_CACHE_DIR=${CMAKE_BINARY_DIR}/
     ${DNNCC_TEST_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/nnef_tests.py --dnncc $<TARGET_FILE:dnncc>
     --dnncc-run $<TARGET_FILE:dnncc-run>)
 set(DNNCC_NNEF_BIN ${CMAKE_CURRENT_BINARY_DIR}/nnef)
-set(nnef_zoo_rk3399 --models mobilenet_v2,squeezenet1_1)
-set(nnef_zoo_x86-64-opencl --models mobilenet_v2,squeezenet1_1)
 foreach(target x86-64 rk3399 x86-64-opencl)
   add_test(NAME models.nnef_ops.${target}
            COMMAND ${DNNCC_NNEF_TEST} --target=${target} ops ${DNNCC_NNEF_BIN}/ops-${target})
   set_tests_properties(models.nnef_ops.${target} PROPERTIES LABELS "models;nnef" TIMEOUT 1500)
   add_test(NAME models.nnef_zoo.${target}
-           COMMAND ${DNNCC_NNEF_TEST} --target=${target} zoo ${DNNCC_NNEF_BIN}/zoo-${target}
-                   ${nnef_zoo_${target}})
+           COMMAND ${DNNCC_NNEF_TEST} --target=${target} zoo ${DNNCC_NNEF_BIN}/zoo-${target})
   set_tests_properties(models.nnef_zoo.${target} PROPERTIES LABELS "models;nnef;zoo"
                        TIMEOUT 1800)
 endforeach()
