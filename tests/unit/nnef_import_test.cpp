@@ -178,6 +178,26 @@ graph g( x ) -> ( y )
   EXPECT_NEAR(asFloats((*out)[0])[0], std::sqrt((0.0 + 1 + 16 + 0) / 4), 1e-5);
 }
 
+TEST(NnefImport, CustomFragmentsAreExpandedIntoTheirOperations) {
+  auto m = importText(R"(version 1.0;
+extension KHR_enable_fragment_definitions, KHR_enable_operator_expressions;
+
+fragment scaled_relu( x: tensor<scalar>, s: scalar ) -> ( y: tensor<scalar> )
+{
+    y = relu(x) * s;
+}
+
+graph g( x ) -> ( y )
+{
+    x = external(shape = [1, 4]);
+    y = scaled_relu(x, s = 2.0);
+})");
+  ASSERT_TRUE(m.hasValue()) << m.status().format();
+  auto out = interpret(**m, {floatBytes({-1.0f, 0.5f, 2.0f, -3.0f})});
+  ASSERT_TRUE(out.hasValue()) << out.status().format();
+  EXPECT_TRUE(allClose(asFloats((*out)[0]), {0.0f, 1.0f, 4.0f, 0.0f}));
+}
+
 TEST(NnefImport, ZeroPointQuantizationOfActivationsBecomesQuantizeDequantize) {
   auto m = importText(
       R"(version 1.0;
