@@ -146,6 +146,19 @@ int64_t numElements(const std::vector<int64_t>& shape) {
 
 int64_t TensorType::numElements() const { return dnncc::numElements(shape); }
 
+Status checkTensorSize(const std::vector<int64_t>& shape, DType dtype) {
+  int64_t bytes = dtypeSize(dtype);
+  for (int64_t d : shape) {
+    if (d < 0)
+      return Status::error(fmt::format("shape {} has a negative extent", shapeString(shape)));
+    if (d > 0 && bytes > kMaxTensorBytes / d)
+      return Status::error(
+          fmt::format("shape {} is too large: over {} bytes", shapeString(shape), kMaxTensorBytes));
+    bytes *= d;
+  }
+  return Status::ok();
+}
+
 std::vector<int64_t> TensorType::strides() const {
   assert(block == 0 && "blocked types have no per-axis strides; use bufferDims");
   std::vector<int64_t> s(shape.size(), 1);

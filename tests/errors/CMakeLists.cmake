@@ -76,6 +76,10 @@ dnncc_error_test(dnncc.png_file
 dnncc_error_test(dnncc.text_file
   CONTAINS "error: ${BAD}/text.onnx: " "not an ONNX model"
   COMMAND ${DNNCC} ${BAD}/text.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.huge_input
+  CONTAINS "error: ${BAD}/huge_input.onnx: "
+           "input 'x': shape [2000000000,2000000000,2000000000] is too large: over 1099511627776 bytes"
+  COMMAND ${DNNCC} ${BAD}/huge_input.onnx ${X86} -o OUT/libm.so)
 dnncc_error_test(dnncc.model_is_directory
   CONTAINS "error: ${BAD}/ext: " "the directory holds no graph.nnef, so it is not an NNEF model"
   COMMAND ${DNNCC} ${BAD}/ext ${X86} -o OUT/libm.so)
@@ -341,6 +345,10 @@ dnncc_error_test(dnncc.nnef_label_absolute
 dnncc_error_test(dnncc.nnef_label_link
   CONTAINS "variable label 'w' leaves the model directory (symlink)"
   COMMAND ${DNNCC} ${NNEF}/label_link ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_huge_external
+  CONTAINS "huge_external/graph.nnef:5:5: node 'x' (external): "
+           "external 'x': shape [2000000000,2000000000,2000000000] is too large"
+  COMMAND ${DNNCC} ${NNEF}/huge_external ${X86} -o OUT/libm.so)
 dnncc_error_test(dnncc.nnef_archive_dotdot
   CONTAINS "archive_dotdot.tgz: archive member '../graph.nnef' contains '..'"
   COMMAND ${DNNCC} ${NNEF}/archive_dotdot.tgz ${X86} -o OUT/libm.so)

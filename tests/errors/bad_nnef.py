@@ -106,3 +106,9 @@ def write_bad_nnef(out):
     archive(out, "archive_too_large.tgz", [("graph.nnef", graph), ("w.dat", good_w),
                                            ("padding.bin", bytes(2 << 20))])
     archive(out, "archive_no_graph.tgz", [("w.dat", good_w)])
+    # An external whose element count overflows 64 bits, and an ONNX input likewise.
+    model_dir(out, "huge_external",
+              GOOD_GRAPH.replace("x = external<scalar>(shape = [1, 4]);",
+                                 "x = external<scalar>(shape = [2000000000, 2000000000, "
+                                 "2000000000]);") % "w",
+              {"w.dat": good_w})

@@ -68,6 +68,11 @@ def main():
     with open(os.path.join(out, "truncated.onnx"), "wb") as f:
         f.write(data[: len(data) // 2])
 
+    # An input whose element count overflows 64 bits.
+    save(out, "huge_input.onnx",
+         model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
+               [f32("x", [2000000000, 2000000000, 2000000000])], [f32("y", None)]))
+
     # Unsupported ops: a default-domain op without a converter and an op of another domain.
     save(out, "col2im.onnx",
          model([helper.make_node("Col2Im", ["x", "image", "block"], ["y"], name="c2i")],

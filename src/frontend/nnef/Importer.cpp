@@ -340,11 +340,8 @@ private:
                                    name, given->second.size(), shape.size()));
       shape = given->second;
     }
-    for (int64_t d : shape)
-      if (d <= 0)
-        return c.error(fmt::format("external '{}' has shape {}; every extent must be positive "
-                                   "(give one with --input-shape {}=...)",
-                                   name, shapeString(shape), name));
+    if (Status size = checkTensorSize(shape, dtype); !size.isOk())
+      return c.error(fmt::format("external '{}': {}", name, size.message()));
     Value* v = m_->addInput(TensorType{dtype, shape}, name);
     return c.setOutput("output", v);
   }
@@ -409,10 +406,9 @@ private:
     DNNCC_ASSIGN_OR_RETURN(DType dtype, irType(c.op().dtype));
     std::vector<int64_t> shape = c.attrInts("shape");
     const int64_t n = numElements(shape);
-    for (int64_t d : shape)
-      if (d < 0)
-        return c.error(fmt::format("constant shape {} has a negative extent", shapeString(shape)));
-    if (n > (int64_t{1} << 31))
+    if (Status size = checkTensorSize(shape, dtype); !size.isOk())
+      return c.error(fmt::format("constant: {}", size.message()));
+    if (n > (int64_t{1} << 31)) // its values are in the graph's text: no larger one is real
       return c.error(fmt::format("constant shape {} is too large", shapeString(shape)));
     // `value` holds one item per element, or a single item that fills the tensor.
     std::vector<double> given = valueList(c);

@@ -269,6 +269,10 @@ private:
         if (static_cast<int>(type.shape.size()) != tt.shape().dim_size())
           continue;
       }
+      if (Status size = checkTensorSize(type.shape, type.dtype); !size.isOk()) {
+        record(Status::error(fmt::format("input '{}': {}", in.name(), size.message()), {path_}));
+        continue;
+      }
       poisoned_.erase(in.name());
       values_[in.name()] = m_->addInput(std::move(type), in.name());
     }
