@@ -365,6 +365,10 @@ dnncc_error_test(dnncc.nnef_archive_too_large
   CONTAINS "the archive expands past the limit of 1000000 bytes"
   COMMAND ${DNNCC} ${NNEF}/archive_too_large.tgz --max-archive-bytes 1000000 ${X86}
           -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_archive_bad_tensor
+  CONTAINS "error: ${NNEF}/archive_bad_tensor.tgz/m.nnef/graph.nnef:6:5: node 'w' (variable): "
+           "${NNEF}/archive_bad_tensor.tgz/m.nnef/w.dat: shape [1,5] in the header"
+  COMMAND ${DNNCC} ${NNEF}/archive_bad_tensor.tgz ${X86} -o OUT/libm.so)
 dnncc_error_test(dnncc.nnef_archive_no_graph
   CONTAINS "the archive holds no graph.nnef"
   COMMAND ${DNNCC} ${NNEF}/archive_no_graph.tgz ${X86} -o OUT/libm.so)

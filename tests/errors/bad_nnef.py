@@ -112,3 +112,6 @@ def write_bad_nnef(out):
                                  "x = external<scalar>(shape = [2000000000, 2000000000, "
                                  "2000000000]);") % "w",
               {"w.dat": good_w})
+    # Inside an archive, errors name the archive's members, not the temporary directory.
+    archive(out, "archive_bad_tensor.tgz",
+            [("m.nnef/graph.nnef", graph), ("m.nnef/w.dat", tensor_file(np.ones((1, 5))))])

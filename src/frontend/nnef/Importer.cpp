@@ -58,6 +58,16 @@ private:
 struct ModelFiles {
   std::string dir, graph, quant; ///< quant: empty when the model has no graph.quant
   std::unique_ptr<TempDir> unpacked;
+  /// How diagnostics name `dir`: itself, or for an archive the archive's path as if it were a
+  /// directory ("model.tgz/graph.nnef:5:5"), never the temporary directory.
+  std::string shownDir;
+
+  /// `path` (a file under `dir`) as diagnostics name it.
+  std::string shown(const std::string& path) const {
+    if (path.compare(0, dir.size(), dir) == 0)
+      return shownDir + path.substr(dir.size());
+    return path;
+  }
 };
 
 Expected<ModelFiles> locate(const std::string& path, int64_t maxArchiveBytes) {
@@ -84,6 +94,10 @@ Expected<ModelFiles> locate(const std::string& path, int64_t maxArchiveBytes) {
       root = subdirs[0];
     }
     files.dir = root.string();
+    files.shownDir =
+        (fs::path(path) / fs::relative(root, files.unpacked->path())).lexically_normal().string();
+    if (!files.shownDir.empty() && files.shownDir.back() == '/')
+      files.shownDir.pop_back();
   } else if (fs::is_directory(path, ec)) {
     if (!fs::is_regular_file(fs::path(path) / "graph.nnef", ec))
       return Status::error("the directory holds no graph.nnef, so it is not an NNEF model", {path});
@@ -95,6 +109,8 @@ Expected<ModelFiles> locate(const std::string& path, int64_t maxArchiveBytes) {
   } else {
     return Status::error("no such NNEF model (a directory with graph.nnef, or a .tgz)", {path});
   }
+  if (files.shownDir.empty())
+    files.shownDir = files.dir;
   files.graph = (fs::path(files.dir) / "graph.nnef").string();
   fs::path quant = fs::path(files.dir) / "graph.quant";
   if (fs::is_regular_file(quant, ec))
@@ -120,12 +136,14 @@ std::map<std::string, std::pair<int, int>> assignmentPositions(const std::string
   return at;
 }
 
-/// The parser's "Parse error in file 'F' [L:C] message" as "F:L:C: message".
-Status parseError(const std::string& message, const std::string& fallbackFile) {
+/// The parser's "Parse error in file 'F' [L:C] message" as "F:L:C: message", F as `files`
+/// shows it.
+Status parseError(const std::string& message, const ModelFiles& files) {
+  const std::string fallbackFile = files.shown(files.graph);
   static const std::regex form(R"(Parse error in file '([^']*)' \[(\d+):(\d+)\] ([^\n]*))");
   std::smatch m;
   if (std::regex_search(message, m, form)) {
-    std::string file = m[1].str();
+    std::string file = files.shown(m[1].str());
     if (file == "quantization")
       file = fallbackFile;
     return Status::error(fmt::format("syntax: {}", m[4].str()),
@@ -195,7 +213,7 @@ public:
       message = e.what();
     }
     if (!parsed)
-      return parseError(message, files_.graph);
+      return parseError(message, files_);
     positions_ = assignmentPositions(files_.graph);
     m_ = std::make_unique<Module>();
     m_->sourceFile = path_;
@@ -223,7 +241,7 @@ public:
         return Status::error(fmt::format("--input-shape names '{}', which is not an input of the "
                                          "graph",
                                          name),
-                             {files_.graph});
+                             {files_.shown(files_.graph)});
     return std::move(m_);
   }
 
@@ -241,7 +259,7 @@ private:
       if (!first.empty())
         break;
     }
-    std::string file = files_.graph;
+    std::string file = files_.shown(files_.graph);
     auto at = positions_.find(first);
     if (at != positions_.end())
       file += fmt::format(":{}:{}", at->second.first, at->second.second);
@@ -360,7 +378,8 @@ private:
       return c.error(file.status().message());
     Expected<TensorFile> data = readTensorFile(*file, declared, shape);
     if (!data)
-      return c.error(fmt::format("{}: {}", data.status().location().file, data.status().message()));
+      return c.error(fmt::format("{}: {}", files_.shown(data.status().location().file),
+                                 data.status().message()));
     Value* v = m_->addConstant(data->type, std::move(data->bytes), c.where().node);
     DNNCC_ASSIGN_OR_RETURN(std::optional<Quantization> q, quantization(graph, c.where().node, c));
     if (data->quantized) {
@@ -454,7 +473,7 @@ private:
     auto it = values_.find(name);
     if (it == values_.end())
       return Status::error(fmt::format("graph output '{}' is not produced by any operation", name),
-                           {files_.graph});
+                           {files_.shown(files_.graph)});
     Value* v = it->second;
     // An input, a constant or a value that is already another output gets its own copy, so that
     // every output is computed into its own buffer under its own name.
