@@ -19,12 +19,12 @@ log() { printf 'setup: %s\n' "$*"; }
 # Debian packages: the C++ toolchain and libraries of the compiler, the cross C compilers and
 # qemu-user (ARM tests), PoCL with the OpenCL ICD loader (OpenCL tests), plus what the venv needs.
 debian_packages=(
-  llvm-14-dev clang-14 lld-14 libhalide14-0-dev
+  llvm-14-dev clang-14 libclang-rt-14-dev lld-14 libhalide14-0-dev
   libprotobuf-dev protobuf-compiler libonnx-dev
   libcli11-dev libfmt-dev libgtest-dev nlohmann-json3-dev libarchive-dev
   ninja-build cmake g++ ccache pkg-config
   gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross
-  qemu-user
+  qemu-user valgrind
   pocl-opencl-icd ocl-icd-opencl-dev opencl-headers clinfo
   python3-venv python3-dev
 )

@@ -184,6 +184,10 @@ Status verify(const Module& m) {
     defined[v->id] = true;
   for (const Value* c : m.constants) {
     const TensorType& t = c->type;
+    if (!c->data || static_cast<int64_t>(c->data->size()) != t.byteSize())
+      return Status::error(fmt::format("constant @{} has {} bytes, its type {} needs {}", c->id,
+                                       c->data ? c->data->size() : 0, toString(t), t.byteSize()),
+                           {m.sourceFile});
     if (t.block < 0 || (t.block > 0 && (t.rank() == 0 || t.shape[t.blockedAxis()] % t.block != 0)))
       return Status::error(fmt::format("constant @{} has block {} that does not divide its "
                                        "blocked axis",
@@ -249,18 +253,29 @@ Expected<Value*> foldToConstant(Module& m, const Op& op, ConstantEvaluator& eval
   type.layout = Layout::rowMajor;
   if (hasTrait(op.kind, kAlias))
     return m.addConstant(type, op.operands[0]->data, op.result->name);
+  int64_t operandBytes = 0;
+  for (const Value* v : op.operands)
+    operandBytes += v->type.byteSize();
+  if (type.byteSize() > kMaxFoldExpansionBytes && type.byteSize() > 4 * operandBytes)
+    return Status::error(fmt::format("not folded: the result ({} bytes) is past the folding "
+                                     "limit",
+                                     type.byteSize()));
   DNNCC_ASSIGN_OR_RETURN(auto bytes, evaluator.evaluate(op));
   return m.addConstant(type, std::move(bytes), op.result->name);
 }
 
-Expected<Value*> appendAndFold(Module& m, ConstantEvaluator& evaluator, OpKind kind,
-                               std::vector<Value*> operands, Attrs attrs, std::string name,
-                               const TensorType* resultType) {
+Expected<Value*> appendAndFold(Module& m, ConstantEvaluator& evaluator, int64_t maxTensorBytes,
+                               OpKind kind, std::vector<Value*> operands, Attrs attrs,
+                               std::string name, const TensorType* resultType) {
   bool allConstant = !operands.empty();
   for (Value* v : operands)
     allConstant &= v->isConstant();
   DNNCC_ASSIGN_OR_RETURN(Value * v, m.appendOp(kind, std::move(operands), std::move(attrs),
                                                std::move(name), resultType));
+  if (Status size = checkTensorSize(v->type.shape, v->type.dtype, maxTensorBytes); !size.isOk()) {
+    m.ops.pop_back();
+    return Status::error(fmt::format("the result is too large: {}", size.message()));
+  }
   if (!allConstant || kind == OpKind::DequantizeLinear)
     return v;
   Expected<Value*> folded = foldToConstant(m, *m.ops.back(), evaluator);

@@ -1,6 +1,7 @@
 // Element types, layouts and TensorType helpers.
 #include "ir/Type.h"
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 
@@ -146,16 +147,23 @@ int64_t numElements(const std::vector<int64_t>& shape) {
 
 int64_t TensorType::numElements() const { return dnncc::numElements(shape); }
 
-Status checkTensorSize(const std::vector<int64_t>& shape, DType dtype) {
-  int64_t bytes = dtypeSize(dtype);
-  for (int64_t d : shape) {
+Status checkTensorSize(const std::vector<int64_t>& shape, DType dtype, int64_t maxBytes) {
+  maxBytes = std::min(maxBytes, kMaxTensorBytes);
+  for (int64_t d : shape)
     if (d < 0)
       return Status::error(fmt::format("shape {} has a negative extent", shapeString(shape)));
-    if (d > 0 && bytes > kMaxTensorBytes / d)
-      return Status::error(
-          fmt::format("shape {} is too large: over {} bytes", shapeString(shape), kMaxTensorBytes));
+  int64_t bytes = dtypeSize(dtype);
+  for (int64_t d : shape) {
+    if (d == 0)
+      return Status::ok();
+    if (bytes > maxBytes / d)
+      return Status::error(fmt::format("shape {} is too large: over {} bytes (--max-tensor-bytes)",
+                                       shapeString(shape), maxBytes));
     bytes *= d;
   }
+  if (bytes > maxBytes)
+    return Status::error(fmt::format("shape {} is too large: over {} bytes (--max-tensor-bytes)",
+                                     shapeString(shape), maxBytes));
   return Status::ok();
 }
 

@@ -126,13 +126,18 @@ int64_t numElements(const std::vector<int64_t>& shape);
 /// Normalises a possibly negative ONNX axis into [0, rank); an error when out of range.
 Expected<int> normalizeAxis(int64_t axis, int rank);
 
-/// The largest tensor a model may declare (1 TiB): past it, element counts and byte offsets come
+/// The largest tensor any limit may allow (1 TiB): past it, element counts and byte offsets come
 /// close to overflowing 64 bits, and no device holds such a tensor anyway.
 inline constexpr int64_t kMaxTensorBytes = int64_t{1} << 40;
+/// The default of `--max-tensor-bytes` (ImportOptions::maxTensorBytes): the largest input,
+/// weight or intermediate tensor a model may have (16 GiB).
+inline constexpr int64_t kDefaultMaxTensorBytes = int64_t{16} << 30;
 
-/// Checks a declared shape: no negative extent, and the tensor at most kMaxTensorBytes with
-/// elements of `dtype`. Errors name the shape.
-Status checkTensorSize(const std::vector<int64_t>& shape, DType dtype);
+/// Checks a shape: no negative extent, and the tensor at most `maxBytes` (at most
+/// kMaxTensorBytes) with elements of `dtype`, computed without overflow. Errors name the shape
+/// and the limit.
+Status checkTensorSize(const std::vector<int64_t>& shape, DType dtype,
+                       int64_t maxBytes = kMaxTensorBytes);
 
 /// Multidirectional (numpy) broadcasting of two shapes, ONNX "Broadcasting in ONNX" rules.
 Expected<std::vector<int64_t>> broadcastShapes(const std::vector<int64_t>& a,

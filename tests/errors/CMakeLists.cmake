@@ -78,8 +78,24 @@ dnncc_error_test(dnncc.text_file
   COMMAND ${DNNCC} ${BAD}/text.onnx ${X86} -o OUT/libm.so)
 dnncc_error_test(dnncc.huge_input
   CONTAINS "error: ${BAD}/huge_input.onnx: "
-           "input 'x': shape [2000000000,2000000000,2000000000] is too large: over 1099511627776 bytes"
+           "input 'x': shape [2000000000,2000000000,2000000000] is too large: over 17179869184 "
+           "bytes (--max-tensor-bytes)"
   COMMAND ${DNNCC} ${BAD}/huge_input.onnx ${X86} -o OUT/libm.so)
+# ---- dnncc: resource limits (docs/security.md) ----
+dnncc_error_test(dnncc.max_tensor_bytes
+  CONTAINS "error: ${BAD}/big_intermediate.onnx: node 'expand' (Expand, opset 17): the result "
+           "is too large: shape [4096,4096] is too large: over 1000000 bytes (--max-tensor-bytes)"
+  COMMAND ${DNNCC} ${BAD}/big_intermediate.onnx --max-tensor-bytes 1000000 ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.max_tensor_bytes_zero EXIT 2
+  CONTAINS "--max-tensor-bytes"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx --max-tensor-bytes 0 ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.max_model_bytes
+  CONTAINS "error: ${TINYNET}/model.onnx: the file has " "more than --max-model-bytes=1000"
+  COMMAND ${DNNCC} ${TINYNET}/model.onnx --max-model-bytes 1000 ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.max_graph_depth
+  CONTAINS "error: ${BAD}/nested_if.onnx: "
+           "subgraphs are nested deeper than --max-graph-depth=2"
+  COMMAND ${DNNCC} ${BAD}/nested_if.onnx --max-graph-depth 2 ${X86} -o OUT/libm.so)
 dnncc_error_test(dnncc.model_is_directory
   CONTAINS "error: ${BAD}/ext: " "the directory holds no graph.nnef, so it is not an NNEF model"
   COMMAND ${DNNCC} ${BAD}/ext ${X86} -o OUT/libm.so)

@@ -73,6 +73,33 @@ def main():
          model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
                [f32("x", [2000000000, 2000000000, 2000000000])], [f32("y", None)]))
 
+    # Resource limits: an Expand to a [4096, 4096] float tensor (64 MiB, past
+    # --max-tensor-bytes=1000000 in the test), and If nodes nested three deep (past
+    # --max-graph-depth=2).
+    shape = numpy_helper.from_array(np.array([4096, 4096], np.int64), "shape")
+    save(out, "big_intermediate.onnx",
+         model([helper.make_node("Expand", ["x", "shape"], ["big"], name="expand"),
+                helper.make_node("ReduceSum", ["big"], ["y"], name="sum", keepdims=0)],
+               [f32("x", [1, 1])], [f32("y", None)], [shape]))
+
+    def nested(depth):
+        value = numpy_helper.from_array(np.ones(2, np.float32), f"v{depth}")
+        if depth == 0:
+            nodes = [helper.make_node("Constant", [], ["o0"], value=value)]
+        else:
+            cond = numpy_helper.from_array(np.array(True), f"c{depth}")
+            nodes = [helper.make_node("Constant", [], [f"c{depth}"], value=cond),
+                     helper.make_node("If", [f"c{depth}"], [f"o{depth}"],
+                                      then_branch=nested(depth - 1), else_branch=nested(depth - 1))]
+        return helper.make_graph(nodes, f"level{depth}", [], [f32(f"o{depth}", [2])])
+    inner = nested(2)
+    cond = numpy_helper.from_array(np.array(True), "cond")
+    save(out, "nested_if.onnx",
+         model([helper.make_node("If", ["cond"], ["v"], name="outer", then_branch=inner,
+                                 else_branch=inner),
+                helper.make_node("Add", ["x", "v"], ["y"], name="add")],
+               [f32("x", [2])], [f32("y", [2])], [cond]))
+
     # Unsupported ops: a default-domain op without a converter and an op of another domain.
     save(out, "col2im.onnx",
          model([helper.make_node("Col2Im", ["x", "image", "block"], ["y"], name="c2i")],

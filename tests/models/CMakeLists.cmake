@@ -378,7 +378,21 @@ add_test(NAME models.two_models
 add_test(NAME models.exports COMMAND ${DNNCC_MODEL_TEST} exports ${DNNCC_MODELS_BIN}/exports)
 add_test(NAME models.nonfinite
          COMMAND ${DNNCC_MODEL_TEST} nonfinite ${DNNCC_MODELS_BIN}/nonfinite)
-set(model_tests models.classify_example models.two_models models.exports models.nonfinite)
+# Runtime robustness (docs/security.md): bad arguments, NaN/Inf inputs, 10,000 runs with stable
+# memory, four threads on two libraries. In the asan/tsan presets the program and the runtime are
+# built with the sanitizer (label 'sanitize'); in other builds it also runs under valgrind.
+add_test(NAME models.robustness
+         COMMAND ${DNNCC_MODEL_TEST} robustness ${DNNCC_MODELS_BIN}/robustness
+                 "--cflags=${CMAKE_C_FLAGS}")
+set_tests_properties(models.robustness PROPERTIES LABELS "models;sanitize" TIMEOUT 600)
+if(NOT CMAKE_C_FLAGS MATCHES "-fsanitize")
+  add_test(NAME models.robustness_valgrind
+           COMMAND ${DNNCC_MODEL_TEST} robustness ${DNNCC_MODELS_BIN}/robustness_valgrind
+                   --valgrind)
+  set_tests_properties(models.robustness_valgrind PROPERTIES LABELS models TIMEOUT 900)
+endif()
+set_tests_properties(models.two_models PROPERTIES LABELS "models;sanitize" TIMEOUT 120)
+set(model_tests models.classify_example models.exports models.nonfinite)
 foreach(kind obj lib asm llvm ir)
   add_test(NAME models.emit.${kind}
            COMMAND ${DNNCC_MODEL_TEST} emit ${kind} ${DNNCC_MODELS_BIN}/emit-${kind})

@@ -772,6 +772,26 @@ def two_models(a):
     run([exe])
 
 
+def robustness(a):
+    """tests/models/robustness.c against tinynet as net_a and net_b: bad arguments, non-finite
+    inputs, --runs runs with stable memory, four threads. --valgrind runs it under memcheck
+    (zero leaks, zero errors); --cflags compiles the program with the build's sanitizer flags
+    (the asan and tsan presets), whose runtime archives the libraries then carry too."""
+    work = fresh(a.work)
+    model = os.path.join(tinynet(a), "model.onnx")
+    for name in ("net_a", "net_b"):
+        compile_model(a, model, os.path.join(work, f"lib{name}.so"), "--name", name)
+    exe = os.path.join(work, "robustness")
+    run([a.cc, "-std=c11", "-Wall", "-Werror", *a.cflags.split(),
+         os.path.join(a.repo, "tests", "models", "robustness.c"), f"-I{work}", f"-L{work}",
+         "-lnet_a", "-lnet_b", f"-Wl,-rpath,{work}", "-lm", "-lpthread", "-o", exe])
+    cmd = [exe, str(a.runs)]
+    if a.valgrind:
+        cmd = ["valgrind", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
+               "--show-leak-kinds=definite,indirect", "--error-exitcode=3", *cmd]
+    run(cmd)  # valgrind exits 3 on any memory error or definite/indirect leak
+
+
 def emit(a):
     work = fresh(a.work)
     kind = a.kind
@@ -938,6 +958,11 @@ def main():
     p = sub.add_parser("profile")
     p.add_argument("model_dir")
     p.add_argument("work")
+    p = sub.add_parser("robustness")
+    p.add_argument("work")
+    p.add_argument("--runs", type=int, default=10000)
+    p.add_argument("--valgrind", action="store_true", help="under valgrind's memcheck")
+    p.add_argument("--cflags", default="", help="extra C flags (a sanitizer build's)")
     p = sub.add_parser("emit")
     p.add_argument("kind", choices=["obj", "lib", "asm", "llvm", "ir"])
     p.add_argument("work")
@@ -947,7 +972,8 @@ def main():
                      "emit": emit, "exports": exports, "compile-only": compile_only,
                      "neon": neon, "nonfinite": nonfinite, "gpu-code": gpu_code,
                      "copies": copies, "exact": exact, "dynamic": dynamic, "host-fp16": host_fp16,
-                     "contrib": contrib, "profile": profile, "conv-chains": conv_chains}, a)
+                     "contrib": contrib, "profile": profile, "conv-chains": conv_chains,
+                     "robustness": robustness}, a)
 
 
 def dispatch(commands, a):

@@ -571,7 +571,8 @@ TEST(ImportErrors, BrokenFiles) {
   b.output("y");
   std::string whole = b.model.SerializeAsString();
   EXPECT_EQ(fileError(whole.substr(0, whole.size() - 5)),
-            "not an ONNX model (the protobuf does not parse; truncated or another format?)");
+            "not an ONNX model (the protobuf does not parse: truncated, another format, or "
+            "subgraphs nested deeper than --max-graph-depth=32)");
   EXPECT_EQ(fileError(""), "the file is empty, not an ONNX model");
   std::string text = fileError("<html>this is not a model</html>\n");
   EXPECT_TRUE(text.starts_with("not an ONNX model")) << text;
@@ -632,7 +633,10 @@ TEST(ImportCheck, ReportsEveryUnsupportedOpOnce) {
   EXPECT_EQ(errors[1].format(),
             "error: " + path +
                 ": node 'second' (FooB, opset 13): unsupported op 'FooB' at opset 13");
-  EXPECT_TRUE(checkOnnx(test::OnnxBuilder(13).write(test::testDir()), options()).empty());
+  std::string empty = test::OnnxBuilder(13).write(test::testDir());
+  std::vector<Status> emptyErrors = checkOnnx(empty, options());
+  ASSERT_EQ(emptyErrors.size(), 1u);
+  EXPECT_EQ(emptyErrors[0].format(), "error: " + empty + ": the graph has no outputs");
 }
 
 

@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
        verbose = false, timePasses = false, verifyEach = false, keepTemps = false,
        keepFloatEnds = false;
   int jobs = 0;
-  int64_t maxArchiveBytes = ImportOptions{}.maxArchiveBytes;
+  ImportOptions limits; // the resource limits' defaults (docs/security.md)
   app.add_option("model", model,
                  "the model: an ONNX file, or an NNEF model (a directory with graph.nnef, or "
                  "a .tgz of one)");
@@ -155,9 +155,21 @@ int main(int argc, char** argv) {
                  "a path ending in .nnef, else ONNX")
       ->check(CLI::IsMember({"auto", "onnx", "nnef"}))
       ->capture_default_str();
-  app.add_option("--max-archive-bytes", maxArchiveBytes,
+  app.add_option("--max-archive-bytes", limits.maxArchiveBytes,
                  "the most bytes an NNEF .tgz archive may expand into")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--max-tensor-bytes", limits.maxTensorBytes,
+                 "the largest tensor (input, weight or intermediate) a model may have")
+      ->check(CLI::Range(int64_t{1}, kMaxTensorBytes))
+      ->capture_default_str();
+  app.add_option("--max-model-bytes", limits.maxModelBytes,
+                 "the largest ONNX file read (weights in external data not counted)")
+      ->check(CLI::Range(int64_t{1}, (int64_t{2} << 30) - 1))
+      ->capture_default_str();
+  app.add_option("--max-graph-depth", limits.maxGraphDepth,
+                 "how deep ONNX subgraphs (If, Loop, Scan bodies) may nest")
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   app.add_option("-o,--output", output, "the output file (default: lib<model>.so; '-' = stdout "
                                         "for --emit=ir)");
@@ -267,8 +279,7 @@ int main(int argc, char** argv) {
   if (quantize != "none" && !app.count("--passes"))
     passes = std::string(kInt8Pipeline);
   const bool nnef = isNnef(model, inputFormat);
-  ImportOptions importOptions;
-  importOptions.maxArchiveBytes = maxArchiveBytes;
+  ImportOptions importOptions = limits;
   for (const std::string& s : shapes) {
     auto parsed = parseShape(s);
     if (!parsed)

@@ -50,8 +50,10 @@ Expected<DType> irType(const std::string& nnefType);
 /// up, literals made constants), its attributes, and a builder that folds constant operations.
 class OpContext {
 public:
+  /// `maxTensorBytes`: the largest result emit() may create (ImportOptions::maxTensorBytes).
   OpContext(const nnef::Operation& op, Module& m, ConstantEvaluator& evaluator,
-            std::function<Value*(const std::string&)> lookup, Location where);
+            int64_t maxTensorBytes, std::function<Value*(const std::string&)> lookup,
+            Location where);
 
   const nnef::Operation& op() const { return op_; }
   /// The operation's generic type argument (`cast<integer>`, `constant<logical>`), f32 when none.
@@ -110,6 +112,7 @@ private:
   const nnef::Operation& op_;
   Module& m_;
   ConstantEvaluator& evaluator_;
+  int64_t maxTensorBytes_;
   std::function<Value*(const std::string&)> lookup_;
   Location where_;
 };

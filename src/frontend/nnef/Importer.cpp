@@ -307,7 +307,7 @@ private:
   Status operation(const nnef::Graph& graph, const nnef::Operation& op) {
     Location at = where(op);
     OpContext c(
-        op, *m_, *options_.evaluator,
+        op, *m_, *options_.evaluator, options_.maxTensorBytes,
         [this](const std::string& name) -> Value* {
           auto it = values_.find(name);
           return it == values_.end() ? nullptr : it->second;
@@ -358,7 +358,7 @@ private:
                                    name, given->second.size(), shape.size()));
       shape = given->second;
     }
-    if (Status size = checkTensorSize(shape, dtype); !size.isOk())
+    if (Status size = checkTensorSize(shape, dtype, options_.maxTensorBytes); !size.isOk())
       return c.error(fmt::format("external '{}': {}", name, size.message()));
     Value* v = m_->addInput(TensorType{dtype, shape}, name);
     return c.setOutput("output", v);
@@ -425,7 +425,7 @@ private:
     DNNCC_ASSIGN_OR_RETURN(DType dtype, irType(c.op().dtype));
     std::vector<int64_t> shape = c.attrInts("shape");
     const int64_t n = numElements(shape);
-    if (Status size = checkTensorSize(shape, dtype); !size.isOk())
+    if (Status size = checkTensorSize(shape, dtype, options_.maxTensorBytes); !size.isOk())
       return c.error(fmt::format("constant: {}", size.message()));
     if (n > (int64_t{1} << 31)) // its values are in the graph's text: no larger one is real
       return c.error(fmt::format("constant shape {} is too large", shapeString(shape)));

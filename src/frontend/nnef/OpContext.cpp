@@ -17,8 +17,10 @@ Expected<DType> irType(const std::string& nnefType) {
 }
 
 OpContext::OpContext(const nnef::Operation& op, Module& m, ConstantEvaluator& evaluator,
-                     std::function<Value*(const std::string&)> lookup, Location where)
-    : op_(op), m_(m), evaluator_(evaluator), lookup_(std::move(lookup)), where_(std::move(where)) {}
+                     int64_t maxTensorBytes, std::function<Value*(const std::string&)> lookup,
+                     Location where)
+    : op_(op), m_(m), evaluator_(evaluator), maxTensorBytes_(maxTensorBytes),
+      lookup_(std::move(lookup)), where_(std::move(where)) {}
 
 DType OpContext::dtype() const {
   Expected<DType> t = irType(op_.dtype);
@@ -156,8 +158,8 @@ bool OpContext::isLiteral(std::string_view name, double value) const {
 
 Expected<Value*> OpContext::emit(OpKind kind, std::vector<Value*> operands, Attrs attrs,
                                  const TensorType* resultType) {
-  Expected<Value*> v = appendAndFold(m_, evaluator_, kind, std::move(operands), std::move(attrs),
-                                     where_.node, resultType);
+  Expected<Value*> v = appendAndFold(m_, evaluator_, maxTensorBytes_, kind, std::move(operands),
+                                     std::move(attrs), where_.node, resultType);
   if (!v)
     return Status(v.status()).withDefaults(where_);
   return v;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
 #include <onnx/onnx_pb.h>
 
 #include "frontend/onnx/Importer.h"
@@ -93,6 +94,16 @@ inline constexpr int64_t kMaxUnrolledNodes = 20000;
 /// The converter for `opType` at `opset`, or null.
 const ConverterRow* findConverter(std::string_view opType, int opset, std::string_view domain = {});
 
+/// Checks node `n` against the ONNX schema of its op at `opset` in `domain` ("" = default), when
+/// the onnx library has one (not for contrib domains, nor past the newest opset the library
+/// knows): the number of inputs and outputs, and each attribute's type. For every op: an
+/// attribute without a value, a NaN attribute (but Constant's), a negative or infinite epsilon.
+/// Errors are bare messages (the caller locates them at the node).
+Status checkNodeSchema(const onnx::NodeProto& n, int opset, std::string_view domain);
+
+/// The name of an ONNX TensorProto.DataType code ("FLOAT"), or "<code> (not an ONNX data type)".
+std::string onnxTypeName(int32_t dataType);
+
 /// Reads a TensorProto (inline or external data) into a constant's type and bytes.
 /// `modelDir` is the directory external data paths are relative to; they may not leave it.
 Expected<std::pair<TensorType, std::vector<uint8_t>>> readTensor(const onnx::TensorProto& t,
@@ -103,10 +114,12 @@ Expected<std::pair<TensorType, std::vector<uint8_t>>> readTensor(const onnx::Ten
 /// constants as they are created.
 class NodeContext {
 public:
+  /// `maxTensorBytes`: the largest result emit() may create (ImportOptions::maxTensorBytes).
   NodeContext(const onnx::NodeProto& node, int opset, Module& m, ConstantEvaluator& evaluator,
-              std::function<Value*(const std::string&)> lookup, Location where)
-      : node_(node), opset_(opset), m_(m), evaluator_(evaluator), lookup_(std::move(lookup)),
-        where_(std::move(where)) {}
+              int64_t maxTensorBytes, std::function<Value*(const std::string&)> lookup,
+              Location where)
+      : node_(node), opset_(opset), m_(m), evaluator_(evaluator), maxTensorBytes_(maxTensorBytes),
+        lookup_(std::move(lookup)), where_(std::move(where)) {}
 
   int opset() const { return opset_; }
   const onnx::NodeProto& node() const { return node_; }
@@ -212,6 +225,12 @@ public:
 
   /// An error located at this node.
   Status error(std::string message) const { return Status::error(std::move(message), where_); }
+  /// checkTensorSize against the import's --max-tensor-bytes, located at this node: for
+  /// converters that build tables or constants per output element before emit() sees the type.
+  Status checkSize(const std::vector<int64_t>& shape, DType dtype) const {
+    Status s = checkTensorSize(shape, dtype, maxTensorBytes_);
+    return s.isOk() ? s : error(fmt::format("the result is too large: {}", s.message()));
+  }
   const Location& where() const { return where_; }
 
   /// Binds ONNX output `i` of the node to the sequence `s`.
@@ -232,6 +251,7 @@ private:
   int opset_;
   Module& m_;
   ConstantEvaluator& evaluator_;
+  int64_t maxTensorBytes_;
   DeclaredShapeLookup declared_;
   Value* runtimeCheck_ = nullptr; ///< i32 scalar: 1 when every run-time check holds
   std::function<Value*(const std::string&)> lookup_;

@@ -21,10 +21,22 @@ namespace dnncc {
 namespace {
 using namespace onnximport;
 
-Expected<onnx::ModelProto> loadModel(const std::string& path) {
+/// Protobuf message levels one level of subgraph nesting takes: GraphProto -> NodeProto ->
+/// AttributeProto -> GraphProto.
+constexpr int kMessageLevelsPerGraph = 3;
+
+Expected<onnx::ModelProto> loadModel(const std::string& path, const ImportOptions& options) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     return Status::error("no such model file", {path});
+  auto fileBytes = static_cast<int64_t>(std::filesystem::file_size(path, ec));
+  int64_t maxBytes = std::min<int64_t>(options.maxModelBytes, INT_MAX);
+  if (!ec && fileBytes > maxBytes)
+    return Status::error(fmt::format("the file has {} bytes, more than --max-model-bytes={} (an "
+                                     "ONNX protobuf is at most 2 GiB; larger weights go in "
+                                     "external data)",
+                                     fileBytes, maxBytes),
+                         {path});
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;
   buffer << in.rdbuf();
@@ -35,9 +47,14 @@ Expected<onnx::ModelProto> loadModel(const std::string& path) {
   google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()),
                                                 static_cast<int>(bytes.size()));
   stream.SetTotalBytesLimit(INT_MAX);
+  // ModelProto -> GraphProto -> NodeProto -> AttributeProto -> TensorProto, plus the nesting,
+  // with room for a few levels past the limit so that the importer's own check names it.
+  stream.SetRecursionLimit(16 + kMessageLevelsPerGraph * options.maxGraphDepth);
   if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
-    return Status::error("not an ONNX model (the protobuf does not parse; truncated or another "
-                         "format?)",
+    return Status::error(fmt::format("not an ONNX model (the protobuf does not parse: truncated, "
+                                     "another format, or subgraphs nested deeper than "
+                                     "--max-graph-depth={})",
+                                     options.maxGraphDepth),
                          {path});
   if (!model.has_graph() || model.ir_version() <= 0)
     return Status::error("not an ONNX model (no ir_version or graph)", {path});
@@ -70,7 +87,7 @@ public:
         dir_(std::filesystem::path(path).parent_path().string()) {}
 
   Expected<std::unique_ptr<Module>> run() {
-    auto loaded = loadModel(path_);
+    auto loaded = loadModel(path_, options_);
     if (!loaded)
       return fail(loaded.status());
     const onnx::ModelProto& model = *loaded;
@@ -84,6 +101,8 @@ public:
     m_->sourceFile = path_;
     m_->name = model.graph().name().empty() ? "model" : model.graph().name();
     const onnx::GraphProto& g = model.graph();
+    if (g.output_size() == 0)
+      return fail(Status::error("the graph has no outputs", {path_}));
     declaredShapes(g);
     if (!initializers(g) || !inputs(g))
       return finish();
@@ -229,9 +248,7 @@ private:
       auto dtype = dtypeFromOnnx(tt.elem_type());
       if (!dtype) {
         record(Status::error(fmt::format("input '{}' has unsupported element type {}", in.name(),
-                                         onnx::TensorProto_DataType_Name(
-                                             static_cast<onnx::TensorProto_DataType>(
-                                                 tt.elem_type()))),
+                                         onnxTypeName(tt.elem_type())),
                              {path_}));
         continue;
       }
@@ -256,7 +273,13 @@ private:
         continue;
       } else {
         for (const auto& d : tt.shape().dim()) {
-          if (!d.has_dim_value() || d.dim_value() < 0) {
+          if (d.has_dim_value() && d.dim_value() < 0) {
+            record(Status::error(
+                fmt::format("input '{}' has a negative dimension {}", in.name(), d.dim_value()),
+                {path_}));
+            break;
+          }
+          if (!d.has_dim_value()) {
             record(Status::error(
                 fmt::format("input '{}' has symbolic dimension '{}'; give a static shape with "
                             "--input-shape {}=...",
@@ -269,7 +292,8 @@ private:
         if (static_cast<int>(type.shape.size()) != tt.shape().dim_size())
           continue;
       }
-      if (Status size = checkTensorSize(type.shape, type.dtype); !size.isOk()) {
+      if (Status size = checkTensorSize(type.shape, type.dtype, options_.maxTensorBytes);
+          !size.isOk()) {
         record(Status::error(fmt::format("input '{}': {}", in.name(), size.message()), {path_}));
         continue;
       }
@@ -341,8 +365,14 @@ private:
     if (!row)
       return Status::error(fmt::format("unsupported op '{}' at opset {}", n.op_type(), opset_),
                            where);
+    if (Status s = checkNodeSchema(n, opset, domain); !s.isOk())
+      return s.withDefaults(where);
+    for (const std::string& name : n.input()) // also those the converter does not read
+      if (!name.empty() && !lookup(name) && !lookupSequence(name))
+        return Status::error(fmt::format("input '{}' is not defined before this node", name),
+                             where);
     NodeContext ctx(
-        n, opset, *m_, *options_.evaluator,
+        n, opset, *m_, *options_.evaluator, options_.maxTensorBytes,
         [this](const std::string& name) -> Value* { return lookup(name); }, where);
     ctx.setSubgraphImporter(
         [this](const onnx::GraphProto& g, const std::vector<AnyValue>& inputs) {
@@ -383,6 +413,12 @@ private:
     if (!s.isOk())
       return s.withDefaults(where);
     auto& scope = scopes_.empty() ? values_ : scopes_.back();
+    for (const std::string& name : n.output()) // names are SSA: one definition per scope
+      if (!name.empty() && (scope.count(name) || sequences_.back().count(name)))
+        return Status::error(fmt::format("output '{}' is already defined (by an initializer, a "
+                                         "graph input or an earlier node)",
+                                         name),
+                             where);
     for (auto& [name, v] : ctx.outputs)
       scope[name] = v;
     for (auto& [v, extent] : ctx.runtimeExtents)
@@ -402,6 +438,9 @@ private:
     if (g.input_size() != static_cast<int>(inputs.size()))
       return Status::error(fmt::format("subgraph '{}' declares {} inputs, the op binds {}",
                                        g.name(), g.input_size(), inputs.size()));
+    if (static_cast<int>(scopes_.size()) >= options_.maxGraphDepth)
+      return Status::error(fmt::format("subgraphs are nested deeper than --max-graph-depth={}",
+                                       options_.maxGraphDepth));
     unrolledNodes_ += std::max(1, g.node_size());
     if (unrolledNodes_ > kMaxUnrolledNodes)
       return Status::error(fmt::format("unrolling control flow needs more than {} subgraph "
@@ -704,8 +743,8 @@ std::vector<std::string> NodeContext::unreadAttrs() const {
 
 Expected<Value*> NodeContext::emit(OpKind kind, std::vector<Value*> operands, Attrs attrs,
                                    const TensorType* resultType) {
-  Expected<Value*> v = appendAndFold(m_, evaluator_, kind, std::move(operands), std::move(attrs),
-                                     node_.name(), resultType);
+  Expected<Value*> v = appendAndFold(m_, evaluator_, maxTensorBytes_, kind, std::move(operands),
+                                     std::move(attrs), node_.name(), resultType);
   if (!v)
     return Status(v.status()).withDefaults(where_);
   return v;

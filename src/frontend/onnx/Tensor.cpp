@@ -33,7 +33,24 @@ Expected<fs::path> externalPath(const std::string& location, const std::string& 
   std::error_code ec;
   if (!fs::exists(full, ec))
     return Status::error(fmt::format("external data file '{}' does not exist", location));
+  if (!fs::is_regular_file(full, ec))
+    return Status::error(fmt::format("external data file '{}' is not a regular file", location));
   return fs::path(full);
+}
+
+/// An external_data offset or length: decimal digits only (ONNX stores them as strings).
+Expected<int64_t> externalNumber(const onnx::TensorProto& t, const std::string& key,
+                                 const std::string& text) {
+  int64_t value = 0;
+  bool ok = !text.empty() && text.size() <= 18; // 18 digits cannot overflow 64 bits
+  for (char ch : text) {
+    ok &= ch >= '0' && ch <= '9';
+    value = value * 10 + (ch - '0');
+  }
+  if (!ok)
+    return Status::error(
+        fmt::format("external data of '{}' has {} '{}', not a byte count", t.name(), key, text));
+  return value;
 }
 
 Status readExternal(const onnx::TensorProto& t, const std::string& modelDir, int64_t want,
@@ -41,17 +58,20 @@ Status readExternal(const onnx::TensorProto& t, const std::string& modelDir, int
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto& kv : t.external_data()) {
-    if (kv.key() == "location")
+    if (kv.key() == "location") {
       location = kv.value();
-    else if (kv.key() == "offset")
-      offset = std::stoll(kv.value());
-    else if (kv.key() == "length")
-      length = std::stoll(kv.value());
+    } else if (kv.key() == "offset") {
+      DNNCC_ASSIGN_OR_RETURN(offset, externalNumber(t, kv.key(), kv.value()));
+    } else if (kv.key() == "length") {
+      DNNCC_ASSIGN_OR_RETURN(length, externalNumber(t, kv.key(), kv.value()));
+    }
   }
+  if (location.empty())
+    return Status::error(fmt::format("external data of '{}' has no location", t.name()));
   DNNCC_ASSIGN_OR_RETURN(fs::path path, externalPath(location, modelDir));
   if (length < 0)
     length = want;
-  if (length != want || offset < 0)
+  if (length != want)
     return Status::error(fmt::format("external data of '{}' has {} bytes, its type needs {}",
                                      t.name(), length, want));
   std::error_code ec;
@@ -68,15 +88,25 @@ Status readExternal(const onnx::TensorProto& t, const std::string& modelDir, int
     return Status::error(fmt::format("cannot read external data file '{}'", location));
   return Status::ok();
 }
+/// Whether any of the typed data fields (float_data, int32_data, ...) holds values.
+bool hasTypedData(const onnx::TensorProto& t) {
+  return t.float_data_size() > 0 || t.int32_data_size() > 0 || t.int64_data_size() > 0 ||
+         t.double_data_size() > 0 || t.uint64_data_size() > 0 || t.string_data_size() > 0;
+}
 } // namespace
+
+std::string onnxTypeName(int32_t dataType) {
+  const std::string& name =
+      onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(dataType));
+  return name.empty() ? fmt::format("{} (not an ONNX data type)", dataType) : name;
+}
 
 Expected<std::pair<TensorType, std::vector<uint8_t>>> readTensor(const onnx::TensorProto& t,
                                                                  const std::string& modelDir) {
   std::optional<DType> dtype = dtypeFromOnnx(t.data_type());
   if (!dtype)
     return Status::error(fmt::format("tensor '{}' has unsupported data type {}", t.name(),
-                                     onnx::TensorProto_DataType_Name(
-                                         static_cast<onnx::TensorProto_DataType>(t.data_type()))));
+                                     onnxTypeName(t.data_type())));
   TensorType type;
   type.dtype = *dtype;
   for (int64_t d : t.dims()) {
@@ -84,12 +114,17 @@ Expected<std::pair<TensorType, std::vector<uint8_t>>> readTensor(const onnx::Ten
       return Status::error(fmt::format("tensor '{}' has a negative dimension", t.name()));
     type.shape.push_back(d);
   }
-  if (type.numElements() > (int64_t(1) << 34))
-    return Status::error(fmt::format("tensor '{}' is too large", t.name()));
+  if (Status size = checkTensorSize(type.shape, type.dtype); !size.isOk())
+    return Status::error(fmt::format("tensor '{}': {}", t.name(), size.message()));
+  bool external = t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL;
+  if (int(external) + int(t.has_raw_data()) + int(hasTypedData(t)) > 1)
+    return Status::error(fmt::format("tensor '{}' holds its data in more than one of raw_data, "
+                                     "the typed *_data fields and external data",
+                                     t.name()));
   // ONNX packs the 4- and 2-bit types; dnncc holds one element per byte (ir/SmallTypes.h).
   int64_t want = packedTensorBytes(type.dtype, type.numElements());
   std::vector<uint8_t> bytes;
-  if (t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL) {
+  if (external) {
     DNNCC_TRY(readExternal(t, modelDir, want, bytes));
   } else if (t.has_raw_data()) {
     bytes.assign(t.raw_data().begin(), t.raw_data().end());

@@ -82,6 +82,29 @@ Status checkCondition(NodeContext& c, const Value& v, std::string_view what) {
   return Status::ok();
 }
 
+/// The If node's branches declare as many outputs as each other, at least as many as the node
+/// has, and the same element types where both declare one (ONNX If: "the number of outputs ...
+/// must match"); checked whichever branch a constant condition takes.
+Status checkBranchSignatures(NodeContext& c, const onnx::GraphProto& thenBranch,
+                             const onnx::GraphProto& elseBranch) {
+  if (thenBranch.output_size() != elseBranch.output_size() ||
+      thenBranch.output_size() < c.numOutputs())
+    return c.error(fmt::format("the then branch declares {} outputs, the else branch {}, the "
+                               "node has {}",
+                               thenBranch.output_size(), elseBranch.output_size(), c.numOutputs()));
+  for (int i = 0; i < thenBranch.output_size(); ++i) {
+    const onnx::TypeProto& t = thenBranch.output(i).type();
+    const onnx::TypeProto& e = elseBranch.output(i).type();
+    if (t.has_tensor_type() && e.has_tensor_type() && t.tensor_type().elem_type() != 0 &&
+        e.tensor_type().elem_type() != 0 &&
+        t.tensor_type().elem_type() != e.tensor_type().elem_type())
+      return c.error(fmt::format("output {} is {} in the then branch and {} in the else branch", i,
+                                 onnxTypeName(t.tensor_type().elem_type()),
+                                 onnxTypeName(e.tensor_type().elem_type())));
+  }
+  return Status::ok();
+}
+
 /// If-1+ (ONNX Operators.md, If). A constant `cond` (after import-time folding) imports only the
 /// chosen branch inline. A run-time `cond` imports both branches and selects each output with
 /// where(cond, then, else), which needs outputs of the same dtype and shape in both branches.
@@ -90,6 +113,7 @@ Status ifOp(NodeContext& c) {
   const onnx::GraphProto* elseBranch = c.attrGraph("else_branch");
   if (!thenBranch || !elseBranch)
     return c.error("attributes 'then_branch' and 'else_branch' are required");
+  DNNCC_TRY(checkBranchSignatures(c, *thenBranch, *elseBranch));
   DNNCC_ASSIGN_OR_RETURN(Value * cond, c.input(0));
   DNNCC_TRY(checkCondition(c, *cond, "the condition"));
   auto bind = [&](std::vector<AnyValue> results, std::string_view branch) -> Status {

@@ -394,6 +394,8 @@ Status gather(NodeContext& c) {
   Expected<int> axis = normalizeAxis(c.attrInt("axis", 0), x->type.rank());
   if (!axis)
     return c.error(axis.status().message());
+  if (idx->type.dtype != DType::i32 && idx->type.dtype != DType::i64)
+    return c.error(fmt::format("indices must be int32 or int64, got {}", toString(idx->type)));
   if (idx->isConstant()) { // check the bounds now, and make negative indices positive
     int64_t dim = x->type.shape[*axis];
     std::vector<int64_t> values = constantAsInts(*idx);

@@ -319,12 +319,16 @@ Status resizeWith(NodeContext& c, const ResizeParams& p, Value* x, std::vector<d
     if (scales.size() != k)
       return c.error(fmt::format("scales has {} entries for {} axes", scales.size(), k));
     for (size_t i = 0; i < k; ++i) {
-      if (scales[i] <= 0)
-        return c.error(fmt::format("scale {} is not positive", scales[i]));
+      if (!(scales[i] > 0) || !std::isfinite(scales[i]))
+        return c.error(fmt::format("scale {} is not a positive number", scales[i]));
+      double extent = scales[i] * static_cast<double>(x->type.shape[ax[i]]);
+      if (extent > static_cast<double>(kMaxTensorBytes))
+        return c.error(fmt::format("scale {} makes axis {} {:g} long", scales[i], ax[i], extent));
       scale[ax[i]] = scales[i];
-      out[ax[i]] = static_cast<int64_t>(scales[i] * static_cast<double>(x->type.shape[ax[i]]));
+      out[ax[i]] = static_cast<int64_t>(extent);
     }
   }
+  DNNCC_TRY(c.checkSize(out, x->type.dtype));
   std::vector<double> roiStart(rank, 0.0), roiEnd(rank, 1.0);
   if (p.coord == Coord::tfCropAndResize) {
     if (roi.size() != 2 * k)

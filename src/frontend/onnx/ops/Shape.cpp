@@ -501,11 +501,10 @@ Status constantOfShape(NodeContext& c) {
     t.dtype = tensor->first.dtype;
     element = tensor->second;
   }
-  std::vector<uint8_t> bytes;
-  bytes.reserve(t.byteSize());
-  for (int64_t i = 0; i < t.numElements(); ++i)
-    bytes.insert(bytes.end(), element.begin(), element.end());
-  return c.setOutput(0, c.constant(t, std::move(bytes)));
+  // The scalar expanded: folded into a constant unless that is large (kMaxFoldExpansionBytes).
+  Value* scalar = c.constant(TensorType{t.dtype, {}}, std::move(element));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Expand, {scalar}, NoAttrs{}, &t));
+  return c.setOutput(0, y);
 }
 
 Status constant(NodeContext& c) {
