@@ -29,6 +29,14 @@ const std::string& scratchDir() {
   return scratch.path;
 }
 
+ImportOptions fuzzImportOptions(int64_t maxTensorBytes) {
+  static NoFoldEvaluator evaluator;
+  ImportOptions options;
+  options.evaluator = &evaluator;
+  options.maxTensorBytes = maxTensorBytes;
+  return options;
+}
+
 std::string writeInput(const uint8_t* data, size_t size, const std::string& name) {
   std::string path = scratchDir() + "/" + name;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "frontend/ImportOptions.h"
 #include "ir/Evaluator.h"
 
 namespace dnncc::fuzz {
@@ -25,5 +26,9 @@ public:
     return Status::error("not folded while fuzzing");
   }
 };
+
+/// Import options for fuzzing: a process-wide NoFoldEvaluator, and `maxTensorBytes` (what a
+/// fuzzing process can afford) instead of the default limit.
+ImportOptions fuzzImportOptions(int64_t maxTensorBytes);
 
 } // namespace dnncc::fuzz

@@ -10,16 +10,13 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace dnncc;
   std::string path = fuzz::writeInput(data, size, "model.onnx");
-  fuzz::NoFoldEvaluator evaluator;
-  ImportOptions options;
-  options.evaluator = &evaluator;
-  options.maxTensorBytes = int64_t{1} << 28; // small models only: the plans stay small
+  ImportOptions options = fuzz::fuzzImportOptions(int64_t{1} << 28); // small models only
   auto m = importOnnx(path, options);
   if (!m)
     return 0;
   auto passes = parsePipeline(kDefaultPipeline);
   PassContext ctx;
-  ctx.evaluator = &evaluator;
+  ctx.evaluator = options.evaluator;
   if (!passes || !runPipeline(**m, *passes, ctx).isOk() || !verify(**m).isOk())
     return 0;
   for (const auto& op : (*m)->ops) {

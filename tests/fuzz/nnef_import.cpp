@@ -15,10 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::writeInput(data, nul - data, "graph.nnef");
   if (nul != data + size)
     fuzz::writeInput(nul + 1, data + size - nul - 1, "graph.quant");
-  fuzz::NoFoldEvaluator evaluator;
-  ImportOptions options;
-  options.evaluator = &evaluator;
-  options.maxTensorBytes = int64_t{1} << 30;
+  ImportOptions options = fuzz::fuzzImportOptions(int64_t{1} << 30);
   (void)checkNnef(fuzz::scratchDir(), options);
   (void)importNnef(fuzz::scratchDir(), options);
   return 0;

@@ -7,10 +7,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace dnncc;
   std::string path = fuzz::writeInput(data, size, "model.onnx");
-  fuzz::NoFoldEvaluator evaluator;
-  ImportOptions options;
-  options.evaluator = &evaluator;
-  options.maxTensorBytes = int64_t{1} << 30; // what a fuzzing process can afford
+  ImportOptions options = fuzz::fuzzImportOptions(int64_t{1} << 30);
   (void)checkOnnx(path, options);
   (void)importOnnx(path, options);
   return 0;

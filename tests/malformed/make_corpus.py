@@ -477,24 +477,16 @@ def replace_init_dtype(name, dtype):
     return mutate
 
 
-def conv_weight_int64(m):
-    conv = next(n for n in m.graph.node if n.op_type == "Conv")
-    for t in m.graph.initializer:
-        if t.name == conv.input[1]:
-            arr = numpy_helper.to_array(t).astype(np.int64)
-            t.CopyFrom(numpy_helper.from_array(arr, t.name))
-            return m
-    return None
-
-
-def conv_weight_rank(m):
-    conv = next(n for n in m.graph.node if n.op_type == "Conv")
-    for t in m.graph.initializer:
-        if t.name == conv.input[1]:
-            arr = numpy_helper.to_array(t)
-            t.CopyFrom(numpy_helper.from_array(arr.reshape(arr.shape[0], -1), t.name))
-            return m
-    return None
+def conv_weight(fn):
+    """Replaces the first Conv's weight initializer w by fn(w)."""
+    def mutate(m):
+        conv = next(n for n in m.graph.node if n.op_type == "Conv")
+        for t in m.graph.initializer:
+            if t.name == conv.input[1]:
+                t.CopyFrom(numpy_helper.from_array(fn(numpy_helper.to_array(t)), t.name))
+                return m
+        return None
+    return mutate
 
 
 def varint(v):
@@ -619,8 +611,8 @@ SPECIFIC = {
     "conv_group_negative": set_attr("Conv", "group", -2),
     "conv_kernel_shape_disagrees": set_attr("Conv", "kernel_shape", [5, 5]),
     "conv_auto_pad_unknown": set_attr("Conv", "auto_pad", "SIDEWAYS"),
-    "conv_weight_int64": conv_weight_int64,
-    "conv_weight_rank_2": conv_weight_rank,
+    "conv_weight_int64": conv_weight(lambda w: w.astype(np.int64)),
+    "conv_weight_rank_2": conv_weight(lambda w: w.reshape(w.shape[0], -1)),
     "conv_huge_dilation": set_attr("Conv", "dilations", [1 << 40, 1 << 40]),
     "conv_huge_pads": set_attr("Conv", "pads", [1 << 40] * 4),
     "maxpool_kernel_zero": set_attr("MaxPool", "kernel_shape", [0, 0]),

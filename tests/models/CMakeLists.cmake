@@ -389,7 +389,7 @@ if(NOT CMAKE_C_FLAGS MATCHES "-fsanitize")
   add_test(NAME models.robustness_valgrind
            COMMAND ${DNNCC_MODEL_TEST} robustness ${DNNCC_MODELS_BIN}/robustness_valgrind
                    --valgrind)
-  set_tests_properties(models.robustness_valgrind PROPERTIES LABELS models TIMEOUT 900)
+  set_tests_properties(models.robustness_valgrind PROPERTIES LABELS models TIMEOUT 300)
 endif()
 set_tests_properties(models.two_models PROPERTIES LABELS "models;sanitize" TIMEOUT 120)
 set(model_tests models.classify_example models.exports models.nonfinite)

@@ -1,18 +1,18 @@
 /* robustness: a model library in a long-lived, multi-threaded process (docs/security.md,
  * "Runtime robustness"). tinynet compiled twice (prefixes net_a and net_b) and linked together.
  *
- *   robustness [RUNS]      (default 10000)
+ *   robustness [RUNS [CYCLES [THREAD_RUNS]]]      (defaults 10000, 1000, 200)
  *
  * 1. Bad arguments: a null instance, an index out of range, a null buffer, a buffer of the wrong
  *    size, an unknown name, an instance of the other library: every call returns an error code
  *    and leaves a message, none crashes.
  * 2. Non-finite inputs: all-NaN and all-infinity images run without trapping; NaN propagates to
  *    every output (as in onnxruntime: conv, pooling and softmax of NaN are NaN).
- * 3. Lifetime: 1000 create/run/destroy cycles, then RUNS runs of one instance; the resident
+ * 3. Lifetime: CYCLES create/run/destroy cycles, then RUNS runs of one instance; the resident
  *    memory may not grow between the first hundred runs and the last (a leak of even a few
  *    bytes per run would show under valgrind / LeakSanitizer, which the tests also use).
  * 4. Concurrency: four threads, two with their own net_a instance and two with net_b, each
- *    running 200 times on its own input; every output must equal the single-threaded result
+ *    running THREAD_RUNS times on its own input; every output must equal the single-threaded result
  *    bit for bit (ThreadSanitizer build: the tsan preset).
  * Exit 0 on success, 1 with a message otherwise. */
 #include "libnet_a.h"
@@ -103,14 +103,14 @@ static void non_finite_inputs(void) {
   net_a_destroy(a);
 }
 
-static void lifetime(long runs) {
+static void lifetime(long runs, long cycles) {
   static float in[IN_ELEMS];
   fill(in, 1);
-  for (int i = 0; i < 1000; ++i) {
+  for (long i = 0; i < cycles; ++i) {
     dnncc_model* a = NULL;
     if (net_a_create(&a) != DNNCC_OK || net_a_set_input(a, 0, in, sizeof in) != DNNCC_OK ||
         net_a_run(a) != DNNCC_OK) {
-      CHECK(0, "create/run cycle %d failed: %s", i, net_a_last_error(a));
+      CHECK(0, "create/run cycle %ld failed: %s", i, net_a_last_error(a));
       net_a_destroy(a);
       return;
     }
@@ -136,6 +136,7 @@ static void lifetime(long runs) {
 
 struct worker {
   int use_b, seed;
+  long runs;
   float reference[OUT_ELEMS];
   int mismatches, errors;
 };
@@ -158,7 +159,7 @@ static void* work(void* arg) {
     w->errors = 1;
     return NULL;
   }
-  for (int r = 0; r < 200; ++r) {
+  for (long r = 0; r < w->runs; ++r) {
     if (run_once(w->use_b, m, in, out) != 0) {
       ++w->errors;
       break;
@@ -172,13 +173,14 @@ static void* work(void* arg) {
   return NULL;
 }
 
-static void concurrency(void) {
+static void concurrency(long runs) {
   enum { kThreads = 4 };
   static struct worker workers[kThreads];
   pthread_t threads[kThreads];
   for (int t = 0; t < kThreads; ++t) { /* single-threaded references first */
     workers[t].use_b = t % 2;
     workers[t].seed = 10 + t;
+    workers[t].runs = runs;
     float in[IN_ELEMS];
     fill(in, workers[t].seed);
     dnncc_model* m = NULL;
@@ -201,12 +203,16 @@ static void concurrency(void) {
 
 int main(int argc, char** argv) {
   long runs = argc > 1 ? atol(argv[1]) : 10000;
+  long cycles = argc > 2 ? atol(argv[2]) : 1000;
+  long threadRuns = argc > 3 ? atol(argv[3]) : 200;
   bad_arguments();
   non_finite_inputs();
-  lifetime(runs);
-  concurrency();
+  lifetime(runs, cycles);
+  concurrency(threadRuns);
   if (failures)
     return 1;
-  printf("ok: bad arguments, non-finite inputs, %ld runs, 4 threads\n", runs);
+  printf("ok: bad arguments, non-finite inputs, %ld create/destroy cycles, %ld runs, 4 threads x "
+         "%ld runs\n",
+         cycles, runs, threadRuns);
   return 0;
 }

@@ -134,6 +134,10 @@ Expected<Expr> unaryExpr(const Op& op, Expr x, const Lowering& lw) {
   bool f = x.type().is_float();
   switch (op.kind) {
   case OpKind::Relu:
+    // NaN stays NaN, as in onnxruntime and PyTorch: select(x < 0, 0, x) under IEEE semantics
+    // (fast-math would let LLVM turn it into a max, which returns 0 for NaN on x86 and NEON).
+    if (f)
+      return Halide::strict_float(Halide::select(x < typed(x, 0), typed(x, 0), x));
     return Halide::max(x, typed(x, 0));
   case OpKind::Sigmoid:
     return typed(x, 1) / (typed(x, 1) + Halide::exp(-x));

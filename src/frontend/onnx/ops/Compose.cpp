@@ -5,6 +5,8 @@
 #include <bit>
 #include <cstring>
 
+#include "ir/SmallTypes.h"
+
 namespace dnncc::onnximport {
 namespace {
 
@@ -20,7 +22,7 @@ uint16_t toBf16(float f) {
 void putValue(uint8_t* dst, DType dtype, double v) {
   switch (dtype) {
   case DType::f16: {
-    _Float16 h = static_cast<_Float16>(static_cast<float>(v));
+    uint16_t h = doubleToHalfBits(static_cast<float>(v), false);
     std::memcpy(dst, &h, 2);
     return;
   }
