@@ -137,7 +137,9 @@ HostTensor parseNpy(const std::string& data, const std::string& path) {
       continue;                             // trailing comma of a 1-tuple
     size_t b = item.find_last_not_of(" L"); // "L": python 2 longs
     std::string digits = item.substr(a, b - a + 1);
-    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos)
+    // 18 digits at most: every such number fits int64 (std::stoll would throw past it).
+    if (digits.empty() || digits.size() > 18 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
       throw UserError(path, fmt::format("malformed .npy shape ({})", dims));
     t.shape.push_back(std::stoll(digits));
   }

@@ -67,7 +67,8 @@ Status reshape(NodeContext& c) {
     }
     if (shape[i] < 0)
       return c.error(fmt::format("shape entry {} is negative", shape[i]));
-    known *= shape[i];
+    if (__builtin_mul_overflow(known, shape[i], &known))
+      return c.error(fmt::format("shape [{}] has more than 2^63 elements", fmt::join(shape, ",")));
   }
   if (inferred >= 0) {
     if (known == 0 || x->type.numElements() % known != 0)
