@@ -51,8 +51,27 @@ endif()
 if(NOT EXISTS ${DNNCC_NNEF_CPP_DIR}/src/nnef.cpp)
   message(FATAL_ERROR "no NNEF parser sources in ${DNNCC_NNEF_CPP_DIR}")
 endif()
+# One fix to the parser's headers, applied to a copy in the build tree: an assignment whose left
+# side looks like an invocation (`a(b) = relu(x);`) made CompParser::parseInvocation look the name
+# up in a null prototype table (a SEGV found by fuzzing, tests/fuzz/crashes/nnef_import); it is
+# now a syntax error. The build stops if the upstream text changes, so the fix is never lost.
+set(nnef_include ${CMAKE_BINARY_DIR}/nnef-parser/include)
+file(COPY ${DNNCC_NNEF_CPP_DIR}/include/ DESTINATION ${nnef_include})
+file(READ ${nnef_include}/nnef/comp/comp_parser.h comp_parser)
+set(nnef_unpatched "auto it = prototypes->find(target);")
+string(FIND "${comp_parser}" "${nnef_unpatched}" nnef_at)
+if(nnef_at EQUAL -1)
+  message(FATAL_ERROR "nnef/comp/comp_parser.h no longer holds '${nnef_unpatched}': review the "
+                      "fix in cmake/Dependencies.cmake for this version of the nnef package")
+endif()
+string(REPLACE "${nnef_unpatched}"
+       "if ( !prototypes ) throw Error(position, \"expected an identifier, not an invocation\"); ${nnef_unpatched}"
+       comp_parser "${comp_parser}")
+file(WRITE ${nnef_include}/nnef/comp/comp_parser.h "${comp_parser}")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+             ${DNNCC_NNEF_CPP_DIR}/include/nnef/comp/comp_parser.h)
 add_library(nnef_parser STATIC ${DNNCC_NNEF_CPP_DIR}/src/nnef.cpp)
-target_include_directories(nnef_parser SYSTEM PUBLIC ${DNNCC_NNEF_CPP_DIR}/include)
+target_include_directories(nnef_parser SYSTEM PUBLIC ${nnef_include})
 target_compile_options(nnef_parser PRIVATE -w)
 # In sanitizer builds: the parser's graph.quant reader passes null declarations to code that binds
 # them to a reference it does not read (flat_parser.h, parseArguments -> typeOf(arg, *decls));
