@@ -51,22 +51,28 @@ endif()
 if(NOT EXISTS ${DNNCC_NNEF_CPP_DIR}/src/nnef.cpp)
   message(FATAL_ERROR "no NNEF parser sources in ${DNNCC_NNEF_CPP_DIR}")
 endif()
-# One fix to the parser's headers, applied to a copy in the build tree: an assignment whose left
-# side looks like an invocation (`a(b) = relu(x);`) made CompParser::parseInvocation look the name
-# up in a null prototype table (a SEGV found by fuzzing, tests/fuzz/crashes/nnef_import); it is
-# now a syntax error. The build stops if the upstream text changes, so the fix is never lost.
+# Two fixes to the parser's headers, applied to a copy in the build tree. The left side of an
+# assignment is parsed without prototypes or declarations, and two forms reached code that needs
+# them (SEGVs found by fuzzing, inputs in tests/fuzz/crashes/nnef_import): an invocation
+# (`a(b) = relu(x);`, null prototype table in parseInvocation) and a unary operator (`-w = ...;`,
+# an operand without a type in parseUnary). Both are now syntax errors. Each fix is inserted
+# before a line of the upstream text; the build stops if that line is gone, so no fix is lost.
 set(nnef_include ${CMAKE_BINARY_DIR}/nnef-parser/include)
 file(COPY ${DNNCC_NNEF_CPP_DIR}/include/ DESTINATION ${nnef_include})
 file(READ ${nnef_include}/nnef/comp/comp_parser.h comp_parser)
-set(nnef_unpatched "auto it = prototypes->find(target);")
-string(FIND "${comp_parser}" "${nnef_unpatched}" nnef_at)
-if(nnef_at EQUAL -1)
-  message(FATAL_ERROR "nnef/comp/comp_parser.h no longer holds '${nnef_unpatched}': review the "
-                      "fix in cmake/Dependencies.cmake for this version of the nnef package")
-endif()
-string(REPLACE "${nnef_unpatched}"
-       "if ( !prototypes ) throw Error(position, \"expected an identifier, not an invocation\"); ${nnef_unpatched}"
-       comp_parser "${comp_parser}")
+function(nnef_insert_before anchor check)
+  string(FIND "${comp_parser}" "${anchor}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "nnef/comp/comp_parser.h no longer holds '${anchor}': review the fixes "
+                        "in cmake/Dependencies.cmake for this version of the nnef package")
+  endif()
+  string(REPLACE "${anchor}" "${check} ${anchor}" patched "${comp_parser}")
+  set(comp_parser "${patched}" PARENT_SCOPE)
+endfunction()
+nnef_insert_before("auto it = prototypes->find(target);"
+  "if ( !prototypes ) throw Error(position, \"expected an identifier, not an invocation\");")
+nnef_insert_before("auto type = unaryResultType(rhs->type(), op);"
+  "if ( !rhs->type() ) throw Error(position, \"expected an identifier, not an expression\");")
 file(WRITE ${nnef_include}/nnef/comp/comp_parser.h "${comp_parser}")
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
              ${DNNCC_NNEF_CPP_DIR}/include/nnef/comp/comp_parser.h)

@@ -76,6 +76,10 @@ def write_bad_nnef(out):
               {"w.dat": good_w})
     model_dir(out, "unknown_op", GOOD_GRAPH.replace("add(x, w)", "frobnicate(x, w)") % "w",
               {"w.dat": good_w})
+    # An invocation on the left of '=' (line 7): crashed the Khronos parser until dnncc's fix.
+    model_dir(out, "invocation_lhs", GOOD_GRAPH.replace("    y = add(x, w);",
+                                                        "    y = add(x, w);\n    a(b) = relu(x);")
+              % "w", {"w.dat": good_w})
     # A standard operation the importer has no row for and the parser cannot lower.
     model_dir(out, "unsupported_op",
               GOOD_GRAPH.replace("y = add(x, w);",
