@@ -18,7 +18,6 @@ import struct
 import sys
 
 import numpy as np
-import onnx
 from onnx import numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
