@@ -60,6 +60,8 @@ std::vector<hl::KernelSpec> kernelSpecs(const Module& m) {
   for (int g : order) {
     hl::KernelSpec& k = groups[g];
     k.output = k.ops.back()->result;
+    if (m.plan)
+      k.outputStrides = m.plan->byValue[k.output->id].strides;
     for (const Op* op : k.ops)
       for (const Value* v : op->operands) {
         bool inside = v->producer && v->producer->group == g;
@@ -122,6 +124,8 @@ EntryBuffer entryBuffer(const Value* v, const Placement& p, const hl::Lowering& 
     b.extents.push_back(d.extent);
     b.strides.push_back(d.stride);
   }
+  if (!p.strides.empty())
+    b.strides = p.strides; // written into a concat's slot
   return b;
 }
 

@@ -90,6 +90,10 @@ struct Placement {
   Storage storage = Storage::none;
   int64_t offset = 0; ///< bytes into the arena or weights blob
   int index = 0;      ///< input/output index
+  /// Element strides of the value's buffer dimensions (bufferDims order) when it lives inside a
+  /// larger tensor whose strides differ from its own layout's: an operand that its kernel writes
+  /// into its slot of a concat's result (passes/ConcatInPlace). Empty: bufferDims(type)'s.
+  std::vector<int64_t> strides;
 };
 
 /// The static memory plan: a placement per value id, the arena size, and the sum of all
@@ -192,6 +196,19 @@ std::optional<int64_t> contiguousSliceOffset(const Op& slice);
 /// permute of an NHWC-stored [N, C, H, W] map to a row-major [N, H, W, C]). Axes of extent 1 are
 /// ignored; blocked types never qualify. False for any other op.
 bool transposeKeepsBytes(const Op& transpose, Layout layout);
+
+/// Where operand `i` of a concat lies in the concat's result: the byte offset of its first
+/// element and the element strides of its buffer dimensions (bufferDims order, the result's
+/// strides). A kernel that writes the operand through these strides from that offset writes its
+/// part of the result in place (passes/ConcatInPlace).
+struct ConcatSlot {
+  int64_t offset = 0;
+  std::vector<int64_t> strides;
+};
+/// The slot of operand `i` of `concat`, when the operand and the result have the same dtype,
+/// rank and layout and neither is blocked or grouped (TensorType::block, group); nothing for any
+/// other op or type.
+std::optional<ConcatSlot> concatSlot(const Op& concat, size_t i);
 
 /// Re-runs type inference for one op (used by verify and by passes that change operands).
 Expected<TensorType> inferType(const Op& op);

@@ -19,24 +19,13 @@
 #include "passes/Pass.h"
 
 namespace dnncc {
-namespace {
-bool isReshapeView(const Op* op) {
-  return op && op->kind == OpKind::Reshape && op->group < 0;
-}
-} // namespace
 
 Status MakeViews::run(Module& m, PassContext& ctx) {
   std::map<int, int> groupSize;
   for (const auto& op : m.ops)
     if (op->group >= 0)
       ++groupSize[op->group];
-  // Ops that a model output is, through reshape views.
-  std::vector<const Op*> outputOps;
-  for (const Value* v : m.outputs) {
-    while (isReshapeView(v->producer))
-      v = v->producer->operands[0];
-    outputOps.push_back(v->producer);
-  }
+  std::vector<const Op*> outputOps = outputProducers(m);
   int slices = 0, transposes = 0;
   for (auto& op : m.ops) {
     if (op->group < 0 || op->operands.empty() || op->operands[0]->isConstant() ||

@@ -21,6 +21,16 @@ const PassRow kPasses[] = {
 };
 } // namespace
 
+std::vector<const Op*> outputProducers(const Module& m) {
+  std::vector<const Op*> ops;
+  for (const Value* v : m.outputs) {
+    while (v->producer && v->producer->kind == OpKind::Reshape && v->producer->group < 0)
+      v = v->producer->operands[0];
+    ops.push_back(v->producer);
+  }
+  return ops;
+}
+
 std::vector<std::pair<std::string_view, std::string_view>> listPasses() {
   std::vector<std::pair<std::string_view, std::string_view>> out;
   for (const auto& p : kPasses)

@@ -5,7 +5,9 @@
 // 64-byte aligned offset free during its lifetime (the "greedy by size" offset planner of Pisarchyk
 // & Lee, "Efficient Memory Management for Deep Neural Net Inference", 2020). Constants read by
 // kernels are laid out in the weights blob. The length of a run-time output extent
-// (Module::runtimeExtents) and each run check live until the end of the run.
+// (Module::runtimeExtents) and each run check live until the end of the run. The operands of a
+// concat that concat-in-place made no kernel live inside the concat's result: it lives from the
+// first of their kernels on, and each is placed at its slot (ir/IR.h, concatSlot).
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -39,6 +41,11 @@ int64_t viewOffset(const Value* v) {
   return offset;
 }
 
+/// A concat that concat-in-place made no kernel: its operands' kernels write its bytes.
+bool isInPlaceConcat(const Op* op) {
+  return op && op->kind == OpKind::Concat && op->group < 0;
+}
+
 const Value* viewRoot(const Value* v) {
   while (isView(v->producer))
     v = v->producer->operands[0];
@@ -54,10 +61,18 @@ struct Buffer {
 } // namespace
 
 Status PlanMemory::run(Module& m, PassContext& ctx) {
-  for (const auto& op : m.ops)
+  // The in-place concat whose result holds each operand of one.
+  std::map<const Value*, const Value*> insideOf;
+  for (const auto& op : m.ops) {
+    if (isInPlaceConcat(op.get())) {
+      for (const Value* v : op->operands)
+        insideOf[v] = op->result;
+      continue;
+    }
     if (op->group < 0 && !isView(op.get()))
       return Status::error("plan-memory needs kernel groups: run fuse-elementwise before it",
                            {m.sourceFile, op->name, std::string(opName(op->kind))});
+  }
   MemoryPlan plan;
   plan.byValue.assign(m.numValueIds(), Placement{});
   // Kernel position of each group: the index of its last op (where the kernel runs).
@@ -76,7 +91,7 @@ Status PlanMemory::run(Module& m, PassContext& ctx) {
   // Lifetimes of kernel outputs; constants used by kernels go to the weights blob.
   std::map<const Value*, Buffer> buffers;
   for (const auto& op : m.ops) {
-    if (isView(op.get()))
+    if (isView(op.get()) || isInPlaceConcat(op.get()))
       continue;
     int pos = position.at(op->group);
     for (const Value* v : op->operands) {
@@ -94,8 +109,13 @@ Status PlanMemory::run(Module& m, PassContext& ctx) {
         it->second.last = std::max(it->second.last, pos);
     }
     const Value* r = op->result;
-    if (plan.byValue[r->id].storage == Storage::none)
+    if (auto in = insideOf.find(r); in != insideOf.end()) {
+      // The concat's bytes are live from the first kernel writing a part of them.
+      const Value* c = in->second;
+      buffers.try_emplace(c, Buffer{c, alignUp(c->type.byteSize()), pos, pos});
+    } else if (plan.byValue[r->id].storage == Storage::none) {
       buffers.emplace(r, Buffer{r, alignUp(r->type.byteSize()), pos, pos});
+    }
   }
   // The runtime reads each run-time extent's length and each run check after the last kernel.
   std::vector<const Value*> readAfterRun;
@@ -148,6 +168,23 @@ Status PlanMemory::run(Module& m, PassContext& ctx) {
     plan.arenaSize = std::max(plan.arenaSize, offset + b->size);
     plan.unsharedSize += b->size;
   }
+  // Operands of in-place concats lie at their slots of the concat's bytes.
+  for (const auto& op : m.ops)
+    if (isInPlaceConcat(op.get()))
+      for (size_t i = 0; i < op->operands.size(); ++i) {
+        std::optional<ConcatSlot> slot = concatSlot(*op, i);
+        if (!slot)
+          return Status::error("internal error: a concat operand written in place has no slot",
+                               {m.sourceFile, op->name, std::string(opName(op->kind))});
+        const Value* v = op->operands[i];
+        Placement& p = plan.byValue[v->id];
+        p = plan.byValue[op->result->id];
+        p.offset += slot->offset;
+        std::vector<BufferDim> own = bufferDims(v->type);
+        for (size_t d = 0; d < own.size(); ++d)
+          if (own[d].extent > 1 && own[d].stride != slot->strides[d])
+            p.strides = slot->strides;
+      }
   // Views share their root's placement, a slice's from its offset on.
   for (const auto& op : m.ops)
     if (isView(op.get())) {

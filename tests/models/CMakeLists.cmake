@@ -40,6 +40,11 @@
 #   models.conv_chains.<target>  1x1 conv + activation + depthwise conv models (odd channels,
 #                            strides 1/2, kernels 3/5, narrow maps, batch 2) in one kernel call,
 #                            matching onnxruntime: on x86-64, host, and under qemu (rk3399, armv7)
+#   models.concats.<target>  concats of conv and matmul outputs (NHWC channel slots with odd
+#                            counts, three operands at batch 2, the height axis, row-major rows)
+#                            written in place by their operands' kernels (no concat kernel in the
+#                            profile), and one whose operand is a model output (a concat kernel),
+#                            matching onnxruntime: on x86-64 and under qemu (rk3399)
 #   models.host_fp16         float16 arithmetic for --target=host has no AVX512-FP16 instruction
 #                            unless the CPU has it (--emit=asm; AMD Zen 4 has AVX-512 without it)
 #   models.neon              ARM conv and matmul kernels use NEON fmla (on --emit=asm)
@@ -309,6 +314,8 @@ function(dnncc_per_target_test name subcommand timeout)
 endfunction()
 dnncc_per_target_test(models.conv_chains conv-chains 300 COMMAND ${DNNCC_MODEL_TEST}
                       TARGETS x86-64 host rk3399 armv7)
+dnncc_per_target_test(models.concats concats 300 COMMAND ${DNNCC_MODEL_TEST}
+                      TARGETS x86-64 rk3399)
 set(DNNCC_INT8_TEST ${CMAKE_COMMAND} -E env DNNCC_CACHE_DIR=${CMAKE_BINARY_DIR}/dnncc-cache
     ${DNNCC_TEST_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/int8_tests.py --dnncc $<TARGET_FILE:dnncc>
     --dnncc-run $<TARGET_FILE:dnncc-run>)

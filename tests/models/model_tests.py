@@ -234,6 +234,29 @@ def profile(a):
             raise Failure(f"kernel calls of run {run_index} overlap in the trace")
 
 
+def save_ort_case(d, name, nodes, inits, x, outputs=("y",)):
+    """Writes the opset-17 model of `nodes` (input "x" = array `x`, the given outputs) to
+    d/model.onnx and its test data set, with onnxruntime's (CPU) outputs as the reference.
+    Returns the model's path and the data set's directory."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+    data = fresh(os.path.join(d, "test_data_set_0"))
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
+        [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    path = os.path.join(d, "model.onnx")
+    onnx.save(model, path)
+    ys = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    open(os.path.join(data, "input_0.pb"), "wb").write(
+        numpy_helper.from_array(x, "x").SerializeToString())
+    for i, (o, y) in enumerate(zip(outputs, ys)):
+        open(os.path.join(data, f"output_{i}.pb"), "wb").write(
+            numpy_helper.from_array(y, o).SerializeToString())
+    return path, data
+
+
 def conv_chains(a):
     """1x1 conv + activation + depthwise conv (an inverted residual block's expansion), which
     fuse-elementwise puts into one kernel on CPU targets (the conv_chain schedule): odd channel
@@ -241,9 +264,7 @@ def conv_chains(a):
     activation form (none, Clip, HardSwish, x * Sigmoid(x)). Each model matches onnxruntime on
     --target, and its profile shows the two convs in one kernel call."""
     import numpy as np
-    import onnx
-    import onnxruntime as ort
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import helper, numpy_helper
     work = fresh(a.work)
     rng = np.random.default_rng(7)
     # (name, batch, in channels, expanded channels, H, W, depthwise kernel, stride, activation)
@@ -254,7 +275,6 @@ def conv_chains(a):
              ("silu_s2_odd", 1, 6, 40, 11, 13, 3, 2, "silu")]
     for name, n, ic, c, h, w, k, stride, act in cases:
         d = fresh(os.path.join(work, name))
-        data = fresh(os.path.join(d, "test_data_set_0"))
         inits = [numpy_helper.from_array(rng.standard_normal((c, ic, 1, 1)).astype(np.float32)
                                          * 0.5, "w1"),
                  numpy_helper.from_array(rng.standard_normal(c).astype(np.float32), "b1"),
@@ -276,18 +296,7 @@ def conv_chains(a):
                                       name="depthwise", group=c, strides=[stride, stride],
                                       pads=[pad] * 4, kernel_shape=[k, k]))
         x = rng.standard_normal((n, ic, h, w)).astype(np.float32)
-        graph = helper.make_graph(
-            nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
-            [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
-                                  ir_version=8)
-        path = os.path.join(d, "model.onnx")
-        onnx.save(model, path)
-        y = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
-        open(os.path.join(data, "input_0.pb"), "wb").write(
-            numpy_helper.from_array(x, "x").SerializeToString())
-        open(os.path.join(data, "output_0.pb"), "wb").write(
-            numpy_helper.from_array(y, "y").SerializeToString())
+        path, data = save_ort_case(d, name, nodes, inits, x)
         lib = os.path.join(work, f"lib{name}.so")
         compile_model(a, path, lib)
         out = run([a.dnncc_run, lib, "--data", data, "--rtol", "1e-3", "--atol", "1e-4",
@@ -295,6 +304,93 @@ def conv_chains(a):
         calls = re.search(r"^profile: (\d+) kernel calls", out, re.M)
         if not calls or int(calls[1]) != 1 or "[expand, " not in out or "depthwise]" not in out:
             raise Failure(f"{name}: the 1x1 and the depthwise conv are not one kernel call:\n{out}")
+
+
+def concats(a):
+    """Concats whose operands are convs and matrix products (concat-in-place: each operand's
+    kernel writes its part of the concat's result, through the result's strides): a SqueezeNet
+    fire module with odd channel counts (NHWC, channel slots at offsets that are no multiple of a
+    vector), three operands at batch 2, the height axis, row-major rows of matrix products; and
+    one whose operand is also a model output, which keeps its copy. Each model matches
+    onnxruntime on --target; its profile shows a concat kernel exactly when one must remain."""
+    import numpy as np
+    from onnx import helper, numpy_helper
+    work = fresh(a.work)
+    rng = np.random.default_rng(11)
+
+    def conv(nodes, inits, x, ic, oc, k, out, relu=True):
+        w = f"w_{out}"
+        inits += [numpy_helper.from_array(
+                      (rng.standard_normal((oc, ic, k, k)) * 0.3).astype(np.float32), w),
+                  numpy_helper.from_array(rng.standard_normal(oc).astype(np.float32), w + "b")]
+        nodes.append(helper.make_node("Conv", [x, w, w + "b"], [out + "c" if relu else out],
+                                      name=f"conv_{out}", pads=[k // 2] * 4, kernel_shape=[k, k]))
+        if relu:
+            nodes.append(helper.make_node("Relu", [out + "c"], [out], name=f"relu_{out}"))
+
+    def matmul(nodes, inits, x, k, n, out):
+        inits.append(numpy_helper.from_array(
+            (rng.standard_normal((k, n)) * 0.3).astype(np.float32), f"w_{out}"))
+        nodes.append(helper.make_node("MatMul", [x, f"w_{out}"], [out], name=f"matmul_{out}"))
+
+    # (name, input shape, build(nodes, inits) -> outputs, concat kernels expected)
+    def fire(nodes, inits):
+        conv(nodes, inits, "x", 8, 3, 1, "s")
+        conv(nodes, inits, "s", 3, 5, 1, "e1")
+        conv(nodes, inits, "s", 3, 7, 3, "e3")
+        nodes.append(helper.make_node("Concat", ["e1", "e3"], ["cat"], axis=1, name="concat"))
+        conv(nodes, inits, "cat", 12, 4, 3, "y", relu=False)
+        return ("y",)
+
+    def three_way(nodes, inits):
+        for i, oc in enumerate((3, 6, 5)):
+            conv(nodes, inits, "x", 4, oc, 1 + 2 * (i % 2), f"b{i}")
+        nodes.append(helper.make_node("Concat", ["b0", "b1", "b2"], ["cat"], axis=1,
+                                      name="concat"))
+        conv(nodes, inits, "cat", 14, 6, 1, "y", relu=False)
+        return ("y",)
+
+    def height(nodes, inits):
+        conv(nodes, inits, "x", 4, 6, 3, "top")
+        conv(nodes, inits, "x", 4, 6, 1, "bottom")
+        nodes.append(helper.make_node("Concat", ["top", "bottom"], ["cat"], axis=2,
+                                      name="concat"))
+        conv(nodes, inits, "cat", 6, 5, 3, "y", relu=False)
+        return ("y",)
+
+    def rows(nodes, inits):
+        for i in range(3):
+            matmul(nodes, inits, "x", 16, 8, f"r{i}")
+        nodes.append(helper.make_node("Concat", ["r0", "r1", "r2"], ["cat"], axis=0,
+                                      name="concat"))
+        matmul(nodes, inits, "cat", 8, 4, "y")
+        return ("y",)
+
+    def operand_is_output(nodes, inits):
+        conv(nodes, inits, "x", 4, 3, 1, "a")
+        conv(nodes, inits, "x", 4, 5, 3, "b")
+        nodes.append(helper.make_node("Concat", ["a", "b"], ["cat"], axis=1, name="concat"))
+        conv(nodes, inits, "cat", 8, 4, 1, "y", relu=False)
+        return ("y", "a")
+
+    cases = [("fire_nhwc", (1, 8, 9, 11), fire, 0),
+             ("three_way_batch2", (2, 4, 7, 6), three_way, 0),
+             ("height_axis", (1, 4, 5, 9), height, 0),
+             ("matmul_rows", (5, 16), rows, 0),
+             ("operand_is_output", (1, 4, 6, 6), operand_is_output, 1)]
+    for name, shape, build, expected in cases:
+        d = fresh(os.path.join(work, name))
+        nodes, inits = [], []
+        outputs = build(nodes, inits)
+        x = rng.standard_normal(shape).astype(np.float32)
+        path, data = save_ort_case(d, name, nodes, inits, x, outputs)
+        lib = os.path.join(work, f"lib{name}.so")
+        compile_model(a, path, lib)
+        out = run([a.dnncc_run, lib, "--data", data, "--rtol", "1e-3", "--atol", "1e-4",
+                   "--profile", "--profile-runs", "1"])
+        found = len(re.findall(r"^\s+\d+\s.*\bconcat\b.*\[concat\]$", out, re.M))
+        if found != expected:
+            raise Failure(f"{name}: {found} concat kernel calls, expected {expected}:\n{out}")
 
 
 def check_outputs(model, data, outdir, top1):
@@ -956,7 +1052,7 @@ def main():
     p.add_argument("--staged", action="store_true",
                    help="require a kernel that stages tiles in local (shared) memory")
     for name in ("classify", "two-models", "exports", "neon", "nonfinite", "copies", "exact",
-                 "dynamic", "host-fp16", "contrib", "conv-chains"):
+                 "dynamic", "host-fp16", "contrib", "conv-chains", "concats"):
         sub.add_parser(name).add_argument("work")
     p = sub.add_parser("profile")
     p.add_argument("model_dir")
@@ -975,7 +1071,7 @@ def main():
                      "emit": emit, "exports": exports, "compile-only": compile_only,
                      "neon": neon, "nonfinite": nonfinite, "gpu-code": gpu_code,
                      "copies": copies, "exact": exact, "dynamic": dynamic, "host-fp16": host_fp16,
-                     "contrib": contrib, "profile": profile, "conv-chains": conv_chains,
+                     "contrib": contrib, "profile": profile, "conv-chains": conv_chains, "concats": concats,
                      "robustness": robustness}, a)
 
 

@@ -463,6 +463,20 @@ const Value* root(const Value* v) {
     v = v->producer->operands[0];
   return v;
 }
+/// A concat that concat-in-place made no kernel: its operands' kernels write its bytes.
+bool isInPlaceConcat(const Op* op) {
+  return op && op->kind == OpKind::Concat && op->group < 0;
+}
+/// Kernel position where a buffer starts to be written: its kernel's, or for an in-place
+/// concat's result the first of its operands' kernels.
+int firstWrite(const Value* v, const std::map<int, int>& pos) {
+  if (!isInPlaceConcat(v->producer))
+    return pos.at(v->producer->group);
+  int first = std::numeric_limits<int>::max();
+  for (const Value* o : v->producer->operands)
+    first = std::min(first, pos.at(o->producer->group));
+  return first;
+}
 
 /// Checks the plan against lifetimes computed here: arena buffers live from their kernel to the
 /// last kernel reading them (through views), or to the end of the run when the runtime reads them
@@ -473,7 +487,7 @@ void checkPlan(const Module& m) {
   std::map<int, int> pos = kernelPositions(m);
   std::map<const Value*, std::pair<int, int>> life;
   for (const auto& op : m.ops) {
-    if (isView(op.get()))
+    if (isView(op.get()) || isInPlaceConcat(op.get()))
       continue;
     for (const Value* v : op->operands) {
       const Value* r = root(v);
@@ -482,7 +496,7 @@ void checkPlan(const Module& m) {
       ASSERT_NE(plan.byValue[r->id].storage, Storage::none) << "%" << r->id << " has no place";
       if (plan.byValue[r->id].storage != Storage::arena)
         continue;
-      auto [it, fresh] = life.try_emplace(r, pos.at(r->producer->group), pos.at(op->group));
+      auto [it, fresh] = life.try_emplace(r, firstWrite(r, pos), pos.at(op->group));
       it->second.second = std::max(it->second.second, pos.at(op->group));
     }
   }
@@ -495,7 +509,7 @@ void checkPlan(const Module& m) {
   for (const Value* v : readAfterRun) {
     const Value* r = root(v);
     if (r->producer && plan.byValue[r->id].storage == Storage::arena)
-      life[r] = {pos.at(r->producer->group), std::numeric_limits<int>::max()};
+      life[r] = {firstWrite(r, pos), std::numeric_limits<int>::max()};
   }
   int64_t sum = 0;
   for (auto& [v, l] : life) {
@@ -525,6 +539,19 @@ void checkPlan(const Module& m) {
           << "a view shares its operand's placement: " << printOp(*op);
       EXPECT_LE(offset + op->result->type.byteSize(), op->operands[0]->type.byteSize());
     }
+  for (const auto& op : m.ops)
+    if (isInPlaceConcat(op.get()))
+      for (size_t i = 0; i < op->operands.size(); ++i) {
+        // An operand lies at its slot of the concat's bytes: the slot's offset from the concat's
+        // placement, its strides unless they are the operand's own layout's.
+        const Placement& c = plan.byValue[op->result->id];
+        const Placement& v = plan.byValue[op->operands[i]->id];
+        std::optional<ConcatSlot> slot = concatSlot(*op, i);
+        ASSERT_TRUE(slot.has_value()) << printOp(*op);
+        EXPECT_TRUE(v.storage == c.storage && v.offset == c.offset + slot->offset)
+            << "operand " << i << " of " << printOp(*op);
+        EXPECT_TRUE(v.strides.empty() || v.strides == slot->strides);
+      }
   for (size_t i = 0; i < m.outputs.size(); ++i) {
     const Placement& p = plan.byValue[m.outputs[i]->id];
     EXPECT_EQ(p.storage, Storage::output);
@@ -775,6 +802,94 @@ TEST(MakeViews, GpuTargetsKeepCopies) {
   ASSERT_TRUE(passes);
   ASSERT_TRUE(runPipeline(b.m, *passes, ctx));
   EXPECT_GE(row->producer->group, 0);
+}
+
+// ---- concat-in-place ----
+
+constexpr std::string_view kThroughConcatInPlace =
+    "fuse-elementwise,choose-layouts,make-views,concat-in-place,plan-memory";
+
+TEST(ConcatInPlace, ConvsWriteTheirChannelsOfAnNhwcConcat) {
+  // A fire module: two convs of one map, concatenated along the channels, read by a conv. Stored
+  // NHWC, each conv writes its run of channels of every pixel: strides of the 12-channel result.
+  Builder b;
+  Value* x = b.input({1, 4, 5, 6});
+  Value* e1 = b.op(OpKind::Relu, {b.conv(x, 5)});
+  Value* e3 = b.op(OpKind::Relu, {b.conv(x, 7)});
+  Value* cat = b.op(OpKind::Concat, {e1, e3}, AxisAttrs{1});
+  b.output(b.conv(cat, 3), "y");
+  ASSERT_TRUE(test::runPasses(b.m, kThroughConcatInPlace));
+  checkPlan(b.m);
+  ASSERT_EQ(cat->type.layout, Layout::nhwc);
+  EXPECT_EQ(cat->producer->group, -1);
+  const MemoryPlan& plan = *b.m.plan;
+  EXPECT_EQ(plan.byValue[e1->id].offset, plan.byValue[cat->id].offset);
+  EXPECT_EQ(plan.byValue[e3->id].offset, plan.byValue[cat->id].offset + 5 * 4);
+  // Buffer dims (the logical axes reversed: W, H, C, N) with the result's strides.
+  std::vector<int64_t> strides{12, 12 * 6, 1, 12 * 6 * 5};
+  EXPECT_EQ(plan.byValue[e1->id].strides, strides);
+  EXPECT_EQ(plan.byValue[e3->id].strides, strides);
+}
+
+TEST(ConcatInPlace, RowMajorSlotsAreContiguous) {
+  // Concatenated along the outermost axis, each operand is one run of the result's bytes: no
+  // strides of their own.
+  Builder b;
+  Value* x = b.input({2, 8});
+  std::vector<Value*> parts;
+  for (int i = 0; i < 3; ++i)
+    parts.push_back(b.op(OpKind::MatMul, {x, b.constant({8, 4})}));
+  Value* cat = b.op(OpKind::Concat, parts, AxisAttrs{0});
+  b.output(b.op(OpKind::MatMul, {cat, b.constant({4, 2})}), "y");
+  ASSERT_TRUE(test::runPasses(b.m, kThroughConcatInPlace));
+  checkPlan(b.m);
+  EXPECT_EQ(cat->producer->group, -1);
+  const MemoryPlan& plan = *b.m.plan;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(plan.byValue[parts[i]->id].offset, plan.byValue[cat->id].offset + i * 2 * 4 * 4);
+    EXPECT_TRUE(plan.byValue[parts[i]->id].strides.empty());
+  }
+}
+
+TEST(ConcatInPlace, ConcatsKeepTheirCopyWhenAnOperandCannotBeWrittenInPlace) {
+  Builder b;
+  Value* x = b.input({1, 4, 5, 5});
+  Value* c1 = b.conv(x, 3);
+  Value* c2 = b.conv(x, 3);
+  // An operand that another op reads too.
+  Value* shared = b.op(OpKind::Concat, {c1, c2}, AxisAttrs{1});
+  Value* alsoRead = b.op(OpKind::Add, {c1, c1});
+  // A model input as an operand.
+  Value* withInput = b.op(OpKind::Concat, {b.conv(x, 4), x}, AxisAttrs{1});
+  // An operand that is a model output.
+  Value* out = b.conv(x, 2);
+  Value* withOutput = b.op(OpKind::Concat, {out, b.conv(x, 2)}, AxisAttrs{1});
+  // The concat is a model output itself.
+  Value* isOutput = b.op(OpKind::Concat, {b.conv(x, 2), b.conv(x, 3)}, AxisAttrs{1});
+  b.output(b.conv(shared, 2), "a");
+  b.output(alsoRead, "b");
+  b.output(b.conv(withInput, 2), "c");
+  b.output(out, "d");
+  b.output(b.conv(withOutput, 2), "e");
+  b.output(isOutput, "f");
+  ASSERT_TRUE(test::runPasses(b.m, kThroughConcatInPlace));
+  checkPlan(b.m);
+  for (const Value* v : {shared, withInput, withOutput, isOutput})
+    EXPECT_GE(v->producer->group, 0) << printOp(*v->producer);
+}
+
+TEST(ConcatInPlace, GpuTargetsKeepCopies) {
+  Builder b;
+  Value* x = b.input({4, 8});
+  Value* cat =
+      b.op(OpKind::Concat, {b.op(OpKind::Relu, {x}), b.op(OpKind::Sigmoid, {x})}, AxisAttrs{0});
+  b.output(b.op(OpKind::MatMul, {cat, b.constant({8, 2})}), "y");
+  PassContext ctx;
+  ctx.gpu = true;
+  auto passes = parsePipeline(kThroughConcatInPlace);
+  ASSERT_TRUE(passes);
+  ASSERT_TRUE(runPipeline(b.m, *passes, ctx));
+  EXPECT_GE(cat->producer->group, 0);
 }
 
 } // namespace

@@ -21,13 +21,15 @@
 namespace dnncc::hl {
 namespace {
 
-/// Fixes a buffer's bounds and strides to the static shape and layout, so Halide specialises on
-/// them (and checks them at run time).
-template <class Dims> void constrain(Dims dimOf, const TensorType& t) {
+/// Fixes a buffer's bounds and strides to the static shape and layout (or to `strides`, in
+/// bufferDims order, when given), so Halide specialises on them (and checks them at run time).
+template <class Dims>
+void constrain(Dims dimOf, const TensorType& t, const std::vector<int64_t>& strides = {}) {
   std::vector<BufferDim> dims = bufferDims(t);
   for (size_t i = 0; i < dims.size(); ++i) {
     dimOf(static_cast<int>(i)).set_bounds(0, static_cast<int>(dims[i].extent));
-    dimOf(static_cast<int>(i)).set_stride(static_cast<int>(dims[i].stride));
+    dimOf(static_cast<int>(i))
+        .set_stride(static_cast<int>(strides.empty() ? dims[i].stride : strides[i]));
   }
 }
 
@@ -226,6 +228,8 @@ std::string kernelKey(const KernelSpec& k, const TargetInfo& target) {
     key += fmt::format("t{}={}({}){}:{};", j, opName(op->kind), fmt::join(operands, ","),
                        printAttrs(op->attrs), toString(op->result->type));
   }
+  if (!k.outputStrides.empty())
+    key += fmt::format("strides[{}]", fmt::join(k.outputStrides, ","));
   return key;
 }
 
@@ -308,7 +312,7 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
       pipe.output = Halide::Func("output");
       pipe.output(halideOrder(pipe.vars)) = last(asIdx(pipe.vars));
     }
-    constrain([&](int d) { return pipe.output.output_buffer().dim(d); }, ot);
+    constrain([&](int d) { return pipe.output.output_buffer().dim(d); }, ot, k.outputStrides);
     pipe.work = estimateWork(k.ops);
     scheduleKernel(pipe, target);
     addDeviceLoweringPass(pipe.output, target);

@@ -18,6 +18,9 @@ struct KernelSpec {
   std::vector<const Op*> ops;       ///< topological order; the last op's result is the output
   std::vector<const Value*> inputs; ///< values read from outside the group, in argument order
   const Value* output = nullptr;
+  /// The output's element strides (bufferDims order) when it is written into a larger tensor
+  /// (Placement::strides: a concat's slot); empty for its own layout's.
+  std::vector<int64_t> outputStrides;
 };
 
 /// Whether kernels for `target` hold f16 tensors as UInt(16) bit patterns (Lowering::halfAsBits):

@@ -137,6 +137,25 @@ std::optional<int64_t> contiguousSliceOffset(const Op& slice) {
   return offset * dtypeSize(x.dtype);
 }
 
+std::optional<ConcatSlot> concatSlot(const Op& concat, size_t i) {
+  if (concat.kind != OpKind::Concat || i >= concat.operands.size())
+    return std::nullopt;
+  const TensorType& r = concat.result->type;
+  const TensorType& x = concat.operands[i]->type;
+  if (x.dtype != r.dtype || x.rank() != r.rank() || x.layout != r.layout || x.block != 0 ||
+      r.block != 0 || x.group != 0 || r.group != 0)
+    return std::nullopt;
+  auto axis = static_cast<size_t>(concat.attr<AxisAttrs>().axis);
+  int64_t start = 0;
+  for (size_t j = 0; j < i; ++j)
+    start += concat.operands[j]->type.shape[axis];
+  std::vector<int64_t> strides = r.strides(); // per logical axis
+  ConcatSlot slot;
+  slot.offset = start * strides[axis] * dtypeSize(r.dtype);
+  slot.strides.assign(strides.rbegin(), strides.rend()); // buffer dim d is axis rank - 1 - d
+  return slot;
+}
+
 bool transposeKeepsBytes(const Op& transpose, Layout layout) {
   if (transpose.kind != OpKind::Transpose)
     return false;

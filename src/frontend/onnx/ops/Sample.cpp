@@ -328,6 +328,13 @@ Status resizeWith(NodeContext& c, const ResizeParams& p, Value* x, std::vector<d
       out[ax[i]] = static_cast<int64_t>(extent);
     }
   }
+  // Every extent positive before any axis is planned: with a zero extent elsewhere the size check
+  // passes whatever one axis's length, and planning that axis would take its length in time.
+  for (int a : ax)
+    if (out[a] <= 0)
+      return c.error(fmt::format("output extent {} of axis {} is not positive (zero-size tensors "
+                                 "are not supported)",
+                                 out[a], a));
   DNNCC_TRY(c.checkSize(out, x->type.dtype));
   std::vector<double> roiStart(rank, 0.0), roiEnd(rank, 1.0);
   if (p.coord == Coord::tfCropAndResize) {
@@ -342,10 +349,6 @@ Status resizeWith(NodeContext& c, const ResizeParams& p, Value* x, std::vector<d
   }
   Value* y = x;
   for (int a : ax) {
-    if (out[a] <= 0)
-      return c.error(fmt::format("output extent {} of axis {} is not positive (zero-size tensors "
-                                 "are not supported)",
-                                 out[a], a));
     bool identity = std::abs(scale[a] - 1.0) <= 1e-9 && out[a] == x->type.shape[a] &&
                     (p.coord != Coord::tfCropAndResize ||
                      (std::abs(roiStart[a]) <= 1e-9 && std::abs(roiEnd[a] - 1.0) <= 1e-9));
