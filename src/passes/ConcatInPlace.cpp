@@ -7,14 +7,17 @@
 // hidden states (row-major, concatenated along time: contiguous slots).
 //
 // A concat qualifies when it is a kernel of its own (fused with element-wise consumers, its copy
-// costs no pass of its own) and is not a model output (an output owns its buffer), and every
-// operand
-//  - is the output of a kernel (not a constant, a model input or a view of other bytes),
-//  - is read by this concat only, once, and is no model output and nothing the runtime reads
-//    after the run,
-//  - has a slot: the result's dtype, rank and layout, neither blocked nor grouped.
+// costs no pass of its own), is not a model output (an output owns its buffer) and at least one
+// operand can be written in place: the output of a kernel, read by this concat only, once, no
+// model output or value the runtime reads after the run, with a slot (the result's layout,
+// neither blocked nor grouped). Each other operand (a model input, a constant, a view of other
+// bytes, a value other ops read too, one in another layout) gets a copy kernel (`identity`, named
+// after the concat, its result in the concat's layout) that writes its slot: the bytes the concat
+// kernel copied for it, while the others are no longer copied (ShuffleNetV2's concat of a channel
+// split, a view, and its branch's conv output).
 // Not on GPU targets: the runtime gives device memory to views of the same bytes only. Runs after
 // make-views (whose views cannot be written in place) and before plan-memory.
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -24,50 +27,60 @@
 namespace dnncc {
 
 Status ConcatInPlace::run(Module& m, PassContext& ctx) {
-  int placed = 0;
+  int placed = 0, copies = 0;
   if (!ctx.gpu) {
     std::map<int, int> groupSize;
     std::map<int, const Op*> lastOfGroup;
+    int nextGroup = 0;
     for (const auto& op : m.ops)
       if (op->group >= 0) {
         ++groupSize[op->group];
         lastOfGroup[op->group] = op.get();
+        nextGroup = std::max(nextGroup, op->group + 1);
       }
-    // Reads of each value: by ops, as a model output, by the runtime after the run.
-    std::vector<int> reads(m.numValueIds(), 0);
-    for (const auto& op : m.ops)
-      for (const Value* v : op->operands)
-        ++reads[v->id];
-    for (const Value* v : m.outputs)
-      ++reads[v->id];
-    for (const auto& [index, extent] : m.runtimeExtents)
-      ++reads[extent.length->id];
-    for (const RunCheck& check : m.runChecks)
-      ++reads[check.ok->id];
-    auto writable = [&](const Op& concat, size_t i) {
-      const Value* v = concat.operands[i];
+    std::vector<int> uses = m.useCounts();
+    auto writable = [&](const Value* v) {
       const Op* p = v->producer;
-      return p && p->group >= 0 && lastOfGroup[p->group] == p && reads[v->id] == 1 &&
-             v->type.numElements() > 0 && concatSlot(concat, i).has_value();
+      return p && p->group >= 0 && lastOfGroup[p->group] == p && uses[v->id] == 1;
     };
     std::vector<const Op*> outputOps = outputProducers(m);
-    for (auto& op : m.ops) {
+    for (size_t index = 0; index < m.ops.size(); ++index) {
+      Op* op = m.ops[index].get();
       if (op->kind != OpKind::Concat || op->group < 0 || groupSize[op->group] != 1 ||
-          std::find(outputOps.begin(), outputOps.end(), op.get()) != outputOps.end())
+          op->result->type.numElements() == 0 ||
+          std::find(outputOps.begin(), outputOps.end(), op) != outputOps.end())
         continue;
-      bool all = true;
-      for (size_t i = 0; all && i < op->operands.size(); ++i)
-        all = writable(*op, i);
-      if (all) {
-        op->group = -1;
-        ++placed;
+      const TensorType& r = op->result->type;
+      std::vector<bool> inPlace(op->operands.size());
+      for (size_t i = 0; i < op->operands.size(); ++i)
+        inPlace[i] = writable(op->operands[i]) && concatSlot(*op, i).has_value();
+      if (r.block != 0 || r.group != 0 ||
+          std::find(inPlace.begin(), inPlace.end(), true) == inPlace.end())
+        continue;
+      for (size_t i = 0; i < op->operands.size(); ++i) {
+        if (inPlace[i])
+          continue;
+        // The copy stores the operand in the result's layout: it has a slot.
+        Value* v = op->operands[i];
+        TensorType t = v->type;
+        t.layout = r.layout;
+        Expected<Value*> copy = m.insertOp(index++, OpKind::Identity, {v}, NoAttrs{}, op->name, &t);
+        if (!copy)
+          return Status(copy.status())
+              .withDefaults({m.sourceFile, op->name, std::string(opName(op->kind))});
+        (*copy)->type.block = (*copy)->type.group = 0;
+        (*copy)->producer->group = nextGroup++;
+        op->operands[i] = *copy;
+        ++copies;
       }
+      op->group = -1;
+      ++placed;
     }
   }
   if (ctx.remark)
     ctx.remark(fmt::format("concat-in-place: {} concats written in place by their operands' "
-                           "kernels",
-                           placed));
+                           "kernels ({} operands copied into their slots)",
+                           placed, copies));
   return Status::ok();
 }
 

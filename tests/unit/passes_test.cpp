@@ -851,7 +851,7 @@ TEST(ConcatInPlace, RowMajorSlotsAreContiguous) {
   }
 }
 
-TEST(ConcatInPlace, ConcatsKeepTheirCopyWhenAnOperandCannotBeWrittenInPlace) {
+TEST(ConcatInPlace, OperandsThatCannotBeWrittenInPlaceAreCopiedIntoTheirSlots) {
   Builder b;
   Value* x = b.input({1, 4, 5, 5});
   Value* c1 = b.conv(x, 3);
@@ -859,23 +859,53 @@ TEST(ConcatInPlace, ConcatsKeepTheirCopyWhenAnOperandCannotBeWrittenInPlace) {
   // An operand that another op reads too.
   Value* shared = b.op(OpKind::Concat, {c1, c2}, AxisAttrs{1});
   Value* alsoRead = b.op(OpKind::Add, {c1, c1});
-  // A model input as an operand.
-  Value* withInput = b.op(OpKind::Concat, {b.conv(x, 4), x}, AxisAttrs{1});
-  // An operand that is a model output.
-  Value* out = b.conv(x, 2);
-  Value* withOutput = b.op(OpKind::Concat, {out, b.conv(x, 2)}, AxisAttrs{1});
-  // The concat is a model output itself.
-  Value* isOutput = b.op(OpKind::Concat, {b.conv(x, 2), b.conv(x, 3)}, AxisAttrs{1});
+  // A model input as an operand (row-major, like the matrix product's result).
+  Value* rows = b.input({2, 8}, "rows");
+  Value* withInput =
+      b.op(OpKind::Concat, {b.op(OpKind::MatMul, {rows, b.constant({8, 8})}), rows}, AxisAttrs{0});
+  // An operand that is a model output (row-major, as outputs are: matrix products again).
+  Value* out = b.op(OpKind::MatMul, {rows, b.constant({8, 8})});
+  Value* withOutput =
+      b.op(OpKind::Concat, {out, b.op(OpKind::MatMul, {rows, b.constant({8, 8})})}, AxisAttrs{0});
   b.output(b.conv(shared, 2), "a");
   b.output(alsoRead, "b");
-  b.output(b.conv(withInput, 2), "c");
+  b.output(b.op(OpKind::MatMul, {withInput, b.constant({8, 2})}), "c");
   b.output(out, "d");
-  b.output(b.conv(withOutput, 2), "e");
-  b.output(isOutput, "f");
+  b.output(b.op(OpKind::MatMul, {withOutput, b.constant({8, 2})}), "e");
+  auto before = clone(b.m);
   ASSERT_TRUE(test::runPasses(b.m, kThroughConcatInPlace));
   checkPlan(b.m);
-  for (const Value* v : {shared, withInput, withOutput, isOutput})
+  // Each concat is in place; the operand that is no kernel output read by the concat alone is
+  // now a copy (identity) of it, the others are still the kernels' own results.
+  std::vector<std::pair<const Value*, size_t>> copied{{shared, 0}, {withInput, 1}, {withOutput, 0}};
+  for (auto [cat, i] : copied) {
+    const Op* concat = cat->producer;
+    EXPECT_EQ(concat->group, -1) << printOp(*concat);
+    for (size_t j = 0; j < concat->operands.size(); ++j) {
+      const Op* p = concat->operands[j]->producer;
+      EXPECT_EQ(p->kind == OpKind::Identity, j == i) << printOp(*concat);
+      EXPECT_GE(p->group, 0);
+    }
+  }
+  for (uint32_t seed : {1u, 2u})
+    EXPECT_TRUE(test::sameNumbers(*before, b.m, seed, 1e-6, 1e-6)) << "seed " << seed;
+}
+
+TEST(ConcatInPlace, ConcatsWithoutAWritableOperandOrThatAreOutputsStayKernels) {
+  Builder b;
+  Value* x = b.input({1, 4, 5, 5});
+  // No operand is a kernel output read by the concat alone.
+  Value* inputs = b.op(OpKind::Concat, {x, x}, AxisAttrs{1});
+  // The concat is a model output itself.
+  Value* isOutput = b.op(OpKind::Concat, {b.conv(x, 2), b.conv(x, 3)}, AxisAttrs{1});
+  b.output(b.conv(inputs, 2), "a");
+  b.output(isOutput, "b");
+  ASSERT_TRUE(test::runPasses(b.m, kThroughConcatInPlace));
+  checkPlan(b.m);
+  for (const Value* v : {inputs, isOutput})
     EXPECT_GE(v->producer->group, 0) << printOp(*v->producer);
+  for (const auto& op : b.m.ops)
+    EXPECT_NE(op->kind, OpKind::Identity);
 }
 
 TEST(ConcatInPlace, GpuTargetsKeepCopies) {
