@@ -67,7 +67,8 @@ constexpr NpyType kNpyTypes[] = {
     {"<i8", 7}, {"|b1", 9}, {"<f2", 10}, {"<f8", 11}, {"<u4", 12}, {"<u8", 13},
 };
 
-// The value text of `'key':` in a .npy header dict, from after the colon (spaces skipped).
+// The value text of `'key':` in a .npy header dict, from after the colon (spaces skipped); a
+// UserError when the key or its value is missing.
 size_t findKey(const std::string& header, const std::string& key, const std::string& path) {
   for (const char* quote : {"'", "\""}) {
     size_t pos = header.find(quote + key + quote);
@@ -76,7 +77,11 @@ size_t findKey(const std::string& header, const std::string& key, const std::str
     pos = header.find(':', pos);
     if (pos == std::string::npos)
       break;
-    return header.find_first_not_of(' ', pos + 1);
+    pos = header.find_first_not_of(' ', pos + 1);
+    if (pos == std::string::npos)
+      throw UserError(path, fmt::format("malformed .npy header: no value for '{}' in {}", key,
+                                        header));
+    return pos;
   }
   throw UserError(path, fmt::format("malformed .npy header: no '{}' key in {}", key, header));
 }
