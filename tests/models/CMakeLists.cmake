@@ -399,6 +399,11 @@ if(NOT CMAKE_C_FLAGS MATCHES "-fsanitize")
   set_tests_properties(models.robustness_valgrind PROPERTIES LABELS models TIMEOUT 300)
 endif()
 set_tests_properties(models.two_models PROPERTIES LABELS "models;sanitize" TIMEOUT 120)
+# Guard pages after and before the arena and every input/output buffer (tests/models/guard_pages.c,
+# docs/security.md): no kernel reads or writes outside them.
+add_test(NAME models.guard_pages
+         COMMAND ${DNNCC_MODEL_TEST} --target=x86-64 guard-pages ${DNNCC_MODELS_BIN}/guard_pages)
+set_tests_properties(models.guard_pages PROPERTIES LABELS "models;zoo" TIMEOUT 300)
 set(model_tests models.classify_example models.exports models.nonfinite)
 foreach(kind obj lib asm llvm ir)
   add_test(NAME models.emit.${kind}

@@ -902,6 +902,36 @@ def robustness(a):
     run(cmd, env=env)  # valgrind exits 3 on any memory error or definite/indirect leak
 
 
+def guard_pages(a):
+    """Runs libraries under tests/models/guard_pages.c (LD_PRELOAD), which gives the runtime's
+    arena and every input and output buffer an inaccessible page right after its end, then right
+    before its start: a kernel that reads or writes outside them faults. tinynet, squeezenet1_1
+    (convs writing their channels of an in-place concat, pads) and lstm_kws (views of slices,
+    100 small kernels per run), three runs each on two threads, matching the reference."""
+    work = fresh(a.work)
+    shim = os.path.join(work, "libguard_pages.so")
+    run([a.cc, "-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-o", shim,
+         os.path.join(os.path.dirname(os.path.abspath(__file__)), "guard_pages.c"), "-ldl",
+         "-lpthread"])
+    models = [tinynet(a)] + [os.path.join(a.repo, "models", "zoo", name)
+                             for name in ("squeezenet1_1", "lstm_kws")]
+    for model_dir in models:
+        name = os.path.basename(model_dir.rstrip("/"))
+        lib = os.path.join(work, f"lib{name}.so")
+        compile_model(a, os.path.join(model_dir, "model.onnx"), lib)
+        for mode in ("after", "before"):
+            report = os.path.join(work, f"{name}.{mode}.txt")
+            env = dict(os.environ, LD_PRELOAD=shim, DNNCC_GUARD=mode, DNNCC_GUARD_REPORT=report)
+            run([a.dnncc_run, lib, "--data", os.path.join(model_dir, "test_data_set_0"),
+                 "--rtol", "1e-3", "--atol", "1e-4", "--threads", "2", "--bench", "3"], env=env)
+            blocks = int(open(report).read())
+            # At least the arena and one input and one output buffer.
+            if blocks < 3:
+                raise Failure(f"{name}: only {blocks} blocks had guard pages: the runtime's "
+                              "allocations did not go through the guard allocator")
+            print(f"{name}: guard pages {mode} {blocks} blocks, no fault")
+
+
 def emit(a):
     work = fresh(a.work)
     kind = a.kind
@@ -1063,7 +1093,7 @@ def main():
     p.add_argument("--staged", action="store_true",
                    help="require a kernel that stages tiles in local (shared) memory")
     for name in ("classify", "two-models", "exports", "neon", "nonfinite", "copies", "exact",
-                 "dynamic", "host-fp16", "contrib", "conv-chains", "concats"):
+                 "dynamic", "host-fp16", "contrib", "conv-chains", "concats", "guard-pages"):
         sub.add_parser(name).add_argument("work")
     p = sub.add_parser("profile")
     p.add_argument("model_dir")
@@ -1082,7 +1112,7 @@ def main():
                      "emit": emit, "exports": exports, "compile-only": compile_only,
                      "neon": neon, "nonfinite": nonfinite, "gpu-code": gpu_code,
                      "copies": copies, "exact": exact, "dynamic": dynamic, "host-fp16": host_fp16,
-                     "contrib": contrib, "profile": profile, "conv-chains": conv_chains, "concats": concats,
+                     "contrib": contrib, "profile": profile, "conv-chains": conv_chains, "concats": concats, "guard-pages": guard_pages,
                      "robustness": robustness}, a)
 
 
