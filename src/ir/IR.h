@@ -197,18 +197,21 @@ std::optional<int64_t> contiguousSliceOffset(const Op& slice);
 /// ignored; blocked types never qualify. False for any other op.
 bool transposeKeepsBytes(const Op& transpose, Layout layout);
 
-/// Where operand `i` of a concat lies in the concat's result: the byte offset of its first
-/// element and the element strides of its buffer dimensions (bufferDims order, the result's
-/// strides). A kernel that writes the operand through these strides from that offset writes its
-/// part of the result in place (passes/ConcatInPlace).
+/// Where a concat operand's elements lie in the memory of a tensor computed from the concat:
+/// the byte offset of its first element and the element strides of its buffer dimensions
+/// (bufferDims order). A kernel that writes the operand through these strides from that offset
+/// writes its part of that tensor in place (passes/ConcatInPlace).
 struct ConcatSlot {
   int64_t offset = 0;
   std::vector<int64_t> strides;
 };
-/// The slot of operand `i` of `concat`, when the operand and the result have the same dtype,
-/// rank and layout and neither is blocked or grouped (TensorType::block, group); nothing for any
-/// other op or type.
-std::optional<ConcatSlot> concatSlot(const Op& concat, size_t i);
+/// The slot of operand `i` of the concat `chain[0]` in the memory of `chain.back()`'s result,
+/// where each op of `chain` after the concat is a reshape or transpose of the previous one's
+/// result (a channel shuffle: concat -> reshape -> transpose). The map from the operand's
+/// indices to that memory (in its layout) must be affine: it is checked for every element.
+/// Nothing when it is not, when the operand or the result is blocked or grouped
+/// (TensorType::block, group), or for an operand of more than 2^26 elements.
+std::optional<ConcatSlot> concatSlot(const std::vector<const Op*>& chain, size_t i);
 
 /// Re-runs type inference for one op (used by verify and by passes that change operands).
 Expected<TensorType> inferType(const Op& op);

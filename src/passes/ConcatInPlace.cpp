@@ -1,19 +1,22 @@
-// concat-in-place: a concat whose operands are all written by kernels of their own stops being a
+// concat-in-place: a concat whose operands are written by kernels of their own stops being a
 // kernel that copies them: each operand's kernel writes its part of the concat's result directly
 // (its slot: ir/IR.h, concatSlot), and plan-memory places the operands inside the result. A
 // SqueezeNet fire module's concat of its expand1x1 and expand3x3 convs (NHWC, concatenated along
 // the channels: each conv writes every other run of channels, through the result's strides), a
 // detector neck's concat of conv outputs, a recurrent model's sequence output Y made of the steps'
-// hidden states (row-major, concatenated along time: contiguous slots).
+// hidden states (row-major, concatenated along time: contiguous slots). When the concat's result
+// only goes through a reshape to a transpose that is a kernel of its own (ShuffleNet's channel
+// shuffle: concat -> reshape [N, 2, C/2, H, W] -> transpose -> reshape), the operands write the
+// transposed tensor instead (inPlaceChain), and the transpose is no kernel either.
 //
 // A concat qualifies when it is a kernel of its own (fused with element-wise consumers, its copy
-// costs no pass of its own), is not a model output (an output owns its buffer) and at least one
-// operand can be written in place: the output of a kernel, read by this concat only, once, no
-// model output or value the runtime reads after the run, with a slot (the result's layout,
-// neither blocked nor grouped). Each other operand (a model input, a constant, a view of other
-// bytes, a value other ops read too, one in another layout) gets a copy kernel (`identity`, named
-// after the concat, its result in the concat's layout) that writes its slot: the bytes the concat
-// kernel copied for it, while the others are no longer copied (ShuffleNetV2's concat of a channel
+// costs no pass of its own), is not a model output (an output owns its buffer), every operand has
+// a slot (an affine map from its indices into the written tensor's memory; neither is blocked or
+// grouped) and at least one operand can be written in place: the output of a kernel, read by this
+// concat only, once, no model output or value the runtime reads after the run. Each other operand
+// (a model input, a constant, a view of other bytes, a value other ops read too) gets a copy
+// kernel (`identity`, named after the concat) that writes its slot: the bytes the concat kernel
+// copied for it, while the others are no longer copied (ShuffleNetV2's concat of a channel
 // split, a view, and its branch's conv output).
 // Not on GPU targets: the runtime gives device memory to views of the same bytes only. Runs after
 // make-views (whose views cannot be written in place) and before plan-memory.
@@ -27,7 +30,7 @@
 namespace dnncc {
 
 Status ConcatInPlace::run(Module& m, PassContext& ctx) {
-  int placed = 0, copies = 0;
+  int placed = 0, copies = 0, shuffles = 0;
   if (!ctx.gpu) {
     std::map<int, int> groupSize;
     std::map<int, const Op*> lastOfGroup;
@@ -50,37 +53,49 @@ Status ConcatInPlace::run(Module& m, PassContext& ctx) {
           op->result->type.numElements() == 0 ||
           std::find(outputOps.begin(), outputOps.end(), op) != outputOps.end())
         continue;
-      const TensorType& r = op->result->type;
+      // Through a channel shuffle (reshape -> transpose) when the transpose is a kernel of its
+      // own: the operands then write the shuffled tensor, and neither kernel remains.
+      std::vector<const Op*> chain =
+          inPlaceChain(m, *op, [&](const Op& t) { return t.group < 0 || groupSize[t.group] == 1; });
+      if (std::find(outputOps.begin(), outputOps.end(), chain.back()) != outputOps.end())
+        chain = {op}; // an output owns its buffer
+      bool slots = true, anyWritable = false;
       std::vector<bool> inPlace(op->operands.size());
-      for (size_t i = 0; i < op->operands.size(); ++i)
-        inPlace[i] = writable(op->operands[i]) && concatSlot(*op, i).has_value();
-      if (r.block != 0 || r.group != 0 ||
-          std::find(inPlace.begin(), inPlace.end(), true) == inPlace.end())
+      for (size_t i = 0; i < op->operands.size(); ++i) {
+        slots &= concatSlot(chain, i).has_value();
+        inPlace[i] = writable(op->operands[i]);
+        anyWritable |= inPlace[i];
+      }
+      if (!slots || !anyWritable)
         continue;
       for (size_t i = 0; i < op->operands.size(); ++i) {
         if (inPlace[i])
           continue;
-        // The copy stores the operand in the result's layout: it has a slot.
         Value* v = op->operands[i];
-        TensorType t = v->type;
-        t.layout = r.layout;
-        Expected<Value*> copy = m.insertOp(index++, OpKind::Identity, {v}, NoAttrs{}, op->name, &t);
+        Expected<Value*> copy =
+            m.insertOp(index++, OpKind::Identity, {v}, NoAttrs{}, op->name, &v->type);
         if (!copy)
           return Status(copy.status())
               .withDefaults({m.sourceFile, op->name, std::string(opName(op->kind))});
-        (*copy)->type.block = (*copy)->type.group = 0;
         (*copy)->producer->group = nextGroup++;
         op->operands[i] = *copy;
         ++copies;
       }
+      for (auto& other : m.ops)
+        if (other->kind == OpKind::Transpose &&
+            std::find(chain.begin(), chain.end(), other.get()) != chain.end()) {
+          other->group = -1;
+          shuffles += 1;
+        }
       op->group = -1;
       ++placed;
     }
   }
   if (ctx.remark)
     ctx.remark(fmt::format("concat-in-place: {} concats written in place by their operands' "
-                           "kernels ({} operands copied into their slots)",
-                           placed, copies));
+                           "kernels ({} operands copied into their slots, {} transposes "
+                           "folded)",
+                           placed, copies, shuffles));
   return Status::ok();
 }
 

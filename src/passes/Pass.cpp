@@ -1,6 +1,7 @@
 // Pass registry (from Passes.def) and the pipeline driver.
 #include "passes/Pass.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -29,6 +30,43 @@ std::vector<const Op*> outputProducers(const Module& m) {
     ops.push_back(v->producer);
   }
   return ops;
+}
+
+bool isView(const Op* op) {
+  if (!op || op->group >= 0)
+    return false;
+  return op->kind == OpKind::Reshape || op->kind == OpKind::Slice ||
+         (op->kind == OpKind::Transpose && transposeKeepsBytes(*op, op->result->type.layout));
+}
+
+bool isWrittenInPlace(const Op* op) {
+  return op && op->group < 0 &&
+         (op->kind == OpKind::Concat || (op->kind == OpKind::Transpose && !isView(op)));
+}
+
+std::vector<const Op*> inPlaceChain(const Module& m, const Op& concat,
+                                    const std::function<bool(const Op&)>& accept) {
+  std::vector<int> uses = m.useCounts();
+  std::vector<const Op*> chain{&concat};
+  size_t last = 0; // the last op that moves bytes
+  for (;;) {
+    const Value* v = chain.back()->result;
+    if (uses[v->id] != 1)
+      break;
+    const Op* next = nullptr;
+    for (const auto& op : m.ops)
+      if (std::find(op->operands.begin(), op->operands.end(), v) != op->operands.end())
+        next = op.get();
+    bool reshapeView = next && next->kind == OpKind::Reshape && next->group < 0;
+    bool transpose = next && next->kind == OpKind::Transpose && accept(*next);
+    if (!reshapeView && !transpose)
+      break;
+    chain.push_back(next);
+    if (transpose && !transposeKeepsBytes(*next, next->result->type.layout))
+      last = chain.size() - 1;
+  }
+  chain.resize(last + 1);
+  return chain;
 }
 
 std::vector<std::pair<std::string_view, std::string_view>> listPasses() {

@@ -87,6 +87,24 @@ inline constexpr std::string_view kInt8Pipeline =
 /// turn kernels into views leave these alone: an output owns its buffer.
 std::vector<const Op*> outputProducers(const Module& m);
 
+/// A reshape, slice or transpose that is no kernel (fuse-elementwise, make-views): its result is
+/// its operand's bytes, from the start (a reshape; a transpose that keeps them in place,
+/// transposeKeepsBytes) or from a slice's contiguous offset.
+bool isView(const Op* op);
+/// A concat, or a transpose that moves bytes, that concat-in-place made no kernel: the kernels of
+/// the concat's operands write the bytes of the last op of its inPlaceChain.
+bool isWrittenInPlace(const Op* op);
+
+/// The ops through which concat-in-place places the operands of `concat` (ir/IR.h, concatSlot):
+/// the concat, then, while the latest result has exactly one use (no model output, nothing the
+/// runtime reads) and that use is a reshape that is no kernel or a transpose that `accept`s, that
+/// op; then cut after the last transpose that moves bytes (one that transposeKeepsBytes does not
+/// describe): the ops after it are views of its result. The last op's result is the tensor whose
+/// bytes the operands' kernels write. concat-in-place accepts transposes that are kernels of their
+/// own (and makes them no kernel); plan-memory accepts those that are no kernel.
+std::vector<const Op*> inPlaceChain(const Module& m, const Op& concat,
+                                    const std::function<bool(const Op&)>& accept);
+
 /// Name and summary of every pass.
 std::vector<std::pair<std::string_view, std::string_view>> listPasses();
 /// Builds the passes of a comma-separated list; unknown names are an error listing valid ones.

@@ -6,8 +6,9 @@
 // & Lee, "Efficient Memory Management for Deep Neural Net Inference", 2020). Constants read by
 // kernels are laid out in the weights blob. The length of a run-time output extent
 // (Module::runtimeExtents) and each run check live until the end of the run. The operands of a
-// concat that concat-in-place made no kernel live inside the concat's result: it lives from the
-// first of their kernels on, and each is placed at its slot (ir/IR.h, concatSlot).
+// concat that concat-in-place made no kernel live inside the tensor they write (the concat's
+// result, or the transpose after it: inPlaceChain): it lives from the first of their kernels on,
+// and each is placed at its slot (ir/IR.h, concatSlot).
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -22,16 +23,6 @@ namespace {
 constexpr int64_t kAlign = 64;
 int64_t alignUp(int64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
-/// A reshape, slice or transpose that is not a kernel (fuse-elementwise, make-views): its result
-/// is its operand's bytes, from the start (reshape, transpose) or from a slice's contiguous
-/// offset.
-bool isView(const Op* op) {
-  return op &&
-         (op->kind == OpKind::Reshape || op->kind == OpKind::Slice ||
-          op->kind == OpKind::Transpose) &&
-         op->group < 0;
-}
-
 /// Bytes from the start of a view's root to the view's first byte.
 int64_t viewOffset(const Value* v) {
   int64_t offset = 0;
@@ -41,16 +32,18 @@ int64_t viewOffset(const Value* v) {
   return offset;
 }
 
-/// A concat that concat-in-place made no kernel: its operands' kernels write its bytes.
-bool isInPlaceConcat(const Op* op) {
-  return op && op->kind == OpKind::Concat && op->group < 0;
-}
-
 const Value* viewRoot(const Value* v) {
   while (isView(v->producer))
     v = v->producer->operands[0];
   return v;
 }
+
+/// Where a concat operand that concat-in-place lets its kernel write lives: in `root`'s bytes, at
+/// `slot`.
+struct Inside {
+  const Value* root;
+  ConcatSlot slot;
+};
 
 struct Buffer {
   const Value* value;
@@ -61,15 +54,20 @@ struct Buffer {
 } // namespace
 
 Status PlanMemory::run(Module& m, PassContext& ctx) {
-  // The in-place concat whose result holds each operand of one.
-  std::map<const Value*, const Value*> insideOf;
+  // The operands of in-place concats: the tensor whose bytes they write and their slots in it.
+  std::map<const Value*, Inside> insideOf;
   for (const auto& op : m.ops) {
-    if (isInPlaceConcat(op.get())) {
-      for (const Value* v : op->operands)
-        insideOf[v] = op->result;
-      continue;
+    if (op->kind == OpKind::Concat && isWrittenInPlace(op.get())) {
+      std::vector<const Op*> chain = inPlaceChain(m, *op, [](const Op& t) { return t.group < 0; });
+      for (size_t i = 0; i < op->operands.size(); ++i) {
+        std::optional<ConcatSlot> slot = concatSlot(chain, i);
+        if (!slot)
+          return Status::error("internal error: a concat operand written in place has no slot",
+                               {m.sourceFile, op->name, std::string(opName(op->kind))});
+        insideOf[op->operands[i]] = {chain.back()->result, *slot};
+      }
     }
-    if (op->group < 0 && !isView(op.get()))
+    if (op->group < 0 && !isView(op.get()) && !isWrittenInPlace(op.get()))
       return Status::error("plan-memory needs kernel groups: run fuse-elementwise before it",
                            {m.sourceFile, op->name, std::string(opName(op->kind))});
   }
@@ -91,7 +89,7 @@ Status PlanMemory::run(Module& m, PassContext& ctx) {
   // Lifetimes of kernel outputs; constants used by kernels go to the weights blob.
   std::map<const Value*, Buffer> buffers;
   for (const auto& op : m.ops) {
-    if (isView(op.get()) || isInPlaceConcat(op.get()))
+    if (isView(op.get()) || isWrittenInPlace(op.get()))
       continue;
     int pos = position.at(op->group);
     for (const Value* v : op->operands) {
@@ -110,8 +108,8 @@ Status PlanMemory::run(Module& m, PassContext& ctx) {
     }
     const Value* r = op->result;
     if (auto in = insideOf.find(r); in != insideOf.end()) {
-      // The concat's bytes are live from the first kernel writing a part of them.
-      const Value* c = in->second;
+      // The written tensor's bytes are live from the first kernel writing a part of them.
+      const Value* c = in->second.root;
       buffers.try_emplace(c, Buffer{c, alignUp(c->type.byteSize()), pos, pos});
     } else if (plan.byValue[r->id].storage == Storage::none) {
       buffers.emplace(r, Buffer{r, alignUp(r->type.byteSize()), pos, pos});
@@ -168,23 +166,16 @@ Status PlanMemory::run(Module& m, PassContext& ctx) {
     plan.arenaSize = std::max(plan.arenaSize, offset + b->size);
     plan.unsharedSize += b->size;
   }
-  // Operands of in-place concats lie at their slots of the concat's bytes.
-  for (const auto& op : m.ops)
-    if (isInPlaceConcat(op.get()))
-      for (size_t i = 0; i < op->operands.size(); ++i) {
-        std::optional<ConcatSlot> slot = concatSlot(*op, i);
-        if (!slot)
-          return Status::error("internal error: a concat operand written in place has no slot",
-                               {m.sourceFile, op->name, std::string(opName(op->kind))});
-        const Value* v = op->operands[i];
-        Placement& p = plan.byValue[v->id];
-        p = plan.byValue[op->result->id];
-        p.offset += slot->offset;
-        std::vector<BufferDim> own = bufferDims(v->type);
-        for (size_t d = 0; d < own.size(); ++d)
-          if (own[d].extent > 1 && own[d].stride != slot->strides[d])
-            p.strides = slot->strides;
-      }
+  // Operands of in-place concats lie at their slots of the written tensor's bytes.
+  for (const auto& [v, in] : insideOf) {
+    Placement& p = plan.byValue[v->id];
+    p = plan.byValue[in.root->id];
+    p.offset += in.slot.offset;
+    std::vector<BufferDim> own = bufferDims(v->type);
+    for (size_t d = 0; d < own.size(); ++d)
+      if (own[d].extent > 1 && own[d].stride != in.slot.strides[d])
+        p.strides = in.slot.strides;
+  }
   // Views share their root's placement, a slice's from its offset on.
   for (const auto& op : m.ops)
     if (isView(op.get())) {

@@ -41,10 +41,11 @@
 #                            strides 1/2, kernels 3/5, narrow maps, batch 2) in one kernel call,
 #                            matching onnxruntime: on x86-64, host, and under qemu (rk3399, armv7)
 #   models.concats.<target>  concats of conv and matmul outputs (NHWC channel slots with odd
-#                            counts, three operands at batch 2, the height axis, row-major rows)
-#                            written in place by their operands' kernels (no concat kernel in the
-#                            profile), and one whose operand is a model output (a concat kernel),
-#                            matching onnxruntime: on x86-64 and under qemu (rk3399)
+#                            counts, three operands at batch 2, the height axis, row-major rows, a
+#                            ShuffleNetV2 channel shuffle) written in place by their operands'
+#                            kernels (no concat or transpose kernel in the profile; a model input
+#                            or output operand copied into its slot), matching onnxruntime: on
+#                            x86-64 and under qemu (rk3399)
 #   models.host_fp16         float16 arithmetic for --target=host has no AVX512-FP16 instruction
 #                            unless the CPU has it (--emit=asm; AMD Zen 4 has AVX-512 without it)
 #   models.neon              ARM conv and matmul kernels use NEON fmla (on --emit=asm)

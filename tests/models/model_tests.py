@@ -311,8 +311,10 @@ def concats(a):
     kernel writes its part of the concat's result, through the result's strides): a SqueezeNet
     fire module with odd channel counts (NHWC, channel slots at offsets that are no multiple of a
     vector), three operands at batch 2, the height axis, row-major rows of matrix products; a
-    model input as an operand, which gets a copy kernel of its own (identity) into its slot; and
-    one whose operand is also a model output in another layout, which keeps the concat kernel.
+    model input as an operand, which gets a copy kernel of its own (identity) into its slot; a
+    ShuffleNetV2 unit (channel split, branch, concat, reshape -> transpose -> reshape), whose
+    branch writes the shuffled tensor directly (no concat or transpose kernel); and one whose
+    operand is also a model output (row-major, the other conv NHWC), copied into its slot.
     Each model matches onnxruntime on --target; its profile shows which kernels remain for the
     concat node."""
     import numpy as np
@@ -374,6 +376,22 @@ def concats(a):
         matmul(nodes, inits, "cat", 16, 4, "y")
         return ("y",)
 
+    def channel_shuffle(nodes, inits):
+        # ShuffleNetV2's unit: a channel split (a view), a branch, concat, channel shuffle.
+        inits += [numpy_helper.from_array(np.array(v, np.int64), n)
+                  for n, v in (("s0", [0]), ("s4", [4]), ("s8", [8]), ("ax", [1]),
+                               ("grouped", [1, 2, 4, 6, 5]), ("flat", [1, 8, 6, 5]))]
+        nodes += [helper.make_node("Slice", ["x", "s0", "s4", "ax"], ["x1"], name="split0"),
+                  helper.make_node("Slice", ["x", "s4", "s8", "ax"], ["x2"], name="split1")]
+        conv(nodes, inits, "x2", 4, 4, 3, "branch")
+        nodes += [helper.make_node("Concat", ["x1", "branch"], ["cat"], axis=1, name="concat"),
+                  helper.make_node("Reshape", ["cat", "grouped"], ["g"], name="group"),
+                  helper.make_node("Transpose", ["g"], ["t"], perm=[0, 2, 1, 3, 4],
+                                   name="shuffle"),
+                  helper.make_node("Reshape", ["t", "flat"], ["shuffled"], name="ungroup")]
+        conv(nodes, inits, "shuffled", 8, 3, 1, "y", relu=False)
+        return ("y",)
+
     def operand_is_output(nodes, inits):
         conv(nodes, inits, "x", 4, 3, 1, "a")
         conv(nodes, inits, "x", 4, 5, 3, "b")
@@ -387,7 +405,8 @@ def concats(a):
              ("height_axis", (1, 4, 5, 9), height, []),
              ("matmul_rows", (5, 16), rows, []),
              ("input_copied", (5, 16), input_copied, ["identity"]),
-             ("operand_is_output", (1, 4, 6, 6), operand_is_output, ["concat"])]
+             ("channel_shuffle", (1, 8, 6, 5), channel_shuffle, ["identity"]),
+             ("operand_is_output", (1, 4, 6, 6), operand_is_output, ["identity"])]
     for name, shape, build, expected in cases:
         d = fresh(os.path.join(work, name))
         nodes, inits = [], []
@@ -398,10 +417,10 @@ def concats(a):
         compile_model(a, path, lib)
         out = run([a.dnncc_run, lib, "--data", data, "--rtol", "1e-3", "--atol", "1e-4",
                    "--profile", "--profile-runs", "1"])
-        found = re.findall(r"^\s+\d+\s.*\s(\S+)\s+\[concat\]$", out, re.M)
+        found = re.findall(r"^\s+\d+\s.*\s(\S+)\s+\[(?:concat|shuffle)\]$", out, re.M)
         if found != expected:
-            raise Failure(f"{name}: kernel calls for the concat node {found}, expected "
-                          f"{expected}:\n{out}")
+            raise Failure(f"{name}: kernel calls for the concat and shuffle nodes {found}, "
+                          f"expected {expected}:\n{out}")
 
 
 def check_outputs(model, data, outdir, top1):

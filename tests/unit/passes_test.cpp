@@ -452,28 +452,30 @@ std::map<int, int> kernelPositions(const Module& m) {
   return pos;
 }
 
-bool isView(const Op* op) {
-  return op &&
-         (op->kind == OpKind::Reshape || op->kind == OpKind::Slice ||
-          op->kind == OpKind::Transpose) &&
-         op->group < 0;
-}
 const Value* root(const Value* v) {
   while (isView(v->producer))
     v = v->producer->operands[0];
   return v;
 }
-/// A concat that concat-in-place made no kernel: its operands' kernels write its bytes.
-bool isInPlaceConcat(const Op* op) {
-  return op && op->kind == OpKind::Concat && op->group < 0;
+/// The in-place concat whose operands write `v`'s bytes (`v` its result or the transpose after
+/// it, inPlaceChain), or null.
+const Op* writtenBy(const Module& m, const Value* v) {
+  if (!isWrittenInPlace(v->producer))
+    return nullptr;
+  while (v->producer->kind != OpKind::Concat)
+    v = v->producer->operands[0];
+  const Op* concat = v->producer;
+  std::vector<const Op*> chain = inPlaceChain(m, *concat, [](const Op& t) { return t.group < 0; });
+  return chain.back()->result == v || concat->result == v ? concat : nullptr;
 }
-/// Kernel position where a buffer starts to be written: its kernel's, or for an in-place
-/// concat's result the first of its operands' kernels.
-int firstWrite(const Value* v, const std::map<int, int>& pos) {
-  if (!isInPlaceConcat(v->producer))
+/// Kernel position where a buffer starts to be written: its kernel's, or for a tensor that the
+/// operands of an in-place concat write, the first of their kernels.
+int firstWrite(const Module& m, const Value* v, const std::map<int, int>& pos) {
+  const Op* concat = writtenBy(m, v);
+  if (!concat)
     return pos.at(v->producer->group);
   int first = std::numeric_limits<int>::max();
-  for (const Value* o : v->producer->operands)
+  for (const Value* o : concat->operands)
     first = std::min(first, pos.at(o->producer->group));
   return first;
 }
@@ -487,7 +489,7 @@ void checkPlan(const Module& m) {
   std::map<int, int> pos = kernelPositions(m);
   std::map<const Value*, std::pair<int, int>> life;
   for (const auto& op : m.ops) {
-    if (isView(op.get()) || isInPlaceConcat(op.get()))
+    if (isView(op.get()) || isWrittenInPlace(op.get()))
       continue;
     for (const Value* v : op->operands) {
       const Value* r = root(v);
@@ -496,7 +498,7 @@ void checkPlan(const Module& m) {
       ASSERT_NE(plan.byValue[r->id].storage, Storage::none) << "%" << r->id << " has no place";
       if (plan.byValue[r->id].storage != Storage::arena)
         continue;
-      auto [it, fresh] = life.try_emplace(r, firstWrite(r, pos), pos.at(op->group));
+      auto [it, fresh] = life.try_emplace(r, firstWrite(m, r, pos), pos.at(op->group));
       it->second.second = std::max(it->second.second, pos.at(op->group));
     }
   }
@@ -509,7 +511,7 @@ void checkPlan(const Module& m) {
   for (const Value* v : readAfterRun) {
     const Value* r = root(v);
     if (r->producer && plan.byValue[r->id].storage == Storage::arena)
-      life[r] = {firstWrite(r, pos), std::numeric_limits<int>::max()};
+      life[r] = {firstWrite(m, r, pos), std::numeric_limits<int>::max()};
   }
   int64_t sum = 0;
   for (auto& [v, l] : life) {
@@ -540,13 +542,15 @@ void checkPlan(const Module& m) {
       EXPECT_LE(offset + op->result->type.byteSize(), op->operands[0]->type.byteSize());
     }
   for (const auto& op : m.ops)
-    if (isInPlaceConcat(op.get()))
+    if (op->kind == OpKind::Concat && isWrittenInPlace(op.get()))
       for (size_t i = 0; i < op->operands.size(); ++i) {
-        // An operand lies at its slot of the concat's bytes: the slot's offset from the concat's
-        // placement, its strides unless they are the operand's own layout's.
-        const Placement& c = plan.byValue[op->result->id];
+        // An operand lies at its slot of the written tensor's bytes: the slot's offset from the
+        // tensor's placement, its strides unless they are the operand's own layout's.
+        std::vector<const Op*> chain =
+            inPlaceChain(m, *op, [](const Op& t) { return t.group < 0; });
+        const Placement& c = plan.byValue[chain.back()->result->id];
         const Placement& v = plan.byValue[op->operands[i]->id];
-        std::optional<ConcatSlot> slot = concatSlot(*op, i);
+        std::optional<ConcatSlot> slot = concatSlot(chain, i);
         ASSERT_TRUE(slot.has_value()) << printOp(*op);
         EXPECT_TRUE(v.storage == c.storage && v.offset == c.offset + slot->offset)
             << "operand " << i << " of " << printOp(*op);
@@ -825,10 +829,14 @@ TEST(ConcatInPlace, ConvsWriteTheirChannelsOfAnNhwcConcat) {
   const MemoryPlan& plan = *b.m.plan;
   EXPECT_EQ(plan.byValue[e1->id].offset, plan.byValue[cat->id].offset);
   EXPECT_EQ(plan.byValue[e3->id].offset, plan.byValue[cat->id].offset + 5 * 4);
-  // Buffer dims (the logical axes reversed: W, H, C, N) with the result's strides.
-  std::vector<int64_t> strides{12, 12 * 6, 1, 12 * 6 * 5};
-  EXPECT_EQ(plan.byValue[e1->id].strides, strides);
-  EXPECT_EQ(plan.byValue[e3->id].strides, strides);
+  // Buffer dims (the logical axes reversed: W, H, C, N) with the result's strides (N has
+  // extent 1: any stride).
+  std::vector<int64_t> strides{12, 12 * 6, 1};
+  for (const Value* v : {e1, e3}) {
+    const std::vector<int64_t>& s = plan.byValue[v->id].strides;
+    ASSERT_EQ(s.size(), 4u);
+    EXPECT_EQ(std::vector<int64_t>(s.begin(), s.begin() + 3), strides);
+  }
 }
 
 TEST(ConcatInPlace, RowMajorSlotsAreContiguous) {
@@ -849,6 +857,56 @@ TEST(ConcatInPlace, RowMajorSlotsAreContiguous) {
     EXPECT_EQ(plan.byValue[parts[i]->id].offset, plan.byValue[cat->id].offset + i * 2 * 4 * 4);
     EXPECT_TRUE(plan.byValue[parts[i]->id].strides.empty());
   }
+}
+
+TEST(ConcatInPlace, ConvsWriteThroughAChannelShuffle) {
+  // ShuffleNet: concat -> reshape [N, 2, C, H, W] -> transpose -> reshape [N, 2C, H, W]. Channel
+  // k of operand g lands at channel 2k + g of the shuffled map: the convs write it there, and
+  // neither the concat nor the transpose is a kernel.
+  Builder b;
+  Value* x = b.input({1, 4, 5, 6});
+  Value* a = b.conv(x, 3);
+  Value* c = b.conv(x, 3);
+  Value* cat = b.op(OpKind::Concat, {a, c}, AxisAttrs{1});
+  Value* grouped = b.op(OpKind::Reshape, {cat}, NoAttrs{}, {1, 2, 3, 5, 6});
+  Value* t = b.op(OpKind::Transpose, {grouped}, TransposeAttrs{{0, 2, 1, 3, 4}});
+  Value* shuffled = b.op(OpKind::Reshape, {t}, NoAttrs{}, {1, 6, 5, 6});
+  b.output(b.conv(shuffled, 2), "y");
+  auto before = clone(b.m);
+  ASSERT_TRUE(test::runPasses(b.m, kThroughConcatInPlace));
+  checkPlan(b.m);
+  EXPECT_EQ(cat->producer->group, -1);
+  EXPECT_EQ(t->producer->group, -1);
+  EXPECT_TRUE(isWrittenInPlace(t->producer));
+  const MemoryPlan& plan = *b.m.plan;
+  ASSERT_EQ(t->type.layout, Layout::rowMajor);
+  // Operand g starts at channel g of t's row-major [1, 3, 2, 5, 6] bytes; its channels are two
+  // maps apart.
+  for (int g = 0; g < 2; ++g) {
+    const Placement& p = plan.byValue[(g == 0 ? a : c)->id];
+    EXPECT_EQ(p.offset, plan.byValue[t->id].offset + g * 5 * 6 * 4);
+    ASSERT_EQ(p.strides.size(), 4u);
+    EXPECT_EQ(std::vector<int64_t>(p.strides.begin(), p.strides.begin() + 3),
+              (std::vector<int64_t>{1, 6, 2 * 5 * 6}));
+  }
+  for (uint32_t seed : {1u, 2u})
+    EXPECT_TRUE(test::sameNumbers(*before, b.m, seed, 1e-6, 1e-6)) << "seed " << seed;
+}
+
+TEST(ConcatInPlace, NoSlotWhenTheMapIsNotAffine) {
+  // Through a reshape that folds the concat axis with an outer one ([2, 3] + [2, 3] -> [2, 6] ->
+  // [3, 4] -> transposed), an operand's elements are not evenly strided in the result.
+  Builder b;
+  Value* x = b.input({2, 3});
+  Value* cat =
+      b.op(OpKind::Concat, {b.op(OpKind::Relu, {x}), b.op(OpKind::Sigmoid, {x})}, AxisAttrs{1});
+  Value* r = b.op(OpKind::Reshape, {cat}, NoAttrs{}, {3, 4});
+  Value* t = b.op(OpKind::Transpose, {r}, TransposeAttrs{{1, 0}});
+  b.output(b.op(OpKind::MatMul, {t, b.constant({3, 2})}), "y");
+  std::vector<const Op*> chain{cat->producer, r->producer, t->producer};
+  EXPECT_FALSE(concatSlot(chain, 0).has_value());
+  EXPECT_FALSE(concatSlot(chain, 1).has_value());
+  EXPECT_TRUE(concatSlot({cat->producer}, 1).has_value());
 }
 
 TEST(ConcatInPlace, OperandsThatCannotBeWrittenInPlaceAreCopiedIntoTheirSlots) {

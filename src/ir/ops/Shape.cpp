@@ -137,21 +137,75 @@ std::optional<int64_t> contiguousSliceOffset(const Op& slice) {
   return offset * dtypeSize(x.dtype);
 }
 
-std::optional<ConcatSlot> concatSlot(const Op& concat, size_t i) {
-  if (concat.kind != OpKind::Concat || i >= concat.operands.size())
+std::optional<ConcatSlot> concatSlot(const std::vector<const Op*>& chain, size_t i) {
+  if (chain.empty() || chain[0]->kind != OpKind::Concat || i >= chain[0]->operands.size())
     return std::nullopt;
-  const TensorType& r = concat.result->type;
+  const Op& concat = *chain[0];
   const TensorType& x = concat.operands[i]->type;
-  if (x.dtype != r.dtype || x.rank() != r.rank() || x.layout != r.layout || x.block != 0 ||
-      r.block != 0 || x.group != 0 || r.group != 0)
+  const TensorType& r = chain.back()->result->type;
+  // Through reshapes and transposes every element's place is checked: up to 2^22 of them.
+  constexpr int64_t kMaxCheckedElements = int64_t{1} << 22;
+  if (x.block != 0 || r.block != 0 || x.group != 0 || r.group != 0 || x.dtype != r.dtype ||
+      x.numElements() == 0 || (chain.size() > 1 && x.numElements() > kMaxCheckedElements))
     return std::nullopt;
+  for (size_t k = 1; k < chain.size(); ++k)
+    if ((chain[k]->kind != OpKind::Reshape && chain[k]->kind != OpKind::Transpose) ||
+        chain[k]->operands[0] != chain[k - 1]->result)
+      return std::nullopt;
   auto axis = static_cast<size_t>(concat.attr<AxisAttrs>().axis);
   int64_t start = 0;
   for (size_t j = 0; j < i; ++j)
     start += concat.operands[j]->type.shape[axis];
-  std::vector<int64_t> strides = r.strides(); // per logical axis
+  // Element offset in r's memory of the operand's element `idx`.
+  auto position = [&](std::vector<int64_t> idx) {
+    idx[axis] += start;
+    for (size_t k = 1; k < chain.size(); ++k) {
+      const Op& op = *chain[k];
+      if (op.kind == OpKind::Reshape) { // the same row-major order, another shape
+        const std::vector<int64_t>& from = op.operands[0]->type.shape;
+        const std::vector<int64_t>& to = op.result->type.shape;
+        int64_t linear = 0;
+        for (size_t d = 0; d < from.size(); ++d)
+          linear = linear * from[d] + idx[d];
+        idx.assign(to.size(), 0);
+        for (size_t d = to.size(); d-- > 0;) {
+          idx[d] = linear % to[d];
+          linear /= to[d];
+        }
+      } else { // result axis a is operand axis perm[a]
+        const IntList& perm = op.attr<TransposeAttrs>().perm;
+        std::vector<int64_t> out(perm.size());
+        for (size_t a = 0; a < perm.size(); ++a)
+          out[a] = idx[static_cast<size_t>(perm[a])];
+        idx = std::move(out);
+      }
+    }
+    return storageOffset(r, idx);
+  };
+  int rank = x.rank();
+  std::vector<int64_t> idx(static_cast<size_t>(rank), 0);
+  int64_t base = position(idx);
+  // Per logical axis; an axis of extent 1 keeps the operand's own stride (any would do).
+  std::vector<int64_t> strides = x.strides();
+  for (int a = 0; a < rank; ++a)
+    if (x.shape[a] > 1) {
+      idx[a] = 1;
+      strides[a] = position(idx) - base;
+      idx[a] = 0;
+    }
+  // Every element where the strides put it (row-major walk over the operand's indices); a
+  // concat alone is affine by construction.
+  for (int64_t n = 0; chain.size() > 1 && n < x.numElements(); ++n) {
+    int64_t expected = base;
+    for (int a = 0; a < rank; ++a)
+      expected += idx[a] * strides[a];
+    if (position(idx) != expected)
+      return std::nullopt;
+    for (int a = rank - 1; a >= 0 && ++idx[a] == x.shape[a]; --a)
+      idx[a] = 0;
+  }
   ConcatSlot slot;
-  slot.offset = start * strides[axis] * dtypeSize(r.dtype);
+  slot.offset = base * dtypeSize(r.dtype);
   slot.strides.assign(strides.rbegin(), strides.rend()); // buffer dim d is axis rank - 1 - d
   return slot;
 }
