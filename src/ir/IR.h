@@ -92,7 +92,8 @@ struct Placement {
   int index = 0;      ///< input/output index
   /// Element strides of the value's buffer dimensions (bufferDims order) when it lives inside a
   /// larger tensor whose strides differ from its own layout's: an operand that its kernel writes
-  /// into its slot of a concat's result (passes/ConcatInPlace). Empty: bufferDims(type)'s.
+  /// into its slot of a concat's result or of the channel shuffle after it (passes/ConcatInPlace).
+  /// Empty: bufferDims(type)'s.
   std::vector<int64_t> strides;
 };
 
@@ -210,7 +211,8 @@ struct ConcatSlot {
 /// result (a channel shuffle: concat -> reshape -> transpose). The map from the operand's
 /// indices to that memory (in its layout) must be affine: it is checked for every element.
 /// Nothing when it is not, when the operand or the result is blocked or grouped
-/// (TensorType::block, group), or for an operand of more than 2^26 elements.
+/// (TensorType::block, group), or, through reshapes and transposes, for an operand of more than
+/// 2^22 elements (the check's cost).
 std::optional<ConcatSlot> concatSlot(const std::vector<const Op*>& chain, size_t i);
 
 /// Re-runs type inference for one op (used by verify and by passes that change operands).

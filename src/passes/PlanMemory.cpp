@@ -108,9 +108,11 @@ Status PlanMemory::run(Module& m, PassContext& ctx) {
     }
     const Value* r = op->result;
     if (auto in = insideOf.find(r); in != insideOf.end()) {
-      // The written tensor's bytes are live from the first kernel writing a part of them.
+      // The written tensor's bytes are live from the first kernel writing a part of them (in the
+      // arena unless it has a place already).
       const Value* c = in->second.root;
-      buffers.try_emplace(c, Buffer{c, alignUp(c->type.byteSize()), pos, pos});
+      if (plan.byValue[c->id].storage == Storage::none)
+        buffers.try_emplace(c, Buffer{c, alignUp(c->type.byteSize()), pos, pos});
     } else if (plan.byValue[r->id].storage == Storage::none) {
       buffers.emplace(r, Buffer{r, alignUp(r->type.byteSize()), pos, pos});
     }
