@@ -44,6 +44,7 @@ target_link_libraries(header_emitter_test PRIVATE dnncc_header_emitter GTest::gt
 add_dependencies(header_emitter_test dnncc_test_libtinynet)
 target_compile_definitions(header_emitter_test PRIVATE
   DNNCC_TEST_CC="${CMAKE_C_COMPILER}" DNNCC_TEST_CXX="${CMAKE_CXX_COMPILER}"
+  DNNCC_TEST_C_FLAGS="${CMAKE_C_FLAGS}"
   DNNCC_TEST_CLASSIFY_C="${DNNCC_TEST_REPO_DIR}/examples/classify/classify.c"
   DNNCC_TEST_TINYNET_DIR="$<TARGET_FILE_DIR:dnncc_test_libtinynet>")
 gtest_discover_tests(header_emitter_test PROPERTIES LABELS unit)

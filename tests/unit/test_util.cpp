@@ -223,25 +223,29 @@ std::vector<Bytes> randomInputs(const Module& m, uint32_t seed) {
 
 Bytes floatBytes(const std::vector<float>& v) {
   Bytes b(v.size() * sizeof(float));
-  std::memcpy(b.data(), v.data(), b.size());
+  if (!b.empty()) // memcpy's pointers must not be null, even for no bytes
+    std::memcpy(b.data(), v.data(), b.size());
   return b;
 }
 
 std::vector<float> asFloats(const Bytes& b) {
   std::vector<float> v(b.size() / sizeof(float));
-  std::memcpy(v.data(), b.data(), v.size() * sizeof(float));
+  if (!v.empty())
+    std::memcpy(v.data(), b.data(), v.size() * sizeof(float));
   return v;
 }
 
 Bytes int64Bytes(const std::vector<int64_t>& v) {
   Bytes b(v.size() * sizeof(int64_t));
-  std::memcpy(b.data(), v.data(), b.size());
+  if (!b.empty())
+    std::memcpy(b.data(), v.data(), b.size());
   return b;
 }
 
 std::vector<int64_t> asInt64s(const Bytes& b) {
   std::vector<int64_t> v(b.size() / sizeof(int64_t));
-  std::memcpy(v.data(), b.data(), v.size() * sizeof(int64_t));
+  if (!v.empty())
+    std::memcpy(v.data(), b.data(), v.size() * sizeof(int64_t));
   return v;
 }
 
