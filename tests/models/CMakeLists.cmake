@@ -382,7 +382,8 @@ endforeach()
 add_test(NAME models.classify_example
          COMMAND ${DNNCC_MODEL_TEST} classify ${DNNCC_MODELS_BIN}/classify)
 add_test(NAME models.two_models
-         COMMAND ${DNNCC_MODEL_TEST} two-models ${DNNCC_MODELS_BIN}/two_models)
+         COMMAND ${DNNCC_MODEL_TEST} two-models ${DNNCC_MODELS_BIN}/two_models
+                 "--cflags=${CMAKE_C_FLAGS}")
 add_test(NAME models.exports COMMAND ${DNNCC_MODEL_TEST} exports ${DNNCC_MODELS_BIN}/exports)
 add_test(NAME models.nonfinite
          COMMAND ${DNNCC_MODEL_TEST} nonfinite ${DNNCC_MODELS_BIN}/nonfinite)

@@ -881,8 +881,9 @@ def two_models(a):
     for name in ("net_a", "net_b"):
         compile_model(a, model, os.path.join(work, f"lib{name}.so"), "--name", name)
     exe = os.path.join(work, "two_models")
-    run([a.cc, "-std=c11", "-Wall", "-Werror", os.path.join(a.repo, "tests", "models",
-                                                             "two_models.c"),
+    # --cflags: the build's sanitizer flags (asan/tsan presets), whose runtime the libraries need.
+    run([a.cc, "-std=c11", "-Wall", "-Werror", *a.cflags.split(),
+         os.path.join(a.repo, "tests", "models", "two_models.c"),
          f"-I{work}", f"-L{work}", "-lnet_a", "-lnet_b", f"-Wl,-rpath,{work}", "-o", exe])
     run([exe])
     # The same program linked statically from two --emit=obj objects: only <prefix>_* is global
@@ -892,8 +893,8 @@ def two_models(a):
         objs.append(os.path.join(work, f"{name}.o"))
         compile_model(a, model, objs[-1], "--name", name, "--emit=obj")
     exe = os.path.join(work, "two_models_static")
-    run([a.cc, "-std=c11", "-Wall", "-Werror", os.path.join(a.repo, "tests", "models",
-                                                             "two_models.c"),
+    run([a.cc, "-std=c11", "-Wall", "-Werror", *a.cflags.split(),
+         os.path.join(a.repo, "tests", "models", "two_models.c"),
          f"-I{work}", *objs, "-lm", "-lpthread", "-ldl", "-o", exe])
     run([exe])
 
@@ -1111,9 +1112,12 @@ def main():
                    "(amdgcn-amd-amdhsa:gfx900)")
     p.add_argument("--staged", action="store_true",
                    help="require a kernel that stages tiles in local (shared) memory")
-    for name in ("classify", "two-models", "exports", "neon", "nonfinite", "copies", "exact",
-                 "dynamic", "host-fp16", "contrib", "conv-chains", "concats", "guard-pages"):
+    for name in ("classify", "exports", "neon", "nonfinite", "copies", "exact", "dynamic",
+                 "host-fp16", "contrib", "conv-chains", "concats", "guard-pages"):
         sub.add_parser(name).add_argument("work")
+    p = sub.add_parser("two-models")
+    p.add_argument("work")
+    p.add_argument("--cflags", default="", help="extra C flags (a sanitizer build's)")
     p = sub.add_parser("profile")
     p.add_argument("model_dir")
     p.add_argument("work")
@@ -1131,7 +1135,8 @@ def main():
                      "emit": emit, "exports": exports, "compile-only": compile_only,
                      "neon": neon, "nonfinite": nonfinite, "gpu-code": gpu_code,
                      "copies": copies, "exact": exact, "dynamic": dynamic, "host-fp16": host_fp16,
-                     "contrib": contrib, "profile": profile, "conv-chains": conv_chains, "concats": concats, "guard-pages": guard_pages,
+                     "contrib": contrib, "profile": profile, "conv-chains": conv_chains,
+                     "concats": concats, "guard-pages": guard_pages,
                      "robustness": robustness}, a)
 
 
