@@ -176,6 +176,13 @@ TEST_F(DnnccRun, ErrorsAreOneLine) {
   expectOneErrorLine(run("--input x=" + path("garbage.pb")),
                      "error: " + path("garbage.pb") + ": not a valid ONNX TensorProto");
   expectOneErrorLine(run("--input x=" + path("x.txt")), "unknown tensor file type");
+  // A header key with nothing but spaces after it (found by fuzzing tensor_io).
+  std::string header = "{'descr': '<f4', 'shape': (2, 3), 'fortran_order':   ";
+  std::ofstream(path("cut.npy"), std::ios::binary)
+      << std::string("\x93NUMPY\x01\x00", 8) << static_cast<char>(header.size())
+      << static_cast<char>(0) << header;
+  expectOneErrorLine(run("--input x=" + path("cut.npy")),
+                     "malformed .npy header: no value for 'fortran_order'");
   expectOneErrorLine(run("--input x=" + path("x.npy"), path("missing.so")),
                      "error: " + path("missing.so") + ": no such file");
   expectOneErrorLine(run("--input x=" + path("x.npy"), path("notalib.so")),
