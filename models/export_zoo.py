@@ -126,7 +126,120 @@ class LstmKeywordSpotter(nn.Module):
         return self.classifier(states[:, -1])
 
 
-BUILTIN_MODELS = {"bert_tiny": BertTiny, "lstm_kws": LstmKeywordSpotter}
+class ConvBnSiLU(nn.Sequential):
+    """Conv (no bias) + BatchNorm + SiLU, "same" padding: the detector's basic layer."""
+
+    def __init__(self, cin: int, cout: int, k: int = 1, s: int = 1) -> None:
+        super().__init__(nn.Conv2d(cin, cout, k, s, k // 2, bias=False), nn.BatchNorm2d(cout),
+                         nn.SiLU())
+
+
+class C2f(nn.Module):
+    """CSP block with two convs (YOLOv8's C2f): a 1x1 conv to 2c channels split in halves, n
+    residual bottlenecks (two 3x3 convs) chained on the second half, every intermediate
+    concatenated and mixed by a 1x1 conv."""
+
+    def __init__(self, cin: int, cout: int, n: int, shortcut: bool = True) -> None:
+        super().__init__()
+        self.c = cout // 2
+        self.cv1 = ConvBnSiLU(cin, 2 * self.c)
+        self.cv2 = ConvBnSiLU((2 + n) * self.c, cout)
+        self.blocks = nn.ModuleList(
+            nn.Sequential(ConvBnSiLU(self.c, self.c, 3), ConvBnSiLU(self.c, self.c, 3))
+            for _ in range(n))
+        self.shortcut = shortcut
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        parts = list(self.cv1(x).chunk(2, 1))
+        for block in self.blocks:
+            y = block(parts[-1])
+            parts.append(parts[-1] + y if self.shortcut else y)
+        return self.cv2(torch.cat(parts, 1))
+
+
+class Sppf(nn.Module):
+    """Spatial pyramid pooling, fast: three chained 5x5 stride-1 max pools, all concatenated."""
+
+    def __init__(self, cin: int, cout: int) -> None:
+        super().__init__()
+        self.cv1 = ConvBnSiLU(cin, cin // 2)
+        self.cv2 = ConvBnSiLU(cin // 2 * 4, cout)
+        self.pool = nn.MaxPool2d(5, 1, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = [self.cv1(x)]
+        for _ in range(3):
+            y.append(self.pool(y[-1]))
+        return self.cv2(torch.cat(y, 1))
+
+
+class YoloDetector(nn.Module):
+    """A one-stage anchor-free detector in the style of YOLOv8-n (Jocher et al., Ultralytics
+    2023; width 0.25, depth 0.33): a SiLU CSP backbone (C2f blocks, SPPF), a PAN neck (nearest
+    upsampling, concats, strided convs) and a decoupled head per stride 8/16/32 (box branch: 4
+    distances as distributions over 16 bins, decoded by softmax and their expectation; class
+    branch: 80 sigmoid scores). Output [1, 84, anchors]: box centre x, y, width, height in pixels,
+    then the class scores, as the exported Ultralytics models give it. 320x320 input."""
+
+    def __init__(self, classes: int = 80, size: int = 320, bins: int = 16) -> None:
+        super().__init__()
+        w = [16, 32, 64, 128, 256]
+        self.stem = nn.Sequential(ConvBnSiLU(3, w[0], 3, 2), ConvBnSiLU(w[0], w[1], 3, 2),
+                                  C2f(w[1], w[1], 1))
+        self.stage3 = nn.Sequential(ConvBnSiLU(w[1], w[2], 3, 2), C2f(w[2], w[2], 2))
+        self.stage4 = nn.Sequential(ConvBnSiLU(w[2], w[3], 3, 2), C2f(w[3], w[3], 2))
+        self.stage5 = nn.Sequential(ConvBnSiLU(w[3], w[4], 3, 2), C2f(w[4], w[4], 1),
+                                    Sppf(w[4], w[4]))
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.top4 = C2f(w[4] + w[3], w[3], 1, shortcut=False)
+        self.top3 = C2f(w[3] + w[2], w[2], 1, shortcut=False)
+        self.down3 = ConvBnSiLU(w[2], w[2], 3, 2)
+        self.bottom4 = C2f(w[2] + w[3], w[3], 1, shortcut=False)
+        self.down4 = ConvBnSiLU(w[3], w[3], 3, 2)
+        self.bottom5 = C2f(w[3] + w[4], w[4], 1, shortcut=False)
+        box_c, cls_c = max(16, w[2] // 4, 4 * bins), max(w[2], classes)
+        self.box_heads = nn.ModuleList(
+            nn.Sequential(ConvBnSiLU(c, box_c, 3), ConvBnSiLU(box_c, box_c, 3),
+                          nn.Conv2d(box_c, 4 * bins, 1)) for c in (w[2], w[3], w[4]))
+        self.cls_heads = nn.ModuleList(
+            nn.Sequential(ConvBnSiLU(c, cls_c, 3), ConvBnSiLU(cls_c, cls_c, 3),
+                          nn.Conv2d(cls_c, classes, 1)) for c in (w[2], w[3], w[4]))
+        self.bins = bins
+        # Anchor points (cell centres, in cells) and strides of the three levels.
+        points, strides = [], []
+        for stride in (8, 16, 32):
+            n = size // stride
+            ys, xs = torch.meshgrid(torch.arange(n) + 0.5, torch.arange(n) + 0.5, indexing="ij")
+            points.append(torch.stack([xs.flatten(), ys.flatten()]))
+            strides.append(torch.full((1, n * n), float(stride)))
+        self.register_buffer("anchors", torch.cat(points, 1))  # [2, A]
+        self.register_buffer("strides", torch.cat(strides, 1))  # [1, A]
+        self.register_buffer("bin_values", torch.arange(bins, dtype=torch.float32))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        p3 = self.stage3(self.stem(x))
+        p4 = self.stage4(p3)
+        p5 = self.stage5(p4)
+        t4 = self.top4(torch.cat([self.up(p5), p4], 1))
+        n3 = self.top3(torch.cat([self.up(t4), p3], 1))
+        n4 = self.bottom4(torch.cat([self.down3(n3), t4], 1))
+        n5 = self.bottom5(torch.cat([self.down4(n4), p5], 1))
+        levels = [torch.cat([box(f), cls(f)], 1).flatten(2)
+                  for f, box, cls in zip((n3, n4, n5), self.box_heads, self.cls_heads)]
+        y = torch.cat(levels, 2)  # [1, 4 * bins + classes, A]
+        box, scores = y.split([4 * self.bins, y.shape[1] - 4 * self.bins], 1)
+        # Each side's distance: the expectation of a softmax over the bins (distribution focal
+        # loss decoding), in cells.
+        dist = box.reshape(1, 4, self.bins, -1).softmax(2)
+        dist = (dist * self.bin_values.reshape(1, 1, -1, 1)).sum(2)  # [1, 4, A]
+        lt, rb = dist.split(2, 1)
+        top_left, bottom_right = self.anchors - lt, self.anchors + rb
+        boxes = torch.cat([(top_left + bottom_right) / 2, bottom_right - top_left], 1)
+        return torch.cat([boxes * self.strides, scores.sigmoid()], 1)
+
+
+BUILTIN_MODELS = {"bert_tiny": BertTiny, "lstm_kws": LstmKeywordSpotter,
+                  "yolo_detector": YoloDetector}
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,9 +1,13 @@
 // choose-layouts: picks each tensor's storage order; kernels read any strides, so this only
 // changes speed. Image activations (rank 4, produced by conv/pooling/batch_norm/pad, or
-// element-wise and concat ops over such, and a transpose that keeps its operand's bytes in place
-// when stored so) are stored NHWC so kernels vectorise across channels; conv weights are stored
+// element-wise and concat ops over such, or an element-wise op in a conv's kernel, slices and
+// gathers of such, and a transpose that keeps its operand's bytes in place when stored so) are
+// stored NHWC so kernels vectorise across channels; conv weights are stored
 // HWIO and the B of gemm with trans_b=1 transposed, both output-channel innermost. Model outputs
-// and operands of reshape views stay row-major (their bytes are seen as row-major). Constant
+// and operands of reshape views are row-major (their bytes are seen as row-major): a kernel with
+// a conv that computes one (a detector's head conv feeding a reshape, a segmentation net's last
+// conv) still writes NHWC, which its tiled schedule needs (the generic one is 10-20x slower), and
+// an `identity` kernel after it converts to row-major, one pass over the tensor. Constant
 // weights are further blocked by one or two vectors of output channels (columns of a matmul's B),
 // the register tile the conv and matmul schedules use, so a kernel streams each block sequentially;
 // the 8-bit weights of integer convs and matmuls also in groups of 4 input channels, the order of
@@ -76,6 +80,37 @@ Value* withLayout(Module& m, Value* c, Layout layout, int lanes, const std::vect
   c->type = t;
   return c;
 }
+/// Gives each NHWC value in `values` a row-major copy (an `identity` kernel of its own, right
+/// after the value's producer) that the model outputs and the reshapes reading the value read
+/// instead; the copy takes over an output's name.
+Status convertToRowMajor(Module& m, const std::vector<Value*>& values) {
+  int nextGroup = 0;
+  for (const auto& op : m.ops)
+    nextGroup = std::max(nextGroup, op->group + 1);
+  for (Value* v : values) {
+    size_t index = 0;
+    while (m.ops[index].get() != v->producer)
+      ++index;
+    TensorType t = v->type;
+    t.layout = Layout::rowMajor;
+    Expected<Value*> copy =
+        m.insertOp(index + 1, OpKind::Identity, {v}, NoAttrs{}, v->producer->name, &t);
+    if (!copy)
+      return Status(copy.status())
+          .withDefaults({m.sourceFile, v->producer->name, std::string(opName(v->producer->kind))});
+    Value* c = *copy;
+    c->producer->group = nextGroup++;
+    for (Value*& out : m.outputs)
+      if (out == v) {
+        out = c;
+        c->name = v->name;
+      }
+    for (auto& op : m.ops)
+      if (op->kind == OpKind::Reshape && op->operands[0] == v)
+        op->operands[0] = c;
+  }
+  return Status::ok();
+}
 } // namespace
 
 Status ChooseLayouts::run(Module& m, PassContext& ctx) {
@@ -86,12 +121,20 @@ Status ChooseLayouts::run(Module& m, PassContext& ctx) {
   for (const auto& op : m.ops)
     if (op->kind == OpKind::Reshape)
       mustBeRowMajor[op->operands[0]->id] = true;
+  // Kernel groups (fuse-elementwise) with a conv: their result is worth converting.
+  std::vector<bool> groupHasConv;
+  for (const auto& op : m.ops)
+    if (op->group >= 0) {
+      groupHasConv.resize(std::max<size_t>(groupHasConv.size(), op->group + 1));
+      groupHasConv[op->group] = groupHasConv[op->group] || op->kind == OpKind::Conv;
+    }
+  std::vector<Value*> converted; // stored NHWC although row-major is wanted
   int nhwc = 0;
   LayoutCopies copies;
   for (auto& op : m.ops) {
     Value* r = op->result;
     r->type.layout = Layout::rowMajor;
-    if (r->type.rank() == 4 && !mustBeRowMajor[r->id]) {
+    if (r->type.rank() == 4) {
       bool image = imageProducer(op->kind);
       if (hasTrait(op->kind, kElementwise) || op->kind == OpKind::Concat) {
         bool any = false, all = true;
@@ -101,17 +144,28 @@ Status ChooseLayouts::run(Module& m, PassContext& ctx) {
           any = true;
           all &= v->type.layout == Layout::nhwc;
         }
-        image = any && all;
+        // In a conv's kernel the conv's NHWC tile writes the result, whatever the layout of
+        // another operand (a residual add's skip branch).
+        image = any && (all || (op->group >= 0 && groupHasConv[op->group]));
       }
+      // Slices and gathers of a map (a CSP block's channel halves, nearest upsampling's row and
+      // column gathers) keep their operand's layout.
+      if ((op->kind == OpKind::Slice || op->kind == OpKind::Gather) &&
+          op->operands[0]->type.rank() == 4)
+        image = op->operands[0]->type.layout == Layout::nhwc;
       // A transpose whose result, stored NHWC, keeps its operand's bytes in place (the
       // permute back to [N, C, H, W] of ConvNeXt's channels-last blocks) is stored so:
       // make-views then turns it into a view.
       if (op->kind == OpKind::Transpose && transposeKeepsBytes(*op, Layout::nhwc) &&
           !transposeKeepsBytes(*op, Layout::rowMajor))
         image = true;
+      if (image && mustBeRowMajor[r->id])
+        image = op->group >= 0 && groupHasConv[op->group];
       if (image) {
         r->type.layout = Layout::nhwc;
         ++nhwc;
+        if (mustBeRowMajor[r->id])
+          converted.push_back(r);
       }
     }
     int lanes = ctx.vectorLanes;
@@ -127,8 +181,12 @@ Status ChooseLayouts::run(Module& m, PassContext& ctx) {
       op->operands[1] = withLayout(m, w, Layout::rowMajor, lanes, uses, copies,
                                    groupFor(*op, w, Layout::rowMajor));
   }
+  if (Status s = convertToRowMajor(m, converted); !s)
+    return s;
   if (ctx.remark)
-    ctx.remark(fmt::format("choose-layouts: {} tensors stored nhwc", nhwc));
+    ctx.remark(fmt::format("choose-layouts: {} tensors stored nhwc, {} converted to row-major "
+                           "for a model output or reshape",
+                           nhwc, converted.size()));
   return Status::ok();
 }
 

@@ -3,9 +3,10 @@
 // planned tensor, so the conv kernel's inner loop reads memory without bounds checks and the pad
 // kernel (memory-bound, cheap next to the conv) also lays the input out channels-last. Depthwise
 // convs keep their padding: they do too little work per input element to pay for a copy; so do
-// stride-1 convs on small maps (paysOff). An integer conv whose input channels are not a multiple
-// of 4 (a first conv on RGB) gets the missing channels from the pad (holding its zero point) and
-// zero weights for them, so its reduction takes the dot-product form (channelsToAdd).
+// stride-1 convs on small maps (paysOff; how small depends on the target's vector registers). An
+// integer conv whose input channels are not a multiple of 4 (a first conv on RGB) gets the missing
+// channels from the pad (holding its zero point) and zero weights for them, so its reduction takes
+// the dot-product form (channelsToAdd).
 #include <fmt/format.h>
 
 #include "passes/Pass.h"
@@ -13,18 +14,24 @@
 namespace dnncc {
 namespace {
 /// Output width from which a stride-1 conv reads a pre-padded copy faster than it handles the
-/// borders itself.
-constexpr int64_t kMinPaddedWidth = 28;
+/// borders itself: 28 (56x56 and 28x28 maps are padded, 14x14 and 7x7 are not) where the target
+/// has 32 vector registers (AVX-512, AArch64) or is a GPU, 14 where it has 16 (AVX2, ARMv7 NEON).
+int64_t minPaddedWidth(const PassContext& ctx) {
+  return !ctx.gpu && ctx.vectorRegisters < 32 ? 14 : 28;
+}
 
 /// Whether the copy pays off. The conv algorithm marks in-bounds reads likely(), so Halide splits
 /// a padded conv's loops into border parts with the bounds test and a steady state without it;
 /// measured per layer on ResNet-50 (`dnncc-run --profile`, with and without the pass), the copy
-/// still pays for strided convs and for maps at least kMinPaddedWidth wide (56x56, 28x28: up to
-/// 25% faster), but costs more than it saves on 14x14 and 7x7 maps (about 10% slower).
-bool paysOff(const Op& conv) {
+/// still pays for strided convs and, on a Zen 4 (AVX-512), for maps at least 28 wide (56x56,
+/// 28x28: up to 25% faster) but costs more than it saves on 14x14 and 7x7 maps (about 10%
+/// slower). With 16 vector registers (a Zen 3, AVX2) the bounds tests stay in the 14x14 convs'
+/// inner loop: ResNet-50's layer3 3x3 convs run at 55 GFLOP/s per thread in place and 84 with
+/// the copy; its 7x7 ones at 80 in place and 70 with the copy.
+bool paysOff(const Op& conv, const PassContext& ctx) {
   const auto& a = conv.attr<ConvAttrs>();
   bool strided = std::any_of(a.strides.begin(), a.strides.end(), [](int64_t s) { return s != 1; });
-  return strided || conv.result->type.shape.back() >= kMinPaddedWidth;
+  return strided || conv.result->type.shape.back() >= minPaddedWidth(ctx);
 }
 
 /// Extra input channels that make an integer conv's input channels a multiple of
@@ -62,7 +69,7 @@ Status MaterializePadding::run(Module& m, PassContext& ctx) {
     bool anyPad = std::any_of(a.pads.begin(), a.pads.end(), [](int64_t p) { return p != 0; });
     int64_t icPerGroup = conv->operands[1]->type.shape[1];
     int64_t extra = channelsToAdd(*conv);
-    if (extra == 0 && (!anyPad || icPerGroup < 4 || !paysOff(*conv)))
+    if (extra == 0 && (!anyPad || icPerGroup < 4 || !paysOff(*conv, ctx)))
       continue;
     int spatial = conv->operands[0]->type.rank() - 2;
     PadAttrs pa;

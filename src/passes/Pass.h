@@ -42,6 +42,9 @@ struct PassContext {
   ConstantEvaluator* evaluator = nullptr;
   /// f32 lanes of the target's vectors: choose-layouts blocks weights to one or two vectors.
   int vectorLanes = 8;
+  /// The target's vector registers (16: AVX2, ARMv7 NEON; 32: AVX-512, AArch64):
+  /// materialize-padding pre-pads more convs' inputs with fewer.
+  int vectorRegisters = 16;
   /// convert-to-fp16 converts only at fp16.
   Precision precision = Precision::fp32;
   /// The target's kernels run on a GPU (defer-run-checks acts only then).

@@ -301,9 +301,131 @@ def conv_chains(a):
         compile_model(a, path, lib)
         out = run([a.dnncc_run, lib, "--data", data, "--rtol", "1e-3", "--atol", "1e-4",
                    "--profile", "--profile-runs", "1"])
-        calls = re.search(r"^profile: (\d+) kernel calls", out, re.M)
-        if not calls or int(calls[1]) != 1 or "[expand, " not in out or "depthwise]" not in out:
+        # One kernel for both convs; the only other is the identity that converts the NHWC
+        # result to the row-major model output (choose-layouts).
+        kernels = re.findall(r"^\s+\d+\s+[\d.]+\s+[\d.]+%.*?dnncc_\S+\s+(\S+)\s+\[(.*)\]$", out,
+                             re.M)
+        fused = [k for k in kernels if k[1].startswith("expand, ") and k[1].endswith("depthwise")]
+        others = [k for k in kernels if k not in fused]
+        if len(fused) != 1 or any(k[0] != "identity" for k in others):
             raise Failure(f"{name}: the 1x1 and the depthwise conv are not one kernel call:\n{out}")
+
+
+def profile_ort_case(a, work, name, nodes, inits, x, outputs):
+    """Saves the model of `nodes` with onnxruntime's outputs for input `x` (save_ort_case) in
+    work/name, compiles it for --target and runs it against them with --profile (one run);
+    returns dnncc-run's output."""
+    path, data = save_ort_case(fresh(os.path.join(work, name)), name, nodes, inits, x, outputs)
+    lib = os.path.join(work, f"lib{name}.so")
+    compile_model(a, path, lib)
+    return run([a.dnncc_run, lib, "--data", data, "--rtol", "1e-3", "--atol", "1e-4",
+                "--profile", "--profile-runs", "1"])
+
+
+def add_conv(rng, nodes, inits, x, ic, oc, k, out, act):
+    """Appends a "same"-padded k x k Conv of `x` (ic -> oc channels, seeded weights and bias) to
+    `nodes` / `inits`, followed by `act` ("relu", "silu" as x * sigmoid(x), or None); its
+    result is called `out`."""
+    import numpy as np
+    from onnx import helper, numpy_helper
+    w = f"w_{out}"
+    inits += [numpy_helper.from_array(
+                  (rng.standard_normal((oc, ic, k, k)) * 0.3).astype(np.float32), w),
+              numpy_helper.from_array(rng.standard_normal(oc).astype(np.float32), w + "b")]
+    nodes.append(helper.make_node("Conv", [x, w, w + "b"], [out + "c" if act else out],
+                                  name=f"conv_{out}", pads=[k // 2] * 4, kernel_shape=[k, k]))
+    if act == "relu":
+        nodes.append(helper.make_node("Relu", [out + "c"], [out], name=f"relu_{out}"))
+    elif act == "silu":
+        nodes += [helper.make_node("Sigmoid", [out + "c"], [out + "s"], name=f"sig_{out}"),
+                  helper.make_node("Mul", [out + "c", out + "s"], [out], name=f"silu_{out}")]
+
+
+def layouts(a):
+    """The layouts of a detector's building blocks (choose-layouts) and softmax over an axis that
+    is not innermost (the axis_reductions schedule): a conv whose result is a model output and
+    one that feeds a reshape (a detection head), each still written NHWC by the conv's kernel and
+    converted by an identity kernel; a CSP block (channel halves as slices, a bottleneck with a
+    residual add of a slice, concat); nearest upsampling (Resize, imported as gathers) into a
+    concat; softmax over the bins of [1, 4, 16, A] box distributions and log_softmax over the
+    channels of a map. Each model matches onnxruntime on --target, and every conv kernel in its
+    profile is an NHWC one (the generic schedule that a row-major conv result gets ran such convs
+    15-20x slower)."""
+    import numpy as np
+    from onnx import helper, numpy_helper
+    work = fresh(a.work)
+    rng = np.random.default_rng(12)
+
+    def conv(nodes, inits, x, ic, oc, k, out, silu=True):
+        add_conv(rng, nodes, inits, x, ic, oc, k, out, "silu" if silu else None)
+
+    def ints(inits, name, values):
+        inits.append(numpy_helper.from_array(np.array(values, np.int64), name))
+
+    def head(nodes, inits):
+        conv(nodes, inits, "x", 8, 16, 3, "f")
+        conv(nodes, inits, "f", 16, 20, 1, "boxes", silu=False)
+        ints(inits, "flat", [1, 20, -1])
+        nodes.append(helper.make_node("Reshape", ["boxes", "flat"], ["y"], name="flatten"))
+        return ("y", "f")
+
+    def csp(nodes, inits):
+        conv(nodes, inits, "x", 8, 16, 1, "cv1")
+        ints(inits, "s0", [0])
+        ints(inits, "s8", [8])
+        ints(inits, "s16", [16])
+        ints(inits, "ax", [1])
+        nodes += [helper.make_node("Slice", ["cv1", "s0", "s8", "ax"], ["h0"], name="half0"),
+                  helper.make_node("Slice", ["cv1", "s8", "s16", "ax"], ["h1"], name="half1")]
+        conv(nodes, inits, "h1", 8, 8, 3, "b0")
+        conv(nodes, inits, "b0", 8, 8, 3, "b1")
+        nodes += [helper.make_node("Add", ["h1", "b1"], ["res"], name="residual"),
+                  helper.make_node("Concat", ["h0", "h1", "res"], ["cat"], axis=1,
+                                   name="concat")]
+        conv(nodes, inits, "cat", 24, 12, 1, "y")
+        return ("y",)
+
+    def upsample(nodes, inits):
+        # The lateral input: a map twice as large (x upsampled).
+        inits.append(numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales"))
+        nodes.append(helper.make_node("Resize", ["x", "", "scales"], ["x2"], mode="nearest",
+                                      name="lateral_in"))
+        conv(nodes, inits, "x", 8, 12, 3, "deep")
+        nodes.append(helper.make_node("Resize", ["deep", "", "scales"], ["up"], mode="nearest",
+                                      name="up"))
+        conv(nodes, inits, "x2", 8, 8, 1, "lateral")
+        nodes.append(helper.make_node("Concat", ["up", "lateral"], ["cat"], axis=1,
+                                      name="concat"))
+        conv(nodes, inits, "cat", 20, 6, 3, "y")
+        return ("y",)
+
+    def bins(nodes, inits):
+        conv(nodes, inits, "x", 8, 64, 1, "dist", silu=False)
+        ints(inits, "grouped", [1, 4, 16, -1])
+        nodes += [helper.make_node("Reshape", ["dist", "grouped"], ["g"], name="group"),
+                  helper.make_node("Softmax", ["g"], ["y"], axis=2, name="softmax")]
+        return ("y",)
+
+    def channels(nodes, inits):
+        conv(nodes, inits, "x", 8, 24, 3, "logits", silu=False)
+        nodes.append(helper.make_node("LogSoftmax", ["logits"], ["y"], axis=1,
+                                      name="log_softmax"))
+        return ("y",)
+
+    # (name, input shape, build(nodes, inits) -> outputs)
+    cases = [("head", (1, 8, 10, 12), head), ("csp", (1, 8, 9, 11), csp),
+             ("upsample", (1, 8, 6, 7), upsample), ("bins", (1, 8, 10, 13), bins),
+             ("channels", (2, 8, 5, 9), channels)]
+    for name, shape, build in cases:
+        nodes, inits = [], []
+        outputs = build(nodes, inits)
+        out = profile_ort_case(a, work, name, nodes, inits,
+                               rng.standard_normal(shape).astype(np.float32), outputs)
+        kernels = re.findall(r"^\s+\d+\s.*\s(dnncc_\S+)\s+(\S+)\s+\[", out, re.M)
+        rowmajor = [k for k, ops in kernels if ops.startswith("conv") and "_nhwc_" not in k]
+        if not kernels or rowmajor:
+            raise Failure(f"{name}: conv kernels without an NHWC output {rowmajor}:\n{out}")
+        print(f"{name}: {len(kernels)} kernels, every conv kernel NHWC")
 
 
 def concats(a):
@@ -323,14 +445,7 @@ def concats(a):
     rng = np.random.default_rng(11)
 
     def conv(nodes, inits, x, ic, oc, k, out, relu=True):
-        w = f"w_{out}"
-        inits += [numpy_helper.from_array(
-                      (rng.standard_normal((oc, ic, k, k)) * 0.3).astype(np.float32), w),
-                  numpy_helper.from_array(rng.standard_normal(oc).astype(np.float32), w + "b")]
-        nodes.append(helper.make_node("Conv", [x, w, w + "b"], [out + "c" if relu else out],
-                                      name=f"conv_{out}", pads=[k // 2] * 4, kernel_shape=[k, k]))
-        if relu:
-            nodes.append(helper.make_node("Relu", [out + "c"], [out], name=f"relu_{out}"))
+        add_conv(rng, nodes, inits, x, ic, oc, k, out, "relu" if relu else None)
 
     def matmul(nodes, inits, x, k, n, out):
         inits.append(numpy_helper.from_array(
@@ -408,15 +523,10 @@ def concats(a):
              ("channel_shuffle", (1, 8, 6, 5), channel_shuffle, ["identity"]),
              ("operand_is_output", (1, 4, 6, 6), operand_is_output, ["identity"])]
     for name, shape, build, expected in cases:
-        d = fresh(os.path.join(work, name))
         nodes, inits = [], []
         outputs = build(nodes, inits)
-        x = rng.standard_normal(shape).astype(np.float32)
-        path, data = save_ort_case(d, name, nodes, inits, x, outputs)
-        lib = os.path.join(work, f"lib{name}.so")
-        compile_model(a, path, lib)
-        out = run([a.dnncc_run, lib, "--data", data, "--rtol", "1e-3", "--atol", "1e-4",
-                   "--profile", "--profile-runs", "1"])
+        out = profile_ort_case(a, work, name, nodes, inits,
+                               rng.standard_normal(shape).astype(np.float32), outputs)
         found = re.findall(r"^\s+\d+\s.*\s(\S+)\s+\[(?:concat|shuffle)\]$", out, re.M)
         if found != expected:
             raise Failure(f"{name}: kernel calls for the concat and shuffle nodes {found}, "
@@ -1113,7 +1223,7 @@ def main():
     p.add_argument("--staged", action="store_true",
                    help="require a kernel that stages tiles in local (shared) memory")
     for name in ("classify", "exports", "neon", "nonfinite", "copies", "exact", "dynamic",
-                 "host-fp16", "contrib", "conv-chains", "concats", "guard-pages"):
+                 "host-fp16", "contrib", "conv-chains", "concats", "layouts", "guard-pages"):
         sub.add_parser(name).add_argument("work")
     p = sub.add_parser("two-models")
     p.add_argument("work")
@@ -1136,7 +1246,7 @@ def main():
                      "neon": neon, "nonfinite": nonfinite, "gpu-code": gpu_code,
                      "copies": copies, "exact": exact, "dynamic": dynamic, "host-fp16": host_fp16,
                      "contrib": contrib, "profile": profile, "conv-chains": conv_chains,
-                     "concats": concats, "guard-pages": guard_pages,
+                     "concats": concats, "layouts": layouts, "guard-pages": guard_pages,
                      "robustness": robustness}, a)
 
 

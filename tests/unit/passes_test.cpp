@@ -386,6 +386,37 @@ TEST(ChooseLayouts, ConvActivationsNhwcWeightsHwioOutputsAndReshapeOperandsRowMa
   EXPECT_TRUE(test::sameNumbers(*before, b.m));
 }
 
+// A conv kernel whose result is a model output (conv + relu) or a reshape's operand (a
+// detector's head) still writes NHWC, which its tiled schedule needs; an identity kernel of its
+// own converts to row-major, and the output keeps its name.
+TEST(ChooseLayouts, ConvKernelsWriteNhwcAndAConversionFeedsOutputsAndReshapes) {
+  Builder b;
+  Value* x = b.input({1, 2, 4, 4});
+  Value* r = b.op(OpKind::Relu, {b.conv(x, 3)});
+  b.output(r, "features");
+  Value* head = b.conv(r, 6);
+  b.output(b.op(OpKind::Reshape, {head}, NoAttrs{}, {1, 6, 16}), "boxes");
+  auto before = clone(b.m);
+  ASSERT_TRUE(test::runPasses(b.m, "fuse-elementwise,choose-layouts"));
+  EXPECT_EQ(r->type.layout, Layout::nhwc);
+  EXPECT_EQ(r->producer->group, r->producer->operands[0]->producer->group) << "conv + relu";
+  EXPECT_EQ(head->type.layout, Layout::nhwc);
+  // Each is converted by an identity kernel of its own, read by the output / the reshape.
+  for (Value* converted : {r, head}) {
+    const Op* copy = nullptr;
+    for (const auto& op : b.m.ops)
+      if (op->kind == OpKind::Identity && op->operands[0] == converted)
+        copy = op.get();
+    ASSERT_NE(copy, nullptr);
+    EXPECT_EQ(copy->result->type.layout, Layout::rowMajor);
+    EXPECT_NE(copy->group, converted->producer->group);
+  }
+  EXPECT_EQ(b.m.outputs[0]->producer->kind, OpKind::Identity);
+  EXPECT_EQ(b.m.outputs[0]->name, "features");
+  EXPECT_EQ(b.m.outputs[1]->producer->operands[0]->producer->kind, OpKind::Identity);
+  EXPECT_TRUE(test::sameNumbers(*before, b.m));
+}
+
 TEST(ChooseLayouts, SharedWeightGetsACopyWithItsOwnLayout) {
   Builder b;
   Value* x = b.input({1, 3, 3, 3});
@@ -668,13 +699,17 @@ TEST(PlanMemory, NoTwoLiveBuffersShareBytesOnRandomNets) {
 TEST(MaterializePadding, PadsWideMapsAndStridedConvsOnly) {
   struct Case {
     int64_t width, stride, group;
+    int registers;
     bool padded;
   };
-  // Wide maps and strided convs read a pre-padded copy; small stride-1 maps and depthwise convs
-  // handle their borders in the conv kernel.
+  // Wide maps and strided convs read a pre-padded copy (from 28 columns with 32 vector registers,
+  // from 14 with 16); small stride-1 maps and depthwise convs handle their borders in the conv
+  // kernel.
   for (const Case& c :
-       {Case{28, 1, 1, true}, Case{14, 1, 1, false}, Case{14, 2, 1, true}, Case{28, 1, 8, false}}) {
-    SCOPED_TRACE(fmt::format("width {}, stride {}, group {}", c.width, c.stride, c.group));
+       {Case{28, 1, 1, 32, true}, Case{14, 1, 1, 32, false}, Case{14, 1, 1, 16, true},
+        Case{7, 1, 1, 16, false}, Case{14, 2, 1, 32, true}, Case{28, 1, 8, 16, false}}) {
+    SCOPED_TRACE(fmt::format("width {}, stride {}, group {}, {} registers", c.width, c.stride,
+                             c.group, c.registers));
     Builder b;
     Value* x = b.input({1, 8, 4, c.width});
     Value* w = b.constant({8, 8 / c.group, 3, 3});
@@ -682,7 +717,9 @@ TEST(MaterializePadding, PadsWideMapsAndStridedConvsOnly) {
         b.op(OpKind::Conv, {x, w}, ConvAttrs{{c.stride, c.stride}, {1, 1, 1, 1}, {1, 1}, c.group});
     b.output(y, "y");
     auto before = clone(b.m);
-    ASSERT_TRUE(test::runPasses(b.m, "materialize-padding"));
+    PassContext ctx;
+    ctx.vectorRegisters = c.registers;
+    ASSERT_TRUE(test::runPasses(b.m, "materialize-padding", ctx));
     const Op* conv = y->producer;
     EXPECT_EQ(conv->operands[0]->producer != nullptr &&
                   conv->operands[0]->producer->kind == OpKind::Pad,
@@ -962,8 +999,12 @@ TEST(ConcatInPlace, ConcatsWithoutAWritableOperandOrThatAreOutputsStayKernels) {
   checkPlan(b.m);
   for (const Value* v : {inputs, isOutput})
     EXPECT_GE(v->producer->group, 0) << printOp(*v->producer);
+  // No copies into slots (the identity that converts output a's conv to row-major is
+  // choose-layouts').
   for (const auto& op : b.m.ops)
-    EXPECT_NE(op->kind, OpKind::Identity);
+    if (op->kind == OpKind::Concat)
+      for (const Value* v : op->operands)
+        EXPECT_TRUE(!v->producer || v->producer->kind != OpKind::Identity) << printOp(*op);
 }
 
 TEST(ConcatInPlace, GpuTargetsKeepCopies) {

@@ -298,10 +298,15 @@ std::vector<int64_t> asInt64s(const Bytes& b) {
 }
 
 Status runPasses(Module& m, std::string_view passList, Precision precision) {
-  DNNCC_ASSIGN_OR_RETURN(auto passes, parsePipeline(passList));
   PassContext ctx;
   ctx.precision = precision;
-  ctx.evaluator = &referenceEvaluator();
+  return runPasses(m, passList, ctx);
+}
+
+Status runPasses(Module& m, std::string_view passList, PassContext ctx) {
+  DNNCC_ASSIGN_OR_RETURN(auto passes, parsePipeline(passList));
+  if (!ctx.evaluator)
+    ctx.evaluator = &referenceEvaluator();
   PipelineOptions options;
   options.verifyEach = true;
   return runPipeline(m, passes, ctx, options);

@@ -92,6 +92,9 @@ std::vector<int64_t> asInt64s(const Bytes& b);
 /// Runs a comma-separated pass list with the reference evaluator and the verifier after each pass,
 /// at `precision` (what dnncc --precision sets).
 Status runPasses(Module& m, std::string_view passList, Precision precision = Precision::fp32);
+/// Likewise with the target facts of `ctx` (vector lanes and registers, gpu); the reference
+/// evaluator is used when `ctx` names none.
+Status runPasses(Module& m, std::string_view passList, PassContext ctx);
 
 // ---- FileCheck-style matching of printed IR ----
 

@@ -355,6 +355,7 @@ int main(int argc, char** argv) {
   }
   ctx.evaluator = &evaluator;
   ctx.vectorLanes = target->vectorLanes();
+  ctx.vectorRegisters = target->vectorRegisters;
   ctx.precision = precision == "fp16" ? Precision::fp16 : Precision::fp32;
   ctx.gpu = target->isGpu();
   ctx.remark = log;
