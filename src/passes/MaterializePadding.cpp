@@ -15,9 +15,10 @@ namespace dnncc {
 namespace {
 /// Output width from which a stride-1 conv reads a pre-padded copy faster than it handles the
 /// borders itself: 28 (56x56 and 28x28 maps are padded, 14x14 and 7x7 are not) where the target
-/// has 32 vector registers (AVX-512, AArch64) or is a GPU, 14 where it has 16 (AVX2, ARMv7 NEON).
+/// has 32 vector registers (AVX-512, AArch64) or is a GPU, 8 where it has 16 (AVX2, ARMv7 NEON:
+/// all but 7x7 maps).
 int64_t minPaddedWidth(const PassContext& ctx) {
-  return !ctx.gpu && ctx.vectorRegisters < 32 ? 14 : 28;
+  return !ctx.gpu && ctx.vectorRegisters < 32 ? 8 : 28;
 }
 
 /// Whether the copy pays off. The conv algorithm marks in-bounds reads likely(), so Halide splits
@@ -25,9 +26,10 @@ int64_t minPaddedWidth(const PassContext& ctx) {
 /// measured per layer on ResNet-50 (`dnncc-run --profile`, with and without the pass), the copy
 /// still pays for strided convs and, on a Zen 4 (AVX-512), for maps at least 28 wide (56x56,
 /// 28x28: up to 25% faster) but costs more than it saves on 14x14 and 7x7 maps (about 10%
-/// slower). With 16 vector registers (a Zen 3, AVX2) the bounds tests stay in the 14x14 convs'
-/// inner loop: ResNet-50's layer3 3x3 convs run at 55 GFLOP/s per thread in place and 84 with
-/// the copy; its 7x7 ones at 80 in place and 70 with the copy.
+/// slower). With 16 vector registers (a Zen 3, AVX2) the bounds tests stay in the inner loop of
+/// small maps: ResNet-50's 14x14 3x3 convs ran at 55 GFLOP/s per thread in place and 84 with the
+/// copy, SqueezeNet's 13x13 ones at 44 and about 85 (the whole model 15% faster); 7x7 maps gain
+/// nothing (ResNet-50's layer4, ResNet-18: within the noise, 0-3% slower with the copy).
 bool paysOff(const Op& conv, const PassContext& ctx) {
   const auto& a = conv.attr<ConvAttrs>();
   bool strided = std::any_of(a.strides.begin(), a.strides.end(), [](int64_t s) { return s != 1; });

@@ -703,10 +703,10 @@ TEST(MaterializePadding, PadsWideMapsAndStridedConvsOnly) {
     bool padded;
   };
   // Wide maps and strided convs read a pre-padded copy (from 28 columns with 32 vector registers,
-  // from 14 with 16); small stride-1 maps and depthwise convs handle their borders in the conv
+  // from 8 with 16); small stride-1 maps and depthwise convs handle their borders in the conv
   // kernel.
   for (const Case& c :
-       {Case{28, 1, 1, 32, true}, Case{14, 1, 1, 32, false}, Case{14, 1, 1, 16, true},
+       {Case{28, 1, 1, 32, true}, Case{14, 1, 1, 32, false}, Case{13, 1, 1, 16, true},
         Case{7, 1, 1, 16, false}, Case{14, 2, 1, 32, true}, Case{28, 1, 8, 16, false}}) {
     SCOPED_TRACE(fmt::format("width {}, stride {}, group {}, {} registers", c.width, c.stride,
                              c.group, c.registers));
