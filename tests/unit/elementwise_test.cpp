@@ -192,6 +192,30 @@ TEST(ElementwiseNumbers, TanhIsWithinThreeUlpsAndKeepsIeeeSpecials) {
       sameBits(run(special, {{kNaN, kInf, -kInf, 0.f, -0.f}}), {kNaN, 1.f, -1.f, 0.f, -0.f}));
 }
 
+TEST(ElementwiseNumbers, SigmoidIsWithin4e7AndKeepsNaN) {
+  // f32 sigmoid is computed in vector arithmetic (1 / (1 + e^-x) with a polynomial e^x): every
+  // value of a dense sweep within a relative 4e-7 (3-4 ULP) of the double result, or 2e-38 where
+  // the result is that tiny (x < -87); +inf gives 1, -inf (almost) 0, NaN stays NaN.
+  std::vector<float> in;
+  for (int i = -4000; i <= 4000; ++i)
+    in.push_back(static_cast<float>(i) * 0.025f); // [-100, 100]
+  IMPORT_OR_FAIL(m, unaryModel(13, "Sigmoid", static_cast<int>(in.size()), [](auto&) {}));
+  std::vector<float> got = run(m, {in});
+  ASSERT_EQ(got.size(), in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    double want = 1.0 / (1.0 + std::exp(-static_cast<double>(in[i])));
+    EXPECT_LE(std::fabs(got[i] - want), std::max(4e-7 * want, 2e-38)) << "sigmoid(" << in[i] << ")";
+  }
+  IMPORT_OR_FAIL(special, unaryModel(13, "Sigmoid", 4, [](auto&) {}));
+  std::vector<float> s = run(special, {{kNaN, kInf, -kInf, 0.f}});
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_TRUE(std::isnan(s[0]));
+  EXPECT_EQ(s[1], 1.f);
+  EXPECT_LE(s[2], 2e-38f);
+  EXPECT_GE(s[2], 0.f);
+  EXPECT_EQ(s[3], 0.5f);
+}
+
 TEST(ElementwiseNumbers, RoundIsHalfToEvenAndPredicatesSeeNaNAndInf) {
   IMPORT_OR_FAIL(round, unaryModel(13, "Round", 8, [](auto&) {}));
   EXPECT_TRUE(sameBits(run(round, {{-2.5f, -1.5f, -0.5f, 0.5f, 1.5f, 2.5f, 2.6f, kNaN}}),
