@@ -10,14 +10,12 @@ usually writes its -o file into it. The command runs with DIR as its working dir
 --cwd is given."""
 import argparse
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 
-ASAN_CONTEXT_WARNING = re.compile(
-    r"^==\d+==WARNING: ASan doesn't fully support makecontext/swapcontext functions")
+from stderr_lines import program_lines
 
 
 def main():
@@ -48,9 +46,7 @@ def main():
         problems.append(f"killed by signal {signal.Signals(-p.returncode).name} (a crash)")
     elif p.returncode != args.exit:
         problems.append(f"exit code {p.returncode}, expected {args.exit}")
-    # AddressSanitizer's advisory that it cannot follow stack switches (printed by the asan
-    # preset's builds when a coroutine library switches stacks) is no line of the program's.
-    lines = [line for line in p.stderr.splitlines() if not ASAN_CONTEXT_WARNING.match(line)]
+    lines = program_lines(p.stderr)
     if len(lines) != args.lines:
         problems.append(f"stderr has {len(lines)} lines, expected {args.lines}")
     for line in lines:

@@ -22,6 +22,9 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "errors"))
+from stderr_lines import program_lines  # noqa: E402
+
 
 def run_case(args, corpus, case, work):
     """Runs dnncc on one case; returns (case, problems, stderr, seconds, peak RSS bytes)."""
@@ -61,7 +64,7 @@ def run_case(args, corpus, case, work):
                                                    else "(a crash)"))
     elif p.returncode != 1:
         problems.append(f"exit code {p.returncode}, expected 1")
-    lines = stderr.splitlines()
+    lines = program_lines(stderr)
     if not lines:
         problems.append("no error message")
     for line in lines:
