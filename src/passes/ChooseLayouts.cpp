@@ -6,7 +6,7 @@
 // HWIO and the B of gemm with trans_b=1 transposed, both output-channel innermost. Model outputs
 // and operands of reshape views are row-major (their bytes are seen as row-major): a kernel with
 // a conv that computes one (a detector's head conv feeding a reshape, a segmentation net's last
-// conv) still writes NHWC, which its tiled schedule needs (the generic one is 10-20x slower), and
+// conv) still writes NHWC, which its tiled schedule needs (the generic one is 15-20x slower), and
 // an `identity` kernel after it converts to row-major, one pass over the tensor. Constant
 // weights are further blocked by one or two vectors of output channels (columns of a matmul's B),
 // the register tile the conv and matmul schedules use, so a kernel streams each block sequentially;
