@@ -529,6 +529,13 @@ TEST(IrInfer, Errors) {
             "slice of axis 1 reads outside [0, 3)");
   EXPECT_EQ(inferError(p.m, OpKind::Sqrt, {v["idx"]}, NoAttrs{}),
             "expects a float operand, got i64");
+  // Pads whose sum with the extent overflows 64 bits (found by the compile fuzzer: signed
+  // overflow, undefined behaviour, before the check).
+  constexpr int64_t kHuge = std::numeric_limits<int64_t>::max() - 1;
+  EXPECT_EQ(inferError(p.m, OpKind::Pad, {v["a"]}, PadAttrs{{0, kHuge, 0, kHuge}}),
+            "pads make axis 1 overflow 64 bits");
+  EXPECT_EQ(inferError(p.m, OpKind::Pad, {v["a"]}, PadAttrs{{0, -4, 0, 0}}),
+            "pads make axis 1 negative");
   EXPECT_EQ(p.m.ops.size(), 0u) << "failed appends must not leave ops behind";
 }
 

@@ -236,7 +236,9 @@ Expected<TensorType> inferPad(const Op& op) {
     return Status::error(fmt::format("pads has {} entries for rank {}", pads.size(), x.rank()));
   std::vector<int64_t> shape = x.shape;
   for (int i = 0; i < x.rank(); ++i) {
-    shape[i] += pads[i] + pads[x.rank() + i];
+    if (__builtin_add_overflow(shape[i], pads[i], &shape[i]) ||
+        __builtin_add_overflow(shape[i], pads[x.rank() + i], &shape[i]))
+      return Status::error(fmt::format("pads make axis {} overflow 64 bits", i));
     if (shape[i] < 0)
       return Status::error(fmt::format("pads make axis {} negative", i));
   }
