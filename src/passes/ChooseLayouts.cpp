@@ -80,6 +80,7 @@ Value* withLayout(Module& m, Value* c, Layout layout, int lanes, const std::vect
   c->type = t;
   return c;
 }
+
 /// Gives each NHWC value in `values` a row-major copy (an `identity` kernel of its own, right
 /// after the value's producer) that the model outputs and the reshapes reading the value read
 /// instead; the copy takes over an output's name.

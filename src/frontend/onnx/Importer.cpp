@@ -820,9 +820,7 @@ Status NodeContext::checkAtRunTime(Value* cond) {
 Expected<Value*> NodeContext::equalsConstant(Value* v, const std::vector<int64_t>& values,
                                              std::vector<int64_t> shape) {
   TensorType t{DType::i64, std::move(shape)};
-  std::vector<uint8_t> bytes(values.size() * sizeof(int64_t));
-  std::memcpy(bytes.data(), values.data(), bytes.size());
-  Value* c = constant(t, std::move(bytes));
+  Value* c = constant(t, bytesOf(values));
   if (v->type.dtype != DType::i64) {
     DNNCC_ASSIGN_OR_RETURN(c, emit(OpKind::Cast, {c}, CastAttrs{v->type.dtype}));
   }

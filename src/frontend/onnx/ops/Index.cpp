@@ -14,9 +14,7 @@ namespace {
 
 Value* i64Constant(NodeContext& c, const std::vector<int64_t>& values,
                    std::vector<int64_t> shape) {
-  std::vector<uint8_t> bytes(values.size() * 8);
-  std::memcpy(bytes.data(), values.data(), bytes.size());
-  return c.constant(TensorType{DType::i64, std::move(shape)}, std::move(bytes));
+  return c.constant(TensorType{DType::i64, std::move(shape)}, bytesOf(values));
 }
 
 /// Range-11: n = max(ceil((limit - start) / delta), 0) elements start + i * delta, in the type of
@@ -405,9 +403,7 @@ Status gather(NodeContext& c) {
       if (v < 0)
         v += dim;
     }
-    std::vector<uint8_t> bytes(values.size() * 8);
-    std::memcpy(bytes.data(), values.data(), bytes.size());
-    idx = c.constant(TensorType{DType::i64, idx->type.shape}, std::move(bytes));
+    idx = c.constant(TensorType{DType::i64, idx->type.shape}, bytesOf(values));
   }
   DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Gather, {x, idx}, AxisAttrs{*axis}));
   return c.setOutput(0, y);

@@ -11,8 +11,7 @@ namespace dnncc::onnximport {
 namespace {
 
 Value* intsConstant(NodeContext& c, const std::vector<int64_t>& values, bool scalar = false) {
-  std::vector<uint8_t> bytes(values.size() * 8);
-  std::memcpy(bytes.data(), values.data(), bytes.size());
+  std::vector<uint8_t> bytes = bytesOf(values);
   TensorType t{DType::i64, scalar ? std::vector<int64_t>{}
                                   : std::vector<int64_t>{static_cast<int64_t>(values.size())}};
   return c.constant(t, std::move(bytes));
