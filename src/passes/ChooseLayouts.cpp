@@ -129,6 +129,7 @@ Status ChooseLayouts::run(Module& m, PassContext& ctx) {
       groupHasConv.resize(std::max<size_t>(groupHasConv.size(), op->group + 1));
       groupHasConv[op->group] = groupHasConv[op->group] || op->kind == OpKind::Conv;
     }
+  auto inConvKernel = [&](const Op& op) { return op.group >= 0 && groupHasConv[op.group]; };
   std::vector<Value*> converted; // stored NHWC although row-major is wanted
   int nhwc = 0;
   LayoutCopies copies;
@@ -147,7 +148,7 @@ Status ChooseLayouts::run(Module& m, PassContext& ctx) {
         }
         // In a conv's kernel the conv's NHWC tile writes the result, whatever the layout of
         // another operand (a residual add's skip branch).
-        image = any && (all || (op->group >= 0 && groupHasConv[op->group]));
+        image = any && (all || inConvKernel(*op));
       }
       // Slices and gathers of a map (a CSP block's channel halves, nearest upsampling's row and
       // column gathers) keep their operand's layout.
@@ -161,7 +162,7 @@ Status ChooseLayouts::run(Module& m, PassContext& ctx) {
           !transposeKeepsBytes(*op, Layout::rowMajor))
         image = true;
       if (image && mustBeRowMajor[r->id])
-        image = op->group >= 0 && groupHasConv[op->group];
+        image = inConvKernel(*op);
       if (image) {
         r->type.layout = Layout::nhwc;
         ++nhwc;
