@@ -1,5 +1,6 @@
 # DnnccModel.cmake: compile an ONNX model with dnncc at build time and link it like a library.
 #
+#   find_package(dnncc REQUIRED)        # an installed dnncc (lib/cmake/dnncc), or from a checkout:
 #   include(path/to/dnncc/cmake/DnnccModel.cmake)
 #   dnncc_add_model(tinynet MODEL ${CMAKE_CURRENT_SOURCE_DIR}/model.onnx TARGET rk3399)
 #   add_executable(app app.c)                     # app.c: #include "libtinynet.h"
@@ -19,8 +20,9 @@
 # a native build; a cross build (CMAKE_CROSSCOMPILING, i.e. a toolchain file) must name it, since
 # dnncc cannot guess the board's CPU.
 # DNNCC: the dnncc executable (or a CMake target that builds it). Default: the DNNCC_EXECUTABLE
-# cache variable, which find_program() fills from PATH when it is not set
-# (-DDNNCC_EXECUTABLE=/path/to/dnncc/build/bin/dnncc).
+# variable when set (-DDNNCC_EXECUTABLE=/path/to/dnncc/build/bin/dnncc), else dnncc::dnncc when
+# find_package(dnncc) defined it (the installed dnncc next to the package), else dnncc found on
+# PATH by find_program().
 # OPTIONS: extra dnncc arguments, e.g. `OPTIONS --input-shape x=1x3x224x224`.
 # The module needs CMake 3.20 (cmake_path) or newer.
 
@@ -56,6 +58,10 @@ function(dnncc_add_model name)
 
   if(ARG_DNNCC)
     set(dnncc ${ARG_DNNCC})
+  elseif(DNNCC_EXECUTABLE)
+    set(dnncc ${DNNCC_EXECUTABLE})
+  elseif(TARGET dnncc::dnncc)
+    get_target_property(dnncc dnncc::dnncc IMPORTED_LOCATION)
   else()
     find_program(DNNCC_EXECUTABLE dnncc DOC "the dnncc compiler used by dnncc_add_model()")
     if(NOT DNNCC_EXECUTABLE)

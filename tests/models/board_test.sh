@@ -2,18 +2,20 @@
 # board_test.sh: configures and builds examples/board (a user's CMake project using
 # cmake/DnnccModel.cmake) in a fresh directory, natively or with a cross toolchain file, runs its
 # classify program (under qemu-user for ARM) and checks its "top-1: class N" line.
-#   board_test.sh --cmake C [--ninja N] [--cc CC] --dnncc D --repo R --work DIR --target T [--toolchain FILE]
+#   board_test.sh --cmake C [--ninja N] [--cc CC] (--dnncc D | --prefix P) --repo R --work DIR
+#                 --target T [--toolchain FILE]
 #                 [--run "qemu-aarch64 -L /usr/aarch64-linux-gnu"] [--machine AArch64|ARM]
 #                 (--write-reference FILE | --expect-reference FILE | --expect-configure-error)
 set -euo pipefail
 
-cmake=cmake ninja= dnncc= repo= work= target= toolchain= run= machine= cc=
+cmake=cmake ninja= dnncc= prefix= repo= work= target= toolchain= run= machine= cc=
 write_ref= expect_ref= expect_error=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --cmake) cmake=$2; shift 2 ;;
     --ninja) ninja=$2; shift 2 ;;
     --dnncc) dnncc=$2; shift 2 ;;
+    --prefix) prefix=$2; shift 2 ;; # an installed dnncc: find_package(dnncc) from P
     --repo) repo=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --target) target=$2; shift 2 ;;
@@ -28,11 +30,18 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 fail() { echo "FAIL: $*" >&2; exit 1; }
-[[ -n $dnncc && -n $repo && -n $work ]] || fail "--dnncc, --repo and --work are required"
+[[ (-n $dnncc || -n $prefix) && -n $repo && -n $work ]] ||
+  fail "--dnncc or --prefix, --repo and --work are required"
 
 rm -rf "$work"
 mkdir -p "$work"
-args=(-G Ninja -S "$repo/examples/board" -B "$work" -DDNNCC_EXECUTABLE="$dnncc")
+args=(-G Ninja -S "$repo/examples/board" -B "$work")
+if [[ -n $prefix ]]; then
+  args+=(-DCMAKE_PREFIX_PATH="$prefix")
+  dnncc=$prefix/bin/dnncc
+else
+  args+=(-DDNNCC_EXECUTABLE="$dnncc")
+fi
 [[ -n $target ]] && args+=(-DDNNCC_TARGET="$target")
 [[ -n $toolchain ]] && args+=(-DCMAKE_TOOLCHAIN_FILE="$toolchain")
 [[ -n $cc ]] && args+=(-DCMAKE_C_COMPILER="$cc")
