@@ -5,7 +5,7 @@
 # example examples/classify/classify.c against the library and runs it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --main
 bash scripts/build.sh
 mkdir -p build/demo
 echo "demo: dnncc models/tinynet/model.onnx --target=host -o build/demo/libtinynet.so"

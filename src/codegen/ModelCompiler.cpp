@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "HeaderEmitter.h"
+#include "codegen/ForkedJobs.h"
 #include "codegen/halide/Algorithm.h"
 #include "codegen/halide/Kernel.h"
 #include "codegen/llvm/EntryEmitter.h"
@@ -150,26 +151,6 @@ void writeConstant(const Value* v, std::vector<uint8_t>& blob, int64_t offset) {
   }
 }
 
-/// Runs `fn(i)` for i in [0, n) on `jobs` threads; returns the first error.
-Status parallelFor(size_t n, int jobs, const std::function<Status(size_t)>& fn) {
-  std::atomic<size_t> next{0};
-  std::vector<Status> errors(n);
-  auto worker = [&] {
-    for (size_t i = next++; i < n; i = next++)
-      errors[i] = fn(i);
-  };
-  std::vector<std::thread> threads;
-  for (int t = 1; t < jobs && static_cast<size_t>(t) < n; ++t)
-    threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads)
-    t.join();
-  for (auto& e : errors)
-    if (!e.isOk())
-      return e;
-  return Status::ok();
-}
-
 Status halideRuntimeObject(const CodegenOptions& o, const fs::path& work, std::string& path) {
   std::string name = fmt::format("halide_runtime-{}-{:016x}.o", DNNCC_HALIDE_VERSION,
                                  std::hash<std::string>{}(o.target.halideTarget));
@@ -252,11 +233,16 @@ Status generateCode(const Module& m, const CodegenOptions& o) {
   auto t0 = Clock::now();
   bool wantAsm = o.emit == EmitKind::asm_;
   std::vector<std::string> kernelFiles(unique.size());
-  DNNCC_TRY(parallelFor(unique.size(), jobs, [&](size_t i) {
+  for (size_t i = 0; i < unique.size(); ++i)
     kernelFiles[i] = (work.path / fmt::format("kernel{}.{}", i, wantAsm ? "s" : "o")).string();
-    return hl::compileKernel(*unique[i].second, o.target, unique[i].first, kernelFiles[i],
-                             wantAsm ? hl::KernelOutput::assembly : hl::KernelOutput::object);
-  }));
+  // One child process per kernel: the same bytes whatever -j is (see ForkedJobs.h).
+  DNNCC_TRY(runForked(
+      unique.size(), jobs,
+      [&](size_t i) {
+        return hl::compileKernel(*unique[i].second, o.target, unique[i].first, kernelFiles[i],
+                                 wantAsm ? hl::KernelOutput::assembly : hl::KernelOutput::object);
+      },
+      [&](size_t i) { return fmt::format("kernel {}", unique[i].first); }));
   log(fmt::format("kernel compile: {} kernels ({} unique) in {:.2f} s on {} threads", specs.size(),
                   unique.size(), since(t0), jobs));
 

@@ -7,6 +7,8 @@
 #   models.two_models        tinynet as net_a and net_b in one process (tests/models/two_models.c)
 #   models.emit.<kind>       --emit=obj|lib|asm|llvm|ir produce the right kind of file
 #   models.exports           nm -D of a model library shows only <prefix>_* symbols
+#   models.reproducible.<model>  byte-identical library and header at -j1 and -j2, empty and filled
+#                            cache: tinynet on every target, squeezenet1_1 on one per code generator
 #   models.qemu.<target>.<name>   zoo and tinynet compiled for rk3399 (aarch64) and armv7 (32-bit
 #                            ARM), run under qemu-user by dnncc-run against their test data; the
 #                            four largest models carry label 'full' (ctest --preset full)
@@ -399,6 +401,18 @@ add_test(NAME models.classify_example
 add_test(NAME models.two_models
          COMMAND ${DNNCC_MODEL_TEST} two-models ${DNNCC_MODELS_BIN}/two_models
                  "--cflags=${CMAKE_C_FLAGS}")
+# Reproducible output: the same model and flags give byte-identical libraries and headers at -j1
+# and -j2, with an empty and a filled cache: tinynet on every target, squeezenet1_1 (many kernels
+# with the same Halide function names) on one target per code generator.
+add_test(NAME models.reproducible.tinynet
+         COMMAND ${DNNCC_MODEL_TEST} reproducible ${DNNCC_MODELS_REPO}/models/tinynet
+                 ${DNNCC_MODELS_BIN}/reproducible/tinynet --targets all)
+add_test(NAME models.reproducible.squeezenet1_1
+         COMMAND ${DNNCC_MODEL_TEST} reproducible ${DNNCC_MODELS_REPO}/models/zoo/squeezenet1_1
+                 ${DNNCC_MODELS_BIN}/reproducible/squeezenet1_1
+                 --targets x86-64,x86-64-avx512,rk3399,armv7,x86-64-opencl,rk3399-mali,nvidia-ampere,amd-rdna2)
+set_tests_properties(models.reproducible.tinynet models.reproducible.squeezenet1_1 PROPERTIES
+                     LABELS "models;reproducible" TIMEOUT 600)
 add_test(NAME models.exports COMMAND ${DNNCC_MODEL_TEST} exports ${DNNCC_MODELS_BIN}/exports)
 add_test(NAME models.nonfinite
          COMMAND ${DNNCC_MODEL_TEST} nonfinite ${DNNCC_MODELS_BIN}/nonfinite)

@@ -1191,6 +1191,50 @@ def exports(a):
     print(f"{len(names)} symbols, all exported_*")
 
 
+def reproducible(a):
+    """Two compiles of one model with the same flags give byte-identical files on every target:
+    the first at -j1 with an empty cache (the Halide runtime object compiled afresh), the second
+    at -j2 with that cache filled. Also --emit=lib (the static archive) on the first target."""
+    work = fresh(a.work)
+    model = os.path.join(a.model_dir, "model.onnx")
+    if not os.path.exists(model):
+        raise Failure(f"{model} is missing: {ZOO_HINT}")
+    targets = a.targets.split(",")
+    if targets == ["all"]:
+        out = run([a.dnncc, "--list-targets"])
+        targets = [line.split()[0] for line in out.splitlines()
+                   if line and not line[0].isspace() and not line.startswith("host target")]
+    cache = os.path.join(work, "cache")
+    differ = []
+    for i, target in enumerate(targets):
+        kinds = ["so", "lib"] if i == 0 else ["so"]
+        for kind in kinds:
+            files = {}
+            for run_name, jobs in (("a", "1"), ("b", "2")):
+                d = fresh(os.path.join(work, run_name, target, kind))
+                out = os.path.join(d, "libmodel." + ("a" if kind == "lib" else "so"))
+                env = dict(os.environ, DNNCC_CACHE_DIR=cache)
+                run([a.dnncc, model, f"--target={target}", f"--emit={kind}", "-j", jobs, "-o", out],
+                    env=env)
+                files[run_name] = {f: open(os.path.join(d, f), "rb").read()
+                                   for f in sorted(os.listdir(d))}
+            if files["a"].keys() != files["b"].keys():
+                differ.append(f"{target} --emit={kind}: files {sorted(files['a'])} vs "
+                              f"{sorted(files['b'])}")
+                continue
+            for f, data in files["a"].items():
+                if data != files["b"][f]:
+                    at = next(k for k, (x, y) in enumerate(zip(data, files["b"][f])) if x != y) \
+                        if len(data) == len(files["b"][f]) else None
+                    differ.append(f"{target} --emit={kind}: {f} differs at -j1 and -j2 "
+                                  f"({len(data)} vs {len(files['b'][f])} bytes"
+                                  + (f", first at byte {at}" if at is not None else "") + ")")
+        print(f"{target}: identical", flush=True)
+    if differ:
+        raise Failure("not reproducible:\n  " + "\n  ".join(differ))
+    print(f"{len(targets)} targets: byte-identical at -j1 and -j2")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dnncc", required=True)
@@ -1236,6 +1280,10 @@ def main():
     p.add_argument("--runs", type=int, default=10000)
     p.add_argument("--valgrind", action="store_true", help="under valgrind's memcheck")
     p.add_argument("--cflags", default="", help="extra C flags (a sanitizer build's)")
+    p = sub.add_parser("reproducible")
+    p.add_argument("model_dir")
+    p.add_argument("work")
+    p.add_argument("--targets", default="all", help="comma-separated, or 'all' (--list-targets)")
     p = sub.add_parser("emit")
     p.add_argument("kind", choices=["obj", "lib", "asm", "llvm", "ir"])
     p.add_argument("work")
@@ -1247,7 +1295,7 @@ def main():
                      "copies": copies, "exact": exact, "dynamic": dynamic, "host-fp16": host_fp16,
                      "contrib": contrib, "profile": profile, "conv-chains": conv_chains,
                      "concats": concats, "layouts": layouts, "guard-pages": guard_pages,
-                     "robustness": robustness}, a)
+                     "robustness": robustness, "reproducible": reproducible}, a)
 
 
 def dispatch(commands, a):
