@@ -1,6 +1,6 @@
 # Installation and the Debian package.
 #
-#   cmake --install build --prefix P     # P/bin/dnncc, P/bin/dnncc-run, P/lib/dnncc/ (runtime
+#   cmake --install build --prefix P     # P/bin/dnncc, dnncc-run, dnncc-zoo, P/lib/dnncc/ (runtime
 #                                        # archives, dnncc-exec-<arch>), P/lib/cmake/dnncc/,
 #                                        # P/share/doc/dnncc/
 #   cpack --config build/CPackConfig.cmake -B out   # out/dnncc_<version>_amd64.deb (prefix /usr)
@@ -34,7 +34,7 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}
 # protobuf, onnx, fmt, libarchive) are derived by dpkg-shlibdeps from the staged host executables
 # when cpack runs (CPackDebDepends.cmake; CPack's own CPACK_DEBIAN_PACKAGE_SHLIBDEPS would also
 # scan the ARM dnncc-exec builds and demand foreign-architecture libc6:arm64/armhf). The tools dnncc runs as
-# programs (ld.lld-14, llvm-objcopy-14, llvm-ar-14) are named here. Running ARM libraries under
+# programs (ld.lld-14, llvm-objcopy-14, llvm-ar-14) and dnncc-zoo's Python are named here. Running ARM libraries under
 # qemu (dnncc-run), OpenCL libraries on this machine and dnncc_add_model() are recommends.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME dnncc)
@@ -45,7 +45,7 @@ set(CPACK_PACKAGE_CONTACT "dnncc developers <dnncc@users.noreply.github.com>")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "lld-14, llvm-14")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "lld-14, llvm-14, python3 (>= 3.11)") # python3: dnncc-zoo
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS
     "qemu-user, libc6-arm64-cross, libc6-armhf-cross, ocl-icd-libopencl1, cmake")
 set(CPACK_DNNCC_HOST_ARCH ${CMAKE_SYSTEM_PROCESSOR})

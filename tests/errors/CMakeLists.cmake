@@ -391,3 +391,36 @@ dnncc_error_test(dnncc.nnef_archive_bad_tensor
 dnncc_error_test(dnncc.nnef_archive_no_graph
   CONTAINS "the archive holds no graph.nnef"
   COMMAND ${DNNCC} ${NNEF}/archive_no_graph.tgz ${X86} -o OUT/libm.so)
+
+# ---- dnncc-zoo: bad usage and bad zoos (exit status 2) ----
+set(ZOO ${DNNCC_TEST_PYTHON} ${CMAKE_BINARY_DIR}/bin/dnncc-zoo)
+dnncc_error_test(dnncc_zoo.missing_zoo EXIT 2
+  CONTAINS "error: ${BAD}/no_such_zoo: no such directory"
+  COMMAND ${ZOO} ${BAD}/no_such_zoo --targets x86-64 --work OUT)
+dnncc_error_test(dnncc_zoo.empty_zoo EXIT 2
+  CONTAINS "error: ${BAD}/zoo_empty: the zoo is empty"
+  COMMAND ${ZOO} ${BAD}/zoo_empty --targets x86-64 --work OUT)
+dnncc_error_test(dnncc_zoo.no_model EXIT 2
+  CONTAINS "error: ${BAD}/zoo_no_model/mynet: no model"
+  COMMAND ${ZOO} ${BAD}/zoo_no_model --targets x86-64 --work OUT)
+dnncc_error_test(dnncc_zoo.bad_toml EXIT 2
+  CONTAINS "error: ${BAD}/zoo_bad_toml/tinynet/dnncc-zoo.toml: not valid TOML"
+  COMMAND ${ZOO} ${BAD}/zoo_bad_toml --targets x86-64 --work OUT)
+dnncc_error_test(dnncc_zoo.unknown_key EXIT 2
+  CONTAINS "error: ${BAD}/zoo_unknown_key/tinynet/dnncc-zoo.toml: unknown key 'rtoll'"
+  COMMAND ${ZOO} ${BAD}/zoo_unknown_key --targets x86-64 --work OUT)
+dnncc_error_test(dnncc_zoo.wrong_type EXIT 2
+  CONTAINS "error: ${BAD}/zoo_wrong_type/tinynet/dnncc-zoo.toml: 'atol' must be a number"
+  COMMAND ${ZOO} ${BAD}/zoo_wrong_type --targets x86-64 --work OUT)
+dnncc_error_test(dnncc_zoo.unknown_target EXIT 2
+  CONTAINS "error: unknown target 'rk3388'" "rk3399"
+  COMMAND ${ZOO} ${BAD}/zoo_ok --targets x86-64,rk3388 --work OUT)
+dnncc_error_test(dnncc_zoo.bad_shard EXIT 2
+  CONTAINS "error: --shard 3/2: expected I/N with 1 <= I <= N"
+  COMMAND ${ZOO} ${BAD}/zoo_ok --targets x86-64 --shard 3/2 --work OUT)
+dnncc_error_test(dnncc_zoo.bad_baseline EXIT 2
+  CONTAINS "error: ${BAD}/baseline_bad.json: cannot read the baseline"
+  COMMAND ${ZOO} ${BAD}/zoo_ok --targets x86-64 --baseline ${BAD}/baseline_bad.json --work OUT)
+dnncc_error_test(dnncc_zoo.no_targets EXIT 2
+  CONTAINS "error: the following arguments are required: --targets"
+  COMMAND ${ZOO} ${BAD}/zoo_ok --work OUT)

@@ -297,6 +297,26 @@ def main():
                      os.path.join(d, "output_0.pb"))
 
     write_bad_nnef(out)
+    write_bad_zoos(out, args.tinynet)
+
+
+def write_bad_zoos(out, tinynet):
+    """Zoos for dnncc-zoo's errors: empty, a model directory without a model, per-model files
+    that are not TOML, name an unknown key or give a wrong type; a baseline that is not one."""
+    os.makedirs(os.path.join(out, "zoo_empty"))
+    d = os.path.join(out, "zoo_no_model", "mynet")
+    os.makedirs(d)
+    open(os.path.join(d, "README.txt"), "w").write("the model is missing\n")
+    for name, text in (("zoo_bad_toml", "rtol = = 1\n"), ("zoo_unknown_key", "rtoll = 1e-3\n"),
+                       ("zoo_wrong_type", 'atol = "small"\n')):
+        d = os.path.join(out, name, "tinynet")
+        os.makedirs(d)
+        shutil.copy(os.path.join(tinynet, "model.onnx"), d)
+        open(os.path.join(d, "dnncc-zoo.toml"), "w").write(text)
+    d = os.path.join(out, "zoo_ok", "tinynet")
+    os.makedirs(d)
+    shutil.copy(os.path.join(tinynet, "model.onnx"), d)
+    open(os.path.join(out, "baseline_bad.json"), "w").write('{"cells": 3}\n')
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 # install_test.sh: installs dnncc from a build tree into a temporary prefix, moves the prefix (the
 # tree must be relocatable), and uses it as a user would: the installed dnncc compiles the default
 # model for x86-64 and rk3399, the installed dnncc-run checks both against the ONNX test data (the
-# rk3399 one under qemu-aarch64 through the installed dnncc-exec-aarch64), and examples/board, a
-# CMake project outside the tree, builds through find_package(dnncc) + dnncc_add_model() and runs.
+# rk3399 one under qemu-aarch64 through the installed dnncc-exec-aarch64), the installed dnncc-zoo
+# checks a one-model zoo, and examples/board, a CMake project outside the tree, builds through
+# find_package(dnncc) + dnncc_add_model() and runs.
 #   install_test.sh --cmake C --build B --repo R --work DIR [--ninja N] [--cc CC]
 set -euo pipefail
 
@@ -30,7 +31,7 @@ echo "+ $cmake --install $build --prefix $work/staged"
 mv "$work/staged" "$work/prefix"
 prefix=$work/prefix
 
-for f in bin/dnncc bin/dnncc-run lib/dnncc/libdnncc_runtime-x86_64.a \
+for f in bin/dnncc bin/dnncc-run bin/dnncc-zoo lib/dnncc/libdnncc_runtime-x86_64.a \
          lib/dnncc/libdnncc_runtime-aarch64.a lib/dnncc/libdnncc_runtime-arm.a \
          lib/dnncc/dnncc-exec-aarch64 lib/dnncc/dnncc-exec-arm lib/dnncc/dnncc-exec-x86_64 \
          lib/cmake/dnncc/dnnccConfig.cmake lib/cmake/dnncc/dnnccConfigVersion.cmake \
@@ -55,6 +56,13 @@ for target in x86-64 rk3399; do
   (cd / && "$prefix/bin/dnncc-run" "$work/out/$target/libtinynet.so" \
      --data "$model/test_data_set_0") || fail "installed dnncc-run failed for $target"
 done
+
+# dnncc-zoo finds the installed dnncc and dnncc-run next to itself.
+mkdir -p "$work/zoo"
+cp -r "$model" "$work/zoo/tinynet"
+"$prefix/bin/dnncc-zoo" "$work/zoo" --targets x86-64 --bench-runs 0 --json "$work/zoo.json" ||
+  fail "installed dnncc-zoo failed"
+grep -q '"status": "matched"' "$work/zoo.json" || fail "installed dnncc-zoo: tinynet not matched"
 
 board_args=(--cmake "$cmake" --prefix "$prefix" --repo "$repo" --work "$work/board" --target host)
 [[ -n $ninja ]] && board_args+=(--ninja "$ninja")
