@@ -33,9 +33,10 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}
 # The Debian package: dnncc_<version>_<arch>.deb. Its shared-library dependencies (Halide, LLVM,
 # protobuf, onnx, fmt, libarchive) are derived by dpkg-shlibdeps from the staged host executables
 # when cpack runs (CPackDebDepends.cmake; CPack's own CPACK_DEBIAN_PACKAGE_SHLIBDEPS would also
-# scan the ARM dnncc-exec builds and demand foreign-architecture libc6:arm64/armhf). The tools dnncc runs as
-# programs (ld.lld-14, llvm-objcopy-14, llvm-ar-14) and dnncc-zoo's Python are named here. Running ARM libraries under
-# qemu (dnncc-run), OpenCL libraries on this machine and dnncc_add_model() are recommends.
+# scan the ARM dnncc-exec builds and demand foreign-architecture libc6:arm64/armhf). The tools
+# dnncc runs as programs (ld.lld-14, llvm-objcopy-14, llvm-ar-14) and dnncc-zoo's Python are named
+# here. Running ARM libraries under qemu (dnncc-run), OpenCL libraries on this machine and
+# dnncc_add_model() (cmake) are recommends.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME dnncc)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
