@@ -243,7 +243,7 @@ Status generateCode(const Module& m, const CodegenOptions& o) {
                                  wantAsm ? hl::KernelOutput::assembly : hl::KernelOutput::object);
       },
       [&](size_t i) { return fmt::format("kernel {}", unique[i].first); }));
-  log(fmt::format("kernel compile: {} kernels ({} unique) in {:.2f} s on {} threads", specs.size(),
+  log(fmt::format("kernel compile: {} kernels ({} unique) in {:.2f} s, {} at a time", specs.size(),
                   unique.size(), since(t0), jobs));
 
   // Weights blob in each constant's storage layout.

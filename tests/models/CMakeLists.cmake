@@ -403,14 +403,14 @@ add_test(NAME models.two_models
                  "--cflags=${CMAKE_C_FLAGS}")
 # Reproducible output: the same model and flags give byte-identical libraries and headers at -j1
 # and -j2, with an empty and a filled cache: tinynet on every target, squeezenet1_1 (many kernels
-# with the same Halide function names) on one target per code generator.
+# with the same Halide function names) on one target per code generator (x86, ARM, OpenCL, CUDA).
 add_test(NAME models.reproducible.tinynet
          COMMAND ${DNNCC_MODEL_TEST} reproducible ${DNNCC_MODELS_REPO}/models/tinynet
                  ${DNNCC_MODELS_BIN}/reproducible/tinynet --targets all)
 add_test(NAME models.reproducible.squeezenet1_1
          COMMAND ${DNNCC_MODEL_TEST} reproducible ${DNNCC_MODELS_REPO}/models/zoo/squeezenet1_1
                  ${DNNCC_MODELS_BIN}/reproducible/squeezenet1_1
-                 --targets x86-64,x86-64-avx512,rk3399,armv7,x86-64-opencl,rk3399-mali,nvidia-ampere,amd-rdna2)
+                 --targets x86-64,rk3399,rk3399-mali,nvidia-ampere)
 set_tests_properties(models.reproducible.tinynet models.reproducible.squeezenet1_1 PROPERTIES
                      LABELS "models;reproducible" TIMEOUT 600)
 add_test(NAME models.exports COMMAND ${DNNCC_MODEL_TEST} exports ${DNNCC_MODELS_BIN}/exports)

@@ -213,7 +213,9 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   app.add_flag("--time-passes", timePasses, "print the time each pass takes");
   app.add_flag("--verify-each", verifyEach, "verify the IR after every pass");
-  app.add_option("-j,--jobs", jobs, "parallel kernel compiles (default: one per core)");
+  app.add_option("-j,--jobs", jobs,
+                 "kernels compiled at once, each in its own process (default: one per core); the "
+                 "output is the same for any value");
   app.add_flag("--keep-temps", keepTemps, "keep the work directory");
   app.add_option("--halide-features", halideFeatures,
                  "extra Halide target features for the kernels and the Halide runtime, "
