@@ -39,7 +39,6 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}
 # dnncc_add_model() (cmake) are recommends.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME dnncc)
-set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "ahead-of-time compiler from ONNX and NNEF models to native shared libraries")
 set(CPACK_PACKAGE_CONTACT "dnncc developers <dnncc@users.noreply.github.com>")

@@ -100,19 +100,18 @@ Status runForked(size_t n, int jobs, const std::function<Status(size_t)>& job,
     pid_t pid = ::waitpid(-1, &ws, 0);
     if (pid < 0 && errno == EINTR)
       return;
-    auto it = running.find(pid);
-    if (it == running.end()) {
-      // waitpid failed (ECHILD: someone else reaped our children) or a child we did not start.
-      if (pid < 0)
-        for (auto& [p, c] : running) {
-          ::close(c.fd);
-          results[c.index] = Status::error(
-              fmt::format("internal error: lost the process compiling {}", describe(c.index)));
-        }
-      if (pid < 0)
-        running.clear();
+    if (pid < 0) { // ECHILD: someone else reaped our children
+      for (auto& [p, c] : running) {
+        ::close(c.fd);
+        results[c.index] = Status::error(
+            fmt::format("internal error: lost the process compiling {}", describe(c.index)));
+      }
+      running.clear();
       return;
     }
+    auto it = running.find(pid);
+    if (it == running.end())
+      return; // not a child we started
     Child& c = it->second;
     c.report = readAll(c.fd);
     ::close(c.fd);

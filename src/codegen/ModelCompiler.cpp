@@ -1,7 +1,6 @@
 // Whole-model code generation (see ModelCompiler.h).
 #include "codegen/ModelCompiler.h"
 
-#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
