@@ -27,7 +27,8 @@
 #                            (within 1 dB): x86-64, and under qemu (rk3399, jetson-xavier: int8
 #                            activations for sdot)
 #   models.int8_zoo.<target> int8_tests.py zoo: --quantize=int8 of the zoo's CNNs (all on x86-64,
-#                            mobilenet_v2 and squeezenet1_1 under qemu on rk3399 and armv7),
+#                            resnet50 and convnext_tiny as models.int8_zoo_large.x86-64 in
+#                            'full'; mobilenet_v2 and squeezenet1_1 under qemu on rk3399, armv7),
 #                            SNR >= 25 dB against the f32 reference, same top-1
 #   models.int8_contrib      int8_tests.py contrib: onnxruntime's quantized com.microsoft ops
 #                            (QLinearAdd, QGemm, ...), one node each, against its CPU kernels
@@ -69,7 +70,8 @@
 #   models.opencl_fp16.<name>  zoo compiled with --precision=fp16 for x86-64-opencl, run on PoCL:
 #                            within rtol 2e-2 / atol 2e-2 (resnet50: atol 1) of the fp32
 #                            reference and, for the classifiers (all but bert_tiny), the same
-#                            top-1 class; label 'fp16'
+#                            top-1 class; label 'fp16' (resnet50, convnext_tiny, efficientnet_b0,
+#                            mobilenet_v3_large, yolo_detector and lstm_kws in 'full')
 #   models.gpu_fp16.<target>.<name>  resnet18 with --precision=fp16 for rk3399-mali, nvidia,
 #                            jetson-xavier-gpu and nvidia-ampere (mobilenet_v2, bert_tiny too on
 #                            rk3399-mali and nvidia-ampere): as models.gpu, the Mali OpenCL C uses
@@ -80,7 +82,8 @@
 #                            machine, the embedded OpenCL C or PTX for the right sm_NN (assembled
 #                            by ptxas where the CUDA toolkit is installed), for the AMD targets
 #                            the OpenCL C compiled by clang-14 for gfx900 / gfx1030, no undefined
-#                            runtime symbol
+#                            runtime symbol; for jetson-xavier-gpu, amd-vega and amd-rdna2 three
+#                            models, the rest in 'full'
 #   models.opencl.<amd target>.<name>  tinynet and the zoo compiled for amd-vega and amd-rdna2
 #                            (without fp16, which PoCL lacks) and run on PoCL (amd-rdna2:
 #                            tinynet, squeezenet1_1, mobilenet_v2; the rest in 'full')
@@ -197,15 +200,21 @@ foreach(i RANGE ${zoo_last})
                    ${DNNCC_MODELS_REPO}/models/zoo/${name}
                    ${DNNCC_MODELS_BIN}/opencl_fp16/lib${name}.so --precision fp16
                    --rtol 2e-2 --atol ${atol} --device OpenCL ${top1})
-  set_tests_properties(models.opencl_fp16.${name} PROPERTIES LABELS "zoo;models;opencl;fp16"
-                       TIMEOUT 600)
+  # The classifiers that take PoCL longest (and the detector and LSTM) run in 'full': fp16's
+  # kernels differ from fp32's only in the element type, which the models left run too.
+  set(labels zoo models opencl fp16)
+  if(name MATCHES "^(resnet50|convnext_tiny|efficientnet_b0|mobilenet_v3_large|yolo_detector|lstm_kws)$")
+    list(APPEND labels full)
+  endif()
+  set_tests_properties(models.opencl_fp16.${name} PROPERTIES LABELS "${labels}" TIMEOUT 600)
   foreach(target rk3399-mali nvidia jetson-xavier-gpu amd-vega amd-rdna2)
     # Every zoo model has a matmul, a gemm or a 1x1 conv: the tiled schedules stage its tiles.
     dnncc_gpu_code_test(${target} ${name} ${DNNCC_MODELS_REPO}/models/zoo/${name} --staged)
     # jetson-xavier-gpu's kernels differ from nvidia's only in sm_72 and the target's numbers,
-    # amd-rdna2's from amd-vega's in the wavefront: three models each by default, the rest of
-    # the zoo in 'full' (keeps the default suite within 30 minutes on two cores).
-    if(target MATCHES "^(jetson-xavier-gpu|amd-rdna2)$" AND
+    # amd-rdna2's from amd-vega's in the wavefront, and amd-vega's kernels also run on PoCL
+    # (models.opencl.amd-vega.*): three models each by default, the rest of the zoo in 'full'
+    # (keeps the default suite within 30 minutes on two cores).
+    if(target MATCHES "^(jetson-xavier-gpu|amd-vega|amd-rdna2)$" AND
        NOT name MATCHES "^(squeezenet1_1|mobilenet_v2|shufflenet_v2_x1_0)$")
       set_tests_properties(models.gpu.${target}.${name} PROPERTIES LABELS "models;gpu;full")
     endif()
@@ -341,8 +350,10 @@ dnncc_per_target_test(models.int8 quantized 600 COMMAND ${DNNCC_INT8_TEST}
                       TARGETS x86-64 host rk3399 armv7)
 dnncc_per_target_test(models.int8_ptq ptq 600 COMMAND ${DNNCC_INT8_TEST}
                       TARGETS x86-64 rk3399 jetson-xavier)
-# --quantize=int8 across the zoo: every CNN on x86-64; two mobile CNNs under qemu (rk3399, armv7).
-set(int8_zoo_x86-64 resnet18,resnet50,squeezenet1_1,shufflenet_v2_x1_0,mobilenet_v2,mobilenet_v3_large,efficientnet_b0,convnext_tiny)
+# --quantize=int8 across the zoo: every CNN on x86-64 (the two largest, resnet50 and
+# convnext_tiny, as models.int8_zoo_large.x86-64 in 'full'); two mobile CNNs under qemu (rk3399,
+# armv7).
+set(int8_zoo_x86-64 resnet18,squeezenet1_1,shufflenet_v2_x1_0,mobilenet_v2,mobilenet_v3_large,efficientnet_b0)
 set(int8_zoo_rk3399 mobilenet_v2,squeezenet1_1)
 set(int8_zoo_armv7 mobilenet_v2,squeezenet1_1)
 foreach(target x86-64 rk3399 armv7)
@@ -355,6 +366,11 @@ foreach(target x86-64 rk3399 armv7)
   endif()
   set_tests_properties(models.int8_zoo.${target} PROPERTIES LABELS "${labels}" TIMEOUT 900)
 endforeach()
+add_test(NAME models.int8_zoo_large.x86-64
+         COMMAND ${DNNCC_INT8_TEST} --repo ${DNNCC_MODELS_REPO} --target=x86-64 zoo
+                 ${DNNCC_MODELS_BIN}/int8-zoo-large-x86-64 --models resnet50,convnext_tiny)
+set_tests_properties(models.int8_zoo_large.x86-64 PROPERTIES LABELS "models;zoo;full"
+                     TIMEOUT 900)
 add_test(NAME models.int8_contrib
          COMMAND ${DNNCC_INT8_TEST} --target=x86-64 contrib ${DNNCC_MODELS_BIN}/int8-contrib)
 set_tests_properties(models.int8_contrib PROPERTIES LABELS models TIMEOUT 600)
