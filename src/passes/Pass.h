@@ -75,15 +75,16 @@ public:
 
 /// The pipeline `dnncc` runs by default.
 inline constexpr std::string_view kDefaultPipeline =
-    "qdq-to-integer,fold-batch-norm,fold-constants,convert-to-fp16,defer-run-checks,dce,"
-    "materialize-padding,fuse-elementwise,choose-layouts,make-views,concat-in-place,plan-memory";
+    "elide-empty,qdq-to-integer,fold-batch-norm,fold-constants,convert-to-fp16,defer-run-checks,"
+    "dce,materialize-padding,fuse-elementwise,choose-layouts,make-views,concat-in-place,"
+    "plan-memory";
 
 /// The pipeline of `dnncc --quantize=int8`: batch norms folded into the weights first, then
 /// quantize-int8 (calibration and QDQ pairs) and qdq-to-integer, then the default passes.
 inline constexpr std::string_view kInt8Pipeline =
-    "fold-batch-norm,fold-constants,quantize-int8,qdq-to-integer,fold-constants,convert-to-fp16,"
-    "defer-run-checks,dce,materialize-padding,fuse-elementwise,choose-layouts,make-views,"
-    "concat-in-place,plan-memory";
+    "elide-empty,fold-batch-norm,fold-constants,quantize-int8,qdq-to-integer,fold-constants,"
+    "convert-to-fp16,defer-run-checks,dce,materialize-padding,fuse-elementwise,choose-layouts,"
+    "make-views,concat-in-place,plan-memory";
 
 /// The ops whose results are the model's outputs, through reshape views (reshapes that are no
 /// kernel: group -1), in Module::outputs order; null for an output that no op makes. Passes that

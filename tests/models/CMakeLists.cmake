@@ -67,6 +67,9 @@
 #   models.exact, models.opencl.exact  Mod (fmod 0/1), Cast f64->f16 and DequantizeLinear
 #                            e4m3fn->f16 on data over their types' ranges, bit for bit equal to
 #                            numpy: on x86-64, and on PoCL through x86-64-opencl (label 'opencl')
+#   models.zero_size.<target>  zero-size tensors (empty slices, inputs, outputs, split parts,
+#                            tiles, ranges; sums and matmuls over an empty axis) against
+#                            onnxruntime on x86-64, rk3399 (qemu) and x86-64-opencl (PoCL)
 #   models.opencl_fp16.<name>  zoo compiled with --precision=fp16 for x86-64-opencl, run on PoCL:
 #                            within rtol 2e-2 / atol 2e-2 (resnet50: atol 1) of the fp32
 #                            reference and, for the classifiers (all but bert_tiny), the same
@@ -306,6 +309,15 @@ add_test(NAME models.opencl.dynamic
 set_tests_properties(models.dynamic PROPERTIES LABELS models TIMEOUT 300)
 set_tests_properties(models.opencl.dynamic PROPERTIES LABELS "models;opencl" TIMEOUT 300)
 set_tests_properties(models.opencl.exact PROPERTIES LABELS "models;opencl" TIMEOUT 300)
+# Zero-size tensors (tests/models/zero_size.py): empty slices, inputs, outputs, splits, tiles and
+# ranges, reductions and matmuls over an empty axis, against onnxruntime, on each code generator.
+foreach(target x86-64 rk3399 x86-64-opencl)
+  add_test(NAME models.zero_size.${target}
+           COMMAND ${DNNCC_TEST_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/zero_size.py
+                   --dnncc $<TARGET_FILE:dnncc> --dnncc-run $<TARGET_FILE:dnncc-run>
+                   --target ${target} ${DNNCC_MODELS_BIN}/zero-size-${target})
+  set_tests_properties(models.zero_size.${target} PROPERTIES LABELS models TIMEOUT 300)
+endforeach()
 
 foreach(target rk3399 armv7)
   add_test(NAME models.qemu.${target}.tinynet

@@ -204,6 +204,33 @@ TEST(ImportRange, FoldsToAConstant) {
   EXPECT_EQ(asInt64s(run(m, {}).at(0)), (Ints{10, 7, 4}));
 }
 
+// Zero-size tensors (an extent of 0 is a valid ONNX shape): an empty range, and a tile with a
+// repeat of 0 whose empty result a concat drops.
+TEST(ImportRange, EmptyRangeIsAZeroSizeConstant) {
+  OnnxBuilder b(13);
+  b.initializerI64("s", {}, {3});
+  b.initializerI64("l", {}, {3});
+  b.initializerI64("d", {}, {1});
+  b.node("Range", {"s", "l", "d"}, {"y"}, "range");
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_EQ(m.outputs[0]->type.shape, (Ints{0}));
+  EXPECT_TRUE(run(m, {}).at(0).empty());
+}
+
+TEST(ImportTile, ZeroRepeatsGiveAnEmptyTensor) {
+  OnnxBuilder b(13);
+  b.input("x", {2, 2});
+  b.initializerI64("r", {2}, {1, 0});
+  b.node("Tile", {"x", "r"}, {"t"}, "tile");
+  attrInt(b.node("Concat", {"x", "t"}, {"y"}, "concat"), "axis", 1);
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_EQ(m.outputs[0]->type.shape, (Ints{2, 2}));
+  Floats x{1, 2, 3, 4};
+  EXPECT_EQ(asFloats(run(m, {floatBytes(x)}).at(0)), x);
+}
+
 TEST(ImportEyeLike, OffDiagonalConstant) {
   OnnxBuilder b(13);
   b.input("x", {2, 3});
@@ -271,19 +298,36 @@ TEST(ImportIndexErrors, RuntimeRange) {
   b.initializerI64("d", {}, {1});
   b.node("Range", {"s", "l", "d"}, {"y"}, "r");
   b.output("y");
-  EXPECT_EQ(importError(b), "node 'r' (Range, opset 13): input 0 is not a constant: a runtime "
-                            "Range has a data-dependent output shape");
+  EXPECT_EQ(importError(b), "node 'r' (Range, opset 13): input 0 (start) is not a constant: a "
+                            "Range known only at run time needs a declared static output shape "
+                            "[n]");
 }
 
-TEST(ImportIndexErrors, EmptyRange) {
+// start known only at run time, output declared [4]: start + [0, 1, 2, 3] * delta, and a run
+// whose start gives another length fails.
+TEST(ImportRange, RuntimeStartWithADeclaredShape) {
   OnnxBuilder b(13);
-  b.initializerI64("s", {}, {3});
-  b.initializerI64("l", {}, {3});
-  b.initializerI64("d", {}, {1});
-  b.node("Range", {"s", "l", "d"}, {"y"}, "r");
+  b.input("s", {}, onnx::TensorProto::INT64);
+  b.initializerI64("l", {}, {10});
+  b.initializerI64("d", {}, {2});
+  b.node("Range", {"s", "l", "d"}, {"y"}, "range");
   b.output("y");
-  EXPECT_EQ(importError(b), "node 'r' (Range, opset 13): the range is empty (zero-size tensors "
-                            "are not supported)");
+  auto* shape = b.graph->mutable_output(0)->mutable_type()->mutable_tensor_type();
+  shape->set_elem_type(onnx::TensorProto::INT64);
+  shape->mutable_shape()->add_dim()->set_dim_value(4);
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_EQ(asInt64s(run(m, {int64Bytes({3})}).at(0)), (Ints{3, 5, 7, 9}));
+  EXPECT_EQ(asInt64s(run(m, {int64Bytes({2})}).at(0)), (Ints{2, 4, 6, 8}));
+  EXPECT_FALSE(test::interpret(m, {int64Bytes({0})})); // 5 elements
+}
+
+TEST(ImportIndexErrors, NegativeTileRepeats) {
+  OnnxBuilder b(13);
+  b.input("x", {2, 3});
+  b.initializerI64("r", {2}, {1, -1});
+  b.node("Tile", {"x", "r"}, {"y"}, "t");
+  b.output("y");
+  EXPECT_EQ(importError(b), "node 't' (Tile, opset 13): repeats[1]=-1 is negative");
 }
 
 TEST(ImportIndexErrors, TopKOutOfRange) {

@@ -146,6 +146,26 @@ TEST(FoldConstants, FoldsConstantSubexpressions) {
   EXPECT_TRUE(test::sameNumbers(*before, b.m));
 }
 
+// ---- elide-empty ----
+
+TEST(ElideEmpty, EmptyResultsBecomeConstantsAndConcatsDropThem) {
+  Builder b;
+  Value* x = b.input({2, 3});
+  Value* empty = b.op(OpKind::Slice, {x}, SliceAttrs{{0, 3}, {1, 1}}, {2, 0}); // x[:, 3:]
+  Value* e2 = b.op(OpKind::Exp, {empty});
+  b.output(b.op(OpKind::Concat, {e2, x, empty}, AxisAttrs{1}), "y");
+  b.output(b.op(OpKind::Neg, {empty}), "empty_output"); // outputs keep their op
+  // Summing over an empty axis gives zeros: a non-empty result from an empty operand.
+  b.output(b.op(OpKind::ReduceSum, {empty}, ReduceAttrs{{1}, true}), "sums");
+  auto before = clone(b.m);
+  ASSERT_TRUE(test::runPasses(b.m, "elide-empty"));
+  EXPECT_TRUE(fileCheck(test::printed(b.m),
+                        {"CHECK-NOT: slice(", "CHECK-NOT: exp(", "CHECK: = concat(%0) {axis=1}",
+                         "CHECK: = neg(@", "CHECK: = reduce_sum(@"}));
+  EXPECT_EQ(b.m.ops.size(), 3u);
+  EXPECT_TRUE(test::sameNumbers(*before, b.m));
+}
+
 TEST(DeadCodeElim, RemovesUnusedOpsAndConstants) {
   Builder b;
   Value* x = b.input({3});

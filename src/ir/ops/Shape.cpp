@@ -77,8 +77,8 @@ Expected<TensorType> inferSliceRuntime(const Op& op) {
   if (static_cast<int>(shape.size()) != x.rank())
     return Status::error("slice_runtime needs a shape of the input's rank");
   for (int i = 0; i < x.rank(); ++i)
-    if (shape[i] < 1 || shape[i] > x.shape[i])
-      return Status::error(fmt::format("slice_runtime extent {} of axis {} is outside [1, {}]",
+    if (shape[i] < 0 || shape[i] > x.shape[i])
+      return Status::error(fmt::format("slice_runtime extent {} of axis {} is outside [0, {}]",
                                        shape[i], i, x.shape[i]));
   const TensorType& starts = op.operands[1]->type;
   for (size_t i = 1; i < 5; ++i) {

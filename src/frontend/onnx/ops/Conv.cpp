@@ -114,9 +114,6 @@ Status causalConvWithState(NodeContext& c) {
   }
   DNNCC_TRY(c.setOutput(0, y));
   if (c.hasOutput(1)) {
-    if (k == 1)
-      return c.error("present_state is empty for kernel size 1 (zero-size tensors are not "
-                     "supported)");
     TensorType st{x->type.dtype, {b, ch, k - 1}};
     DNNCC_ASSIGN_OR_RETURN(
         Value * present,

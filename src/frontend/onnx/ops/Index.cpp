@@ -17,15 +17,55 @@ Value* i64Constant(NodeContext& c, const std::vector<int64_t>& values,
   return c.constant(TensorType{DType::i64, std::move(shape)}, bytesOf(values));
 }
 
+/// Range-11 with start, limit or delta known only at run time (docs/usage.md, "Shape inputs
+/// known only at run time"): compiled for the declared output shape [n] as start + iota(n) *
+/// delta, with the run-time check that max(ceil((limit - start) / delta), 0) == n (computed in
+/// float64, where a delta of 0 gives no finite count and fails the run).
+Status runtimeRange(NodeContext& c, int firstRuntime) {
+  const char* names[] = {"start", "limit", "delta"};
+  const std::vector<int64_t>* declared = c.declaredShape(0);
+  if (!declared || declared->size() != 1)
+    return c.error(fmt::format("input {} ({}) is not a constant: a Range known only at run time "
+                               "needs a declared static output shape [n]",
+                               firstRuntime, names[firstRuntime]));
+  int64_t n = (*declared)[0];
+  std::vector<Value*> v(3), f64(3);
+  for (int i = 0; i < 3; ++i) {
+    DNNCC_ASSIGN_OR_RETURN(Value * in, c.input(i));
+    if (in->type.numElements() != 1)
+      return c.error(fmt::format("{} must be a scalar", names[i]));
+    DNNCC_ASSIGN_OR_RETURN(v[i], reshapeTo(c, in, {}));
+    DNNCC_ASSIGN_OR_RETURN(f64[i], c.emit(OpKind::Cast, {v[i]}, CastAttrs{DType::f64}));
+  }
+  DType dtype = v[0]->type.dtype;
+  std::vector<uint8_t> iota;
+  for (int64_t i = 0; i < n; ++i) {
+    auto b = scalarBytes(dtype, static_cast<double>(i));
+    iota.insert(iota.end(), b.begin(), b.end());
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * steps,
+                         c.emit(OpKind::Mul, {c.constant(TensorType{dtype, {n}}, iota), v[2]}));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Add, {v[0], steps}));
+  auto f64Scalar = [&](double x) {
+    return c.constant(TensorType{DType::f64, {}}, scalarBytes(DType::f64, x));
+  };
+  DNNCC_ASSIGN_OR_RETURN(Value * span, c.emit(OpKind::Sub, {f64[1], f64[0]}));
+  DNNCC_ASSIGN_OR_RETURN(Value * q, c.emit(OpKind::Div, {span, f64[2]}));
+  DNNCC_ASSIGN_OR_RETURN(Value * up, c.emit(OpKind::Ceil, {q}));
+  DNNCC_ASSIGN_OR_RETURN(Value * count, c.emit(OpKind::Max, {up, f64Scalar(0)}));
+  DNNCC_ASSIGN_OR_RETURN(Value * ok,
+                         c.emit(OpKind::Equal, {count, f64Scalar(static_cast<double>(n))}));
+  DNNCC_TRY(c.checkAtRunTime(ok));
+  return c.setOutput(0, y);
+}
+
 /// Range-11: n = max(ceil((limit - start) / delta), 0) elements start + i * delta, in the type of
-/// start. Folded to a constant: with runtime inputs the output shape would depend on the data.
+/// start. Folded to a constant; with inputs known only at run time see runtimeRange.
 Status range(NodeContext& c) {
   for (int i = 0; i < 3; ++i) {
     DNNCC_ASSIGN_OR_RETURN(Value * v, c.input(i));
     if (!v->isConstant())
-      return c.error(fmt::format("input {} is not a constant: a runtime Range has a "
-                                 "data-dependent output shape",
-                                 i));
+      return runtimeRange(c, i);
   }
   DNNCC_ASSIGN_OR_RETURN(Value * startValue, c.input(0));
   DType dtype = startValue->type.dtype;
@@ -60,8 +100,6 @@ Status range(NodeContext& c) {
       bytes.insert(bytes.end(), b.begin(), b.end());
     }
   }
-  if (n == 0)
-    return c.error("the range is empty (zero-size tensors are not supported)");
   return c.setOutput(0, c.constant(TensorType{dtype, {n}}, std::move(bytes)));
 }
 
@@ -150,10 +188,8 @@ Status tile(NodeContext& c) {
   std::vector<int64_t> split, expanded, out;
   bool identity = true;
   for (int i = 0; i < rank; ++i) {
-    if (reps[i] < 1)
-      return c.error(fmt::format("repeats[{}]={} is not positive (zero-size tensors are not "
-                                 "supported)",
-                                 i, reps[i]));
+    if (reps[i] < 0)
+      return c.error(fmt::format("repeats[{}]={} is negative", i, reps[i]));
     identity &= reps[i] == 1;
     split.insert(split.end(), {1, x->type.shape[i]});
     expanded.insert(expanded.end(), {reps[i], x->type.shape[i]});

@@ -130,10 +130,8 @@ Status splitToSequence(NodeContext& c) {
   }
   int64_t total = 0;
   for (int64_t s : sizes) {
-    if (s <= 0)
-      return c.error(fmt::format("split sizes [{}] must be positive (zero-size tensors are not "
-                                 "supported)",
-                                 fmt::join(sizes, ",")));
+    if (s < 0)
+      return c.error(fmt::format("split sizes [{}] must not be negative", fmt::join(sizes, ",")));
     total += s;
   }
   if (total != dim)

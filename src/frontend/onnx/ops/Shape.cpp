@@ -291,11 +291,6 @@ Status runtimeSlice(NodeContext& c, Value* x) {
       ++first;
     return c.runtimeShapeInputError(first, names[first - 1]);
   }
-  for (size_t a = 0; a < declared->size(); ++a)
-    if ((*declared)[a] == 0)
-      return c.error(fmt::format("the slice of axis {} is empty (zero-size tensors are not "
-                                 "supported)",
-                                 a));
   DNNCC_ASSIGN_OR_RETURN(Value * starts, c.input(1));
   DNNCC_ASSIGN_OR_RETURN(Value * ends, c.input(2));
   int64_t k = starts->type.numElements();
@@ -367,10 +362,6 @@ Status slice(NodeContext& c) {
       e = std::clamp<int64_t>(e, -1, dim - 1);
       n = s > e ? (s - e + (-step) - 1) / (-step) : 0;
     }
-    if (n == 0)
-      return c.error(fmt::format("the slice of axis {} is empty (zero-size tensors are not "
-                                 "supported)",
-                                 *a));
     outStarts[*a] = s;
     outSteps[*a] = step;
     shape[*a] = n;
