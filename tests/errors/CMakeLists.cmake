@@ -156,6 +156,10 @@ dnncc_error_test(dnncc.contrib_missing_input
   CONTAINS "error: ${BAD}/contrib_missing_input.onnx: node 'sln' (SkipLayerNormalization, "
            "opset 1): input 2 is required"
   COMMAND ${DNNCC} ${BAD}/contrib_missing_input.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.contrib_missing_attribute
+  CONTAINS "error: ${BAD}/contrib_missing_attribute.onnx: node 'att' (Attention, opset 1): the "
+           "required attribute num_heads is missing"
+  COMMAND ${DNNCC} ${BAD}/contrib_missing_attribute.onnx ${X86} -o OUT/libm.so)
 dnncc_error_test(dnncc.opset_too_new
   CONTAINS "error: ${BAD}/opset99.onnx: " "opset 99"
   COMMAND ${DNNCC} ${BAD}/opset99.onnx ${X86} -o OUT/libm.so)

@@ -240,6 +240,13 @@ def main():
                [f32("x", [1, 2, 4]), f32("s", [1, 2, 4])], [f32("y", [1, 2, 4])],
                extra_opsets=[("com.microsoft", 1)]))
 
+    # A contrib operator without a required attribute (Attention needs num_heads).
+    save(out, "contrib_missing_attribute.onnx",
+         model([helper.make_node("Attention", ["x", "w", "b"], ["y"], name="att",
+                                 domain="com.microsoft")],
+               [f32("x", [1, 2, 4]), f32("w", [4, 12]), f32("b", [12])], [f32("y", [1, 2, 4])],
+               extra_opsets=[("com.microsoft", 1)]))
+
     # Opset too new.
     save(out, "opset99.onnx",
          model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [f32("x", [4])],

@@ -68,6 +68,9 @@ std::span<const ConverterRow> dataDependentConverters();
 /// onnxruntime's contrib operators (domain com.microsoft, and its default-domain ones such as
 /// SimplifiedLayerNormalization), decomposed into IR ops (ops/Contrib.cpp).
 std::span<const ConverterRow> contribConverters();
+/// onnxruntime's contrib Attention, MultiHeadAttention and EmbedLayerNormalization
+/// (ops/ContribAttention.cpp).
+std::span<const ConverterRow> contribAttentionConverters();
 /// onnxruntime's quantized operators (domain com.microsoft: QLinearAdd, QGemm, ...) as
 /// DequantizeLinear -> float op -> QuantizeLinear (ops/QuantizedContrib.cpp).
 std::span<const ConverterRow> quantizedContribConverters();
@@ -268,6 +271,11 @@ struct ConvWindow {
 };
 /// Reads the window attributes of the node for `x` [N, C, spatial...]; errors name the attribute.
 Expected<ConvWindow> convWindow(NodeContext& c, const TensorType& x, IntList kernel);
+
+/// The ONNX Conv of the node's inputs X, W and optional B with its window attributes
+/// (kernel_shape, strides, dilations, pads, auto_pad) and group; shared by Conv and onnxruntime's
+/// FusedConv. ops/Conv.cpp.
+Expected<Value*> convOf(NodeContext& c);
 
 /// `x` reshaped to `shape` (same element count), or `x` itself when it has that shape.
 Expected<Value*> reshapeTo(NodeContext& c, Value* x, std::vector<int64_t> shape);

@@ -579,16 +579,17 @@ namespace onnximport {
 const ConverterRow* findConverter(std::string_view opType, int opset, std::string_view domain) {
   static const std::vector<ConverterRow> rows = [] {
     std::vector<ConverterRow> all;
-    for (auto family : {elementwiseConverters(),   convConverters(),
-                        linearConverters(),        reduceConverters(),
-                        shapeConverters(),         quantizeConverters(),
-                        einsumConverters(),        controlFlowConverters(),
-                        sequenceConverters(),      indexConverters(),
-                        normalizationConverters(), lossConverters(),
-                        attentionConverters(),     recurrentConverters(),
-                        spectralConverters(),      legacyConverters(),
-                        sampleConverters(),        dataDependentConverters(),
-                        contribConverters(),       quantizedContribConverters()})
+    for (auto family : {elementwiseConverters(),     convConverters(),
+                        linearConverters(),          reduceConverters(),
+                        shapeConverters(),           quantizeConverters(),
+                        einsumConverters(),          controlFlowConverters(),
+                        sequenceConverters(),        indexConverters(),
+                        normalizationConverters(),   lossConverters(),
+                        attentionConverters(),       recurrentConverters(),
+                        spectralConverters(),        legacyConverters(),
+                        sampleConverters(),          dataDependentConverters(),
+                        contribConverters(),         quantizedContribConverters(),
+                        contribAttentionConverters()})
       all.insert(all.end(), family.begin(), family.end());
     return all;
   }();

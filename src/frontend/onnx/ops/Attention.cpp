@@ -10,11 +10,7 @@
 #include "frontend/onnx/ops/Compose.h"
 
 namespace dnncc::onnximport {
-namespace {
 
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-
-/// [B, S, H * D] -> [B, H, S, D] (the 3-D input form of Attention).
 Expected<Value*> splitHeads(Composer& b, Value* x, int64_t heads, const char* what) {
   const auto& s = x->type.shape;
   if (heads <= 0 || s[2] % heads != 0)
@@ -23,6 +19,10 @@ Expected<Value*> splitHeads(Composer& b, Value* x, int64_t heads, const char* wh
   DNNCC_ASSIGN_OR_RETURN(Value * r, b.reshape(x, {s[0], s[1], heads, s[2] / heads}));
   return b.transpose(r, {0, 2, 1, 3});
 }
+
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 /// [B, Hkv, S, D] -> [B, Hkv * reps, S, D], each head repeated `reps` times in place.
 Expected<Value*> repeatHeads(Composer& b, Value* x, int64_t reps) {

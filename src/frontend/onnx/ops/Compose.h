@@ -54,6 +54,10 @@ Status layerNormWithStats(NodeContext& c, Value* x, Value* scale, Value* bias, i
 Status rmsNormWithStats(NodeContext& c, Value* x, Value* scale, int axis, double epsilon,
                         int yOutput, int invOutput);
 
+/// [B, S, N * H] -> [B, N, S, H]: the heads of a 3-D attention input; `what` names the input in
+/// the error when its hidden size is not a multiple of `heads`. Attention.cpp.
+Expected<Value*> splitHeads(Composer& b, Value* x, int64_t heads, const char* what);
+
 /// Row-major strides of `shape` in elements.
 std::vector<int64_t> rowMajorStrides(const std::vector<int64_t>& shape);
 

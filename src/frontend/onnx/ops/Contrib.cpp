@@ -143,6 +143,47 @@ Status fusedMatMul(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
+/// FusedConv: activation(Conv(X, W, B) + Z), Z optional (onnxruntime's conv + activation fusion;
+/// activation Relu, Tanh, Sigmoid, LeakyRelu [alpha], Clip [min, max] or HardSigmoid [alpha,
+/// beta], the bracketed values from activation_params; no activation attribute: none).
+Status fusedConv(NodeContext& c) {
+  Composer b(c);
+  DNNCC_ASSIGN_OR_RETURN(Value * y, convOf(c));
+  if (Value* z = c.optionalInput(3)) {
+    DNNCC_ASSIGN_OR_RETURN(y, b.op(OpKind::Add, {y, z}));
+  }
+  std::string act = c.attrString("activation", "");
+  std::vector<double> params = c.attrFloats("activation_params");
+  auto needs = [&](size_t n) -> Status {
+    if (params.size() != n)
+      return c.error(
+          fmt::format("activation '{}' takes {} activation_params, got {}", act, n, params.size()));
+    return Status::ok();
+  };
+  if (act == "Relu") {
+    DNNCC_ASSIGN_OR_RETURN(y, b.op(OpKind::Relu, {y}));
+  } else if (act == "Tanh") {
+    DNNCC_ASSIGN_OR_RETURN(y, b.op(OpKind::Tanh, {y}));
+  } else if (act == "Sigmoid") {
+    DNNCC_ASSIGN_OR_RETURN(y, b.op(OpKind::Sigmoid, {y}));
+  } else if (act == "LeakyRelu") {
+    DNNCC_TRY(needs(1));
+    DNNCC_ASSIGN_OR_RETURN(y, b.op(OpKind::LeakyRelu, {y}, LeakyReluAttrs{params[0]}));
+  } else if (act == "Clip") {
+    DNNCC_TRY(needs(2));
+    DNNCC_ASSIGN_OR_RETURN(y, b.op(OpKind::Clip, {y}, ClipAttrs{params[0], params[1]}));
+  } else if (act == "HardSigmoid") {
+    DNNCC_TRY(needs(2));
+    DNNCC_ASSIGN_OR_RETURN(y,
+                           b.op(OpKind::HardSigmoid, {y}, HardSigmoidAttrs{params[0], params[1]}));
+  } else if (!act.empty()) {
+    return c.error(fmt::format("activation '{}' is not Relu, Tanh, Sigmoid, LeakyRelu, Clip or "
+                               "HardSigmoid",
+                               act));
+  }
+  return c.setOutput(0, y);
+}
+
 constexpr int kMax = kMaxOpset;
 const ConverterRow kRows[] = {
     {"Gelu", 1, kMax, gelu, kMicrosoft},
@@ -153,6 +194,7 @@ const ConverterRow kRows[] = {
     {"SkipLayerNormalization", 1, kMax, skipLayerNorm, kMicrosoft},
     {"SkipSimplifiedLayerNormalization", 1, kMax, skipSimplifiedLayerNorm, kMicrosoft},
     {"FusedMatMul", 1, kMax, fusedMatMul, kMicrosoft},
+    {"FusedConv", 1, kMax, fusedConv, kMicrosoft},
     {"SimplifiedLayerNormalization", 1, kMax, simplifiedLayerNorm},
 };
 

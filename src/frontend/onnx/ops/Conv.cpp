@@ -55,6 +55,13 @@ Expected<Window> window(NodeContext& c, const TensorType& x, IntList kernel) {
 }
 
 Status conv(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * y, convOf(c));
+  return c.setOutput(0, y);
+}
+
+} // namespace
+
+Expected<Value*> convOf(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   DNNCC_ASSIGN_OR_RETURN(Value * w, c.input(1));
   Value* b = c.optionalInput(2);
@@ -69,9 +76,10 @@ Status conv(NodeContext& c) {
   std::vector<Value*> operands{x, w};
   if (b)
     operands.push_back(b);
-  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Conv, operands, a));
-  return c.setOutput(0, y);
+  return c.emit(OpKind::Conv, operands, a);
 }
+
+namespace {
 
 /// CausalConvWithState-27: padded = concat(past_state or zeros [B, C, K-1], input) along time;
 /// output = depthwise conv1d(padded, weight [C, 1, K], bias) without padding, then x * sigmoid(x)
