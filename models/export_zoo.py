@@ -11,7 +11,9 @@ For every model of the manifest this script
      manifest, constant folding) to DIR/<name>/model.onnx;
   3. runs onnxruntime (CPU, one thread) on a fixed seeded input and writes ONNX backend-test-style
      data DIR/<name>/test_data_set_0/{input_0.pb, output_0.pb} (TensorProtos named after the graph's
-     inputs and outputs), which `dnncc-run --data` and tests/models consume.
+     inputs and outputs), which `dnncc-run --data` and tests/models consume. A model with an
+     "optimize" entry is first rewritten by onnxruntime's transformer optimizer (com.microsoft
+     fused operators), and the reference outputs are those of the rewritten model.
 
 A model is skipped when its stamp file (DIR/<name>/.stamp) matches the hash of its manifest entry,
 this script and the torch/torchvision/onnxruntime versions; --force redoes it. Everything written
@@ -238,7 +240,28 @@ class YoloDetector(nn.Module):
         return torch.cat([boxes * self.strides, scores.sigmoid()], 1)
 
 
-BUILTIN_MODELS = {"bert_tiny": BertTiny, "lstm_kws": LstmKeywordSpotter,
+class HfBert(nn.Module):
+    """A BERT encoder as Hugging Face transformers builds it (BertModel: hidden 128, 2 layers,
+    4 heads, FFN 512, vocab 1000, seeded random weights): inputs input_ids, attention_mask,
+    token_type_ids; returns the last hidden state [B, S, hidden]. The export is then fused by
+    onnxruntime's transformer optimizer (the manifest's "optimize"), as users deploying BERT to
+    onnxruntime do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from transformers import BertConfig, BertModel  # only this model needs transformers
+        config = BertConfig(vocab_size=1000, hidden_size=128, num_hidden_layers=2,
+                            num_attention_heads=4, intermediate_size=512,
+                            max_position_embeddings=128)
+        self.bert = BertModel(config, add_pooling_layer=False)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                token_type_ids: torch.Tensor) -> torch.Tensor:
+        return self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                         token_type_ids=token_type_ids).last_hidden_state
+
+
+BUILTIN_MODELS = {"bert_tiny": BertTiny, "hf_bert": HfBert, "lstm_kws": LstmKeywordSpotter,
                   "yolo_detector": YoloDetector}
 
 
@@ -320,6 +343,22 @@ def write_test_data(directory: Path, names: list[str], arrays: list[np.ndarray],
         (directory / f"{prefix}_{i}.pb").write_bytes(tensor.SerializeToString())
 
 
+def optimize(entry: dict, model_path: Path) -> None:
+    """Rewrites the exported model with onnxruntime's transformer optimizer ("optimize":
+    {"model_type", "num_heads", "hidden_size"}, opt_level 0: only its fusions into com.microsoft
+    operators), and checks that it fused what "expect_ops" lists."""
+    from onnxruntime.transformers import optimizer
+    o = entry["optimize"]
+    fused = optimizer.optimize_model(str(model_path), model_type=o["model_type"],
+                                     num_heads=o["num_heads"], hidden_size=o["hidden_size"],
+                                     opt_level=0)
+    fused.save_model_to_file(str(model_path))
+    ops = {n.op_type for n in fused.model.graph.node if n.domain == "com.microsoft"}
+    missing = sorted(set(o.get("expect_ops", [])) - ops)
+    if missing:
+        raise RuntimeError(f"onnxruntime's optimizer fused no {', '.join(missing)}")
+
+
 def export_model(entry: dict, out_dir: Path) -> str:
     """Export one model and its test data into out_dir; return a one-line summary."""
     model = build_model(entry)
@@ -336,6 +375,8 @@ def export_model(entry: dict, out_dir: Path) -> str:
                           output_names=output_names)
         expected = model(*torch_inputs)
     onnx.checker.check_model(str(model_path), full_check=True)
+    if "optimize" in entry:
+        optimize(entry, model_path)
 
     graph = onnx.load(str(model_path), load_external_data=False).graph
     graph_inputs = [i.name for i in graph.input]
