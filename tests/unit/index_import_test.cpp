@@ -289,6 +289,44 @@ TEST(ImportReduce, L2WithAnEmptyAxesInputReducesEverything) {
   EXPECT_EQ(asFloats(out.at(0)), (Floats{5}));
 }
 
+// Axes known only at run time, no keepdims, declared [3, 2] from a [3, 2, 2] input: axis 1 and
+// axis 2 both fit, so both sums are computed and the run's axes pick one; axis 0 fails the run.
+TEST(ImportReduce, RuntimeAxesThatTheDeclaredShapeLeavesAmbiguous) {
+  OnnxBuilder b(18);
+  b.input("x", {3, 2, 2});
+  b.input("axes", {1}, onnx::TensorProto::INT64);
+  attrInt(b.node("ReduceSum", {"x", "axes"}, {"y"}, "sum"), "keepdims", 0);
+  b.output("y");
+  auto* t = b.graph->mutable_output(0)->mutable_type()->mutable_tensor_type();
+  t->set_elem_type(onnx::TensorProto::FLOAT);
+  t->mutable_shape()->add_dim()->set_dim_value(3);
+  t->mutable_shape()->add_dim()->set_dim_value(2);
+  IMPORT_OR_FAIL(m, b);
+  Bytes x = floatBytes({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+  EXPECT_EQ(asFloats(run(m, {x, int64Bytes({1})}).at(0)), (Floats{4, 6, 12, 14, 20, 22}));
+  EXPECT_EQ(asFloats(run(m, {x, int64Bytes({-1})}).at(0)), (Floats{3, 7, 11, 15, 19, 23}));
+  EXPECT_FALSE(test::interpret(m, {x, int64Bytes({0})}));
+}
+
+// Window functions of a size known only at run time: the declared length [4], checked.
+TEST(ImportWindow, HannOfADeclaredLength) {
+  OnnxBuilder b(17);
+  b.input("n", {}, onnx::TensorProto::INT64);
+  b.node("HannWindow", {"n"}, {"y"}, "hann");
+  b.output("y");
+  auto* t = b.graph->mutable_output(0)->mutable_type()->mutable_tensor_type();
+  t->set_elem_type(onnx::TensorProto::FLOAT);
+  t->mutable_shape()->add_dim()->set_dim_value(4);
+  IMPORT_OR_FAIL(m, b);
+  auto y = asFloats(run(m, {int64Bytes({4})}).at(0)); // periodic: sin^2(pi n / 4)
+  ASSERT_EQ(y.size(), 4u);
+  EXPECT_FLOAT_EQ(y[0], 0.0f);
+  EXPECT_FLOAT_EQ(y[1], 0.5f);
+  EXPECT_FLOAT_EQ(y[2], 1.0f);
+  EXPECT_FLOAT_EQ(y[3], 0.5f);
+  EXPECT_FALSE(test::interpret(m, {int64Bytes({5})}));
+}
+
 // ---- errors ----
 
 TEST(ImportIndexErrors, RuntimeRange) {

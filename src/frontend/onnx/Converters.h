@@ -15,6 +15,14 @@
 
 namespace dnncc::onnximport {
 
+/// One way the axes of a Reduce-style op known only at run time may reduce its input to the
+/// declared output shape (NodeContext::runtimeReduceAxes): the axes to compile, and the bool
+/// scalar that is true when the run's axes are these (null when this is the only way).
+struct ReduceChoice {
+  std::vector<int64_t> axes;
+  Value* when = nullptr;
+};
+
 class NodeContext;
 
 /// An ONNX sequence value known at compile time (built and consumed inside the model): its
@@ -172,11 +180,13 @@ public:
   /// `value`, the value input `i` (known only at run time) must have for the declared output
   /// shapes the converter derived it from; registers the run-time check `input == value`.
   Expected<std::vector<int64_t>> impliedInts(int i, std::vector<int64_t> value);
-  /// The axes a Reduce-style op with axes input `i` (known only at run time) must reduce for
-  /// `x` to become the declared output shape, with `keepdims`; registers the run-time check that
-  /// the input names them (a size-1 axis may be named or not). Errors: no declared shape, a
-  /// declared shape no axes give, or several sets of axes that give it with different results.
-  Expected<std::vector<int64_t>> runtimeReduceAxes(int i, const Value* x, bool keepdims);
+  /// The axes a Reduce-style op with axes input `i` (known only at run time) may reduce for `x`
+  /// to become the declared output shape, with `keepdims`: one choice, or several (without
+  /// keepdims, [3, 2, 2] -> [3, 2] drops axis 1 or 2) each with the bool scalar that says the
+  /// input names its axes (a size-1 axis may be named or not); the converter computes each and
+  /// selects. Registers the run-time check that the input names one of them. Errors: no
+  /// declared shape, or a declared shape no axes give.
+  Expected<std::vector<ReduceChoice>> runtimeReduceAxes(int i, const Value* x, bool keepdims);
 
   bool hasAttr(std::string_view name) const;
   int64_t attrInt(std::string_view name, int64_t fallback);

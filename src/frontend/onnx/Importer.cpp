@@ -894,8 +894,8 @@ bool NodeContext::isRuntimeInput(int i) const {
   return v && !v->isConstant() && v->type.numElements() > 0;
 }
 
-Expected<std::vector<int64_t>> NodeContext::runtimeReduceAxes(int i, const Value* x,
-                                                               bool keepdims) {
+Expected<std::vector<ReduceChoice>> NodeContext::runtimeReduceAxes(int i, const Value* x,
+                                                                   bool keepdims) {
   const std::vector<int64_t>* d = declaredShape(0);
   if (!d)
     return runtimeShapeInputError(i, "axes");
@@ -907,35 +907,41 @@ Expected<std::vector<int64_t>> NodeContext::runtimeReduceAxes(int i, const Value
     return error(fmt::format("no axes reduce {} to the declared output shape {}",
                              shapeString(xs), shapeString(*d)));
   };
-  std::vector<int64_t> required, allowed;
-  std::vector<int64_t> first; // without keepdims: the axes of the first way found, compiled in
+  // One way per set of axes of extent > 1 that the declared shape allows: the axes compiled in,
+  // the axes the input may name (size-1 axes move no data) and those it must name.
+  struct Way {
+    std::vector<int64_t> compiled, allowed, required;
+  };
+  std::vector<Way> ways;
   if (keepdims) {
     if (static_cast<int>(d->size()) != rank)
       return mismatch();
+    Way w;
     for (int k = 0; k < rank; ++k) {
       if ((*d)[k] != xs[k] && (*d)[k] != 1)
         return mismatch();
       if (xs[k] == 1)
-        allowed.push_back(k);
+        w.allowed.push_back(k);
       else if ((*d)[k] == 1)
-        required.push_back(k), allowed.push_back(k);
+        w.required.push_back(k), w.allowed.push_back(k);
     }
+    w.compiled = w.allowed; // reducing a size-1 axis is a no-op
+    ways.push_back(std::move(w));
   } else {
-    // Every way to drop n axes of x that leaves the declared shape; they must agree on the axes
-    // of extent > 1 (dropping a size-1 axis moves no data).
+    // Every way to drop n axes of x that leaves the declared shape, grouped by the axes of
+    // extent > 1 it drops (ways that differ in size-1 axes give the same data).
     int drop = rank - static_cast<int>(d->size());
     if (drop != n || drop < 0)
       return mismatch();
     if (rank > 16)
       return error(fmt::format("axes known only at run time on rank {} are not supported", rank));
-    std::optional<std::vector<int64_t>> nontrivial;
-    std::vector<bool> anyDropped(rank, false);
     for (uint32_t mask = 0; mask < (1u << rank); ++mask) {
       if (__builtin_popcount(mask) != drop)
         continue;
-      std::vector<int64_t> kept, big;
+      std::vector<int64_t> kept, big, dropped;
       for (int k = 0; k < rank; ++k)
         if (mask & (1u << k)) {
+          dropped.push_back(k);
           if (xs[k] != 1)
             big.push_back(k);
         } else {
@@ -943,32 +949,33 @@ Expected<std::vector<int64_t>> NodeContext::runtimeReduceAxes(int i, const Value
         }
       if (kept != *d)
         continue;
-      if (nontrivial && *nontrivial != big)
-        return error(fmt::format("several sets of axes reduce {} to the declared output shape "
-                                 "{}; give axes as a constant",
-                                 shapeString(xs), shapeString(*d)));
-      if (!nontrivial)
-        for (int k = 0; k < rank; ++k)
-          if (mask & (1u << k))
-            first.push_back(k);
-      nontrivial = big;
-      for (int k = 0; k < rank; ++k)
-        if (mask & (1u << k))
-          anyDropped[k] = true;
+      auto same =
+          std::find_if(ways.begin(), ways.end(), [&](const Way& w) { return w.required == big; });
+      if (same == ways.end()) {
+        ways.push_back(Way{dropped, dropped, big});
+      } else {
+        for (int64_t k : dropped)
+          if (std::find(same->allowed.begin(), same->allowed.end(), k) == same->allowed.end())
+            same->allowed.push_back(k);
+      }
     }
-    if (!nontrivial)
+    if (ways.empty())
       return mismatch();
-    required = *nontrivial;
-    for (int k = 0; k < rank; ++k)
-      if (anyDropped[k])
-        allowed.push_back(k);
   }
   DNNCC_ASSIGN_OR_RETURN(Value * normalized, normalizedAxes(i, rank));
-  DNNCC_ASSIGN_OR_RETURN(Value * ok, axesMatch(normalized, allowed, required));
-  DNNCC_TRY(checkAtRunTime(ok));
-  // keepdims: every allowed axis (reducing a size-1 axis is a no-op); else the first way's axes
-  // (every way gives the same data in the declared shape).
-  return keepdims ? allowed : first;
+  std::vector<ReduceChoice> choices;
+  Value* any = nullptr;
+  for (const Way& w : ways) {
+    DNNCC_ASSIGN_OR_RETURN(Value * ok, axesMatch(normalized, w.allowed, w.required));
+    choices.push_back(ReduceChoice{w.compiled, ways.size() > 1 ? ok : nullptr});
+    if (any) {
+      DNNCC_ASSIGN_OR_RETURN(any, emit(OpKind::Or, {any, ok}));
+    } else {
+      any = ok;
+    }
+  }
+  DNNCC_TRY(checkAtRunTime(any));
+  return choices;
 }
 
 Status NodeContext::runtimeShapeInputError(int i, std::string_view what) const {

@@ -1,6 +1,7 @@
 // ONNX reductions, Softmax/LogSoftmax/Hardmax, LayerNormalization, BatchNormalization (inference),
 // LpNormalization, ArgMax/ArgMin, TopK and CumSum/CumProd -> IR.
 #include <algorithm>
+#include <functional>
 #include <optional>
 
 #include <fmt/format.h>
@@ -11,28 +12,16 @@
 namespace dnncc::onnximport {
 namespace {
 
-/// The attributes of a Reduce* node: axes from the attribute (before `axesInputOpset`) or the
-/// optional constant input 1; empty axes mean all axes. Empty when the node reduces nothing: a
-/// scalar input, or empty axes with noop_with_empty_axes=1 (from `axesInputOpset` on).
-Expected<std::optional<ReduceAttrs>> reduceAttrs(NodeContext& c, const Value* x,
-                                                 int axesInputOpset) {
-  IntList axes;
-  if (c.opset() >= axesInputOpset) {
-    if (c.isRuntimeInput(1)) { // compiled for the declared output shape, checked at run time
-      DNNCC_ASSIGN_OR_RETURN(axes, c.runtimeReduceAxes(1, x, c.attrInt("keepdims", 1) != 0));
-      c.ignoreAttr("noop_with_empty_axes"); // the axes are not empty
-      if (axes.empty()) // only size-1 axes: nothing to reduce
-        return std::optional<ReduceAttrs>{};
-    } else if (c.hasInput(1)) {
-      DNNCC_ASSIGN_OR_RETURN(axes, c.constInts(1, "axes"));
-    }
-    if (axes.empty() && c.attrInt("noop_with_empty_axes", 0) != 0) {
-      c.ignoreAttr("keepdims"); // nothing is reduced, no axis is removed
-      return std::optional<ReduceAttrs>{};
-    }
-  } else {
-    axes = c.attrInts("axes");
-  }
+/// One way a Reduce* node may reduce: its attributes (nothing when it reduces nothing) and, when
+/// the axes are known only at run time and several ways give the declared shape, the bool scalar
+/// that selects it (NodeContext::runtimeReduceAxes).
+struct ReduceWay {
+  std::optional<ReduceAttrs> attrs;
+  Value* when = nullptr;
+};
+
+/// ReduceAttrs for `axes` (empty: all axes) of `x`, or nothing for a scalar.
+Expected<std::optional<ReduceAttrs>> attrsFor(NodeContext& c, const Value* x, IntList axes) {
   ReduceAttrs a;
   a.keepdims = c.attrInt("keepdims", 1) != 0;
   if (axes.empty())
@@ -52,19 +41,71 @@ Expected<std::optional<ReduceAttrs>> reduceAttrs(NodeContext& c, const Value* x,
   return std::optional<ReduceAttrs>{a};
 }
 
+/// The ways a Reduce* node reduces: axes from the attribute (before `axesInputOpset`) or the
+/// optional constant input 1, empty axes meaning all axes; no attributes when the node reduces
+/// nothing (a scalar input, or empty axes with noop_with_empty_axes=1 from `axesInputOpset` on).
+/// Axes known only at run time give one way per set the declared output shape allows.
+Expected<std::vector<ReduceWay>> reduceWays(NodeContext& c, const Value* x, int axesInputOpset) {
+  IntList axes;
+  if (c.opset() >= axesInputOpset) {
+    if (c.isRuntimeInput(1)) { // compiled for the declared output shape, checked at run time
+      DNNCC_ASSIGN_OR_RETURN(auto choices,
+                             c.runtimeReduceAxes(1, x, c.attrInt("keepdims", 1) != 0));
+      c.ignoreAttr("noop_with_empty_axes"); // the axes are not empty
+      std::vector<ReduceWay> ways;
+      for (const ReduceChoice& choice : choices) {
+        ReduceWay w{std::nullopt, choice.when};
+        if (!choice.axes.empty()) { // else only size-1 axes: nothing to reduce
+          DNNCC_ASSIGN_OR_RETURN(w.attrs, attrsFor(c, x, choice.axes));
+        }
+        ways.push_back(w);
+      }
+      return ways;
+    }
+    if (c.hasInput(1)) {
+      DNNCC_ASSIGN_OR_RETURN(axes, c.constInts(1, "axes"));
+    }
+    if (axes.empty() && c.attrInt("noop_with_empty_axes", 0) != 0) {
+      c.ignoreAttr("keepdims"); // nothing is reduced, no axis is removed
+      return std::vector<ReduceWay>{ReduceWay{}};
+    }
+  } else {
+    axes = c.attrInts("axes");
+  }
+  DNNCC_ASSIGN_OR_RETURN(auto a, attrsFor(c, x, axes));
+  return std::vector<ReduceWay>{ReduceWay{a, nullptr}};
+}
+
+/// Binds output 0 to `body` of the node's reduction: with several ways (axes known only at run
+/// time), each is computed and the run's own is selected.
+Status reduceWith(NodeContext& c, Value* x, int axesInputOpset,
+                  const std::function<Expected<Value*>(const std::optional<ReduceAttrs>&)>& body) {
+  DNNCC_ASSIGN_OR_RETURN(std::vector<ReduceWay> ways, reduceWays(c, x, axesInputOpset));
+  Value* y = nullptr;
+  for (auto w = ways.rbegin(); w != ways.rend(); ++w) { // the last way needs no test
+    DNNCC_ASSIGN_OR_RETURN(Value * v, body(w->attrs));
+    if (y) {
+      DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Where, {w->when, v, y}));
+    }
+    y = v;
+  }
+  return c.setOutput(0, y);
+}
+
 /// ReduceMean/Sum/Max/Min/Prod; the axes become an input at opset 18 (ReduceSum: 13).
 template <OpKind K> Status reduce(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
-  DNNCC_ASSIGN_OR_RETURN(auto a, reduceAttrs(c, x, K == OpKind::ReduceSum ? 13 : 18));
-  if (!a)
-    return c.setOutput(0, x);
-  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(K, {x}, *a));
-  return c.setOutput(0, y);
+  return reduceWith(c, x, K == OpKind::ReduceSum ? 13 : 18,
+                    [&](const std::optional<ReduceAttrs>& a) -> Expected<Value*> {
+                      if (!a)
+                        return x;
+                      return c.emit(K, {x}, *a);
+                    });
 }
 
 /// ReduceLogSumExp = log(sum exp(x)), computed as log(sum exp(x - m)) + m with m the maximum
 /// over the axes (as the reference implementation does), so that large inputs do not overflow.
-Status reduceLogSumExp(NodeContext& c, Value* x, const ReduceAttrs& a) {
+Expected<Value*> reduceLogSumExp(NodeContext& c, Value* x, const ReduceAttrs& a) {
   ReduceAttrs kept = a;
   kept.keepdims = true;
   DNNCC_ASSIGN_OR_RETURN(Value * m, c.emit(OpKind::ReduceMax, {x}, kept));
@@ -76,8 +117,7 @@ Status reduceLogSumExp(NodeContext& c, Value* x, const ReduceAttrs& a) {
     TensorType t{m->type.dtype, l->type.shape};
     DNNCC_ASSIGN_OR_RETURN(m, c.emit(OpKind::Reshape, {m}, NoAttrs{}, &t));
   }
-  DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Add, {l, m}));
-  return c.setOutput(0, y);
+  return c.emit(OpKind::Add, {l, m});
 }
 
 /// The reductions ONNX defines as functions of ReduceSum (axes an input from opset 18):
@@ -87,26 +127,27 @@ Status reduceLogSumExp(NodeContext& c, Value* x, const ReduceAttrs& a) {
 enum class SumOf : uint8_t { l1, l2, square, logSum, logSumExp };
 template <SumOf K> Status reduceSumOf(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
-  DNNCC_ASSIGN_OR_RETURN(auto a, reduceAttrs(c, x, 18));
-  if (K == SumOf::logSumExp && a && isFloat(x->type.dtype))
-    return reduceLogSumExp(c, x, *a);
-  Value* v = x;
-  if (K == SumOf::l1) {
-    DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Abs, {x}));
-  } else if (K == SumOf::l2 || K == SumOf::square) {
-    DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Mul, {x, x}));
-  } else if (K == SumOf::logSumExp) {
-    DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Exp, {x}));
-  }
-  if (a) {
-    DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::ReduceSum, {v}, *a));
-  }
-  if (K == SumOf::l2) {
-    DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Sqrt, {v}));
-  } else if (K == SumOf::logSum || K == SumOf::logSumExp) {
-    DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Log, {v}));
-  }
-  return c.setOutput(0, v);
+  return reduceWith(c, x, 18, [&](const std::optional<ReduceAttrs>& a) -> Expected<Value*> {
+    if (K == SumOf::logSumExp && a && isFloat(x->type.dtype))
+      return reduceLogSumExp(c, x, *a);
+    Value* v = x;
+    if (K == SumOf::l1) {
+      DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Abs, {x}));
+    } else if (K == SumOf::l2 || K == SumOf::square) {
+      DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Mul, {x, x}));
+    } else if (K == SumOf::logSumExp) {
+      DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Exp, {x}));
+    }
+    if (a) {
+      DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::ReduceSum, {v}, *a));
+    }
+    if (K == SumOf::l2) {
+      DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Sqrt, {v}));
+    } else if (K == SumOf::logSum || K == SumOf::logSumExp) {
+      DNNCC_ASSIGN_OR_RETURN(v, c.emit(OpKind::Log, {v}));
+    }
+    return v;
+  });
 }
 
 /// ArgMax/ArgMin: axis (default 0; negative from opset 11), keepdims, select_last_index (12+).

@@ -1,4 +1,5 @@
-// The sampling family: ONNX GridSample and RoiAlign (IR ops of ir/ops/Sample.cpp), and Resize
+// The sampling family: ONNX GridSample and RoiAlign (IR ops of ir/ops/Sample.cpp), AffineGrid
+// (a constant base grid times theta), and Resize
 // (opsets 10-19+) and Upsample (7-9) -> IR, as a separable decomposition: shapes
 // and scales are static, so for each resized axis the importer computes, per output position, the
 // input taps (edge-clamped indices) and their weights, following the ONNX Resize spec and its
@@ -14,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "frontend/onnx/Converters.h"
+#include "frontend/onnx/ops/Compose.h"
 
 namespace dnncc::onnximport {
 namespace {
@@ -539,11 +541,79 @@ Status roiAlign(NodeContext& c) {
 }
 
 constexpr int kMax = kMaxOpset;
+/// AffineGrid-20 (the reference implementation): for theta [N, 2, 3] and size [N, C, H, W] the
+/// sampling grid [N, H, W, 2] = theta . (x_w, y_h, 1) at each output position; for theta
+/// [N, 3, 4] and size [N, C, D, H, W] the grid [N, D, H, W, 3] from (x_w, y_h, z_d, 1). The
+/// normalised coordinates of position i of an axis of extent E: -1 + 2 i / (E - 1) with
+/// align_corners, else -1 + (2 i + 1) / E. A `size` known only at run time is the declared
+/// output's extents (C excluded), checked by the run.
+Status affineGrid(NodeContext& c) {
+  Composer b(c);
+  DNNCC_ASSIGN_OR_RETURN(Value * theta, c.input(0));
+  const auto& ts = theta->type.shape;
+  if (ts.size() != 3 || !((ts[1] == 2 && ts[2] == 3) || (ts[1] == 3 && ts[2] == 4)) ||
+      !isFloat(theta->type.dtype))
+    return c.error(fmt::format("theta {} is not a float [N, 2, 3] or [N, 3, 4]", shapeString(ts)));
+  int k = static_cast<int>(ts[1]); // spatial axes
+  IntList size;                    // N, then the spatial extents (outermost first)
+  if (c.isRuntimeInput(1)) {
+    const std::vector<int64_t>* d = c.declaredShape(0);
+    if (!d || static_cast<int>(d->size()) != k + 2)
+      return c.runtimeShapeInputError(1, "size");
+    size.assign(d->begin(), d->end() - 1);
+    DNNCC_ASSIGN_OR_RETURN(Value * given, c.input(1));
+    if (given->type.numElements() != k + 2)
+      return c.error(
+          fmt::format("size has {} entries for a {}-D grid", given->type.numElements(), k));
+    DNNCC_ASSIGN_OR_RETURN(Value * n, b.slice(given, 0, 0, 1));
+    DNNCC_ASSIGN_OR_RETURN(Value * spatial, b.slice(given, 0, 2, k));
+    DNNCC_ASSIGN_OR_RETURN(Value * checked, b.concat({n, spatial}, 0));
+    DNNCC_ASSIGN_OR_RETURN(Value * ok, c.equalsConstant(checked, size, {k + 1}));
+    DNNCC_TRY(c.checkAtRunTime(ok));
+  } else {
+    DNNCC_ASSIGN_OR_RETURN(IntList given, c.constInts(1, "size"));
+    if (static_cast<int>(given.size()) != k + 2)
+      return c.error(fmt::format("size has {} entries for a {}-D grid", given.size(), k));
+    size.push_back(given[0]);
+    size.insert(size.end(), given.begin() + 2, given.end());
+  }
+  if (size[0] != ts[0])
+    return c.error(fmt::format("size's batch {} is not theta's {}", size[0], ts[0]));
+  std::vector<int64_t> out(size.begin(), size.end());
+  out.push_back(k);
+  DNNCC_TRY(c.checkSize(out, theta->type.dtype));
+  bool align = c.attrInt("align_corners", 0) != 0;
+  auto coordinate = [&](int64_t i, int64_t extent) {
+    return align ? -1.0 + 2.0 * static_cast<double>(i) / static_cast<double>(extent - 1)
+                 : -1.0 + (2.0 * static_cast<double>(i) + 1.0) / static_cast<double>(extent);
+  };
+  // The base grid [P, k + 1]: per position (row-major over the spatial axes) x, y (, z), 1.
+  int64_t positions = 1;
+  for (int a = 1; a <= k; ++a)
+    positions *= size[a];
+  std::vector<double> base;
+  base.reserve(positions * (k + 1));
+  for (int64_t p = 0; p < positions; ++p) {
+    std::vector<double> coord(k); // innermost axis first: x, y, z
+    int64_t rest = p;
+    for (int a = k; a >= 1; --a) {
+      coord[k - a] = coordinate(rest % size[a], size[a]);
+      rest /= size[a];
+    }
+    base.insert(base.end(), coord.begin(), coord.end());
+    base.push_back(1.0);
+  }
+  Value* grid = b.tensor(theta->type.dtype, {1, positions, k + 1}, base);
+  DNNCC_ASSIGN_OR_RETURN(Value * thetaT, b.transpose(theta, {0, 2, 1}));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, b.op(OpKind::MatMul, {grid, thetaT}));
+  DNNCC_ASSIGN_OR_RETURN(y, b.reshape(y, out));
+  return c.setOutput(0, y);
+}
+
 const ConverterRow kRows[] = {
-    {"Resize", 10, kMax, resize},
-    {"Upsample", 7, 9, upsample},
-    {"GridSample", 16, kMax, gridSample},
-    {"RoiAlign", 10, kMax, roiAlign},
+    {"Resize", 10, kMax, resize},         {"Upsample", 7, 9, upsample},
+    {"GridSample", 16, kMax, gridSample}, {"RoiAlign", 10, kMax, roiAlign},
+    {"AffineGrid", 20, kMax, affineGrid},
 };
 } // namespace
 

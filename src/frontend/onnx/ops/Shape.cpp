@@ -529,6 +529,62 @@ Status constant(NodeContext& c) {
 }
 
 constexpr int kMax = kMaxOpset;
+/// CenterCropPad-18 (the reference implementation): each axis in `axes` (default all) of the
+/// input is cropped or zero-padded to its entry of `shape`, centred: crop from (extent - target)
+/// / 2, pad (target - extent) / 2 in front and the rest behind (floor division). A `shape`
+/// known only at run time is the declared output's extents on those axes, checked by the run.
+Status centerCropPad(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  int rank = x->type.rank();
+  IntList axes = c.attrInts("axes");
+  if (axes.empty())
+    for (int i = 0; i < rank; ++i)
+      axes.push_back(i);
+  std::vector<int> ax;
+  for (int64_t a : axes) {
+    Expected<int> n = normalizeAxis(a, rank);
+    if (!n)
+      return c.error(n.status().message());
+    ax.push_back(*n);
+  }
+  IntList target;
+  if (c.isRuntimeInput(1)) {
+    const std::vector<int64_t>* d = c.declaredShape(0);
+    if (!d || static_cast<int>(d->size()) != rank)
+      return c.runtimeShapeInputError(1, "shape");
+    std::vector<int64_t> implied;
+    for (int a : ax)
+      implied.push_back((*d)[a]);
+    DNNCC_ASSIGN_OR_RETURN(target, c.impliedInts(1, implied));
+  } else {
+    DNNCC_ASSIGN_OR_RETURN(target, c.constInts(1, "shape"));
+  }
+  if (target.size() != ax.size())
+    return c.error(fmt::format("shape has {} entries for {} axes", target.size(), ax.size()));
+  IntList starts(rank, 0), steps(rank, 1), pads(2 * rank, 0);
+  std::vector<int64_t> cropped = x->type.shape;
+  bool padded = false;
+  for (size_t i = 0; i < ax.size(); ++i) {
+    int a = ax[i];
+    int64_t extent = x->type.shape[a], want = target[i];
+    if (want < 0)
+      return c.error(fmt::format("shape entry {} is negative", want));
+    if (want < extent) {
+      starts[a] = (extent - want) / 2;
+      cropped[a] = want;
+    } else if (want > extent) {
+      pads[a] = (want - extent) / 2;
+      pads[rank + a] = want - extent - pads[a];
+      padded = true;
+    }
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * y, sliceOp(c, x, starts, steps, cropped));
+  if (padded) {
+    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Pad, {y}, PadAttrs{pads}));
+  }
+  return c.setOutput(0, y);
+}
+
 const ConverterRow kRows[] = {
     {"Reshape", 5, kMax, reshape},
     {"Flatten", 1, kMax, flatten},
@@ -540,6 +596,7 @@ const ConverterRow kRows[] = {
     {"Slice", 1, kMax, slice},
     {"Expand", 8, kMax, expand},
     {"Pad", 2, kMax, pad},
+    {"CenterCropPad", 18, kMax, centerCropPad},
     {"Shape", 1, kMax, shape},
     {"Size", 1, kMax, size},
     {"ConstantOfShape", 9, kMax, constantOfShape},

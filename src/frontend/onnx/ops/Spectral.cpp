@@ -1,6 +1,7 @@
 // ONNX DFT (opset 17+; the axis an attribute before 20, a constant input from 20) as matrix
 // products with constant cosine and sine tables: the signal length is static, so the transform is
-// a fixed linear map.
+// a fixed linear map. The window functions HannWindow, HammingWindow and BlackmanWindow
+// (opset 17) are constants of their static length.
 #include <cmath>
 #include <numbers>
 
@@ -121,8 +122,53 @@ Status dft(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
+/// The length of a window: the constant `size`, or (known only at run time) the declared output
+/// extent, which the run checks `size` against.
+Expected<int64_t> windowLength(NodeContext& c) {
+  if (c.isRuntimeInput(0)) {
+    const std::vector<int64_t>* d = c.declaredShape(0);
+    if (!d || d->size() != 1)
+      return c.runtimeShapeInputError(0, "size");
+    DNNCC_ASSIGN_OR_RETURN(auto n, c.impliedInts(0, {(*d)[0]}));
+    return n[0];
+  }
+  DNNCC_ASSIGN_OR_RETURN(auto n, c.constInts(0, "size"));
+  if (n.size() != 1 || n[0] < 0)
+    return c.error("size must be a non-negative scalar");
+  return n[0];
+}
+
+/// HannWindow, HammingWindow and BlackmanWindow-17 (the reference implementation):
+/// y[n] = a0 - a1 cos(2 pi n / N) + a2 cos(4 pi n / N), n < size, N = size (periodic=1, the
+/// default) or size - 1; Hann: sin^2(pi n / N); Hamming: a0 = 25/46, a1 = 1 - a0; Blackman:
+/// 0.42, 0.5, 0.08. In output_datatype (default float).
+template <int Kind> Status window(NodeContext& c) {
+  Composer b(c);
+  DNNCC_ASSIGN_OR_RETURN(int64_t size, windowLength(c));
+  DNNCC_TRY(c.checkSize({size}, DType::f64));
+  int code = static_cast<int>(c.attrInt("output_datatype", 1));
+  std::optional<DType> dtype = dtypeFromOnnx(code);
+  if (!dtype)
+    return c.error(fmt::format("output_datatype {} is not a supported element type", code));
+  double n1 = static_cast<double>(c.attrInt("periodic", 1) != 0 ? size : size - 1);
+  std::vector<double> y(size);
+  for (int64_t n = 0; n < size; ++n) {
+    double t = static_cast<double>(n) * std::numbers::pi / n1;
+    if (Kind == 0)
+      y[n] = std::sin(t) * std::sin(t);
+    else if (Kind == 1)
+      y[n] = 25.0 / 46.0 - std::cos(2 * t) * (1 - 25.0 / 46.0);
+    else
+      y[n] = 0.42 - std::cos(2 * t) * 0.5 + std::cos(4 * t) * 0.08;
+  }
+  return c.setOutput(0, b.tensor(*dtype, {size}, y));
+}
+
 const ConverterRow kRows[] = {
     {"DFT", 17, kMaxOpset, dft},
+    {"HannWindow", 17, kMaxOpset, window<0>},
+    {"HammingWindow", 17, kMaxOpset, window<1>},
+    {"BlackmanWindow", 17, kMaxOpset, window<2>},
 };
 } // namespace
 
