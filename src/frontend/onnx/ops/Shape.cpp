@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "frontend/onnx/Converters.h"
+#include "frontend/onnx/ops/Compose.h"
 
 namespace dnncc::onnximport {
 namespace {
@@ -413,11 +414,132 @@ Status expand(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
+/// The axes of Pad-18+'s optional constant axes input (default all), normalised.
+Expected<std::vector<int>> padAxes(NodeContext& c, int rank) {
+  IntList axes;
+  if (c.hasInput(3)) {
+    DNNCC_ASSIGN_OR_RETURN(axes, c.constInts(3, "axes"));
+  } else {
+    for (int i = 0; i < rank; ++i)
+      axes.push_back(i);
+  }
+  std::vector<int> out;
+  for (int64_t a : axes) {
+    Expected<int> ax = normalizeAxis(a, rank);
+    if (!ax)
+      return c.error(ax.status().message());
+    out.push_back(*ax);
+  }
+  return out;
+}
+
+/// Pad-11+ as one gather per padded axis: output position i of the axis reads input position
+/// i - begin, which `mode` maps into the input (constant: none outside it, which take the
+/// constant value; edge: clamped; reflect: mirrored without repeating the edge; wrap: modulo the
+/// extent). Used for mode 'wrap' and for `pads` known only at run time; then the output shape is
+/// the declared one and the run checks that begin + end gives it on every axis.
+Status padByGather(NodeContext& c, Value* x, const std::string& mode) {
+  Composer b(c);
+  int rank = x->type.rank();
+  DNNCC_ASSIGN_OR_RETURN(std::vector<int> axes, padAxes(c, rank));
+  int64_t k = static_cast<int64_t>(axes.size());
+  DNNCC_ASSIGN_OR_RETURN(Value * pads, c.input(1));
+  if (pads->type.numElements() != 2 * k)
+    return c.error(fmt::format("pads has {} entries for {} axes", pads->type.numElements(), k));
+  DNNCC_ASSIGN_OR_RETURN(pads, b.reshape(pads, {2 * k}));
+  DNNCC_ASSIGN_OR_RETURN(pads, b.cast(pads, DType::i64));
+  std::vector<int64_t> out = x->type.shape;
+  if (!pads->isConstant()) {
+    const std::vector<int64_t>* d = c.declaredShape(0);
+    if (!d || static_cast<int>(d->size()) != rank)
+      return c.runtimeShapeInputError(1, "pads");
+    out = *d;
+  } else {
+    IntList p = constantAsInts(*pads);
+    for (int64_t i = 0; i < k; ++i)
+      out[axes[i]] += p[i] + p[k + i];
+  }
+  DNNCC_TRY(c.checkSize(out, x->type.dtype));
+  Value* value = b.scalar(x->type.dtype, 0);
+  if (c.hasInput(2)) {
+    DNNCC_ASSIGN_OR_RETURN(value, c.input(2));
+    if (value->type.numElements() != 1)
+      return c.error("constant_value must be a scalar");
+    DNNCC_ASSIGN_OR_RETURN(value, b.reshape(value, {}));
+  }
+  Value* y = x;
+  Value* allOk = nullptr;
+  for (int64_t i = 0; i < k; ++i) {
+    int a = axes[i];
+    int64_t n = x->type.shape[a], o = out[a];
+    if (o < 0)
+      return c.error(fmt::format("axis {} would have the negative extent {}", a, o));
+    DNNCC_ASSIGN_OR_RETURN(Value * begin, b.slice(pads, 0, i, 1));
+    DNNCC_ASSIGN_OR_RETURN(begin, b.reshape(begin, {}));
+    DNNCC_ASSIGN_OR_RETURN(Value * end, b.slice(pads, 0, k + i, 1));
+    DNNCC_ASSIGN_OR_RETURN(end, b.reshape(end, {}));
+    DNNCC_ASSIGN_OR_RETURN(Value * total, b.op(OpKind::Add, {begin, end}));
+    DNNCC_ASSIGN_OR_RETURN(Value * ok,
+                           b.op(OpKind::Equal, {total, b.scalar(DType::i64, double(o - n))}));
+    if (allOk) {
+      DNNCC_ASSIGN_OR_RETURN(allOk, b.op(OpKind::And, {allOk, ok}));
+    } else {
+      allOk = ok;
+    }
+    if (n == 0 && mode != "constant")
+      return c.error(fmt::format("mode='{}' cannot pad the empty axis {}", mode, a));
+    std::vector<double> iota(o);
+    for (int64_t j = 0; j < o; ++j)
+      iota[j] = static_cast<double>(j);
+    DNNCC_ASSIGN_OR_RETURN(Value * at, b.op(OpKind::Sub, {b.tensor(DType::i64, {o}, iota), begin}));
+    Value* zero = b.scalar(DType::i64, 0);
+    Value* last = b.scalar(DType::i64, double(std::max<int64_t>(n - 1, 0)));
+    Value* inside = nullptr;
+    if (mode == "constant") {
+      DNNCC_ASSIGN_OR_RETURN(Value * below, b.op(OpKind::Less, {at, zero}));
+      DNNCC_ASSIGN_OR_RETURN(Value * above, b.op(OpKind::Greater, {at, last}));
+      DNNCC_ASSIGN_OR_RETURN(Value * outside, b.op(OpKind::Or, {below, above}));
+      DNNCC_ASSIGN_OR_RETURN(inside, b.op(OpKind::Not, {outside}));
+    }
+    if (mode == "reflect" && n > 1) { // period 2 (n - 1): 0 1 .. n-1 n-2 .. 1 0 1 ..
+      Value* period = b.scalar(DType::i64, double(2 * (n - 1)));
+      DNNCC_ASSIGN_OR_RETURN(at, b.op(OpKind::Mod, {at, period}));
+      DNNCC_ASSIGN_OR_RETURN(Value * back, b.op(OpKind::Sub, {period, at}));
+      DNNCC_ASSIGN_OR_RETURN(Value * past, b.op(OpKind::Greater, {at, last}));
+      DNNCC_ASSIGN_OR_RETURN(at, b.op(OpKind::Where, {past, back, at}));
+    } else if (mode == "wrap") {
+      DNNCC_ASSIGN_OR_RETURN(at, b.op(OpKind::Mod, {at, b.scalar(DType::i64, double(n))}));
+    }
+    if (n == 0) { // constant mode over an empty axis: every position takes the value
+      std::vector<int64_t> shape = y->type.shape;
+      shape[a] = o;
+      DNNCC_ASSIGN_OR_RETURN(y, b.expand(value, shape));
+      continue;
+    }
+    DNNCC_ASSIGN_OR_RETURN(at, b.op(OpKind::Max, {at, zero})); // edge, and safe gathers
+    DNNCC_ASSIGN_OR_RETURN(at, b.op(OpKind::Min, {at, last}));
+    DNNCC_ASSIGN_OR_RETURN(y, b.op(OpKind::Gather, {y, at}, AxisAttrs{a}));
+    if (inside) {
+      std::vector<int64_t> along(rank, 1);
+      along[a] = o;
+      DNNCC_ASSIGN_OR_RETURN(inside, b.reshape(inside, along));
+      DNNCC_ASSIGN_OR_RETURN(y, b.op(OpKind::Where, {inside, y, value}));
+    }
+  }
+  if (allOk && !allOk->isConstant()) {
+    DNNCC_TRY(c.checkAtRunTime(allOk));
+  }
+  return c.setOutput(0, y);
+}
+
 Status pad(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   int rank = x->type.rank();
   PadAttrs a;
   std::string mode = c.attrString("mode", "constant");
+  if (c.opset() >= 11 &&
+      (c.isRuntimeInput(1) || c.isRuntimeInput(2) || (mode == "wrap" && c.opset() >= 19)))
+    return padByGather(c, x, mode);
   if (!parseEnum(mode, a.mode))
     return c.error(fmt::format("mode='{}' is not supported", mode));
   if (c.opset() < 11) {
@@ -428,22 +550,13 @@ Status pad(NodeContext& c) {
     if (c.hasInput(2)) {
       DNNCC_ASSIGN_OR_RETURN(a.value, c.constScalar(2, "constant_value"));
     }
-    IntList axes;
-    if (c.hasInput(3)) {
-      DNNCC_ASSIGN_OR_RETURN(axes, c.constInts(3, "axes"));
-    } else {
-      for (int i = 0; i < rank; ++i)
-        axes.push_back(i);
-    }
+    DNNCC_ASSIGN_OR_RETURN(std::vector<int> axes, padAxes(c, rank));
     if (pads.size() != 2 * axes.size())
       return c.error(fmt::format("pads has {} entries for {} axes", pads.size(), axes.size()));
     a.pads.assign(2 * rank, 0);
     for (size_t i = 0; i < axes.size(); ++i) {
-      Expected<int> ax = normalizeAxis(axes[i], rank);
-      if (!ax)
-        return c.error(ax.status().message());
-      a.pads[*ax] = pads[i];
-      a.pads[rank + *ax] = pads[axes.size() + i];
+      a.pads[axes[i]] = pads[i];
+      a.pads[rank + axes[i]] = pads[axes.size() + i];
     }
   }
   DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::Pad, {x}, a));
