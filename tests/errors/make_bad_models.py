@@ -161,10 +161,10 @@ def main():
     save(out, "maxpool_nokernel.onnx",
          model([helper.make_node("MaxPool", ["x"], ["y"], name="pool_nk")],
                [f32("x", [1, 2, 8, 8])], [f32("y", None)]))
-    # An attribute value outside what dnncc supports (wrap padding; ONNX has it since opset 19).
+    # An attribute value outside what ONNX defines (Pad modes: constant, reflect, edge, wrap).
     pads = numpy_helper.from_array(np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64), "pads")
-    save(out, "pad_wrap.onnx",
-         model([helper.make_node("Pad", ["x", "pads"], ["y"], name="pad_w", mode="wrap")],
+    save(out, "pad_symmetric.onnx",
+         model([helper.make_node("Pad", ["x", "pads"], ["y"], name="pad_s", mode="symmetric")],
                [f32("x", [1, 2, 4, 4])], [f32("y", None)], [pads], opset=19))
 
     # A shape input known only at run time: with a declared output shape dnncc compiles for it
