@@ -157,6 +157,14 @@ dnncc_error_test(dnncc.contrib_missing_input
   CONTAINS "error: ${BAD}/contrib_missing_input.onnx: node 'sln' (SkipLayerNormalization, "
            "opset 1): input 2 is required"
   COMMAND ${DNNCC} ${BAD}/contrib_missing_input.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.if_output_count
+  CONTAINS "error: ${BAD}/if_output_count.onnx: node 'if_n' (If, opset " "the then branch "
+           "declares 1 outputs, the else branch 2, the node has 1"
+  COMMAND ${DNNCC} ${BAD}/if_output_count.onnx ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.if_output_type
+  CONTAINS "error: ${BAD}/if_output_type.onnx: node 'if_t' (If, opset "
+           "output 0 is FLOAT in the then branch and INT64 in the else branch"
+  COMMAND ${DNNCC} ${BAD}/if_output_type.onnx ${X86} -o OUT/libm.so)
 dnncc_error_test(dnncc.contrib_missing_attribute
   CONTAINS "error: ${BAD}/contrib_missing_attribute.onnx: node 'att' (Attention, opset 1): the "
            "required attribute num_heads is missing"

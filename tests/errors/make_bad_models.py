@@ -100,6 +100,25 @@ def main():
                 helper.make_node("Add", ["x", "v"], ["y"], name="add")],
                [f32("x", [2])], [f32("y", [2])], [cond]))
 
+    # If branches that disagree: in how many outputs they declare, and in an output's type.
+    def branch(name, outputs):
+        nodes = [helper.make_node("Constant", [], [o.name],
+                                  value=helper.make_tensor(o.name, o.type.tensor_type.elem_type,
+                                                           [2], [1, 2]))
+                 for o in outputs]
+        return helper.make_graph(nodes, name, [], outputs)
+    run_cond = helper.make_tensor_value_info("c", TensorProto.BOOL, [])
+    save(out, "if_output_count.onnx",
+         model([helper.make_node("If", ["c"], ["y"], name="if_n",
+                                 then_branch=branch("then", [f32("a", [2])]),
+                                 else_branch=branch("else", [f32("b", [2]), f32("b2", [2])]))],
+               [run_cond], [f32("y", [2])]))
+    save(out, "if_output_type.onnx",
+         model([helper.make_node("If", ["c"], ["y"], name="if_t",
+                                 then_branch=branch("then", [f32("a", [2])]),
+                                 else_branch=branch("else", [i64("b", [2])]))],
+               [run_cond], [f32("y", [2])]))
+
     # Unsupported ops: a default-domain op without a converter and an op of another domain.
     save(out, "col2im.onnx",
          model([helper.make_node("Col2Im", ["x", "image", "block"], ["y"], name="c2i")],
