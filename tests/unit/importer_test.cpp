@@ -720,6 +720,30 @@ TEST(ImportControlFlow, LoopUnrollsSeesOuterValuesAndStacksScanOutputs) {
   EXPECT_TRUE(allClose(run(m, {{1, -2}}, 1), {0, 0, 3, -6, 8, -16}));
 }
 
+// A Loop that runs no iteration: its scan output is an empty stack [0, ...] of the body's
+// declared scan output type, its carried value the initial one.
+TEST(ImportControlFlow, LoopOfNoIterationGivesAnEmptyScanOutput) {
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  b.initializerI64("m", {}, {0});
+  auto& n = b.node("Loop", {"m", "", "x"}, {"y", "scan"}, "loop");
+  auto& body = graphAttr(n, "body", {"i", "cond_in", "y_in"}, {"cond_out", "y_out", "s"});
+  subNode(body, "Identity", {"cond_in"}, {"cond_out"});
+  subNode(body, "Add", {"y_in", "x"}, {"y_out"});
+  subNode(body, "Neg", {"y_out"}, {"s"});
+  b.output("y");
+  b.output("scan");
+  EXPECT_EQ(importError(b), "error: <file>: node 'loop' (Loop, opset 13): the Loop runs no "
+                            "iteration and the body declares no static type for scan output "
+                            "'s', so its empty result has no shape");
+  auto* t = body.mutable_output(2)->mutable_type()->mutable_tensor_type();
+  t->set_elem_type(onnx::TensorProto::FLOAT);
+  t->mutable_shape()->add_dim()->set_dim_value(2);
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_EQ(m.outputs[1]->type.shape, (std::vector<int64_t>{0, 2}));
+  EXPECT_TRUE(allClose(run(m, {{1, -2}}, 0), {1, -2}));
+}
+
 TEST(ImportControlFlow, Scan9InputAndOutputAxesAndDirections) {
   OnnxBuilder b(11);
   b.input("s", {2});
@@ -761,6 +785,35 @@ OnnxBuilder passThroughLoop(std::vector<std::string> inputs) {
   subNode(body, "Identity", {"y_in"}, {"y_out"});
   b.output("y");
   return b;
+}
+
+/// Dropout-13 with constant ratio and training_mode (a bool initializer).
+OnnxBuilder trainingDropout(float ratio) {
+  OnnxBuilder b(13);
+  b.input("x", {2});
+  b.initializer("ratio", {}, {ratio});
+  onnx::TensorProto* t = b.graph->add_initializer();
+  t->set_name("training");
+  t->set_data_type(onnx::TensorProto::BOOL);
+  t->add_int32_data(1);
+  b.node("Dropout", {"x", "ratio", "training"}, {"y", "mask"}, "drop");
+  b.output("y");
+  b.output("mask");
+  return b;
+}
+
+// In training with ratio 0 nothing is dropped: the identity and an all-true mask.
+TEST(ImportElementwise, TrainingDropoutOfRatioZeroIsTheIdentity) {
+  OnnxBuilder b = trainingDropout(0);
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_TRUE(allClose(run(m, {{1, -2}}, 0), {1, -2}));
+}
+
+TEST(ImportErrors, TrainingDropoutDropsAtRandom) {
+  OnnxBuilder b = trainingDropout(0.5f);
+  EXPECT_EQ(importError(b), "error: <file>: node 'drop' (Dropout, opset 13): training_mode=true "
+                            "with ratio 0.5 drops at random: only ratio 0 (nothing dropped) is "
+                            "supported");
 }
 
 TEST(ImportErrors, LoopWithRuntimeTripCount) {

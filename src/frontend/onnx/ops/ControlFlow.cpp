@@ -280,9 +280,23 @@ Status loop(NodeContext& c) {
   for (int k = 0; k < numScan; ++k) {
     if (!c.hasOutput(numCarried + k))
       continue;
-    if (i == 0)
-      return c.error("the Loop runs no iteration, so its scan outputs are empty (zero-size "
-                     "tensors are not supported)");
+    if (i == 0) { // no iteration: an empty stack of the body's declared scan output
+      const onnx::ValueInfoProto& info = body->output(1 + numCarried + k);
+      const auto& tt = info.type().tensor_type();
+      std::optional<DType> dtype = dtypeFromOnnx(tt.elem_type());
+      std::vector<int64_t> shape{0};
+      bool known = dtype && tt.has_shape();
+      for (const auto& d : tt.shape().dim()) {
+        known &= d.has_dim_value();
+        shape.push_back(d.dim_value());
+      }
+      if (!known)
+        return c.error(fmt::format("the Loop runs no iteration and the body declares no static "
+                                   "type for scan output '{}', so its empty result has no shape",
+                                   info.name()));
+      DNNCC_TRY(c.setOutput(numCarried + k, c.constant(TensorType{*dtype, shape}, {})));
+      continue;
+    }
     DNNCC_ASSIGN_OR_RETURN(Value * y, stack(c, scans[k], 0));
     DNNCC_TRY(c.setOutput(numCarried + k, y));
   }

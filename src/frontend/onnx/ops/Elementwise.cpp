@@ -243,7 +243,8 @@ Status identity(NodeContext& c) {
   return c.setAnyOutput(0, std::move(x));
 }
 
-/// Dropout in inference: the identity; the optional mask output is all true.
+/// Dropout in inference (or in training with ratio 0): the identity; the optional mask output is
+/// all true.
 Status dropout(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   c.ignoreAttr("seed");
@@ -252,8 +253,18 @@ Status dropout(NodeContext& c) {
   c.ignoreAttr("ratio"); // unused in inference
   if (c.hasInput(2)) {
     auto training = c.constScalar(2, "training_mode");
-    if (!training || *training != 0)
-      return c.error("training_mode must be a constant false");
+    if (!training)
+      return c.error("training_mode must be a constant");
+    if (*training != 0) { // training: drops with probability ratio (default 0.5)
+      double ratio = 0.5;
+      if (c.hasInput(1)) {
+        DNNCC_ASSIGN_OR_RETURN(ratio, c.constScalar(1, "ratio"));
+      }
+      if (ratio != 0)
+        return c.error(fmt::format("training_mode=true with ratio {} drops at random: only ratio "
+                                   "0 (nothing dropped) is supported",
+                                   ratio));
+    }
   }
   if (c.hasOutput(1)) {
     std::vector<uint8_t> ones(x->type.numElements(), 1);
