@@ -8,7 +8,8 @@
 // exclude_outside, tf_crop_and_resize extrapolation). One axis becomes
 //   gather(x, taps [O, n], axis) * weights [O, n, 1...] -> reduce_sum over the tap axis,
 // or a single gather for nearest, and a `where` with a constant mask for extrapolated positions.
-// GridSample (data-dependent positions) is its own IR op, grid_sample.
+// With scales known only at run time the same taps and weights are computed by IR ops from the
+// run's scale (runtimeTaps). GridSample (data-dependent positions) is its own IR op, grid_sample.
 #include <cmath>
 #include <cstring>
 
@@ -212,12 +213,44 @@ Value* i64Constant(NodeContext& c, std::vector<int64_t> shape, const std::vector
   return c.constant(TensorType{DType::i64, std::move(shape)}, std::move(bytes));
 }
 
-/// Resizes axis `axis` of `x` by `plan`.
+/// Resizes axis `axis` of `x` [.., in, ..] to `out` positions from taps: `index` [out] for
+/// nearest (the picked tap), else `index` and `weight` [out, n] (weight in x's type): one gather
+/// along the axis, times the weights, summed over the taps. `outside` (bool [out], or null) marks
+/// the positions that take the extrapolation value.
+Expected<Value*> applyTaps(NodeContext& c, const ResizeParams& p, Value* x, int axis, Value* index,
+                           Value* weight, Value* outside) {
+  int rank = x->type.rank();
+  int64_t out = index->type.shape[0];
+  Value* y = nullptr;
+  if (!weight) {
+    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Gather, {x, index}, AxisAttrs{axis}));
+  } else {
+    DNNCC_ASSIGN_OR_RETURN(Value * g, c.emit(OpKind::Gather, {x, index}, AxisAttrs{axis}));
+    std::vector<int64_t> wshape = weight->type.shape;
+    for (int i = axis + 1; i < rank; ++i)
+      wshape.push_back(1);
+    DNNCC_ASSIGN_OR_RETURN(weight, reshapeTo(c, weight, wshape));
+    DNNCC_ASSIGN_OR_RETURN(Value * m, c.emit(OpKind::Mul, {g, weight}));
+    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::ReduceSum, {m}, ReduceAttrs{{axis + 1}, false}));
+  }
+  if (outside) {
+    std::vector<int64_t> mshape{out};
+    for (int i = axis + 1; i < rank; ++i)
+      mshape.push_back(1);
+    DNNCC_ASSIGN_OR_RETURN(Value * mask, reshapeTo(c, outside, mshape));
+    Value* e =
+        c.constant(TensorType{x->type.dtype, {}}, scalarBytes(x->type.dtype, p.extrapolation));
+    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Where, {mask, e, y}));
+  }
+  return y;
+}
+
+/// Resizes axis `axis` of `x` by `plan` (constant taps).
 Expected<Value*> resizeAxis(NodeContext& c, const ResizeParams& p, Value* x, int axis,
                             const AxisPlan& plan) {
-  int rank = x->type.rank();
   auto out = static_cast<int64_t>(plan.outside.size());
-  Value* y = nullptr;
+  Value* outside =
+      plan.anyOutside ? c.constant(TensorType{DType::boolean, {out}}, plan.outside) : nullptr;
   if (p.mode == Interp::nearest) {
     // One-hot coefficients: pick the tap with weight 1 (exact for every element type).
     std::vector<int64_t> picked;
@@ -229,35 +262,229 @@ Expected<Value*> resizeAxis(NodeContext& c, const ResizeParams& p, Value* x, int
         }
     if (static_cast<int64_t>(picked.size()) != out)
       return c.error("nearest resize found no tap (exclude_outside removed every neighbour)");
-    DNNCC_ASSIGN_OR_RETURN(
-        y, c.emit(OpKind::Gather, {x, i64Constant(c, {out}, picked)}, AxisAttrs{axis}));
-  } else {
-    DType t = x->type.dtype;
-    DNNCC_ASSIGN_OR_RETURN(
-        Value * g,
-        c.emit(OpKind::Gather, {x, i64Constant(c, {out, plan.taps}, plan.index)}, AxisAttrs{axis}));
-    std::vector<int64_t> wshape{out, plan.taps};
-    for (int i = axis + 1; i < rank; ++i)
-      wshape.push_back(1);
-    std::vector<uint8_t> bytes;
-    for (double w : plan.weight) {
-      auto b = scalarBytes(t, w);
-      bytes.insert(bytes.end(), b.begin(), b.end());
+    return applyTaps(c, p, x, axis, i64Constant(c, {out}, picked), nullptr, outside);
+  }
+  DType t = x->type.dtype;
+  std::vector<uint8_t> bytes;
+  for (double w : plan.weight) {
+    auto b = scalarBytes(t, w);
+    bytes.insert(bytes.end(), b.begin(), b.end());
+  }
+  Value* weights = c.constant(TensorType{t, {out, plan.taps}}, std::move(bytes));
+  return applyTaps(c, p, x, axis, i64Constant(c, {out, plan.taps}, plan.index), weights, outside);
+}
+
+/// The taps of one axis resized from `in` to `out` positions with a scale known only at run
+/// time (`scale`, an f64 scalar): planAxis's formulas as f64 tensor ops over the output
+/// positions, for nearest, linear and cubic without antialias (two or four neighbours) and every
+/// coordinate transform but tf_crop_and_resize. Returns the index [out] (nearest) or the index
+/// and weights [out, n].
+Expected<std::pair<Value*, Value*>> runtimeTaps(NodeContext& c, const ResizeParams& p, int64_t in,
+                                                int64_t out, Value* scale, DType weightType) {
+  Composer b(c);
+  auto k = [&](double v) { return b.scalar(DType::f64, v); };
+  auto op = [&](OpKind kind, std::vector<Value*> v) { return b.op(kind, std::move(v)); };
+  std::vector<double> iota(out);
+  for (int64_t i = 0; i < out; ++i)
+    iota[i] = static_cast<double>(i);
+  Value* y = b.tensor(DType::f64, {out}, iota);
+  double inF = static_cast<double>(in);
+  DNNCC_ASSIGN_OR_RETURN(Value * outF, op(OpKind::Mul, {scale, k(inF)}));
+  DNNCC_ASSIGN_OR_RETURN(Value * yh, op(OpKind::Add, {y, k(0.5)}));
+  DNNCC_ASSIGN_OR_RETURN(Value * yhs, op(OpKind::Div, {yh, scale})); // (y + 0.5) / scale
+  DNNCC_ASSIGN_OR_RETURN(Value * unit, op(OpKind::Equal, {outF, k(1)}));
+  Value* x = nullptr;
+  switch (p.coord) {
+  case Coord::halfPixel: {
+    DNNCC_ASSIGN_OR_RETURN(x, op(OpKind::Sub, {yhs, k(0.5)}));
+    break;
+  }
+  case Coord::asymmetric: {
+    DNNCC_ASSIGN_OR_RETURN(x, op(OpKind::Div, {y, scale}));
+    break;
+  }
+  case Coord::tfHalfPixelForNn:
+    x = yhs;
+    break;
+  case Coord::pytorchHalfPixel: {
+    DNNCC_ASSIGN_OR_RETURN(Value * v, op(OpKind::Sub, {yhs, k(0.5)}));
+    DNNCC_ASSIGN_OR_RETURN(x, op(OpKind::Where, {unit, k(-0.5), v}));
+    break;
+  }
+  case Coord::alignCorners: {
+    DNNCC_ASSIGN_OR_RETURN(Value * d, op(OpKind::Sub, {outF, k(1)}));
+    DNNCC_ASSIGN_OR_RETURN(Value * v, op(OpKind::Mul, {y, k(inF - 1)}));
+    DNNCC_ASSIGN_OR_RETURN(v, op(OpKind::Div, {v, d}));
+    DNNCC_ASSIGN_OR_RETURN(x, op(OpKind::Where, {unit, k(0), v}));
+    break;
+  }
+  case Coord::halfPixelSymmetric: {
+    DNNCC_ASSIGN_OR_RETURN(Value * adjustment, op(OpKind::Div, {k(double(out)), outF}));
+    DNNCC_ASSIGN_OR_RETURN(Value * offset, op(OpKind::Sub, {k(1), adjustment}));
+    DNNCC_ASSIGN_OR_RETURN(offset, op(OpKind::Mul, {offset, k(inF / 2)}));
+    DNNCC_ASSIGN_OR_RETURN(Value * v, op(OpKind::Sub, {yhs, k(0.5)}));
+    DNNCC_ASSIGN_OR_RETURN(x, op(OpKind::Add, {v, offset}));
+    break;
+  }
+  case Coord::tfCropAndResize:
+    return c.error("tf_crop_and_resize with scales known only at run time is not supported");
+  }
+  // ratio in (0, 1]: x - floor(x), or 1 at an integer x.
+  DNNCC_ASSIGN_OR_RETURN(Value * xFloor, op(OpKind::Floor, {x}));
+  DNNCC_ASSIGN_OR_RETURN(Value * frac, op(OpKind::Sub, {x, xFloor}));
+  DNNCC_ASSIGN_OR_RETURN(Value * whole, op(OpKind::Equal, {x, xFloor}));
+  DNNCC_ASSIGN_OR_RETURN(Value * ratio, op(OpKind::Where, {whole, k(1), frac}));
+  std::vector<Value*> coef;
+  if (p.mode == Interp::nearest) {
+    Value* right = nullptr;
+    switch (p.nearest) {
+    case NearestRound::preferFloor: {
+      DNNCC_ASSIGN_OR_RETURN(right, op(OpKind::Greater, {ratio, k(0.5)}));
+      break;
     }
-    Value* weights = c.constant(TensorType{t, wshape}, std::move(bytes));
-    DNNCC_ASSIGN_OR_RETURN(Value * m, c.emit(OpKind::Mul, {g, weights}));
-    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::ReduceSum, {m}, ReduceAttrs{{axis + 1}, false}));
+    case NearestRound::preferCeil: {
+      DNNCC_ASSIGN_OR_RETURN(Value * below, op(OpKind::Less, {ratio, k(0.5)}));
+      DNNCC_ASSIGN_OR_RETURN(right, op(OpKind::Not, {below}));
+      break;
+    }
+    case NearestRound::floor:
+      right = b.bools({}, {false});
+      break;
+    case NearestRound::ceil:
+      right = b.bools({}, {true});
+      break;
+    }
+    DNNCC_ASSIGN_OR_RETURN(right, op(OpKind::Or, {right, whole})); // ratio 1: {0, 1}
+    DNNCC_ASSIGN_OR_RETURN(Value * c1, op(OpKind::Where, {right, k(1), k(0)}));
+    DNNCC_ASSIGN_OR_RETURN(Value * c0, op(OpKind::Sub, {k(1), c1}));
+    coef = {c0, c1};
+  } else if (p.mode == Interp::linear) {
+    DNNCC_ASSIGN_OR_RETURN(Value * c0, op(OpKind::Sub, {k(1), ratio}));
+    coef = {c0, ratio};
+  } else { // cubic: Keys' kernel with A at distances 1 + r, r, 1 - r, 2 - r
+    double a = p.cubicA;
+    auto far = [&](Value* d) -> Expected<Value*> { // ((a d - 5a) d + 8a) d - 4a
+      DNNCC_ASSIGN_OR_RETURN(Value * v, op(OpKind::Mul, {d, k(a)}));
+      DNNCC_ASSIGN_OR_RETURN(v, op(OpKind::Sub, {v, k(5 * a)}));
+      DNNCC_ASSIGN_OR_RETURN(v, op(OpKind::Mul, {v, d}));
+      DNNCC_ASSIGN_OR_RETURN(v, op(OpKind::Add, {v, k(8 * a)}));
+      DNNCC_ASSIGN_OR_RETURN(v, op(OpKind::Mul, {v, d}));
+      return op(OpKind::Sub, {v, k(4 * a)});
+    };
+    auto near = [&](Value* d) -> Expected<Value*> { // ((a + 2) d - (a + 3)) d d + 1
+      DNNCC_ASSIGN_OR_RETURN(Value * v, op(OpKind::Mul, {d, k(a + 2)}));
+      DNNCC_ASSIGN_OR_RETURN(v, op(OpKind::Sub, {v, k(a + 3)}));
+      DNNCC_ASSIGN_OR_RETURN(v, op(OpKind::Mul, {v, d}));
+      DNNCC_ASSIGN_OR_RETURN(v, op(OpKind::Mul, {v, d}));
+      return op(OpKind::Add, {v, k(1)});
+    };
+    DNNCC_ASSIGN_OR_RETURN(Value * r1, op(OpKind::Add, {ratio, k(1)}));
+    DNNCC_ASSIGN_OR_RETURN(Value * q, op(OpKind::Sub, {k(1), ratio}));
+    DNNCC_ASSIGN_OR_RETURN(Value * q1, op(OpKind::Add, {q, k(1)}));
+    DNNCC_ASSIGN_OR_RETURN(Value * c0, far(r1));
+    DNNCC_ASSIGN_OR_RETURN(Value * c1, near(ratio));
+    DNNCC_ASSIGN_OR_RETURN(Value * c2, near(q));
+    DNNCC_ASSIGN_OR_RETURN(Value * c3, far(q1));
+    coef = {c0, c1, c2, c3};
   }
-  if (plan.anyOutside) {
-    std::vector<int64_t> mshape{out};
-    for (int i = axis + 1; i < rank; ++i)
-      mshape.push_back(1);
-    Value* mask = c.constant(TensorType{DType::boolean, mshape}, plan.outside);
-    Value* e =
-        c.constant(TensorType{x->type.dtype, {}}, scalarBytes(x->type.dtype, p.extrapolation));
-    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Where, {mask, e, y}));
+  auto n = static_cast<int64_t>(coef.size()); // 2 or 4: even
+  // The n neighbours nearest to x, ties to the smaller index (as planAxis).
+  int64_t pad = (n + 1) / 2;
+  DNNCC_ASSIGN_OR_RETURN(Value * xp, op(OpKind::Add, {x, k(double(pad))}));
+  DNNCC_ASSIGN_OR_RETURN(Value * pFloor, op(OpKind::Floor, {xp}));
+  DNNCC_ASSIGN_OR_RETURN(Value * onGrid, op(OpKind::Equal, {xp, pFloor}));
+  DNNCC_ASSIGN_OR_RETURN(Value * offset,
+                         op(OpKind::Where, {onGrid, k(double(-(n / 2))), k(double(-(n / 2) + 1))}));
+  DNNCC_ASSIGN_OR_RETURN(Value * start, op(OpKind::Add, {pFloor, offset}));
+  DNNCC_ASSIGN_OR_RETURN(start, op(OpKind::Sub, {start, k(double(pad))}));
+  std::vector<Value*> tap(n);
+  Value* sum = nullptr;
+  for (int64_t j = 0; j < n; ++j) {
+    DNNCC_ASSIGN_OR_RETURN(tap[j], op(OpKind::Add, {start, k(double(j))}));
+    if (p.excludeOutside) {
+      DNNCC_ASSIGN_OR_RETURN(Value * below, op(OpKind::Less, {tap[j], k(0)}));
+      DNNCC_ASSIGN_OR_RETURN(Value * above, op(OpKind::Greater, {tap[j], k(inF - 1)}));
+      DNNCC_ASSIGN_OR_RETURN(Value * outside, op(OpKind::Or, {below, above}));
+      DNNCC_ASSIGN_OR_RETURN(coef[j], op(OpKind::Where, {outside, k(0), coef[j]}));
+      if (sum) {
+        DNNCC_ASSIGN_OR_RETURN(sum, op(OpKind::Add, {sum, coef[j]}));
+      } else {
+        sum = coef[j];
+      }
+    }
+    DNNCC_ASSIGN_OR_RETURN(tap[j], op(OpKind::Max, {tap[j], k(0)}));
+    DNNCC_ASSIGN_OR_RETURN(tap[j], op(OpKind::Min, {tap[j], k(inF - 1)}));
+    DNNCC_ASSIGN_OR_RETURN(tap[j], b.cast(tap[j], DType::i64));
   }
-  return y;
+  if (sum) { // renormalise what exclude_outside kept (a zero sum keeps the zeros)
+    DNNCC_ASSIGN_OR_RETURN(Value * zero, op(OpKind::Equal, {sum, k(0)}));
+    DNNCC_ASSIGN_OR_RETURN(Value * divisor, op(OpKind::Where, {zero, k(1), sum}));
+    for (Value*& cj : coef) {
+      DNNCC_ASSIGN_OR_RETURN(cj, op(OpKind::Div, {cj, divisor}));
+    }
+  }
+  if (p.mode == Interp::nearest) { // the first tap with a non-zero weight
+    DNNCC_ASSIGN_OR_RETURN(Value * first, op(OpKind::Equal, {coef[0], k(0)}));
+    DNNCC_ASSIGN_OR_RETURN(Value * picked, op(OpKind::Where, {first, tap[1], tap[0]}));
+    return std::pair<Value*, Value*>{picked, nullptr};
+  }
+  std::vector<Value*> columns, weights;
+  for (int64_t j = 0; j < n; ++j) {
+    DNNCC_ASSIGN_OR_RETURN(Value * ic, b.reshape(tap[j], {out, 1}));
+    columns.push_back(ic);
+    DNNCC_ASSIGN_OR_RETURN(Value * wc, b.reshape(coef[j], {out, 1}));
+    DNNCC_ASSIGN_OR_RETURN(wc, b.cast(wc, weightType));
+    weights.push_back(wc);
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * index, b.concat(columns, 1));
+  DNNCC_ASSIGN_OR_RETURN(Value * weight, b.concat(weights, 1));
+  return std::pair<Value*, Value*>{index, weight};
+}
+
+/// Resize-10+ / Upsample-9 with `scales` (input `scalesInput`) known only at run time, compiled
+/// for the declared output shape: each resized axis gets its taps computed at run time from its
+/// scale (runtimeTaps), and the run checks that floor(scale * extent) is the declared extent on
+/// each axis.
+Status runtimeScalesResize(NodeContext& c, const ResizeParams& p, Value* x, IntList axes,
+                           int scalesInput) {
+  Composer b(c);
+  int rank = x->type.rank();
+  const std::vector<int64_t>* d = c.declaredShape(0);
+  if (!d || static_cast<int>(d->size()) != rank)
+    return c.runtimeShapeInputError(scalesInput, "scales");
+  if (p.antialias)
+    return c.error("antialias with scales known only at run time is not supported (its number "
+                   "of taps depends on the scale)");
+  if (axes.empty())
+    for (int i = 0; i < rank; ++i)
+      axes.push_back(i);
+  DNNCC_ASSIGN_OR_RETURN(Value * scales, c.input(scalesInput));
+  if (scales->type.numElements() != static_cast<int64_t>(axes.size()))
+    return c.error(
+        fmt::format("scales has {} entries for {} axes", scales->type.numElements(), axes.size()));
+  DNNCC_ASSIGN_OR_RETURN(scales, b.reshape(scales, {scales->type.numElements()}));
+  DNNCC_ASSIGN_OR_RETURN(scales, b.cast(scales, DType::f64));
+  DNNCC_TRY(c.checkSize(*d, x->type.dtype));
+  Value* y = x;
+  for (size_t i = 0; i < axes.size(); ++i) {
+    Expected<int> a = normalizeAxis(axes[i], rank);
+    if (!a)
+      return c.error(a.status().message());
+    int64_t in = x->type.shape[*a], out = (*d)[*a];
+    if (in == 0 || out <= 0)
+      return c.error(fmt::format("axis {} resizes {} to {} positions", *a, in, out));
+    DNNCC_ASSIGN_OR_RETURN(Value * s, b.slice(scales, 0, static_cast<int64_t>(i), 1));
+    DNNCC_ASSIGN_OR_RETURN(s, b.reshape(s, {}));
+    DNNCC_ASSIGN_OR_RETURN(Value * extent,
+                           b.op(OpKind::Mul, {s, b.scalar(DType::f64, double(in))}));
+    DNNCC_ASSIGN_OR_RETURN(extent, b.op(OpKind::Floor, {extent}));
+    DNNCC_ASSIGN_OR_RETURN(Value * ok,
+                           b.op(OpKind::Equal, {extent, b.scalar(DType::f64, double(out))}));
+    DNNCC_TRY(c.checkAtRunTime(ok));
+    DNNCC_ASSIGN_OR_RETURN(auto taps, runtimeTaps(c, p, in, out, s, x->type.dtype));
+    DNNCC_ASSIGN_OR_RETURN(y, applyTaps(c, p, y, *a, taps.first, taps.second, nullptr));
+  }
+  return c.setOutput(0, y);
 }
 
 /// A constant float tensor input as doubles (an absent input or an empty tensor gives {}).
@@ -381,6 +608,8 @@ Status resize(NodeContext& c) {
   if (c.opset() < 11) {
     p.coord = Coord::asymmetric;
     p.nearest = NearestRound::floor;
+    if (c.isRuntimeInput(1))
+      return runtimeScalesResize(c, p, x, {}, 1);
     DNNCC_ASSIGN_OR_RETURN(std::vector<double> scales, constFloats(c, 1, "scales"));
     return resizeWith(c, p, x, scales, {}, {}, {}, "stretch");
   }
@@ -433,6 +662,8 @@ Status resize(NodeContext& c) {
   if (p.coord == Coord::tfCropAndResize) {
     DNNCC_ASSIGN_OR_RETURN(roi, constFloats(c, 1, "roi"));
   }
+  if (c.isRuntimeInput(2) && !c.hasInput(3))
+    return runtimeScalesResize(c, p, x, axes, 2);
   DNNCC_ASSIGN_OR_RETURN(std::vector<double> scales, constFloats(c, 2, "scales"));
   std::vector<int64_t> sizes;
   if (c.isRuntimeInput(3) && policy == "stretch") { // the declared output shape on the axes
@@ -474,6 +705,8 @@ Status upsample(NodeContext& c) {
   p.coord = Coord::asymmetric;
   p.nearest = NearestRound::floor;
   std::vector<double> scales;
+  if (c.opset() >= 9 && c.isRuntimeInput(1))
+    return runtimeScalesResize(c, p, x, {}, 1);
   if (c.opset() >= 9) {
     DNNCC_ASSIGN_OR_RETURN(scales, constFloats(c, 1, "scales"));
   } else {
