@@ -512,10 +512,10 @@ TEST(ImportErrors, UnsupportedAttributeValue) {
   OnnxBuilder b(19);
   b.input("x", {2, 3});
   b.initializerI64("pads", {4}, {0, 1, 0, 1});
-  attrString(b.node("Pad", {"x", "pads"}, {"y"}, "pad0"), "mode", "wrap");
+  attrString(b.node("Pad", {"x", "pads"}, {"y"}, "pad0"), "mode", "symmetric");
   b.output("y");
   EXPECT_EQ(importError(b),
-            "error: <file>: node 'pad0' (Pad, opset 19): mode='wrap' is not supported");
+            "error: <file>: node 'pad0' (Pad, opset 19): mode='symmetric' is not supported");
 }
 
 TEST(ImportErrors, UnknownAttribute) {
