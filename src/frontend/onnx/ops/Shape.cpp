@@ -439,6 +439,9 @@ Expected<std::vector<int>> padAxes(NodeContext& c, int rank) {
 /// extent). Used for mode 'wrap' and for `pads` known only at run time; then the output shape is
 /// the declared one and the run checks that begin + end gives it on every axis.
 Status padByGather(NodeContext& c, Value* x, const std::string& mode) {
+  if (mode != "constant" && mode != "reflect" && mode != "edge" &&
+      (mode != "wrap" || c.opset() < 19))
+    return c.error(fmt::format("mode='{}' is not supported", mode));
   Composer b(c);
   int rank = x->type.rank();
   DNNCC_ASSIGN_OR_RETURN(std::vector<int> axes, padAxes(c, rank));
