@@ -287,6 +287,10 @@ Expected<ConvWindow> convWindow(NodeContext& c, const TensorType& x, IntList ker
 /// FusedConv. ops/Conv.cpp.
 Expected<Value*> convOf(NodeContext& c);
 
+/// `axes` normalised against `rank` (each in [-rank, rank)), or every axis when `axes` is empty;
+/// the error names the first axis out of range.
+Expected<std::vector<int>> axesOrAll(NodeContext& c, const IntList& axes, int rank);
+
 /// `x` reshaped to `shape` (same element count), or `x` itself when it has that shape.
 Expected<Value*> reshapeTo(NodeContext& c, Value* x, std::vector<int64_t> shape);
 /// Reads the values of a constant integer tensor as int64.

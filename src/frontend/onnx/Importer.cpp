@@ -762,6 +762,20 @@ Status NodeContext::setSequenceOutput(int i, Sequence s) {
   return Status::ok();
 }
 
+Expected<std::vector<int>> axesOrAll(NodeContext& c, const IntList& axes, int rank) {
+  std::vector<int> out;
+  if (axes.empty())
+    for (int i = 0; i < rank; ++i)
+      out.push_back(i);
+  for (int64_t a : axes) {
+    Expected<int> n = normalizeAxis(a, rank);
+    if (!n)
+      return c.error(n.status().message());
+    out.push_back(*n);
+  }
+  return out;
+}
+
 Expected<Value*> reshapeTo(NodeContext& c, Value* x, std::vector<int64_t> shape) {
   if (shape == x->type.shape)
     return x;

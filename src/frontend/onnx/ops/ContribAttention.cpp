@@ -92,6 +92,22 @@ Expected<Value*> attend(Composer& b, Value* q, Value* k, Value* v, double scale,
   return b.reshape(y, {s[0], s[1], s[2] * s[3]});
 }
 
+/// The attention of Q [B, N, S, H] over K and V [B, N, T, H] (T = past + new keys) with the
+/// node's scale (default 1/sqrt(H)), mask (input `maskInput`, unidirectional,
+/// mask_filter_value) and attention_bias (input 5); binds output 0 [B, S, N * H].
+Status attendAndBind(NodeContext& c, Composer& b, Value* q, Value* k, Value* v, int64_t past,
+                     int maskInput) {
+  const auto& qs = q->type.shape;
+  double scale =
+      c.hasAttr("scale") ? c.attrFloat("scale", 1.0) : 1.0 / std::sqrt(static_cast<double>(qs[3]));
+  DNNCC_ASSIGN_OR_RETURN(Value * mask,
+                         additiveMask(b, c.optionalInput(maskInput), qs[0], qs[2], k->type.shape[2],
+                                      past, c.attrInt("unidirectional", 0) != 0,
+                                      c.attrFloat("mask_filter_value", -10000.0), q->type.dtype));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, attend(b, q, k, v, scale, mask, c.optionalInput(5)));
+  return c.setOutput(0, y);
+}
+
 /// The required num_heads attribute, positive.
 Expected<int64_t> numHeads(NodeContext& c) {
   if (!c.hasAttr("num_heads"))
@@ -152,7 +168,7 @@ Status attention(NodeContext& c) {
   if (x->type.rank() != 3 || w->type.rank() != 2 || w->type.shape[0] != x->type.shape[2])
     return c.error(fmt::format("input {} and weights {} must be [B, S, D] and [D, Dq + Dk + Dv]",
                                shapeString(x->type.shape), shapeString(w->type.shape)));
-  int64_t batch = x->type.shape[0], S = x->type.shape[1], total = w->type.shape[1];
+  int64_t batch = x->type.shape[0], total = w->type.shape[1];
   std::vector<int64_t> sizes(3, total / 3);
   if (c.hasAttr("qkv_hidden_sizes"))
     sizes = c.attrInts("qkv_hidden_sizes");
@@ -182,15 +198,7 @@ Status attention(NodeContext& c) {
     DNNCC_ASSIGN_OR_RETURN(Value * present, b.concat({pk, pv}, 0));
     DNNCC_TRY(c.setOutput(1, present));
   }
-  int64_t T = k->type.shape[2];
-  double scale = c.hasAttr("scale") ? c.attrFloat("scale", 1.0)
-                                    : 1.0 / std::sqrt(static_cast<double>(sizes[0] / heads));
-  DNNCC_ASSIGN_OR_RETURN(Value * mask,
-                         additiveMask(b, c.optionalInput(3), batch, S, T, past,
-                                      c.attrInt("unidirectional", 0) != 0,
-                                      c.attrFloat("mask_filter_value", -10000.0), x->type.dtype));
-  DNNCC_ASSIGN_OR_RETURN(Value * y, attend(b, q, k, v, scale, mask, c.optionalInput(5)));
-  return c.setOutput(0, y);
+  return attendAndBind(c, b, q, k, v, past, 3);
 }
 
 /// MultiHeadAttention: query [B, S, D], key [B, L, D] and value [B, L, Dv] (each + its part of
@@ -209,7 +217,7 @@ Status multiHeadAttention(NodeContext& c) {
                    "and per-head forms are not supported)");
   if (c.hasInput(8) || c.hasInput(9) || c.hasOutput(3))
     return c.error("past_sequence_length, cache_indirection and the qk output are not supported");
-  int64_t batch = q->type.shape[0], S = q->type.shape[1], d = q->type.shape[2];
+  int64_t batch = q->type.shape[0], d = q->type.shape[2];
   int64_t dv = v->type.shape[2];
   if (k->type.shape[0] != batch || v->type.shape[0] != batch ||
       k->type.shape[1] != v->type.shape[1] || k->type.shape[2] != d)
@@ -237,14 +245,7 @@ Status multiHeadAttention(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(int64_t past, prependPast(b, pastK, pastV, k, v));
   DNNCC_TRY(c.setOutput(1, k));
   DNNCC_TRY(c.setOutput(2, v));
-  double scale = c.hasAttr("scale") ? c.attrFloat("scale", 1.0)
-                                    : 1.0 / std::sqrt(static_cast<double>(d / heads));
-  DNNCC_ASSIGN_OR_RETURN(Value * mask,
-                         additiveMask(b, c.optionalInput(4), batch, S, k->type.shape[2], past,
-                                      c.attrInt("unidirectional", 0) != 0,
-                                      c.attrFloat("mask_filter_value", -10000.0), q->type.dtype));
-  DNNCC_ASSIGN_OR_RETURN(Value * y, attend(b, q, k, v, scale, mask, c.optionalInput(5)));
-  return c.setOutput(0, y);
+  return attendAndBind(c, b, q, k, v, past, 4);
 }
 
 /// EmbedLayerNormalization: e = word_embedding[input_ids] + position_embedding[position_ids, or

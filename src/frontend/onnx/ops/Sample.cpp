@@ -455,24 +455,20 @@ Status runtimeScalesResize(NodeContext& c, const ResizeParams& p, Value* x, IntL
   if (p.antialias)
     return c.error("antialias with scales known only at run time is not supported (its number "
                    "of taps depends on the scale)");
-  if (axes.empty())
-    for (int i = 0; i < rank; ++i)
-      axes.push_back(i);
+  DNNCC_ASSIGN_OR_RETURN(std::vector<int> ax, axesOrAll(c, axes, rank));
   DNNCC_ASSIGN_OR_RETURN(Value * scales, c.input(scalesInput));
-  if (scales->type.numElements() != static_cast<int64_t>(axes.size()))
+  if (scales->type.numElements() != static_cast<int64_t>(ax.size()))
     return c.error(
-        fmt::format("scales has {} entries for {} axes", scales->type.numElements(), axes.size()));
+        fmt::format("scales has {} entries for {} axes", scales->type.numElements(), ax.size()));
   DNNCC_ASSIGN_OR_RETURN(scales, b.reshape(scales, {scales->type.numElements()}));
   DNNCC_ASSIGN_OR_RETURN(scales, b.cast(scales, DType::f64));
   DNNCC_TRY(c.checkSize(*d, x->type.dtype));
   Value* y = x;
-  for (size_t i = 0; i < axes.size(); ++i) {
-    Expected<int> a = normalizeAxis(axes[i], rank);
-    if (!a)
-      return c.error(a.status().message());
-    int64_t in = x->type.shape[*a], out = (*d)[*a];
+  for (size_t i = 0; i < ax.size(); ++i) {
+    int a = ax[i];
+    int64_t in = x->type.shape[a], out = (*d)[a];
     if (in == 0 || out <= 0)
-      return c.error(fmt::format("axis {} resizes {} to {} positions", *a, in, out));
+      return c.error(fmt::format("axis {} resizes {} to {} positions", a, in, out));
     DNNCC_ASSIGN_OR_RETURN(Value * s, b.slice(scales, 0, static_cast<int64_t>(i), 1));
     DNNCC_ASSIGN_OR_RETURN(s, b.reshape(s, {}));
     DNNCC_ASSIGN_OR_RETURN(Value * extent,
@@ -482,7 +478,7 @@ Status runtimeScalesResize(NodeContext& c, const ResizeParams& p, Value* x, IntL
                            b.op(OpKind::Equal, {extent, b.scalar(DType::f64, double(out))}));
     DNNCC_TRY(c.checkAtRunTime(ok));
     DNNCC_ASSIGN_OR_RETURN(auto taps, runtimeTaps(c, p, in, out, s, x->type.dtype));
-    DNNCC_ASSIGN_OR_RETURN(y, applyTaps(c, p, y, *a, taps.first, taps.second, nullptr));
+    DNNCC_ASSIGN_OR_RETURN(y, applyTaps(c, p, y, a, taps.first, taps.second, nullptr));
   }
   return c.setOutput(0, y);
 }
@@ -512,16 +508,7 @@ Status resizeWith(NodeContext& c, const ResizeParams& p, Value* x, std::vector<d
                   std::vector<int64_t> sizes, IntList axes, std::vector<double> roi,
                   const std::string& policy) {
   int rank = x->type.rank();
-  if (axes.empty())
-    for (int i = 0; i < rank; ++i)
-      axes.push_back(i);
-  std::vector<int> ax;
-  for (int64_t a : axes) {
-    Expected<int> n = normalizeAxis(a, rank);
-    if (!n)
-      return c.error(n.status().message());
-    ax.push_back(*n);
-  }
+  DNNCC_ASSIGN_OR_RETURN(std::vector<int> ax, axesOrAll(c, axes, rank));
   size_t k = ax.size();
   if (p.mode != Interp::nearest && x->type.dtype != DType::f32 && x->type.dtype != DType::f64)
     return c.error(fmt::format("linear and cubic resize need a float32 or float64 input, got {}",

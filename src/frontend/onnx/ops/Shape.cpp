@@ -419,18 +419,8 @@ Expected<std::vector<int>> padAxes(NodeContext& c, int rank) {
   IntList axes;
   if (c.hasInput(3)) {
     DNNCC_ASSIGN_OR_RETURN(axes, c.constInts(3, "axes"));
-  } else {
-    for (int i = 0; i < rank; ++i)
-      axes.push_back(i);
   }
-  std::vector<int> out;
-  for (int64_t a : axes) {
-    Expected<int> ax = normalizeAxis(a, rank);
-    if (!ax)
-      return c.error(ax.status().message());
-    out.push_back(*ax);
-  }
-  return out;
+  return axesOrAll(c, axes, rank);
 }
 
 /// Pad-11+ as one gather per padded axis: output position i of the axis reads input position
@@ -652,17 +642,7 @@ constexpr int kMax = kMaxOpset;
 Status centerCropPad(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   int rank = x->type.rank();
-  IntList axes = c.attrInts("axes");
-  if (axes.empty())
-    for (int i = 0; i < rank; ++i)
-      axes.push_back(i);
-  std::vector<int> ax;
-  for (int64_t a : axes) {
-    Expected<int> n = normalizeAxis(a, rank);
-    if (!n)
-      return c.error(n.status().message());
-    ax.push_back(*n);
-  }
+  DNNCC_ASSIGN_OR_RETURN(std::vector<int> ax, axesOrAll(c, c.attrInts("axes"), rank));
   IntList target;
   if (c.isRuntimeInput(1)) {
     const std::vector<int64_t>* d = c.declaredShape(0);
