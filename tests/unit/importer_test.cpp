@@ -816,6 +816,164 @@ TEST(ImportErrors, TrainingDropoutDropsAtRandom) {
                             "supported");
 }
 
+/// `b` with the com.microsoft opset imported.
+OnnxBuilder& withMicrosoft(OnnxBuilder& b) {
+  auto* o = b.model.add_opset_import();
+  o->set_domain("com.microsoft");
+  o->set_version(1);
+  return b;
+}
+
+/// Expects the import of `b` to fail with an error containing `what`.
+void expectImportError(const OnnxBuilder& b, const std::string& what) {
+  std::string e = importError(b);
+  EXPECT_NE(e.find(what), std::string::npos) << e;
+}
+
+// The errors of this session's converters: each names the node and op and says what is wrong.
+TEST(ImportErrors, ContribAttentionForms) {
+  {
+    OnnxBuilder b(17);
+    withMicrosoft(b);
+    b.input("x", {1, 2, 4});
+    b.input("w", {4, 12});
+    b.input("b", {12});
+    b.input("m", {1, 1, 2, 2}, onnx::TensorProto::INT32); // Megatron's 4-D mask
+    auto& n = b.node("Attention", {"x", "w", "b", "m"}, {"y"}, "att");
+    n.set_domain("com.microsoft");
+    attrInt(n, "num_heads", 2);
+    b.output("y");
+    expectImportError(b, "node 'att' (Attention, opset 1): mask [1,1,2,2] is not [1], [2], [1, 2] "
+                         "or [1, 2, 2]");
+  }
+  {
+    OnnxBuilder b(17);
+    withMicrosoft(b);
+    b.input("x", {1, 2, 4});
+    b.input("w", {4, 12});
+    auto& n = b.node("Attention", {"x", "w"}, {"y"}, "att");
+    n.set_domain("com.microsoft");
+    attrInt(n, "num_heads", 2);
+    attrInt(n, "do_rotary", 1);
+    b.output("y");
+    expectImportError(b, "node 'att' (Attention, opset 1): do_rotary, past_present_share_buffer "
+                         "and past_sequence_length are not supported");
+  }
+  {
+    OnnxBuilder b(17);
+    withMicrosoft(b);
+    b.input("q", {1, 2, 4});
+    auto& n = b.node("MultiHeadAttention", {"q"}, {"y"}, "mha"); // packed QKV form
+    n.set_domain("com.microsoft");
+    attrInt(n, "num_heads", 2);
+    b.output("y");
+    expectImportError(b, "node 'mha' (MultiHeadAttention, opset 1): query, key and value must "
+                         "each be given as [batch, sequence, hidden]");
+  }
+  {
+    OnnxBuilder b(17);
+    withMicrosoft(b);
+    b.input("ids", {1, 2}, onnx::TensorProto::INT32);
+    b.input("seg", {1, 2}, onnx::TensorProto::INT32);
+    b.input("we", {5, 4});
+    b.input("pe", {4, 4});
+    b.input("g", {4});
+    b.input("be", {4});
+    auto& n =
+        b.node("EmbedLayerNormalization", {"ids", "seg", "we", "pe", "", "g", "be"}, {"y"}, "emb");
+    n.set_domain("com.microsoft");
+    b.output("y");
+    expectImportError(b, "node 'emb' (EmbedLayerNormalization, opset 1): segment_ids and "
+                         "segment_embedding must be given together");
+  }
+}
+
+TEST(ImportErrors, FusedConvActivations) {
+  for (auto [act, what] :
+       {std::pair<std::string, std::string>{"Swish", "activation 'Swish' is not Relu, Tanh, "
+                                                     "Sigmoid, LeakyRelu, Clip or HardSigmoid"},
+        {"LeakyRelu", "activation 'LeakyRelu' takes 1 activation_params, got 0"}}) {
+    OnnxBuilder b(17);
+    withMicrosoft(b);
+    b.input("x", {1, 1, 3, 3});
+    b.input("w", {1, 1, 1, 1});
+    auto& n = b.node("FusedConv", {"x", "w"}, {"y"}, "fc");
+    n.set_domain("com.microsoft");
+    attrString(n, "activation", act);
+    b.output("y");
+    expectImportError(b, "node 'fc' (FusedConv, opset 1): " + what);
+  }
+}
+
+TEST(ImportErrors, RunTimeScalesResize) {
+  for (auto [mode, what] : {std::pair<std::string, std::string>{
+                                "antialias", "antialias with scales known only at run time is "
+                                             "not supported"},
+                            {"tf_crop_and_resize", "tf_crop_and_resize with scales known only "
+                                                   "at run time is not supported"}}) {
+    OnnxBuilder b(19);
+    b.input("x", {1, 1, 4, 4});
+    b.input("scales", {4});
+    b.initializer("roi", {8}, {0, 0, 0, 0, 1, 1, 1, 1});
+    auto& n = b.node("Resize", {"x", "roi", "scales"}, {"y"}, "rs");
+    attrString(n, "mode", "linear");
+    if (mode == "antialias")
+      attrInt(n, "antialias", 1);
+    else
+      attrString(n, "coordinate_transformation_mode", mode);
+    b.output("y");
+    auto* t = b.graph->mutable_output(0)->mutable_type()->mutable_tensor_type();
+    t->set_elem_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : {1, 1, 8, 8})
+      t->mutable_shape()->add_dim()->set_dim_value(d);
+    expectImportError(b, "node 'rs' (Resize, opset 19): " + what);
+  }
+}
+
+TEST(ImportErrors, ShapeOps) {
+  {
+    OnnxBuilder b(17);
+    b.initializerI64("n", {}, {-3});
+    b.node("HannWindow", {"n"}, {"y"}, "hann");
+    b.output("y");
+    expectImportError(b, "node 'hann' (HannWindow, opset 17): size must be a non-negative scalar");
+  }
+  {
+    OnnxBuilder b(18);
+    b.input("x", {4, 4});
+    b.initializerI64("s", {2}, {2, -1});
+    b.node("CenterCropPad", {"x", "s"}, {"y"}, "ccp");
+    b.output("y");
+    expectImportError(b, "node 'ccp' (CenterCropPad, opset 18): shape entry -1 is negative");
+  }
+  {
+    OnnxBuilder b(20);
+    b.input("theta", {1, 3, 3});
+    b.initializerI64("size", {4}, {1, 1, 2, 2});
+    b.node("AffineGrid", {"theta", "size"}, {"y"}, "ag");
+    b.output("y");
+    expectImportError(b, "node 'ag' (AffineGrid, opset 20): theta [1,3,3] is not a float "
+                         "[N, 2, 3] or [N, 3, 4]");
+  }
+  {
+    OnnxBuilder b(18); // run-time pads and no declared output shape
+    b.input("x", {2, 2});
+    b.input("pads", {4}, onnx::TensorProto::INT64);
+    b.node("Pad", {"x", "pads"}, {"y"}, "pad");
+    b.output("y");
+    expectImportError(b, "node 'pad' (Pad, opset 18): pads (input 1) must be a constant, or the "
+                         "node's output must have a declared static shape");
+  }
+  {
+    OnnxBuilder b(19);
+    b.input("x", {2, 0});
+    b.initializerI64("pads", {4}, {0, 1, 0, 1});
+    attrString(b.node("Pad", {"x", "pads"}, {"y"}, "pad"), "mode", "wrap");
+    b.output("y");
+    expectImportError(b, "node 'pad' (Pad, opset 19): mode='wrap' cannot pad the empty axis 1");
+  }
+}
+
 TEST(ImportErrors, LoopWithRuntimeTripCount) {
   OnnxBuilder b = passThroughLoop({"m", "", "x"});
   b.input("m", {}, onnx::TensorProto::INT64);
