@@ -36,9 +36,10 @@ build_packages=(
   python3-venv python3-dev
 )
 # To test it too: clang with its sanitizer runtimes (asan/tsan/fuzz presets, AMD GPU code checks),
-# qemu-user (ARM tests), PoCL with the OpenCL ICD loader (OpenCL tests), valgrind.
+# qemu-user (ARM tests), PoCL with the OpenCL ICD loader (OpenCL tests), valgrind, stb_image
+# (the example apps in examples/ decode and write images with it).
 test_packages=(
-  clang-14 libclang-rt-14-dev qemu-user valgrind
+  clang-14 libclang-rt-14-dev qemu-user valgrind libstb-dev
   pocl-opencl-icd ocl-icd-opencl-dev opencl-headers clinfo
 )
 debian_packages=("${build_packages[@]}")
