@@ -153,6 +153,9 @@ private:
       return error(fmt::format("unknown element type '{}'", d));
     t.dtype = *dt;
     DNNCC_ASSIGN_OR_RETURN(t.shape, intList());
+    // Every size computed from the type (constant data, arena offsets) stays within 64 bits.
+    if (Status size = checkTensorSize(t.shape, t.dtype); !size.isOk())
+      return error(size.message());
     if (consume('{')) {
       std::string l = word();
       auto layout = parseLayout(l);

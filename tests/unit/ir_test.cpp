@@ -452,6 +452,13 @@ TEST(IrParser, ErrorsNameLineAndColumn) {
   std::string dense = parseError("  const @1 \"k\" : f32[2] = dense<\"0000\">\n");
   EXPECT_TRUE(dense.starts_with("ir:3:")) << dense;
   EXPECT_NE(dense.find("dense data has 2 bytes, type f32[2] needs 8"), std::string::npos) << dense;
+  // A type whose byte size overflows 64 bits (found by fuzz_ir_parser): an error, not UB.
+  std::string huge =
+      parseError("  const @1 \"w\" : f32[2,2000000000000030621] = dense<\"00\">\n");
+  EXPECT_TRUE(huge.starts_with("ir:3:")) << huge;
+  EXPECT_NE(huge.find("2000000000000030621"), std::string::npos) << huge;
+  std::string negative = parseError("  input %1 \"y\" : f32[2,-3]\n");
+  EXPECT_TRUE(negative.starts_with("ir:3:")) << negative;
 }
 
 TEST(IrVerify, CatchesWrongResultType) {
