@@ -341,6 +341,8 @@ Status generateCode(const Module& m, const CodegenOptions& o) {
     header.outputs.push_back({t.name, t.onnxDType, t.shape, t.sizeBytes});
   header.arenaSize = plan.arenaSize;
   header.weightsSize = plan.weightsSize;
+  if (o.target.isGpu())
+    header.deviceApi = o.target.gpu.api == GpuApi::cuda ? "CUDA" : "OpenCL";
   fs::path headerPath = fs::path(o.output).replace_extension(".h");
   fs::path tmpHeader = work.path / "header.h";
   {

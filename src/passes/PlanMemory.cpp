@@ -3,12 +3,14 @@
 // them to the last kernel that reads them, through views: reshapes, and make-views' slices and
 // transposes) do not overlap. Placement is greedy by size, largest first, each at the lowest
 // 64-byte aligned offset free during its lifetime (the "greedy by size" offset planner of Pisarchyk
-// & Lee, "Efficient Memory Management for Deep Neural Net Inference", 2020). Constants read by
-// kernels are laid out in the weights blob. The length of a run-time output extent
-// (Module::runtimeExtents) and each run check live until the end of the run. The operands of a
-// concat that concat-in-place made no kernel live inside the tensor they write (the concat's
-// result, or the transpose after it: inPlaceChain): it lives from the first of their kernels on,
-// and each is placed at its slot (ir/IR.h, concatSlot).
+// & Lee, "Efficient Memory Management for Deep Neural Net Inference", 2020); on GPU targets
+// 512-byte aligned, so that the runtime can give each tensor its bytes of one device allocation (an
+// OpenCL sub-buffer's origin must be a multiple of CL_DEVICE_MEM_BASE_ADDR_ALIGN: 1024 bits on Mali
+// and PoCL, 2048 on AMD, 4096 on NVIDIA). Constants read by kernels are laid out in the weights
+// blob. The length of a run-time output extent (Module::runtimeExtents) and each run check live
+// until the end of the run. The operands of a concat that concat-in-place made no kernel live
+// inside the tensor they write (the concat's result, or the transpose after it: inPlaceChain): it
+// lives from the first of their kernels on, and each is placed at its slot (ir/IR.h, concatSlot).
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -20,8 +22,8 @@
 
 namespace dnncc {
 namespace {
-constexpr int64_t kAlign = 64;
-int64_t alignUp(int64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+constexpr int64_t kCpuAlign = 64;  // a cache line; AVX-512 vector loads
+constexpr int64_t kGpuAlign = 512; // the largest OpenCL base address alignment (see above)
 
 /// Bytes from the start of a view's root to the view's first byte.
 int64_t viewOffset(const Value* v) {
@@ -54,6 +56,8 @@ struct Buffer {
 } // namespace
 
 Status PlanMemory::run(Module& m, PassContext& ctx) {
+  const int64_t align = ctx.gpu ? kGpuAlign : kCpuAlign;
+  auto alignUp = [align](int64_t n) { return (n + align - 1) / align * align; };
   // The operands of in-place concats: the tensor whose bytes they write and their slots in it.
   std::map<const Value*, Inside> insideOf;
   for (const auto& op : m.ops) {

@@ -33,6 +33,12 @@ struct dnncc_model {
   /* GPU libraries: per buffer, the buffer whose device allocation it uses (itself when it owns
    * one, -1 when it has none yet); null on the CPU. */
   int64_t *owner;
+  /* GPU libraries: the device arena and the device copy of the weights, one allocation each
+   * (kBlobArena, kBlobWeights: 1-D byte buffers, without device memory when empty), and per
+   * buffer 1 when its device memory is a view into one of them (device_api.view). */
+  halide_buffer_t blobs[2];
+  halide_dimension_t blob_dims[2];
+  uint8_t* viewed;
   int64_t copies_to_device, copies_to_host; /* made by the last run */
   int64_t *shapes; /* num_outputs * DNNCC_MAX_RANK: output shapes of the last run (ONNX order) */
   char device[128];                         /* what dnncc_rt_device returns */
@@ -241,15 +247,56 @@ static int deviceFail(const dnncc_model_info *info, dnncc_model *model, const ch
               info->device->name, result, halideMessage(), hint);
 }
 
-/* Gives every buffer device memory and uploads the weights, once per instance: buffers over the
- * same bytes of the same storage (a Reshape's views; tensors that reuse the bytes of a dead one)
- * share one allocation; the others get their own. Kernels then never copy: inputs are copied in
- * and outputs out by run, through the owner buffers only. */
+enum { kBlobArena = 0, kBlobWeights = 1 };
+
+/* Allocates blob `which` of `bytes` bytes on the device (a 1-D byte buffer over `host`, which may
+ * be null); nothing when bytes is 0 or past a Halide extent (the buffers then get their own). */
+static int allocateBlob(const dnncc_model_info* info, dnncc_model* m, int which, int64_t bytes,
+                        const uint8_t* host) {
+  if (bytes <= 0 || bytes > INT32_MAX)
+    return DNNCC_OK;
+  halide_buffer_t* blob = &m->blobs[which];
+  blob->host = (uint8_t*)(uintptr_t)host; /* the weights: only ever read */
+  blob->type.code = halide_type_uint;
+  blob->type.bits = 8;
+  blob->type.lanes = 1;
+  blob->dimensions = 1;
+  blob->dim = &m->blob_dims[which];
+  blob->dim->extent = (int32_t)bytes;
+  blob->dim->stride = 1;
+  int result = halide_device_malloc(NULL, blob, info->device->device_interface());
+  if (result != 0) {
+    char what[96];
+    snprintf(what, sizeof what, "create: device memory for the %s (%lld bytes)",
+             which == kBlobArena ? "arena" : "weights", (long long)bytes);
+    return deviceFail(info, NULL, what, result);
+  }
+  return DNNCC_OK;
+}
+
+/* Gives every buffer device memory and uploads the weights, once per instance. The arena and the
+ * weights are one device allocation each (the weights uploaded in one copy), and each of their
+ * tensors is a view of its planned bytes there; buffers over the same bytes of the same storage (a
+ * Reshape's views; tensors that reuse the bytes of a dead one) share one view. Inputs and outputs
+ * get their own allocations, and so does a tensor the API cannot view (see device_api.view).
+ * Kernels then never copy: inputs are copied in and outputs out by run, through the owner buffers
+ * only. */
 static int prepareDevice(const dnncc_model_info *info, dnncc_model *m) {
   const dnncc_device_api *api = info->device;
   const struct halide_device_interface_t *iface = api->device_interface();
   clearHalideError();
   halide_reuse_device_allocations(NULL, 1); /* kernels' own scratch stages */
+  int status = allocateBlob(info, m, kBlobArena, info->arena_size, NULL);
+  if (status == DNNCC_OK)
+    status = allocateBlob(info, m, kBlobWeights, info->weights_size, info->weights);
+  if (status != DNNCC_OK)
+    return status;
+  if (m->blobs[kBlobWeights].device) {
+    m->blobs[kBlobWeights].flags |= halide_buffer_flag_host_dirty;
+    int result = halide_copy_to_device(NULL, &m->blobs[kBlobWeights], iface);
+    if (result != 0)
+      return deviceFail(info, NULL, "create: uploading the weights", result);
+  }
   for (int64_t b = 0; b < info->num_buffers; ++b) {
     const dnncc_buffer_info *bi = &info->buffers[b];
     int64_t bytes = spanBytes(bi);
@@ -263,11 +310,16 @@ static int prepareDevice(const dnncc_model_info *info, dnncc_model *m) {
         m->owner[b] = o;
     }
     int result;
+    halide_buffer_t* blob = bi->storage == DNNCC_STORAGE_ARENA     ? &m->blobs[kBlobArena]
+                            : bi->storage == DNNCC_STORAGE_WEIGHTS ? &m->blobs[kBlobWeights]
+                                                                   : NULL;
     if (m->owner[b] >= 0) {
       result = api->share(&m->buffers[m->owner[b]], &m->buffers[b]);
     } else {
       m->owner[b] = b;
-      result = halide_device_malloc(NULL, &m->buffers[b], iface);
+      m->viewed[b] =
+          blob && blob->device && api->view(blob, bi->offset, bytes, &m->buffers[b]) == 0;
+      result = m->viewed[b] ? 0 : halide_device_malloc(NULL, &m->buffers[b], iface);
     }
     if (result != 0) {
       m->owner[b] = -1;
@@ -280,7 +332,7 @@ static int prepareDevice(const dnncc_model_info *info, dnncc_model *m) {
   if (api->describe(m->device, (int)sizeof m->device) != 0)
     snprintf(m->device, sizeof m->device, "%s", api->name);
   for (int64_t b = 0; b < info->num_buffers; ++b)
-    if (info->buffers[b].storage == DNNCC_STORAGE_WEIGHTS && m->owner[b] == b) {
+    if (info->buffers[b].storage == DNNCC_STORAGE_WEIGHTS && m->owner[b] == b && !m->viewed[b]) {
       m->buffers[b].flags |= halide_buffer_flag_host_dirty;
       int result = halide_copy_to_device(NULL, &m->buffers[b], iface);
       if (result != 0)
@@ -360,11 +412,13 @@ int dnncc_rt_create(const dnncc_model_info *info, dnncc_model **out) {
   m->buffers = allocZeroed(sizeof(halide_buffer_t) * (size_t)info->num_buffers);
   m->dims = allocZeroed(sizeof(halide_dimension_t) * DNNCC_MAX_RANK * (size_t)info->num_buffers);
   m->owner = info->device ? allocZeroed(sizeof(int64_t) * (size_t)info->num_buffers) : NULL;
+  m->viewed = info->device ? allocZeroed((size_t)info->num_buffers + 1) : NULL;
   m->shapes = allocZeroed(sizeof(int64_t) * DNNCC_MAX_RANK * ((size_t)info->num_outputs + 1));
   m->kernel_start_ns = allocZeroed(sizeof(int64_t) * (size_t)info->num_kernels);
   m->kernel_ns = allocZeroed(sizeof(int64_t) * (size_t)info->num_kernels);
   int ok = m->inputs && m->outputs && m->buffers && m->dims && (m->arena || !hostArena) &&
-           (m->owner || !info->device) && m->shapes && m->kernel_start_ns && m->kernel_ns;
+           ((m->owner && m->viewed) || !info->device) && m->shapes && m->kernel_start_ns &&
+           m->kernel_ns;
   for (int64_t i = 0; ok && i < info->num_inputs; ++i)
     ok = (m->inputs[i] = allocZeroed((size_t)info->inputs[i].size_bytes)) != NULL;
   for (int64_t i = 0; ok && i < info->num_outputs; ++i) {
@@ -439,16 +493,22 @@ void dnncc_rt_destroy(const dnncc_model_info *info, dnncc_model *model) {
   if (!model)
     return;
   const dnncc_model_info *mi = model->info; /* trust the instance's own tables */
-  if (model->buffers && model->owner) {
-    /* Aliases first, then the allocations they alias. */
+  if (model->buffers && model->owner && model->viewed) {
+    /* Aliases first, then views and the allocations they alias, then the blobs viewed. */
     for (int64_t b = 0; b < mi->num_buffers; ++b)
       if (model->buffers[b].device && model->owner[b] != b)
         mi->device->unshare(&model->buffers[b]);
     for (int64_t b = 0; b < mi->num_buffers; ++b)
-      if (model->buffers[b].device)
+      if (model->buffers[b].device && model->viewed[b])
+        mi->device->unview(&model->buffers[b]);
+      else if (model->buffers[b].device)
         halide_device_free(NULL, &model->buffers[b]);
+    for (int i = 0; i < 2; ++i)
+      if (model->blobs[i].device)
+        halide_device_free(NULL, &model->blobs[i]);
   }
   free(model->owner);
+  free(model->viewed);
   free(model->shapes);
   free(model->kernel_start_ns);
   free(model->kernel_ns);

@@ -39,6 +39,16 @@ static int share(struct halide_buffer_t *owner, struct halide_buffer_t *view) {
 
 static int unshare(struct halide_buffer_t *view) { return halide_cuda_detach_device_ptr(NULL, view); }
 
+/* CUDA device pointers are plain addresses: the blob's plus offset (any offset works; the plan's
+ * are 512-byte aligned). */
+static int view(struct halide_buffer_t* blob, int64_t offset, int64_t bytes,
+                struct halide_buffer_t* out) {
+  if (offset < 0 || bytes <= 0)
+    return -1;
+  return halide_cuda_wrap_device_ptr(
+      NULL, out, (uint64_t)halide_cuda_get_device_ptr(NULL, blob) + (uint64_t)offset);
+}
+
 /* "CUDA: <device name>" of the context Halide created. */
 static int describe(char *out, int capacity) {
   CuCtxPushCurrent push = (CuCtxPushCurrent)halide_cuda_get_symbol(NULL, "cuCtxPushCurrent_v2");
@@ -67,4 +77,5 @@ static int describe(char *out, int capacity) {
   return 0;
 }
 
-const dnncc_device_api dnncc_rt_device_cuda = {"CUDA", deviceInterface, share, unshare, describe};
+const dnncc_device_api dnncc_rt_device_cuda = {"CUDA", deviceInterface, share,   unshare,
+                                               view,   unshare,         describe};

@@ -7,6 +7,7 @@
 #include <HalideRuntimeOpenCL.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,7 +23,12 @@ typedef int (*ClGetDeviceInfo)(void *device, unsigned param, size_t size, void *
                                size_t *size_ret);
 typedef int (*ClGetPlatformInfo)(void *platform, unsigned param, size_t size, void *value,
                                  size_t *size_ret);
+typedef void* (*ClCreateSubBuffer)(void* buffer, uint64_t flags, unsigned type, const void* info,
+                                   int* err);
+typedef int (*ClReleaseMemObject)(void* mem);
 enum {
+  kClMemReadWrite = 1,
+  kClBufferCreateTypeRegion = 0x1220,
   kClContextDevices = 0x1081,
   kClDeviceName = 0x102B,
   kClDevicePlatform = 0x1031,
@@ -50,6 +56,40 @@ static int share(struct halide_buffer_t *owner, struct halide_buffer_t *view) {
 
 static int unshare(struct halide_buffer_t *view) { return halide_opencl_detach_cl_mem(NULL, view); }
 
+/* A sub-buffer of the blob's cl_mem (OpenCL 1.1), wrapped into view. clCreateSubBuffer fails with
+ * CL_MISALIGNED_SUB_BUFFER_OFFSET unless offset is a multiple of CL_DEVICE_MEM_BASE_ADDR_ALIGN. */
+static int view(struct halide_buffer_t* blob, int64_t offset, int64_t bytes,
+                struct halide_buffer_t* out) {
+  ClCreateSubBuffer create = (ClCreateSubBuffer)halide_opencl_get_symbol(NULL, "clCreateSubBuffer");
+  ClReleaseMemObject release =
+      (ClReleaseMemObject)halide_opencl_get_symbol(NULL, "clReleaseMemObject");
+  if (!create || !release || offset < 0 || bytes <= 0)
+    return -1;
+  struct {
+    size_t origin, size;
+  } region = {(size_t)offset, (size_t)bytes};
+  int err = 0;
+  void* sub = create((void*)(uintptr_t)halide_opencl_get_cl_mem(NULL, blob), kClMemReadWrite,
+                     kClBufferCreateTypeRegion, &region, &err);
+  if (!sub || err != 0)
+    return err != 0 ? err : -1;
+  int result = halide_opencl_wrap_cl_mem(NULL, out, (uint64_t)(uintptr_t)sub);
+  if (result != 0)
+    release(sub);
+  return result;
+}
+
+/* Detaches the sub-buffer (Halide's wrapper does not own it) and releases it. */
+static int unview(struct halide_buffer_t* out) {
+  ClReleaseMemObject release =
+      (ClReleaseMemObject)halide_opencl_get_symbol(NULL, "clReleaseMemObject");
+  void* sub = (void*)(uintptr_t)halide_opencl_get_cl_mem(NULL, out);
+  int result = halide_opencl_detach_cl_mem(NULL, out);
+  if (release && sub)
+    release(sub);
+  return result;
+}
+
 /* "OpenCL: <device name> (<platform name>)" of the context Halide created. */
 static int describe(char *out, int capacity) {
   ClGetContextInfo contextInfo =
@@ -75,5 +115,5 @@ static int describe(char *out, int capacity) {
   return 0;
 }
 
-const dnncc_device_api dnncc_rt_device_opencl = {"OpenCL", deviceInterface, share, unshare,
-                                                 describe};
+const dnncc_device_api dnncc_rt_device_opencl = {"OpenCL", deviceInterface, share,   unshare,
+                                                 view,     unview,          describe};

@@ -290,11 +290,11 @@ dnncc_error_test(dnncc_run.runtime_shape_disagrees_opencl
 # no CUDA driver (none on a machine without an NVIDIA GPU) is an error of create, not a crash.
 # The libraries are built outside OUT, which must stay empty.
 dnncc_error_test(dnncc_run.no_opencl_platform
-  CONTAINS "libtinynet_ocl.so: create: device memory for buffer" "OpenCL failed with Halide error"
+  CONTAINS "libtinynet_ocl.so: create: device memory for the arena" "OpenCL failed with Halide error"
            "is an OpenCL driver installed?"
   COMMAND sh -c "${DNNCC} ${TINYNET}/model.onnx --target=x86-64-opencl -o ${BAD}/libtinynet_ocl.so && OCL_ICD_VENDORS=${BAD}/no_opencl_vendors ${RUN} ${BAD}/libtinynet_ocl.so --data ${TINYNET}/test_data_set_0")
 dnncc_error_test(dnncc_run.no_cuda_driver
-  CONTAINS "libtinynet_cuda.so: create: device memory for buffer" "CUDA failed with Halide error"
+  CONTAINS "libtinynet_cuda.so: create: device memory for the arena" "CUDA failed with Halide error"
            "is the NVIDIA driver installed?"
   COMMAND sh -c "${DNNCC} ${TINYNET}/model.onnx --target=nvidia -o ${BAD}/libtinynet_cuda.so && ${RUN} ${BAD}/libtinynet_cuda.so --data ${TINYNET}/test_data_set_0")
 dnncc_error_test(dnncc.bfloat16_without_cl_khr_fp16

@@ -62,7 +62,8 @@
 #                            the CPU) in dnncc-run's process, not the compiler's (PoCL brings its
 #                            own LLVM): same tolerances as x86-64, on the OpenCL device, one copy
 #                            per input and output; label 'opencl'
-#   models.opencl.copies     the OpenCL library's transfers counted by an LD_PRELOAD shim
+#   models.opencl.copies     the OpenCL library's transfers and device allocations counted by an
+#                            LD_PRELOAD shim
 #   models.dynamic, models.opencl.dynamic  TopK with a run-time k and no declared output shape:
 #                        data-dependent outputs (run shape and values) for several k
 #   models.exact, models.opencl.exact  Mod (fmod 0/1), Cast f64->f16 and DequantizeLinear

@@ -1,13 +1,14 @@
 /* An LD_PRELOAD shim of the OpenCL library for tests/models/model_tests.py (copies): counts the
  * host-to-device (clEnqueueWriteBuffer[Rect]) and device-to-host (clEnqueueReadBuffer[Rect])
- * transfers of a process and writes "writes reads" to $DNNCC_CL_COUNT_FILE at exit. Every call is
- * forwarded to the real ICD loader (libOpenCL.so.1). Test code only. */
+ * transfers, the device allocations (clCreateBuffer) and sub-buffers (clCreateSubBuffer) of a
+ * process and writes "writes reads buffers sub-buffers" to $DNNCC_CL_COUNT_FILE at exit. Every call
+ * is forwarded to the real ICD loader (libOpenCL.so.1). Test code only. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-static long writes, reads;
+static long writes, reads, buffers, subBuffers;
 
 static void *real(const char *name) {
   static void *lib;
@@ -36,11 +37,22 @@ FORWARD(clEnqueueWriteBufferRect, writes)
 FORWARD(clEnqueueReadBuffer, reads)
 FORWARD(clEnqueueReadBufferRect, reads)
 
+/* Device allocations (clCreateBuffer) and views into them (clCreateSubBuffer), which return a
+ * cl_mem: at most 5 arguments. */
+typedef void* (*MemFn)(void*, void*, void*, void*, void*);
+#define FORWARD_MEM(name, counter)                                                                 \
+  void* name(void* a, void* b, void* c, void* d, void* e) {                                        \
+    ++counter;                                                                                     \
+    return ((MemFn)real(#name))(a, b, c, d, e);                                                    \
+  }
+FORWARD_MEM(clCreateBuffer, buffers)
+FORWARD_MEM(clCreateSubBuffer, subBuffers)
+
 __attribute__((destructor)) static void report(void) {
   const char *path = getenv("DNNCC_CL_COUNT_FILE");
   FILE *f = path ? fopen(path, "w") : NULL;
   if (f) {
-    fprintf(f, "%ld %ld\n", writes, reads);
+    fprintf(f, "%ld %ld %ld %ld\n", writes, reads, buffers, subBuffers);
     fclose(f);
   }
 }

@@ -31,7 +31,9 @@
   copies       WORK  an x86-64-opencl library run on PoCL under a counting shim of the OpenCL
                library (tests/models/cl_count_shim.c): each extra run adds exactly one
                clEnqueueWriteBuffer per input and one clEnqueueReadBuffer per output, and
-               dnncc-run reports the same counts
+               dnncc-run reports the same counts; create makes one device allocation for the
+               arena, one for the weights and one per input and output (the tensors in them are
+               sub-buffers)
 compile-run --device API checks dnncc-run's device line: the API named and one copy per input
 and output.
 Common options: --dnncc, --dnncc-run, --cc, --repo. Exit 0 = pass."""
@@ -724,14 +726,27 @@ def copies(a):
                    "--bench", str(bench)], env=env)
         a.device = "OpenCL"
         check_device(a, model, out)
-        writes, reads = (int(x) for x in open(log).read().split())
-        print(f"--bench {bench}: {writes} clEnqueueWriteBuffer, {reads} clEnqueueReadBuffer")
-        counts.append((writes, reads))
+        writes, reads, buffers, subs = (int(x) for x in open(log).read().split())
+        print(f"--bench {bench}: {writes} clEnqueueWriteBuffer, {reads} clEnqueueReadBuffer, "
+              f"{buffers} clCreateBuffer, {subs} clCreateSubBuffer")
+        counts.append((writes, reads, buffers, subs))
     n_in, n_out = model_io_counts(model)
     d = (counts[1][0] - counts[0][0], counts[1][1] - counts[0][1])
     if d != (3 * n_in, 3 * n_out):
         raise Failure(f"3 more runs made {d[0]} more writes and {d[1]} more reads; expected "
                       f"{3 * n_in} and {3 * n_out} ({n_in} inputs, {n_out} outputs)")
+    # Device memory: create allocates the arena, the weights and each input and output once; every
+    # intermediate tensor and weight is a sub-buffer of the first two. Runs allocate only the
+    # kernels' scratch stages (Halide 14's OpenCL runtime has no allocation cache), the same number
+    # each run: what --bench 1 (4 runs) allocated beyond create.
+    per_run = (counts[1][2] - counts[0][2]) / 3
+    at_create = counts[0][2] - 4 * per_run
+    if at_create != 2 + n_in + n_out or counts[1][3] != counts[0][3] or counts[0][3] == 0:
+        raise Failure(f"create made {at_create} device allocations and {counts[0][3]} "
+                      f"sub-buffers ({counts[1][3]} with more runs); expected {2 + n_in + n_out} "
+                      "(arena, weights, inputs, outputs) and the same sub-buffers, at least one")
+    print(f"create: {at_create:.0f} device allocations, {counts[0][3]} sub-buffers; "
+          f"runs: {per_run:.0f} allocations each (kernels' scratch stages)")
 
 
 def nonfinite(a):

@@ -83,6 +83,17 @@ TEST(HeaderEmitter, StatesSizesAndShapes) {
         " * Model:  models/tinynet/model.onnx\n"})
     EXPECT_NE(h.find(line), std::string::npos) << "missing: " << line << "in:\n" << h;
   EXPECT_EQ(dnncc::modelApiFunctions().size(), 23u);
+  EXPECT_EQ(h.find("DEVICE_MEMORY_SIZE"), std::string::npos)
+      << "a CPU library has no device memory";
+}
+
+TEST(HeaderEmitter, StatesTheDeviceMemoryOfAGpuLibrary) {
+  dnncc::ModelHeaderInfo info = tinynetInfo();
+  info.deviceApi = "OpenCL";
+  std::string h = dnncc::emitModelHeader(info);
+  // Arena 128 + weights 64 + input 24 + output 24 bytes.
+  EXPECT_NE(h.find("#define TINYNET_DEVICE_MEMORY_SIZE 240\n"), std::string::npos) << h;
+  EXPECT_NE(h.find("/* OpenCL device memory per instance"), std::string::npos) << h;
 }
 
 TEST(HeaderEmitter, EscapesNamesAndComments) {

@@ -292,6 +292,20 @@ std::string emitModelHeader(const ModelHeaderInfo& info) {
   out += fmt::format("/* Bytes of intermediate memory per instance / read-only weights in the "
                      "library. */\n#define {0}_ARENA_SIZE {1}\n#define {0}_WEIGHTS_SIZE {2}\n",
                      upper, info.arenaSize, info.weightsSize);
+  if (!info.deviceApi.empty()) {
+    int64_t io = 0;
+    for (const auto* tensors : {&info.inputs, &info.outputs})
+      for (const ModelHeaderInfo::Tensor& t : *tensors)
+        io += t.sizeBytes;
+    out += fmt::format(
+        "/* {1} device memory per instance, allocated by create: the arena ({0}_ARENA_SIZE bytes,\n"
+        " * one allocation holding every intermediate tensor), the weights ({0}_WEIGHTS_SIZE "
+        "bytes,\n"
+        " * one allocation, uploaded once) and one allocation per input and output. Kernels with\n"
+        " * scratch stages allocate more at their first run. */\n"
+        "#define {0}_DEVICE_MEMORY_SIZE {2}\n",
+        upper, info.deviceApi, info.arenaSize + info.weightsSize + io);
+  }
 
   out += "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n";
   for (const ModelApiFunction& f : kApi) {

@@ -25,6 +25,8 @@ struct ModelHeaderInfo {
   std::vector<Tensor> inputs, outputs;
   int64_t arenaSize = 0;   ///< bytes of intermediate memory per instance
   int64_t weightsSize = 0; ///< bytes of read-only weights in the library
+  /// The GPU API whose device holds the tensors ("OpenCL", "CUDA"); empty for a CPU library.
+  std::string deviceApi;
 };
 
 /// One function of the exported model API: `<ret> <prefix>_<name>(<params>)` wraps
