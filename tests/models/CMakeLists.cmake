@@ -18,7 +18,8 @@
 #   models.contrib           onnxruntime's contrib operators (Gelu, BiasGelu, FastGelu, QuickGelu,
 #                            BiasAdd, SkipLayerNormalization, SkipSimplifiedLayerNormalization,
 #                            SimplifiedLayerNormalization, FusedMatMul, FusedConv, Attention,
-#                            MultiHeadAttention, EmbedLayerNormalization) against its CPU kernels
+#                            MultiHeadAttention, EmbedLayerNormalization, RotaryEmbedding)
+#                            against its CPU kernels
 #   models.int8.<target>     int8_tests.py quantized: small CNN and MLP models quantized by
 #                            onnxruntime (QDQ u8/s8, QOperator) run as integer convs and matmuls
 #                            and match onnxruntime within one quantization step: x86-64, host,

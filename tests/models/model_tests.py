@@ -918,6 +918,21 @@ def contrib(a):
     case("skip_layer_norm_default_epsilon",
          helper.make_node("SkipLayerNormalization", ["x", "s", "g"], ["y"], domain=ms),
          {"x": x, "s": skip, "g": gamma}, ["y"])
+    # RotaryEmbedding: [B, S, N * H] with position_ids [B, S]; the first position only (offset)
+    # with interleaved pairs and num_heads inferred from the caches; [B, N, S, H] rotating half of
+    # each head (rotary_embedding_dim).
+    positions = rng.integers(0, 12, (2, 5)).astype(np.int64)
+    case("rotary_embedding",
+         helper.make_node("RotaryEmbedding", ["x", "p", "c", "s"], ["y"], domain=ms, num_heads=2),
+         {"x": f(2, 5, 16), "p": positions, "c": f(12, 4), "s": f(12, 4)}, ["y"])
+    case("rotary_embedding_offset_interleaved",
+         helper.make_node("RotaryEmbedding", ["x", "p", "c", "s"], ["y"], domain=ms,
+                          interleaved=1),
+         {"x": f(2, 5, 16), "p": np.array([3], np.int64), "c": f(12, 4), "s": f(12, 4)}, ["y"])
+    case("rotary_embedding_partial",
+         helper.make_node("RotaryEmbedding", ["x", "p", "c", "s"], ["y"], domain=ms, num_heads=2,
+                          rotary_embedding_dim=4),
+         {"x": f(2, 2, 5, 8), "p": positions, "c": f(12, 2), "s": f(12, 2)}, ["y"])
     case("skip_simplified_layer_norm",
          helper.make_node("SkipSimplifiedLayerNormalization", ["x", "s", "g", "b"],
                           ["y", "", "", "sum"], domain=ms, epsilon=1e-5),

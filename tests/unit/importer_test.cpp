@@ -831,6 +831,30 @@ void expectImportError(const OnnxBuilder& b, const std::string& what) {
 }
 
 // The errors of this session's converters: each names the node and op and says what is wrong.
+TEST(ImportErrors, ContribRotaryEmbeddingForms) {
+  auto rope = [](const std::vector<int64_t>& cache, const char* attr) {
+    OnnxBuilder b(17);
+    withMicrosoft(b);
+    b.input("x", {1, 3, 16});
+    b.input("p", {1, 3}, onnx::TensorProto::INT64);
+    b.input("c", cache);
+    b.input("s", cache);
+    auto& n = b.node("RotaryEmbedding", {"x", "p", "c", "s"}, {"y"}, "rope");
+    n.set_domain("com.microsoft");
+    if (attr)
+      attrInt(n, attr, 1);
+    b.output("y");
+    return b;
+  };
+  expectImportError(rope({8, 4}, "is_packed_batching"),
+                    "node 'rope' (RotaryEmbedding, opset 1): is_packed_batching=1 (packed "
+                    "sequences) is not supported");
+  expectImportError(rope({8, 4}, "rotary_embedding_dim"),
+                    "node 'rope' (RotaryEmbedding, opset 1): rotary_embedding_dim needs num_heads");
+  expectImportError(rope({8, 3}, nullptr), "node 'rope' (RotaryEmbedding, opset 1): hidden size 16 "
+                                           "is not num_heads=2 heads of 6 elements");
+}
+
 TEST(ImportErrors, ContribAttentionForms) {
   {
     OnnxBuilder b(17);

@@ -319,53 +319,27 @@ Expected<std::pair<Value*, Value*>> halves(Composer& b, Value* x, bool interleav
   return std::pair{x1, x2};
 }
 
-/// RotaryEmbedding-23 (the spec's reference implementation): on the first rotary_embedding_dim
-/// elements of each head (all by default), real = cos * x1 - sin * x2, imag = sin * x1 + cos * x2,
-/// with x1 / x2 the two halves (or even / odd elements when interleaved) and cos / sin taken from
-/// the caches at position_ids (or given per [batch, seq] when position_ids is absent).
-Status rotaryEmbedding(NodeContext& c) {
-  Composer b(c);
-  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
-  DNNCC_ASSIGN_OR_RETURN(Value * cosCache, c.input(1));
-  DNNCC_ASSIGN_OR_RETURN(Value * sinCache, c.input(2));
-  Value* positions = c.optionalInput(3);
-  bool interleaved = c.attrInt("interleaved", 0) != 0;
-  int64_t rdim = c.attrInt("rotary_embedding_dim", 0);
-  int64_t heads = c.attrInt("num_heads", 0);
-  std::vector<int64_t> shape = x->type.shape;
-  int rank = x->type.rank();
-  Value* xh = x; // 4-D [B, H, S, D] or [B, S, H, D]
-  if (rank == 3) {
-    if (heads <= 0 || shape[2] % heads != 0)
-      return c.error(
-          fmt::format("3-D input needs num_heads dividing the hidden size {}", shape[2]));
-    DNNCC_ASSIGN_OR_RETURN(xh, b.reshape(x, {shape[0], shape[1], heads, shape[2] / heads}));
-  } else if (rank != 4) {
-    return c.error(fmt::format("input rank {} is not 3 or 4", rank));
-  }
-  int64_t batch = shape[0], seq = rank == 4 ? shape[2] : shape[1], d = xh->type.shape[3];
+} // namespace
+
+Expected<Value*> rotate(NodeContext& c, Composer& b, Value* xh, bool headsFirst, Value* cosines,
+                        Value* sines, int64_t rdim, bool interleaved) {
+  const std::vector<int64_t>& shape = xh->type.shape; // [B, H, S, D] or [B, S, H, D]
+  int64_t batch = shape[0], seq = shape[headsFirst ? 2 : 1], d = shape[3];
   if (rdim == 0)
     rdim = d;
   if (rdim < 0 || rdim > d || rdim % 2 != 0)
     return c.error(fmt::format("rotary_embedding_dim={} is not an even size up to {}", rdim, d));
   int64_t half = rdim / 2;
-  if (positions) {
-    if (positions->type.shape != std::vector<int64_t>{batch, seq})
-      return c.error(fmt::format("position_ids shape {} is not [{},{}]",
-                                 shapeString(positions->type.shape), batch, seq));
-    DNNCC_ASSIGN_OR_RETURN(cosCache, b.op(OpKind::Gather, {cosCache, positions}, AxisAttrs{0}));
-    DNNCC_ASSIGN_OR_RETURN(sinCache, b.op(OpKind::Gather, {sinCache, positions}, AxisAttrs{0}));
-  }
-  std::vector<int64_t> cacheShape{batch, seq, half};
-  if (cosCache->type.shape != cacheShape || sinCache->type.shape != cacheShape)
-    return c.error(fmt::format("cos_cache / sin_cache give {} and {}, expected {}",
-                               shapeString(cosCache->type.shape), shapeString(sinCache->type.shape),
-                               shapeString(cacheShape)));
+  const std::vector<int64_t>& cs = cosines->type.shape;
+  if (cs.size() != 3 || (cs[0] != batch && cs[0] != 1) || cs[1] != seq || cs[2] != half ||
+      sines->type.shape != cs)
+    return c.error(fmt::format("cos_cache / sin_cache give {} and {}, expected [{},{},{}]",
+                               shapeString(cs), shapeString(sines->type.shape), batch, seq, half));
   // Broadcast over heads: [B, 1, S, h] for [B, H, S, D], [B, S, 1, h] for [B, S, H, D].
-  std::vector<int64_t> bshape = rank == 4 ? std::vector<int64_t>{batch, 1, seq, half}
-                                          : std::vector<int64_t>{batch, seq, 1, half};
-  DNNCC_ASSIGN_OR_RETURN(Value * cosB, b.reshape(cosCache, bshape));
-  DNNCC_ASSIGN_OR_RETURN(Value * sinB, b.reshape(sinCache, bshape));
+  std::vector<int64_t> bshape = headsFirst ? std::vector<int64_t>{cs[0], 1, seq, half}
+                                           : std::vector<int64_t>{cs[0], seq, 1, half};
+  DNNCC_ASSIGN_OR_RETURN(Value * cosB, b.reshape(cosines, bshape));
+  DNNCC_ASSIGN_OR_RETURN(Value * sinB, b.reshape(sines, bshape));
   DNNCC_ASSIGN_OR_RETURN(Value * xr, b.slice(xh, 3, 0, rdim));
   DNNCC_ASSIGN_OR_RETURN(auto parts, halves(b, xr, interleaved));
   auto [x1, x2] = parts;
@@ -386,11 +360,46 @@ Status rotaryEmbedding(NodeContext& c) {
   } else {
     DNNCC_ASSIGN_OR_RETURN(rotated, b.concat({real, imag}, 3));
   }
-  Value* y = rotated;
-  if (rdim < d) {
-    DNNCC_ASSIGN_OR_RETURN(Value * rest, b.slice(xh, 3, rdim, d - rdim));
-    DNNCC_ASSIGN_OR_RETURN(y, b.concat({rotated, rest}, 3));
+  if (rdim == d)
+    return rotated;
+  DNNCC_ASSIGN_OR_RETURN(Value * rest, b.slice(xh, 3, rdim, d - rdim));
+  return b.concat({rotated, rest}, 3);
+}
+
+namespace {
+
+/// RotaryEmbedding-23 (the spec's reference implementation): X is [B, H, S, D], or [B, S, N * D]
+/// with num_heads; cos / sin come from the caches at position_ids, or are given per [batch, seq]
+/// when position_ids is absent.
+Status rotaryEmbedding(NodeContext& c) {
+  Composer b(c);
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * cosCache, c.input(1));
+  DNNCC_ASSIGN_OR_RETURN(Value * sinCache, c.input(2));
+  Value* positions = c.optionalInput(3);
+  int64_t heads = c.attrInt("num_heads", 0);
+  std::vector<int64_t> shape = x->type.shape;
+  int rank = x->type.rank();
+  Value* xh = x; // 4-D [B, H, S, D], or [B, S, H, D] from a 3-D input
+  if (rank == 3) {
+    if (heads <= 0 || shape[2] % heads != 0)
+      return c.error(
+          fmt::format("3-D input needs num_heads dividing the hidden size {}", shape[2]));
+    DNNCC_ASSIGN_OR_RETURN(xh, b.reshape(x, {shape[0], shape[1], heads, shape[2] / heads}));
+  } else if (rank != 4) {
+    return c.error(fmt::format("input rank {} is not 3 or 4", rank));
   }
+  int64_t batch = shape[0], seq = rank == 4 ? shape[2] : shape[1];
+  if (positions) {
+    if (positions->type.shape != std::vector<int64_t>{batch, seq})
+      return c.error(fmt::format("position_ids shape {} is not [{},{}]",
+                                 shapeString(positions->type.shape), batch, seq));
+    DNNCC_ASSIGN_OR_RETURN(cosCache, b.op(OpKind::Gather, {cosCache, positions}, AxisAttrs{0}));
+    DNNCC_ASSIGN_OR_RETURN(sinCache, b.op(OpKind::Gather, {sinCache, positions}, AxisAttrs{0}));
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * y, rotate(c, b, xh, rank == 4, cosCache, sinCache,
+                                           c.attrInt("rotary_embedding_dim", 0),
+                                           c.attrInt("interleaved", 0) != 0));
   DNNCC_ASSIGN_OR_RETURN(y, b.reshape(y, shape));
   return c.setOutput(0, y);
 }

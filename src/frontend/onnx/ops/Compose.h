@@ -58,6 +58,14 @@ Status rmsNormWithStats(NodeContext& c, Value* x, Value* scale, int axis, double
 /// the error when its hidden size is not a multiple of `heads`. Attention.cpp.
 Expected<Value*> splitHeads(Composer& b, Value* x, int64_t heads, const char* what);
 
+/// Rotary position embedding (RoFormer, Su et al. 2021, as ONNX RotaryEmbedding-23 defines it) of
+/// `xh`, [B, H, S, D] when `headsFirst` else [B, S, H, D]: the first `rdim` elements of each head
+/// (all when 0) become real = cos * x1 - sin * x2, imag = sin * x1 + cos * x2, with x1 / x2 the two
+/// halves (even / odd elements when `interleaved`), the rest unchanged. `cosines` and `sines` are
+/// [B or 1, S, rdim / 2]. Errors on an odd or too large rdim and on cache shapes. Attention.cpp.
+Expected<Value*> rotate(NodeContext& c, Composer& b, Value* xh, bool headsFirst, Value* cosines,
+                        Value* sines, int64_t rdim, bool interleaved);
+
 /// Row-major strides of `shape` in elements.
 std::vector<int64_t> rowMajorStrides(const std::vector<int64_t>& shape);
 

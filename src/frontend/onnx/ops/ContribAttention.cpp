@@ -1,7 +1,8 @@
 // onnxruntime's contrib attention operators (domain com.microsoft), which its transformer
 // optimizer emits for BERT- and GPT-2-style models, decomposed into IR ops: Attention (the Q, K, V
 // projections fused into one weight), MultiHeadAttention (Q, K and V given) and
-// EmbedLayerNormalization (the embedding lookups and layer norm of BERT's input). Semantics:
+// EmbedLayerNormalization (the embedding lookups and layer norm of BERT's input), and
+// RotaryEmbedding (of LLMs after its optimizer or onnxruntime-genai's builder). Semantics:
 // onnxruntime's docs/ContribOperators.md and its CPU kernels, whose mask conventions these follow
 // (a finite mask_filter_value added to excluded scores, so a row with every key excluded gets the
 // softmax of its unmasked scores, not NaN); tests/models (model_tests.py contrib) checks each
@@ -305,8 +306,68 @@ Status embedLayerNorm(NodeContext& c) {
   return c.setOutput(2, e);
 }
 
+/// com.microsoft RotaryEmbedding: input [B, S, N * H] or [B, N, S, H]; position_ids [B, S], or
+/// one element: the position of the first token (positions offset + 0 .. S - 1); cos_cache and
+/// sin_cache [max positions, rotary_embedding_dim / 2]. Without rotary_embedding_dim the head size
+/// is twice the caches' width and num_heads, when not given, the hidden size over it (onnxruntime's
+/// rotary_embedding_helper.h). The rotation is ONNX RotaryEmbedding-23's (rotate()).
+Status rotaryEmbedding(NodeContext& c) {
+  Composer b(c);
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  DNNCC_ASSIGN_OR_RETURN(Value * positions, c.input(1));
+  DNNCC_ASSIGN_OR_RETURN(Value * cosCache, c.input(2));
+  DNNCC_ASSIGN_OR_RETURN(Value * sinCache, c.input(3));
+  if (c.attrInt("is_packed_batching", 0) != 0)
+    return c.error("is_packed_batching=1 (packed sequences) is not supported");
+  int64_t rdim = c.attrInt("rotary_embedding_dim", 0);
+  int64_t heads = c.attrInt("num_heads", 0);
+  const std::vector<int64_t>& shape = x->type.shape;
+  const std::vector<int64_t>& cs = cosCache->type.shape;
+  if (cs.size() != 2 || sinCache->type.shape != cs)
+    return c.error(fmt::format("cos_cache {} and sin_cache {} must be the same 2-D shape",
+                               shapeString(cs), shapeString(sinCache->type.shape)));
+  if (rdim > 0 && heads <= 0)
+    return c.error("rotary_embedding_dim needs num_heads");
+  int rank = x->type.rank();
+  if (rank != 3 && rank != 4)
+    return c.error(fmt::format("input rank {} is not 3 or 4", rank));
+  int64_t batch = shape[0], seq = shape[rank == 4 ? 2 : 1];
+  Value* xh = x;
+  if (rank == 3) {
+    int64_t headSize = rdim == 0 ? 2 * cs[1] : (heads > 0 ? shape[2] / heads : 0);
+    if (heads <= 0 && headSize > 0)
+      heads = shape[2] / headSize;
+    if (headSize <= 0 || heads <= 0 || heads * headSize != shape[2])
+      return c.error(fmt::format("hidden size {} is not num_heads={} heads of {} elements",
+                                 shape[2], heads, headSize));
+    DNNCC_ASSIGN_OR_RETURN(xh, b.reshape(x, {batch, seq, heads, headSize}));
+  }
+  if (rdim == 0)
+    rdim = 2 * cs[1];
+  Value* indices = positions;
+  if (positions->type.numElements() == 1) {
+    std::vector<double> steps(static_cast<size_t>(seq));
+    for (int64_t s = 0; s < seq; ++s)
+      steps[static_cast<size_t>(s)] = static_cast<double>(s);
+    DNNCC_ASSIGN_OR_RETURN(Value * first, b.reshape(positions, {1}));
+    DNNCC_ASSIGN_OR_RETURN(first, b.cast(first, DType::i64));
+    DNNCC_ASSIGN_OR_RETURN(indices,
+                           b.op(OpKind::Add, {b.tensor(DType::i64, {1, seq}, steps), first}));
+  } else if (positions->type.shape != std::vector<int64_t>{batch, seq}) {
+    return c.error(fmt::format("position_ids shape {} is not [{},{}] or one element",
+                               shapeString(positions->type.shape), batch, seq));
+  }
+  DNNCC_ASSIGN_OR_RETURN(Value * cosines, b.op(OpKind::Gather, {cosCache, indices}, AxisAttrs{0}));
+  DNNCC_ASSIGN_OR_RETURN(Value * sines, b.op(OpKind::Gather, {sinCache, indices}, AxisAttrs{0}));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, rotate(c, b, xh, rank == 4, cosines, sines, rdim,
+                                           c.attrInt("interleaved", 0) != 0));
+  DNNCC_ASSIGN_OR_RETURN(y, b.reshape(y, shape));
+  return c.setOutput(0, y);
+}
+
 constexpr int kMax = kMaxOpset;
 const ConverterRow kRows[] = {
+    {"RotaryEmbedding", 1, kMax, rotaryEmbedding, kMicrosoft},
     {"Attention", 1, kMax, attention, kMicrosoft},
     {"MultiHeadAttention", 1, kMax, multiHeadAttention, kMicrosoft},
     {"EmbedLayerNormalization", 1, kMax, embedLayerNorm, kMicrosoft},
