@@ -37,10 +37,10 @@ typedef struct dnncc_device_api {
    * device allocation (the device arena, the weights): an OpenCL sub-buffer, a CUDA device pointer
    * plus offset. Returns 0, or non-zero when the API cannot (an OpenCL offset that is not a
    * multiple of the device's base address alignment): the caller then allocates `view` itself. */
-  int (*view)(struct halide_buffer_t* blob, int64_t offset, int64_t bytes,
-              struct halide_buffer_t* view);
+  int (*view)(struct halide_buffer_t *blob, int64_t offset, int64_t bytes,
+              struct halide_buffer_t *view);
   /** Undoes view, releasing what it created (the blob's allocation stays). */
-  int (*unview)(struct halide_buffer_t* view);
+  int (*unview)(struct halide_buffer_t *view);
   /** Writes a one-line description of the device in use into `out` (`capacity` bytes, always
    * terminated). Call after a device allocation succeeded. Returns 0 or a Halide error code. */
   int (*describe)(char *out, int capacity);
@@ -105,7 +105,7 @@ typedef struct dnncc_model_info {
   int64_t arena_size; /**< bytes of the intermediate arena (64-byte aligned; GPU: 512) */
   int64_t num_buffers;
   const dnncc_buffer_info *buffers;   /**< num_buffers entries */
-  const uint8_t* weights;             /**< read-only initializer blob (64-byte aligned; GPU: 512) */
+  const uint8_t *weights;             /**< read-only initializer blob (64-byte aligned; GPU: 512) */
   int64_t weights_size;               /**< bytes */
   dnncc_graph_fn run_graph;
   const dnncc_device_api *device;     /**< null: kernels run on the CPU */

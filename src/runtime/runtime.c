@@ -38,7 +38,7 @@ struct dnncc_model {
    * buffer 1 when its device memory is a view into one of them (device_api.view). */
   halide_buffer_t blobs[2];
   halide_dimension_t blob_dims[2];
-  uint8_t* viewed;
+  uint8_t *viewed;
   int64_t copies_to_device, copies_to_host; /* made by the last run */
   int64_t *shapes; /* num_outputs * DNNCC_MAX_RANK: output shapes of the last run (ONNX order) */
   char device[128];                         /* what dnncc_rt_device returns */
@@ -251,12 +251,12 @@ enum { kBlobArena = 0, kBlobWeights = 1 };
 
 /* Allocates blob `which` of `bytes` bytes on the device (a 1-D byte buffer over `host`, which may
  * be null); nothing when bytes is 0 or past a Halide extent (the buffers then get their own). */
-static int allocateBlob(const dnncc_model_info* info, dnncc_model* m, int which, int64_t bytes,
-                        const uint8_t* host) {
+static int allocateBlob(const dnncc_model_info *info, dnncc_model *m, int which, int64_t bytes,
+                        const uint8_t *host) {
   if (bytes <= 0 || bytes > INT32_MAX)
     return DNNCC_OK;
-  halide_buffer_t* blob = &m->blobs[which];
-  blob->host = (uint8_t*)(uintptr_t)host; /* the weights: only ever read */
+  halide_buffer_t *blob = &m->blobs[which];
+  blob->host = (uint8_t *)(uintptr_t)host; /* the weights: only ever read */
   blob->type.code = halide_type_uint;
   blob->type.bits = 8;
   blob->type.lanes = 1;
@@ -310,7 +310,7 @@ static int prepareDevice(const dnncc_model_info *info, dnncc_model *m) {
         m->owner[b] = o;
     }
     int result;
-    halide_buffer_t* blob = bi->storage == DNNCC_STORAGE_ARENA     ? &m->blobs[kBlobArena]
+    halide_buffer_t *blob = bi->storage == DNNCC_STORAGE_ARENA     ? &m->blobs[kBlobArena]
                             : bi->storage == DNNCC_STORAGE_WEIGHTS ? &m->blobs[kBlobWeights]
                                                                    : NULL;
     if (m->owner[b] >= 0) {

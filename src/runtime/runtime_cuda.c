@@ -41,8 +41,8 @@ static int unshare(struct halide_buffer_t *view) { return halide_cuda_detach_dev
 
 /* CUDA device pointers are plain addresses: the blob's plus offset (any offset works; the plan's
  * are 512-byte aligned). */
-static int view(struct halide_buffer_t* blob, int64_t offset, int64_t bytes,
-                struct halide_buffer_t* out) {
+static int view(struct halide_buffer_t *blob, int64_t offset, int64_t bytes,
+                struct halide_buffer_t *out) {
   if (offset < 0 || bytes <= 0)
     return -1;
   return halide_cuda_wrap_device_ptr(

@@ -23,9 +23,9 @@ typedef int (*ClGetDeviceInfo)(void *device, unsigned param, size_t size, void *
                                size_t *size_ret);
 typedef int (*ClGetPlatformInfo)(void *platform, unsigned param, size_t size, void *value,
                                  size_t *size_ret);
-typedef void* (*ClCreateSubBuffer)(void* buffer, uint64_t flags, unsigned type, const void* info,
-                                   int* err);
-typedef int (*ClReleaseMemObject)(void* mem);
+typedef void *(*ClCreateSubBuffer)(void *buffer, uint64_t flags, unsigned type, const void *info,
+                                   int *err);
+typedef int (*ClReleaseMemObject)(void *mem);
 enum {
   kClMemReadWrite = 1,
   kClBufferCreateTypeRegion = 0x1220,
@@ -58,8 +58,8 @@ static int unshare(struct halide_buffer_t *view) { return halide_opencl_detach_c
 
 /* A sub-buffer of the blob's cl_mem (OpenCL 1.1), wrapped into view. clCreateSubBuffer fails with
  * CL_MISALIGNED_SUB_BUFFER_OFFSET unless offset is a multiple of CL_DEVICE_MEM_BASE_ADDR_ALIGN. */
-static int view(struct halide_buffer_t* blob, int64_t offset, int64_t bytes,
-                struct halide_buffer_t* out) {
+static int view(struct halide_buffer_t *blob, int64_t offset, int64_t bytes,
+                struct halide_buffer_t *out) {
   ClCreateSubBuffer create = (ClCreateSubBuffer)halide_opencl_get_symbol(NULL, "clCreateSubBuffer");
   ClReleaseMemObject release =
       (ClReleaseMemObject)halide_opencl_get_symbol(NULL, "clReleaseMemObject");
@@ -69,7 +69,7 @@ static int view(struct halide_buffer_t* blob, int64_t offset, int64_t bytes,
     size_t origin, size;
   } region = {(size_t)offset, (size_t)bytes};
   int err = 0;
-  void* sub = create((void*)(uintptr_t)halide_opencl_get_cl_mem(NULL, blob), kClMemReadWrite,
+  void *sub = create((void *)(uintptr_t)halide_opencl_get_cl_mem(NULL, blob), kClMemReadWrite,
                      kClBufferCreateTypeRegion, &region, &err);
   if (!sub || err != 0)
     return err != 0 ? err : -1;
@@ -80,10 +80,10 @@ static int view(struct halide_buffer_t* blob, int64_t offset, int64_t bytes,
 }
 
 /* Detaches the sub-buffer (Halide's wrapper does not own it) and releases it. */
-static int unview(struct halide_buffer_t* out) {
+static int unview(struct halide_buffer_t *out) {
   ClReleaseMemObject release =
       (ClReleaseMemObject)halide_opencl_get_symbol(NULL, "clReleaseMemObject");
-  void* sub = (void*)(uintptr_t)halide_opencl_get_cl_mem(NULL, out);
+  void *sub = (void *)(uintptr_t)halide_opencl_get_cl_mem(NULL, out);
   int result = halide_opencl_detach_cl_mem(NULL, out);
   if (release && sub)
     release(sub);
