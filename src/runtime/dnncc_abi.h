@@ -41,6 +41,13 @@ typedef struct dnncc_device_api {
               struct halide_buffer_t *view);
   /** Undoes view, releasing what it created (the blob's allocation stays). */
   int (*unview)(struct halide_buffer_t *view);
+  /** The per-kernel profile's device clock: a marker placed in the device's queue after every
+   * command issued so far (an OpenCL marker event, a CUDA event), without waiting; null when the
+   * API cannot (the runtime then times on the host, waiting for each kernel). */
+  void *(*mark)(void);
+  /** Waits for `count` markers, writes each one's device time in ns relative to the first into
+   * `ns`, and releases them (null entries skipped, their time -1). Returns 0 or an error code. */
+  int (*marker_times)(void *const *markers, int64_t count, int64_t *ns);
   /** Writes a one-line description of the device in use into `out` (`capacity` bytes, always
    * terminated). Call after a device allocation succeeded. Returns 0 or a Halide error code. */
   int (*describe)(char *out, int capacity);

@@ -25,8 +25,10 @@ int dnncc_rt_run(const dnncc_model_info *info, dnncc_model *model);
 /** Sets the size of the library's kernel thread pool (shared by all instances of this library). */
 int dnncc_rt_set_num_threads(const dnncc_model_info *info, dnncc_model *model, int32_t threads);
 /** Turns the per-kernel profile of later runs on (non-zero) or off (0, the default) and clears
- * the recorded times. While on, run records each kernel call's start and duration; GPU libraries
- * then wait for each kernel to finish, so the run itself gets slower. */
+ * the recorded times. While on, run records each kernel call's start and duration: on the host's
+ * monotonic clock, or for GPU libraries on the device's (an OpenCL marker event or CUDA event after
+ * each kernel, read once the kernels are done; where the API has no such clock, the host's after
+ * waiting for each kernel). */
 int dnncc_rt_set_profiling(const dnncc_model_info *info, dnncc_model *model, int32_t enabled);
 /** Number of kernel calls in a run (the profile's rows). */
 int64_t dnncc_rt_num_kernels(const dnncc_model_info *info);

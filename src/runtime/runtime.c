@@ -46,6 +46,10 @@ struct dnncc_model {
    * profiled run its start and duration in ns from the start of the kernels (num_kernels each). */
   int profiling;
   int64_t *kernel_start_ns, *kernel_ns;
+  /* GPU libraries: the profiled run's device markers, before the first kernel and after each
+   * (num_kernels + 1), and their times (device_api.mark, marker_times). */
+  void **markers;
+  int64_t *marker_ns;
   int64_t profile_origin_ns, profile_mark_ns; /* start of the run's kernels; end of the last one */
   char last_error[DNNCC_ERROR_CAPACITY];
 };
@@ -416,8 +420,12 @@ int dnncc_rt_create(const dnncc_model_info *info, dnncc_model **out) {
   m->shapes = allocZeroed(sizeof(int64_t) * DNNCC_MAX_RANK * ((size_t)info->num_outputs + 1));
   m->kernel_start_ns = allocZeroed(sizeof(int64_t) * (size_t)info->num_kernels);
   m->kernel_ns = allocZeroed(sizeof(int64_t) * (size_t)info->num_kernels);
+  if (info->device) {
+    m->markers = allocZeroed(sizeof(void *) * ((size_t)info->num_kernels + 1));
+    m->marker_ns = allocZeroed(sizeof(int64_t) * ((size_t)info->num_kernels + 1));
+  }
   int ok = m->inputs && m->outputs && m->buffers && m->dims && (m->arena || !hostArena) &&
-           ((m->owner && m->viewed) || !info->device) && m->shapes && m->kernel_start_ns &&
+           ((m->owner && m->viewed && m->markers && m->marker_ns) || !info->device) && m->shapes && m->kernel_start_ns &&
            m->kernel_ns;
   for (int64_t i = 0; ok && i < info->num_inputs; ++i)
     ok = (m->inputs[i] = allocZeroed((size_t)info->inputs[i].size_bytes)) != NULL;
@@ -512,6 +520,8 @@ void dnncc_rt_destroy(const dnncc_model_info *info, dnncc_model *model) {
   free(model->shapes);
   free(model->kernel_start_ns);
   free(model->kernel_ns);
+  free(model->markers);
+  free(model->marker_ns);
   if (model->inputs)
     for (int64_t i = 0; i < mi->num_inputs; ++i)
       free(model->inputs[i]);
@@ -630,14 +640,49 @@ static void profileKernel(void *context, int64_t kernel) {
   model->profile_mark_ns = now;
 }
 
+/* dnncc_kernel_hook of a profiled run of a GPU library on the device's clock: a marker after
+ * kernel `kernel`, without waiting. */
+static void markKernel(void *context, int64_t kernel) {
+  dnncc_model *model = context;
+  if (kernel >= 0 && kernel < model->info->num_kernels)
+    model->markers[kernel + 1] = model->info->device->mark();
+}
+
+/* A profiled run of a GPU library timed by the device: markers before the first kernel and after
+ * each, resolved once the kernels are done. Returns run_graph's result, or -1 (nothing run) when
+ * the API has no device clock. */
+static int runGraphOnDeviceClock(const dnncc_model_info *info, dnncc_model *model) {
+  int64_t n = info->num_kernels;
+  memset(model->markers, 0, sizeof(void *) * (size_t)(n + 1));
+  model->markers[0] = info->device->mark();
+  if (!model->markers[0])
+    return -1;
+  int result = info->run_graph(model->buffers, markKernel, model);
+  info->device->marker_times(model->markers, n + 1, model->marker_ns);
+  /* A kernel's time runs from the marker before it (the last one placed) to its own. */
+  int64_t last = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    if (model->marker_ns[k + 1] < 0)
+      continue;
+    model->kernel_start_ns[k] = last;
+    model->kernel_ns[k] = model->marker_ns[k + 1] - last;
+    last = model->marker_ns[k + 1];
+  }
+  return result;
+}
+
 /* Runs the kernels, with the profile's hook when it is on. */
 static int runGraph(const dnncc_model_info *info, dnncc_model *model) {
   if (!model->profiling)
     return info->run_graph(model->buffers, NULL, NULL);
-  if (info->device)
-    waitForDevice(model); /* the input copies are not the first kernel's time */
   memset(model->kernel_start_ns, 0, sizeof(int64_t) * (size_t)info->num_kernels);
   memset(model->kernel_ns, 0, sizeof(int64_t) * (size_t)info->num_kernels);
+  if (info->device) {
+    int result = runGraphOnDeviceClock(info, model);
+    if (result != -1 || model->markers[0])
+      return result;
+    waitForDevice(model); /* no device clock: the host's; the input copies are not counted */
+  }
   model->profile_origin_ns = model->profile_mark_ns = monotonicNs();
   return info->run_graph(model->buffers, profileKernel, model);
 }

@@ -1,5 +1,6 @@
 /* The OpenCL side of the dnncc runtime (dnncc_device_api, see dnncc_abi.h): Halide's OpenCL device
- * interface, aliasing a cl_mem between buffers, naming the device, and finding the OpenCL library.
+ * interface, aliasing a cl_mem between buffers, sub-buffers of the device arena, the profile's
+ * marker events, naming the device, and finding the OpenCL library.
  * Linked into a model library only when its entry code references dnncc_rt_device_opencl. */
 #include "dnncc_runtime.h"
 
@@ -26,7 +27,16 @@ typedef int (*ClGetPlatformInfo)(void *platform, unsigned param, size_t size, vo
 typedef void *(*ClCreateSubBuffer)(void *buffer, uint64_t flags, unsigned type, const void *info,
                                    int *err);
 typedef int (*ClReleaseMemObject)(void *mem);
+typedef void *(*ClCreateCommandQueue)(void *context, void *device, uint64_t properties, int *err);
+typedef int (*ClEnqueueMarkerWithWaitList)(void *queue, unsigned count, const void *events,
+                                           void **event);
+typedef int (*ClWaitForEvents)(unsigned count, void *const *events);
+typedef int (*ClGetEventProfilingInfo)(void *event, unsigned param, size_t size, void *value,
+                                       size_t *size_ret);
+typedef int (*ClReleaseEvent)(void *event);
 enum {
+  kClQueueProfilingEnable = 1 << 1,
+  kClProfilingCommandEnd = 0x1283,
   kClMemReadWrite = 1,
   kClBufferCreateTypeRegion = 0x1220,
   kClContextDevices = 0x1081,
@@ -38,12 +48,31 @@ enum {
 /* Overrides the Halide runtime's weak lookup, which only tries the unversioned libOpenCL.so:
  * boards often ship only libOpenCL.so.1 (the ICD loader) or the vendor's libmali.so. Symbols
  * already in the process (an application linked with -lOpenCL) come first. */
-void *halide_opencl_get_symbol(void *user_context, const char *name) {
-  (void)user_context;
+static void *driverSymbol(const char *name) {
   static void *lib = NULL;
   static const char *const kLibraries[] = {"libOpenCL.so", "libOpenCL.so.1", "libmali.so"};
   return dnncc_rt_driver_symbol(&lib, kLibraries, (int)(sizeof kLibraries / sizeof *kLibraries),
                                 name);
+}
+
+/* Halide's command queue, with profiling enabled: the per-kernel profile reads the device times
+ * of marker events in it (markDevice). Timestamping every command costs the driver next to
+ * nothing; no marker is enqueued unless the profile is on. */
+static void *createCommandQueue(void *context, void *device, uint64_t properties, int *err) {
+  ClCreateCommandQueue create = (ClCreateCommandQueue)driverSymbol("clCreateCommandQueue");
+  if (!create) {
+    if (err)
+      *err = -1;
+    return NULL;
+  }
+  return create(context, device, properties | kClQueueProfilingEnable, err);
+}
+
+void *halide_opencl_get_symbol(void *user_context, const char *name) {
+  (void)user_context;
+  if (strcmp(name, "clCreateCommandQueue") == 0)
+    return driverSymbol(name) ? (void *)createCommandQueue : NULL;
+  return driverSymbol(name);
 }
 
 static const struct halide_device_interface_t *deviceInterface(void) {
@@ -90,6 +119,49 @@ static int unview(struct halide_buffer_t *out) {
   return result;
 }
 
+/* A marker event after everything in Halide's queue (OpenCL 1.2). */
+static void *markDevice(void) {
+  ClEnqueueMarkerWithWaitList enqueue =
+      (ClEnqueueMarkerWithWaitList)driverSymbol("clEnqueueMarkerWithWaitList");
+  void *context = NULL, *queue = NULL, *event = NULL;
+  if (!enqueue || halide_acquire_cl_context(NULL, &context, &queue, false) != 0)
+    return NULL;
+  if (queue && enqueue(queue, 0, NULL, &event) != 0)
+    event = NULL;
+  halide_release_cl_context(NULL);
+  return event;
+}
+
+/* Each marker's CL_PROFILING_COMMAND_END (the device's clock when everything before it was done),
+ * relative to the first marker's. */
+static int markerTimes(void *const *markers, int64_t count, int64_t *ns) {
+  ClWaitForEvents wait = (ClWaitForEvents)driverSymbol("clWaitForEvents");
+  ClGetEventProfilingInfo info = (ClGetEventProfilingInfo)driverSymbol("clGetEventProfilingInfo");
+  ClReleaseEvent release = (ClReleaseEvent)driverSymbol("clReleaseEvent");
+  if (!wait || !info || !release)
+    return -1;
+  int status = 0;
+  uint64_t first = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    ns[i] = -1;
+    if (!markers[i])
+      continue;
+    uint64_t end = 0;
+    int result = wait(1, &markers[i]);
+    if (result == 0)
+      result = info(markers[i], kClProfilingCommandEnd, sizeof end, &end, NULL);
+    release(markers[i]);
+    if (result != 0) {
+      status = result;
+      continue;
+    }
+    if (i == 0)
+      first = end;
+    ns[i] = (int64_t)(end - first);
+  }
+  return status;
+}
+
 /* "OpenCL: <device name> (<platform name>)" of the context Halide created. */
 static int describe(char *out, int capacity) {
   ClGetContextInfo contextInfo =
@@ -115,5 +187,5 @@ static int describe(char *out, int capacity) {
   return 0;
 }
 
-const dnncc_device_api dnncc_rt_device_opencl = {"OpenCL", deviceInterface, share,   unshare,
-                                                 view,     unview,          describe};
+const dnncc_device_api dnncc_rt_device_opencl = {
+    "OpenCL", deviceInterface, share, unshare, view, unview, markDevice, markerTimes, describe};

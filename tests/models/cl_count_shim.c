@@ -1,14 +1,15 @@
 /* An LD_PRELOAD shim of the OpenCL library for tests/models/model_tests.py (copies): counts the
  * host-to-device (clEnqueueWriteBuffer[Rect]) and device-to-host (clEnqueueReadBuffer[Rect])
- * transfers, the device allocations (clCreateBuffer) and sub-buffers (clCreateSubBuffer) of a
- * process and writes "writes reads buffers sub-buffers" to $DNNCC_CL_COUNT_FILE at exit. Every call
+ * transfers, the device allocations (clCreateBuffer), sub-buffers (clCreateSubBuffer) and marker
+ * events (clEnqueueMarkerWithWaitList, the profile's device clock) of a process and writes
+ * "writes reads buffers sub-buffers markers" to $DNNCC_CL_COUNT_FILE at exit. Every call
  * is forwarded to the real ICD loader (libOpenCL.so.1). Test code only. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-static long writes, reads, buffers, subBuffers;
+static long writes, reads, buffers, subBuffers, markers;
 
 static void *real(const char *name) {
   static void *lib;
@@ -36,6 +37,7 @@ FORWARD(clEnqueueWriteBuffer, writes)
 FORWARD(clEnqueueWriteBufferRect, writes)
 FORWARD(clEnqueueReadBuffer, reads)
 FORWARD(clEnqueueReadBufferRect, reads)
+FORWARD(clEnqueueMarkerWithWaitList, markers)
 
 /* Device allocations (clCreateBuffer) and views into them (clCreateSubBuffer), which return a
  * cl_mem: at most 5 arguments. */
@@ -52,7 +54,7 @@ __attribute__((destructor)) static void report(void) {
   const char *path = getenv("DNNCC_CL_COUNT_FILE");
   FILE *f = path ? fopen(path, "w") : NULL;
   if (f) {
-    fprintf(f, "%ld %ld %ld %ld\n", writes, reads, buffers, subBuffers);
+    fprintf(f, "%ld %ld %ld %ld %ld\n", writes, reads, buffers, subBuffers, markers);
     fclose(f);
   }
 }

@@ -186,7 +186,8 @@ PROFILED_OPS = {"Conv", "Gemm", "MatMul", "Relu", "Clip", "Add", "MaxPool", "Ave
 
 def profile(a):
     """dnncc-run --profile and --profile-json on the target: one row per kernel call, rows naming
-    the model's ONNX nodes (every compute node covered), times that add up, a valid trace."""
+    the model's ONNX nodes (every compute node covered), times that add up, a valid trace; on an
+    OpenCL target the times come from the device's clock (marker events, counted by the shim)."""
     import json
     import onnx
     model = os.path.join(a.model_dir, "model.onnx")
@@ -196,8 +197,14 @@ def profile(a):
     trace = os.path.join(work, "trace.json")
     compile_model(a, model, lib)
     runs = 3
+    opencl = a.target.endswith("-opencl")
+    env = None
+    if opencl:  # count the marker events of the device clock
+        log = os.path.join(work, "count.txt")
+        env = dict(os.environ, LD_PRELOAD=cl_count_shim(a, work), DNNCC_CL_COUNT_FILE=log)
     out = run([a.dnncc_run, lib, "--data", data, "--rtol", "1e-3", "--atol", "1e-4", "--profile",
-               "--profile-json", trace, "--profile-runs", str(runs), "--peak-gflops", "100"])
+               "--profile-json", trace, "--profile-runs", str(runs), "--peak-gflops", "100"],
+              env=env)
     summary = re.search(r"^profile: (\d+) kernel calls, median of (\d+) profiled runs: run "
                         r"([\d.]+) ms, kernels ([\d.]+) ms", out, re.M)
     if not summary:
@@ -207,6 +214,13 @@ def profile(a):
         raise Failure(f"{calls} kernel calls over {profiled} runs (expected {runs})")
     if "% of 100.0)" not in out:
         raise Failure("the summary does not compare the rate with --peak-gflops")
+    if opencl:
+        # The device's clock: one marker event before the kernels and one after each kernel call,
+        # in every profiled run and the warm-up.
+        markers = int(open(log).read().split()[4])
+        if markers != (calls + 1) * (runs + 1):
+            raise Failure(f"{markers} OpenCL marker events; expected {(calls + 1) * (runs + 1)} "
+                          f"({calls} kernel calls, {runs} profiled runs and one warm-up)")
     rows = re.findall(r"^\s+(\d+)\s+([\d.]+)\s+([\d.]+)%\s+(\S+ \(\d+%\)|\S+)\s+(\S+)\s+"
                       r"(\S+)  (\S+)  \[(.*)\]$", out, re.M)
     if sorted(int(r[0]) for r in rows) != list(range(calls)):
@@ -706,14 +720,21 @@ def gpu_code(a):
         raise Failure(f"{a.lib} leaves runtime symbols undefined: {', '.join(ours[:5])}")
 
 
+def cl_count_shim(a, work):
+    """Builds tests/models/cl_count_shim.c (an LD_PRELOAD shim of the OpenCL library that counts
+    transfers, allocations, sub-buffers and markers) in `work`; returns its path."""
+    shim = os.path.join(work, "libcl_count_shim.so")
+    run([a.cc, "-shared", "-fPIC", "-O1", "-o", shim,
+         os.path.join(os.path.dirname(os.path.abspath(__file__)), "cl_count_shim.c"), "-ldl"])
+    return shim
+
+
 def copies(a):
     """Counts the OpenCL transfers of whole runs with an LD_PRELOAD shim of the OpenCL library:
     the difference between 1 + 2 + 1 and 1 + 2 + 4 runs (dnncc-run --bench N runs 1 + 2 + N
     times) is exactly 3 writes per input and 3 reads per output, whatever create uploaded."""
     work = fresh(a.work)
-    shim = os.path.join(work, "libcl_count_shim.so")
-    run([a.cc, "-shared", "-fPIC", "-O1", "-o", shim,
-         os.path.join(os.path.dirname(os.path.abspath(__file__)), "cl_count_shim.c"), "-ldl"])
+    shim = cl_count_shim(a, work)
     model_dir = tinynet(a)
     model = os.path.join(model_dir, "model.onnx")
     lib = os.path.join(work, "libtinynet.so")
@@ -726,7 +747,7 @@ def copies(a):
                    "--bench", str(bench)], env=env)
         a.device = "OpenCL"
         check_device(a, model, out)
-        writes, reads, buffers, subs = (int(x) for x in open(log).read().split())
+        writes, reads, buffers, subs, _ = (int(x) for x in open(log).read().split())
         print(f"--bench {bench}: {writes} clEnqueueWriteBuffer, {reads} clEnqueueReadBuffer, "
               f"{buffers} clCreateBuffer, {subs} clCreateSubBuffer")
         counts.append((writes, reads, buffers, subs))

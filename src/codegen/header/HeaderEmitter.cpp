@@ -68,7 +68,7 @@ constexpr std::array<ModelApiFunction, 23> kApi{{
     {"set_profiling", "int", "dnncc_model *model, int32_t enabled",
      "Turns the per-kernel profile of the instance's later runs on (non-zero) or off (0, the "
      "default; a run then pays one comparison per kernel) and clears the recorded times. GPU "
-     "libraries wait for each kernel while it is on, so profiled runs are slower."},
+     "libraries time the kernels on the device's clock (a marker after each kernel)."},
     {"num_kernels", "int64_t", "void", "Number of kernel calls in a run (the profile's rows)."},
     {"kernel_info", "const dnncc_kernel_info *", "int64_t index",
      "Kernel call `index` in run order: its symbol, IR ops, ONNX nodes, arithmetic and bytes; null "
