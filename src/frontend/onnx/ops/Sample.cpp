@@ -264,13 +264,8 @@ Expected<Value*> resizeAxis(NodeContext& c, const ResizeParams& p, Value* x, int
       return c.error("nearest resize found no tap (exclude_outside removed every neighbour)");
     return applyTaps(c, p, x, axis, i64Constant(c, {out}, picked), nullptr, outside);
   }
-  DType t = x->type.dtype;
-  std::vector<uint8_t> bytes;
-  for (double w : plan.weight) {
-    auto b = scalarBytes(t, w);
-    bytes.insert(bytes.end(), b.begin(), b.end());
-  }
-  Value* weights = c.constant(TensorType{t, {out, plan.taps}}, std::move(bytes));
+  Composer b(c); // one pass over the weights: an upscale by 2^19 has millions of them
+  Value* weights = b.tensor(x->type.dtype, {out, plan.taps}, plan.weight);
   return applyTaps(c, p, x, axis, i64Constant(c, {out, plan.taps}, plan.index), weights, outside);
 }
 
