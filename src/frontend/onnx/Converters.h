@@ -297,5 +297,8 @@ Expected<Value*> reshapeTo(NodeContext& c, Value* x, std::vector<int64_t> shape)
 std::vector<int64_t> constantAsInts(const Value& v);
 /// Converts a value of `dtype` to bytes, e.g. for a scalar constant.
 std::vector<uint8_t> scalarBytes(DType dtype, double value);
+/// Writes `value` as one element of `dtype` at `dst` (dtypeSize(dtype) bytes): scalarBytes without
+/// the allocation, for filling large constants.
+void putScalar(uint8_t* dst, DType dtype, double value);
 
 } // namespace dnncc::onnximport

@@ -210,7 +210,12 @@ std::vector<int64_t> constantAsInts(const Value& v) {
 
 std::vector<uint8_t> scalarBytes(DType dtype, double value) {
   std::vector<uint8_t> out(dtypeSize(dtype));
-  auto put = [&](auto v) { std::memcpy(out.data(), &v, sizeof(v)); };
+  putScalar(out.data(), dtype, value);
+  return out;
+}
+
+void putScalar(uint8_t* dst, DType dtype, double value) {
+  auto put = [&](auto v) { std::memcpy(dst, &v, sizeof(v)); };
   switch (dtype) {
   case DType::f32:
     put(static_cast<float>(value));
@@ -250,7 +255,6 @@ std::vector<uint8_t> scalarBytes(DType dtype, double value) {
   default: // the small types: not produced by the importer
     break;
   }
-  return out;
 }
 
 } // namespace dnncc::onnximport

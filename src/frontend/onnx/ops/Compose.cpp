@@ -31,10 +31,8 @@ void putValue(uint8_t* dst, DType dtype, double v) {
     std::memcpy(dst, &b, 2);
     return;
   }
-  default: {
-    std::vector<uint8_t> bytes = scalarBytes(dtype, v);
-    std::memcpy(dst, bytes.data(), bytes.size());
-  }
+  default:
+    putScalar(dst, dtype, v);
   }
 }
 
