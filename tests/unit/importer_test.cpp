@@ -1,6 +1,7 @@
 // Tests of the ONNX importer: models built in C++, imported, checked as IR (ops, attributes,
 // types) and, through the reference interpreter, as numbers against loops written here; and one
 // test per user-facing import error.
+#include <limits>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -323,6 +324,24 @@ TEST(ImportSlice, NegativeStartsStepsAndClamping) {
     for (int j = 0; j < 3; ++j)
       want.push_back(x[(3 - i) * 5 + (4 - 2 * j)]);
   EXPECT_TRUE(allClose(run(m, {x}), want));
+}
+
+// Steps of +-2^63 (found by fuzz_compile: ceil((end - start) / step) overflowed): one element
+// each, read with a step of 1 / -1.
+TEST(ImportSlice, HugeStepsTakeOneElement) {
+  OnnxBuilder b(13);
+  b.input("x", {4, 5});
+  b.initializerI64("starts", {2}, {3, 0});
+  b.initializerI64("ends", {2}, {-10, 5});
+  b.initializerI64("axes", {2}, {0, 1});
+  b.initializerI64("steps", {2},
+                   {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()});
+  b.node("Slice", {"x", "starts", "ends", "axes", "steps"}, {"y"}, "slice");
+  b.output("y");
+  IMPORT_OR_FAIL(m, b);
+  EXPECT_TRUE(fileCheck(test::printed(m), {"CHECK: ) {starts=[3,0], steps=[-1,1]} : f32[1,1]"}));
+  std::vector<float> x = ramp(20);
+  EXPECT_TRUE(allClose(run(m, {x}), {x[15]}));
 }
 
 TEST(ImportGather, NegativeIndex) {

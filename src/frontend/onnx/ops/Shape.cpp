@@ -2,6 +2,7 @@
 // Split, Slice, Gather, Expand, Pad, and the ops whose results are known from static shapes (Shape,
 // Size, ConstantOfShape, Constant), which become constants directly.
 #include <cstring>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -353,18 +354,22 @@ Status slice(NodeContext& c) {
       return c.error("steps must not be 0");
     int64_t s = starts[i] < 0 ? starts[i] + dim : starts[i];
     int64_t e = ends[i] < 0 ? ends[i] + dim : ends[i];
+    // ceil(span / k) elements, for any step up to +-2^63 without overflow.
+    auto count = [](int64_t span, int64_t k) { return span > 0 ? (span - 1) / k + 1 : 0; };
     int64_t n;
     if (step > 0) {
       s = std::clamp<int64_t>(s, 0, dim);
       e = std::clamp<int64_t>(e, 0, dim);
-      n = e > s ? (e - s + step - 1) / step : 0;
+      n = count(e - s, step);
     } else {
       s = std::clamp<int64_t>(s, 0, dim - 1);
       e = std::clamp<int64_t>(e, -1, dim - 1);
-      n = s > e ? (s - e + (-step) - 1) / (-step) : 0;
+      n = count(s - e, step == std::numeric_limits<int64_t>::min()
+                           ? std::numeric_limits<int64_t>::max()
+                           : -step);
     }
     outStarts[*a] = s;
-    outSteps[*a] = step;
+    outSteps[*a] = n > 1 ? step : (step > 0 ? 1 : -1); // one element: the step is never used
     shape[*a] = n;
   }
   DNNCC_ASSIGN_OR_RETURN(Value * y, sliceOp(c, x, outStarts, outSteps, shape));
