@@ -1,10 +1,10 @@
 // Tests of the ONNX importer: models built in C++, imported, checked as IR (ops, attributes,
 // types) and, through the reference interpreter, as numbers against loops written here; and one
 // test per user-facing import error.
-#include <limits>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
