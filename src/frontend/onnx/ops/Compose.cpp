@@ -45,6 +45,10 @@ std::vector<int64_t> rowMajorStrides(const std::vector<int64_t>& shape) {
   return s;
 }
 
+Value* i64Constant(NodeContext& c, std::vector<int64_t> shape, const std::vector<int64_t>& values) {
+  return c.constant(TensorType{DType::i64, std::move(shape)}, bytesOf(values));
+}
+
 Value* Composer::scalar(DType dtype, double value) {
   return tensor(dtype, {}, {value});
 }

@@ -41,6 +41,10 @@ private:
   NodeContext& c_;
 };
 
+/// An int64 constant of `shape` holding `values` exactly (row-major; Composer::tensor goes through
+/// double). Compose.cpp.
+Value* i64Constant(NodeContext& c, std::vector<int64_t> shape, const std::vector<int64_t>& values);
+
 /// LayerNormalization-17 with the Mean and InvStdDev outputs (shape [d0..d(axis-1), 1, ...]),
 /// decomposed as the spec's function body in the stash type; binds all three node outputs.
 /// `bias` may be null. Normalization.cpp.

@@ -8,14 +8,10 @@
 #include <fmt/format.h>
 
 #include "frontend/onnx/Converters.h"
+#include "frontend/onnx/ops/Compose.h"
 
 namespace dnncc::onnximport {
 namespace {
-
-Value* i64Constant(NodeContext& c, const std::vector<int64_t>& values,
-                   std::vector<int64_t> shape) {
-  return c.constant(TensorType{DType::i64, std::move(shape)}, bytesOf(values));
-}
 
 /// Range-11 with start, limit or delta known only at run time (docs/usage.md, "Shape inputs
 /// known only at run time"): compiled for the declared output shape [n] as start + iota(n) *
@@ -140,7 +136,7 @@ Status trilu(NodeContext& c) {
   bool upper = c.attrInt("upper", 1) != 0;
   Value* k = c.optionalInput(1);
   if (k == nullptr) {
-    k = i64Constant(c, {0}, {});
+    k = i64Constant(c, {}, {0});
   } else if (k->type.numElements() != 1 || k->type.dtype != DType::i64) {
     return c.error(fmt::format("k must be an int64 scalar, got {}", toString(k->type)));
   } else if (k->type.rank() != 0) {
@@ -151,7 +147,7 @@ Status trilu(NodeContext& c) {
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < cols; ++j)
       diff.push_back(j - i);
-  Value* d = i64Constant(c, diff, {rows, cols});
+  Value* d = i64Constant(c, {rows, cols}, diff);
   // upper: !(j - i < k); lower: !(j - i > k)
   DNNCC_ASSIGN_OR_RETURN(Value * outside, c.emit(upper ? OpKind::Less : OpKind::Greater, {d, k}));
   DNNCC_ASSIGN_OR_RETURN(Value * keep, c.emit(OpKind::Not, {outside}));
@@ -373,9 +369,9 @@ Status oneHot(NodeContext& c) {
   if (idx->type.dtype != DType::i64) {
     DNNCC_ASSIGN_OR_RETURN(idx, c.emit(OpKind::Cast, {idx}, CastAttrs{DType::i64}));
   }
-  Value* zero = i64Constant(c, {0}, {});
+  Value* zero = i64Constant(c, {}, {0});
   DNNCC_ASSIGN_OR_RETURN(Value * negative, c.emit(OpKind::Less, {idx, zero}));
-  DNNCC_ASSIGN_OR_RETURN(Value * wrapped, c.emit(OpKind::Add, {idx, i64Constant(c, {depth}, {})}));
+  DNNCC_ASSIGN_OR_RETURN(Value * wrapped, c.emit(OpKind::Add, {idx, i64Constant(c, {}, {depth})}));
   DNNCC_ASSIGN_OR_RETURN(idx, c.emit(OpKind::Where, {negative, wrapped, idx}));
   std::vector<int64_t> shape = idx->type.shape, iotaShape(rank + 1, 1);
   shape.insert(shape.begin() + *axis, 1);
@@ -384,7 +380,8 @@ Status oneHot(NodeContext& c) {
   std::vector<int64_t> iota(depth);
   for (int64_t j = 0; j < depth; ++j)
     iota[j] = j;
-  DNNCC_ASSIGN_OR_RETURN(Value * hit, c.emit(OpKind::Equal, {idx, i64Constant(c, iota, iotaShape)}));
+  DNNCC_ASSIGN_OR_RETURN(Value * hit,
+                         c.emit(OpKind::Equal, {idx, i64Constant(c, iotaShape, iota)}));
   DNNCC_ASSIGN_OR_RETURN(values, reshapeTo(c, values, {2}));
   Value* offOn[2];
   for (int i = 0; i < 2; ++i) {
@@ -406,7 +403,7 @@ Status tensorScatter(NodeContext& c) {
   int64_t batch = cache->type.shape[0];
   Value* idx = c.optionalInput(2);
   if (idx == nullptr)
-    idx = i64Constant(c, std::vector<int64_t>(batch, 0), {batch});
+    idx = i64Constant(c, {batch}, std::vector<int64_t>(batch, 0));
   Expected<int> axis = normalizeAxis(c.attrInt("axis", -2), cache->type.rank());
   if (!axis)
     return c.error(axis.status().message());

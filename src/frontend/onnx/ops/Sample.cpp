@@ -207,12 +207,6 @@ AxisPlan planAxis(const ResizeParams& p, int64_t in, int64_t out, double scale, 
   return plan;
 }
 
-Value* i64Constant(NodeContext& c, std::vector<int64_t> shape, const std::vector<int64_t>& v) {
-  std::vector<uint8_t> bytes(v.size() * 8);
-  std::memcpy(bytes.data(), v.data(), bytes.size());
-  return c.constant(TensorType{DType::i64, std::move(shape)}, std::move(bytes));
-}
-
 /// Resizes axis `axis` of `x` [.., in, ..] to `out` positions from taps: `index` [out] for
 /// nearest (the picked tap), else `index` and `weight` [out, n] (weight in x's type): one gather
 /// along the axis, times the weights, summed over the taps. `outside` (bool [out], or null) marks
