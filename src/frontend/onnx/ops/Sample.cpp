@@ -53,12 +53,16 @@ struct AxisPlan {
   bool anyOutside = false;
 };
 
-/// Interpolation coefficients for a position `ratio` in (0, 1] past the left neighbour.
-std::vector<double> coefficients(const ResizeParams& p, double ratio, double scale) {
+/// Interpolation coefficients for a position `ratio` in (0, 1] past the left neighbour, into `c`
+/// (its capacity reused: planAxis calls this once per output position, millions of times for a
+/// large upscale).
+void coefficients(const ResizeParams& p, double ratio, double scale, std::vector<double>& c) {
   switch (p.mode) {
   case Interp::nearest: {
-    if (ratio == 1.0)
-      return {0, 1};
+    if (ratio == 1.0) {
+      c.assign({0, 1});
+      return;
+    }
     bool right = false;
     switch (p.nearest) {
     case NearestRound::preferFloor:
@@ -74,16 +78,19 @@ std::vector<double> coefficients(const ResizeParams& p, double ratio, double sca
       right = true;
       break;
     }
-    return {right ? 0.0 : 1.0, right ? 1.0 : 0.0};
+    c.assign({right ? 0.0 : 1.0, right ? 1.0 : 0.0});
+    return;
   }
   case Interp::linear: {
-    if (!p.antialias)
-      return {1 - ratio, ratio};
+    if (!p.antialias) {
+      c.assign({1 - ratio, ratio});
+      return;
+    }
     // Antialias (downsampling): a triangle filter stretched by 1/scale, normalised.
     double s = std::min(scale, 1.0);
     int64_t start = static_cast<int64_t>(std::floor(-1 / s)) + 1;
     int64_t footprint = 2 - 2 * start;
-    std::vector<double> c;
+    c.clear();
     double sum = 0;
     for (int64_t j = 0; j < footprint; ++j) {
       double arg = (static_cast<double>(start + j) - ratio) * s;
@@ -92,15 +99,16 @@ std::vector<double> coefficients(const ResizeParams& p, double ratio, double sca
     }
     for (double& v : c)
       v /= sum;
-    return c;
+    return;
   }
   case Interp::cubic: {
     double a = p.cubicA;
     if (!p.antialias) {
       double r1 = ratio + 1, q = 1 - ratio, q1 = q + 1;
-      return {((a * r1 - 5 * a) * r1 + 8 * a) * r1 - 4 * a,
-              ((a + 2) * ratio - (a + 3)) * ratio * ratio + 1, ((a + 2) * q - (a + 3)) * q * q + 1,
-              ((a * q1 - 5 * a) * q1 + 8 * a) * q1 - 4 * a};
+      c.assign({((a * r1 - 5 * a) * r1 + 8 * a) * r1 - 4 * a,
+                ((a + 2) * ratio - (a + 3)) * ratio * ratio + 1,
+                ((a + 2) * q - (a + 3)) * q * q + 1, ((a * q1 - 5 * a) * q1 + 8 * a) * q1 - 4 * a});
+      return;
     }
     // Antialias: the cubic kernel stretched by 1/scale, normalised.
     double s = std::min(scale, 1.0);
@@ -114,7 +122,7 @@ std::vector<double> coefficients(const ResizeParams& p, double ratio, double sca
     };
     int64_t iStart = static_cast<int64_t>(std::floor(-2 / s)) + 1;
     int64_t iEnd = 2 - iStart;
-    std::vector<double> c;
+    c.clear();
     double sum = 0;
     for (int64_t i = iStart; i < iEnd; ++i) {
       c.push_back(kernel(s * (static_cast<double>(i) - ratio)));
@@ -122,10 +130,10 @@ std::vector<double> coefficients(const ResizeParams& p, double ratio, double sca
     }
     for (double& v : c)
       v /= sum;
-    return c;
+    return;
   }
   }
-  return {};
+  c.clear();
 }
 
 /// The taps of one axis resized from `in` to `out` positions with `scale` (roi for
@@ -134,6 +142,7 @@ std::vector<double> coefficients(const ResizeParams& p, double ratio, double sca
 AxisPlan planAxis(const ResizeParams& p, int64_t in, int64_t out, double scale, double roiStart,
                   double roiEnd) {
   AxisPlan plan;
+  std::vector<double> c;
   double outF = scale * static_cast<double>(in);
   double inF = static_cast<double>(in);
   for (int64_t yi = 0; yi < out; ++yi) {
@@ -171,8 +180,13 @@ AxisPlan planAxis(const ResizeParams& p, int64_t in, int64_t out, double scale, 
     }
     double xFloor = std::floor(x);
     double ratio = x == xFloor ? 1.0 : x - xFloor;
-    std::vector<double> c = coefficients(p, ratio, scale);
+    coefficients(p, ratio, scale, c);
     auto n = static_cast<int64_t>(c.size());
+    if (yi == 0) {
+      plan.index.reserve(static_cast<size_t>(out * n));
+      plan.weight.reserve(static_cast<size_t>(out * n));
+      plan.outside.reserve(static_cast<size_t>(out));
+    }
     plan.taps = n;
     // The n neighbours nearest to x, ties to the smaller index (reference _get_neighbor_idxes),
     // in a frame padded by ceil(n / 2) on each side.
