@@ -144,5 +144,9 @@ int main(int argc, char** argv) {
   }
   int status = argc == 3 ? imageSavePng(argv[2], &page) : 0;
   imageFree(&page);
+  for (int l = 0; l < kLevels; ++l) {
+    free(scores[l]);
+    free(distributions[l]);
+  }
   return status;
 }
