@@ -51,11 +51,12 @@ endif()
 if(NOT EXISTS ${DNNCC_NNEF_CPP_DIR}/src/nnef.cpp)
   message(FATAL_ERROR "no NNEF parser sources in ${DNNCC_NNEF_CPP_DIR}")
 endif()
-# Two fixes to the parser's headers, applied to a copy in the build tree. The left side of an
-# assignment is parsed without prototypes or declarations, and two forms reached code that needs
+# Three fixes to the parser's headers, applied to a copy in the build tree. The left side of an
+# assignment is parsed without prototypes or declarations, and three forms reached code that needs
 # them (SEGVs found by fuzzing, inputs in tests/fuzz/crashes/nnef_import): an invocation
-# (`a(b) = relu(x);`, null prototype table in parseInvocation) and a unary operator (`-w = ...;`,
-# an operand without a type in parseUnary). Both are now syntax errors. Each fix is inserted
+# (`a(b) = relu(x);`, null prototype table in parseInvocation), a unary operator (`-w = ...;`,
+# an operand without a type in parseUnary) and a binary one (`a - b = ...;`, in parseBinary).
+# All are now syntax errors. Each fix is inserted
 # before a line of the upstream text; the build stops if that line is gone, so no fix is lost.
 set(nnef_include ${CMAKE_BINARY_DIR}/nnef-parser/include)
 file(COPY ${DNNCC_NNEF_CPP_DIR}/include/ DESTINATION ${nnef_include})
@@ -73,6 +74,8 @@ nnef_insert_before("auto it = prototypes->find(target);"
   "if ( !prototypes ) throw Error(position, \"expected an identifier, not an invocation\");")
 nnef_insert_before("auto type = unaryResultType(rhs->type(), op);"
   "if ( !rhs->type() ) throw Error(position, \"expected an identifier, not an expression\");")
+nnef_insert_before("auto type = binaryResultType(lhs->type(), rhs->type(), op);"
+  "if ( !lhs->type() || !rhs->type() ) throw Error(position, \"expected an identifier, not an expression\");")
 file(WRITE ${nnef_include}/nnef/comp/comp_parser.h "${comp_parser}")
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
              ${DNNCC_NNEF_CPP_DIR}/include/nnef/comp/comp_parser.h)

@@ -346,6 +346,9 @@ dnncc_error_test(dnncc.nnef_syntax
 dnncc_error_test(dnncc.nnef_invocation_lhs
   CONTAINS "invocation_lhs/graph.nnef:8:5: " "expected an identifier, not an invocation"
   COMMAND ${DNNCC} ${NNEF}/invocation_lhs ${X86} -o OUT/libm.so)
+dnncc_error_test(dnncc.nnef_binary_lhs
+  CONTAINS "binary_lhs/graph.nnef:8:" "expected an identifier, not an expression"
+  COMMAND ${DNNCC} ${NNEF}/binary_lhs ${X86} -o OUT/libm.so)
 dnncc_error_test(dnncc.nnef_unknown_op
   CONTAINS "unknown_op/graph.nnef:7:9: " "undefined operation 'frobnicate'"
   COMMAND ${DNNCC} ${NNEF}/unknown_op ${X86} -o OUT/libm.so)

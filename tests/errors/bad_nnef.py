@@ -80,6 +80,11 @@ def write_bad_nnef(out):
     model_dir(out, "invocation_lhs", GOOD_GRAPH.replace("    y = add(x, w);",
                                                         "    y = add(x, w);\n    a(b) = relu(x);")
               % "w", {"w.dat": good_w})
+    # A binary operator on the left of '=' (line 8, inside a unary one): crashed the Khronos
+    # parser (found by fuzzing) until dnncc's fix.
+    model_dir(out, "binary_lhs", GOOD_GRAPH.replace("    y = add(x, w);",
+                                                    "    y = add(x, w);\n    -a - b = relu(x);")
+              % "w", {"w.dat": good_w})
     # A standard operation the importer has no row for and the parser cannot lower.
     model_dir(out, "unsupported_op",
               GOOD_GRAPH.replace("y = add(x, w);",
