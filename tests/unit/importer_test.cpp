@@ -1230,5 +1230,20 @@ TEST(ImportControlFlow, WhileLoopEndsWhenItsConditionFoldsToFalse) {
   EXPECT_TRUE(allClose(run(m, {{1, -2}}), {4, -8}));
 }
 
+// Found by fuzz_onnx_import (tests/fuzz/crashes/onnx_import/crash-9b0ef2e5...): weights of rank 1
+// made the importer build a vector past their end (std::length_error).
+TEST(ImportErrors, ConvWeightsOfAnotherRank) {
+  for (const std::vector<int64_t>& w : {std::vector<int64_t>{8}, std::vector<int64_t>{8, 3, 3}}) {
+    OnnxBuilder b(17);
+    b.input("x", {1, 3, 8, 8});
+    b.input("w", w);
+    b.node("Conv", {"x", "w"}, {"y"}, "conv");
+    b.output("y");
+    expectImportError(b, fmt::format("node 'conv' (Conv, opset 17): weights W {} must be [M, "
+                                     "C/group, k...] of the rank of input X [1,3,8,8]",
+                                     shapeString(w)));
+  }
+}
+
 } // namespace
 } // namespace dnncc

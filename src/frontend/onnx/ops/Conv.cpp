@@ -65,10 +65,11 @@ Expected<Value*> convOf(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   DNNCC_ASSIGN_OR_RETURN(Value * w, c.input(1));
   Value* b = c.optionalInput(2);
-  IntList kernel(w->type.shape.begin() + std::min<size_t>(2, w->type.shape.size()),
-                 w->type.shape.end());
-  DNNCC_ASSIGN_OR_RETURN(Window win, window(c, x->type, kernel));
+  if (w->type.rank() != x->type.rank() || w->type.rank() < 3)
+    return c.error(fmt::format("weights W {} must be [M, C/group, k...] of the rank of input X {}",
+                               shapeString(w->type.shape), shapeString(x->type.shape)));
   IntList wk(w->type.shape.begin() + 2, w->type.shape.end());
+  DNNCC_ASSIGN_OR_RETURN(Window win, window(c, x->type, wk));
   if (win.kernel != wk)
     return c.error(fmt::format("kernel_shape [{}] differs from the weights' [{}]",
                                fmt::join(win.kernel, ","), fmt::join(wk, ",")));
