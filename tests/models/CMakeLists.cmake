@@ -54,8 +54,9 @@
 #   models.layouts.<target>  a detector's blocks (a conv result that is a model output or feeds a
 #                            reshape, a CSP block's slices and residual add, nearest upsampling
 #                            into a concat) with every conv kernel NHWC, softmax over a
-#                            non-innermost axis, log_softmax over channels, matching onnxruntime:
-#                            on x86-64 and under qemu (rk3399)
+#                            non-innermost axis, log_softmax over channels, convs reading a
+#                            channel-shuffled (row-major) input, matching onnxruntime: on x86-64
+#                            and under qemu (rk3399)
 #   models.host_fp16         float16 arithmetic for --target=host has no AVX512-FP16 instruction
 #                            unless the CPU has it (--emit=asm; AMD Zen 4 has AVX-512 without it)
 #   models.neon              ARM conv and matmul kernels use NEON fmla (on --emit=asm)

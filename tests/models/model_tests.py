@@ -364,9 +364,10 @@ def layouts(a):
     converted by an identity kernel; a CSP block (channel halves as slices, a bottleneck with a
     residual add of a slice, concat); nearest upsampling (Resize, imported as gathers) into a
     concat; softmax over the bins of [1, 4, 16, A] box distributions and log_softmax over the
-    channels of a map. Each model matches onnxruntime on --target, and every conv kernel in its
-    profile is an NHWC one (the generic schedule that a row-major conv result gets ran such convs
-    15-20x slower)."""
+    channels of a map; 1x1 and strided 3x3 convs reading a channel-shuffled model input (a
+    row-major map that the conv kernels repack NHWC). Each model matches onnxruntime on
+    --target, and every conv kernel in its profile is an NHWC one (the generic schedule that a
+    row-major conv result gets ran such convs 15-20x slower)."""
     import numpy as np
     from onnx import helper, numpy_helper
     work = fresh(a.work)
@@ -428,8 +429,27 @@ def layouts(a):
                                       name="log_softmax"))
         return ("y",)
 
+    def shuffled(nodes, inits):
+        # Convs reading a row-major map through views (a channel shuffle), repacked NHWC by
+        # their kernels: a 1x1 conv and a strided 3x3 one, each with 24 output channels (one
+        # register tile of three vectors on AVX2).
+        ints(inits, "split", [1, 2, 8, 9, 11])
+        ints(inits, "whole", [1, 16, 9, 11])
+        nodes += [helper.make_node("Reshape", ["x", "split"], ["s"], name="shuffle_split"),
+                  helper.make_node("Transpose", ["s"], ["t"], perm=[0, 2, 1, 3, 4],
+                                   name="shuffle"),
+                  helper.make_node("Reshape", ["t", "whole"], ["sh"], name="shuffle_join")]
+        conv(nodes, inits, "sh", 16, 24, 1, "y")
+        inits += [numpy_helper.from_array(
+                      (rng.standard_normal((24, 16, 3, 3)) * 0.3).astype(np.float32), "w_z"),
+                  numpy_helper.from_array(rng.standard_normal(24).astype(np.float32), "b_z")]
+        nodes.append(helper.make_node("Conv", ["sh", "w_z", "b_z"], ["z"], name="conv_z",
+                                      pads=[1, 1, 1, 1], strides=[2, 2]))
+        return ("y", "z")
+
     # (name, input shape, build(nodes, inits) -> outputs)
     cases = [("head", (1, 8, 10, 12), head), ("csp", (1, 8, 9, 11), csp),
+             ("shuffled", (1, 16, 9, 11), shuffled),
              ("upsample", (1, 8, 6, 7), upsample), ("bins", (1, 8, 10, 13), bins),
              ("channels", (2, 8, 5, 9), channels)]
     for name, shape, build in cases:

@@ -297,6 +297,7 @@ Status compileKernel(const KernelSpec& k, const TargetInfo& target, const std::s
       if (!pipe.anchor && hasTrait(op->kind, kAnchor)) {
         pipe.anchor = op;
         pipe.anchorFunc = *r;
+        pipe.anchorOperands = operands;
       } else {
         pipe.others.push_back(*r);
         pipe.otherOps.push_back(op);

@@ -16,6 +16,7 @@ struct KernelPipeline {
   TensorType outputType;         ///< shape and storage layout of the output buffer
   const Op* anchor = nullptr;    ///< the kernel's heavy op (conv, matmul, ...), or null
   TensorFunc anchorFunc;         ///< the anchor's lowered stages
+  std::vector<TensorFunc> anchorOperands; ///< the anchor's operands as the kernel lowered them
   std::vector<TensorFunc> others; ///< lowered stages of the remaining ops
   std::vector<const Op*> otherOps; ///< the op of each entry of `others`
   /// Estimated work of one call in multiply-adds (or elements for data movement): below
