@@ -173,6 +173,21 @@ struct ConvTransposeAttrs {
   bool operator==(const ConvTransposeAttrs&) const = default;
 };
 
+/// col2im (ONNX Col2Im-18): x [N, C * prod(block), L] of column blocks, L = prod over the spatial
+/// axes of the block positions (image + padBegin + padEnd - dilation * (block - 1) - 1) / stride
+/// + 1; result [N, C, image...] (its shape given on creation): each column entry added into the
+/// pixel its block position and kernel offset cover.
+struct Col2ImAttrs {
+  IntList block, strides, pads, dilations;
+  template <class V> void visitFields(V&& v) {
+    v("block", block);
+    v("strides", strides);
+    v("pads", pads);
+    v("dilations", dilations);
+  }
+  bool operator==(const Col2ImAttrs&) const = default;
+};
+
 /// grid_sample (ONNX GridSample): x [N, C, D1..Dk], grid [N, O1..Ok, k] with normalised
 /// coordinates in [-1, 1], innermost axis first (x, y, z); result [N, C, O1..Ok].
 struct GridSampleAttrs {

@@ -1230,6 +1230,35 @@ TEST(ImportControlFlow, WhileLoopEndsWhenItsConditionFoldsToFalse) {
   EXPECT_TRUE(allClose(run(m, {{1, -2}}), {4, -8}));
 }
 
+TEST(ImportErrors, Col2ImForms) {
+  // x [1, C * prod(block), L] with image_shape and block_shape as initializers (or, when
+  // `runtime`, as graph inputs, whose values the output's undeclared shape cannot give).
+  auto col2im = [](std::vector<int64_t> x, std::vector<int64_t> block, bool runtime) {
+    OnnxBuilder b(18);
+    b.input("x", x);
+    if (runtime) {
+      b.input("image", {2}, onnx::TensorProto::INT64);
+      b.input("block", {2}, onnx::TensorProto::INT64);
+    } else {
+      b.initializerI64("image", {2}, {5, 5});
+      b.initializerI64("block", {2}, block);
+    }
+    b.node("Col2Im", {"x", "image", "block"}, {"y"}, "fold");
+    b.output("y");
+    return b;
+  };
+  expectImportError(col2im({1, 5, 5}, {2, 2}, false),
+                    "node 'fold' (Col2Im, opset 18): block_shape [2,2] must have one entry per "
+                    "image axis and its elements divide the input's 5 channels");
+  expectImportError(col2im({1, 5, 7}, {1, 5}, false),
+                    "node 'fold' (Col2Im, opset 18): input [1,5,7] must be [1, 1 * 5, 5] for the "
+                    "result [1,1,5,5]");
+  expectImportError(col2im({1, 5, 5}, {1, 5}, true),
+                    "node 'fold' (Col2Im, opset 18): image_shape (input 1) must be a constant, or "
+                    "the node's output must have a declared static shape (it is known only at run "
+                    "time)");
+}
+
 // Found by fuzz_onnx_import (tests/fuzz/crashes/onnx_import/crash-9b0ef2e5...): weights of rank 1
 // made the importer build a vector past their end (std::length_error).
 TEST(ImportErrors, ConvWeightsOfAnotherRank) {

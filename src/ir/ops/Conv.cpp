@@ -1,4 +1,6 @@
 // Type inference of convolution and pooling (ONNX Conv, MaxPool, AveragePool, Global*Pool).
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "ir/ops/Infer.h"
@@ -157,6 +159,44 @@ Expected<TensorType> inferMaxUnpool(const Op& op) {
   if (r.rank() != x.rank() || x.rank() < 3 || r.shape[0] != x.shape[0] || r.shape[1] != x.shape[1])
     return Status::error(fmt::format("result {} must be [N, C, spatial...] of the input {}",
                                      shapeString(r.shape), shapeString(x.shape)));
+  return makeType(x.dtype, r.shape);
+}
+
+/// col2im(x): x [N, C * prod(block), L] with L the number of block positions the attributes give
+/// for the result's image (ONNX Col2Im-18); the result type [N, C, image...] is given on creation.
+Expected<TensorType> inferCol2Im(const Op& op) {
+  if (op.result == nullptr)
+    return Status::error("col2im needs its result type");
+  const auto& a = op.attr<Col2ImAttrs>();
+  const TensorType& x = op.operands[0]->type;
+  const TensorType& r = op.result->type;
+  size_t k = a.block.size();
+  if (k == 0 || a.strides.size() != k || a.dilations.size() != k || a.pads.size() != 2 * k ||
+      r.rank() != static_cast<int>(k) + 2 || x.rank() != 3)
+    return Status::error(fmt::format("input {} must be [N, C * prod(block), L] and the result {} "
+                                     "[N, C, image...] with one block, stride, dilation and two "
+                                     "pads per image axis",
+                                     shapeString(x.shape), shapeString(r.shape)));
+  constexpr int64_t kMax = std::numeric_limits<int32_t>::max(); // Halide indexes in 32 bits
+  int64_t kernel = 1, positions = 1, channels = 0;
+  for (size_t i = 0; i < k; ++i) {
+    for (int64_t v : {a.block[i], a.strides[i], a.dilations[i], a.pads[i], a.pads[k + i]})
+      if (v < 0 || v > kMax)
+        return Status::error(fmt::format("attribute value {} is out of range", v));
+    if (a.block[i] < 1 || a.strides[i] < 1 || a.dilations[i] < 1)
+      return Status::error("block, strides and dilations must be positive");
+    int64_t span = r.shape[2 + i] + a.pads[i] + a.pads[k + i] - a.dilations[i] * (a.block[i] - 1);
+    if (span < 1)
+      return Status::error(fmt::format("the block does not fit the padded image on axis {}", i));
+    if (__builtin_mul_overflow(kernel, a.block[i], &kernel) ||
+        __builtin_mul_overflow(positions, (span - 1) / a.strides[i] + 1, &positions))
+      return Status::error("the block or the number of block positions overflows");
+  }
+  if (x.shape[0] != r.shape[0] || __builtin_mul_overflow(r.shape[1], kernel, &channels) ||
+      x.shape[1] != channels || x.shape[2] != positions)
+    return Status::error(fmt::format("input {} must be [{}, {} * {}, {}] for the result {}",
+                                     shapeString(x.shape), r.shape[0], r.shape[1], kernel,
+                                     positions, shapeString(r.shape)));
   return makeType(x.dtype, r.shape);
 }
 

@@ -263,6 +263,53 @@ Expected<TensorFunc> maxUnpool(const Op& op, const std::vector<TensorFunc>& in,
   return res;
 }
 
+/// y[n, c, o...] = sum over the block offsets j of x[n, c * K + flat(j), flat(b)], where on every
+/// image axis o + padBegin - j * dilation = b * stride for a block position b in [0, B) (ONNX
+/// Col2Im-18, the adjoint of im2col); K = prod(block), flat() row-major, B the block positions
+/// of the axis. Loads are clamped into x; the offsets that cover no block position add 0.
+Expected<TensorFunc> col2im(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
+  const auto& a = op.attr<Col2ImAttrs>();
+  const TensorFunc& x = in[0];
+  const auto& shape = op.result->type.shape;
+  int k = static_cast<int>(a.block.size());
+  Halide::Type t = halideType(x.type.dtype, lw);
+  Halide::Region ranges;
+  for (int i = k - 1; i >= 0; --i)
+    ranges.emplace_back(0, static_cast<int>(a.block[i]));
+  Halide::RDom r(ranges);
+  auto v = makeVars(op.result->type.rank());
+  Expr kernelIndex = 0, position = 0;
+  Expr valid = Halide::cast<bool>(true);
+  for (int i = 0; i < k; ++i) {
+    Expr j = r[k - 1 - i];
+    int stride = static_cast<int>(a.strides[i]);
+    int dilation = static_cast<int>(a.dilations[i]);
+    int64_t span = shape[2 + i] + a.pads[i] + a.pads[k + i] - dilation * (a.block[i] - 1);
+    int blocks = static_cast<int>((span - 1) / stride + 1);
+    Expr pos = v[2 + i] + static_cast<int>(a.pads[i]) - j * dilation;
+    Expr b = stride == 1 ? pos : pos / stride; // Halide division rounds down
+    valid = valid && pos >= 0 && b < blocks;
+    if (stride != 1)
+      valid = valid && pos % stride == 0;
+    kernelIndex = kernelIndex * static_cast<int>(a.block[i]) + j;
+    position = position * blocks + Halide::clamp(b, 0, blocks - 1);
+  }
+  int kernel = static_cast<int>(x.type.shape[1] / shape[1]);
+  Halide::Func f("col2im");
+  auto hv = halideOrder(v);
+  f(hv) = Halide::cast(t, 0);
+  f(hv) +=
+      Halide::select(valid, x({v[0], v[1] * kernel + kernelIndex, position}), Halide::cast(t, 0));
+  TensorFunc out;
+  out.func = f;
+  out.type = op.result->type;
+  out.vars = v;
+  out.rdom = r;
+  out.stages = {f};
+  out.readsClamped = true;
+  return out;
+}
+
 Expected<TensorFunc> globalPool(const Op& op, const std::vector<TensorFunc>& in,
                                 const Lowering& lw) {
   const TensorFunc& x = in[0];
@@ -311,6 +358,11 @@ int64_t workConv(const Op& op) {
   return op.result->type.numElements() * (w.numElements() / w.shape[0]);
 }
 
+/// Additions: each output element sums its block's K offsets.
+int64_t workCol2Im(const Op& op) {
+  return op.result->type.numElements() * (op.operands[0]->type.shape[1] / op.result->type.shape[1]);
+}
+
 /// Multiply-adds: w is [C, OC/group, K...], each output element reads C/group * K weights.
 int64_t workConvTranspose(const Op& op) {
   const TensorType& w = op.operands[1]->type;
@@ -334,6 +386,7 @@ const AlgorithmRow kRows[] = {
     {OpKind::AvgPool, pool, workPool, nullptr},
     {OpKind::MaxPoolIndices, maxPoolIndices, workElements, nullptr},
     {OpKind::MaxUnpool, maxUnpool, workElements, nullptr},
+    {OpKind::Col2Im, col2im, workCol2Im, nullptr},
     {OpKind::GlobalAvgPool, globalPool, workElements, nullptr},
     {OpKind::GlobalMaxPool, globalPool, workElements, nullptr},
 };

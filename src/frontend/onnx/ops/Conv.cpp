@@ -1,6 +1,6 @@
-// ONNX Conv, MaxPool, AveragePool and the global pools -> IR. auto_pad is resolved to explicit
-// pads here (ONNX Conv spec: SAME_* gives output = ceil(input / stride), the odd pad at the end for
-// SAME_UPPER and at the beginning for SAME_LOWER).
+// ONNX Conv, MaxPool, AveragePool, the global pools and Col2Im -> IR. auto_pad is resolved to
+// explicit pads here (ONNX Conv spec: SAME_* gives output = ceil(input / stride), the odd pad at
+// the end for SAME_UPPER and at the beginning for SAME_LOWER).
 #include <fmt/format.h>
 
 #include "frontend/onnx/Converters.h"
@@ -294,6 +294,141 @@ Status maxUnpool(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
+/// Block positions of a block of `block` elements on an image axis of `image` (ONNX Col2Im), or 0
+/// when the block does not fit.
+int64_t blockPositions(int64_t image, int64_t block, int64_t stride, int64_t dilation,
+                       int64_t padBegin, int64_t padEnd) {
+  int64_t span = image + padBegin + padEnd - dilation * (block - 1);
+  return span < 1 ? 0 : (span - 1) / stride + 1;
+}
+
+/// Every block shape (one extent per image axis, from `axis` on) whose elements number `kernel`
+/// and whose block positions number `positions`: the shapes an input [N, C * kernel, positions]
+/// allows. Appended to `out` with `prefix` before them.
+void blockShapes(const Col2ImAttrs& a, const IntList& image, size_t axis, int64_t kernel,
+                 int64_t positions, IntList& prefix, std::vector<IntList>& out) {
+  size_t k = image.size();
+  if (axis == k) {
+    if (kernel == 1 && positions == 1)
+      out.push_back(prefix);
+    return;
+  }
+  for (int64_t b = 1; b <= kernel && out.size() <= 16; ++b) {
+    if (kernel % b != 0)
+      continue;
+    int64_t n = blockPositions(image[axis], b, a.strides[axis], a.dilations[axis], a.pads[axis],
+                               a.pads[k + axis]);
+    if (n == 0)
+      break; // larger blocks do not fit either
+    if (positions % n != 0)
+      continue;
+    prefix.push_back(b);
+    blockShapes(a, image, axis + 1, kernel / b, positions / n, prefix, out);
+    prefix.pop_back();
+  }
+}
+
+/// Col2Im-18: input [N, C * prod(block_shape), L] to [N, C, image_shape...]; dilations and strides
+/// default to 1 and pads to 0 per image axis (ONNX Col2Im spec). image_shape and block_shape
+/// (inputs 1 and 2) are constants, or known only at run time: then the node's declared output
+/// shape gives the image and the channels C, the input's shape the block shapes that fit it
+/// (blockShapes), and a run-time check that the inputs hold those values; with several block
+/// shapes each is computed and the run selects the one block_shape holds. The block count L is
+/// checked by the IR (inferCol2Im).
+Status col2im(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  if (x->type.rank() != 3)
+    return c.error(
+        fmt::format("input {} is not [N, C * prod(block_shape), L]", shapeString(x->type.shape)));
+  if (x->type.dtype == DType::boolean)
+    return c.error("input element type bool cannot be summed");
+  const std::vector<int64_t>* declared = c.declaredShape(0);
+  bool runtimeImage = c.isRuntimeInput(1), runtimeBlock = c.isRuntimeInput(2);
+  if ((runtimeImage || runtimeBlock) && (!declared || declared->size() < 3))
+    return c.runtimeShapeInputError(runtimeImage ? 1 : 2,
+                                    runtimeImage ? "image_shape" : "block_shape");
+  IntList image;
+  if (runtimeImage) {
+    image.assign(declared->begin() + 2, declared->end());
+  } else {
+    DNNCC_ASSIGN_OR_RETURN(image, c.constInts(1, "image_shape"));
+  }
+  size_t k = image.size();
+  Col2ImAttrs a{{},
+                c.attrInts("strides", IntList(k, 1)),
+                c.attrInts("pads", IntList(2 * k, 0)),
+                c.attrInts("dilations", IntList(k, 1))};
+  if (k == 0 || a.strides.size() != k || a.dilations.size() != k || a.pads.size() != 2 * k)
+    return c.error("image_shape, strides and dilations must have one entry per image axis, pads "
+                   "two");
+  for (size_t i = 0; i < k; ++i)
+    if (image[i] < 1 || a.strides[i] < 1 || a.dilations[i] < 1 || a.pads[i] < 0 ||
+        a.pads[k + i] < 0)
+      return c.error(fmt::format("image_shape [{}] must be positive, strides and dilations "
+                                 "positive and pads non-negative",
+                                 fmt::join(image, ",")));
+  std::vector<IntList> blocks;
+  if (runtimeBlock) {
+    int64_t channels = (*declared)[1];
+    if (channels < 1 || x->type.shape[1] % channels != 0)
+      return c.error(fmt::format("input {} has no multiple of the declared output's {} channels",
+                                 shapeString(x->type.shape), channels));
+    IntList prefix;
+    blockShapes(a, image, 0, x->type.shape[1] / channels, x->type.shape[2], prefix, blocks);
+    if (blocks.empty() || blocks.size() > 16)
+      return c.error(fmt::format("block_shape (input 2) is known only at run time and {} block "
+                                 "shapes fit input {} for the declared output {}",
+                                 blocks.empty() ? "no" : "too many", shapeString(x->type.shape),
+                                 shapeString(*declared)));
+  } else {
+    DNNCC_ASSIGN_OR_RETURN(IntList block, c.constInts(2, "block_shape"));
+    blocks.push_back(block);
+  }
+  if (runtimeImage) {
+    DNNCC_ASSIGN_OR_RETURN(image, c.impliedInts(1, image));
+  }
+  Value* y = nullptr;
+  Value* any = nullptr;
+  for (const IntList& block : blocks) {
+    int64_t kernel = 1;
+    for (int64_t b : block)
+      if (b < 1 || __builtin_mul_overflow(kernel, b, &kernel))
+        return c.error(fmt::format("block_shape [{}] must be positive", fmt::join(block, ",")));
+    if (block.size() != k || x->type.shape[1] % kernel != 0)
+      return c.error(fmt::format("block_shape [{}] must have one entry per image axis and its "
+                                 "elements divide the input's {} channels",
+                                 fmt::join(block, ","), x->type.shape[1]));
+    std::vector<int64_t> shape{x->type.shape[0], x->type.shape[1] / kernel};
+    shape.insert(shape.end(), image.begin(), image.end());
+    TensorType t{x->type.dtype, shape};
+    a.block = block;
+    DNNCC_ASSIGN_OR_RETURN(Value * candidate, c.emit(OpKind::Col2Im, {x}, a, &t));
+    if (blocks.size() == 1) {
+      if (runtimeBlock) {
+        DNNCC_ASSIGN_OR_RETURN(IntList checked, c.impliedInts(2, block));
+      }
+      y = candidate;
+      break;
+    }
+    // block_shape == block, as a bool scalar; the first block shape it holds is selected.
+    DNNCC_ASSIGN_OR_RETURN(Value * in, c.input(2));
+    DNNCC_ASSIGN_OR_RETURN(Value * eq, c.equalsConstant(in, block, in->type.shape));
+    DNNCC_ASSIGN_OR_RETURN(Value * flag, c.emit(OpKind::Cast, {eq}, CastAttrs{DType::i32}));
+    DNNCC_ASSIGN_OR_RETURN(flag, c.emit(OpKind::ReduceMin, {flag}, ReduceAttrs{{0}, false}));
+    DNNCC_ASSIGN_OR_RETURN(Value * holds, c.emit(OpKind::Cast, {flag}, CastAttrs{DType::boolean}));
+    if (y == nullptr) {
+      y = candidate;
+      any = holds;
+      continue;
+    }
+    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Where, {any, y, candidate}));
+    DNNCC_ASSIGN_OR_RETURN(any, c.emit(OpKind::Or, {any, holds}));
+  }
+  if (any)
+    DNNCC_TRY(c.checkAtRunTime(any));
+  return c.setOutput(0, y);
+}
+
 Status maxPool(NodeContext& c) { return pool(c, OpKind::MaxPool); }
 Status avgPool(NodeContext& c) { return pool(c, OpKind::AvgPool); }
 
@@ -347,6 +482,7 @@ const ConverterRow kRows[] = {
     {"AveragePool", 1, kMax, avgPool},
     {"LpPool", 1, kMax, lpPool},
     {"MaxUnpool", 9, kMax, maxUnpool},
+    {"Col2Im", 18, kMax, col2im},
     {"GlobalAveragePool", 1, kMax, globalPool<OpKind::GlobalAvgPool>},
     {"GlobalMaxPool", 1, kMax, globalPool<OpKind::GlobalMaxPool>},
 };
