@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200112L /* posix_memalign, clock_gettime */
 
 #include "dnncc_runtime.h"
+#include "thread_pool.h"
 
 #include <HalideRuntime.h>
 #include <stdarg.h>
@@ -406,6 +407,7 @@ int dnncc_rt_create(const dnncc_model_info *info, dnncc_model **out) {
   if (!m)
     return fail(NULL, DNNCC_ERR_OUT_OF_MEMORY, "create: cannot allocate the model instance");
   m->info = info;
+  dnncc_thread_pool_use();
   int status = DNNCC_OK;
   /* GPU libraries keep intermediates on the device only: no host arena (a kernel stage that ran
    * on the host would then fail instead of copying silently). */
@@ -719,7 +721,7 @@ int dnncc_rt_set_num_threads(const dnncc_model_info *info, dnncc_model *model, i
     return fail(model, DNNCC_ERR_INVALID_ARGUMENT,
                 "set_num_threads: %d threads requested (0 = one per core, or a positive count)",
                 (int)threads);
-  halide_set_num_threads(threads);
+  dnncc_thread_pool_set_threads(threads);
   return DNNCC_OK;
 }
 

@@ -1169,7 +1169,7 @@ def robustness(a):
     if a.valgrind:
         cmd = ["valgrind", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
                "--show-leak-kinds=definite,indirect", "--error-exitcode=3", exe, "100", "20", "10"]
-        env = dict(os.environ, HL_NUM_THREADS="1")  # Halide's idle workers spin under valgrind
+        env = dict(os.environ, HL_NUM_THREADS="1")  # idle pool workers spin under valgrind
     run(cmd, env=env)  # valgrind exits 3 on any memory error or definite/indirect leak
 
 
