@@ -427,8 +427,8 @@ int dnncc_rt_create(const dnncc_model_info *info, dnncc_model **out) {
     m->marker_ns = allocZeroed(sizeof(int64_t) * ((size_t)info->num_kernels + 1));
   }
   int ok = m->inputs && m->outputs && m->buffers && m->dims && (m->arena || !hostArena) &&
-           ((m->owner && m->viewed && m->markers && m->marker_ns) || !info->device) && m->shapes && m->kernel_start_ns &&
-           m->kernel_ns;
+           ((m->owner && m->viewed && m->markers && m->marker_ns) || !info->device) && m->shapes &&
+           m->kernel_start_ns && m->kernel_ns;
   for (int64_t i = 0; ok && i < info->num_inputs; ++i)
     ok = (m->inputs[i] = allocZeroed((size_t)info->inputs[i].size_bytes)) != NULL;
   for (int64_t i = 0; ok && i < info->num_outputs; ++i) {

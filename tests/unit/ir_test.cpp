@@ -46,6 +46,7 @@ struct Prelude {
     cf("wt", {4, 3, 3, 2});                // conv_transpose weights: group 2, 6 output channels
     in("grid", DType::f32, {1, 5, 3, 2});   // grid_sample positions for x
     in("ui", DType::i64, {1, 4, 6, 6});     // max_unpool indices for x
+    in("cols", DType::f32, {1, 8, 8});      // col2im: 2 channels of 2x2 blocks, 2x4 positions
     in("rois", DType::f32, {3, 4});         // roi_align boxes and their batch indices
     in("ri", DType::i64, {3});
     in("window", DType::i64, {2}); // slice_runtime starts, ends, axes, steps for a
@@ -170,6 +171,8 @@ void addConvExamples(std::vector<Example>& all) {
   all.push_back({OpKind::MaxPoolIndices, {"x"},
                  PoolAttrs{{2, 3}, {1, 2}, {1, 0, 1, 1}, {1, 1}, false, false}});
   all.push_back({OpKind::MaxUnpool, {"x", "ui"}, NoAttrs{}, {1, 4, 12, 12}});
+  all.push_back(
+      {OpKind::Col2Im, {"cols"}, Col2ImAttrs{{2, 2}, {2, 1}, {1, 0, 0, 1}, {1, 2}}, {1, 2, 4, 5}});
   all.push_back({OpKind::AvgPool, {"x"}, PoolAttrs{{2, 2}, {1, 2}, {0, 1, 1, 0}, {2, 1}, false, true}});
   all.push_back({OpKind::GlobalAvgPool, {"x"}});
   all.push_back({OpKind::GlobalMaxPool, {"x"}});

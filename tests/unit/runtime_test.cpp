@@ -7,8 +7,12 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <cstring>
+#include <set>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -249,15 +253,70 @@ TEST(Runtime, ReportsOutOfMemory) {
   EXPECT_NE(lastError(nullptr).find("create: cannot allocate"), std::string::npos);
 }
 
-TEST(Runtime, SetsTheHalideThreadPoolSize) {
-  Instance inst;
-  EXPECT_EQ(dnncc_rt_set_num_threads(kInfo, inst.m, 3), DNNCC_OK);
-  EXPECT_EQ(halide_set_num_threads(2), 3); // returns the previous value
-  EXPECT_EQ(dnncc_rt_set_num_threads(kInfo, nullptr, 1), DNNCC_OK);
-  EXPECT_EQ(halide_set_num_threads(1), 1);
+/// A parallel loop's tasks as the kernels' halide_do_par_for calls run them: each records the
+/// thread that ran it and counts its runs; task `failAt` fails with -7; with `nested`, each task
+/// runs a parallel loop of its own (which must run on its caller's thread).
+struct ParForProbe {
+  std::array<std::atomic<int>, 64> runs{};
+  std::array<std::thread::id, 64> thread{};
+  int failAt = -1;
+  bool nested = false;
+  bool slow = false; // each task takes 20 us
+  static int task(void* user, int index, uint8_t* closure) {
+    auto* p = reinterpret_cast<ParForProbe*>(closure);
+    p->runs[index]++;
+    p->thread[index] = std::this_thread::get_id();
+    if (p->slow)
+      std::this_thread::sleep_for(std::chrono::microseconds(20));
+    if (p->nested) {
+      ParForProbe inner;
+      if (halide_do_par_for(user, &ParForProbe::task, 0, 4, reinterpret_cast<uint8_t*>(&inner)) ||
+          inner.thread[3] != std::this_thread::get_id())
+        return -9;
+    }
+    return index == p->failAt ? -7 : 0;
+  }
+  int run(int size) {
+    return halide_do_par_for(nullptr, &ParForProbe::task, 0, size,
+                             reinterpret_cast<uint8_t*>(this));
+  }
+};
+
+TEST(Runtime, RunsParallelLoopsOnItsThreadPool) {
+  Instance inst; // create installs the library's pool as Halide's do_par_for
+  halide_do_par_for_t installed = halide_set_custom_do_par_for(halide_default_do_par_for);
+  halide_set_custom_do_par_for(installed);
+  EXPECT_NE(installed, &halide_default_do_par_for);
+  ASSERT_EQ(dnncc_rt_set_num_threads(kInfo, inst.m, 3), DNNCC_OK);
+  std::set<std::thread::id> threads;
+  for (int round = 0; round < 50; ++round) { // the workers spin, sleep and wake between rounds
+    ParForProbe p;
+    p.slow = round % 2 == 0;
+    ASSERT_EQ(p.run(64), 0);
+    for (int i = 0; i < 64; ++i) {
+      ASSERT_EQ(p.runs[i].load(), 1) << "task " << i << " in round " << round;
+      threads.insert(p.thread[i]);
+    }
+    if (round % 10 == 9)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_GE(threads.size(), 2u); // 32 rounds of 64 tasks of 20 us: the workers take some
+  ParForProbe failing;
+  failing.failAt = 37;
+  EXPECT_EQ(failing.run(64), -7);
+  ParForProbe nested;
+  nested.nested = true;
+  EXPECT_EQ(nested.run(16), 0);
+  // One thread: every task on the caller's.
+  ASSERT_EQ(dnncc_rt_set_num_threads(kInfo, nullptr, 1), DNNCC_OK);
+  ParForProbe serial;
+  ASSERT_EQ(serial.run(8), 0);
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(serial.thread[i], std::this_thread::get_id());
   EXPECT_EQ(dnncc_rt_set_num_threads(kInfo, inst.m, -2), DNNCC_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(lastError(inst.m),
             "set_num_threads: -2 threads requested (0 = one per core, or a positive count)");
+  ASSERT_EQ(dnncc_rt_set_num_threads(kInfo, nullptr, 0), DNNCC_OK);
 }
 
 TEST(Runtime, DescribesEveryKernelCall) {

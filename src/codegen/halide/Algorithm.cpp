@@ -85,6 +85,24 @@ TensorFunc pureResult(const Op& op, const std::vector<Halide::Var>& vars, Halide
   return r;
 }
 
+TensorFunc reductionResult(const Op& op, Halide::Func f, const std::vector<Halide::Var>& vars,
+                           Halide::RDom r) {
+  TensorFunc out;
+  out.func = f;
+  out.type = op.result->type;
+  out.vars = vars;
+  out.rdom = r;
+  out.stages = {f};
+  return out;
+}
+
+Halide::Region reversedRanges(const std::vector<int64_t>& extents) {
+  Halide::Region ranges;
+  for (auto it = extents.rbegin(); it != extents.rend(); ++it)
+    ranges.emplace_back(0, static_cast<int>(*it));
+  return ranges;
+}
+
 Halide::Expr at(const Op& op, const std::vector<TensorFunc>& in, size_t i,
                 const std::vector<Halide::Var>& v) {
   return in[i](broadcastIdx(in[i].type, op.result->type.shape, asIdx(v)));

@@ -115,6 +115,12 @@ Halide::Expr roundTiesToEven(Halide::Expr x, const Lowering& lw);
 Idx unflatten(Halide::Expr linear, const std::vector<int64_t>& shape);
 /// The result of a pure definition `f(vars) = value` as a TensorFunc.
 TensorFunc pureResult(const Op& op, const std::vector<Halide::Var>& vars, Halide::Expr value);
+/// The result of a reduction `f` (its pure definition and one update over `r`) as a TensorFunc.
+TensorFunc reductionResult(const Op& op, Halide::Func f, const std::vector<Halide::Var>& vars,
+                           Halide::RDom r);
+/// [0, extent) for each of `extents` (ONNX axis order), the last first: the region of an RDom
+/// whose first variable (the innermost loop) runs over the last axis.
+Halide::Region reversedRanges(const std::vector<int64_t>& extents);
 
 /// An f16 or bf16 value widened to f32 (exact; NaN and inf kept). Under lw.nativeHalf an f16
 /// value is widened by a Halide cast (the device's conversion), otherwise with integer bit

@@ -50,9 +50,7 @@ Expected<TensorFunc> conv(const Op& op, const std::vector<TensorFunc>& in, const
   Halide::Func xp =
       pad ? padded(x, Halide::cast(halideType(x.type.dtype, lw), static_cast<int>(a.padValue)))
           : x.func;
-  Halide::Region ranges;
-  for (int i = k - 1; i >= 0; --i)
-    ranges.emplace_back(0, static_cast<int>(w.type.shape[2 + i]));
+  Halide::Region ranges = reversedRanges({w.type.shape.begin() + 2, w.type.shape.end()});
   ranges.emplace_back(0, static_cast<int>(icg));
   Halide::RDom r(ranges);
   auto v = makeVars(op.result->type.rank());
@@ -93,9 +91,7 @@ Expected<TensorFunc> convTranspose(const Op& op, const std::vector<TensorFunc>& 
   int icg = static_cast<int>(x.type.shape[1] / a.group);
   int ocg = static_cast<int>(w.type.shape[1]);
   Halide::Type t = halideType(x.type.dtype, lw);
-  Halide::Region ranges;
-  for (int i = k - 1; i >= 0; --i)
-    ranges.emplace_back(0, static_cast<int>(w.type.shape[2 + i]));
+  Halide::Region ranges = reversedRanges({w.type.shape.begin() + 2, w.type.shape.end()});
   ranges.emplace_back(0, icg);
   Halide::RDom r(ranges);
   auto v = makeVars(op.result->type.rank());
@@ -121,12 +117,7 @@ Expected<TensorFunc> convTranspose(const Op& op, const std::vector<TensorFunc>& 
   auto hv = halideOrder(v);
   f(hv) = in.size() == 3 ? in[2]({oc}) : Halide::cast(t, 0);
   f(hv) += Halide::select(valid, w(wi) * x(xi), Halide::cast(t, 0));
-  TensorFunc out;
-  out.func = f;
-  out.type = op.result->type;
-  out.vars = v;
-  out.rdom = r;
-  out.stages = {f};
+  TensorFunc out = reductionResult(op, f, v, r);
   out.readsClamped = true; // x through clamp(q), w and the bias by reduction and channel indices
   return out;
 }
@@ -138,10 +129,7 @@ Expected<TensorFunc> pool(const Op& op, const std::vector<TensorFunc>& in, const
   Halide::Type t = halideType(x.type.dtype, lw);
   bool isMax = op.kind == OpKind::MaxPool;
   Halide::Func xp = padded(x, isMax ? t.min() : Halide::cast(t, 0));
-  Halide::Region ranges;
-  for (int i = k - 1; i >= 0; --i)
-    ranges.emplace_back(0, static_cast<int>(a.kernel[i]));
-  Halide::RDom r(ranges);
+  Halide::RDom r(reversedRanges(a.kernel));
   auto v = makeVars(op.result->type.rank());
   Idx xi{v[0], v[1]};
   Expr count = Halide::cast(t, 1);
@@ -200,10 +188,7 @@ Expected<TensorFunc> maxPoolIndices(const Op& op, const std::vector<TensorFunc>&
   const TensorFunc& x = in[0];
   int k = x.type.rank() - 2;
   Halide::Type t = halideType(x.type.dtype, lw);
-  Halide::Region ranges;
-  for (int i = k - 1; i >= 0; --i)
-    ranges.emplace_back(0, static_cast<int>(a.kernel[i]));
-  Halide::RDom r(ranges);
+  Halide::RDom r(reversedRanges(a.kernel));
   auto v = makeVars(op.result->type.rank());
   Idx xi{v[0], v[1]};
   Expr inside = Halide::cast<bool>(true);
@@ -234,10 +219,7 @@ Expected<TensorFunc> maxUnpool(const Op& op, const std::vector<TensorFunc>& in,
   const auto& shape = op.result->type.shape;
   int rank = x.type.rank();
   Halide::Type t = halideType(x.type.dtype, lw);
-  Halide::Region ranges;
-  for (int i = rank - 1; i >= 0; --i)
-    ranges.emplace_back(0, static_cast<int>(x.type.shape[i]));
-  Halide::RDom r(ranges);
+  Halide::RDom r(reversedRanges(x.type.shape));
   Idx xi;
   for (int i = 0; i < rank; ++i)
     xi.push_back(r[rank - 1 - i]);
@@ -273,10 +255,7 @@ Expected<TensorFunc> col2im(const Op& op, const std::vector<TensorFunc>& in, con
   const auto& shape = op.result->type.shape;
   int k = static_cast<int>(a.block.size());
   Halide::Type t = halideType(x.type.dtype, lw);
-  Halide::Region ranges;
-  for (int i = k - 1; i >= 0; --i)
-    ranges.emplace_back(0, static_cast<int>(a.block[i]));
-  Halide::RDom r(ranges);
+  Halide::RDom r(reversedRanges(a.block));
   auto v = makeVars(op.result->type.rank());
   Expr kernelIndex = 0, position = 0;
   Expr valid = Halide::cast<bool>(true);
@@ -300,12 +279,7 @@ Expected<TensorFunc> col2im(const Op& op, const std::vector<TensorFunc>& in, con
   f(hv) = Halide::cast(t, 0);
   f(hv) +=
       Halide::select(valid, x({v[0], v[1] * kernel + kernelIndex, position}), Halide::cast(t, 0));
-  TensorFunc out;
-  out.func = f;
-  out.type = op.result->type;
-  out.vars = v;
-  out.rdom = r;
-  out.stages = {f};
+  TensorFunc out = reductionResult(op, f, v, r);
   out.readsClamped = true;
   return out;
 }

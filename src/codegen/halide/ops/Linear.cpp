@@ -5,17 +5,6 @@ namespace dnncc::hl {
 namespace {
 using Halide::Expr;
 
-TensorFunc reduction(const Op& op, Halide::Func f, const std::vector<Halide::Var>& v,
-                     Halide::RDom r) {
-  TensorFunc out;
-  out.func = f;
-  out.type = op.result->type;
-  out.vars = v;
-  out.rdom = r;
-  out.stages = {f};
-  return out;
-}
-
 /// Y[m, n] = beta * C[m, n] + alpha * sum_k A'[m, k] * B'[k, n]   (ONNX Gemm)
 Expected<TensorFunc> gemm(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
   const auto& a = op.attr<GemmAttrs>();
@@ -39,7 +28,7 @@ Expected<TensorFunc> gemm(const Op& op, const std::vector<TensorFunc>& in, const
   Halide::Func f("gemm");
   f(n, m) = init;
   f(n, m) += prod;
-  return reduction(op, f, v, r);
+  return reductionResult(op, f, v, r);
 }
 
 Expected<TensorFunc> matmul(const Op& op, const std::vector<TensorFunc>& in, const Lowering& lw) {
@@ -75,7 +64,7 @@ Expected<TensorFunc> matmul(const Op& op, const std::vector<TensorFunc>& in, con
   auto hv = halideOrder(v);
   f(hv) = Halide::cast(t, 0);
   f(hv) += Halide::cast(t, A(ai)) * Halide::cast(t, B(bi));
-  return reduction(op, f, v, r);
+  return reductionResult(op, f, v, r);
 }
 
 /// Multiply-adds: K per output element.
