@@ -236,13 +236,7 @@ Expected<TensorFunc> maxUnpool(const Op& op, const std::vector<TensorFunc>& in,
   auto hv = halideOrder(v);
   f(hv) = Halide::cast(t, 0);
   f(halideOrder(target)) = x(xi);
-  TensorFunc res;
-  res.func = f;
-  res.type = op.result->type;
-  res.vars = v;
-  res.rdom = r;
-  res.stages = {f};
-  return res;
+  return reductionResult(op, f, v, r);
 }
 
 /// y[n, c, o...] = sum over the block offsets j of x[n, c * K + flat(j), flat(b)], where on every

@@ -163,13 +163,7 @@ Expected<TensorFunc> deformConv(const Op& op, const std::vector<TensorFunc>& in,
   auto hv = halideOrder(v);
   f(hv) = in[3]({oc});
   f(hv) += w({oc, r.z, r.y, r.x}) * sample * mask({v[0], m, v[2], v[3]});
-  TensorFunc res;
-  res.func = f;
-  res.type = op.result->type;
-  res.vars = v;
-  res.rdom = r;
-  res.stages = {f};
-  return res;
+  return reductionResult(op, f, v, r);
 }
 
 /// y[r, c, ph, pw] = the average (or maximum) over samplingRatio^2 sample points of a bilinear
