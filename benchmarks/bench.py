@@ -51,6 +51,7 @@ import onnxruntime as ort
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import peak  # noqa: E402  (benchmarks/peak.py)
+import report as report_sections  # noqa: E402  (benchmarks/report.py)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_LINE = re.compile(r"bench: runs=(\d+) median_ms=([0-9.eE+-]+) min_ms=([0-9.eE+-]+)")
@@ -429,15 +430,13 @@ def main() -> int:
 
     report = render(results, args, dnncc_version)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    # Sections of the report that other scripts own (from "## int8 quantization", "## ARM
-    # instruction mix" or "## GPU" on: benchmarks/int8_bench.py, benchmarks/arm_mix.py, and
-    # benchmarks/gpu_zoo.py's runs on lent GPUs) are kept.
+    # Sections of the report that other scripts own (report.OWNED_SECTIONS: batch_sizes.py,
+    # int8_bench.py, arm_mix.py, gpu_zoo.py's runs on lent GPUs) are kept.
     if args.out.exists():
         old = args.out.read_text()
-        owned = [i for i in (old.find("\n## int8 quantization"),
-                             old.find("\n## ARM instruction mix"), old.find("\n## GPU")) if i >= 0]
-        if owned:
-            report = report.rstrip("\n") + "\n" + old[min(owned):]
+        owned = report_sections.owned_start(old)
+        if owned >= 0:
+            report = report.rstrip("\n") + "\n" + old[owned:]
     args.out.write_text(report)
     print(f"bench: wrote {args.out}")
     return 0

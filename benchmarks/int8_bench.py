@@ -34,6 +34,9 @@ import onnxruntime as ort
 from onnx import numpy_helper
 from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import report  # noqa: E402  (benchmarks/report.py)
+
 REPO = Path(__file__).resolve().parent.parent
 RAPIDOCR = "rapidocr-onnxruntime==1.4.4"
 DET_MODEL = "rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx"
@@ -223,17 +226,6 @@ def render(results: dict, args) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else ""
-    start = text.find("\n" + SECTION)
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + ("\n" + text[end + 1:] if end >= 0 else "\n")
-    owned = [i for i in (text.find("\n## ARM instruction mix"), text.find("\n## GPU")) if i >= 0]
-    at = min(owned) if owned else len(text)
-    path.write_text(text[:at].rstrip("\n") + "\n\n" + section + text[at:])
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dnncc", default=str(REPO / "build/bin/dnncc"))
@@ -256,7 +248,7 @@ def main() -> int:
         if size not in by_size:
             by_size[size] = images(args.engines_python, size, args.work / f"images_{size}.npy")
         results[label] = bench_model(args, label, model, by_size[size], args.work)
-    write_section(args.out, render(results, args))
+    report.write_section(args.out, SECTION, render(results, args))
     print(f"int8_bench: wrote the int8 section of {args.out}")
     return 0
 
