@@ -369,6 +369,10 @@ Status col2im(NodeContext& c) {
                                  fmt::join(image, ",")));
   std::vector<IntList> blocks;
   if (runtimeBlock) {
+    DNNCC_ASSIGN_OR_RETURN(Value * blockInput, c.input(2));
+    if (blockInput->type.numElements() != static_cast<int64_t>(k))
+      return c.error(fmt::format("block_shape (input 2) has {} elements for {} image axes",
+                                 blockInput->type.numElements(), k));
     int64_t channels = (*declared)[1];
     if (channels < 1 || x->type.shape[1] % channels != 0)
       return c.error(fmt::format("input {} has no multiple of the declared output's {} channels",
@@ -405,7 +409,7 @@ Status col2im(NodeContext& c) {
     DNNCC_ASSIGN_OR_RETURN(Value * candidate, c.emit(OpKind::Col2Im, {x}, a, &t));
     if (blocks.size() == 1) {
       if (runtimeBlock) {
-        DNNCC_ASSIGN_OR_RETURN(IntList checked, c.impliedInts(2, block));
+        DNNCC_ASSIGN_OR_RETURN(a.block, c.impliedInts(2, block));
       }
       y = candidate;
       break;
