@@ -1257,6 +1257,26 @@ TEST(ImportErrors, Col2ImForms) {
                     "node 'fold' (Col2Im, opset 18): image_shape (input 1) must be a constant, or "
                     "the node's output must have a declared static shape (it is known only at run "
                     "time)");
+  // Run-time shapes with a declared output: the block shapes that fit the input are searched
+  // (divisors of 2^20 channels, huge pads and strides: bounded, one error line).
+  auto declared = [&](std::vector<int64_t> x, std::vector<int64_t> y, int64_t pad) {
+    OnnxBuilder b = col2im(x, {}, true);
+    attrInts(*b.graph->mutable_node(0), "pads", {pad, pad, pad, pad});
+    attrInts(*b.graph->mutable_node(0), "strides", {2147483647, 2147483647});
+    auto* t = b.graph->mutable_output(0)->mutable_type()->mutable_tensor_type();
+    t->set_elem_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : y)
+      t->mutable_shape()->add_dim()->set_dim_value(d);
+    return b;
+  };
+  expectImportError(declared({1, 1 << 20, 1}, {1, 1, 1, 1}, int64_t{1} << 30),
+                    "node 'fold' (Col2Im, opset 18): block_shape (input 2) is known only at run "
+                    "time and too many block shapes fit input [1,1048576,1] for the declared "
+                    "output [1,1,1,1]");
+  expectImportError(declared({1, 7, 4}, {1, 1, 5, 5}, 0),
+                    "node 'fold' (Col2Im, opset 18): block_shape (input 2) is known only at run "
+                    "time and no block shapes fit input [1,7,4] for the declared output "
+                    "[1,1,5,5]");
 }
 
 // Found by fuzz_onnx_import (tests/fuzz/crashes/onnx_import/crash-9b0ef2e5...): weights of rank 1

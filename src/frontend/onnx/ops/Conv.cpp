@@ -1,6 +1,8 @@
 // ONNX Conv, MaxPool, AveragePool, the global pools and Col2Im -> IR. auto_pad is resolved to
 // explicit pads here (ONNX Conv spec: SAME_* gives output = ceil(input / stride), the odd pad at
 // the end for SAME_UPPER and at the beginning for SAME_LOWER).
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "frontend/onnx/Converters.h"
@@ -298,32 +300,52 @@ Status maxUnpool(NodeContext& c) {
 /// when the block does not fit.
 int64_t blockPositions(int64_t image, int64_t block, int64_t stride, int64_t dilation,
                        int64_t padBegin, int64_t padEnd) {
-  int64_t span = image + padBegin + padEnd - dilation * (block - 1);
+  int64_t padded = image + padBegin + padEnd; // each below 2^31 (checked), so no overflow
+  if (block - 1 > padded / dilation)
+    return 0;
+  int64_t span = padded - dilation * (block - 1);
   return span < 1 ? 0 : (span - 1) / stride + 1;
+}
+
+/// The divisors of `n` (n >= 1) in increasing order.
+IntList divisorsOf(int64_t n) {
+  IntList small, large;
+  for (int64_t d = 1; d <= n / d; ++d)
+    if (n % d == 0) {
+      small.push_back(d);
+      if (d != n / d)
+        large.push_back(n / d);
+    }
+  small.insert(small.end(), large.rbegin(), large.rend());
+  return small;
 }
 
 /// Every block shape (one extent per image axis, from `axis` on) whose elements number `kernel`
 /// and whose block positions number `positions`: the shapes an input [N, C * kernel, positions]
-/// allows. Appended to `out` with `prefix` before them.
+/// allows. Extents are taken from `divisors` (of the whole block's element count); appended to
+/// `out` with `prefix` before them. Each extent tried costs one of `budget`'s steps.
 void blockShapes(const Col2ImAttrs& a, const IntList& image, size_t axis, int64_t kernel,
-                 int64_t positions, IntList& prefix, std::vector<IntList>& out) {
+                 int64_t positions, const IntList& divisors, IntList& prefix,
+                 std::vector<IntList>& out, int64_t& budget) {
   size_t k = image.size();
   if (axis == k) {
     if (kernel == 1 && positions == 1)
       out.push_back(prefix);
     return;
   }
-  for (int64_t b = 1; b <= kernel && out.size() <= 16; ++b) {
+  for (int64_t b : divisors) {
+    if (b > kernel || out.size() > 16 || --budget < 0)
+      return;
     if (kernel % b != 0)
       continue;
     int64_t n = blockPositions(image[axis], b, a.strides[axis], a.dilations[axis], a.pads[axis],
                                a.pads[k + axis]);
     if (n == 0)
-      break; // larger blocks do not fit either
+      return; // larger blocks do not fit either
     if (positions % n != 0)
       continue;
     prefix.push_back(b);
-    blockShapes(a, image, axis + 1, kernel / b, positions / n, prefix, out);
+    blockShapes(a, image, axis + 1, kernel / b, positions / n, divisors, prefix, out, budget);
     prefix.pop_back();
   }
 }
@@ -361,12 +383,13 @@ Status col2im(NodeContext& c) {
   if (k == 0 || a.strides.size() != k || a.dilations.size() != k || a.pads.size() != 2 * k)
     return c.error("image_shape, strides and dilations must have one entry per image axis, pads "
                    "two");
+  constexpr int64_t kMax = std::numeric_limits<int32_t>::max(); // Halide indexes in 32 bits
   for (size_t i = 0; i < k; ++i)
-    if (image[i] < 1 || a.strides[i] < 1 || a.dilations[i] < 1 || a.pads[i] < 0 ||
-        a.pads[k + i] < 0)
-      return c.error(fmt::format("image_shape [{}] must be positive, strides and dilations "
-                                 "positive and pads non-negative",
-                                 fmt::join(image, ",")));
+    for (int64_t v : {image[i], a.strides[i], a.dilations[i], a.pads[i], a.pads[k + i]})
+      if (v < 0 || v > kMax || image[i] < 1 || a.strides[i] < 1 || a.dilations[i] < 1)
+        return c.error(fmt::format("image_shape [{}] must be positive, strides and dilations "
+                                   "positive and pads non-negative (each below 2^31)",
+                                   fmt::join(image, ",")));
   std::vector<IntList> blocks;
   if (runtimeBlock) {
     DNNCC_ASSIGN_OR_RETURN(Value * blockInput, c.input(2));
@@ -377,13 +400,14 @@ Status col2im(NodeContext& c) {
     if (channels < 1 || x->type.shape[1] % channels != 0)
       return c.error(fmt::format("input {} has no multiple of the declared output's {} channels",
                                  shapeString(x->type.shape), channels));
+    int64_t kernel = x->type.shape[1] / channels, budget = int64_t{1} << 16;
     IntList prefix;
-    blockShapes(a, image, 0, x->type.shape[1] / channels, x->type.shape[2], prefix, blocks);
-    if (blocks.empty() || blocks.size() > 16)
+    blockShapes(a, image, 0, kernel, x->type.shape[2], divisorsOf(kernel), prefix, blocks, budget);
+    if (blocks.empty() || blocks.size() > 16 || budget < 0)
       return c.error(fmt::format("block_shape (input 2) is known only at run time and {} block "
                                  "shapes fit input {} for the declared output {}",
-                                 blocks.empty() ? "no" : "too many", shapeString(x->type.shape),
-                                 shapeString(*declared)));
+                                 blocks.empty() && budget >= 0 ? "no" : "too many",
+                                 shapeString(x->type.shape), shapeString(*declared)));
   } else {
     DNNCC_ASSIGN_OR_RETURN(IntList block, c.constInts(2, "block_shape"));
     blocks.push_back(block);
