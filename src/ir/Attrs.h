@@ -186,6 +186,10 @@ struct Col2ImAttrs {
     v("dilations", dilations);
   }
   bool operator==(const Col2ImAttrs&) const = default;
+  /// Positions of a block of `extent` elements on image axis `axis` of extent `image`: the
+  /// sliding-window count (windowExtent), 0 when the block does not fit the padded image. The
+  /// image, strides, dilations and pads are below 2^31 (inferCol2Im checks them).
+  int64_t blockPositions(size_t axis, int64_t image, int64_t extent) const;
 };
 
 /// grid_sample (ONNX GridSample): x [N, C, D1..Dk], grid [N, O1..Ok, k] with normalised

@@ -27,6 +27,16 @@ Expected<int64_t> windowExtent(int64_t in, int64_t kernel, int64_t stride, int64
   return out;
 }
 
+int64_t Col2ImAttrs::blockPositions(size_t axis, int64_t image, int64_t extent) const {
+  int64_t padBegin = pads[axis], padEnd = pads[pads.size() / 2 + axis];
+  // A block that does not fit; checked by division, as dilation * (extent - 1) may overflow.
+  if (extent < 1 || extent - 1 > (image + padBegin + padEnd) / dilations[axis])
+    return 0;
+  Expected<int64_t> n =
+      windowExtent(image, extent, strides[axis], dilations[axis], padBegin, padEnd, false);
+  return n ? *n : 0;
+}
+
 Expected<TensorType> inferConv(const Op& op) {
   const auto& a = op.attr<ConvAttrs>();
   const TensorType& x = op.operands[0]->type;
@@ -185,11 +195,11 @@ Expected<TensorType> inferCol2Im(const Op& op) {
         return Status::error(fmt::format("attribute value {} is out of range", v));
     if (a.block[i] < 1 || a.strides[i] < 1 || a.dilations[i] < 1)
       return Status::error("block, strides and dilations must be positive");
-    int64_t span = r.shape[2 + i] + a.pads[i] + a.pads[k + i] - a.dilations[i] * (a.block[i] - 1);
-    if (span < 1)
+    int64_t n = a.blockPositions(i, r.shape[2 + i], a.block[i]);
+    if (n == 0)
       return Status::error(fmt::format("the block does not fit the padded image on axis {}", i));
     if (__builtin_mul_overflow(kernel, a.block[i], &kernel) ||
-        __builtin_mul_overflow(positions, (span - 1) / a.strides[i] + 1, &positions))
+        __builtin_mul_overflow(positions, n, &positions))
       return Status::error("the block or the number of block positions overflows");
   }
   if (x.shape[0] != r.shape[0] || __builtin_mul_overflow(r.shape[1], kernel, &channels) ||

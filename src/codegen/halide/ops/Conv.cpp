@@ -257,8 +257,7 @@ Expected<TensorFunc> col2im(const Op& op, const std::vector<TensorFunc>& in, con
     Expr j = r[k - 1 - i];
     int stride = static_cast<int>(a.strides[i]);
     int dilation = static_cast<int>(a.dilations[i]);
-    int64_t span = shape[2 + i] + a.pads[i] + a.pads[k + i] - dilation * (a.block[i] - 1);
-    int blocks = static_cast<int>((span - 1) / stride + 1);
+    int blocks = static_cast<int>(a.blockPositions(i, shape[2 + i], a.block[i]));
     Expr pos = v[2 + i] + static_cast<int>(a.pads[i]) - j * dilation;
     Expr b = stride == 1 ? pos : pos / stride; // Halide division rounds down
     valid = valid && pos >= 0 && b < blocks;

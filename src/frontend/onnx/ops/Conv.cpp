@@ -296,17 +296,6 @@ Status maxUnpool(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
-/// Block positions of a block of `block` elements on an image axis of `image` (ONNX Col2Im), or 0
-/// when the block does not fit.
-int64_t blockPositions(int64_t image, int64_t block, int64_t stride, int64_t dilation,
-                       int64_t padBegin, int64_t padEnd) {
-  int64_t padded = image + padBegin + padEnd; // each below 2^31 (checked), so no overflow
-  if (block - 1 > padded / dilation)
-    return 0;
-  int64_t span = padded - dilation * (block - 1);
-  return span < 1 ? 0 : (span - 1) / stride + 1;
-}
-
 /// The divisors of `n` (n >= 1) in increasing order.
 IntList divisorsOf(int64_t n) {
   IntList small, large;
@@ -338,8 +327,7 @@ void blockShapes(const Col2ImAttrs& a, const IntList& image, size_t axis, int64_
       return;
     if (kernel % b != 0)
       continue;
-    int64_t n = blockPositions(image[axis], b, a.strides[axis], a.dilations[axis], a.pads[axis],
-                               a.pads[k + axis]);
+    int64_t n = a.blockPositions(axis, image[axis], b);
     if (n == 0)
       return; // larger blocks do not fit either
     if (positions % n != 0)
