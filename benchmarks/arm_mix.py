@@ -19,8 +19,8 @@ count, loads per FMA, and the FMA share of the loop. Run from the repository roo
     .venv/bin/python benchmarks/arm_mix.py [--models mobilenet_v2,resnet18] \\
         [--targets rk3399,armv7] [--top 6] [--out docs/benchmarks.md]
 
-With --out, the report's "## ARM instruction mix" section is replaced (or appended before the
-GPU section); without it, the section is printed.
+With --out, the report's "## ARM instruction mix" section is replaced (or inserted where
+benchmarks/report.py places it); without it, the section is printed.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import report  # noqa: E402  (benchmarks/report.py)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## ARM instruction mix"
@@ -164,16 +167,7 @@ def main() -> int:
     if args.out is None:
         print(text)
         return 0
-    report = args.out.read_text() if args.out.exists() else ""
-    start = report.find("\n" + SECTION)
-    if start >= 0:
-        end = report.find("\n## ", start + 1)
-        report = report[:start] + "\n" + text + (report[end:] if end >= 0 else "")
-    else:
-        gpu = report.find("\n## GPU")
-        report = (report[:gpu] + "\n" + text + report[gpu:] if gpu >= 0
-                  else report.rstrip("\n") + "\n\n" + text)
-    args.out.write_text(report)
+    report.write_section(args.out, SECTION, text)
     print(f"arm_mix: wrote {args.out}")
     return 0
 
