@@ -295,6 +295,20 @@ TEST(FuseElementwise, PointwiseConvTakesItsElementwiseInputIntoItsKernel) {
   EXPECT_EQ(b.m.plan->byValue[scaled->id].storage, Storage::none);
 }
 
+TEST(FuseElementwise, PointwiseConvDoesNotTakeAChainOfElementwiseOps) {
+  // relu(a + b): the conv's schedule would compute the chain again for every block of output
+  // channels (an int8 residual sum, dequantize + add + quantize, before an expansion conv).
+  Builder b;
+  Value* sum = b.op(OpKind::Add, {b.input({1, 4, 4, 4}), b.input({1, 4, 4, 4})});
+  Value* act = b.op(OpKind::Relu, {sum});
+  Value* y = b.op(OpKind::Conv, {act, b.constant({64, 4, 1, 1})},
+                  ConvAttrs{{1, 1}, {0, 0, 0, 0}, {1, 1}, 1});
+  b.output(y, "y");
+  ASSERT_TRUE(test::runPasses(b.m, "fuse-elementwise"));
+  EXPECT_EQ(act->producer->group, sum->producer->group);
+  EXPECT_NE(y->producer->group, act->producer->group);
+}
+
 TEST(FuseElementwise, OnlyPointwiseConvsTakeAnInputProducerThatNothingElseReads) {
   for (int kernel : {1, 3})
     for (bool sharedInput : {false, true}) {
