@@ -122,6 +122,33 @@ TEST(ImportTolerance, DeclaredShapesThatInferenceContradictsAreWarnings) {
   EXPECT_TRUE(warnings.empty());
 }
 
+TEST(ImportTolerance, DeclaredShapesCarryBackThroughUnaryOps) {
+  // ReduceL2's expanded function: ReduceSum with run-time axes, then Sqrt; only the graph
+  // output's shape is declared, which is the ReduceSum result's too.
+  OnnxBuilder b(18);
+  b.input("x", {3, 2, 2});
+  b.input("axes", {1}, onnx::TensorProto::INT64);
+  b.node("ReduceSum", {"x", "axes"}, {"s"}, "sum");
+  b.node("Sqrt", {"s"}, {"y"}, "sqrt");
+  b.output("y");
+  declare(b.graph->mutable_output(0), "y", {3, 1, 2});
+  IMPORT_OR_FAIL(m, b);
+  ASSERT_EQ(m.outputs[0]->type.shape, (std::vector<int64_t>{3, 1, 2}));
+  std::vector<float> x(12);
+  for (int i = 0; i < 12; ++i)
+    x[i] = static_cast<float>(i);
+  auto out = test::interpret(m, {floatBytes(x), test::int64Bytes({1})});
+  ASSERT_TRUE(out) << out.status().format();
+  std::vector<float> y = asFloats((*out)[0]);
+  ASSERT_EQ(y.size(), 6u);
+  for (int n = 0; n < 3; ++n)
+    for (int k = 0; k < 2; ++k)
+      EXPECT_FLOAT_EQ(y[n * 2 + k], std::sqrt(x[n * 4 + k] + x[n * 4 + 2 + k]));
+  // Axes of the wrong form are caught when the model runs: axis 2 gives [3,2,1], not [3,1,2].
+  auto wrong = test::interpret(m, {floatBytes(x), test::int64Bytes({2})});
+  EXPECT_FALSE(wrong);
+}
+
 TEST(ImportTolerance, UnusedInputsStayInputs) {
   OnnxBuilder b(17);
   b.input("x", {2});

@@ -135,6 +135,9 @@ private:
   std::map<const Value*, DataDependent> dataDependent_;
   /// Static shapes the model declares for graph outputs and value_info entries.
   std::unordered_map<std::string, std::vector<int64_t>> declared_;
+  /// Shapes that declared ones imply for the operands of unary element-wise ops
+  /// (shapesBeforeUnaryOps): converters see them like declared ones, warnings only the model's.
+  std::unordered_map<std::string, std::vector<int64_t>> implied_;
 
   void declaredShapes(const onnx::GraphProto& g) {
     auto add = [&](const onnx::ValueInfoProto& info) {
@@ -152,6 +155,40 @@ private:
       add(info);
     for (const auto& info : g.output())
       add(info);
+    shapesBeforeUnaryOps(g);
+  }
+
+  /// A unary element-wise op's result has its operand's shape (the ONNX spec of each op below),
+  /// so a declared shape of the result is one of the operand too. Carried back through chains
+  /// of such ops (nodes are in topological order, so one reverse pass reaches a chain's start):
+  /// the expanded function of ReduceL2 is ReduceSum(x * x, axes) -> Cast -> Sqrt -> CastLike,
+  /// and only the last is a declared graph output, while a ReduceSum with run-time axes needs
+  /// its own result's shape (NodeContext::declaredShape).
+  const std::vector<int64_t>* declaredOrImplied(const std::string& name) const {
+    if (auto it = declared_.find(name); it != declared_.end())
+      return &it->second;
+    auto it = implied_.find(name);
+    return it == implied_.end() ? nullptr : &it->second;
+  }
+
+  void shapesBeforeUnaryOps(const onnx::GraphProto& g) {
+    static const std::unordered_set<std::string> kUnary = {
+        "Abs",        "Acos",     "Acosh", "Asin",    "Asinh", "Atan", "Atanh",
+        "Cast",       "CastLike", "Ceil",  "Cos",     "Cosh",  "Erf",  "Exp",
+        "Floor",      "Identity", "IsInf", "IsNaN",   "Log",   "Neg",  "Not",
+        "Reciprocal", "Relu",     "Round", "Sigmoid", "Sign",  "Sin",  "Sinh",
+        "Softplus",   "Softsign", "Sqrt",  "Tan",     "Tanh"};
+    for (int i = g.node_size() - 1; i >= 0; --i) {
+      const onnx::NodeProto& n = g.node(i);
+      if (!n.domain().empty() && n.domain() != "ai.onnx")
+        continue;
+      if (!kUnary.count(n.op_type()) || n.input_size() < 1 || n.output_size() != 1 ||
+          n.input(0).empty())
+        continue;
+      const std::vector<int64_t>* out = declaredOrImplied(n.output(0));
+      if (out && !declaredOrImplied(n.input(0)))
+        implied_.emplace(n.input(0), *out);
+    }
   }
   std::vector<std::unordered_map<std::string, Value*>> scopes_; // open subgraph scopes, inner last
   // Sequence values (compile-time lists): [0] the main graph's, then one per open subgraph scope.
@@ -379,10 +416,7 @@ private:
           return subgraph(g, inputs);
         });
     ctx.setSequenceLookup([this](const std::string& name) { return lookupSequence(name); });
-    ctx.setDeclaredShapeLookup([this](const std::string& name) -> const std::vector<int64_t>* {
-      auto it = declared_.find(name);
-      return it == declared_.end() ? nullptr : &it->second;
-    });
+    ctx.setDeclaredShapeLookup([this](const std::string& name) { return declaredOrImplied(name); });
     for (int i = 0; i < n.input_size(); ++i) {
       Value* in = n.input(i).empty() ? nullptr : lookup(n.input(i));
       auto dd = in ? dataDependent_.find(in) : dataDependent_.end();
