@@ -49,6 +49,18 @@ bool isDepthwiseConv(const Op& op) {
   return op.attr<ConvAttrs>().group == channels && w.shape[0] == channels && w.shape[1] == 1;
 }
 
+/// A where whose condition is one element for the whole result (a value selected at run time,
+/// as a DFT with a run-time axis selects its transform). In a GPU kernel, Halide makes such a
+/// condition the guard of the stages that only the branch it rules out reads (its skip-stages
+/// step), tested by the host code, which has no copy of device buffers: with the condition
+/// computed by an earlier kernel the run read a null host pointer (a concat whose result a where
+/// selected, on PoCL). On GPU targets such a where is a kernel of its own, whose operands are
+/// buffers rather than stages.
+bool selectsByScalar(const Op& op) {
+  return op.kind == OpKind::Where && op.operands[0]->type.numElements() == 1 &&
+         op.result->type.numElements() > 1;
+}
+
 /// One greedy grouping. An element-wise op joins the group of the op producing one of its
 /// operands `v` when `v` is not a model output, has the op's result shape, is not in `barred`, and
 /// every use of `v` is a same-shape element-wise op (x * sigmoid(x) uses x twice; both uses join).
@@ -63,7 +75,7 @@ int assignGroups(Module& m, const std::vector<std::vector<Op*>>& users,
     op->group = -1;
     if (op->kind == OpKind::Reshape)
       continue;
-    if (hasTrait(op->kind, kElementwise)) {
+    if (hasTrait(op->kind, kElementwise) && (convChains || !selectsByScalar(*op))) {
       for (Value* v : op->operands) {
         Op* p = v->producer;
         if (v->isConstant() || !p || p->group < 0 || isOutput[v->id] || barred[v->id] ||

@@ -328,6 +328,24 @@ TEST(FuseElementwise, OnlyPointwiseConvsTakeAnInputProducerThatNothingElseReads)
     }
 }
 
+TEST(FuseElementwise, WhereByAScalarConditionIsAKernelOfItsOwnOnGpuTargets) {
+  // where(c, concat(a, b), d) with a one-element c: on a GPU, Halide would guard the concat's
+  // stage by c on the host, which has no copy of the device buffer c.
+  for (bool gpu : {false, true}) {
+    SCOPED_TRACE(fmt::format("gpu: {}", gpu));
+    Builder b;
+    Value* cat = b.op(OpKind::Concat, {b.input({1, 2, 4, 4}), b.input({1, 2, 4, 4})}, AxisAttrs{1});
+    Value* c = b.op(OpKind::Less, {b.input({}, "s"), b.constant({})});
+    Value* y = b.op(OpKind::Where, {c, cat, b.input({1, 4, 4, 4})});
+    b.output(b.op(OpKind::Relu, {y}), "y");
+    PassContext ctx;
+    ctx.gpu = gpu;
+    ASSERT_TRUE(FuseElementwise().run(b.m, ctx));
+    EXPECT_EQ(y->producer->group == cat->producer->group, !gpu);
+    EXPECT_EQ(b.m.outputs[0]->producer->group, y->producer->group) << "the relu follows the where";
+  }
+}
+
 TEST(FuseElementwise, DepthwiseConvJoinsTheExpansionKernelOnCpuTargetsOnly) {
   for (bool gpu : {false, true})
     for (bool sharedExpansion : {false, true}) {

@@ -1,9 +1,10 @@
-// ONNX DFT (opset 17+; the axis an attribute before 20, a constant input from 20) as matrix
+// ONNX DFT (opset 17+; the axis an attribute before 20, an input from 20) as matrix
 // products with constant cosine and sine tables: the signal length is static, so the transform is
 // a fixed linear map. The window functions HannWindow, HammingWindow and BlackmanWindow
 // (opset 17) are constants of their static length.
 #include <cmath>
 #include <numbers>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -20,28 +21,13 @@ constexpr int64_t kMaxTableElements = int64_t{1} << 22;
 /// one-sided transform), the input cut or zero-padded to n. Forward: Y_k = sum_j x_j e^{-2 pi i
 /// jk/n}, k < n (n/2 + 1 when onesided). Inverse: x_k = 1/n sum_j Y_j e^{2 pi i jk/n}; with
 /// onesided the input is the first n/2 + 1 bins of a Hermitian spectrum and the output is real.
-Status dft(NodeContext& c) {
+/// The transform of x (checked by dft) along `axis` (normalized, not the last).
+Expected<Value*> dftAlong(NodeContext& c, Value* x, int axis) {
   Composer b(c);
-  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   int rank = x->type.rank();
   DType t = x->type.dtype;
-  if (!isFloat(t))
-    return c.error("input must have a floating-point type");
-  if (rank < 2 || (x->type.shape.back() != 1 && x->type.shape.back() != 2))
-    return c.error(fmt::format("input {} must end in a dimension of 1 (real) or 2 (complex)",
-                               shapeString(x->type.shape)));
-  int64_t axisValue = c.opset() >= 20 ? -2 : c.attrInt("axis", 1);
-  if (c.opset() >= 20 && c.hasInput(2)) { // DFT-20 takes the axis as a (constant) input
-    DNNCC_ASSIGN_OR_RETURN(double given, c.constScalar(2, "axis"));
-    axisValue = static_cast<int64_t>(given);
-  }
-  Expected<int> axis = normalizeAxis(axisValue, rank);
-  if (!axis)
-    return c.error(axis.status().message());
-  if (*axis == rank - 1)
-    return c.error("axis must not be the last (real / imaginary) axis");
   bool inverse = c.attrInt("inverse", 0) != 0, onesided = c.attrInt("onesided", 0) != 0;
-  int64_t len = x->type.shape[*axis];
+  int64_t len = x->type.shape[axis];
   int64_t n = inverse && onesided ? 2 * (len - 1) : len;
   if (c.hasInput(1)) {
     DNNCC_ASSIGN_OR_RETURN(double given, c.constScalar(1, "dft_length"));
@@ -60,9 +46,9 @@ Status dft(NodeContext& c) {
   std::vector<int64_t> squeezed(x->type.shape.begin(), x->type.shape.end() - 1);
   IntList perm;
   for (int i = 0; i < rank - 1; ++i)
-    if (i != *axis)
+    if (i != axis)
       perm.push_back(i);
-  perm.push_back(*axis);
+  perm.push_back(axis);
   auto part = [&](int64_t which) -> Expected<Value*> {
     DNNCC_ASSIGN_OR_RETURN(Value * p, b.slice(x, rank - 1, which, 1));
     DNNCC_ASSIGN_OR_RETURN(p, b.reshape(p, squeezed));
@@ -109,16 +95,92 @@ Status dft(NodeContext& c) {
       back[perm[i]] = static_cast<int64_t>(i);
     DNNCC_ASSIGN_OR_RETURN(y, b.transpose(y, back));
     std::vector<int64_t> shape = squeezed;
-    shape[*axis] = outLen;
+    shape[axis] = outLen;
     shape.push_back(1);
     DNNCC_ASSIGN_OR_RETURN(y, b.reshape(y, shape));
     return b.cast(y, t);
   };
   DNNCC_ASSIGN_OR_RETURN(Value * yRe, apply(reToRe, imToRe));
   if (realOut)
-    return c.setOutput(0, yRe);
+    return yRe;
   DNNCC_ASSIGN_OR_RETURN(Value * yIm, apply(reToIm, imToIm));
-  DNNCC_ASSIGN_OR_RETURN(Value * y, b.concat({yRe, yIm}, rank - 1));
+  return b.concat({yRe, yIm}, rank - 1);
+}
+
+/// DFT-20 whose axis is known only at run time (a graph input): the transform along every axis
+/// it may name ([-r, -2] or [0, r - 2]) for which the transform is defined and whose result has
+/// the declared output shape (every such axis when none is declared and all give the same
+/// shape), the one the axis names selected at run time; a run whose axis names none of them
+/// fails. Every candidate is computed in each run.
+Status dftRuntimeAxis(NodeContext& c, Value* x) {
+  int rank = x->type.rank();
+  const std::vector<int64_t>* declared = c.declaredShape(0);
+  std::vector<std::pair<int, Value*>> candidates;
+  std::optional<Status> firstError; // an axis the transform is not defined for is not one
+  for (int a = 0; a < rank - 1; ++a) {
+    Expected<Value*> along = dftAlong(c, x, a);
+    if (!along) {
+      if (!firstError)
+        firstError = along.status();
+      continue;
+    }
+    Value* y = *along;
+    if (declared && y->type.shape != *declared)
+      continue;
+    if (!declared && !candidates.empty() && y->type.shape != candidates[0].second->type.shape)
+      return c.runtimeShapeInputError(2, "axis");
+    candidates.emplace_back(a, y);
+  }
+  if (candidates.empty() && firstError)
+    return *firstError;
+  if (candidates.empty())
+    return c.error(
+        fmt::format("no axis gives the declared output shape {}", shapeString(*declared)));
+  DNNCC_ASSIGN_OR_RETURN(Value * given, c.input(2));
+  if (given->type.numElements() != 1)
+    return c.error(fmt::format("axis {} is not a scalar", shapeString(given->type.shape)));
+  Composer b(c);
+  DNNCC_ASSIGN_OR_RETURN(given, b.reshape(given, {}));
+  Value* y = nullptr;
+  Value* any = nullptr;
+  for (const auto& [a, candidate] : candidates) {
+    // axis == a, or its negative form a - r.
+    DNNCC_ASSIGN_OR_RETURN(Value * pos, c.equalsConstant(given, {a}, {}));
+    DNNCC_ASSIGN_OR_RETURN(Value * neg, c.equalsConstant(given, {a - rank}, {}));
+    DNNCC_ASSIGN_OR_RETURN(Value * holds, c.emit(OpKind::Or, {pos, neg}));
+    if (y == nullptr) {
+      y = candidate;
+      any = holds;
+      continue;
+    }
+    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Where, {any, y, candidate}));
+    DNNCC_ASSIGN_OR_RETURN(any, c.emit(OpKind::Or, {any, holds}));
+  }
+  DNNCC_TRY(c.checkAtRunTime(any));
+  return c.setOutput(0, y);
+}
+
+Status dft(NodeContext& c) {
+  DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
+  int rank = x->type.rank();
+  if (!isFloat(x->type.dtype))
+    return c.error("input must have a floating-point type");
+  if (rank < 2 || (x->type.shape.back() != 1 && x->type.shape.back() != 2))
+    return c.error(fmt::format("input {} must end in a dimension of 1 (real) or 2 (complex)",
+                               shapeString(x->type.shape)));
+  int64_t axisValue = c.opset() >= 20 ? -2 : c.attrInt("axis", 1);
+  if (c.opset() >= 20 && c.isRuntimeInput(2))
+    return dftRuntimeAxis(c, x);
+  if (c.opset() >= 20 && c.hasInput(2)) { // DFT-20 takes the axis as an input
+    DNNCC_ASSIGN_OR_RETURN(double given, c.constScalar(2, "axis"));
+    axisValue = static_cast<int64_t>(given);
+  }
+  Expected<int> axis = normalizeAxis(axisValue, rank);
+  if (!axis)
+    return c.error(axis.status().message());
+  if (*axis == rank - 1)
+    return c.error("axis must not be the last (real / imaginary) axis");
+  DNNCC_ASSIGN_OR_RETURN(Value * y, dftAlong(c, x, *axis));
   return c.setOutput(0, y);
 }
 
