@@ -511,6 +511,46 @@ TEST(ImportSpectral, DftForwardComplexAndIrfft) {
   EXPECT_TRUE(allClose(back[0], signal, 1e-3, 1e-5));
 }
 
+// DFT-20 with the axis a graph input: the transform along each axis that gives the declared
+// output shape, the one the run names selected; an axis naming none of them fails the run.
+TEST(ImportSpectral, DftAxisKnownOnlyAtRunTime) {
+  OnnxBuilder b(20);
+  b.input("x", {1, 2, 3, 1});
+  b.input("axis", {}, onnx::TensorProto::INT64);
+  b.node("DFT", {"x", "", "axis"}, {"y"}, "dft");
+  b.output("y");
+  auto* t = b.graph->mutable_output(0)->mutable_type()->mutable_tensor_type();
+  t->set_elem_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : {1, 2, 3, 2})
+    t->mutable_shape()->add_dim()->set_dim_value(d);
+  auto m = importModel(b);
+  ASSERT_TRUE(m) << m.status().format();
+  std::vector<float> x = {1, 2, 4, -1, 0.5f, 3}; // [2, 3] real
+  auto dftAlong = [&](int axis) {                // numpy.fft.fft of x along axis 1 or 2
+    std::vector<float> y(12);
+    for (int r = 0; r < 2; ++r)
+      for (int q = 0; q < 3; ++q) {
+        int n = axis == 1 ? 2 : 3, k = axis == 1 ? r : q;
+        double re = 0, im = 0;
+        for (int j = 0; j < n; ++j) {
+          float v = axis == 1 ? x[j * 3 + q] : x[r * 3 + j];
+          re += v * std::cos(-2 * M_PI * j * k / n);
+          im += v * std::sin(-2 * M_PI * j * k / n);
+        }
+        y[(r * 3 + q) * 2] = static_cast<float>(re);
+        y[(r * 3 + q) * 2 + 1] = static_cast<float>(im);
+      }
+    return y;
+  };
+  for (auto [given, axis] : {std::pair{1, 1}, {2, 2}, {-3, 1}, {-2, 2}}) {
+    SCOPED_TRACE(given);
+    auto out = test::interpret(**m, {floatBytes(x), int64Bytes({given})});
+    ASSERT_TRUE(out) << out.status().format();
+    EXPECT_TRUE(allClose(asFloats((*out)[0]), dftAlong(axis), 1e-3, 1e-5));
+  }
+  EXPECT_FALSE(test::interpret(**m, {floatBytes(x), int64Bytes({3})}));
+}
+
 // ---- errors: one test per message ----
 
 TEST(ImportCompositeErrors, AttentionThreeDNeedsHeadCounts) {

@@ -376,6 +376,46 @@ TEST(ImportMaxPool, IndicesColumnMajorAndUnpool) {
   EXPECT_TRUE(allClose(runBytes(m, {x}, 2), test::int64Bytes({2, 5}), DType::i64));
 }
 
+TEST(ImportMaxPool, UnpoolToARunTimeOutputShapeThatTheModelDeclares) {
+  OnnxBuilder b(11);
+  b.input("y", {1, 1, 2, 2});
+  b.input("i", {1, 1, 2, 2}, onnx::TensorProto::INT64);
+  b.input("shape", {4}, onnx::TensorProto::INT64);
+  auto& u = b.node("MaxUnpool", {"y", "i", "shape"}, {"z"}, "unpool");
+  attrInts(u, "kernel_shape", {2, 2});
+  attrInts(u, "strides", {2, 2});
+  b.output("z");
+  auto* t = b.graph->mutable_output(0)->mutable_type()->mutable_tensor_type();
+  t->set_elem_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : {1, 1, 5, 5})
+    t->mutable_shape()->add_dim()->set_dim_value(d);
+  IMPORT_OR_FAIL(m, b);
+  std::vector<test::Bytes> in{test::floatBytes({5, 6, 7, 8}), test::int64Bytes({5, 7, 13, 15}),
+                              test::int64Bytes({1, 1, 5, 5})};
+  auto out = test::interpret(m, in);
+  ASSERT_TRUE(out) << out.status().format();
+  // The indices address the unpooled 4x4 map ((1,1), (1,3), (3,1), (3,3)), which the larger
+  // output_shape pads at the end of each axis (the ONNX reference).
+  std::vector<float> want(25, 0.0f);
+  want[6] = 5, want[8] = 6, want[16] = 7, want[18] = 8;
+  EXPECT_TRUE(allClose(test::asFloats((*out)[0]), want));
+  in[2] = test::int64Bytes({1, 1, 4, 4}); // not the shape compiled in
+  EXPECT_FALSE(test::interpret(m, in));
+}
+
+TEST(ImportMaxPool, UnpoolToAnOutputShapeSmallerThanTheUnpooledOne) {
+  OnnxBuilder b(11);
+  b.input("y", {1, 1, 2, 2});
+  b.input("i", {1, 1, 2, 2}, onnx::TensorProto::INT64);
+  b.initializerI64("shape", {4}, {1, 1, 3, 3});
+  auto& u = b.node("MaxUnpool", {"y", "i", "shape"}, {"z"}, "unpool");
+  attrInts(u, "kernel_shape", {2, 2});
+  attrInts(u, "strides", {2, 2});
+  b.output("z");
+  EXPECT_EQ(importError(b), "error: <file>: node 'unpool' (MaxUnpool, opset 11): output_shape "
+                            "[1,1,3,3] is not at least the unpooled shape [1,1,4,4]");
+}
+
 // ---- sampling ----
 
 TEST(ImportResize, LinearHalfPixelUpsample) {

@@ -1000,6 +1000,63 @@ TEST(ImportErrors, RunTimeScalesResize) {
   }
 }
 
+TEST(ImportErrors, RunTimeRoiAndSizesResize) {
+  struct Case {
+    std::string coord, policy;
+    bool antialias, roiAtRunTime;
+    std::vector<int64_t> declared;
+    std::string what;
+  };
+  for (const Case& k : std::vector<Case>{
+           {"tf_crop_and_resize",
+            "stretch",
+            true,
+            true,
+            {1, 1, 3, 3},
+            "antialias with a roi known only at run time is not supported"},
+           {"half_pixel",
+            "not_larger",
+            true,
+            false,
+            {1, 1, 3, 3},
+            "antialias with sizes known only at run time is not supported (its number of taps "
+            "depends on the scale)"},
+           {"tf_crop_and_resize",
+            "not_smaller",
+            false,
+            false,
+            {1, 1, 3, 3},
+            "tf_crop_and_resize with sizes known only at run time is not supported"},
+           {"half_pixel",
+            "not_larger",
+            false,
+            false,
+            {1, 2, 3, 3},
+            "the declared output shape [1,2,3,3] changes axis 1, which is not resized"}}) {
+    SCOPED_TRACE(k.what);
+    OnnxBuilder b(19);
+    b.input("x", {1, 1, 4, 4});
+    if (k.roiAtRunTime)
+      b.input("roi", {4});
+    else
+      b.initializer("roi", {4}, {0, 0, 1, 1});
+    b.input("sizes", {2}, onnx::TensorProto::INT64);
+    auto& n = b.node("Resize", {"x", "roi", "", "sizes"}, {"y"}, "rs");
+    attrString(n, "mode", "linear");
+    attrString(n, "coordinate_transformation_mode", k.coord);
+    attrString(n, "keep_aspect_ratio_policy", k.policy);
+    attrInts(n, "axes", {2, 3});
+    if (k.antialias)
+      attrInt(n, "antialias", 1);
+    b.output("y");
+    auto* t = b.graph->mutable_output(0)->mutable_type()->mutable_tensor_type();
+    t->set_elem_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : k.declared)
+      t->mutable_shape()->add_dim()->set_dim_value(d);
+    expectImportError(b, "node 'rs' (Resize, opset 19): " + k.what);
+  }
+}
+
 TEST(ImportErrors, ShapeOps) {
   {
     OnnxBuilder b(17);

@@ -273,8 +273,11 @@ Status pool(NodeContext& c, OpKind kind) {
   return c.setOutput(0, y);
 }
 
-/// MaxUnpool-9/11: output shape from the constant output_shape input, else
-/// (in - 1) * stride - padBegin - padEnd + kernel per spatial axis (ONNX MaxUnpool spec).
+/// MaxUnpool-9/11: y.flat[indices[i]] = x[i] over the unpooled shape (in - 1) * stride -
+/// padBegin - padEnd + kernel per spatial axis (ONNX MaxUnpool spec); an output_shape input (a
+/// constant, or known only at run time: then the declared output shape, which the run checks it
+/// against) larger than that pads it with zeros at the end of each axis, as the ONNX reference
+/// (op_max_unpool.py) does.
 Status maxUnpool(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   DNNCC_ASSIGN_OR_RETURN(Value * idx, c.input(1));
@@ -286,13 +289,32 @@ Status maxUnpool(NodeContext& c) {
   for (int i = 0; i < k; ++i)
     shape.push_back((x->type.shape[2 + i] - 1) * win.strides[i] - win.pads[i] - win.pads[k + i] +
                     win.kernel[i]);
-  if (c.hasInput(2)) {
-    DNNCC_ASSIGN_OR_RETURN(shape, c.constInts(2, "output_shape"));
+  std::vector<int64_t> outShape = shape;
+  if (c.isRuntimeInput(2)) {
+    const std::vector<int64_t>* declared = c.declaredShape(0);
+    if (!declared)
+      return c.runtimeShapeInputError(2, "output_shape");
+    DNNCC_ASSIGN_OR_RETURN(outShape, c.impliedInts(2, *declared));
+  } else if (c.hasInput(2)) {
+    DNNCC_ASSIGN_OR_RETURN(outShape, c.constInts(2, "output_shape"));
   }
   if (idx->type.dtype != DType::i64)
     return c.error("indices must be int64");
+  PadAttrs grow;
+  grow.pads.assign(2 * shape.size(), 0);
+  bool grows = false;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (outShape.size() != shape.size() || outShape[i] < shape[i])
+      return c.error(fmt::format("output_shape {} is not at least the unpooled shape {}",
+                                 shapeString(outShape), shapeString(shape)));
+    grow.pads[shape.size() + i] = outShape[i] - shape[i];
+    grows |= outShape[i] != shape[i];
+  }
   TensorType t{x->type.dtype, shape};
   DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::MaxUnpool, {x, idx}, NoAttrs{}, &t));
+  if (grows) {
+    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Pad, {y}, grow));
+  }
   return c.setOutput(0, y);
 }
 

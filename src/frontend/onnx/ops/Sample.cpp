@@ -8,8 +8,10 @@
 // exclude_outside, tf_crop_and_resize extrapolation). One axis becomes
 //   gather(x, taps [O, n], axis) * weights [O, n, 1...] -> reduce_sum over the tap axis,
 // or a single gather for nearest, and a `where` with a constant mask for extrapolated positions.
-// With scales known only at run time the same taps and weights are computed by IR ops from the
-// run's scale (runtimeTaps). GridSample (data-dependent positions) is its own IR op, grid_sample.
+// With scales, a tf_crop_and_resize roi or keep_aspect_ratio_policy sizes known only at run time
+// the same taps and weights are computed by IR ops from the run's values (runtimeTaps), for the
+// declared output shape. GridSample (data-dependent positions) is its own IR op, grid_sample.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -277,13 +279,20 @@ Expected<Value*> resizeAxis(NodeContext& c, const ResizeParams& p, Value* x, int
   return applyTaps(c, p, x, axis, i64Constant(c, {out, plan.taps}, plan.index), weights, outside);
 }
 
-/// The taps of one axis resized from `in` to `out` positions with a scale known only at run
-/// time (`scale`, an f64 scalar): planAxis's formulas as f64 tensor ops over the output
-/// positions, for nearest, linear and cubic without antialias (two or four neighbours) and every
-/// coordinate transform but tf_crop_and_resize. Returns the index [out] (nearest) or the index
-/// and weights [out, n].
-Expected<std::pair<Value*, Value*>> runtimeTaps(NodeContext& c, const ResizeParams& p, int64_t in,
-                                                int64_t out, Value* scale, DType weightType) {
+/// Taps computed at run time (runtimeTaps): `index` [out] (nearest) or `index` and `weight`
+/// [out, n]; `outside` (bool [out]) the tf_crop_and_resize positions outside the input, else null.
+struct RuntimeTaps {
+  Value* index = nullptr;
+  Value* weight = nullptr;
+  Value* outside = nullptr;
+};
+
+/// The taps of one axis resized from `in` to `out` positions with a scale or a roi known only at
+/// run time (`scale`, and for tf_crop_and_resize `roiStart` and `roiEnd`: f64 scalars):
+/// planAxis's formulas as f64 tensor ops over the output positions, for nearest, linear and cubic
+/// without antialias (two or four neighbours) and every coordinate transform.
+Expected<RuntimeTaps> runtimeTaps(NodeContext& c, const ResizeParams& p, int64_t in, int64_t out,
+                                  Value* scale, Value* roiStart, Value* roiEnd, DType weightType) {
   Composer b(c);
   auto k = [&](double v) { return b.scalar(DType::f64, v); };
   auto op = [&](OpKind kind, std::vector<Value*> v) { return b.op(kind, std::move(v)); };
@@ -329,8 +338,29 @@ Expected<std::pair<Value*, Value*>> runtimeTaps(NodeContext& c, const ResizePara
     DNNCC_ASSIGN_OR_RETURN(x, op(OpKind::Add, {v, offset}));
     break;
   }
-  case Coord::tfCropAndResize:
-    return c.error("tf_crop_and_resize with scales known only at run time is not supported");
+  case Coord::tfCropAndResize: {
+    if (!roiStart || !roiEnd)
+      return c.error("tf_crop_and_resize needs a roi");
+    // (out == 1 ? (end - start) (in - 1) / 2 : y (end - start) (in - 1) / (out - 1))
+    // + start (in - 1), outside the input past [0, in - 1]
+    DNNCC_ASSIGN_OR_RETURN(Value * span, op(OpKind::Sub, {roiEnd, roiStart}));
+    DNNCC_ASSIGN_OR_RETURN(Value * half, op(OpKind::Mul, {span, k(inF - 1)}));
+    DNNCC_ASSIGN_OR_RETURN(half, op(OpKind::Div, {half, k(2)}));
+    DNNCC_ASSIGN_OR_RETURN(Value * v, op(OpKind::Mul, {y, span}));
+    DNNCC_ASSIGN_OR_RETURN(v, op(OpKind::Mul, {v, k(inF - 1)}));
+    DNNCC_ASSIGN_OR_RETURN(Value * d, op(OpKind::Sub, {outF, k(1)}));
+    DNNCC_ASSIGN_OR_RETURN(v, op(OpKind::Div, {v, d}));
+    DNNCC_ASSIGN_OR_RETURN(x, op(OpKind::Where, {unit, half, v}));
+    DNNCC_ASSIGN_OR_RETURN(Value * shift, op(OpKind::Mul, {roiStart, k(inF - 1)}));
+    DNNCC_ASSIGN_OR_RETURN(x, op(OpKind::Add, {x, shift}));
+    break;
+  }
+  }
+  RuntimeTaps result;
+  if (p.coord == Coord::tfCropAndResize) {
+    DNNCC_ASSIGN_OR_RETURN(Value * below, op(OpKind::Less, {x, k(0)}));
+    DNNCC_ASSIGN_OR_RETURN(Value * above, op(OpKind::Greater, {x, k(inF - 1)}));
+    DNNCC_ASSIGN_OR_RETURN(result.outside, op(OpKind::Or, {below, above}));
   }
   // ratio in (0, 1]: x - floor(x), or 1 at an integer x.
   DNNCC_ASSIGN_OR_RETURN(Value * xFloor, op(OpKind::Floor, {x}));
@@ -428,8 +458,8 @@ Expected<std::pair<Value*, Value*>> runtimeTaps(NodeContext& c, const ResizePara
   }
   if (p.mode == Interp::nearest) { // the first tap with a non-zero weight
     DNNCC_ASSIGN_OR_RETURN(Value * first, op(OpKind::Equal, {coef[0], k(0)}));
-    DNNCC_ASSIGN_OR_RETURN(Value * picked, op(OpKind::Where, {first, tap[1], tap[0]}));
-    return std::pair<Value*, Value*>{picked, nullptr};
+    DNNCC_ASSIGN_OR_RETURN(result.index, op(OpKind::Where, {first, tap[1], tap[0]}));
+    return result;
   }
   std::vector<Value*> columns, weights;
   for (int64_t j = 0; j < n; ++j) {
@@ -439,49 +469,90 @@ Expected<std::pair<Value*, Value*>> runtimeTaps(NodeContext& c, const ResizePara
     DNNCC_ASSIGN_OR_RETURN(wc, b.cast(wc, weightType));
     weights.push_back(wc);
   }
-  DNNCC_ASSIGN_OR_RETURN(Value * index, b.concat(columns, 1));
-  DNNCC_ASSIGN_OR_RETURN(Value * weight, b.concat(weights, 1));
-  return std::pair<Value*, Value*>{index, weight};
+  DNNCC_ASSIGN_OR_RETURN(result.index, b.concat(columns, 1));
+  DNNCC_ASSIGN_OR_RETURN(result.weight, b.concat(weights, 1));
+  return result;
 }
 
-/// Resize-10+ / Upsample-9 with `scales` (input `scalesInput`) known only at run time, compiled
-/// for the declared output shape: each resized axis gets its taps computed at run time from its
-/// scale (runtimeTaps), and the run checks that floor(scale * extent) is the declared extent on
-/// each axis.
-Status runtimeScalesResize(NodeContext& c, const ResizeParams& p, Value* x, IntList axes,
-                           int scalesInput) {
+/// How a shape input known only at run time gives the resized axes their scales.
+enum class RuntimeScale {
+  scales,     ///< Resize-10+ / Upsample-9 scales: one per axis
+  notLarger,  ///< Resize-18+ sizes with keep_aspect_ratio_policy not_larger
+  notSmaller, ///< ... not_smaller
+};
+
+/// Resize with `scales`, or with keep_aspect_ratio_policy sizes, known only at run time (input
+/// `input`), compiled for the declared output shape: each resized axis gets its taps computed at
+/// run time from its scale (runtimeTaps): scales[i], or the one scale min (not_larger) or max
+/// (not_smaller) over the axes of sizes[i] / extent (ONNX Resize, keep_aspect_ratio_policy). The
+/// run checks that each declared extent is floor(scale * extent), or floor(scale * extent + 0.5)
+/// under a policy (its rounding).
+Status runtimeScaleResize(NodeContext& c, const ResizeParams& p, Value* x, IntList axes, int input,
+                          RuntimeScale kind) {
   Composer b(c);
   int rank = x->type.rank();
+  const char* what = kind == RuntimeScale::scales ? "scales" : "sizes";
   const std::vector<int64_t>* d = c.declaredShape(0);
   if (!d || static_cast<int>(d->size()) != rank)
-    return c.runtimeShapeInputError(scalesInput, "scales");
+    return c.runtimeShapeInputError(input, what);
   if (p.antialias)
-    return c.error("antialias with scales known only at run time is not supported (its number "
-                   "of taps depends on the scale)");
-  DNNCC_ASSIGN_OR_RETURN(std::vector<int> ax, axesOrAll(c, axes, rank));
-  DNNCC_ASSIGN_OR_RETURN(Value * scales, c.input(scalesInput));
-  if (scales->type.numElements() != static_cast<int64_t>(ax.size()))
+    return c.error(fmt::format("antialias with {} known only at run time is not supported (its "
+                               "number of taps depends on the scale)",
+                               what));
+  if (p.coord == Coord::tfCropAndResize)
     return c.error(
-        fmt::format("scales has {} entries for {} axes", scales->type.numElements(), ax.size()));
-  DNNCC_ASSIGN_OR_RETURN(scales, b.reshape(scales, {scales->type.numElements()}));
-  DNNCC_ASSIGN_OR_RETURN(scales, b.cast(scales, DType::f64));
+        fmt::format("tf_crop_and_resize with {} known only at run time is not supported", what));
+  DNNCC_ASSIGN_OR_RETURN(std::vector<int> ax, axesOrAll(c, axes, rank));
+  auto k = static_cast<int64_t>(ax.size());
+  DNNCC_ASSIGN_OR_RETURN(Value * v, c.input(input));
+  if (v->type.numElements() != k)
+    return c.error(fmt::format("{} has {} entries for {} axes", what, v->type.numElements(), k));
+  for (int a = 0; a < rank; ++a)
+    if (std::find(ax.begin(), ax.end(), a) == ax.end() && (*d)[a] != x->type.shape[a])
+      return c.error(fmt::format("the declared output shape {} changes axis {}, which is not "
+                                 "resized",
+                                 shapeString(*d), a));
+  DNNCC_ASSIGN_OR_RETURN(v, b.reshape(v, {k}));
+  DNNCC_ASSIGN_OR_RETURN(v, b.cast(v, DType::f64));
+  std::vector<Value*> scale(k);
+  Value* common = nullptr; // a policy's one scale
+  for (int64_t i = 0; i < k; ++i) {
+    int64_t in = x->type.shape[ax[i]], out = (*d)[ax[i]];
+    if (in == 0 || out <= 0)
+      return c.error(fmt::format("axis {} resizes {} to {} positions", ax[i], in, out));
+    DNNCC_ASSIGN_OR_RETURN(scale[i], b.slice(v, 0, i, 1));
+    DNNCC_ASSIGN_OR_RETURN(scale[i], b.reshape(scale[i], {}));
+    if (kind == RuntimeScale::scales)
+      continue;
+    DNNCC_ASSIGN_OR_RETURN(
+        scale[i], b.op(OpKind::Div, {scale[i], b.scalar(DType::f64, static_cast<double>(in))}));
+    if (common) {
+      OpKind pick = kind == RuntimeScale::notLarger ? OpKind::Min : OpKind::Max;
+      DNNCC_ASSIGN_OR_RETURN(common, b.op(pick, {common, scale[i]}));
+    } else {
+      common = scale[i];
+    }
+  }
+  if (common)
+    std::fill(scale.begin(), scale.end(), common);
   DNNCC_TRY(c.checkSize(*d, x->type.dtype));
   Value* y = x;
-  for (size_t i = 0; i < ax.size(); ++i) {
+  for (int64_t i = 0; i < k; ++i) {
     int a = ax[i];
     int64_t in = x->type.shape[a], out = (*d)[a];
-    if (in == 0 || out <= 0)
-      return c.error(fmt::format("axis {} resizes {} to {} positions", a, in, out));
-    DNNCC_ASSIGN_OR_RETURN(Value * s, b.slice(scales, 0, static_cast<int64_t>(i), 1));
-    DNNCC_ASSIGN_OR_RETURN(s, b.reshape(s, {}));
-    DNNCC_ASSIGN_OR_RETURN(Value * extent,
-                           b.op(OpKind::Mul, {s, b.scalar(DType::f64, double(in))}));
+    DNNCC_ASSIGN_OR_RETURN(
+        Value * extent,
+        b.op(OpKind::Mul, {scale[i], b.scalar(DType::f64, static_cast<double>(in))}));
+    if (common) {
+      DNNCC_ASSIGN_OR_RETURN(extent, b.op(OpKind::Add, {extent, b.scalar(DType::f64, 0.5)}));
+    }
     DNNCC_ASSIGN_OR_RETURN(extent, b.op(OpKind::Floor, {extent}));
     DNNCC_ASSIGN_OR_RETURN(Value * ok,
                            b.op(OpKind::Equal, {extent, b.scalar(DType::f64, double(out))}));
     DNNCC_TRY(c.checkAtRunTime(ok));
-    DNNCC_ASSIGN_OR_RETURN(auto taps, runtimeTaps(c, p, in, out, s, x->type.dtype));
-    DNNCC_ASSIGN_OR_RETURN(y, applyTaps(c, p, y, a, taps.first, taps.second, nullptr));
+    DNNCC_ASSIGN_OR_RETURN(RuntimeTaps taps,
+                           runtimeTaps(c, p, in, out, scale[i], nullptr, nullptr, x->type.dtype));
+    DNNCC_ASSIGN_OR_RETURN(y, applyTaps(c, p, y, a, taps.index, taps.weight, taps.outside));
   }
   return c.setOutput(0, y);
 }
@@ -506,10 +577,12 @@ Expected<std::vector<double>> constFloats(NodeContext& c, int i, std::string_vie
 }
 
 /// The resize shared by Resize and Upsample once scales or sizes are known: `scales` or `sizes`
-/// (one of them non-empty) over `axes`, `roi` as [starts..., ends...] over `axes`.
+/// (one of them non-empty) over `axes`, `roi` as [starts..., ends...] over `axes`, or
+/// `runtimeRoi` (the same, known only at run time: then tf_crop_and_resize's taps are computed
+/// at run time, runtimeTaps).
 Status resizeWith(NodeContext& c, const ResizeParams& p, Value* x, std::vector<double> scales,
                   std::vector<int64_t> sizes, IntList axes, std::vector<double> roi,
-                  const std::string& policy) {
+                  const std::string& policy, Value* runtimeRoi = nullptr) {
   int rank = x->type.rank();
   DNNCC_ASSIGN_OR_RETURN(std::vector<int> ax, axesOrAll(c, axes, rank));
   size_t k = ax.size();
@@ -556,7 +629,17 @@ Status resizeWith(NodeContext& c, const ResizeParams& p, Value* x, std::vector<d
                                  out[a], a));
   DNNCC_TRY(c.checkSize(out, x->type.dtype));
   std::vector<double> roiStart(rank, 0.0), roiEnd(rank, 1.0);
-  if (p.coord == Coord::tfCropAndResize) {
+  Composer b(c);
+  if (runtimeRoi) {
+    if (runtimeRoi->type.numElements() != static_cast<int64_t>(2 * k))
+      return c.error(fmt::format("roi has {} entries for {} axes (tf_crop_and_resize needs "
+                                 "[starts..., ends...])",
+                                 runtimeRoi->type.numElements(), k));
+    if (p.antialias)
+      return c.error("antialias with a roi known only at run time is not supported");
+    DNNCC_ASSIGN_OR_RETURN(runtimeRoi, b.reshape(runtimeRoi, {static_cast<int64_t>(2 * k)}));
+    DNNCC_ASSIGN_OR_RETURN(runtimeRoi, b.cast(runtimeRoi, DType::f64));
+  } else if (p.coord == Coord::tfCropAndResize) {
     if (roi.size() != 2 * k)
       return c.error(fmt::format("roi has {} entries for {} axes (tf_crop_and_resize needs "
                                  "[starts..., ends...])",
@@ -567,7 +650,19 @@ Status resizeWith(NodeContext& c, const ResizeParams& p, Value* x, std::vector<d
     }
   }
   Value* y = x;
-  for (int a : ax) {
+  for (size_t i = 0; i < k; ++i) {
+    int a = ax[i];
+    if (runtimeRoi) {
+      DNNCC_ASSIGN_OR_RETURN(Value * start, b.slice(runtimeRoi, 0, static_cast<int64_t>(i), 1));
+      DNNCC_ASSIGN_OR_RETURN(start, b.reshape(start, {}));
+      DNNCC_ASSIGN_OR_RETURN(Value * end, b.slice(runtimeRoi, 0, static_cast<int64_t>(k + i), 1));
+      DNNCC_ASSIGN_OR_RETURN(end, b.reshape(end, {}));
+      DNNCC_ASSIGN_OR_RETURN(RuntimeTaps taps, runtimeTaps(c, p, x->type.shape[a], out[a],
+                                                           b.scalar(DType::f64, scale[a]), start,
+                                                           end, x->type.dtype));
+      DNNCC_ASSIGN_OR_RETURN(y, applyTaps(c, p, y, a, taps.index, taps.weight, taps.outside));
+      continue;
+    }
     bool identity = std::abs(scale[a] - 1.0) <= 1e-9 && out[a] == x->type.shape[a] &&
                     (p.coord != Coord::tfCropAndResize ||
                      (std::abs(roiStart[a]) <= 1e-9 && std::abs(roiEnd[a] - 1.0) <= 1e-9));
@@ -599,7 +694,7 @@ Status resize(NodeContext& c) {
     p.coord = Coord::asymmetric;
     p.nearest = NearestRound::floor;
     if (c.isRuntimeInput(1))
-      return runtimeScalesResize(c, p, x, {}, 1);
+      return runtimeScaleResize(c, p, x, {}, 1, RuntimeScale::scales);
     DNNCC_ASSIGN_OR_RETURN(std::vector<double> scales, constFloats(c, 1, "scales"));
     return resizeWith(c, p, x, scales, {}, {}, {}, "stretch");
   }
@@ -649,11 +744,20 @@ Status resize(NodeContext& c) {
   if (p.antialias && p.mode == Interp::nearest)
     return c.error("antialias=1 is not defined for mode='nearest'");
   std::vector<double> roi;
-  if (p.coord == Coord::tfCropAndResize) {
+  Value* runtimeRoi = nullptr;
+  if (p.coord == Coord::tfCropAndResize && c.isRuntimeInput(1)) {
+    DNNCC_ASSIGN_OR_RETURN(runtimeRoi, c.input(1));
+    if (!isFloat(runtimeRoi->type.dtype))
+      return c.error("roi (input 1) must be float32 or float64");
+  } else if (p.coord == Coord::tfCropAndResize) {
     DNNCC_ASSIGN_OR_RETURN(roi, constFloats(c, 1, "roi"));
   }
+  if (c.isRuntimeInput(3) && policy != "stretch")
+    return runtimeScaleResize(c, p, x, axes, 3,
+                              policy == "not_larger" ? RuntimeScale::notLarger
+                                                     : RuntimeScale::notSmaller);
   if (c.isRuntimeInput(2) && !c.hasInput(3))
-    return runtimeScalesResize(c, p, x, axes, 2);
+    return runtimeScaleResize(c, p, x, axes, 2, RuntimeScale::scales);
   DNNCC_ASSIGN_OR_RETURN(std::vector<double> scales, constFloats(c, 2, "scales"));
   std::vector<int64_t> sizes;
   if (c.isRuntimeInput(3) && policy == "stretch") { // the declared output shape on the axes
@@ -677,7 +781,7 @@ Status resize(NodeContext& c) {
     return c.error("exactly one of scales and sizes must be given");
   if (!scales.empty() && policy != "stretch")
     return c.error("keep_aspect_ratio_policy applies only with sizes");
-  return resizeWith(c, p, x, scales, sizes, axes, roi, policy);
+  return resizeWith(c, p, x, scales, sizes, axes, roi, policy, runtimeRoi);
 }
 
 /// Upsample-7 (scales attribute) and Upsample-9 (scales input): nearest (index floor(y / scale))
@@ -696,7 +800,7 @@ Status upsample(NodeContext& c) {
   p.nearest = NearestRound::floor;
   std::vector<double> scales;
   if (c.opset() >= 9 && c.isRuntimeInput(1))
-    return runtimeScalesResize(c, p, x, {}, 1);
+    return runtimeScaleResize(c, p, x, {}, 1, RuntimeScale::scales);
   if (c.opset() >= 9) {
     DNNCC_ASSIGN_OR_RETURN(scales, constFloats(c, 1, "scales"));
   } else {
