@@ -33,7 +33,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -100,16 +99,6 @@ def tool_version(dnncc: str | None) -> str:
         return first_line(proc.stdout or proc.stderr)
     except (OSError, subprocess.SubprocessError) as error:
         return f"n/a ({error})"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def load_inputs(data_dir: Path) -> dict[str, np.ndarray]:
@@ -257,7 +246,7 @@ def render(results: list[Result], args: argparse.Namespace, dnncc_version: str) 
         "# dnncc benchmarks",
         "",
         f"- date: {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
-        f"- CPU: {cpu_model()} ({os.cpu_count()} logical cores); load average before the run "
+        f"- CPU: {report_sections.cpu_model()} ({os.cpu_count()} logical cores); load average before the run "
         f"{args.load_before:.2f} (other work on the machine skews the numbers)",
         f"- threads: {args.threads}; batch 1; {args.rounds} rounds of {args.runs} timed runs per "
         f"engine, interleaved (onnxruntime after {WARMUP_RUNS} warm-ups); the median and min of "

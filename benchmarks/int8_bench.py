@@ -197,7 +197,9 @@ def bench_model(args, label: str, model: Path, imgs: np.ndarray, work: Path) -> 
 
 def render(results: dict, args) -> str:
     lines = [SECTION, "",
-             f"`benchmarks/int8_bench.py` ({args.threads} threads, batch 1, `--target=host`, "
+             f"`benchmarks/int8_bench.py` on {report.cpu_model()} ({report.cpu_vector_isa()}; "
+             f"{args.threads} threads, "
+             f"batch 1, `--target=host`, "
              f"median of {args.runs} runs, best of {args.rounds} interleaved rounds). Calibration: "
              f"{CALIBRATION} of scikit-image's sample images; accuracy on the other "
              f"{len(IMAGES) - CALIBRATION}. SNR: the output against the f32 model's (onnxruntime), "

@@ -1,11 +1,16 @@
 // Tests of the quantization and linear-algebra converters (QuantizeLinear, DequantizeLinear,
 // DynamicQuantizeLinear, the integer products, Einsum, Det): numbers through the reference
 // interpreter against loops written here, and one test per user-facing import error.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "codegen/halide/Algorithm.h"
+#include "codegen/halide/Evaluator.h"
 #include "frontend/onnx/Importer.h"
 #include "ir/Text.h"
 #include "test_util.h"
@@ -136,6 +141,71 @@ TEST(ImportQuantize, MatMulIntegerPerRowZeroPoint) {
       want.push_back(acc);
     }
   EXPECT_EQ(valuesOf<int32_t>(out[0]), want);
+}
+
+/// QuantizeLinear of `x` (f32) with `scale` and zero point `zp` (one u8) JIT-run on the host,
+/// its u8 results; `bySum` defines it with hl::Lowering::roundBySum.
+std::vector<uint8_t> quantizeOnHost(const std::vector<float>& x, float scale, uint8_t zp,
+                                    bool bySum) {
+  Module m;
+  auto n = static_cast<int64_t>(x.size());
+  Value* in = m.addInput(TensorType{DType::f32, {n}}, "x");
+  Value* s = m.addConstant(TensorType{DType::f32, {}}, floatBytes({scale}));
+  Value* z = m.addConstant(TensorType{DType::u8, {}}, Bytes{zp});
+  auto r = m.appendOp(OpKind::QuantizeLinear, {in, s, z}, CastAttrs{DType::u8});
+  EXPECT_TRUE(r) << r.status().format();
+  hl::Lowering lw;
+  lw.nativeRound = true;
+  lw.roundBySum = bySum;
+  auto operand = [&](const Value* v, const void* data) {
+    Halide::Buffer<> b(hl::halideType(v->type.dtype, lw),
+                       static_cast<int>(std::max<int64_t>(1, v->type.numElements())));
+    std::memcpy(b.data(), data, b.size_in_bytes());
+    Halide::Var i;
+    Halide::Func f;
+    if (v->type.rank() == 0)
+      f() = b(Halide::Expr(0));
+    else
+      f(i) = b(i);
+    return hl::wrapFunc(f, v->type);
+  };
+  std::vector<hl::TensorFunc> funcs{operand(in, x.data()), operand(s, s->data->data()),
+                                    operand(z, z->data->data())};
+  Expected<hl::TensorFunc> q = hl::defineOp(*m.ops.back(), funcs, lw);
+  EXPECT_TRUE(q) << q.status().format();
+  if (!q)
+    return {};
+  Halide::Buffer<uint8_t> out(static_cast<int>(n));
+  q->func.realize(out, hl::jitTarget());
+  return std::vector<uint8_t>(out.data(), out.data() + n);
+}
+
+// Rounding by adding and subtracting 1.5 * 2^23 (AVX-512 targets) gives what Halide's round
+// gives: ties to even on both sides of the zero point, saturation, and values far outside the
+// range (which the clamp before the rounding keeps below 2^22).
+TEST(QuantizeNumbers, RoundingBySumMatchesRoundingToNearestEven) {
+  std::vector<float> x;
+  for (int k = -600; k <= 600; ++k)
+    for (float f : {0.0f, 0.25f, 0.5f, 0.75f})
+      x.push_back(static_cast<float>(k) / 2 + f);
+  for (float big : {1e7f, 3e9f, 1e30f, std::numeric_limits<float>::infinity()}) {
+    x.push_back(big);
+    x.push_back(-big);
+  }
+  x.push_back(std::nextafter(0.5f, 0.0f)); // just below a tie
+  for (uint8_t zp : {uint8_t{0}, uint8_t{128}, uint8_t{255}})
+    for (float scale : {1.0f, 0.5f, 3.0f}) {
+      SCOPED_TRACE(fmt::format("zero point {}, scale {}", zp, scale));
+      std::vector<uint8_t> bySum = quantizeOnHost(x, scale, zp, true);
+      std::vector<uint8_t> byRound = quantizeOnHost(x, scale, zp, false);
+      ASSERT_EQ(bySum.size(), x.size());
+      for (size_t i = 0; i < x.size(); ++i) {
+        double want =
+            std::clamp(std::nearbyint(static_cast<double>(x[i] / scale)) + zp, 0.0, 255.0);
+        ASSERT_EQ(bySum[i], static_cast<uint8_t>(want)) << "x = " << x[i];
+        ASSERT_EQ(byRound[i], bySum[i]) << "x = " << x[i];
+      }
+    }
 }
 
 TEST(ImportEinsum, BatchedContractionWithEllipsisBroadcast) {

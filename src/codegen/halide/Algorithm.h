@@ -62,6 +62,10 @@ struct Lowering {
   /// Halide::round is one vector instruction rounding ties to even on the target (x86 SSE4.1
   /// roundps, AArch64 frintn): QuantizeLinear uses it instead of roundHalfEven's compares.
   bool nativeRound = false;
+  /// QuantizeLinear to an 8- or 16-bit integer rounds by adding and subtracting 1.5 * 2^23
+  /// (x86 with 512-bit vectors, where Halide's round is two 256-bit roundps and two shuffles per
+  /// vector; ops/Quantize.cpp).
+  bool roundBySum = false;
 };
 
 /// Halide element type of a DType (bool is stored as uint8: 0 or 1). f16 is Float(16), or

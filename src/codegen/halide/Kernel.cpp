@@ -205,6 +205,7 @@ Lowering loweringFor(const TargetInfo& target) {
   lw.nativeHalf = computesInHalf(target);
   lw.gpu = target.isGpu();
   lw.nativeRound = !lw.gpu && (target.arch == "x86_64" || target.arch == "aarch64");
+  lw.roundBySum = !lw.gpu && target.arch == "x86_64" && target.vectorBits >= 512;
   return lw;
 }
 
