@@ -245,6 +245,60 @@ TEST(ImportErrors, LegacyBatchNormTrainingMode) {
                             "(training mode) is not supported");
 }
 
+TEST(ImportBatchNorm, TrainingModeUsesTheBatchStatisticsAndUpdatesTheRunningOnes) {
+  OnnxBuilder b(15);
+  b.input("x", {2, 2, 3});
+  b.initializer("s", {2}, {2, 0.5f});
+  b.initializer("o", {2}, {1, -1});
+  b.initializer("mu", {2}, {0.5f, -0.5f});
+  b.initializer("var", {2}, {1, 4});
+  auto& n = b.node("BatchNormalization", {"x", "s", "o", "mu", "var"}, {"y", "rm", "rv"}, "bn");
+  attrInt(n, "training_mode", 1);
+  test::attrFloat(n, "momentum", 0.8f);
+  test::attrFloat(n, "epsilon", 1e-3f);
+  b.output("y");
+  b.output("rm");
+  b.output("rv");
+  IMPORT_OR_FAIL(m, b);
+  std::vector<float> x = ramp(12);
+  std::vector<float> y(12), rm(2), rv(2);
+  const float scale[2] = {2, 0.5f}, offset[2] = {1, -1}, mu[2] = {0.5f, -0.5f}, var[2] = {1, 4};
+  for (int ch = 0; ch < 2; ++ch) { // numpy's mean and var over N and the spatial axis
+    double sum = 0, sq = 0;
+    for (int n = 0; n < 2; ++n)
+      for (int i = 0; i < 3; ++i)
+        sum += x[(n * 2 + ch) * 3 + i];
+    double mean = sum / 6;
+    for (int n = 0; n < 2; ++n)
+      for (int i = 0; i < 3; ++i)
+        sq += std::pow(x[(n * 2 + ch) * 3 + i] - mean, 2);
+    double v = sq / 6;
+    for (int n = 0; n < 2; ++n)
+      for (int i = 0; i < 3; ++i) {
+        int k = (n * 2 + ch) * 3 + i;
+        y[k] = static_cast<float>(scale[ch] * (x[k] - mean) / std::sqrt(v + 1e-3) + offset[ch]);
+      }
+    rm[ch] = static_cast<float>(mu[ch] * 0.8 + mean * 0.2);
+    rv[ch] = static_cast<float>(var[ch] * 0.8 + v * 0.2);
+  }
+  EXPECT_TRUE(allClose(run(m, {x}, 0), y, 1e-4, 1e-5));
+  EXPECT_TRUE(allClose(run(m, {x}, 1), rm, 1e-4, 1e-5));
+  EXPECT_TRUE(allClose(run(m, {x}, 2), rv, 1e-4, 1e-5));
+}
+
+TEST(ImportErrors, BatchNormRunningStatisticsWithoutTrainingMode) {
+  OnnxBuilder b(15);
+  b.input("x", {1, 2, 2});
+  for (const char* p : {"s", "o", "mu", "var"})
+    b.initializer(p, {2}, {1, 1});
+  b.node("BatchNormalization", {"x", "s", "o", "mu", "var"}, {"y", "rm"}, "bn");
+  b.output("y");
+  b.output("rm");
+  EXPECT_EQ(importError(b), "error: <file>: node 'bn' (BatchNormalization, opset 15): running "
+                            "mean/var outputs without training_mode=1 (or before opset 14) are "
+                            "not supported");
+}
+
 TEST(ImportErrors, LegacySumNeedsEqualShapes) {
   OnnxBuilder b(6);
   b.input("a", {2, 3});

@@ -336,6 +336,54 @@ Status layerNorm(NodeContext& c) {
   return c.setOutput(0, y);
 }
 
+/// BatchNormalization-14+ with training_mode=1 (the ONNX reference's _batchnorm_training_mode):
+/// the batch's mean and population variance over every axis but the channel axis normalise x,
+/// and the outputs running_mean / running_var are input * momentum + batch * (1 - momentum).
+Status batchNormTraining(NodeContext& c, const std::vector<Value*>& operands) {
+  Composer b(c);
+  Value* x = operands[0];
+  int rank = x->type.rank();
+  if (rank < 2)
+    return c.error(fmt::format("X {} has no channel axis", shapeString(x->type.shape)));
+  if (!isFloat(x->type.dtype))
+    return c.error("training mode needs a floating-point X");
+  IntList axes;
+  for (int a = 0; a < rank; ++a)
+    if (a != 1)
+      axes.push_back(a);
+  int64_t channels = x->type.shape[1];
+  std::vector<int64_t> perChannel(rank, 1);
+  perChannel[1] = channels;
+  DNNCC_ASSIGN_OR_RETURN(Value * mean, b.reduce(OpKind::ReduceMean, x, axes, false));
+  DNNCC_ASSIGN_OR_RETURN(Value * spread, b.reshape(mean, perChannel));
+  DNNCC_ASSIGN_OR_RETURN(spread, b.op(OpKind::Sub, {x, spread}));
+  DNNCC_ASSIGN_OR_RETURN(spread, b.op(OpKind::Mul, {spread, spread}));
+  DNNCC_ASSIGN_OR_RETURN(Value * var, b.reduce(OpKind::ReduceMean, spread, axes, false));
+  DNNCC_ASSIGN_OR_RETURN(Value * y,
+                         c.emit(OpKind::BatchNorm, {x, operands[1], operands[2], mean, var},
+                                BatchNormAttrs{c.attrFloat("epsilon", 1e-5)}));
+  DNNCC_TRY(c.setOutput(0, y));
+  double momentum = c.attrFloat("momentum", 0.9);
+  DType t = x->type.dtype;
+  auto running = [&](Value* given, Value* batch) -> Expected<Value*> {
+    if (given->type.shape != std::vector<int64_t>{channels})
+      return c.error(
+          fmt::format("input mean/var {} is not [{}]", shapeString(given->type.shape), channels));
+    DNNCC_ASSIGN_OR_RETURN(Value * kept, b.op(OpKind::Mul, {given, b.scalar(t, momentum)}));
+    DNNCC_ASSIGN_OR_RETURN(Value * added, b.op(OpKind::Mul, {batch, b.scalar(t, 1 - momentum)}));
+    return b.op(OpKind::Add, {kept, added});
+  };
+  if (c.hasOutput(1)) {
+    DNNCC_ASSIGN_OR_RETURN(Value * rm, running(operands[3], mean));
+    DNNCC_TRY(c.setOutput(1, rm));
+  }
+  if (c.hasOutput(2)) {
+    DNNCC_ASSIGN_OR_RETURN(Value * rv, running(operands[4], var));
+    DNNCC_TRY(c.setOutput(2, rv));
+  }
+  return Status::ok();
+}
+
 Status batchNorm(NodeContext& c) {
   DNNCC_ASSIGN_OR_RETURN(Value * x, c.input(0));
   std::vector<Value*> operands{x};
@@ -345,8 +393,11 @@ Status batchNorm(NodeContext& c) {
   }
   if (c.opset() < 9 && c.attrInt("spatial", 1) != 1)
     return c.error("spatial=0 is not supported");
-  if (c.attrInt("training_mode", 0) != 0 || c.hasOutput(1) || c.hasOutput(2))
-    return c.error("training mode (running mean/var outputs) is not supported");
+  if (c.opset() >= 14 && c.attrInt("training_mode", 0) != 0)
+    return batchNormTraining(c, operands);
+  if (c.hasOutput(1) || c.hasOutput(2))
+    return c.error("running mean/var outputs without training_mode=1 (or before opset 14) are "
+                   "not supported");
   c.ignoreAttr("momentum"); // only used in training
   DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::BatchNorm, operands,
                                            BatchNormAttrs{c.attrFloat("epsilon", 1e-5)}));
