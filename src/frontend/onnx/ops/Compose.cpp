@@ -123,4 +123,16 @@ Expected<Value*> Composer::concat(std::vector<Value*> parts, int axis) {
   return c_.emit(OpKind::Concat, std::move(parts), AxisAttrs{axis});
 }
 
+Expected<Value*> firstThatHolds(NodeContext& c, const std::vector<Value*>& values,
+                                const std::vector<Value*>& holds) {
+  Value* y = values.at(0);
+  Value* any = holds.at(0);
+  for (size_t i = 1; i < values.size(); ++i) {
+    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Where, {any, y, values[i]}));
+    DNNCC_ASSIGN_OR_RETURN(any, c.emit(OpKind::Or, {any, holds[i]}));
+  }
+  DNNCC_TRY(c.checkAtRunTime(any));
+  return y;
+}
+
 } // namespace dnncc::onnximport

@@ -70,6 +70,14 @@ Expected<Value*> splitHeads(Composer& b, Value* x, int64_t heads, const char* wh
 Expected<Value*> rotate(NodeContext& c, Composer& b, Value* xh, bool headsFirst, Value* cosines,
                         Value* sines, int64_t rdim, bool interleaved);
 
+/// The first of `values` whose flag in `holds` (bool scalars computed at run time) is true: a
+/// chain of `where` ops, with the run-time check (NodeContext::checkAtRunTime) that one holds.
+/// How a converter picks among the results it compiled for each value a run-time input may take
+/// (Col2Im block shapes, DFT axes). `values` and `holds` have the same length, at least 1.
+/// Compose.cpp.
+Expected<Value*> firstThatHolds(NodeContext& c, const std::vector<Value*>& values,
+                                const std::vector<Value*>& holds);
+
 /// Row-major strides of `shape` in elements.
 std::vector<int64_t> rowMajorStrides(const std::vector<int64_t>& shape);
 

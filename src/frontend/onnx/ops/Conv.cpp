@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "frontend/onnx/Converters.h"
+#include "frontend/onnx/ops/Compose.h"
 
 namespace dnncc::onnximport {
 namespace {
@@ -425,8 +426,7 @@ Status col2im(NodeContext& c) {
   if (runtimeImage) {
     DNNCC_ASSIGN_OR_RETURN(image, c.impliedInts(1, image));
   }
-  Value* y = nullptr;
-  Value* any = nullptr;
+  std::vector<Value*> candidates, holds;
   for (const IntList& block : blocks) {
     int64_t kernel = 1;
     for (int64_t b : block)
@@ -445,25 +445,18 @@ Status col2im(NodeContext& c) {
       if (runtimeBlock) {
         DNNCC_ASSIGN_OR_RETURN(a.block, c.impliedInts(2, block));
       }
-      y = candidate;
-      break;
+      return c.setOutput(0, candidate);
     }
     // block_shape == block, as a bool scalar; the first block shape it holds is selected.
     DNNCC_ASSIGN_OR_RETURN(Value * in, c.input(2));
     DNNCC_ASSIGN_OR_RETURN(Value * eq, c.equalsConstant(in, block, in->type.shape));
     DNNCC_ASSIGN_OR_RETURN(Value * flag, c.emit(OpKind::Cast, {eq}, CastAttrs{DType::i32}));
     DNNCC_ASSIGN_OR_RETURN(flag, c.emit(OpKind::ReduceMin, {flag}, ReduceAttrs{{0}, false}));
-    DNNCC_ASSIGN_OR_RETURN(Value * holds, c.emit(OpKind::Cast, {flag}, CastAttrs{DType::boolean}));
-    if (y == nullptr) {
-      y = candidate;
-      any = holds;
-      continue;
-    }
-    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Where, {any, y, candidate}));
-    DNNCC_ASSIGN_OR_RETURN(any, c.emit(OpKind::Or, {any, holds}));
+    DNNCC_ASSIGN_OR_RETURN(Value * named, c.emit(OpKind::Cast, {flag}, CastAttrs{DType::boolean}));
+    candidates.push_back(candidate);
+    holds.push_back(named);
   }
-  if (any)
-    DNNCC_TRY(c.checkAtRunTime(any));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, firstThatHolds(c, candidates, holds));
   return c.setOutput(0, y);
 }
 

@@ -141,22 +141,16 @@ Status dftRuntimeAxis(NodeContext& c, Value* x) {
     return c.error(fmt::format("axis {} is not a scalar", shapeString(given->type.shape)));
   Composer b(c);
   DNNCC_ASSIGN_OR_RETURN(given, b.reshape(given, {}));
-  Value* y = nullptr;
-  Value* any = nullptr;
+  std::vector<Value*> values, holds;
   for (const auto& [a, candidate] : candidates) {
     // axis == a, or its negative form a - r.
     DNNCC_ASSIGN_OR_RETURN(Value * pos, c.equalsConstant(given, {a}, {}));
     DNNCC_ASSIGN_OR_RETURN(Value * neg, c.equalsConstant(given, {a - rank}, {}));
-    DNNCC_ASSIGN_OR_RETURN(Value * holds, c.emit(OpKind::Or, {pos, neg}));
-    if (y == nullptr) {
-      y = candidate;
-      any = holds;
-      continue;
-    }
-    DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Where, {any, y, candidate}));
-    DNNCC_ASSIGN_OR_RETURN(any, c.emit(OpKind::Or, {any, holds}));
+    DNNCC_ASSIGN_OR_RETURN(Value * named, c.emit(OpKind::Or, {pos, neg}));
+    values.push_back(candidate);
+    holds.push_back(named);
   }
-  DNNCC_TRY(c.checkAtRunTime(any));
+  DNNCC_ASSIGN_OR_RETURN(Value * y, firstThatHolds(c, values, holds));
   return c.setOutput(0, y);
 }
 
