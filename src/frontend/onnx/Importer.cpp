@@ -158,12 +158,7 @@ private:
     shapesBeforeUnaryOps(g);
   }
 
-  /// A unary element-wise op's result has its operand's shape (the ONNX spec of each op below),
-  /// so a declared shape of the result is one of the operand too. Carried back through chains
-  /// of such ops (nodes are in topological order, so one reverse pass reaches a chain's start):
-  /// the expanded function of ReduceL2 is ReduceSum(x * x, axes) -> Cast -> Sqrt -> CastLike,
-  /// and only the last is a declared graph output, while a ReduceSum with run-time axes needs
-  /// its own result's shape (NodeContext::declaredShape).
+  /// The shape the model declares for value `name`, or one a declaration implies, or null.
   const std::vector<int64_t>* declaredOrImplied(const std::string& name) const {
     if (auto it = declared_.find(name); it != declared_.end())
       return &it->second;
@@ -171,6 +166,12 @@ private:
     return it == implied_.end() ? nullptr : &it->second;
   }
 
+  /// A unary element-wise op's result has its operand's shape (the ONNX spec of each op below),
+  /// so a declared shape of the result is one of the operand too. Carried back through chains
+  /// of such ops (nodes are in topological order, so one reverse pass reaches a chain's start):
+  /// the expanded function of ReduceL2 is ReduceSum(x * x, axes) -> Cast -> Sqrt -> CastLike,
+  /// and only the last is a declared graph output, while a ReduceSum with run-time axes needs
+  /// its own result's shape (NodeContext::declaredShape).
   void shapesBeforeUnaryOps(const onnx::GraphProto& g) {
     static const std::unordered_set<std::string> kUnary = {
         "Abs",        "Acos",     "Acosh", "Asin",    "Asinh", "Atan", "Atanh",

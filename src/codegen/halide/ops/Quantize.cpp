@@ -39,11 +39,11 @@ Expected<TensorFunc> quantizeLinear(const Op& op, const std::vector<TensorFunc>&
   auto [lo, hi] = integerRange(a.to);
   if (lw.roundBySum && scaled.type() == Halide::Float(32) && hi - lo < (int64_t{1} << 22)) {
     // Clamped first to [lo - zero_point, hi - zero_point] (integers, so rounding commutes with
-    // the clamp), then rounded by adding and subtracting 1.5 * 2^23: in round-to-nearest-even,
-    // (the default floating-point environment) the sum of a float below 2^22 in magnitude and
-    // 1.5 * 2^23 keeps no fraction, so the pair rounds it to an integer, ties to even
-    // (strict_float keeps the pair from being folded away). Lowering::roundBySum says where
-    // this is faster than Halide's round; the clamp after the zero point goes either way.
+    // the clamp), then rounded by adding and subtracting 1.5 * 2^23: under the default rounding
+    // mode (to nearest, ties to even) the sum of a float below 2^22 in magnitude and 1.5 * 2^23
+    // keeps no fraction, so the pair rounds it to an integer, ties to even (strict_float keeps
+    // the pair from being folded away). Lowering::roundBySum says where this is faster than
+    // Halide's round; the clamp after the zero point goes.
     Expr zp = in.size() == 3 ? Halide::cast<float>(at(op, in, 2, v)) : Expr(0.0f);
     Expr q = Halide::clamp(scaled, static_cast<float>(lo) - zp, static_cast<float>(hi) - zp);
     constexpr float kMagic = 12582912.0f; // 1.5 * 2^23
