@@ -299,6 +299,32 @@ TEST(ImportErrors, BatchNormRunningStatisticsWithoutTrainingMode) {
                             "not supported");
 }
 
+TEST(ImportErrors, BatchNormTrainingModeInputs) {
+  struct Case {
+    std::vector<int64_t> x;
+    onnx::TensorProto::DataType type;
+    std::vector<int64_t> stats;
+    std::string what;
+  };
+  for (const Case& k : std::vector<Case>{
+           {{2}, onnx::TensorProto::FLOAT, {2}, "X [2] has no channel axis"},
+           {{1, 2, 2}, onnx::TensorProto::INT32, {2}, "training mode needs a floating-point X"},
+           {{1, 2, 2}, onnx::TensorProto::FLOAT, {1}, "input mean/var [1] is not [2]"}}) {
+    SCOPED_TRACE(k.what);
+    OnnxBuilder b(15);
+    b.input("x", k.x, k.type);
+    for (const char* p : {"s", "o"})
+      b.initializer(p, {2}, {1, 1});
+    for (const char* p : {"mu", "var"})
+      b.initializer(p, k.stats, std::vector<float>(k.stats[0], 1.0f));
+    auto& n = b.node("BatchNormalization", {"x", "s", "o", "mu", "var"}, {"y", "rm"}, "bn");
+    attrInt(n, "training_mode", 1);
+    b.output("y");
+    b.output("rm");
+    EXPECT_EQ(importError(b), "error: <file>: node 'bn' (BatchNormalization, opset 15): " + k.what);
+  }
+}
+
 TEST(ImportErrors, LegacySumNeedsEqualShapes) {
   OnnxBuilder b(6);
   b.input("a", {2, 3});
