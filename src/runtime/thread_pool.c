@@ -10,11 +10,11 @@
  * then sleep until the next job.
  *
  * One job at a time: the caller that takes `owner` publishes its loop, the workers and the caller
- * take task indices from one atomic counter, and the caller waits for every task and for every
- * worker to leave the job before it returns (the job lives on its stack). A second caller that
- * finds the pool busy (another thread running a model of this library), and any loop inside a
- * task, runs its tasks itself, in order. The workers are started on first use and joined when the
- * library is unloaded or the process exits. */
+ * take chunks of task indices from one atomic counter, and the caller waits for every task and
+ * for every worker to leave the job before it returns (the job lives on its stack). A second
+ * caller that finds the pool busy (another thread running a model of this library), and any loop
+ * inside a task, runs its tasks itself, in order. The workers are started on first use and joined
+ * when the library is unloaded or the process exits. */
 #define _POSIX_C_SOURCE 200112L /* clock_gettime, sysconf */
 
 #include "thread_pool.h"
@@ -38,10 +38,14 @@ typedef struct {
   void *user_context;
   uint8_t *closure;
   int min, size;
-  int workers;         /* pool workers that may take tasks: the threads wanted minus the caller */
-  atomic_int next;     /* next task index to take */
-  atomic_int finished; /* tasks done (or skipped after a failure) */
-  atomic_int result;   /* the first non-zero task result */
+  int workers; /* pool workers that may take tasks: the threads wanted minus the caller */
+  int chunk;   /* tasks taken per claim */
+  /* The counters every thread writes, on a cache line of their own (the job lives on the
+   * caller's stack, whose other lines the caller keeps writing). */
+  _Alignas(64) atomic_int next; /* next task index to take */
+  atomic_int finished;          /* tasks done (or skipped after a failure) */
+  atomic_int result;            /* the first non-zero task result */
+  char pad[64 - 3 * sizeof(atomic_int)];
 } Job;
 
 static pthread_mutex_t owner = PTHREAD_MUTEX_INITIALIZER; /* held by the caller running a job */
@@ -72,19 +76,25 @@ static int64_t nowNs(void) {
   return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+/* Takes the job's tasks `chunk` at a time until none is left. Each claim and each completion is
+ * a write to the counters' cache line, which moves between the cores: on a VM whose two vCPUs
+ * pass a line in about a microsecond, claiming ShuffleNetV2's 56-task convs one task at a time
+ * made them 4.7x slower on two threads than on one (0.197 ms against 0.042). */
 static void runTasks(Job *job) {
   inTask = 1;
   for (;;) {
-    int i = atomic_fetch_add(&job->next, 1);
-    if (i >= job->size)
+    int first = atomic_fetch_add(&job->next, job->chunk);
+    if (first >= job->size)
       break;
-    if (atomic_load_explicit(&job->result, memory_order_relaxed) == 0) {
-      int r = job->task(job->user_context, job->min + i, job->closure);
-      int none = 0;
-      if (r != 0)
-        atomic_compare_exchange_strong(&job->result, &none, r);
-    }
-    atomic_fetch_add(&job->finished, 1);
+    int end = first + job->chunk < job->size ? first + job->chunk : job->size;
+    for (int i = first; i < end; ++i)
+      if (atomic_load_explicit(&job->result, memory_order_relaxed) == 0) {
+        int r = job->task(job->user_context, job->min + i, job->closure);
+        int none = 0;
+        if (r != 0)
+          atomic_compare_exchange_strong(&job->result, &none, r);
+      }
+    atomic_fetch_add(&job->finished, end - first);
   }
   inTask = 0;
 }
@@ -176,6 +186,11 @@ static int doParFor(void *user_context, halide_task_t task, int min, int size, u
   job.min = min;
   job.size = size;
   job.workers = want < started ? want : started;
+  /* About four claims per thread: few enough writes to the shared counters, enough for the
+   * threads to even out tasks of unequal length. */
+  job.chunk = size / (4 * (job.workers + 1));
+  if (job.chunk < 1)
+    job.chunk = 1;
   atomic_init(&job.next, 0);
   atomic_init(&job.finished, 0);
   atomic_init(&job.result, 0);
