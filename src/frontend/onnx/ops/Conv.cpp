@@ -303,17 +303,15 @@ Status maxUnpool(NodeContext& c) {
     return c.error("indices must be int64");
   PadAttrs grow;
   grow.pads.assign(2 * shape.size(), 0);
-  bool grows = false;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (outShape.size() != shape.size() || outShape[i] < shape[i])
       return c.error(fmt::format("output_shape {} is not at least the unpooled shape {}",
                                  shapeString(outShape), shapeString(shape)));
     grow.pads[shape.size() + i] = outShape[i] - shape[i];
-    grows |= outShape[i] != shape[i];
   }
   TensorType t{x->type.dtype, shape};
   DNNCC_ASSIGN_OR_RETURN(Value * y, c.emit(OpKind::MaxUnpool, {x, idx}, NoAttrs{}, &t));
-  if (grows) {
+  if (outShape != shape) {
     DNNCC_ASSIGN_OR_RETURN(y, c.emit(OpKind::Pad, {y}, grow));
   }
   return c.setOutput(0, y);
